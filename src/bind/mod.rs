@@ -1,0 +1,496 @@
+//! Model → MSI tables and summary information, in ordered passes. No pass writes bytes:
+//! the result is a `Database` value that `package` serialises, tests dump, and whose
+//! content digest becomes the package code.
+
+pub mod formatted;
+
+use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
+use crate::schema::{self, TableSchema};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+/// One cell of a table row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Cell {
+    Null,
+    Int(i32),
+    Str(String),
+}
+
+impl From<&str> for Cell {
+    fn from(text: &str) -> Self {
+        Cell::Str(text.to_string())
+    }
+}
+impl From<String> for Cell {
+    fn from(text: String) -> Self {
+        Cell::Str(text)
+    }
+}
+impl From<i32> for Cell {
+    fn from(value: i32) -> Self {
+        Cell::Int(value)
+    }
+}
+impl From<Option<String>> for Cell {
+    fn from(value: Option<String>) -> Self {
+        value.map_or(Cell::Null, Cell::Str)
+    }
+}
+
+/// The summary information stream's properties.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    pub title: String,
+    pub subject: String,
+    pub author: String,
+    pub keywords: Vec<String>,
+    pub comments: String,
+    /// `Intel` or `x64`.
+    pub platform: String,
+    pub language: u16,
+    pub package_code: Uuid,
+    pub page_count: i32,
+    pub word_count: i32,
+    pub creating_application: String,
+    pub security: i32,
+    /// Seconds since the Unix epoch, for the creation and last-save times.
+    pub timestamp: u64,
+}
+
+/// A whole MSI database before it becomes bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Database {
+    pub tables: BTreeMap<&'static str, Vec<Vec<Cell>>>,
+    pub summary: Summary,
+}
+
+impl Database {
+    fn insert(&mut self, table: &'static TableSchema, row: Vec<Cell>) {
+        debug_assert_eq!(row.len(), table.columns.len(), "{}", table.name);
+        self.tables.entry(table.name).or_default().push(row);
+    }
+
+    /// SHA-256 over every table row (not the summary): equal content, equal digest.
+    pub fn content_digest(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        for (name, rows) in &self.tables {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            for row in rows {
+                for cell in row {
+                    match cell {
+                        Cell::Null => hasher.update([0]),
+                        Cell::Int(value) => {
+                            hasher.update([1]);
+                            hasher.update(value.to_le_bytes());
+                        }
+                        Cell::Str(text) => {
+                            hasher.update([2]);
+                            hasher.update((text.len() as u64).to_le_bytes());
+                            hasher.update(text.as_bytes());
+                        }
+                    }
+                }
+            }
+        }
+        hasher.finalize().into()
+    }
+
+    /// Rows of one table, for tests and dumps.
+    pub fn rows(&self, table: &str) -> &[Vec<Cell>] {
+        self.tables.get(table).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// What the binder needs beyond the model.
+#[derive(Debug, Clone)]
+pub struct BindOptions {
+    pub timestamp: u64,
+    pub creating_application: String,
+}
+
+/// Properties set by FindRelatedProducts for the major upgrade.
+pub const UPGRADE_FOUND_PROPERTY: &str = "SSPR_OLDER_VERSION_FOUND";
+pub const NEWER_FOUND_PROPERTY: &str = "SSPR_NEWER_VERSION_FOUND";
+
+const COMPONENT_64BIT: i32 = 0x100;
+const COMPONENT_REGISTRY_KEY_PATH: i32 = 0x4;
+const COMPONENT_PERMANENT: i32 = 0x10;
+const LOCATOR_RAW: i32 = 2;
+const LOCATOR_64BIT: i32 = 16;
+const UPGRADE_MIGRATE_FEATURES: i32 = 1;
+const UPGRADE_ONLY_DETECT: i32 = 2;
+
+/// Runs every pass, in order.
+pub fn bind(package: &Package, options: &BindOptions) -> Database {
+    let mut db = Database {
+        tables: BTreeMap::new(),
+        summary: summary(package, options),
+    };
+    for table in schema::TABLES {
+        db.tables.insert(table.name, Vec::new());
+    }
+    bind_properties(package, &mut db);
+    bind_directories(&mut db);
+    bind_feature_and_components(package, &mut db);
+    bind_registry(package, &mut db);
+    bind_searches(package, &mut db);
+    bind_launch_conditions(package, &mut db);
+    bind_upgrade(package, &mut db);
+    bind_sequences(&mut db);
+    db.tables.retain(|_, rows| !rows.is_empty());
+    db.summary.package_code = model::stable_guid(
+        model::GUID_NAMESPACE,
+        &["package-code", &model::sha256_hex(&db.content_digest())],
+    );
+    db
+}
+
+fn bind_properties(package: &Package, db: &mut Database) {
+    let product = &package.product;
+    let secure = format!("{UPGRADE_FOUND_PROPERTY};{NEWER_FOUND_PROPERTY}");
+    let mut properties = vec![
+        ("ProductCode".to_string(), msi_guid(product.product_code)),
+        ("UpgradeCode".to_string(), msi_guid(product.upgrade_code)),
+        ("ProductName".to_string(), product.name.clone()),
+        ("Manufacturer".to_string(), product.manufacturer.clone()),
+        ("ProductVersion".to_string(), product.version.to_string()),
+        ("ProductLanguage".to_string(), product.language.to_string()),
+        ("ALLUSERS".to_string(), "1".to_string()),
+        ("SecureCustomProperties".to_string(), secure),
+    ];
+    properties.extend(package.properties.iter().cloned());
+    properties.sort();
+    for (name, value) in properties {
+        db.insert(&schema::PROPERTY, vec![name.into(), value.into()]);
+    }
+}
+
+fn bind_directories(db: &mut Database) {
+    db.insert(
+        &schema::DIRECTORY,
+        vec![model::TARGET_DIR.into(), Cell::Null, "SourceDir".into()],
+    );
+}
+
+fn bind_feature_and_components(package: &Package, db: &mut Database) {
+    let feature = &package.feature;
+    db.insert(
+        &schema::FEATURE,
+        vec![
+            feature.id.as_str().into(),
+            Cell::Null,
+            feature.title.as_str().into(),
+            feature.description.as_str().into(),
+            Cell::Int(1),
+            Cell::Int(1),
+            model::TARGET_DIR.into(),
+            Cell::Int(0),
+        ],
+    );
+    for component in &package.components {
+        let mut attributes = 0;
+        if component.win64 {
+            attributes |= COMPONENT_64BIT;
+        }
+        if component.permanent {
+            attributes |= COMPONENT_PERMANENT;
+        }
+        let KeyPath::Registry(key_path) = &component.key_path;
+        attributes |= COMPONENT_REGISTRY_KEY_PATH;
+        db.insert(
+            &schema::COMPONENT,
+            vec![
+                component.id.as_str().into(),
+                msi_guid(component.guid).into(),
+                component.directory.as_str().into(),
+                Cell::Int(attributes),
+                Cell::Null,
+                key_path.as_str().into(),
+            ],
+        );
+        db.insert(
+            &schema::FEATURE_COMPONENTS,
+            vec![feature.id.as_str().into(), component.id.as_str().into()],
+        );
+    }
+}
+
+/// The Registry/RegLocator `Root` column.
+fn root_number(root: RegistryRoot) -> i32 {
+    match root {
+        RegistryRoot::ClassesRoot => 0,
+        RegistryRoot::CurrentUser => 1,
+        RegistryRoot::LocalMachine => 2,
+        RegistryRoot::Users => 3,
+    }
+}
+
+fn bind_registry(package: &Package, db: &mut Database) {
+    for component in &package.components {
+        for value in &component.registry {
+            db.insert(
+                &schema::REGISTRY,
+                vec![
+                    value.id.as_str().into(),
+                    Cell::Int(root_number(value.root)),
+                    value.key.as_str().into(),
+                    value.name.as_deref().map(formatted::escape_literal).into(),
+                    formatted::registry_value(&value.data).into(),
+                    component.id.as_str().into(),
+                ],
+            );
+        }
+    }
+}
+
+fn bind_searches(package: &Package, db: &mut Database) {
+    for search in &package.searches {
+        let signature = format!("{}Search", search.property.to_ascii_lowercase());
+        let kind = LOCATOR_RAW | if search.win64 { LOCATOR_64BIT } else { 0 };
+        db.insert(
+            &schema::REG_LOCATOR,
+            vec![
+                signature.as_str().into(),
+                Cell::Int(root_number(search.root)),
+                search.key.as_str().into(),
+                search.name.as_str().into(),
+                Cell::Int(kind),
+            ],
+        );
+        db.insert(
+            &schema::APP_SEARCH,
+            vec![search.property.as_str().into(), signature.into()],
+        );
+    }
+}
+
+fn bind_launch_conditions(package: &Package, db: &mut Database) {
+    let downgrade = model::LaunchCondition::unless_installed(
+        &format!("NOT {NEWER_FOUND_PROPERTY}"),
+        package.downgrade_message.clone(),
+    );
+    for condition in package
+        .launch_conditions
+        .iter()
+        .chain(std::iter::once(&downgrade))
+    {
+        db.insert(
+            &schema::LAUNCH_CONDITION,
+            vec![
+                condition.condition.as_str().into(),
+                condition.message.as_str().into(),
+            ],
+        );
+    }
+}
+
+/// Major upgrade: older versions are removed in the same transaction, newer ones block.
+fn bind_upgrade(package: &Package, db: &mut Database) {
+    let code = msi_guid(package.product.upgrade_code);
+    let version = package.product.version.to_string();
+    db.insert(
+        &schema::UPGRADE,
+        vec![
+            code.as_str().into(),
+            Cell::Null,
+            version.as_str().into(),
+            Cell::Null,
+            Cell::Int(UPGRADE_MIGRATE_FEATURES),
+            Cell::Null,
+            UPGRADE_FOUND_PROPERTY.into(),
+        ],
+    );
+    db.insert(
+        &schema::UPGRADE,
+        vec![
+            code.as_str().into(),
+            version.as_str().into(),
+            Cell::Null,
+            Cell::Null,
+            Cell::Int(UPGRADE_ONLY_DETECT),
+            Cell::Null,
+            NEWER_FOUND_PROPERTY.into(),
+        ],
+    );
+}
+
+/// Standard actions and their sequence numbers. Everything the install needs is in the
+/// execute sequence, so `/qn` (which skips the UI sequence) loses nothing.
+const EXECUTE_SEQUENCE: &[(&str, i32, Option<&str>)] = &[
+    ("FindRelatedProducts", 25, None),
+    ("AppSearch", 50, None),
+    ("LaunchConditions", 100, None),
+    ("ValidateProductID", 700, None),
+    ("CostInitialize", 800, None),
+    ("FileCost", 900, None),
+    ("CostFinalize", 1000, None),
+    ("MigrateFeatureStates", 1200, None),
+    ("InstallValidate", 1400, None),
+    ("InstallInitialize", 1500, None),
+    ("RemoveExistingProducts", 1501, None),
+    ("ProcessComponents", 1600, None),
+    ("UnpublishFeatures", 1800, None),
+    ("RemoveRegistryValues", 2600, None),
+    ("WriteRegistryValues", 5000, None),
+    ("RegisterUser", 6000, None),
+    ("RegisterProduct", 6100, None),
+    ("PublishFeatures", 6300, None),
+    ("PublishProduct", 6400, None),
+    ("InstallFinalize", 6600, None),
+];
+
+const UI_SEQUENCE: &[(&str, i32, Option<&str>)] = &[
+    ("FindRelatedProducts", 25, None),
+    ("AppSearch", 50, None),
+    ("LaunchConditions", 100, None),
+    ("ValidateProductID", 700, None),
+    ("CostInitialize", 800, None),
+    ("FileCost", 900, None),
+    ("CostFinalize", 1000, None),
+    ("MigrateFeatureStates", 1200, None),
+    ("ExecuteAction", 1300, None),
+];
+
+fn bind_sequences(db: &mut Database) {
+    for (table, actions) in [
+        (&schema::INSTALL_EXECUTE_SEQUENCE, EXECUTE_SEQUENCE),
+        (&schema::INSTALL_UI_SEQUENCE, UI_SEQUENCE),
+    ] {
+        for (action, sequence, condition) in actions {
+            db.insert(
+                table,
+                vec![
+                    (*action).into(),
+                    condition.map(str::to_string).into(),
+                    Cell::Int(*sequence),
+                ],
+            );
+        }
+    }
+}
+
+fn summary(package: &Package, options: &BindOptions) -> Summary {
+    let product = &package.product;
+    Summary {
+        title: "Installation Database".to_string(),
+        subject: product.name.clone(),
+        author: product.manufacturer.clone(),
+        keywords: vec![
+            "Installer".to_string(),
+            "SSPR".to_string(),
+            package.target.name(),
+        ],
+        comments: product.comments.clone(),
+        platform: package.target.arch.template_platform().to_string(),
+        language: product.language,
+        package_code: Uuid::nil(),
+        page_count: 200,
+        // Compressed source image with short file names: bit 1 (compressed).
+        word_count: 2,
+        creating_application: options.creating_application.clone(),
+        // Read-only recommended.
+        security: 2,
+        timestamp: options.timestamp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::target::Target;
+
+    fn bound(target: &str) -> Database {
+        let settings = Settings::embedded_default().unwrap();
+        let package = model::sspr::package(&settings, Target::from_name(target).unwrap());
+        bind(
+            &package,
+            &BindOptions {
+                timestamp: 0,
+                creating_application: "test".into(),
+            },
+        )
+    }
+
+    #[test]
+    fn every_row_matches_its_table_schema() {
+        let db = bound("win10-x64");
+        for (name, rows) in &db.tables {
+            let table = schema::table(name).unwrap();
+            for row in rows {
+                assert_eq!(row.len(), table.columns.len(), "{name}");
+                for (cell, column) in row.iter().zip(table.columns) {
+                    let valid = match (cell, column.kind) {
+                        (Cell::Null, _) => column.nullable,
+                        (Cell::Int(_), schema::ColumnKind::Int16 | schema::ColumnKind::Int32) => {
+                            true
+                        }
+                        (Cell::Str(text), schema::ColumnKind::Str(max)) => {
+                            max == 0 || text.chars().count() <= max
+                        }
+                        _ => false,
+                    };
+                    assert!(valid, "{name}.{} = {cell:?}", column.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn x64_components_carry_the_64bit_attribute_and_x86_do_not() {
+        for (target, expected) in [
+            ("win10-x64", COMPONENT_64BIT),
+            ("win11-x64", COMPONENT_64BIT),
+            ("win10-x86", 0),
+        ] {
+            let db = bound(target);
+            for row in db.rows("Component") {
+                let Cell::Int(attributes) = row[3] else {
+                    panic!()
+                };
+                assert_eq!(attributes & COMPONENT_64BIT, expected, "{target}");
+            }
+            assert_eq!(
+                db.summary.platform,
+                if expected != 0 { "x64" } else { "Intel" }
+            );
+        }
+    }
+
+    #[test]
+    fn package_code_follows_content() {
+        let a = bound("win10-x64");
+        assert_eq!(
+            a.summary.package_code,
+            bound("win10-x64").summary.package_code
+        );
+        assert_ne!(
+            a.summary.package_code,
+            bound("win11-x64").summary.package_code
+        );
+    }
+
+    #[test]
+    fn app_search_runs_before_launch_conditions_in_both_sequences() {
+        let db = bound("win11-x64");
+        for table in ["InstallExecuteSequence", "InstallUISequence"] {
+            let sequence_of = |action: &str| {
+                db.rows(table)
+                    .iter()
+                    .find(|row| row[0] == Cell::from(action))
+                    .map(|row| row[2].clone())
+            };
+            assert!(
+                sequence_of("AppSearch") < sequence_of("LaunchConditions"),
+                "{table}"
+            );
+            assert!(
+                sequence_of("FindRelatedProducts") < sequence_of("LaunchConditions"),
+                "{table}"
+            );
+        }
+    }
+}

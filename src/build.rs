@@ -1,0 +1,93 @@
+//! `build`: settings → one package per target → files in the output folder.
+//! Every package is checked and serialised in memory before any file is written.
+
+use crate::bind::{self, BindOptions};
+use crate::config::Settings;
+use crate::error::{ConfigError, Error, Result};
+use crate::model::{self, msi_guid};
+use crate::package;
+use crate::target::Target;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Used when `SOURCE_DATE_EPOCH` is not set: 2024-01-01T00:00:00Z.
+pub const DEFAULT_TIMESTAMP: u64 = 1_704_067_200;
+
+/// What one build wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuiltPackage {
+    pub target: String,
+    pub file: PathBuf,
+    pub size: u64,
+    pub sha256: String,
+    pub product_code: String,
+    pub upgrade_code: String,
+    pub package_code: String,
+    pub version: String,
+}
+
+/// Where the timestamps in the package come from.
+pub fn timestamp_from_environment() -> Result<u64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Err(_) => Ok(DEFAULT_TIMESTAMP),
+        Ok(text) => text.trim().parse::<u64>().map_err(|_| {
+            Error::Config(ConfigError {
+                file: "<environment>".into(),
+                line: None,
+                key: Some("SOURCE_DATE_EPOCH".into()),
+                message: format!("expected whole seconds since 1970-01-01, found `{text}`"),
+            })
+        }),
+    }
+}
+
+/// Builds `targets` (or the settings' own list when empty) into `out_dir`.
+pub fn build(
+    settings: &Settings,
+    targets: &[Target],
+    out_dir: &Path,
+    timestamp: u64,
+) -> Result<Vec<BuiltPackage>> {
+    let targets = if targets.is_empty() {
+        &settings.targets[..]
+    } else {
+        targets
+    };
+    let options = BindOptions {
+        timestamp,
+        creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
+    };
+    // Serialise everything first: a failure for one target writes nothing at all.
+    let mut outputs = Vec::new();
+    for &target in targets {
+        let package = model::sspr::package(settings, target);
+        let db = bind::bind(&package, &options);
+        let bytes = package::to_bytes(&db)?;
+        let file = out_dir.join(file_name(settings, target));
+        let built = BuiltPackage {
+            target: target.name(),
+            size: bytes.len() as u64,
+            sha256: model::sha256_hex(&bytes),
+            product_code: msi_guid(package.product.product_code),
+            upgrade_code: msi_guid(package.product.upgrade_code),
+            package_code: msi_guid(db.summary.package_code),
+            version: package.product.version.to_string(),
+            file,
+        };
+        outputs.push((built, bytes));
+    }
+    outputs
+        .into_iter()
+        .map(|(built, bytes)| {
+            package::write_atomically(&built.file, &bytes)?;
+            Ok(built)
+        })
+        .collect()
+}
+
+fn file_name(settings: &Settings, target: Target) -> String {
+    settings
+        .file_name
+        .replace("{target}", &target.name())
+        .replace("{version}", &settings.product.version.to_string())
+}

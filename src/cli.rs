@@ -1,0 +1,137 @@
+//! Command-line arguments and printing; no logic of its own.
+
+use clap::{Parser, Subcommand};
+use sspr_msi::build::{self, BuiltPackage};
+use sspr_msi::config::{self, Settings};
+use sspr_msi::error::{ConfigError, Error, Result};
+use sspr_msi::target::{self, Target};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sspr-msi",
+    version,
+    about = "Build Windows Installer packages that enable Microsoft Entra SSPR at the Windows sign-in screen"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the packages (the embedded default configuration unless --config is given).
+    Build {
+        /// Configuration file (TOML); see `sspr-msi init`.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR", default_value = "dist")]
+        out: PathBuf,
+        /// Build only this target (repeatable); default: the configuration's `build.targets`.
+        #[arg(long = "target", value_name = "NAME")]
+        targets: Vec<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the default configuration to a file for editing.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "sspr-msi.toml")]
+        file: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// List the targets (OS family × architecture) this tool knows.
+    Targets,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Build {
+            config,
+            out,
+            targets,
+            json,
+        } => {
+            let settings = match &config {
+                Some(path) => Settings::load(path)?,
+                None => Settings::embedded_default()?,
+            };
+            let targets = parse_targets(&targets)?;
+            let built = build::build(
+                &settings,
+                &targets,
+                &out,
+                build::timestamp_from_environment()?,
+            )?;
+            print_built(&built, json);
+            Ok(())
+        }
+        Command::Init { file, force } => {
+            if file.exists() && !force {
+                return Err(Error::output(
+                    &file,
+                    std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "file exists (use --force to overwrite)",
+                    ),
+                ));
+            }
+            sspr_msi::package::write_atomically(&file, config::DEFAULT_CONFIG.as_bytes())?;
+            println!("wrote {}", file.display());
+            Ok(())
+        }
+        Command::Targets => {
+            for target in target::ALL {
+                println!("{:<10} {}", target.name(), target.label());
+            }
+            Ok(())
+        }
+    }
+}
+
+fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
+    names
+        .iter()
+        .map(|name| {
+            Target::from_name(name).ok_or_else(|| {
+                Error::Config(ConfigError {
+                    file: "<command line>".into(),
+                    line: None,
+                    key: Some("--target".into()),
+                    message: format!(
+                        "unknown target `{name}`; known targets: {}",
+                        Target::known_names()
+                    ),
+                })
+            })
+        })
+        .collect()
+}
+
+fn print_built(built: &[BuiltPackage], json: bool) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(built).expect("build report serialises")
+        );
+        return;
+    }
+    println!(
+        "{:<10} {:<40} {:>8}  {:<38}  sha256",
+        "target", "file", "size", "product code"
+    );
+    for package in built {
+        println!(
+            "{:<10} {:<40} {:>8}  {:<38}  {}",
+            package.target,
+            package.file.display(),
+            package.size,
+            package.product_code,
+            package.sha256
+        );
+    }
+}

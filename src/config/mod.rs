@@ -1,0 +1,507 @@
+//! The configuration: TOML in, validated typed settings out. Every error names the file,
+//! the line and the key, and says what was expected.
+
+mod raw;
+
+use crate::error::ConfigError;
+use crate::model::{stable_guid, ProductVersion, RegistryData, RegistryRoot, GUID_NAMESPACE};
+use crate::target::{DetectionPolicy, Target};
+use raw::{RawConfig, RawRegistryValue};
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+use uuid::Uuid;
+
+/// The configuration compiled into the binary: `sspr-msi build` with no `--config`.
+pub const DEFAULT_CONFIG: &str = include_str!("../../templates/default.toml");
+pub const DEFAULT_CONFIG_NAME: &str = "<embedded default>";
+
+/// ProductName holds at most 63 characters; " (Windows 8.1 32-bit (x86))" takes 27 of them.
+const MAX_PRODUCT_NAME: usize = 36;
+
+/// Validated settings for a build.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub product: ProductSettings,
+    pub targets: Vec<Target>,
+    /// Output file name with `{target}`, `{version}` placeholders.
+    pub file_name: String,
+    pub policy: PolicySettings,
+    pub extra_registry: Vec<ExtraRegistryValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductSettings {
+    pub name: String,
+    pub manufacturer: String,
+    pub version: ProductVersion,
+    pub comments: String,
+    /// The product line's upgrade code; each target derives its own from it.
+    pub upgrade_code: Uuid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicySettings {
+    pub allow_password_reset: bool,
+    pub detection: DetectionPolicy,
+}
+
+/// A registry value the release engineer adds to the packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtraRegistryValue {
+    pub root: RegistryRoot,
+    pub key: String,
+    pub name: Option<String>,
+    pub data: RegistryData,
+    /// Targets that get it; empty = all.
+    pub targets: Vec<Target>,
+}
+
+impl Settings {
+    pub fn embedded_default() -> Result<Settings, ConfigError> {
+        parse(DEFAULT_CONFIG, DEFAULT_CONFIG_NAME)
+    }
+
+    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
+            file: file.clone(),
+            line: None,
+            key: None,
+            message: format!("cannot read the file: {error}"),
+        })?;
+        parse(&text, &file)
+    }
+}
+
+/// Parses and validates a configuration text; `file` names it in errors.
+pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
+    let source = Source { text, file };
+    let raw: RawConfig = toml::from_str(text).map_err(|error| source.toml_error(&error))?;
+    source.validate(raw)
+}
+
+struct Source<'a> {
+    text: &'a str,
+    file: &'a str,
+}
+
+impl Source<'_> {
+    fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
+        ConfigError {
+            file: self.file.to_string(),
+            line: Some(line_and_column(self.text, span.start)),
+            key: Some(key.to_string()),
+            message: message.into(),
+        }
+    }
+
+    fn toml_error(&self, error: &toml::de::Error) -> ConfigError {
+        let span = error.span();
+        ConfigError {
+            file: self.file.to_string(),
+            line: span
+                .as_ref()
+                .map(|span| line_and_column(self.text, span.start)),
+            key: span.and_then(|span| key_at(self.text, span.start)),
+            message: error.message().trim().to_string(),
+        }
+    }
+
+    fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let text = value.get_ref().trim();
+        if text.is_empty() {
+            return Err(self.error(value.span(), key, "must not be empty"));
+        }
+        Ok(text.to_string())
+    }
+
+    fn targets(&self, names: &[Spanned<String>], key: &str) -> Result<Vec<Target>, ConfigError> {
+        let mut targets = Vec::new();
+        for name in names {
+            let target = Target::from_name(name.get_ref()).ok_or_else(|| {
+                self.error(
+                    name.span(),
+                    key,
+                    format!(
+                        "unknown target `{}`; known targets: {}",
+                        name.get_ref(),
+                        Target::known_names()
+                    ),
+                )
+            })?;
+            if targets.contains(&target) {
+                return Err(self.error(
+                    name.span(),
+                    key,
+                    format!("target `{target}` is listed twice"),
+                ));
+            }
+            targets.push(target);
+        }
+        Ok(targets)
+    }
+
+    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigError> {
+        let product = &raw.product;
+        let name = self.non_empty(&product.name, "product.name")?;
+        if name.chars().count() > MAX_PRODUCT_NAME {
+            return Err(self.error(product.name.span(), "product.name", format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+        }
+        let comments = product.comments.clone().unwrap_or_default();
+        if comments.chars().count() > 255 {
+            return Err(self.error(
+                product.name.span(),
+                "product.comments",
+                "at most 255 characters",
+            ));
+        }
+        let manufacturer = self.non_empty(&product.manufacturer, "product.manufacturer")?;
+        let version = ProductVersion::parse(product.version.get_ref())
+            .map_err(|message| self.error(product.version.span(), "product.version", message))?;
+        let upgrade_code = match &product.upgrade_code {
+            Some(code) => parse_guid(code.get_ref()).ok_or_else(|| {
+                self.error(
+                    code.span(),
+                    "product.upgrade_code",
+                    "expected a GUID like {01234567-89AB-CDEF-0123-456789ABCDEF}",
+                )
+            })?,
+            None => stable_guid(GUID_NAMESPACE, &["upgrade-code", &manufacturer, &name]),
+        };
+        let targets = match &raw.build.targets {
+            Some(names) if names.is_empty() => {
+                return Err(ConfigError {
+                    file: self.file.to_string(),
+                    line: None,
+                    key: Some("build.targets".into()),
+                    message: "must list at least one target".into(),
+                })
+            }
+            Some(names) => self.targets(names, "build.targets")?,
+            None => default_targets(),
+        };
+        let file_name = match &raw.build.file_name {
+            Some(pattern) => self.file_name(pattern)?,
+            None => "sspr-{target}-{version}.msi".to_string(),
+        };
+        Ok(Settings {
+            product: ProductSettings {
+                name,
+                manufacturer,
+                version,
+                comments,
+                upgrade_code,
+            },
+            targets,
+            file_name,
+            policy: self.policy(&raw)?,
+            extra_registry: raw
+                .registry
+                .iter()
+                .map(|entry| self.registry_value(entry))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    fn file_name(&self, pattern: &Spanned<String>) -> Result<String, ConfigError> {
+        let text = pattern.get_ref();
+        let key = "build.file_name";
+        if !text.contains("{target}") {
+            return Err(self.error(
+                pattern.span(),
+                key,
+                "must contain `{target}` so that packages do not overwrite each other",
+            ));
+        }
+        if text.contains(['/', '\\']) || !text.ends_with(".msi") {
+            return Err(self.error(
+                pattern.span(),
+                key,
+                "must be a plain file name ending in `.msi` (use --out for the folder)",
+            ));
+        }
+        Ok(text.clone())
+    }
+
+    fn policy(&self, raw: &RawConfig) -> Result<PolicySettings, ConfigError> {
+        let policy = &raw.policy;
+        let min_build = match &policy.min_windows10_build {
+            Some(build) => match u32::try_from(*build.get_ref()) {
+                Ok(value) if (10240..crate::target::WINDOWS11_FIRST_BUILD).contains(&value) => {
+                    value
+                }
+                _ => return Err(self.error(
+                    build.span(),
+                    "policy.min_windows10_build",
+                    "expected a Windows 10 build number from 10240 to 21999 (17134 = version 1803)",
+                )),
+            },
+            None => 17134,
+        };
+        Ok(PolicySettings {
+            allow_password_reset: policy.allow_password_reset.unwrap_or(true),
+            detection: DetectionPolicy {
+                min_windows10_build: min_build,
+                allow_server: policy.allow_server.unwrap_or(false),
+                refuse_home_edition: policy.refuse_home_edition.unwrap_or(true),
+            },
+        })
+    }
+
+    fn registry_value(&self, entry: &RawRegistryValue) -> Result<ExtraRegistryValue, ConfigError> {
+        let root = RegistryRoot::parse(entry.root.get_ref()).ok_or_else(|| {
+            self.error(
+                entry.root.span(),
+                "registry.root",
+                "expected HKLM, HKCR, HKCU or HKU",
+            )
+        })?;
+        let key = self.non_empty(&entry.key, "registry.key")?;
+        if key.starts_with('\\') || key.ends_with('\\') {
+            return Err(self.error(
+                entry.key.span(),
+                "registry.key",
+                "must not start or end with a backslash",
+            ));
+        }
+        let name = match &entry.name {
+            Some(name) if ["+", "-", "*"].contains(&name.get_ref().as_str()) => {
+                return Err(self.error(
+                    name.span(),
+                    "registry.name",
+                    "`+`, `-` and `*` are Windows Installer key commands, not value names",
+                ));
+            }
+            Some(name) => Some(name.get_ref().clone()),
+            None => None,
+        };
+        Ok(ExtraRegistryValue {
+            root,
+            key,
+            name,
+            data: self.registry_data(entry)?,
+            targets: match &entry.targets {
+                Some(names) => self.targets(names, "registry.targets")?,
+                None => Vec::new(),
+            },
+        })
+    }
+
+    fn registry_data(&self, entry: &RawRegistryValue) -> Result<RegistryData, ConfigError> {
+        let value = entry.value.get_ref();
+        let bad = |expected: &str| {
+            self.error(
+                entry.value.span(),
+                "registry.value",
+                format!("for type `{}` expected {expected}", entry.kind.get_ref()),
+            )
+        };
+        let string = || {
+            value
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| bad("a string"))
+        };
+        let data = match entry.kind.get_ref().as_str() {
+            "string" => RegistryData::String(string()?),
+            "expand_string" => RegistryData::ExpandString(string()?),
+            "dword" => {
+                let number = value.as_integer().ok_or_else(|| bad("an integer"))?;
+                RegistryData::Dword(
+                    u32::try_from(number).map_err(|_| bad("an integer from 0 to 4294967295"))?,
+                )
+            }
+            "multi_string" => {
+                let items = value.as_array().ok_or_else(|| bad("an array of strings"))?;
+                let strings: Option<Vec<String>> = items
+                    .iter()
+                    .map(|item| item.as_str().map(str::to_string))
+                    .collect();
+                RegistryData::MultiString(
+                    strings
+                        .filter(|s| !s.is_empty())
+                        .ok_or_else(|| bad("a non-empty array of strings"))?,
+                )
+            }
+            "binary" => RegistryData::Binary(
+                parse_hex(&string()?).ok_or_else(|| bad("a string of hexadecimal byte pairs"))?,
+            ),
+            other => {
+                return Err(self.error(entry.kind.span(), "registry.type", format!("unknown type `{other}`; expected string, expand_string, multi_string, dword or binary")));
+            }
+        };
+        if matches!(&data, RegistryData::String(text) | RegistryData::ExpandString(text) if text.is_empty())
+        {
+            return Err(bad(
+                "a non-empty string (Windows Installer cannot write an empty string value)",
+            ));
+        }
+        Ok(data)
+    }
+}
+
+fn default_targets() -> Vec<Target> {
+    crate::target::ALL
+        .iter()
+        .copied()
+        .filter(|target| target.family.uses_policy())
+        .collect()
+}
+
+fn parse_guid(text: &str) -> Option<Uuid> {
+    let inner = text.strip_prefix('{')?.strip_suffix('}')?;
+    Uuid::parse_str(inner).ok()
+}
+
+fn parse_hex(text: &str) -> Option<Vec<u8>> {
+    let digits: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.is_empty() || digits.len() % 2 != 0 {
+        return None;
+    }
+    (0..digits.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// The dotted key at a byte offset: the last `[table]` header before it plus the key on its line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text[line_start..].lines().next().unwrap_or("");
+    let table = before[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|header| {
+            header
+                .trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_string()
+        });
+    let key = line
+        .split_once('=')
+        .map(|(key, _)| key.trim().to_string())
+        .filter(|key| !key.is_empty() && !key.starts_with('#'));
+    match (table, key) {
+        (Some(table), Some(key)) => Some(format!("{table}.{key}")),
+        (None, Some(key)) => Some(key),
+        (Some(table), None) => Some(table),
+        (None, None) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> ConfigError {
+        parse(text, "test.toml").expect_err("config should be rejected")
+    }
+
+    const MINIMAL: &str =
+        "[product]\nname = \"SSPR\"\nmanufacturer = \"Contoso\"\nversion = \"1.0.0\"\n";
+
+    #[test]
+    fn embedded_default_is_valid_and_builds_the_policy_targets() {
+        let settings = Settings::embedded_default().unwrap();
+        let names: Vec<String> = settings.targets.iter().map(Target::name).collect();
+        assert_eq!(names, ["win10-x86", "win10-x64", "win11-x64"]);
+        assert!(settings.policy.allow_password_reset);
+    }
+
+    #[test]
+    fn minimal_config_gets_defaults_and_a_stable_upgrade_code() {
+        let a = parse(MINIMAL, "a.toml").unwrap();
+        let b = parse(MINIMAL, "b.toml").unwrap();
+        assert_eq!(a.product.upgrade_code, b.product.upgrade_code);
+        assert_eq!(a.policy.detection.min_windows10_build, 17134);
+        assert_eq!(a.file_name, "sspr-{target}-{version}.msi");
+    }
+
+    #[test]
+    fn wrong_type_names_file_line_and_key() {
+        let error =
+            error_of("[product]\nname = \"SSPR\"\nmanufacturer = \"Contoso\"\nversion = 1\n");
+        assert_eq!(error.file, "test.toml");
+        assert_eq!(error.line.map(|l| l.0), Some(4));
+        assert_eq!(error.key.as_deref(), Some("product.version"));
+        assert!(error.to_string().starts_with("test.toml:4:"), "{error}");
+    }
+
+    #[test]
+    fn unknown_key_is_rejected_with_its_place() {
+        let error = error_of(&format!("{MINIMAL}colour = \"blue\"\n"));
+        assert_eq!(error.line.map(|l| l.0), Some(5));
+        assert_eq!(error.key.as_deref(), Some("product.colour"));
+        assert!(error.message.contains("colour"), "{}", error.message);
+    }
+
+    #[test]
+    fn bad_values_name_their_keys() {
+        let cases = [
+            (MINIMAL.replace("1.0.0", "1.0"), "product.version", 4),
+            (MINIMAL.replace("\"SSPR\"", "\"  \""), "product.name", 2),
+            (format!("{MINIMAL}upgrade_code = \"nope\"\n"), "product.upgrade_code", 5),
+            (format!("{MINIMAL}[build]\ntargets = [\"win12-x64\"]\n"), "build.targets", 6),
+            (format!("{MINIMAL}[build]\ntargets = [\"win10-x64\", \"win10-x64\"]\n"), "build.targets", 6),
+            (format!("{MINIMAL}[build]\nfile_name = \"a.msi\"\n"), "build.file_name", 6),
+            (format!("{MINIMAL}[policy]\nmin_windows10_build = 22000\n"), "policy.min_windows10_build", 6),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKXX\"\nkey = \"K\"\ntype = \"string\"\nvalue = \"v\"\n"), "registry.root", 6),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"dword\"\nvalue = \"v\"\n"), "registry.value", 9),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"qword\"\nvalue = 1\n"), "registry.type", 8),
+        ];
+        for (text, key, line) in cases {
+            let error = error_of(&text);
+            assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
+            assert_eq!(error.line.map(|l| l.0), Some(line), "{text}\n{error}");
+        }
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let error = error_of("[product\nname = 1");
+        assert_eq!(error.line.map(|l| l.0), Some(1));
+    }
+
+    #[test]
+    fn registry_values_of_every_type_parse() {
+        let text = format!(
+            "{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso'\nname = \"S\"\ntype = \"string\"\nvalue = \"#[x]{{y}}\"\n\
+             [[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso'\nname = \"M\"\ntype = \"multi_string\"\nvalue = [\"a\", \"b\"]\n\
+             [[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso'\nname = \"B\"\ntype = \"binary\"\nvalue = \"0a ff\"\ntargets = [\"win11-x64\"]\n"
+        );
+        let settings = parse(&text, "t.toml").unwrap();
+        assert_eq!(
+            settings.extra_registry[0].data,
+            RegistryData::String("#[x]{y}".into())
+        );
+        assert_eq!(
+            settings.extra_registry[1].data,
+            RegistryData::MultiString(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            settings.extra_registry[2].data,
+            RegistryData::Binary(vec![0x0a, 0xff])
+        );
+        assert_eq!(settings.extra_registry[2].targets.len(), 1);
+    }
+}

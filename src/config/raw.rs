@@ -1,0 +1,55 @@
+//! The serde mirror of the TOML file, nothing else: spans kept for error messages.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub product: RawProduct,
+    #[serde(default)]
+    pub build: RawBuild,
+    #[serde(default)]
+    pub policy: RawPolicy,
+    #[serde(default)]
+    pub registry: Vec<RawRegistryValue>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProduct {
+    pub name: Spanned<String>,
+    pub manufacturer: Spanned<String>,
+    pub version: Spanned<String>,
+    pub upgrade_code: Option<Spanned<String>>,
+    #[serde(default)]
+    pub comments: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBuild {
+    pub targets: Option<Vec<Spanned<String>>>,
+    pub file_name: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolicy {
+    pub allow_password_reset: Option<bool>,
+    pub min_windows10_build: Option<Spanned<i64>>,
+    pub allow_server: Option<bool>,
+    pub refuse_home_edition: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegistryValue {
+    pub root: Spanned<String>,
+    pub key: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    #[serde(rename = "type")]
+    pub kind: Spanned<String>,
+    pub value: Spanned<toml::Value>,
+    pub targets: Option<Vec<Spanned<String>>>,
+}

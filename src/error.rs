@@ -1,0 +1,92 @@
+//! Typed errors, and the exit code each kind maps to (documented in README.md).
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// The documented exit codes of the `sspr-msi` command.
+pub mod exit_code {
+    pub const SUCCESS: i32 = 0;
+    /// Command-line usage error (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// The configuration is invalid.
+    pub const CONFIG: i32 = 3;
+    /// An input file (payload, certificate, MSI to read) is missing or unacceptable.
+    pub const INPUT: i32 = 4;
+    /// An output could not be written.
+    pub const OUTPUT: i32 = 5;
+    /// A bug in sspr-msi.
+    pub const INTERNAL: i32 = 70;
+}
+
+/// A configuration problem, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file name, or `<embedded default>`.
+    pub file: String,
+    /// 1-based line and column, when the problem has a place.
+    pub line: Option<(usize, usize)>,
+    /// The dotted key the problem is about, when known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, column)) = self.line {
+            write!(f, ":{line}:{column}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": key `{key}`")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("config error: {0}")]
+    Config(ConfigError),
+    #[error("input error: {path}: {message}")]
+    Input { path: PathBuf, message: String },
+    #[error("cannot write {path}: {source}")]
+    Output {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Config(_) => exit_code::CONFIG,
+            Error::Input { .. } => exit_code::INPUT,
+            Error::Output { .. } => exit_code::OUTPUT,
+            Error::Internal(_) => exit_code::INTERNAL,
+        }
+    }
+
+    pub fn input(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+
+    pub fn output(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Output {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+impl From<ConfigError> for Error {
+    fn from(error: ConfigError) -> Self {
+        Error::Config(error)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

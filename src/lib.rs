@@ -1,0 +1,13 @@
+//! sspr-msi: build, sign and verify the Windows Installer packages that turn on Microsoft
+//! Entra self-service password reset at the Windows sign-in screen.
+//!
+//! A compiler: config (TOML) → model → tables (`bind`) → bytes (`package`).
+
+pub mod bind;
+pub mod build;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod package;
+pub mod schema;
+pub mod target;

@@ -1,0 +1,260 @@
+//! The package as intent: product identity, components and what they install, searches and
+//! launch conditions. No MSI table types here: `bind` turns this into tables.
+
+pub mod sspr;
+
+use crate::target::Target;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use uuid::Uuid;
+
+/// Root of every GUID this tool derives; never change it, or every derived code changes.
+pub const GUID_NAMESPACE: Uuid = Uuid::from_u128(0x5d1f_7c1e_8a0b_4f0e_9c5e_2b7a_53c1_d0a9);
+
+/// A GUID that depends only on `namespace` and `parts`, so rebuilds give the same codes.
+pub fn stable_guid(namespace: Uuid, parts: &[&str]) -> Uuid {
+    Uuid::new_v5(&namespace, parts.join("\u{1f}").as_bytes())
+}
+
+/// A GUID in the form Windows Installer tables use: `{UPPERCASE-HYPHENATED}`.
+pub fn msi_guid(guid: Uuid) -> String {
+    format!("{{{}}}", guid.hyphenated()).to_ascii_uppercase()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// `major.minor.build` with Windows Installer's limits (255.255.65535).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ProductVersion {
+    pub major: u8,
+    pub minor: u8,
+    pub build: u16,
+}
+
+impl ProductVersion {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split('.').collect();
+        if parts.len() != 3 {
+            return Err(format!(
+                "expected a version `major.minor.build` (e.g. 1.2.3), found `{text}`"
+            ));
+        }
+        let field = |index: usize, max: u32| -> Result<u32, String> {
+            let part = parts[index];
+            match part.parse::<u32>() {
+                Ok(value) if value <= max && !part.starts_with('+') => Ok(value),
+                _ => Err(format!(
+                    "version field `{part}` in `{text}` must be a whole number from 0 to {max} \
+                     (Windows Installer compares only major.minor.build)"
+                )),
+            }
+        };
+        Ok(ProductVersion {
+            major: field(0, 255)? as u8,
+            minor: field(1, 255)? as u8,
+            build: field(2, 65535)? as u16,
+        })
+    }
+}
+
+impl fmt::Display for ProductVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.build)
+    }
+}
+
+/// What Add/Remove Programs and the upgrade logic know the product by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub name: String,
+    pub manufacturer: String,
+    pub version: ProductVersion,
+    pub comments: String,
+    pub product_code: Uuid,
+    pub upgrade_code: Uuid,
+    /// LCID of the product, e.g. 1033.
+    pub language: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RegistryRoot {
+    ClassesRoot,
+    CurrentUser,
+    LocalMachine,
+    Users,
+}
+
+impl RegistryRoot {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "HKCR" | "HKEY_CLASSES_ROOT" => Some(RegistryRoot::ClassesRoot),
+            "HKCU" | "HKEY_CURRENT_USER" => Some(RegistryRoot::CurrentUser),
+            "HKLM" | "HKEY_LOCAL_MACHINE" => Some(RegistryRoot::LocalMachine),
+            "HKU" | "HKEY_USERS" => Some(RegistryRoot::Users),
+            _ => None,
+        }
+    }
+    pub fn short_name(self) -> &'static str {
+        match self {
+            RegistryRoot::ClassesRoot => "HKCR",
+            RegistryRoot::CurrentUser => "HKCU",
+            RegistryRoot::LocalMachine => "HKLM",
+            RegistryRoot::Users => "HKU",
+        }
+    }
+}
+
+/// The data of a registry value, as the admin means it (literal text, not MSI Formatted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryData {
+    String(String),
+    ExpandString(String),
+    MultiString(Vec<String>),
+    Dword(u32),
+    Binary(Vec<u8>),
+    /// Text Windows Installer formats at install time, e.g. `[#SsprDll]` for a file's path.
+    Formatted(String),
+}
+
+/// One registry value a component writes, and removes on uninstall.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistryValue {
+    pub id: String,
+    pub root: RegistryRoot,
+    pub key: String,
+    /// `None` writes the key's default value.
+    pub name: Option<String>,
+    pub data: RegistryData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyPath {
+    Registry(String),
+}
+
+/// The unit Windows Installer installs, counts references to and removes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Component {
+    pub id: String,
+    pub guid: Uuid,
+    pub directory: String,
+    /// Writes the 64-bit registry view and 64-bit folders.
+    pub win64: bool,
+    /// Left on the machine at uninstall (other software depends on it).
+    pub permanent: bool,
+    pub key_path: KeyPath,
+    pub registry: Vec<RegistryValue>,
+}
+
+impl Component {
+    /// A component that writes registry values, keyed on the first; its GUID depends on what
+    /// it writes (root, key, name, view), so every package that writes the same value shares
+    /// the component and Windows Installer's reference count keeps it until the last goes.
+    pub fn for_registry(id: &str, win64: bool, registry: Vec<RegistryValue>) -> Component {
+        let first = &registry[0];
+        let view = if win64 { "64" } else { "32" };
+        let guid = stable_guid(
+            GUID_NAMESPACE,
+            &[
+                "registry-component",
+                view,
+                first.root.short_name(),
+                &first.key.to_ascii_lowercase(),
+                &first.name.clone().unwrap_or_default().to_ascii_lowercase(),
+            ],
+        );
+        Component {
+            id: id.to_string(),
+            guid,
+            directory: TARGET_DIR.to_string(),
+            win64,
+            permanent: false,
+            key_path: KeyPath::Registry(first.id.clone()),
+            registry,
+        }
+    }
+}
+
+pub const TARGET_DIR: &str = "TARGETDIR";
+
+/// A registry value read at install time into a property (AppSearch), raw.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySearch {
+    pub property: String,
+    pub root: RegistryRoot,
+    pub key: String,
+    pub name: String,
+    /// Read the 64-bit view (only meaningful on 64-bit Windows).
+    pub win64: bool,
+}
+
+/// A condition that must hold for the install to go on, and what to say when it does not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaunchCondition {
+    pub condition: String,
+    pub message: String,
+}
+
+impl LaunchCondition {
+    /// `condition`, waived when the product is already installed, so that uninstall and
+    /// repair still work after the machine changed (an OS upgrade, say).
+    pub fn unless_installed(condition: &str, message: String) -> Self {
+        LaunchCondition {
+            condition: format!("Installed OR ({condition})"),
+            message,
+        }
+    }
+}
+
+/// The one feature every component belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+}
+
+/// A whole package, for one target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Package {
+    pub target: Target,
+    pub product: Product,
+    pub feature: Feature,
+    pub components: Vec<Component>,
+    pub searches: Vec<RegistrySearch>,
+    pub launch_conditions: Vec<LaunchCondition>,
+    /// Extra public properties, e.g. Add/Remove Programs settings.
+    pub properties: Vec<(String, String)>,
+    /// Refuse to install over a newer version, with this message.
+    pub downgrade_message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_within_windows_installer_limits() {
+        assert_eq!(ProductVersion::parse("1.2.3").unwrap().to_string(), "1.2.3");
+        assert_eq!(ProductVersion::parse("255.255.65535").unwrap().build, 65535);
+        for bad in ["1.2", "1.2.3.4", "256.0.0", "1.x.0", "", "1.2.-3", "1.2.+3"] {
+            assert!(ProductVersion::parse(bad).is_err(), "{bad}");
+        }
+        assert!(ProductVersion::parse("1.10.0").unwrap() > ProductVersion::parse("1.9.9").unwrap());
+    }
+
+    #[test]
+    fn guids_are_stable_and_distinct() {
+        let a = stable_guid(GUID_NAMESPACE, &["a", "bc"]);
+        assert_eq!(a, stable_guid(GUID_NAMESPACE, &["a", "bc"]));
+        assert_ne!(a, stable_guid(GUID_NAMESPACE, &["ab", "c"]));
+        let text = msi_guid(a);
+        assert_eq!(text.len(), 38);
+        assert_eq!(text, text.to_ascii_uppercase());
+    }
+}

@@ -1,0 +1,279 @@
+//! The MSI tables this tool writes, as data: names, columns, types, keys.
+//!
+//! One definition serves the writer (it turns each table into `msi::Column`s, and the
+//! `msi` crate derives `_Validation` rows from them) and the readers in tests and `verify`.
+//! Column layouts follow the Windows Installer SDK's schema.
+
+use msi::Category;
+
+/// How a column stores its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    Int16,
+    Int32,
+    /// A string with a maximum length (0 = unlimited).
+    Str(usize),
+}
+
+/// One column of a table schema.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSchema {
+    pub name: &'static str,
+    pub kind: ColumnKind,
+    pub category: Option<Category>,
+    pub primary_key: bool,
+    pub nullable: bool,
+    pub localizable: bool,
+    pub foreign_key: Option<(&'static str, i32)>,
+}
+
+/// A table: its name and columns in order.
+#[derive(Debug)]
+pub struct TableSchema {
+    pub name: &'static str,
+    pub columns: &'static [ColumnSchema],
+}
+
+const fn col(name: &'static str, kind: ColumnKind, category: Option<Category>) -> ColumnSchema {
+    ColumnSchema {
+        name,
+        kind,
+        category,
+        primary_key: false,
+        nullable: false,
+        localizable: false,
+        foreign_key: None,
+    }
+}
+
+impl ColumnSchema {
+    const fn key(mut self) -> Self {
+        self.primary_key = true;
+        self
+    }
+    const fn null(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+    const fn loc(mut self) -> Self {
+        self.localizable = true;
+        self
+    }
+    const fn refs(mut self, table: &'static str, column: i32) -> Self {
+        self.foreign_key = Some((table, column));
+        self
+    }
+
+    /// The `msi` crate's description of this column.
+    pub fn to_msi_column(&self) -> msi::Column {
+        let mut builder = msi::Column::build(self.name);
+        if self.primary_key {
+            builder = builder.primary_key();
+        }
+        if self.nullable {
+            builder = builder.nullable();
+        }
+        if self.localizable {
+            builder = builder.localizable();
+        }
+        if let Some((table, column)) = self.foreign_key {
+            builder = builder.foreign_key(table, column);
+        }
+        if let Some(category) = self.category {
+            builder = builder.category(category);
+        }
+        match self.kind {
+            ColumnKind::Int16 => builder.int16(),
+            ColumnKind::Int32 => builder.int32(),
+            ColumnKind::Str(len) => builder.string(len),
+        }
+    }
+}
+
+use Category as C;
+use ColumnKind::{Int16 as I2, Int32 as I4, Str as S};
+
+const ID: Option<Category> = Some(C::Identifier);
+const TEXT: Option<Category> = Some(C::Text);
+const FORMATTED: Option<Category> = Some(C::Formatted);
+const CONDITION: Option<Category> = Some(C::Condition);
+const GUID: Option<Category> = Some(C::Guid);
+const REGPATH: Option<Category> = Some(C::RegPath);
+const NONE: Option<Category> = None;
+
+pub const PROPERTY: TableSchema = TableSchema {
+    name: "Property",
+    columns: &[
+        col("Property", S(72), ID).key(),
+        col("Value", S(0), TEXT).loc(),
+    ],
+};
+
+pub const DIRECTORY: TableSchema = TableSchema {
+    name: "Directory",
+    columns: &[
+        col("Directory", S(72), ID).key(),
+        col("Directory_Parent", S(72), ID)
+            .null()
+            .refs("Directory", 1),
+        col("DefaultDir", S(255), Some(C::DefaultDir)).loc(),
+    ],
+};
+
+pub const FEATURE: TableSchema = TableSchema {
+    name: "Feature",
+    columns: &[
+        col("Feature", S(38), ID).key(),
+        col("Feature_Parent", S(38), ID).null().refs("Feature", 1),
+        col("Title", S(64), TEXT).null().loc(),
+        col("Description", S(255), TEXT).null().loc(),
+        col("Display", I2, NONE).null(),
+        col("Level", I2, NONE),
+        col("Directory_", S(72), Some(C::UpperCase))
+            .null()
+            .refs("Directory", 1),
+        col("Attributes", I2, NONE),
+    ],
+};
+
+pub const COMPONENT: TableSchema = TableSchema {
+    name: "Component",
+    columns: &[
+        col("Component", S(72), ID).key(),
+        col("ComponentId", S(38), GUID).null(),
+        col("Directory_", S(72), ID).refs("Directory", 1),
+        col("Attributes", I2, NONE),
+        col("Condition", S(255), CONDITION).null(),
+        col("KeyPath", S(72), ID).null(),
+    ],
+};
+
+pub const FEATURE_COMPONENTS: TableSchema = TableSchema {
+    name: "FeatureComponents",
+    columns: &[
+        col("Feature_", S(38), ID).key().refs("Feature", 1),
+        col("Component_", S(72), ID).key().refs("Component", 1),
+    ],
+};
+
+pub const REGISTRY: TableSchema = TableSchema {
+    name: "Registry",
+    columns: &[
+        col("Registry", S(72), ID).key(),
+        col("Root", I2, NONE),
+        col("Key", S(255), REGPATH).loc(),
+        col("Name", S(255), FORMATTED).null().loc(),
+        col("Value", S(0), FORMATTED).null().loc(),
+        col("Component_", S(72), ID).refs("Component", 1),
+    ],
+};
+
+pub const REG_LOCATOR: TableSchema = TableSchema {
+    name: "RegLocator",
+    columns: &[
+        col("Signature_", S(72), ID).key(),
+        col("Root", I2, NONE),
+        col("Key", S(255), REGPATH),
+        col("Name", S(255), FORMATTED).null(),
+        col("Type", I2, NONE).null(),
+    ],
+};
+
+pub const APP_SEARCH: TableSchema = TableSchema {
+    name: "AppSearch",
+    columns: &[
+        col("Property", S(72), ID).key(),
+        col("Signature_", S(72), ID).key(),
+    ],
+};
+
+pub const LAUNCH_CONDITION: TableSchema = TableSchema {
+    name: "LaunchCondition",
+    columns: &[
+        col("Condition", S(255), CONDITION).key(),
+        col("Description", S(255), FORMATTED).loc(),
+    ],
+};
+
+pub const UPGRADE: TableSchema = TableSchema {
+    name: "Upgrade",
+    columns: &[
+        col("UpgradeCode", S(38), GUID).key(),
+        col("VersionMin", S(20), TEXT).key().null(),
+        col("VersionMax", S(20), TEXT).key().null(),
+        col("Language", S(255), Some(C::Language)).key().null(),
+        col("Attributes", I4, NONE).key(),
+        col("Remove", S(255), FORMATTED).null(),
+        col("ActionProperty", S(72), Some(C::UpperCase)),
+    ],
+};
+
+const SEQUENCE_COLUMNS: &[ColumnSchema] = &[
+    col("Action", S(72), ID).key(),
+    col("Condition", S(255), CONDITION).null(),
+    col("Sequence", I2, NONE).null(),
+];
+
+pub const INSTALL_EXECUTE_SEQUENCE: TableSchema = TableSchema {
+    name: "InstallExecuteSequence",
+    columns: SEQUENCE_COLUMNS,
+};
+
+pub const INSTALL_UI_SEQUENCE: TableSchema = TableSchema {
+    name: "InstallUISequence",
+    columns: SEQUENCE_COLUMNS,
+};
+
+/// Every table this tool can write, in the order they are created.
+pub const TABLES: &[&TableSchema] = &[
+    &PROPERTY,
+    &DIRECTORY,
+    &FEATURE,
+    &COMPONENT,
+    &FEATURE_COMPONENTS,
+    &REGISTRY,
+    &REG_LOCATOR,
+    &APP_SEARCH,
+    &LAUNCH_CONDITION,
+    &UPGRADE,
+    &INSTALL_EXECUTE_SEQUENCE,
+    &INSTALL_UI_SEQUENCE,
+];
+
+/// The schema of a table by name.
+pub fn table(name: &str) -> Option<&'static TableSchema> {
+    TABLES.iter().copied().find(|table| table.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_has_a_primary_key_and_unique_name() {
+        for table in TABLES {
+            assert!(
+                table.columns.iter().any(|c| c.primary_key),
+                "{}",
+                table.name
+            );
+            assert_eq!(super::table(table.name).map(|t| t.name), Some(table.name));
+        }
+    }
+
+    #[test]
+    fn foreign_keys_point_at_known_tables() {
+        for table in TABLES {
+            for column in table.columns {
+                if let Some((target, _)) = column.foreign_key {
+                    assert!(
+                        super::table(target).is_some(),
+                        "{}.{}",
+                        table.name,
+                        column.name
+                    );
+                }
+            }
+        }
+    }
+}
