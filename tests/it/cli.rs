@@ -1,0 +1,172 @@
+//! The command line: defaults, options, documented exit codes, clear errors.
+
+use crate::support::{config_file, run, sspr_msi, stderr, stdout};
+use std::path::Path;
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+#[test]
+fn build_without_arguments_builds_the_default_matrix_into_dist() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(sspr_msi().arg("build").current_dir(dir.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        files_in(&dir.path().join("dist")),
+        [
+            "sspr-win10-x64-1.0.0.msi",
+            "sspr-win10-x86-1.0.0.msi",
+            "sspr-win11-x64-1.0.0.msi"
+        ]
+    );
+    let table = stdout(&output);
+    assert!(table.starts_with("target"), "{table}");
+    assert!(
+        table.contains("win11-x64") && table.contains("sha256"),
+        "{table}"
+    );
+}
+
+#[test]
+fn json_report_lists_codes_sizes_and_hashes() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(sspr_msi()
+        .args(["build", "--json", "--target", "win11-x64", "--out"])
+        .arg(dir.path()));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let package = &report[0];
+    assert_eq!(report.as_array().unwrap().len(), 1);
+    assert_eq!(package["target"], "win11-x64");
+    let file = Path::new(package["file"].as_str().unwrap());
+    let bytes = std::fs::read(file).unwrap();
+    assert_eq!(package["size"], bytes.len() as u64);
+    assert_eq!(package["sha256"], sspr_msi::model::sha256_hex(&bytes));
+    for code in ["product_code", "upgrade_code", "package_code"] {
+        assert_eq!(package[code].as_str().unwrap().len(), 38, "{code}");
+    }
+}
+
+#[test]
+fn init_writes_the_default_config_which_builds_the_same_packages() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("my.toml");
+    let output = run(sspr_msi().arg("init").arg(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        sspr_msi::config::DEFAULT_CONFIG
+    );
+    let again = run(sspr_msi().arg("init").arg(&config));
+    assert_eq!(
+        again.status.code(),
+        Some(5),
+        "init must not overwrite without --force"
+    );
+    let from_file = run(sspr_msi()
+        .args(["build", "--json", "--out"])
+        .arg(dir.path().join("a"))
+        .arg("--config")
+        .arg(&config));
+    let embedded = run(sspr_msi()
+        .args(["build", "--json", "--out"])
+        .arg(dir.path().join("a")));
+    let hashes = |output: &std::process::Output| -> Vec<String> {
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        report
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["sha256"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(hashes(&from_file), hashes(&embedded));
+}
+
+#[test]
+fn bad_config_exits_3_naming_file_line_and_key_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_file(dir.path(), &[("version = \"1.0.0\"", "version = \"1.0\"")]);
+    let out = dir.path().join("out");
+    let output = run(sspr_msi()
+        .arg("build")
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out));
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    assert!(
+        message.contains(&format!("{}:9:", config.display())),
+        "{message}"
+    );
+    assert!(message.contains("key `product.version`"), "{message}");
+    assert!(message.contains("major.minor.build"), "{message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(files_in(&out).is_empty());
+}
+
+#[test]
+fn malformed_toml_and_missing_file_are_config_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.toml");
+    std::fs::write(&broken, "[product\nname = \n").unwrap();
+    for config in [broken, dir.path().join("absent.toml")] {
+        let output = run(sspr_msi()
+            .arg("build")
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(dir.path()));
+        assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+        assert!(stderr(&output).contains(&config.display().to_string()));
+    }
+}
+
+#[test]
+fn unknown_target_exits_3_and_lists_the_known_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(sspr_msi()
+        .args(["build", "--target", "win12-x64", "--out"])
+        .arg(dir.path()));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("win10-x64, win11-x64"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn unwritable_output_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_folder = dir.path().join("file");
+    std::fs::write(&not_a_folder, "x").unwrap();
+    let output = run(sspr_msi().args(["build", "--out"]).arg(&not_a_folder));
+    assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = run(sspr_msi().args(["build", "--no-such-flag"]));
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn bad_source_date_epoch_is_rejected() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(sspr_msi()
+        .args(["build", "--out"])
+        .arg(dir.path())
+        .env("SOURCE_DATE_EPOCH", "yesterday"));
+    assert_eq!(output.status.code(), Some(3));
+    assert!(stderr(&output).contains("SOURCE_DATE_EPOCH"));
+}

@@ -1,0 +1,96 @@
+//! Shared helpers for the integration tests: running sspr-msi, requiring external tools,
+//! and (in `wine`) fresh Wine prefixes.
+
+pub mod wine;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The sspr-msi binary under test.
+pub fn sspr_msi() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sspr-msi"))
+}
+
+/// Whether the tests run in CI, where a missing tool is a failure, never a skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
+}
+
+/// True when `tool` is on PATH. In CI a missing tool fails the test; elsewhere the test
+/// says it is skipped and why.
+pub fn require(tool: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(!in_ci(), "{tool} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
+        eprintln!("SKIPPED: {tool} is not installed (scripts/test.sh installs it)");
+    }
+    found
+}
+
+/// Runs a command and returns its output, failing the test if it cannot start.
+pub fn run(command: &mut Command) -> Output {
+    command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"))
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The embedded default configuration with `replacements` applied, written to `dir`.
+pub fn config_file(dir: &Path, replacements: &[(&str, &str)]) -> PathBuf {
+    let mut text = sspr_msi::config::DEFAULT_CONFIG.to_string();
+    for (from, to) in replacements {
+        assert!(text.contains(from), "default config has no `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    let path = dir.join("sspr-msi.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Builds one target into `out` and returns the package's path.
+pub fn build_target(config: Option<&Path>, target: &str, out: &Path) -> PathBuf {
+    let mut command = sspr_msi();
+    command
+        .arg("build")
+        .arg("--out")
+        .arg(out)
+        .args(["--target", target])
+        .arg("--json");
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let output = run(&mut command);
+    assert!(output.status.success(), "build failed: {}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    PathBuf::from(report[0]["file"].as_str().unwrap())
+}
+
+/// `msiinfo export` of one table, as rows of tab-separated fields (header lines dropped).
+pub fn msiinfo_rows(msi: &Path, table: &str) -> Vec<Vec<String>> {
+    let output = run(Command::new("msiinfo").arg("export").arg(msi).arg(table));
+    assert!(
+        output.status.success(),
+        "msiinfo export {table}: {}",
+        stderr(&output)
+    );
+    stdout(&output)
+        .lines()
+        .skip(3)
+        .map(|line| {
+            line.trim_end_matches('\r')
+                .split('\t')
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}

@@ -1,0 +1,368 @@
+//! Fresh Wine prefixes, one per test, copied from templates made once per Windows version.
+//!
+//! A new prefix costs ~15 s; a copy of a prepared one ~1.5 s. Templates live under the
+//! target directory and are rebuilt when the Wine version changes.
+
+use super::{require, run};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Windows {
+    Win7,
+    Win8,
+    Win81,
+    Win10,
+    /// Windows 10 with `CurrentBuildNumber` 22631: Wine has no `win11` setting.
+    Win11,
+}
+
+impl Windows {
+    fn name(self) -> &'static str {
+        match self {
+            Windows::Win7 => "win7",
+            Windows::Win8 => "win8",
+            Windows::Win81 => "win81",
+            Windows::Win10 => "win10",
+            Windows::Win11 => "win11",
+        }
+    }
+}
+
+pub const WINDOWS11_BUILD: &str = "22631";
+
+/// One test's own Wine prefix; its wineserver is stopped and its files removed on drop.
+pub struct WinePrefix {
+    _dir: tempfile::TempDir,
+    path: PathBuf,
+}
+
+/// What `msiexec` did.
+#[derive(Debug)]
+pub struct MsiexecRun {
+    /// The Windows exit code modulo 256 (Wine's process exit status).
+    pub status: i32,
+    pub log: String,
+}
+
+impl MsiexecRun {
+    /// The last `Action start` in the log: where a failed install stopped.
+    pub fn last_action_started(&self) -> Option<&str> {
+        self.log.lines().rev().find_map(|line| {
+            let rest = line.strip_prefix("Action start ")?;
+            let (_, action) = rest.split_once(": ")?;
+            let action = action.trim_end_matches('.');
+            (action != "INSTALL").then_some(action)
+        })
+    }
+
+    /// Whether the exit status is `windows_code` as Wine reports it (modulo 256).
+    pub fn exited_with(&self, windows_code: i32) -> bool {
+        self.status == windows_code % 256
+    }
+}
+
+static TEMPLATE_LOCK: Mutex<()> = Mutex::new(());
+
+/// Bumped whenever template preparation changes, so stale templates are not reused.
+const TEMPLATE_REVISION: u32 = 2;
+
+impl WinePrefix {
+    /// A fresh prefix reporting `windows`, or `None` (outside CI) when Wine is missing.
+    pub fn new(windows: Windows) -> Option<WinePrefix> {
+        if !require("wine") || !require("wineserver") {
+            return None;
+        }
+        let template = template(windows);
+        let dir = tempfile::Builder::new()
+            .prefix("wineprefix-")
+            .tempdir_in(work_dir())
+            .unwrap();
+        let path = dir.path().join("prefix");
+        copy_tree(&template, &path);
+        Some(WinePrefix { _dir: dir, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn command(&self, program: &str) -> Command {
+        prefix_command(program, &self.path)
+    }
+
+    /// Runs `wine ARGS…`.
+    pub fn wine(&self, args: &[&str]) -> Output {
+        run(self.command("wine").args(args))
+    }
+
+    /// `msiexec ARGS… /qn /l*v LOG`, returning the exit status and the verbose log.
+    pub fn msiexec<S: AsRef<str>>(&self, args: &[S]) -> MsiexecRun {
+        let log_path = self.path.join("msiexec.log");
+        let _ = std::fs::remove_file(&log_path);
+        let mut all: Vec<String> = vec!["msiexec".into()];
+        all.extend(args.iter().map(|a| a.as_ref().to_string()));
+        all.extend(["/qn".into(), "/l*v".into(), windows_path(&log_path)]);
+        let output = run(self.command("wine").args(&all));
+        MsiexecRun {
+            status: output.status.code().unwrap_or(-1),
+            log: read_log(&log_path),
+        }
+    }
+
+    pub fn install(&self, msi: &Path, properties: &[&str]) -> MsiexecRun {
+        let mut args = vec!["/i".to_string(), windows_path(msi)];
+        args.extend(properties.iter().map(|p| p.to_string()));
+        self.msiexec(&args)
+    }
+
+    pub fn uninstall(&self, msi: &Path) -> MsiexecRun {
+        self.msiexec(&["/x", &windows_path(msi)])
+    }
+
+    /// `reg query KEY /v NAME /reg:64` → (type, data), e.g. ("REG_DWORD", "0x1").
+    pub fn reg_value(&self, key: &str, name: &str, view64: bool) -> Option<(String, String)> {
+        let view = if view64 { "/reg:64" } else { "/reg:32" };
+        let output = self.wine(&["reg", "query", key, "/v", name, view]);
+        if !output.status.success() {
+            return None;
+        }
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .find_map(|line| {
+                let fields: Vec<&str> = line.trim().splitn(3, "    ").collect();
+                (fields.len() >= 2 && fields[0].eq_ignore_ascii_case(name)).then(|| {
+                    (
+                        fields[1].to_string(),
+                        fields.get(2).unwrap_or(&"").to_string(),
+                    )
+                })
+            })
+    }
+
+    pub fn key_exists(&self, key: &str, view64: bool) -> bool {
+        let view = if view64 { "/reg:64" } else { "/reg:32" };
+        self.wine(&["reg", "query", key, view]).status.success()
+    }
+
+    pub fn reg_add(&self, key: &str, name: &str, kind: &str, data: &str) {
+        let output = self.wine(&[
+            "reg", "add", key, "/v", name, "/t", kind, "/d", data, "/f", "/reg:64",
+        ]);
+        assert!(output.status.success(), "reg add {key} {name}: {output:?}");
+    }
+
+    /// Every key and value of the machine and user hives, flushed to disk first.
+    pub fn registry_snapshot(&self) -> RegistrySnapshot {
+        run(self.command("wineserver").arg("-w"));
+        let mut keys = BTreeMap::new();
+        for hive in ["system.reg", "user.reg"] {
+            let text = std::fs::read_to_string(self.path.join(hive)).unwrap();
+            parse_hive(hive, &text, &mut keys);
+        }
+        RegistrySnapshot { keys }
+    }
+}
+
+impl Drop for WinePrefix {
+    fn drop(&mut self) {
+        let _ = self.command("wineserver").arg("-k").output();
+    }
+}
+
+/// The registry as Wine stores it: key → sorted value lines.
+#[derive(Debug, PartialEq, Eq)]
+pub struct RegistrySnapshot {
+    keys: BTreeMap<String, Vec<String>>,
+}
+
+/// Values Wine itself rewrites on every start; not the package's doing.
+const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"="];
+
+/// Windows Installer's own bookkeeping folders, which msiexec creates (empty) the first
+/// time it installs anything; an empty one left behind is the installer's, not residue.
+const INSTALLER_CONTAINERS: &[&str] = &[
+    r"system.reg:Software\\Classes\\Installer\\",
+    r"system.reg:Software\\Microsoft\\Windows\\CurrentVersion\\Installer\\",
+];
+
+impl RegistrySnapshot {
+    /// Keys and values present in `self` but not in `before`, and those gone since.
+    pub fn changes_since(&self, before: &RegistrySnapshot) -> Vec<String> {
+        let mut changes = Vec::new();
+        for (key, values) in &self.keys {
+            let installer_container =
+                values.is_empty() && INSTALLER_CONTAINERS.iter().any(|p| key.starts_with(p));
+            match before.keys.get(key) {
+                None if installer_container => {}
+                None => changes.push(format!("+ [{key}] {values:?}")),
+                Some(old) if old != values => {
+                    changes.push(format!("~ [{key}] {old:?} -> {values:?}"))
+                }
+                _ => {}
+            }
+        }
+        for key in before
+            .keys
+            .keys()
+            .filter(|key| !self.keys.contains_key(*key))
+        {
+            changes.push(format!("- [{key}]"));
+        }
+        changes
+    }
+}
+
+fn parse_hive(hive: &str, text: &str, keys: &mut BTreeMap<String, Vec<String>>) {
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            let name = line
+                .rsplit_once("] ")
+                .map_or(line, |(name, _)| name)
+                .trim_start_matches('[')
+                .trim_end_matches(']');
+            let key = format!("{hive}:{name}");
+            keys.entry(key.clone()).or_default();
+            current = Some(key);
+        } else if let Some(key) = &current {
+            let volatile = VOLATILE_VALUES
+                .iter()
+                .any(|prefix| line.starts_with(prefix));
+            if !line.is_empty() && !line.starts_with('#') && !volatile {
+                keys.get_mut(key).unwrap().push(line.to_string());
+            }
+        }
+    }
+    for values in keys.values_mut() {
+        values.sort();
+    }
+}
+
+/// `Z:\…` for a Unix path: Wine maps Z: to /.
+pub fn windows_path(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("Z:{}", absolute.display()).replace('/', "\\")
+}
+
+fn read_log(path: &Path) -> String {
+    let Ok(bytes) = std::fs::read(path) else {
+        return String::new();
+    };
+    if bytes.starts_with(&[0xFF, 0xFE]) {
+        let units: Vec<u16> = bytes[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+fn work_dir() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn prefix_command(program: &str, prefix: &Path) -> Command {
+    let mut command = Command::new(program);
+    command
+        .env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        // No Mono or Gecko installer prompts: there is no network and no display.
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY");
+    command
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let output = run(Command::new("cp").arg("-a").arg(from).arg(to));
+    assert!(output.status.success(), "cp -a {from:?} {to:?}: {output:?}");
+}
+
+fn wine_version() -> String {
+    let output = run(Command::new("wine").arg("--version"));
+    String::from_utf8_lossy(&output.stdout)
+        .trim()
+        .replace(['/', ' '], "_")
+}
+
+/// The prepared prefix for `windows`, made on first use.
+fn template(windows: Windows) -> PathBuf {
+    let _guard = TEMPLATE_LOCK
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    template_locked(windows)
+}
+
+fn template_locked(windows: Windows) -> PathBuf {
+    let path = work_dir().join(format!(
+        "wine-template-{TEMPLATE_REVISION}-{}-{}",
+        wine_version(),
+        windows.name()
+    ));
+    if path.join(".ready").exists() {
+        return path;
+    }
+    let staging = work_dir().join(format!(
+        "{}.staging",
+        path.file_name().unwrap().to_string_lossy()
+    ));
+    let _ = std::fs::remove_dir_all(&staging);
+    match windows {
+        Windows::Win7 => {
+            // A fresh Wine 8 prefix reports Windows 7.
+            let output = run(prefix_command("wineboot", &staging).arg("--init"));
+            assert!(output.status.success(), "wineboot --init: {output:?}");
+            // Every real Windows has other policies beside ours; a bare prefix has an empty
+            // SOFTWARE\Policies, which msiexec (Wine's and Windows') deletes at uninstall
+            // once the last key under it is gone.
+            let output = run(prefix_command("wine", &staging).args([
+                "reg",
+                "add",
+                r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates",
+                "/f",
+                "/reg:64",
+            ]));
+            assert!(
+                output.status.success(),
+                "seeding SOFTWARE\\Policies: {output:?}"
+            );
+        }
+        Windows::Win11 => {
+            copy_tree(&template_locked(Windows::Win10), &staging);
+            for name in ["CurrentBuildNumber", "CurrentBuild"] {
+                let output = run(prefix_command("wine", &staging).args([
+                    "reg",
+                    "add",
+                    r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                    "/v",
+                    name,
+                    "/d",
+                    WINDOWS11_BUILD,
+                    "/f",
+                    "/reg:64",
+                ]));
+                assert!(output.status.success(), "reg add {name}: {output:?}");
+            }
+        }
+        other => {
+            copy_tree(&template_locked(Windows::Win7), &staging);
+            let output = run(prefix_command("winecfg", &staging).args(["-v", other.name()]));
+            assert!(
+                output.status.success(),
+                "winecfg -v {}: {output:?}",
+                other.name()
+            );
+        }
+    }
+    run(prefix_command("wineserver", &staging).arg("-w"));
+    std::fs::write(staging.join(".ready"), "").unwrap();
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::rename(&staging, &path).unwrap();
+    path
+}

@@ -1,0 +1,341 @@
+//! Windows 10/11 policy packages installed and removed for real by Wine's msiexec, one
+//! fresh prefix per test.
+
+use crate::support::wine::{Windows, WinePrefix};
+use crate::support::{build_target, config_file};
+use std::path::{Path, PathBuf};
+
+const POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\AzureADAccount";
+const UNINSTALL_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
+const FATAL_ERROR: i32 = 1603;
+
+fn package(target: &str, dir: &Path) -> PathBuf {
+    build_target(None, target, dir)
+}
+
+fn policy_value(prefix: &WinePrefix) -> Option<(String, String)> {
+    prefix.reg_value(POLICY_KEY, "AllowPasswordReset", true)
+}
+
+/// Asserts msiexec refused the package in LaunchConditions and changed nothing.
+fn assert_refused(prefix: &WinePrefix, msi: &Path, message_part: &str) {
+    let before = prefix.registry_snapshot();
+    let run = prefix.install(msi, &[]);
+    assert!(
+        run.exited_with(FATAL_ERROR),
+        "expected 1603, got {}:\n{}",
+        run.status,
+        run.log
+    );
+    // Wine 8 logs the failed action as "Return value 0"; what shows the refusal is that
+    // LaunchConditions was the last action to start.
+    assert_eq!(
+        run.last_action_started(),
+        Some("LaunchConditions"),
+        "{}",
+        run.log
+    );
+    assert_eq!(policy_value(prefix), None);
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+    // Wine's /qn log omits the message; it must be in the package's LaunchCondition table.
+    let messages = crate::support::msiinfo_rows(msi, "LaunchCondition");
+    assert!(
+        messages.iter().any(|row| row[1].contains(message_part)),
+        "{messages:?}"
+    );
+}
+
+#[test]
+fn win10_x64_installs_silently_and_uninstalls_without_residue() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let msi = package("win10-x64", dir.path());
+    let before = prefix.registry_snapshot();
+
+    let install = prefix.install(&msi, &[]);
+    assert!(
+        install.exited_with(0),
+        "install exit {}:\n{}",
+        install.status,
+        install.log
+    );
+    assert_eq!(
+        policy_value(&prefix),
+        Some(("REG_DWORD".into(), "0x1".into()))
+    );
+    // SOFTWARE\Policies is shared between the registry views, so WOW6432Node redirection
+    // is checked on a redirected key in `literal_strings_land_in_the_registry_unexpanded`.
+    let product_code = crate::support::msiinfo_rows(&msi, "Property")
+        .into_iter()
+        .find(|r| r[0] == "ProductCode")
+        .unwrap()[1]
+        .clone();
+    let arp = format!(r"{UNINSTALL_KEY}\{product_code}");
+    assert_eq!(
+        prefix.reg_value(&arp, "DisplayName", true).unwrap().1,
+        "Entra SSPR at Windows sign-in (Windows 10 64-bit (x64))"
+    );
+    assert_eq!(
+        prefix.reg_value(&arp, "Publisher", true).unwrap().1,
+        "Contoso IT"
+    );
+    assert_eq!(
+        prefix.reg_value(&arp, "DisplayVersion", true).unwrap().1,
+        "1.0.0"
+    );
+
+    let uninstall = prefix.uninstall(&msi);
+    assert!(
+        uninstall.exited_with(0),
+        "uninstall exit {}:\n{}",
+        uninstall.status,
+        uninstall.log
+    );
+    assert_eq!(policy_value(&prefix), None);
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new(),
+        "residue after /x"
+    );
+}
+
+#[test]
+fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let msi = package("win10-x64", dir.path());
+    prefix.reg_add(POLICY_KEY, "SomethingElse", "REG_SZ", "keep me");
+    let before = prefix.registry_snapshot();
+    assert!(prefix.install(&msi, &[]).exited_with(0));
+    assert_eq!(
+        prefix
+            .reg_value(POLICY_KEY, "SomethingElse", true)
+            .unwrap()
+            .1,
+        "keep me"
+    );
+    assert!(prefix.uninstall(&msi).exited_with(0));
+    assert_eq!(
+        prefix
+            .reg_value(POLICY_KEY, "SomethingElse", true)
+            .unwrap()
+            .1,
+        "keep me"
+    );
+    assert_eq!(policy_value(&prefix), None);
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
+    let Some(prefix) = WinePrefix::new(Windows::Win11) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    assert_refused(
+        &prefix,
+        &package("win10-x64", dir.path()),
+        "Windows 11 needs win11-x64",
+    );
+    let win11 = package("win11-x64", dir.path());
+    let install = prefix.install(&win11, &[]);
+    assert!(install.exited_with(0), "{}", install.log);
+    assert!(
+        install.log.contains("SSPR_WINBUILD = 22631"),
+        "{}",
+        install.log
+    );
+    assert_eq!(
+        policy_value(&prefix),
+        Some(("REG_DWORD".into(), "0x1".into()))
+    );
+    assert!(prefix.uninstall(&win11).exited_with(0));
+    assert_eq!(policy_value(&prefix), None);
+}
+
+#[test]
+fn win11_x64_is_refused_on_windows_10() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    assert_refused(
+        &prefix,
+        &package("win11-x64", dir.path()),
+        "Windows 11, build 22000 or later",
+    );
+}
+
+#[test]
+fn policy_packages_are_refused_on_windows_7_and_8_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let packages = [
+        package("win10-x64", dir.path()),
+        package("win11-x64", dir.path()),
+    ];
+    for windows in [Windows::Win7, Windows::Win81] {
+        let Some(prefix) = WinePrefix::new(windows) else {
+            return;
+        };
+        for msi in &packages {
+            assert_refused(&prefix, msi, "This machine reports VersionNT [VersionNT]");
+        }
+    }
+}
+
+#[test]
+fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    assert_refused(
+        &prefix,
+        &package("win10-x86", dir.path()),
+        "install the win10-x64 package instead",
+    );
+}
+
+#[test]
+fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let build = |version: &str| {
+        let folder = dir.path().join(version);
+        std::fs::create_dir_all(&folder).unwrap();
+        let config = config_file(
+            &folder,
+            &[("version = \"1.0.0\"", &format!("version = \"{version}\""))],
+        );
+        build_target(Some(&config), "win10-x64", &folder)
+    };
+    let (old, new) = (build("1.0.0"), build("1.1.0"));
+    let before = prefix.registry_snapshot();
+    assert!(prefix.install(&old, &[]).exited_with(0));
+    let upgrade = prefix.install(&new, &[]);
+    assert!(upgrade.exited_with(0), "{}", upgrade.log);
+    assert!(
+        upgrade.log.contains("SSPR_OLDER_VERSION_FOUND"),
+        "the upgrade must find 1.0.0:\n{}",
+        upgrade.log
+    );
+
+    let installed = installed_versions(&prefix);
+    assert_eq!(
+        installed,
+        ["1.1.0"],
+        "exactly one product after the upgrade"
+    );
+    assert_eq!(
+        policy_value(&prefix),
+        Some(("REG_DWORD".into(), "0x1".into()))
+    );
+
+    let downgrade = prefix.install(&old, &[]);
+    assert!(
+        downgrade.exited_with(FATAL_ERROR),
+        "installing 1.0.0 over 1.1.0 must fail: {}",
+        downgrade.log
+    );
+    assert_eq!(installed_versions(&prefix), ["1.1.0"]);
+
+    assert!(prefix.uninstall(&new).exited_with(0));
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
+
+/// DisplayVersion of every installed product this tool built (by DisplayName).
+fn installed_versions(prefix: &WinePrefix) -> Vec<String> {
+    let output = prefix.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let mut versions = Vec::new();
+    for block in text
+        .split("\nHKEY_")
+        .filter(|block| block.contains("Entra SSPR at Windows sign-in"))
+    {
+        let version = block
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("DisplayVersion    REG_SZ    "));
+        versions.push(version.unwrap_or("?").to_string());
+    }
+    versions
+}
+
+#[test]
+fn literal_strings_land_in_the_registry_unexpanded() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let values = [
+        ("Literal", "string", "\"#[x]{y}\""),
+        (
+            "Brackets",
+            "string",
+            "\"[ProductName] {braces} [~] [\\\\x]\"",
+        ),
+        ("Expand", "expand_string", "\"%SystemRoot%\\\\[x]\""),
+        ("Multi", "multi_string", "[\"#one\", \"[two]\"]"),
+        ("Number", "dword", "4294967295"),
+        ("Bytes", "binary", "\"00ff10\""),
+    ];
+    let extra: String = values
+        .iter()
+        .map(|(name, kind, value)| format!("[[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso\\SSPR'\nname = \"{name}\"\ntype = \"{kind}\"\nvalue = {value}\n"))
+        .collect();
+    let config = config_file(
+        dir.path(),
+        &[(
+            "# Extra registry values",
+            &format!("{extra}\n# Extra registry values"),
+        )],
+    );
+    let msi = build_target(Some(&config), "win10-x64", dir.path());
+    let before = prefix.registry_snapshot();
+    let install = prefix.install(&msi, &[]);
+    assert!(install.exited_with(0), "{}", install.log);
+    let key = r"HKLM\SOFTWARE\Contoso\SSPR";
+    let read = |name: &str| {
+        prefix
+            .reg_value(key, name, true)
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    assert_eq!(read("Literal"), ("REG_SZ".into(), "#[x]{y}".into()));
+    assert_eq!(
+        read("Brackets"),
+        ("REG_SZ".into(), r"[ProductName] {braces} [~] [\x]".into())
+    );
+    assert_eq!(
+        read("Expand"),
+        ("REG_EXPAND_SZ".into(), r"%SystemRoot%\[x]".into())
+    );
+    assert_eq!(
+        read("Multi"),
+        ("REG_MULTI_SZ".into(), r"#one\0[two]".into())
+    );
+    assert_eq!(read("Number"), ("REG_DWORD".into(), "0xffffffff".into()));
+    assert_eq!(read("Bytes"), ("REG_BINARY".into(), "00FF10".into()));
+    assert!(
+        !prefix.key_exists(r"HKLM\SOFTWARE\Wow6432Node\Contoso", true),
+        "a 64-bit package must write the 64-bit view"
+    );
+    assert!(prefix.uninstall(&msi).exited_with(0));
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
