@@ -11,3 +11,4 @@ pub mod model;
 pub mod package;
 pub mod schema;
 pub mod target;
+pub mod verify;

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Runs the whole sspr-msi test suite. Installs the system tools the tests need when they are
+# missing and we are root (Debian); otherwise says exactly what to install.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(wine wine64 msitools osslsigncode gcab mingw-w64 faketime cabextract)
+tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract
+       x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
+
+missing_tools() {
+  local tool
+  for tool in "${tools[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
+  done
+}
+
+missing=$(missing_tools)
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${packages[*]} (missing: $missing)"
+    # One index mid-sync can make `update` fail while the install still works: check after.
+    apt-get update || echo "test.sh: apt-get update reported an error; trying the install anyway"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+    missing=$(missing_tools)
+  fi
+fi
+if [ -n "$missing" ]; then
+  echo "test.sh: missing tools: $missing"
+  echo "test.sh: install them with: sudo apt-get install -y ${packages[*]}"
+  if [ "${CI:-}" = true ]; then
+    echo "test.sh: CI=true: a missing tool is a failure, not a skip" >&2
+    exit 1
+  fi
+  echo "test.sh: tests that need them will say SKIPPED (they fail when CI=true)"
+fi
+
+# Wine tests wait on wineserver more than they compute: run more of them at once than cores.
+exec cargo test --locked "$@" -- --test-threads="${SSPR_TEST_THREADS:-4}"
