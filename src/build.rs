@@ -6,8 +6,10 @@ use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
-use crate::target::Target;
+use crate::payload::{self, CheckedPayload};
+use crate::target::{Arch, Target};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Used when `SOURCE_DATE_EPOCH` is not set: 2024-01-01T00:00:00Z.
@@ -57,11 +59,13 @@ pub fn build(
         timestamp,
         creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
     };
+    let payloads = check_payloads(settings, targets)?;
     // Serialise everything first: a failure for one target writes nothing at all.
     let mut outputs = Vec::new();
     for &target in targets {
-        let package = model::sspr::package(settings, target);
-        let db = bind::bind(&package, &options);
+        let package = model::sspr::package(settings, target, payloads.get(&target.arch));
+        let db = bind::bind(&package, &options)
+            .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let bytes = package::to_bytes(&db)?;
         let file = out_dir.join(file_name(settings, target));
         let built = BuiltPackage {
@@ -83,6 +87,21 @@ pub fn build(
             Ok(built)
         })
         .collect()
+}
+
+/// Checks, once per architecture, the payload every credential-provider target needs.
+fn check_payloads(
+    settings: &Settings,
+    targets: &[Target],
+) -> Result<BTreeMap<Arch, CheckedPayload>> {
+    let mut payloads = BTreeMap::new();
+    for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
+        if !payloads.contains_key(&target.arch) {
+            let spec = settings.payload_for(target)?;
+            payloads.insert(target.arch, payload::check(spec, target.arch)?);
+        }
+    }
+    Ok(payloads)
 }
 
 fn file_name(settings: &Settings, target: Target) -> String {

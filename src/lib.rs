@@ -5,10 +5,12 @@
 
 pub mod bind;
 pub mod build;
+pub mod cab;
 pub mod config;
 pub mod error;
 pub mod model;
 pub mod package;
+pub mod payload;
 pub mod schema;
 pub mod target;
 pub mod verify;

@@ -224,6 +224,57 @@ pub const INSTALL_UI_SEQUENCE: TableSchema = TableSchema {
     columns: SEQUENCE_COLUMNS,
 };
 
+pub const FILE: TableSchema = TableSchema {
+    name: "File",
+    columns: &[
+        col("File", S(72), ID).key(),
+        col("Component_", S(72), ID).refs("Component", 1),
+        col("FileName", S(255), Some(C::Filename)).loc(),
+        col("FileSize", I4, NONE),
+        col("Version", S(72), Some(C::Version)).null(),
+        col("Language", S(20), Some(C::Language)).null(),
+        col("Attributes", I2, NONE).null(),
+        col("Sequence", I2, NONE),
+    ],
+};
+
+pub const MEDIA: TableSchema = TableSchema {
+    name: "Media",
+    columns: &[
+        col("DiskId", I2, NONE).key(),
+        col("LastSequence", I2, NONE),
+        col("DiskPrompt", S(64), TEXT).null().loc(),
+        col("Cabinet", S(255), Some(C::Cabinet)).null(),
+        col("VolumeLabel", S(32), TEXT).null(),
+        col("Source", S(72), Some(C::Property)).null(),
+    ],
+};
+
+pub const MSI_FILE_HASH: TableSchema = TableSchema {
+    name: "MsiFileHash",
+    columns: &[
+        col("File_", S(72), ID).key().refs("File", 1),
+        col("Options", I2, NONE),
+        col("HashPart1", I4, NONE),
+        col("HashPart2", I4, NONE),
+        col("HashPart3", I4, NONE),
+        col("HashPart4", I4, NONE),
+    ],
+};
+
+pub const REMOVE_FILE: TableSchema = TableSchema {
+    name: "RemoveFile",
+    columns: &[
+        col("FileKey", S(72), ID).key(),
+        col("Component_", S(72), ID).refs("Component", 1),
+        col("FileName", S(255), Some(C::WildCardFilename))
+            .null()
+            .loc(),
+        col("DirProperty", S(72), ID),
+        col("InstallMode", I2, NONE),
+    ],
+};
+
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[
     &PROPERTY,
@@ -231,6 +282,10 @@ pub const TABLES: &[&TableSchema] = &[
     &FEATURE,
     &COMPONENT,
     &FEATURE_COMPONENTS,
+    &FILE,
+    &MEDIA,
+    &MSI_FILE_HASH,
+    &REMOVE_FILE,
     &REGISTRY,
     &REG_LOCATOR,
     &APP_SEARCH,

@@ -39,6 +39,11 @@ pub fn registry_value(data: &RegistryData) -> String {
             let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
             format!("#x{hex}")
         }
+        RegistryData::FilePath {
+            file,
+            expand: false,
+        } => format!("[#{file}]"),
+        RegistryData::FilePath { file, expand: true } => format!("#%[#{file}]"),
         RegistryData::Formatted(text) => text.clone(),
     }
 }
@@ -66,7 +71,21 @@ mod tests {
             (Dword(0xA00), "#2560"),
             (Dword(u32::MAX), "#-1"),
             (Binary(vec![0x0a, 0xff]), "#x0AFF"),
-            (Formatted("[#SsprDll]".into()), "[#SsprDll]"),
+            (
+                FilePath {
+                    file: "Dll".into(),
+                    expand: false,
+                },
+                "[#Dll]",
+            ),
+            (
+                FilePath {
+                    file: "Dll".into(),
+                    expand: true,
+                },
+                "#%[#Dll]",
+            ),
+            (Formatted("[PROXY]".into()), "[PROXY]"),
         ];
         for (data, expected) in cases {
             assert_eq!(registry_value(data), *expected, "{data:?}");

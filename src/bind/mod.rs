@@ -3,11 +3,12 @@
 //! content digest becomes the package code.
 
 pub mod formatted;
+pub mod names;
 
 use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
 use crate::schema::{self, TableSchema};
 use sha2::{Digest, Sha256};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// One cell of a table row.
@@ -63,6 +64,8 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
     pub tables: BTreeMap<&'static str, Vec<Vec<Cell>>>,
+    /// Streams beside the tables, e.g. the embedded cabinet.
+    pub streams: BTreeMap<String, Vec<u8>>,
     pub summary: Summary,
 }
 
@@ -72,9 +75,15 @@ impl Database {
         self.tables.entry(table.name).or_default().push(row);
     }
 
-    /// SHA-256 over every table row (not the summary): equal content, equal digest.
+    /// SHA-256 over every table row and stream (not the summary): equal content, equal digest.
     pub fn content_digest(&self) -> [u8; 32] {
         let mut hasher = Sha256::new();
+        for (name, data) in &self.streams {
+            hasher.update(name.as_bytes());
+            hasher.update([0]);
+            hasher.update((data.len() as u64).to_le_bytes());
+            hasher.update(data);
+        }
         for (name, rows) in &self.tables {
             hasher.update(name.as_bytes());
             hasher.update([0]);
@@ -118,39 +127,49 @@ pub const NEWER_FOUND_PROPERTY: &str = "SSPR_NEWER_VERSION_FOUND";
 const COMPONENT_64BIT: i32 = 0x100;
 const COMPONENT_REGISTRY_KEY_PATH: i32 = 0x4;
 const COMPONENT_PERMANENT: i32 = 0x10;
+const FILE_VITAL: i32 = 0x200;
+const REMOVE_ON_UNINSTALL: i32 = 2;
+/// The embedded cabinet's stream name; the Media table names it with a leading `#`.
+pub const CABINET_STREAM: &str = "sspr.cab";
 const LOCATOR_RAW: i32 = 2;
 const LOCATOR_64BIT: i32 = 16;
 const UPGRADE_MIGRATE_FEATURES: i32 = 1;
 const UPGRADE_ONLY_DETECT: i32 = 2;
 
 /// Runs every pass, in order.
-pub fn bind(package: &Package, options: &BindOptions) -> Database {
+pub fn bind(package: &Package, options: &BindOptions) -> std::io::Result<Database> {
     let mut db = Database {
         tables: BTreeMap::new(),
+        streams: BTreeMap::new(),
         summary: summary(package, options),
     };
     for table in schema::TABLES {
         db.tables.insert(table.name, Vec::new());
     }
     bind_properties(package, &mut db);
-    bind_directories(&mut db);
+    bind_directories(package, &mut db);
     bind_feature_and_components(package, &mut db);
+    bind_files_and_cabinet(package, options, &mut db)?;
     bind_registry(package, &mut db);
     bind_searches(package, &mut db);
     bind_launch_conditions(package, &mut db);
     bind_upgrade(package, &mut db);
-    bind_sequences(&mut db);
+    bind_sequences(package, &mut db);
     db.tables.retain(|_, rows| !rows.is_empty());
     db.summary.package_code = model::stable_guid(
         model::GUID_NAMESPACE,
         &["package-code", &model::sha256_hex(&db.content_digest())],
     );
-    db
+    Ok(db)
 }
 
 fn bind_properties(package: &Package, db: &mut Database) {
     let product = &package.product;
-    let secure = format!("{UPGRADE_FOUND_PROPERTY};{NEWER_FOUND_PROPERTY}");
+    let mut secure = vec![
+        UPGRADE_FOUND_PROPERTY.to_string(),
+        NEWER_FOUND_PROPERTY.to_string(),
+    ];
+    secure.extend(package.secure_properties.iter().cloned());
     let mut properties = vec![
         ("ProductCode".to_string(), msi_guid(product.product_code)),
         ("UpgradeCode".to_string(), msi_guid(product.upgrade_code)),
@@ -159,7 +178,9 @@ fn bind_properties(package: &Package, db: &mut Database) {
         ("ProductVersion".to_string(), product.version.to_string()),
         ("ProductLanguage".to_string(), product.language.to_string()),
         ("ALLUSERS".to_string(), "1".to_string()),
-        ("SecureCustomProperties".to_string(), secure),
+        ("SecureCustomProperties".to_string(), secure.join(";")),
+        // Never reboot by itself, even under /qn: ask with exit code 3010 instead.
+        ("REBOOT".to_string(), "ReallySuppress".to_string()),
     ];
     properties.extend(package.properties.iter().cloned());
     properties.sort();
@@ -168,11 +189,111 @@ fn bind_properties(package: &Package, db: &mut Database) {
     }
 }
 
-fn bind_directories(db: &mut Database) {
+fn bind_directories(package: &Package, db: &mut Database) {
     db.insert(
         &schema::DIRECTORY,
         vec![model::TARGET_DIR.into(), Cell::Null, "SourceDir".into()],
     );
+    // Standard folders (ProgramFiles64Folder, …) are the parents the package does not define.
+    let standard: BTreeSet<&str> = package
+        .directories
+        .iter()
+        .map(|d| d.parent.as_str())
+        .filter(|parent| !package.directories.iter().any(|d| d.id == *parent))
+        .collect();
+    for folder in standard {
+        db.insert(
+            &schema::DIRECTORY,
+            vec![folder.into(), model::TARGET_DIR.into(), ".".into()],
+        );
+    }
+    let mut short_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for directory in &package.directories {
+        let name = names::short_and_long(
+            &directory.name,
+            short_names.entry(&directory.parent).or_default(),
+        );
+        db.insert(
+            &schema::DIRECTORY,
+            vec![
+                directory.id.as_str().into(),
+                directory.parent.as_str().into(),
+                name.into(),
+            ],
+        );
+    }
+}
+
+/// File, MsiFileHash and Media rows, and the cabinet holding every file (named by its key).
+fn bind_files_and_cabinet(
+    package: &Package,
+    options: &BindOptions,
+    db: &mut Database,
+) -> std::io::Result<()> {
+    let mut cabinet_files: Vec<(&str, &[u8])> = Vec::new();
+    let mut short_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for component in &package.components {
+        for file in &component.files {
+            let sequence = cabinet_files.len() as i32 + 1;
+            let name = names::short_and_long(
+                &file.name,
+                short_names.entry(&component.directory).or_default(),
+            );
+            db.insert(
+                &schema::FILE,
+                vec![
+                    file.id.as_str().into(),
+                    component.id.as_str().into(),
+                    name.into(),
+                    Cell::Int(file.data.len() as i32),
+                    file.version.clone().into(),
+                    file.version
+                        .as_ref()
+                        .and(file.language)
+                        .map(|l| l.to_string())
+                        .into(),
+                    Cell::Int(FILE_VITAL),
+                    Cell::Int(sequence),
+                ],
+            );
+            if file.version.is_none() {
+                let mut row = vec![file.id.as_str().into(), Cell::Int(0)];
+                row.extend(file.hash.iter().map(|part| Cell::Int(*part)));
+                db.insert(&schema::MSI_FILE_HASH, row);
+            }
+            cabinet_files.push((&file.id, &file.data));
+        }
+        for folder in &component.remove_empty_folders {
+            let key = format!("Remove{folder}");
+            db.insert(
+                &schema::REMOVE_FILE,
+                vec![
+                    key.into(),
+                    component.id.as_str().into(),
+                    Cell::Null,
+                    folder.as_str().into(),
+                    Cell::Int(REMOVE_ON_UNINSTALL),
+                ],
+            );
+        }
+    }
+    if cabinet_files.is_empty() {
+        return Ok(());
+    }
+    let cabinet = crate::cab::build(&cabinet_files, options.timestamp)?;
+    db.insert(
+        &schema::MEDIA,
+        vec![
+            Cell::Int(1),
+            Cell::Int(cabinet_files.len() as i32),
+            Cell::Null,
+            format!("#{CABINET_STREAM}").into(),
+            Cell::Null,
+            Cell::Null,
+        ],
+    );
+    db.streams.insert(CABINET_STREAM.to_string(), cabinet);
+    Ok(())
 }
 
 fn bind_feature_and_components(package: &Package, db: &mut Database) {
@@ -198,8 +319,13 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
         if component.permanent {
             attributes |= COMPONENT_PERMANENT;
         }
-        let KeyPath::Registry(key_path) = &component.key_path;
-        attributes |= COMPONENT_REGISTRY_KEY_PATH;
+        let key_path = match &component.key_path {
+            KeyPath::Registry(id) => {
+                attributes |= COMPONENT_REGISTRY_KEY_PATH;
+                id
+            }
+            KeyPath::File(id) => id,
+        };
         db.insert(
             &schema::COMPONENT,
             vec![
@@ -207,7 +333,7 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
                 msi_guid(component.guid).into(),
                 component.directory.as_str().into(),
                 Cell::Int(attributes),
-                Cell::Null,
+                component.condition.clone().into(),
                 key_path.as_str().into(),
             ],
         );
@@ -334,13 +460,26 @@ const EXECUTE_SEQUENCE: &[(&str, i32, Option<&str>)] = &[
     ("ProcessComponents", 1600, None),
     ("UnpublishFeatures", 1800, None),
     ("RemoveRegistryValues", 2600, None),
+    ("RemoveFiles", 3500, None),
+    ("InstallFiles", 4000, None),
     ("WriteRegistryValues", 5000, None),
     ("RegisterUser", 6000, None),
     ("RegisterProduct", 6100, None),
     ("PublishFeatures", 6300, None),
     ("PublishProduct", 6400, None),
     ("InstallFinalize", 6600, None),
+    ("ScheduleReboot", 6610, Some("NOT Installed")),
 ];
+
+/// Actions that only belong in packages that have what they act on.
+fn action_applies(action: &str, package: &Package) -> bool {
+    let has_files = package.components.iter().any(|c| !c.files.is_empty());
+    match action {
+        "RemoveFiles" | "InstallFiles" => has_files,
+        "ScheduleReboot" => package.request_reboot,
+        _ => true,
+    }
+}
 
 const UI_SEQUENCE: &[(&str, i32, Option<&str>)] = &[
     ("FindRelatedProducts", 25, None),
@@ -354,12 +493,15 @@ const UI_SEQUENCE: &[(&str, i32, Option<&str>)] = &[
     ("ExecuteAction", 1300, None),
 ];
 
-fn bind_sequences(db: &mut Database) {
+fn bind_sequences(package: &Package, db: &mut Database) {
     for (table, actions) in [
         (&schema::INSTALL_EXECUTE_SEQUENCE, EXECUTE_SEQUENCE),
         (&schema::INSTALL_UI_SEQUENCE, UI_SEQUENCE),
     ] {
-        for (action, sequence, condition) in actions {
+        let applicable = actions
+            .iter()
+            .filter(|(action, _, _)| action_applies(action, package));
+        for (action, sequence, condition) in applicable {
             db.insert(
                 table,
                 vec![
@@ -405,7 +547,7 @@ mod tests {
 
     fn bound(target: &str) -> Database {
         let settings = Settings::embedded_default().unwrap();
-        let package = model::sspr::package(&settings, Target::from_name(target).unwrap());
+        let package = model::sspr::package(&settings, Target::from_name(target).unwrap(), None);
         bind(
             &package,
             &BindOptions {
@@ -413,6 +555,7 @@ mod tests {
                 creating_application: "test".into(),
             },
         )
+        .unwrap()
     }
 
     #[test]

@@ -5,8 +5,11 @@ mod raw;
 
 use crate::error::ConfigError;
 use crate::model::{stable_guid, ProductVersion, RegistryData, RegistryRoot, GUID_NAMESPACE};
+use crate::payload::PayloadSpec;
+use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
-use raw::{RawConfig, RawRegistryValue};
+use raw::{RawConfig, RawCredentialProvider, RawRegistryValue};
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
@@ -28,8 +31,31 @@ pub struct Settings {
     pub file_name: String,
     pub policy: PolicySettings,
     pub extra_registry: Vec<ExtraRegistryValue>,
+    pub credential_provider: CredentialProviderSettings,
+    /// The configuration's file name (or `<embedded default>`), for messages.
+    pub source: String,
 }
 
+/// How the Windows 7/8/8.1 packages handle TLS 1.2, which SSPR needs enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tls12Mode {
+    /// Refuse to install unless SCHANNEL and WinHTTP already enable TLS 1.2.
+    Require,
+    /// Write the SCHANNEL and WinHTTP settings (permanent: other software relies on them).
+    Enable,
+    Ignore,
+}
+
+/// The Windows 7/8/8.1 credential-provider packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialProviderSettings {
+    pub friendly_name: String,
+    pub enable_logging: bool,
+    pub tls12: Tls12Mode,
+    /// Ask for a reboot after install (exit 3010), never rebooting by itself.
+    pub request_reboot: bool,
+    pub payloads: BTreeMap<Arch, PayloadSpec>,
+}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductSettings {
     pub name: String,
@@ -70,13 +96,37 @@ impl Settings {
             key: None,
             message: format!("cannot read the file: {error}"),
         })?;
-        parse(&text, &file)
+        parse_in(
+            &text,
+            &file,
+            path.parent().map(|dir| {
+                if dir.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    dir
+                }
+            }),
+        )
     }
 }
 
-/// Parses and validates a configuration text; `file` names it in errors.
+/// Parses and validates a configuration text; `file` names it in errors. Relative payload
+/// paths are taken from the current folder.
 pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
-    let source = Source { text, file };
+    parse_in(text, file, None)
+}
+
+/// Like `parse`, with relative payload paths taken from `config_dir`.
+pub fn parse_in(
+    text: &str,
+    file: &str,
+    config_dir: Option<&Path>,
+) -> Result<Settings, ConfigError> {
+    let source = Source {
+        text,
+        file,
+        config_dir,
+    };
     let raw: RawConfig = toml::from_str(text).map_err(|error| source.toml_error(&error))?;
     source.validate(raw)
 }
@@ -84,6 +134,7 @@ pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
 struct Source<'a> {
     text: &'a str,
     file: &'a str,
+    config_dir: Option<&'a Path>,
 }
 
 impl Source<'_> {
@@ -145,8 +196,25 @@ impl Source<'_> {
     fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigError> {
         let product = &raw.product;
         let name = self.non_empty(&product.name, "product.name")?;
+        let manufacturer = self.non_empty(&product.manufacturer, "product.manufacturer")?;
         if name.chars().count() > MAX_PRODUCT_NAME {
             return Err(self.error(product.name.span(), "product.name", format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+        }
+        // Both name folders under Program Files.
+        for (value, key, text) in [
+            (&product.name, "product.name", &name),
+            (&product.manufacturer, "product.manufacturer", &manufacturer),
+        ] {
+            if let Some(bad) = text
+                .chars()
+                .find(|c| r#"\/:*?"<>|"#.contains(*c) || c.is_control())
+            {
+                return Err(self.error(
+                    value.span(),
+                    key,
+                    format!("`{bad}` cannot appear in a Windows folder name"),
+                ));
+            }
         }
         let comments = product.comments.clone().unwrap_or_default();
         if comments.chars().count() > 255 {
@@ -156,7 +224,6 @@ impl Source<'_> {
                 "at most 255 characters",
             ));
         }
-        let manufacturer = self.non_empty(&product.manufacturer, "product.manufacturer")?;
         let version = ProductVersion::parse(product.version.get_ref())
             .map_err(|message| self.error(product.version.span(), "product.version", message))?;
         let upgrade_code = match &product.upgrade_code {
@@ -201,6 +268,102 @@ impl Source<'_> {
                 .iter()
                 .map(|entry| self.registry_value(entry))
                 .collect::<Result<_, _>>()?,
+            credential_provider: self.credential_provider(&raw.credential_provider)?,
+            source: self.file.to_string(),
+        })
+    }
+
+    fn choice<T: Copy>(
+        &self,
+        value: &Option<Spanned<String>>,
+        key: &str,
+        choices: &[(&str, T)],
+        default: T,
+    ) -> Result<T, ConfigError> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        choices
+            .iter()
+            .find(|(name, _)| *name == value.get_ref())
+            .map(|(_, choice)| *choice)
+            .ok_or_else(|| {
+                let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
+                self.error(
+                    value.span(),
+                    key,
+                    format!(
+                        "expected one of {}, found `{}`",
+                        names.join(", "),
+                        value.get_ref()
+                    ),
+                )
+            })
+    }
+
+    fn credential_provider(
+        &self,
+        raw: &RawCredentialProvider,
+    ) -> Result<CredentialProviderSettings, ConfigError> {
+        let friendly_name = match &raw.friendly_name {
+            Some(name) => self.non_empty(name, "credential_provider.friendly_name")?,
+            None => DEFAULT_FRIENDLY_NAME.to_string(),
+        };
+        let tls12 = self.choice(
+            &raw.tls12,
+            "credential_provider.tls12",
+            &[
+                ("require", Tls12Mode::Require),
+                ("enable", Tls12Mode::Enable),
+                ("ignore", Tls12Mode::Ignore),
+            ],
+            Tls12Mode::Enable,
+        )?;
+        let request_reboot = self.choice(
+            &raw.reboot,
+            "credential_provider.reboot",
+            &[("request", true), ("none", false)],
+            true,
+        )?;
+        let mut payloads = BTreeMap::new();
+        for (arch_name, payload) in &raw.payload {
+            let key = format!("credential_provider.payload.{arch_name}");
+            let arch = match arch_name.as_str() {
+                "x64" => Arch::X64,
+                "x86" => Arch::X86,
+                _ => {
+                    return Err(self.error(
+                        payload.span(),
+                        &key,
+                        "expected `x64` or `x86` after `credential_provider.payload.`",
+                    ))
+                }
+            };
+            let payload = payload.get_ref();
+            let sha256 = payload.sha256.get_ref().trim().to_ascii_lowercase();
+            if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(self.error(
+                    payload.sha256.span(),
+                    &format!("{key}.sha256"),
+                    "expected 64 hexadecimal digits (the payload's SHA-256)",
+                ));
+            }
+            let path = self.non_empty(&payload.path, &format!("{key}.path"))?;
+            payloads.insert(
+                arch,
+                PayloadSpec {
+                    config_key: key,
+                    path: crate::payload::resolve(&path, self.config_dir),
+                    sha256,
+                },
+            );
+        }
+        Ok(CredentialProviderSettings {
+            friendly_name,
+            enable_logging: raw.enable_logging.unwrap_or(false),
+            tls12,
+            request_reboot,
+            payloads,
         })
     }
 
@@ -342,11 +505,21 @@ impl Source<'_> {
 }
 
 fn default_targets() -> Vec<Target> {
-    crate::target::ALL
-        .iter()
-        .copied()
-        .filter(|target| target.family.uses_policy())
-        .collect()
+    crate::target::ALL.to_vec()
+}
+
+pub const DEFAULT_FRIENDLY_NAME: &str = "Microsoft Entra SSPR credential provider";
+
+impl Settings {
+    /// The payload for `target`, or a config error saying the configuration lacks it.
+    pub fn payload_for(&self, target: Target) -> Result<&PayloadSpec, ConfigError> {
+        self.credential_provider.payloads.get(&target.arch).ok_or_else(|| ConfigError {
+            file: self.source.clone(),
+            line: None,
+            key: Some(format!("credential_provider.payload.{}", if target.arch.is_64bit() { "x64" } else { "x86" })),
+            message: format!("the {target} package installs the credential-provider DLL: set its `path` and `sha256`"),
+        })
+    }
 }
 
 fn parse_guid(text: &str) -> Option<Uuid> {
@@ -421,10 +594,10 @@ mod tests {
         "[product]\nname = \"SSPR\"\nmanufacturer = \"Contoso\"\nversion = \"1.0.0\"\n";
 
     #[test]
-    fn embedded_default_is_valid_and_builds_the_policy_targets() {
+    fn embedded_default_is_valid_and_builds_every_target() {
         let settings = Settings::embedded_default().unwrap();
         let names: Vec<String> = settings.targets.iter().map(Target::name).collect();
-        assert_eq!(names, ["win10-x86", "win10-x64", "win11-x64"]);
+        assert_eq!(names.len(), crate::target::ALL.len());
         assert!(settings.policy.allow_password_reset);
     }
 

@@ -13,6 +13,26 @@ pub struct RawConfig {
     pub policy: RawPolicy,
     #[serde(default)]
     pub registry: Vec<RawRegistryValue>,
+    #[serde(default)]
+    pub credential_provider: RawCredentialProvider,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCredentialProvider {
+    pub friendly_name: Option<Spanned<String>>,
+    pub enable_logging: Option<bool>,
+    pub tls12: Option<Spanned<String>>,
+    pub reboot: Option<Spanned<String>>,
+    #[serde(default)]
+    pub payload: std::collections::BTreeMap<String, Spanned<RawPayload>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPayload {
+    pub path: Spanned<String>,
+    pub sha256: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -117,7 +117,12 @@ pub enum RegistryData {
     MultiString(Vec<String>),
     Dword(u32),
     Binary(Vec<u8>),
-    /// Text Windows Installer formats at install time, e.g. `[#SsprDll]` for a file's path.
+    /// The installed path of one of the package's files, as a string or expandable string.
+    FilePath {
+        file: String,
+        expand: bool,
+    },
+    /// Text Windows Installer formats at install time, e.g. `[PROPERTY]`.
     Formatted(String),
 }
 
@@ -135,6 +140,34 @@ pub struct RegistryValue {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyPath {
     Registry(String),
+    File(String),
+}
+
+/// A folder the package installs into, below a standard folder or another `Directory`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directory {
+    pub id: String,
+    pub parent: String,
+    /// The folder's (long) name.
+    pub name: String,
+}
+
+/// Standard folders Windows Installer resolves itself.
+pub const PROGRAM_FILES_64: &str = "ProgramFiles64Folder";
+pub const PROGRAM_FILES_32: &str = "ProgramFilesFolder";
+
+/// A file the package installs, from the embedded cabinet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    pub id: String,
+    /// The installed file name.
+    pub name: String,
+    pub data: std::sync::Arc<Vec<u8>>,
+    /// `a.b.c.d` from the PE version resource; unversioned files get a hash row instead.
+    pub version: Option<String>,
+    pub language: Option<u16>,
+    /// MD5 of the file as four little-endian i32s (for unversioned files).
+    pub hash: [i32; 4],
 }
 
 /// The unit Windows Installer installs, counts references to and removes.
@@ -149,6 +182,11 @@ pub struct Component {
     pub permanent: bool,
     pub key_path: KeyPath,
     pub registry: Vec<RegistryValue>,
+    pub files: Vec<File>,
+    /// Installed only when this condition holds at install time.
+    pub condition: Option<String>,
+    /// Folders (Directory ids) removed at uninstall when this component goes and they are empty.
+    pub remove_empty_folders: Vec<String>,
 }
 
 impl Component {
@@ -176,6 +214,9 @@ impl Component {
             permanent: false,
             key_path: KeyPath::Registry(first.id.clone()),
             registry,
+            files: Vec::new(),
+            condition: None,
+            remove_empty_folders: Vec::new(),
         }
     }
 }
@@ -232,6 +273,12 @@ pub struct Package {
     pub properties: Vec<(String, String)>,
     /// Refuse to install over a newer version, with this message.
     pub downgrade_message: String,
+    pub directories: Vec<Directory>,
+    /// Ask for a reboot after install (msiexec exits 3010) without ever rebooting by itself.
+    pub request_reboot: bool,
+    /// Public properties an admin may set on the msiexec command line; passed to the
+    /// elevated part of a per-machine install.
+    pub secure_properties: Vec<String>,
 }
 
 #[cfg(test)]

@@ -36,6 +36,9 @@ fn write_v4(db: &Database) -> std::io::Result<Vec<u8>> {
             .collect();
         package.insert_rows(Insert::into(table.name).rows(rows))?;
     }
+    for (name, data) in &db.streams {
+        package.write_stream(name)?.write_all(data)?;
+    }
     package.flush()?;
     Ok(package.into_inner()?.into_inner())
 }

@@ -103,7 +103,7 @@ mod tests {
             creating_application: "test".into(),
         };
         for &target in target::ALL {
-            let db = bind(&sspr::package(&settings, target), &options);
+            let db = bind(&sspr::package(&settings, target, None), &options).unwrap();
             for profile in profile::built_in() {
                 let outcome = launch(&db, &profile).unwrap();
                 let should_install = expected_target(&profile.name) == Some(&*target.name());
@@ -125,9 +125,10 @@ mod tests {
             creating_application: "test".into(),
         };
         let win10 = bind(
-            &sspr::package(&settings, Target::from_name("win10-x64").unwrap()),
+            &sspr::package(&settings, Target::from_name("win10-x64").unwrap(), None),
             &options,
-        );
+        )
+        .unwrap();
         let outcome = launch(&win10, &profile::by_name("win10-22h2-home-x64").unwrap()).unwrap();
         assert!(
             matches!(&outcome, LaunchOutcome::Refused { messages } if messages.len() == 1 && messages[0].contains("Home edition")),

@@ -1,0 +1,66 @@
+//! Embedded cabinets: MSZIP, one folder, fixed timestamps, so the same files give the same
+//! bytes.
+
+use std::io::{Cursor, Write};
+
+/// A cabinet holding `files` (name in the cabinet, content), in order.
+pub fn build(files: &[(&str, &[u8])], timestamp: u64) -> std::io::Result<Vec<u8>> {
+    let datetime = cab_datetime(timestamp);
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    for (name, _) in files {
+        folder.add_file(*name).set_datetime(datetime);
+    }
+    let mut writer = builder.build(Cursor::new(Vec::new()))?;
+    let mut contents = files.iter();
+    while let Some(mut file) = writer.next_file()? {
+        let (_, data) = contents
+            .next()
+            .expect("the cabinet has as many files as were added");
+        file.write_all(data)?;
+    }
+    Ok(writer.finish()?.into_inner())
+}
+
+/// The cabinet format stores local DOS times from 1980 to 2107; clamp into that range.
+fn cab_datetime(timestamp: u64) -> time::PrimitiveDateTime {
+    const FIRST: i64 = 315_532_800; // 1980-01-01T00:00:00Z
+    const LAST: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
+    let seconds = i64::try_from(timestamp).unwrap_or(LAST).clamp(FIRST, LAST);
+    let utc = time::OffsetDateTime::from_unix_timestamp(seconds).expect("clamped into range");
+    time::PrimitiveDateTime::new(utc.date(), utc.time())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+
+    #[test]
+    fn round_trips_and_is_deterministic() {
+        let big: Vec<u8> = (0..200_000u32)
+            .flat_map(|i| (i % 251).to_le_bytes())
+            .collect();
+        let files: &[(&str, &[u8])] = &[("a.dll", b"hello"), ("big.bin", &big)];
+        let bytes = build(files, 1_704_067_200).unwrap();
+        assert_eq!(bytes, build(files, 1_704_067_200).unwrap());
+        let mut cabinet = cab::Cabinet::new(Cursor::new(bytes)).unwrap();
+        for (name, data) in files {
+            let mut read = Vec::new();
+            cabinet
+                .read_file(name)
+                .unwrap()
+                .read_to_end(&mut read)
+                .unwrap();
+            assert_eq!(&read, data);
+        }
+        let entry = cabinet.get_file_entry("a.dll").unwrap();
+        assert_eq!(entry.datetime().unwrap().year(), 2024);
+    }
+
+    #[test]
+    fn timestamps_outside_the_dos_range_are_clamped() {
+        assert_eq!(cab_datetime(0).year(), 1980);
+        assert_eq!(cab_datetime(u64::MAX).year(), 2107);
+    }
+}

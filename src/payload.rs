@@ -1,0 +1,159 @@
+//! Payload checks: before a PE file is packaged it must exist, match its pinned SHA-256, be a
+//! DLL for the target's machine type, and (once the signing stage exists) carry a trusted
+//! Authenticode signature. Every failure is a clear error and stops the build.
+
+use crate::error::{Error, Result};
+use crate::model::sha256_hex;
+use crate::target::Arch;
+use md5::{Digest, Md5};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const IMAGE_FILE_DLL: u16 = 0x2000;
+const MACHINE_I386: u16 = 0x014c;
+const MACHINE_AMD64: u16 = 0x8664;
+
+/// A payload as the release engineer pinned it in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayloadSpec {
+    /// The config key that names it, for error messages.
+    pub config_key: String,
+    pub path: PathBuf,
+    /// Lower-case hex SHA-256.
+    pub sha256: String,
+}
+
+/// A payload that passed every check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedPayload {
+    pub path: PathBuf,
+    pub bytes: Arc<Vec<u8>>,
+    pub sha256: String,
+    pub arch: Arch,
+    /// `major.minor.build.revision` from the version resource, when it has one.
+    pub file_version: Option<String>,
+    /// The version resource's language (LCID), when it has one.
+    pub language: Option<u16>,
+    /// How far the signature was checked.
+    pub trust: Trust,
+}
+
+/// What is known about the payload's Authenticode signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trust {
+    /// Authenticode verification is not implemented yet (the signing issue adds it).
+    NotChecked,
+}
+
+impl CheckedPayload {
+    /// The file name to install under (the payload's own name).
+    pub fn file_name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// The MsiFileHash row's four parts: an MD5 of the file as little-endian i32s.
+    pub fn msi_file_hash(&self) -> [i32; 4] {
+        let digest = Md5::digest(self.bytes.as_slice());
+        std::array::from_fn(|i| i32::from_le_bytes(digest[i * 4..i * 4 + 4].try_into().unwrap()))
+    }
+}
+
+/// Runs every check on `spec` for a package of architecture `arch`.
+pub fn check(spec: &PayloadSpec, arch: Arch) -> Result<CheckedPayload> {
+    let fail = |message: String| {
+        Error::input(
+            &spec.path,
+            format!("{} (`{}`): {message}", spec.config_key, spec.path.display()),
+        )
+    };
+    let bytes = std::fs::read(&spec.path)
+        .map_err(|error| fail(format!("cannot read the payload: {error}")))?;
+    let sha256 = sha256_hex(&bytes);
+    if sha256 != spec.sha256 {
+        return Err(fail(format!(
+            "SHA-256 mismatch: the configuration pins {} but the file has {sha256}; \
+             if this file is the one you mean to ship, update the pin",
+            spec.sha256
+        )));
+    }
+    if bytes.len() < 64 || !bytes.starts_with(b"MZ") {
+        return Err(fail("not a PE file: no MZ header".into()));
+    }
+    let image = read_pe(&spec.path).map_err(fail)?;
+    let expected = match arch {
+        Arch::X86 => MACHINE_I386,
+        Arch::X64 => MACHINE_AMD64,
+    };
+    if image.machine != expected {
+        return Err(fail(format!(
+            "wrong architecture: the {} package needs a PE machine type {expected:#06x} ({}), this file is {:#06x} ({})",
+            arch.label(),
+            machine_name(expected),
+            image.machine,
+            machine_name(image.machine)
+        )));
+    }
+    if !image.is_dll {
+        return Err(fail("not a DLL: the PE header lacks IMAGE_FILE_DLL".into()));
+    }
+    Ok(CheckedPayload {
+        path: spec.path.clone(),
+        bytes: Arc::new(bytes),
+        sha256,
+        arch,
+        file_version: image.file_version,
+        language: image.language,
+        trust: Trust::NotChecked,
+    })
+}
+
+fn machine_name(machine: u16) -> &'static str {
+    match machine {
+        MACHINE_I386 => "x86",
+        MACHINE_AMD64 => "x64",
+        0xaa64 => "ARM64",
+        0x01c4 => "ARMv7",
+        _ => "unknown",
+    }
+}
+
+struct PeFacts {
+    machine: u16,
+    is_dll: bool,
+    file_version: Option<String>,
+    language: Option<u16>,
+}
+
+fn read_pe(path: &Path) -> std::result::Result<PeFacts, String> {
+    // pelite needs the image 4-byte aligned; a memory map is page-aligned.
+    let map =
+        pelite::FileMap::open(path).map_err(|error| format!("cannot map the payload: {error}"))?;
+    let file =
+        pelite::PeFile::from_bytes(&map).map_err(|error| format!("not a PE file ({error})"))?;
+    let header = file.file_header();
+    let version = file
+        .resources()
+        .ok()
+        .and_then(|resources| resources.version_info().ok());
+    Ok(PeFacts {
+        machine: header.Machine,
+        is_dll: header.Characteristics & IMAGE_FILE_DLL != 0,
+        file_version: version
+            .and_then(|info| info.fixed())
+            .map(|fixed| fixed.dwFileVersion.to_string()),
+        language: version.and_then(|info| info.translation().first().map(|l| l.lang_id)),
+    })
+}
+
+/// Resolves a payload path from the configuration: relative to the config file's folder,
+/// or to the current folder for the embedded default.
+pub fn resolve(path: &str, config_dir: Option<&Path>) -> PathBuf {
+    let path = Path::new(path);
+    match config_dir {
+        Some(dir) if path.is_relative() => dir.join(path),
+        _ => path.to_path_buf(),
+    }
+}
