@@ -117,6 +117,10 @@ pub const EDITION_PROPERTY: &str = "SSPR_WINEDITION";
 
 const CURRENT_VERSION_KEY: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
+/// First build of Windows 10 (1507): Windows 8.1 reports VersionNT 603 like 10 and 11, and
+/// Wine's 8.1 even has `CurrentMajorVersionNumber` (6), so the build number tells them apart.
+pub const WINDOWS10_FIRST_BUILD: u32 = 10240;
+
 /// First build of Windows 11.
 pub const WINDOWS11_FIRST_BUILD: u32 = 22000;
 
@@ -207,7 +211,7 @@ impl Target {
             OsFamily::Win7 => ("VersionNT = 601".to_string(), "Windows 7".to_string()),
             OsFamily::Win8 => ("VersionNT = 602".to_string(), "Windows 8".to_string()),
             OsFamily::Win81 => (
-                format!("VersionNT = 603 AND NOT {major}"),
+                format!("VersionNT = 603 AND {build} < {WINDOWS10_FIRST_BUILD}"),
                 "Windows 8.1 (Windows 10 and 11 need the win10/win11 packages)".to_string(),
             ),
             OsFamily::Win10 => (

@@ -270,7 +270,11 @@ fn verbose_logging_component(win64: bool) -> Component {
         RegistryData::Dword(1),
     );
     let mut component = Component::for_registry("VerboseLogging", win64, vec![enable]);
-    component.condition = Some(format!("{ENABLE_LOGGING_PROPERTY} = \"1\""));
+    // Also true at uninstall: Wine re-evaluates component conditions then, and a component
+    // it finds disabled would be left behind.
+    component.condition = Some(format!(
+        "{ENABLE_LOGGING_PROPERTY} = \"1\" OR REMOVE~=\"ALL\""
+    ));
     component
 }
 

@@ -1,6 +1,6 @@
 //! The command line: defaults, options, documented exit codes, clear errors.
 
-use crate::support::{config_file, run, sspr_msi, stderr, stdout};
+use crate::support::{config_file, payload, run, sspr_msi, stderr, stdout};
 use std::path::Path;
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -17,20 +17,22 @@ fn files_in(dir: &Path) -> Vec<String> {
 #[test]
 fn build_without_arguments_builds_the_default_matrix_into_dist() {
     let dir = tempfile::tempdir().unwrap();
+    // The embedded default pins the test payload as Debian 12's mingw-w64 builds it.
+    let Some(()) = payload::stage_for_default_config(dir.path()) else {
+        return;
+    };
     let output = run(sspr_msi().arg("build").current_dir(dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
-    assert_eq!(
-        files_in(&dir.path().join("dist")),
-        [
-            "sspr-win10-x64-1.0.0.msi",
-            "sspr-win10-x86-1.0.0.msi",
-            "sspr-win11-x64-1.0.0.msi"
-        ]
-    );
+    let mut expected: Vec<String> = sspr_msi::target::ALL
+        .iter()
+        .map(|t| format!("sspr-{t}-1.0.0.msi"))
+        .collect();
+    expected.sort();
+    assert_eq!(files_in(&dir.path().join("dist")), expected);
     let table = stdout(&output);
     assert!(table.starts_with("target"), "{table}");
     assert!(
-        table.contains("win11-x64") && table.contains("sha256"),
+        table.contains("win7-x86") && table.contains("win11-x64") && table.contains("sha256"),
         "{table}"
     );
 }
@@ -58,6 +60,9 @@ fn json_report_lists_codes_sizes_and_hashes() {
 #[test]
 fn init_writes_the_default_config_which_builds_the_same_packages() {
     let dir = tempfile::tempdir().unwrap();
+    let Some(()) = payload::stage_for_default_config(dir.path()) else {
+        return;
+    };
     let config = dir.path().join("my.toml");
     let output = run(sspr_msi().arg("init").arg(&config));
     assert!(output.status.success(), "{}", stderr(&output));
@@ -71,14 +76,20 @@ fn init_writes_the_default_config_which_builds_the_same_packages() {
         Some(5),
         "init must not overwrite without --force"
     );
+    // Payload paths are relative to the config file's folder, and to the current folder for
+    // the embedded default: here both are `dir`.
     let from_file = run(sspr_msi()
-        .args(["build", "--json", "--out"])
-        .arg(dir.path().join("a"))
-        .arg("--config")
-        .arg(&config));
+        .args(["build", "--json", "--out", "a", "--config", "my.toml"])
+        .current_dir(dir.path()));
     let embedded = run(sspr_msi()
-        .args(["build", "--json", "--out"])
-        .arg(dir.path().join("a")));
+        .args(["build", "--json", "--out", "b"])
+        .current_dir(dir.path()));
+    assert!(
+        from_file.status.success() && embedded.status.success(),
+        "{}{}",
+        stderr(&from_file),
+        stderr(&embedded)
+    );
     let hashes = |output: &std::process::Output| -> Vec<String> {
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         report
@@ -150,7 +161,9 @@ fn unwritable_output_exits_5() {
     let dir = tempfile::tempdir().unwrap();
     let not_a_folder = dir.path().join("file");
     std::fs::write(&not_a_folder, "x").unwrap();
-    let output = run(sspr_msi().args(["build", "--out"]).arg(&not_a_folder));
+    let output = run(sspr_msi()
+        .args(["build", "--target", "win10-x64", "--out"])
+        .arg(&not_a_folder));
     assert_eq!(output.status.code(), Some(5), "{}", stderr(&output));
 }
 

@@ -3,6 +3,8 @@
 mod support;
 
 mod cli;
+mod credprov;
 mod determinism;
 mod msitools;
+mod wine_credprov;
 mod wine_policy;

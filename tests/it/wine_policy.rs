@@ -1,13 +1,11 @@
 //! Windows 10/11 policy packages installed and removed for real by Wine's msiexec, one
 //! fresh prefix per test.
 
-use crate::support::wine::{Windows, WinePrefix};
+use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR, UNINSTALL_KEY};
 use crate::support::{build_target, config_file};
 use std::path::{Path, PathBuf};
 
 const POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\AzureADAccount";
-const UNINSTALL_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
-const FATAL_ERROR: i32 = 1603;
 
 fn package(target: &str, dir: &Path) -> PathBuf {
     build_target(None, target, dir)
@@ -15,37 +13,6 @@ fn package(target: &str, dir: &Path) -> PathBuf {
 
 fn policy_value(prefix: &WinePrefix) -> Option<(String, String)> {
     prefix.reg_value(POLICY_KEY, "AllowPasswordReset", true)
-}
-
-/// Asserts msiexec refused the package in LaunchConditions and changed nothing.
-fn assert_refused(prefix: &WinePrefix, msi: &Path, message_part: &str) {
-    let before = prefix.registry_snapshot();
-    let run = prefix.install(msi, &[]);
-    assert!(
-        run.exited_with(FATAL_ERROR),
-        "expected 1603, got {}:\n{}",
-        run.status,
-        run.log
-    );
-    // Wine 8 logs the failed action as "Return value 0"; what shows the refusal is that
-    // LaunchConditions was the last action to start.
-    assert_eq!(
-        run.last_action_started(),
-        Some("LaunchConditions"),
-        "{}",
-        run.log
-    );
-    assert_eq!(policy_value(prefix), None);
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
-    // Wine's /qn log omits the message; it must be in the package's LaunchCondition table.
-    let messages = crate::support::msiinfo_rows(msi, "LaunchCondition");
-    assert!(
-        messages.iter().any(|row| row[1].contains(message_part)),
-        "{messages:?}"
-    );
 }
 
 #[test]
@@ -142,8 +109,7 @@ fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    assert_refused(
-        &prefix,
+    prefix.assert_refused(
         &package("win10-x64", dir.path()),
         "Windows 11 needs win11-x64",
     );
@@ -169,8 +135,7 @@ fn win11_x64_is_refused_on_windows_10() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    assert_refused(
-        &prefix,
+    prefix.assert_refused(
         &package("win11-x64", dir.path()),
         "Windows 11, build 22000 or later",
     );
@@ -188,7 +153,7 @@ fn policy_packages_are_refused_on_windows_7_and_8_1() {
             return;
         };
         for msi in &packages {
-            assert_refused(&prefix, msi, "This machine reports VersionNT [VersionNT]");
+            prefix.assert_refused(msi, "This machine reports VersionNT [VersionNT]");
         }
     }
 }
@@ -199,8 +164,7 @@ fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    assert_refused(
-        &prefix,
+    prefix.assert_refused(
         &package("win10-x86", dir.path()),
         "install the win10-x64 package instead",
     );
@@ -232,7 +196,7 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
         upgrade.log
     );
 
-    let installed = installed_versions(&prefix);
+    let installed = prefix.installed_versions("Entra SSPR at Windows sign-in");
     assert_eq!(
         installed,
         ["1.1.0"],
@@ -249,30 +213,16 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
         "installing 1.0.0 over 1.1.0 must fail: {}",
         downgrade.log
     );
-    assert_eq!(installed_versions(&prefix), ["1.1.0"]);
+    assert_eq!(
+        prefix.installed_versions("Entra SSPR at Windows sign-in"),
+        ["1.1.0"]
+    );
 
     assert!(prefix.uninstall(&new).exited_with(0));
     assert_eq!(
         prefix.registry_snapshot().changes_since(&before),
         Vec::<String>::new()
     );
-}
-
-/// DisplayVersion of every installed product this tool built (by DisplayName).
-fn installed_versions(prefix: &WinePrefix) -> Vec<String> {
-    let output = prefix.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
-    let text = String::from_utf8_lossy(&output.stdout);
-    let mut versions = Vec::new();
-    for block in text
-        .split("\nHKEY_")
-        .filter(|block| block.contains("Entra SSPR at Windows sign-in"))
-    {
-        let version = block
-            .lines()
-            .find_map(|line| line.trim().strip_prefix("DisplayVersion    REG_SZ    "));
-        versions.push(version.unwrap_or("?").to_string());
-    }
-    versions
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: running sspr-msi, requiring external tools,
 //! and (in `wine`) fresh Wine prefixes.
 
+pub mod payload;
 pub mod wine;
 
 use std::path::{Path, PathBuf};

@@ -67,7 +67,13 @@ impl MsiexecRun {
 static TEMPLATE_LOCK: Mutex<()> = Mutex::new(());
 
 /// Bumped whenever template preparation changes, so stale templates are not reused.
-const TEMPLATE_REVISION: u32 = 2;
+const TEMPLATE_REVISION: u32 = 3;
+
+/// Keys every real Windows has (siblings of what the packages write).
+const REAL_WINDOWS_KEYS: &[&str] = &[
+    r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates",
+    r"HKLM\SYSTEM\CurrentControlSet\Services\EventLog\Application\MsiInstaller",
+];
 
 impl WinePrefix {
     /// A fresh prefix reporting `windows`, or `None` (outside CI) when Wine is missing.
@@ -83,10 +89,6 @@ impl WinePrefix {
         let path = dir.path().join("prefix");
         copy_tree(&template, &path);
         Some(WinePrefix { _dir: dir, path })
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     fn command(&self, program: &str) -> Command {
@@ -163,6 +165,68 @@ impl WinePrefix {
             parse_hive(hive, &text, &mut keys);
         }
         RegistrySnapshot { keys }
+    }
+}
+
+/// Windows Installer's "fatal error": what a refused launch condition exits with.
+pub const FATAL_ERROR: i32 = 1603;
+pub const UNINSTALL_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
+
+impl WinePrefix {
+    /// Asserts msiexec refused the package in LaunchConditions, changing nothing, and that
+    /// the package carries a launch-condition message containing `message_part`.
+    pub fn assert_refused(&self, msi: &Path, message_part: &str) {
+        self.assert_refused_with(msi, &[], message_part);
+    }
+
+    pub fn assert_refused_with(&self, msi: &Path, properties: &[&str], message_part: &str) {
+        let before = self.registry_snapshot();
+        let run = self.install(msi, properties);
+        assert!(
+            run.exited_with(FATAL_ERROR),
+            "expected 1603, got {}:\n{}",
+            run.status,
+            run.log
+        );
+        // Wine 8 logs the failed action as "Return value 0"; what shows the refusal is that
+        // LaunchConditions was the last action to start.
+        assert_eq!(
+            run.last_action_started(),
+            Some("LaunchConditions"),
+            "{}",
+            run.log
+        );
+        assert_eq!(
+            self.registry_snapshot().changes_since(&before),
+            Vec::<String>::new()
+        );
+        // Wine's /qn log omits the message; it must be in the package's LaunchCondition table.
+        let messages = super::msiinfo_rows(msi, "LaunchCondition");
+        assert!(
+            messages.iter().any(|row| row[1].contains(message_part)),
+            "{messages:?}"
+        );
+    }
+
+    /// DisplayVersion of every installed product whose DisplayName contains `name`.
+    pub fn installed_versions(&self, name: &str) -> Vec<String> {
+        let output = self.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
+        let text = String::from_utf8_lossy(&output.stdout);
+        text.split("\nHKEY_")
+            .filter(|block| block.contains(name))
+            .map(|block| {
+                let version = block
+                    .lines()
+                    .find_map(|line| line.trim().strip_prefix("DisplayVersion    REG_SZ    "));
+                version.unwrap_or("?").to_string()
+            })
+            .collect()
+    }
+
+    /// The Unix path of `C:\…` inside this prefix.
+    pub fn drive_c(&self, windows_path: &str) -> PathBuf {
+        let relative = windows_path.trim_start_matches("C:\\").replace('\\', "/");
+        self.path.join("drive_c").join(relative)
     }
 }
 
@@ -318,20 +382,14 @@ fn template_locked(windows: Windows) -> PathBuf {
             // A fresh Wine 8 prefix reports Windows 7.
             let output = run(prefix_command("wineboot", &staging).arg("--init"));
             assert!(output.status.success(), "wineboot --init: {output:?}");
-            // Every real Windows has other policies beside ours; a bare prefix has an empty
-            // SOFTWARE\Policies, which msiexec (Wine's and Windows') deletes at uninstall
-            // once the last key under it is gone.
-            let output = run(prefix_command("wine", &staging).args([
-                "reg",
-                "add",
-                r"HKLM\SOFTWARE\Policies\Microsoft\SystemCertificates",
-                "/f",
-                "/reg:64",
-            ]));
-            assert!(
-                output.status.success(),
-                "seeding SOFTWARE\\Policies: {output:?}"
-            );
+            // Real Windows has other policies and event sources beside ours; a bare prefix has
+            // empty parents, which msiexec deletes at uninstall once our key under them goes.
+            for key in REAL_WINDOWS_KEYS {
+                let output = run(
+                    prefix_command("wine", &staging).args(["reg", "add", key, "/f", "/reg:64"])
+                );
+                assert!(output.status.success(), "seeding {key}: {output:?}");
+            }
         }
         Windows::Win11 => {
             copy_tree(&template_locked(Windows::Win10), &staging);
