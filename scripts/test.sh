@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(wine wine64 msitools osslsigncode gcab mingw-w64 faketime cabextract)
+packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract)
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
 
