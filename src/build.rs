@@ -7,6 +7,7 @@ use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
 use crate::payload::{self, CheckedPayload};
+use crate::sign::{self, credentials::Credentials};
 use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -26,6 +27,8 @@ pub struct BuiltPackage {
     pub upgrade_code: String,
     pub package_code: String,
     pub version: String,
+    /// Subject of the certificate the package is signed with, if it is.
+    pub signed_by: Option<String>,
 }
 
 /// Where the timestamps in the package come from.
@@ -49,6 +52,7 @@ pub fn build(
     targets: &[Target],
     out_dir: &Path,
     timestamp: u64,
+    signing: Option<&Credentials>,
 ) -> Result<Vec<BuiltPackage>> {
     let targets = if targets.is_empty() {
         &settings.targets[..]
@@ -67,6 +71,16 @@ pub fn build(
         let db = bind::bind(&package, &options)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let bytes = package::to_bytes(&db)?;
+        let bytes = match signing {
+            Some(credentials) => sign::msi::sign(&bytes, credentials)
+                .map_err(|e| Error::Internal(format!("signing {target}: {e}")))?,
+            None => bytes,
+        };
+        let bytes = match signing {
+            Some(credentials) => sign::msi::sign(&bytes, credentials)
+                .map_err(|e| Error::Internal(format!("signing {target}: {e}")))?,
+            None => bytes,
+        };
         let file = out_dir.join(file_name(settings, target));
         let built = BuiltPackage {
             target: target.name(),
@@ -76,6 +90,7 @@ pub fn build(
             upgrade_code: msi_guid(package.product.upgrade_code),
             package_code: msi_guid(db.summary.package_code),
             version: package.product.version.to_string(),
+            signed_by: signing.map(|c| sign::trust::subject(c.leaf())),
             file,
         };
         outputs.push((built, bytes));

@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
+use sspr_msi::sign;
 use sspr_msi::target::{self, Target};
 use std::path::PathBuf;
 
@@ -34,6 +35,18 @@ enum Command {
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+    /// Sign an MSI package (Authenticode, SHA-256), replacing any earlier signature.
+    Sign {
+        /// The package to sign.
+        file: PathBuf,
+        /// Write the signed package here instead of replacing FILE.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        signing: SigningArgs,
     },
     /// Write the default configuration to a file for editing.
     Init {
@@ -48,6 +61,39 @@ enum Command {
     Targets,
 }
 
+/// The signing identity: PEM certificate + key, or a PKCS#12 bundle.
+#[derive(Debug, clap::Args)]
+struct SigningArgs {
+    /// Signing certificate chain (PEM, leaf first).
+    #[arg(long = "sign-cert", visible_alias = "cert", value_name = "PEM")]
+    certificate: Option<PathBuf>,
+    /// Private key of the certificate (PEM, RSA).
+    #[arg(long = "sign-key", visible_alias = "key", value_name = "PEM")]
+    key: Option<PathBuf>,
+    /// PKCS#12 bundle (.pfx/.p12) with the key and its chain, instead of --cert/--key.
+    #[arg(long = "sign-pkcs12", visible_alias = "pkcs12", value_name = "FILE")]
+    pkcs12: Option<PathBuf>,
+    /// Environment variable that holds the PKCS#12 password.
+    #[arg(
+        long = "sign-password-env",
+        visible_alias = "password-env",
+        value_name = "VAR"
+    )]
+    password_env: Option<String>,
+}
+
+impl SigningArgs {
+    fn load(self) -> Result<Option<sign::credentials::Credentials>> {
+        let source = sign::credentials::SigningSource {
+            certificate: self.certificate,
+            key: self.key,
+            pkcs12: self.pkcs12,
+            password_env: self.password_env,
+        };
+        source.load().map_err(|e| Error::input(&e.path, e.message))
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Build {
@@ -55,7 +101,9 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             targets,
             json,
+            signing,
         } => {
+            let signing = signing.load()?;
             let settings = match &config {
                 Some(path) => Settings::load(path)?,
                 None => Settings::embedded_default()?,
@@ -66,6 +114,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 &targets,
                 &out,
                 build::timestamp_from_environment()?,
+                signing.as_ref(),
             )?;
             print_built(&built, json);
             Ok(())
@@ -82,6 +131,24 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             sspr_msi::package::write_atomically(&file, config::DEFAULT_CONFIG.as_bytes())?;
             println!("wrote {}", file.display());
+            Ok(())
+        }
+        Command::Sign { file, out, signing } => {
+            let credentials = signing.load()?.ok_or_else(|| {
+                Error::input("<command line>", "give --cert and --key, or --pkcs12")
+            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::input(&file, format!("cannot read: {e}")))?;
+            let signed = sign::msi::sign(&bytes, &credentials).map_err(|e| {
+                Error::input(&file, format!("not an MSI package that can be signed: {e}"))
+            })?;
+            let target = out.unwrap_or(file);
+            sspr_msi::package::write_atomically(&target, &signed)?;
+            println!(
+                "signed {} ({})",
+                target.display(),
+                sign::trust::subject(credentials.leaf())
+            );
             Ok(())
         }
         Command::Targets => {

@@ -9,7 +9,7 @@ use crate::bind::{Cell, Database, Summary};
 use crate::error::{Error, Result};
 use crate::schema;
 use msi::{CodePage, Insert, Package, PackageType, Value};
-use std::io::{Cursor, Read, Seek, Write};
+use std::io::{Cursor, Write};
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -75,32 +75,7 @@ fn to_msi_value(cell: &Cell) -> Value {
 /// Copies every stream, in sorted order, into a new version-3 compound file with the same
 /// root CLSID.
 fn repack_as_v3(v4: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    let mut source = cfb::CompoundFile::open(Cursor::new(v4))?;
-    let clsid = *source.root_entry().clsid();
-    let mut streams: Vec<String> = source
-        .walk()
-        .filter(|entry| entry.is_stream())
-        .map(|entry| entry.path().to_string_lossy().into_owned())
-        .collect();
-    streams.sort();
-    let mut target =
-        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
-    target.set_storage_clsid("/", clsid)?;
-    for path in streams {
-        copy_stream(&mut source, &mut target, &path)?;
-    }
-    target.flush()?;
-    Ok(target.into_inner().into_inner())
-}
-
-fn copy_stream<F: Read + Write + Seek, G: Read + Write + Seek>(
-    source: &mut cfb::CompoundFile<F>,
-    target: &mut cfb::CompoundFile<G>,
-    path: &str,
-) -> std::io::Result<()> {
-    let mut data = Vec::new();
-    source.open_stream(path)?.read_to_end(&mut data)?;
-    target.create_stream(path)?.write_all(&data)
+    crate::compound::Streams::read(&v4)?.write_v3()
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename, so

@@ -6,5 +6,6 @@ mod cli;
 mod credprov;
 mod determinism;
 mod msitools;
+mod signing;
 mod wine_credprov;
 mod wine_policy;

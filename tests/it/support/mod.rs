@@ -2,6 +2,7 @@
 //! and (in `wine`) fresh Wine prefixes.
 
 pub mod payload;
+pub mod pki;
 pub mod wine;
 
 use std::path::{Path, PathBuf};
