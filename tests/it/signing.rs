@@ -360,7 +360,14 @@ fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
     let big = dir.path().join("x64/SsprTestCredProv.dll");
     std::fs::create_dir_all(big.parent().unwrap()).unwrap();
     let mut bytes = std::fs::read(crate::support::payload::dll(built, "x64")).unwrap();
-    bytes.extend((0..3 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8));
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    bytes.extend((0..3 * 1024 * 1024).map(|_| {
+        // xorshift: incompressible, so the cabinet stays as large as the payload.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    }));
     std::fs::write(&big, &bytes).unwrap();
     let pins = crate::support::payload::payload_replacements(
         &big,
