@@ -37,6 +37,10 @@ enum Command {
         json: bool,
         #[command(flatten)]
         signing: SigningArgs,
+        /// Package payloads that carry no Authenticode signature (test builds only: warns,
+        /// and the build report records it).
+        #[arg(long)]
+        allow_unsigned_payloads: bool,
     },
     /// Sign an MSI package (Authenticode, SHA-256), replacing any earlier signature.
     Sign {
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<()> {
             targets,
             json,
             signing,
+            allow_unsigned_payloads,
         } => {
             let signing = signing.load()?;
             let settings = match &config {
@@ -109,13 +114,13 @@ pub fn run(cli: Cli) -> Result<()> {
                 None => Settings::embedded_default()?,
             };
             let targets = parse_targets(&targets)?;
-            let built = build::build(
-                &settings,
-                &targets,
-                &out,
-                build::timestamp_from_environment()?,
-                signing.as_ref(),
-            )?;
+            let options = build::BuildOptions {
+                out_dir: &out,
+                timestamp: build::timestamp_from_environment()?,
+                signing: signing.as_ref(),
+                allow_unsigned_payloads,
+            };
+            let built = build::build(&settings, &targets, options)?;
             print_built(&built, json);
             Ok(())
         }

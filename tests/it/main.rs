@@ -6,6 +6,7 @@ mod cli;
 mod credprov;
 mod determinism;
 mod msitools;
+mod payload_trust;
 mod signing;
 mod wine_credprov;
 mod wine_policy;
