@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
-use sspr_msi::sign;
 use sspr_msi::target::{self, Target};
+use sspr_msi::{release, sign};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -22,26 +22,10 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the packages (the embedded default configuration unless --config is given).
-    Build {
-        /// Configuration file (TOML); see `sspr-msi init`.
-        #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Output folder.
-        #[arg(long, value_name = "DIR", default_value = "dist")]
-        out: PathBuf,
-        /// Build only this target (repeatable); default: the configuration's `build.targets`.
-        #[arg(long = "target", value_name = "NAME")]
-        targets: Vec<String>,
-        /// Print the result as JSON.
-        #[arg(long)]
-        json: bool,
-        #[command(flatten)]
-        signing: SigningArgs,
-        /// Package payloads that carry no Authenticode signature (test builds only: warns,
-        /// and the build report records it).
-        #[arg(long)]
-        allow_unsigned_payloads: bool,
-    },
+    Build(BuildArgs),
+    /// Build, then bundle every package with checksums, manifest, admin README, .reg and
+    /// Intune files into OUT/sspr-<version>.zip (the same as `build --bundle`).
+    Release(BuildArgs),
     /// Sign an MSI package (Authenticode, SHA-256), replacing any earlier signature.
     Sign {
         /// The package to sign.
@@ -63,6 +47,31 @@ enum Command {
     },
     /// List the targets (OS family × architecture) this tool knows.
     Targets,
+}
+
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// Configuration file (TOML); see `sspr-msi init`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    out: PathBuf,
+    /// Build only this target (repeatable); default: the configuration's `build.targets`.
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Package payloads that carry no Authenticode signature (test builds only: warns,
+    /// and the build report records it).
+    #[arg(long)]
+    allow_unsigned_payloads: bool,
+    /// Also write the release bundle OUT/sspr-<version>.zip.
+    #[arg(long)]
+    bundle: bool,
 }
 
 /// The signing identity: PEM certificate + key, or a PKCS#12 bundle.
@@ -100,30 +109,11 @@ impl SigningArgs {
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Build {
-            config,
-            out,
-            targets,
-            json,
-            signing,
-            allow_unsigned_payloads,
-        } => {
-            let signing = signing.load()?;
-            let settings = match &config {
-                Some(path) => Settings::load(path)?,
-                None => Settings::embedded_default()?,
-            };
-            let targets = parse_targets(&targets)?;
-            let options = build::BuildOptions {
-                out_dir: &out,
-                timestamp: build::timestamp_from_environment()?,
-                signing: signing.as_ref(),
-                allow_unsigned_payloads,
-            };
-            let built = build::build(&settings, &targets, options)?;
-            print_built(&built, json);
-            Ok(())
-        }
+        Command::Build(args) => run_build(args),
+        Command::Release(args) => run_build(BuildArgs {
+            bundle: true,
+            ..args
+        }),
         Command::Init { file, force } => {
             if file.exists() && !force {
                 return Err(Error::output(
@@ -165,6 +155,36 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn run_build(args: BuildArgs) -> Result<()> {
+    let signing = args.signing.load()?;
+    let settings = match &args.config {
+        Some(path) => Settings::load(path)?,
+        None => Settings::embedded_default()?,
+    };
+    let targets = parse_targets(&args.targets)?;
+    let timestamp = build::timestamp_from_environment()?;
+    let options = build::BuildOptions {
+        out_dir: &args.out,
+        timestamp,
+        signing: signing.as_ref(),
+        allow_unsigned_payloads: args.allow_unsigned_payloads,
+    };
+    let built = build::build(&settings, &targets, options)?;
+    let bundle = if args.bundle {
+        let inputs = release::BundleInputs {
+            settings: &settings,
+            packages: &built,
+            signing: signing.as_ref(),
+            timestamp,
+        };
+        Some(release::write_bundle(&inputs, &args.out)?)
+    } else {
+        None
+    };
+    print_built(&built, bundle.as_deref(), args.json);
+    Ok(())
+}
+
 fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
     names
         .iter()
@@ -184,7 +204,7 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
-fn print_built(built: &[BuiltPackage], json: bool) {
+fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: bool) {
     if json {
         println!(
             "{}",
@@ -205,5 +225,8 @@ fn print_built(built: &[BuiltPackage], json: bool) {
             package.product_code,
             package.sha256
         );
+    }
+    if let Some(bundle) = bundle {
+        println!("bundle: {}", bundle.display());
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod package;
 pub mod payload;
+pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod target;

@@ -7,6 +7,7 @@ mod credprov;
 mod determinism;
 mod msitools;
 mod payload_trust;
+mod release;
 mod signing;
 mod wine_credprov;
 mod wine_policy;
