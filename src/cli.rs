@@ -93,6 +93,10 @@ struct SigningArgs {
         value_name = "VAR"
     )]
     password_env: Option<String>,
+    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
+    /// without it, signing is deterministic.
+    #[arg(long = "timestamp-url", value_name = "URL")]
+    timestamp_url: Option<String>,
 }
 
 impl SigningArgs {
@@ -102,6 +106,7 @@ impl SigningArgs {
             key: self.key,
             pkcs12: self.pkcs12,
             password_env: self.password_env,
+            timestamp_url: self.timestamp_url,
         };
         source.load().map_err(|e| Error::input(&e.path, e.message))
     }
@@ -134,9 +139,8 @@ pub fn run(cli: Cli) -> Result<()> {
             })?;
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::input(&file, format!("cannot read: {e}")))?;
-            let signed = sign::msi::sign(&bytes, &credentials).map_err(|e| {
-                Error::input(&file, format!("not an MSI package that can be signed: {e}"))
-            })?;
+            let signed = sign::msi::sign(&bytes, &credentials)
+                .map_err(|e| Error::input(&file, format!("cannot sign: {e}")))?;
             let target = out.unwrap_or(file);
             sspr_msi::package::write_atomically(&target, &signed)?;
             println!(

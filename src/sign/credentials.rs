@@ -12,6 +12,8 @@ use x509_cert::Certificate;
 pub struct Credentials {
     pub chain: Vec<Certificate>,
     pub(crate) key: RsaPrivateKey,
+    /// An RFC 3161 time-stamping authority (http URL) to countersign each signature.
+    pub timestamp_url: Option<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -55,6 +57,7 @@ pub struct SigningSource {
     /// Name of the environment variable holding the PKCS#12 password (never the password
     /// itself, which would show in process listings and CI logs).
     pub password_env: Option<String>,
+    pub timestamp_url: Option<String>,
 }
 
 impl SigningSource {
@@ -64,11 +67,12 @@ impl SigningSource {
             path: "<command line>".into(),
             message: message.into(),
         };
-        match (&self.certificate, &self.key, &self.pkcs12) {
-            (None, None, None) => Ok(None),
-            (Some(certificate), Some(key), None) => {
-                Credentials::from_pem_files(certificate, key).map(Some)
+        let credentials = match (&self.certificate, &self.key, &self.pkcs12) {
+            (None, None, None) if self.timestamp_url.is_some() => {
+                return Err(usage("a timestamp server needs signing credentials"))
             }
+            (None, None, None) => return Ok(None),
+            (Some(certificate), Some(key), None) => Credentials::from_pem_files(certificate, key)?,
             (None, None, Some(bundle)) => {
                 let password = match &self.password_env {
                     Some(name) => std::env::var(name).map_err(|_| {
@@ -78,12 +82,18 @@ impl SigningSource {
                     })?,
                     None => String::new(),
                 };
-                Credentials::from_pkcs12(bundle, &password).map(Some)
+                Credentials::from_pkcs12(bundle, &password)?
             }
-            _ => Err(usage(
-                "give either a certificate and a key (PEM), or a PKCS#12 bundle",
-            )),
-        }
+            _ => {
+                return Err(usage(
+                    "give either a certificate and a key (PEM), or a PKCS#12 bundle",
+                ))
+            }
+        };
+        Ok(Some(Credentials {
+            timestamp_url: self.timestamp_url.clone(),
+            ..credentials
+        }))
     }
 }
 
@@ -128,7 +138,11 @@ impl Credentials {
         if public != key.to_public_key() {
             return Err("the private key does not belong to the first certificate".into());
         }
-        Ok(Credentials { chain, key })
+        Ok(Credentials {
+            chain,
+            key,
+            timestamp_url: None,
+        })
     }
 
     pub fn leaf(&self) -> &Certificate {

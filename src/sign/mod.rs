@@ -4,6 +4,7 @@
 pub mod credentials;
 pub mod msi;
 pub mod pe;
+pub mod timestamp;
 pub mod trust;
 
 mod signed_data;

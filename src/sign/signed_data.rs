@@ -100,6 +100,9 @@ pub(super) fn sign(
     // Authenticode requires SignedData version 1 whatever the content type.
     let mut signed: SignedData = built.content.decode_as().map_err(|e| text(&e))?;
     signed.version = CmsVersion::V1;
+    if let Some(url) = &credentials.timestamp_url {
+        add_timestamp(&mut signed, url)?;
+    }
     let content = Any::encode_from(&signed).map_err(|e| text(&e))?;
     ContentInfo {
         content_type: ID_SIGNED_DATA,
@@ -107,6 +110,22 @@ pub(super) fn sign(
     }
     .to_der()
     .map_err(|e| text(&e))
+}
+
+/// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
+const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
+
+/// Adds the authority's token over the signer's signature as an unsigned attribute.
+fn add_timestamp(signed: &mut SignedData, url: &str) -> Result<(), String> {
+    let text = |e: der::Error| e.to_string();
+    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
+    let signer = signer_infos.first_mut().ok_or("no signer")?;
+    let token = super::timestamp::request(url, signer.signature.as_bytes())?;
+    let attribute = attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
+    signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
+    signed.signer_infos =
+        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(text)?);
+    Ok(())
 }
 
 /// Parses a DER PKCS#7 Authenticode signature.

@@ -384,3 +384,60 @@ fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
     assert!(ok, "{text}");
     assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
 }
+
+#[test]
+fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
+    let Some(pki) = TestPki::new() else { return };
+    if !require("osslsigncode") {
+        return;
+    }
+    let url = crate::support::tsa::start(&pki, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("timestamped.msi");
+    let result = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key"))
+        .arg("--timestamp-url")
+        .arg(&url));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let output = run(Command::new("osslsigncode")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(pki.file("ca.pem"))
+        .arg("-TSA-CAfile")
+        .arg(pki.file("ca.pem"))
+        .arg("-in")
+        .arg(&signed));
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("Timestamp Server Signature verification: ok"),
+        "{text}"
+    );
+    assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
+    // An authority that cannot be reached is a clear error, not a silently unstamped package.
+    let refused = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(dir.path().join("x.msi"))
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key"))
+        .arg("--timestamp-url")
+        .arg("http://127.0.0.1:9/"));
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("timestamp server http://127.0.0.1:9/"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!dir.path().join("x.msi").exists());
+}

@@ -3,6 +3,7 @@
 
 pub mod payload;
 pub mod pki;
+pub mod tsa;
 pub mod wine;
 
 use std::path::{Path, PathBuf};
