@@ -9,6 +9,12 @@ use sspr_msi::sign::{msi, SignatureError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// A test PKI and a scratch folder, or `None` (outside CI) when openssl or osslsigncode is missing.
+fn fixture() -> Option<(TestPki, tempfile::TempDir)> {
+    let pki = TestPki::new()?;
+    require("osslsigncode").then(|| (pki, tempfile::tempdir().unwrap()))
+}
+
 fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
     let output = run(Command::new("osslsigncode")
         .arg("verify")
@@ -41,11 +47,7 @@ fn unsigned_package(dir: &Path) -> PathBuf {
 
 #[test]
 fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("signed.msi");
     sign_with_cli(&pki, &unsigned_package(dir.path()), &signed);
     let (ok, text) = osslsigncode_verify(&signed, &pki.file("ca.pem"));
@@ -60,11 +62,7 @@ fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
 
 #[test]
 fn we_accept_what_osslsigncode_signs() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("oss.msi");
     let output = run(Command::new("osslsigncode")
         .arg("sign")
@@ -85,11 +83,7 @@ fn we_accept_what_osslsigncode_signs() {
 
 #[test]
 fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("signed.msi");
     sign_with_cli(&pki, &unsigned_package(dir.path()), &signed);
     let original = Streams::read(&std::fs::read(&signed).unwrap()).unwrap();
@@ -124,11 +118,7 @@ fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
 
 #[test]
 fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let unsigned = unsigned_package(dir.path());
     let (ok, text) = osslsigncode_verify(&unsigned, &pki.file("ca.pem"));
     assert!(!ok && text.contains("MSI file has no signature"), "{text}");
@@ -175,11 +165,7 @@ fn a_certificate_without_code_signing_usage_is_refused() {
 
 #[test]
 fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let unsigned = unsigned_package(dir.path());
     let (once, twice, again) = (
         dir.path().join("once.msi"),
@@ -252,11 +238,7 @@ fn pkcs12_bundles_sign_too() {
 
 #[test]
 fn build_with_signing_signs_every_package_and_wine_installs_it() {
-    let Some(pki) = TestPki::new() else { return };
-    if !require("osslsigncode") {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
+    let Some((pki, dir)) = fixture() else { return };
     let out = dir.path().join("out");
     let output = run(sspr_msi()
         .args([
