@@ -139,7 +139,10 @@ pub fn registry_data(value: Option<&str>, references: &dyn References) -> Regist
     if let Some(literal) = value.strip_prefix("##") {
         return RegistryData::String(format!("#{}", deformat(literal, references)));
     }
-    if let Some(hex) = value.strip_prefix("#x").or_else(|| value.strip_prefix("#X")) {
+    if let Some(hex) = value
+        .strip_prefix("#x")
+        .or_else(|| value.strip_prefix("#X"))
+    {
         return RegistryData::Binary(parse_hex(&deformat(hex, references)));
     }
     if let Some(text) = value.strip_prefix("#%") {
@@ -243,7 +246,10 @@ mod tests {
             (Some("#%[P]\\x"), ExpandString("v\\x".into())),
             (Some("#x0A00ff"), Binary(vec![0x0A, 0x00, 0xFF])),
             (Some("#xA"), Binary(vec![0x0A])),
-            (Some("[~]a[~]b[~]"), MultiString(vec!["a".into(), "b".into()])),
+            (
+                Some("[~]a[~]b[~]"),
+                MultiString(vec!["a".into(), "b".into()]),
+            ),
             (Some("[#dll]"), String(r"C:\Program Files\X\x.dll".into())),
             (Some("#[P]"), String("v".into())),
             (None, KeyOnly),

@@ -1,5 +1,7 @@
 //! Machine profiles: what Windows Installer sees on a given Windows version and architecture
-//! (its properties, and the registry values packages search for).
+//! (its properties, and the registry values packages search for): built-in ones for every
+//! target, `wine-…` ones that match what Wine 8's prefixes report (measured), and user-written
+//! TOML profile files for a fleet's real machines.
 
 use crate::config;
 use crate::error::ConfigError;
@@ -44,7 +46,11 @@ struct Spec {
     build: u32,
     is_64bit: bool,
     product_type: u32,
-    edition: &'static str,
+    /// `EditionID`; Wine's prefixes have none.
+    edition: Option<&'static str>,
+    /// Wine's prefixes: `CurrentMajorVersionNumber` is 6 before Windows 10 (real Windows
+    /// 7/8/8.1 have no such value).
+    wine: bool,
 }
 
 const CURRENT_VERSION: &str = r"software\microsoft\windows nt\currentversion";
@@ -57,7 +63,8 @@ const SPECS: &[Spec] = &[
         build: 7601,
         is_64bit: false,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "win7-x64",
@@ -66,7 +73,8 @@ const SPECS: &[Spec] = &[
         build: 7601,
         is_64bit: true,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "win8-x86",
@@ -75,7 +83,8 @@ const SPECS: &[Spec] = &[
         build: 9200,
         is_64bit: false,
         product_type: 1,
-        edition: "Professional",
+        edition: Some("Professional"),
+        wine: false,
     },
     Spec {
         name: "win8-x64",
@@ -84,7 +93,8 @@ const SPECS: &[Spec] = &[
         build: 9200,
         is_64bit: true,
         product_type: 1,
-        edition: "Professional",
+        edition: Some("Professional"),
+        wine: false,
     },
     Spec {
         name: "win81-x86",
@@ -93,7 +103,8 @@ const SPECS: &[Spec] = &[
         build: 9600,
         is_64bit: false,
         product_type: 1,
-        edition: "Professional",
+        edition: Some("Professional"),
+        wine: false,
     },
     Spec {
         name: "win81-x64",
@@ -102,7 +113,8 @@ const SPECS: &[Spec] = &[
         build: 9600,
         is_64bit: true,
         product_type: 1,
-        edition: "Professional",
+        edition: Some("Professional"),
+        wine: false,
     },
     Spec {
         name: "win10-1709-x64",
@@ -111,7 +123,8 @@ const SPECS: &[Spec] = &[
         build: 16299,
         is_64bit: true,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "win10-22h2-x86",
@@ -120,7 +133,8 @@ const SPECS: &[Spec] = &[
         build: 19045,
         is_64bit: false,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "win10-22h2-x64",
@@ -129,7 +143,8 @@ const SPECS: &[Spec] = &[
         build: 19045,
         is_64bit: true,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "win10-22h2-home-x64",
@@ -138,7 +153,8 @@ const SPECS: &[Spec] = &[
         build: 19045,
         is_64bit: true,
         product_type: 1,
-        edition: "Core",
+        edition: Some("Core"),
+        wine: false,
     },
     Spec {
         name: "win11-x64",
@@ -147,7 +163,8 @@ const SPECS: &[Spec] = &[
         build: 22631,
         is_64bit: true,
         product_type: 1,
-        edition: "Enterprise",
+        edition: Some("Enterprise"),
+        wine: false,
     },
     Spec {
         name: "server2019-x64",
@@ -156,7 +173,58 @@ const SPECS: &[Spec] = &[
         build: 17763,
         is_64bit: true,
         product_type: 3,
-        edition: "ServerStandard",
+        edition: Some("ServerStandard"),
+        wine: false,
+    },
+    Spec {
+        name: "wine-win7",
+        description: "Wine 8 prefix, `winecfg -v win7` (64-bit)",
+        version_nt: 601,
+        build: 7601,
+        is_64bit: true,
+        product_type: 1,
+        edition: None,
+        wine: true,
+    },
+    Spec {
+        name: "wine-win8",
+        description: "Wine 8 prefix, `winecfg -v win8` (64-bit)",
+        version_nt: 602,
+        build: 9200,
+        is_64bit: true,
+        product_type: 1,
+        edition: None,
+        wine: true,
+    },
+    Spec {
+        name: "wine-win81",
+        description: "Wine 8 prefix, `winecfg -v win81` (64-bit)",
+        version_nt: 603,
+        build: 9600,
+        is_64bit: true,
+        product_type: 1,
+        edition: None,
+        wine: true,
+    },
+    Spec {
+        name: "wine-win10",
+        description: "Wine 8 prefix, `winecfg -v win10` (build 18362, 64-bit)",
+        version_nt: 603,
+        build: 18362,
+        is_64bit: true,
+        product_type: 1,
+        edition: None,
+        wine: true,
+    },
+    Spec {
+        name: "wine-win11",
+        description: "Wine 8 win10 prefix with CurrentBuildNumber 22631 (64-bit)",
+        version_nt: 603,
+        build: 22631,
+        is_64bit: true,
+        product_type: 1,
+        edition: None,
+        wine: true,
     },
 ];
 
@@ -207,9 +275,13 @@ fn profile_from(spec: &Spec) -> MachineProfile {
         "CurrentBuildNumber",
         ProfileValue::String(spec.build.to_string()),
     );
-    put("EditionID", ProfileValue::String(spec.edition.to_string()));
+    if let Some(edition) = spec.edition {
+        put("EditionID", ProfileValue::String(edition.to_string()));
+    }
     if spec.build >= 10240 {
         put("CurrentMajorVersionNumber", ProfileValue::Dword(10));
+    } else if spec.wine {
+        put("CurrentMajorVersionNumber", ProfileValue::Dword(6));
     }
     MachineProfile {
         name: spec.name.to_string(),
@@ -271,26 +343,34 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
     };
     let mut profiles = Vec::new();
     for entry in parsed.profile {
-        let mut profile = match (&entry.base, &entry.arch) {
-            (Some(base), _) => by_name(base.get_ref()).ok_or_else(|| {
-                error(
-                    base.span(),
-                    "profile.base",
-                    format!("unknown built-in profile `{}`; known: {}", base.get_ref(), known_names()),
-                )
-            })?,
-            (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
-            (None, None) => {
-                return Err(error(
+        let mut profile =
+            match (&entry.base, &entry.arch) {
+                (Some(base), _) => by_name(base.get_ref()).ok_or_else(|| {
+                    error(
+                        base.span(),
+                        "profile.base",
+                        format!(
+                            "unknown built-in profile `{}`; known: {}",
+                            base.get_ref(),
+                            known_names()
+                        ),
+                    )
+                })?,
+                (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
+                (None, None) => return Err(error(
                     entry.name.span(),
                     "profile.arch",
-                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`".into(),
-                ))
-            }
-        };
+                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`"
+                        .into(),
+                )),
+            };
         if let Some(arch) = &entry.arch {
             if !matches!(arch.get_ref().as_str(), "x86" | "x64") {
-                return Err(error(arch.span(), "profile.arch", format!("expected `x86` or `x64`, found `{}`", arch.get_ref())));
+                return Err(error(
+                    arch.span(),
+                    "profile.arch",
+                    format!("expected `x86` or `x64`, found `{}`", arch.get_ref()),
+                ));
             }
             profile.is_64bit = arch.get_ref() == "x64";
         }
@@ -306,19 +386,40 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 .split_once('\\')
                 .and_then(|(root, key)| Some((RegistryRoot::parse(root)?, key)))
                 .ok_or_else(|| {
-                    error(value.key.span(), "profile.registry.key", format!("expected `HKLM\\…`, `HKCU\\…`, `HKCR\\…` or `HKU\\…`, found `{}`", value.key.get_ref()))
+                    error(
+                        value.key.span(),
+                        "profile.registry.key",
+                        format!(
+                            "expected `HKLM\\…`, `HKCU\\…`, `HKCR\\…` or `HKU\\…`, found `{}`",
+                            value.key.get_ref()
+                        ),
+                    )
                 })?;
             let data = match (&value.string, &value.dword) {
                 (Some(text), None) => ProfileValue::String(text.clone()),
-                (None, Some(number)) => ProfileValue::Dword(u32::try_from(*number.get_ref()).map_err(|_| {
-                    error(number.span(), "profile.registry.dword", format!("{} is not a 32-bit unsigned value", number.get_ref()))
-                })?),
+                (None, Some(number)) => {
+                    ProfileValue::Dword(u32::try_from(*number.get_ref()).map_err(|_| {
+                        error(
+                            number.span(),
+                            "profile.registry.dword",
+                            format!("{} is not a 32-bit unsigned value", number.get_ref()),
+                        )
+                    })?)
+                }
                 _ => {
-                    return Err(error(value.key.span(), "profile.registry", "give exactly one of `string = \"…\"` or `dword = N`".into()))
+                    return Err(error(
+                        value.key.span(),
+                        "profile.registry",
+                        "give exactly one of `string = \"…\"` or `dword = N`".into(),
+                    ))
                 }
             };
             profile.registry.insert(
-                (root, key.to_ascii_lowercase(), value.name.to_ascii_lowercase()),
+                (
+                    root,
+                    key.to_ascii_lowercase(),
+                    value.name.to_ascii_lowercase(),
+                ),
                 data,
             );
         }
@@ -329,7 +430,11 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
 
 /// The names of the built-in profiles, for error messages.
 pub fn known_names() -> String {
-    SPECS.iter().map(|spec| spec.name).collect::<Vec<_>>().join(", ")
+    SPECS
+        .iter()
+        .map(|spec| spec.name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn empty_profile(is_64bit: bool) -> MachineProfile {
@@ -339,5 +444,86 @@ fn empty_profile(is_64bit: bool) -> MachineProfile {
         is_64bit,
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_profile_file_extends_a_built_in_profile() {
+        let text = r#"
+[[profile]]
+name = "kiosk"
+base = "win10-22h2-x64"
+description = "Kiosk fleet"
+properties = { MsiNTProductType = "1" }
+
+[[profile.registry]]
+key = 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+name = "EditionID"
+string = "Core"
+
+[[profile]]
+name = "bare"
+arch = "x86"
+"#;
+        let profiles = parse_profile_file(text, "fleet.toml").unwrap();
+        assert_eq!(profiles.len(), 2);
+        assert_eq!(profiles[0].name, "kiosk");
+        assert!(profiles[0].is_64bit);
+        assert_eq!(
+            profiles[0].registry[&(
+                RegistryRoot::LocalMachine,
+                CURRENT_VERSION.to_string(),
+                "editionid".to_string()
+            )],
+            ProfileValue::String("Core".into())
+        );
+        assert!(!profiles[1].is_64bit && profiles[1].registry.is_empty());
+    }
+
+    #[test]
+    fn profile_file_errors_name_file_line_and_key() {
+        let cases = [
+            ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
+            ("[[profile]]\nname = \"x\"\narch = \"arm\"\n", 3, "profile.arch", "expected `x86` or `x64`"),
+            ("[[profile]]\nname = \"x\"\n", 2, "profile.arch", "needs `base"),
+            (
+                "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKXX\\A'\nname = \"n\"\ndword = 1\n",
+                5,
+                "profile.registry.key",
+                "expected `HKLM",
+            ),
+            (
+                "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKLM\\A'\nname = \"n\"\ndword = -1\n",
+                7,
+                "profile.registry.dword",
+                "not a 32-bit",
+            ),
+            ("[[profile]]\nname = \"x\"\nbogus = 1\n", 3, "profile.bogus", "unknown field"),
+        ];
+        for (text, line, key, message) in cases {
+            let error = parse_profile_file(text, "fleet.toml").unwrap_err();
+            assert_eq!(error.file, "fleet.toml");
+            assert_eq!(error.line.map(|(line, _)| line), Some(line), "{error}");
+            assert_eq!(error.key.as_deref(), Some(key), "{error}");
+            assert!(error.message.contains(message), "{error}");
+        }
+    }
+
+    #[test]
+    fn wine_profiles_match_what_wine_prefixes_report() {
+        let win81 = by_name("wine-win81").unwrap();
+        let major = (
+            RegistryRoot::LocalMachine,
+            CURRENT_VERSION.to_string(),
+            "currentmajorversionnumber".to_string(),
+        );
+        assert_eq!(win81.registry[&major], ProfileValue::Dword(6));
+        let win10 = by_name("wine-win10").unwrap();
+        assert_eq!(win10.registry[&major], ProfileValue::Dword(10));
+        assert_eq!(win10.properties["VersionNT"], "603");
     }
 }

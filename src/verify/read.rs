@@ -133,9 +133,10 @@ impl<'a> RowRef<'a> {
 impl PackageView {
     /// Rows of `table` (none when the package has no such table).
     pub fn rows<'a>(&'a self, table: &str) -> impl Iterator<Item = RowRef<'a>> + 'a {
-        self.tables.get(table).into_iter().flat_map(|table| {
-            table.rows.iter().map(move |cells| RowRef { table, cells })
-        })
+        self.tables
+            .get(table)
+            .into_iter()
+            .flat_map(|table| table.rows.iter().map(move |cells| RowRef { table, cells }))
     }
 
     /// A Property table value.
@@ -168,7 +169,9 @@ fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T, ReadError> {
     // The default hook would print a panic we handle; silence it meanwhile. The hook is
     // process-wide, so concurrent reads take turns, or one could restore another's silence.
     static HOOK_SWAP: Mutex<()> = Mutex::new(());
-    let _turn = HOOK_SWAP.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = HOOK_SWAP
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let hook = panic::take_hook();
     panic::set_hook(Box::new(|_| {}));
     let result = panic::catch_unwind(AssertUnwindSafe(work));
@@ -343,7 +346,11 @@ fn summary_view(info: &msi::SummaryInfo) -> SummaryView {
         keywords: info.keywords(),
         comments: info.comments().map(str::to_string),
         platform: info.arch().map(str::to_string),
-        languages: info.languages().iter().map(|l| l.tag().to_string()).collect(),
+        languages: info
+            .languages()
+            .iter()
+            .map(|l| l.tag().to_string())
+            .collect(),
         package_code: info
             .uuid()
             .map(|uuid| format!("{{{}}}", uuid.hyphenated()).to_ascii_uppercase()),
@@ -359,9 +366,11 @@ pub(crate) mod tests {
     use crate::bind::{bind, BindOptions};
     use crate::config::Settings;
     use crate::model::sspr;
+    use crate::payload::{CheckedPayload, Trust};
     use crate::target::Target;
 
-    /// Our package for `target` as MSI bytes, built from the embedded default configuration.
+    /// Our package for `target` as MSI bytes, built from the embedded default configuration;
+    /// credential-provider targets get a stand-in DLL (the payload checks are not under test).
     pub(crate) fn package_bytes(target: &str) -> Vec<u8> {
         let settings = Settings::embedded_default().unwrap();
         let options = BindOptions {
@@ -369,7 +378,16 @@ pub(crate) mod tests {
             creating_application: "test".into(),
         };
         let target = Target::from_name(target).unwrap();
-        let db = bind(&sspr::package(&settings, target, None), &options).unwrap();
+        let payload = CheckedPayload {
+            path: "SsprCredentialProvider.dll".into(),
+            bytes: std::sync::Arc::new(b"MZ stand-in".to_vec()),
+            sha256: String::new(),
+            arch: target.arch,
+            file_version: Some("1.0.0.0".into()),
+            language: Some(1033),
+            trust: Trust::NotChecked,
+        };
+        let db = bind(&sspr::package(&settings, target, Some(&payload)), &options).unwrap();
         crate::package::to_bytes(&db).unwrap()
     }
 
@@ -379,7 +397,11 @@ pub(crate) mod tests {
         let view = read(&bytes).unwrap();
         assert_eq!(view.database_codepage, 1252);
         assert_eq!(view.summary.platform.as_deref(), Some("x64"));
-        assert!(view.summary.keywords.iter().any(|k| k == "win10-x64"), "{:?}", view.summary.keywords);
+        assert!(
+            view.summary.keywords.iter().any(|k| k == "win10-x64"),
+            "{:?}",
+            view.summary.keywords
+        );
         assert!(view.is_64bit());
         assert_eq!(view.property("ALLUSERS"), Some("1"));
         let registry = &view.tables["Registry"];
@@ -439,7 +461,10 @@ pub(crate) mod tests {
         let bytes = file.into_inner().into_inner();
         let error = read(&bytes).unwrap_err();
         assert!(
-            matches!(error, ReadError::NotInstallerPackage(_) | ReadError::Malformed(_)),
+            matches!(
+                error,
+                ReadError::NotInstallerPackage(_) | ReadError::Malformed(_)
+            ),
             "{error}"
         );
     }
