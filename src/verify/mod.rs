@@ -5,4 +5,5 @@ pub mod condition;
 pub mod deformat;
 pub mod profile;
 pub mod read;
+pub mod rules;
 pub mod simulate;

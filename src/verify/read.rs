@@ -165,7 +165,7 @@ pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
 }
 
 /// Runs `work`, turning a panic inside the `msi`/`cfb` crates into an error.
-fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T, ReadError> {
+pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T, ReadError> {
     // The default hook would print a panic we handle; silence it meanwhile. The hook is
     // process-wide, so concurrent reads take turns, or one could restore another's silence.
     static HOOK_SWAP: Mutex<()> = Mutex::new(());
