@@ -96,9 +96,9 @@ fn check_payloads(
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
     for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
-        if !payloads.contains_key(&target.arch) {
+        if let std::collections::btree_map::Entry::Vacant(entry) = payloads.entry(target.arch) {
             let spec = settings.payload_for(target)?;
-            payloads.insert(target.arch, payload::check(spec, target.arch)?);
+            entry.insert(payload::check(spec, target.arch)?);
         }
     }
     Ok(payloads)

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 /// The documented exit codes of the `sspr-msi` command.
 pub mod exit_code {
     pub const SUCCESS: i32 = 0;
+    /// `verify` found problems (error findings, installs outside the target, residue).
+    pub const PROBLEMS: i32 = 1;
     /// Command-line usage error (clap's own code).
     pub const USAGE: i32 = 2;
     /// The configuration is invalid.
@@ -56,6 +58,8 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("verification found {0} problem(s)")]
+    Problems(usize),
 }
 
 impl Error {
@@ -65,6 +69,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
+            Error::Problems(_) => exit_code::PROBLEMS,
         }
     }
 

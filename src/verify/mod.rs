@@ -5,5 +5,6 @@ pub mod condition;
 pub mod deformat;
 pub mod profile;
 pub mod read;
+pub mod report;
 pub mod rules;
 pub mod simulate;

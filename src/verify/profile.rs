@@ -6,6 +6,7 @@
 use crate::config;
 use crate::error::ConfigError;
 use crate::model::RegistryRoot;
+use crate::target::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 use std::collections::BTreeMap;
 
 /// A registry value as a RegLocator raw search returns it.
@@ -227,6 +228,29 @@ const SPECS: &[Spec] = &[
         wine: true,
     },
 ];
+
+impl MachineProfile {
+    /// The Windows family this machine runs, from `VersionNT` and `CurrentBuildNumber`
+    /// (`VersionNT` alone cannot tell 8.1 from 10 and 11).
+    pub fn os_family(&self) -> Option<OsFamily> {
+        let build = match self.registry.get(&(
+            RegistryRoot::LocalMachine,
+            CURRENT_VERSION.to_string(),
+            "currentbuildnumber".to_string(),
+        )) {
+            Some(ProfileValue::String(text)) => text.parse::<u32>().ok(),
+            _ => None,
+        };
+        match (self.properties.get("VersionNT")?.as_str(), build) {
+            ("601", _) => Some(OsFamily::Win7),
+            ("602", _) => Some(OsFamily::Win8),
+            ("603", Some(build)) if build >= WINDOWS11_FIRST_BUILD => Some(OsFamily::Win11),
+            ("603", Some(build)) if build >= WINDOWS10_FIRST_BUILD => Some(OsFamily::Win10),
+            ("603", _) => Some(OsFamily::Win81),
+            _ => None,
+        }
+    }
+}
 
 /// Every built-in profile.
 pub fn built_in() -> Vec<MachineProfile> {

@@ -810,7 +810,8 @@ mod tests {
 
     #[test]
     fn each_rule_catches_its_mistake() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut PackageView)>)> = vec![
+        type Mistake = Box<dyn FnOnce(&mut PackageView)>;
+        let cases: Vec<(&str, Mistake)> = vec![
             (
                 "ICE03",
                 Box::new(|p| {

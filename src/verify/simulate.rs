@@ -274,6 +274,15 @@ impl<'a> Session<'a> {
     }
 
     fn search_and_check(&mut self) -> Result<LaunchOutcome, SimulationError> {
+        if self.package.is_64bit() && !self.profile.is_64bit {
+            // Windows Installer itself refuses before any action runs (error 1633).
+            return Ok(LaunchOutcome::Refused {
+                messages: vec![
+                    "This installation package is not supported by this processor type (1633)"
+                        .into(),
+                ],
+            });
+        }
         if self.runs("AppSearch")? {
             self.app_search();
         }
