@@ -63,7 +63,8 @@ pub const ICE80: Rule = Rule {
     explanation: "64-bit components and 64-bit folders only in a package whose Template says x64",
 };
 pub const PROPERTIES: Rule = Rule { id: "PROPERTIES", severity: Error, explanation: "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)" };
-pub const SUMMARY: Rule = Rule { id: "SUMMARY", severity: Error, explanation: "summary information has a package code, a Template platform, a page count of 200+ for 64-bit, and codepage 1252 or neutral" };
+pub const SUMMARY: Rule = Rule { id: "SUMMARY", severity: Error, explanation: "summary information has a package code, a Template platform and a page count of 200+ for 64-bit" };
+pub const CODEPAGE: Rule = Rule { id: "CODEPAGE", severity: Warning, explanation: "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)" };
 pub const VERSIONNT_1000: Rule = Rule { id: "SSPR001", severity: Error, explanation: "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11" };
 pub const UI_ONLY: Rule = Rule { id: "SSPR002", severity: Error, explanation: "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips" };
 pub const SILENT_REBOOT: Rule = Rule { id: "SSPR003", severity: Error, explanation: "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning" };

@@ -112,6 +112,7 @@ pub struct FileWrite {
 pub struct Leftover {
     pub item: String,
     pub reason: String,
+    pub component: String,
 }
 
 /// The whole prediction for one package on one profile.
@@ -522,7 +523,10 @@ impl<'a> Session<'a> {
                 Some(RegistryWrite {
                     root,
                     view64: self.component_is_64bit(row.text("Component_")),
-                    key: deformat::deformat(row.text("Key"), &references),
+                    // Windows Installer ignores a trailing backslash (wixl writes one).
+                    key: deformat::deformat(row.text("Key"), &references)
+                        .trim_end_matches('\\')
+                        .to_string(),
                     name,
                     data: deformat::registry_data(value, &references),
                     component: row.text("Component_").to_string(),
@@ -666,6 +670,7 @@ fn component_items<'w>(
         .map(|item| Leftover {
             item,
             reason: reason.to_string(),
+            component: component.to_string(),
         })
         .collect()
 }

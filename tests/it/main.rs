@@ -6,5 +6,6 @@ mod cli;
 mod credprov;
 mod determinism;
 mod msitools;
+mod verify_wine;
 mod wine_credprov;
 mod wine_policy;
