@@ -98,6 +98,7 @@ pub const RULES: &[Rule] = &[
     ICE80,
     PROPERTIES,
     SUMMARY,
+    CODEPAGE,
     VERSIONNT_1000,
     UI_ONLY,
     SILENT_REBOOT,
@@ -466,7 +467,7 @@ fn summary_information(package: &PackageView, findings: &mut Vec<Finding>) {
     ] {
         if !matches!(codepage, 0 | 1252) {
             findings.push(
-                SUMMARY.finding(format!("{what} codepage {codepage} is not 1252 or neutral")),
+                CODEPAGE.finding(format!("{what} codepage {codepage} is not 1252 or neutral")),
             );
         }
     }
@@ -915,8 +916,13 @@ mod tests {
                 }),
             ),
             ("SUMMARY", Box::new(|p| p.summary.page_count = Some(100))),
+            ("CODEPAGE", Box::new(|p| p.database_codepage = 65001)),
         ];
         for (id, edit) in cases {
+            assert!(
+                RULES.iter().any(|rule| rule.id == id),
+                "{id} is not in RULES"
+            );
             let found = mutated(edit);
             assert!(found.contains(&id), "{id}: {found:?}");
         }

@@ -6,6 +6,7 @@ mod cli;
 mod credprov;
 mod determinism;
 mod msitools;
+mod verify;
 mod verify_wine;
 mod wine_credprov;
 mod wine_policy;

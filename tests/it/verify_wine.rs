@@ -4,15 +4,14 @@
 //! files it copies, and what is left after `/x`. A disagreement fails the test.
 
 use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
-use crate::support::{build_target, payload, require, run};
+use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use sspr_msi::model::RegistryRoot;
 use sspr_msi::verify::deformat::RegistryData;
 use sspr_msi::verify::profile::{self, MachineProfile};
 use sspr_msi::verify::read;
 use sspr_msi::verify::simulate::{self, LaunchOutcome, Prediction, RegistryWrite};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 const ALL_WINDOWS: [Windows; 5] = [
     Windows::Win7,
@@ -39,23 +38,6 @@ fn profile_for(windows: Windows) -> MachineProfile {
 fn predict(msi: &Path, profile: &MachineProfile) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
     simulate::simulate(&package, profile).unwrap()
-}
-
-/// A `.wxs` fixture built by wixl into `dir`, or `None` outside CI without wixl.
-fn wixl_package(fixture: &str, dir: &Path) -> Option<PathBuf> {
-    if !require("wixl") {
-        return None;
-    }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/wxs")
-        .join(format!("{fixture}.wxs"));
-    let out = dir.join(format!("{fixture}.msi"));
-    let output = run(Command::new("wixl")
-        .args(["-a", "x64", "-o"])
-        .arg(&out)
-        .arg(&source));
-    assert!(output.status.success(), "wixl {fixture}: {output:?}");
-    Some(out)
 }
 
 /// Registry keys Windows Installer keeps for its own bookkeeping (product registration,
@@ -279,5 +261,18 @@ fn simulator_matches_wine_for_a_wixl_launch_condition_package_on_every_version()
 fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
     let msi = build_target(None, "win10-x86", dir.path());
+    assert_wine_agrees(Windows::Win10, &msi);
+}
+
+#[test]
+fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("residue-not-installed", dir.path()) else {
+        return;
+    };
+    with_component_condition(&msi, "FirstRunOnly", "NOT Installed");
+    let prediction = predict(&msi, &profile_for(Windows::Win10));
+    assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
+    assert!(prediction.residue[0].item.contains("[FirstRun]"));
     assert_wine_agrees(Windows::Win10, &msi);
 }
