@@ -120,7 +120,7 @@ fn group(inner: &str, references: &dyn References) -> String {
 
 /// A registry value's data as Windows Installer writes it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub enum RegistryData {
+pub enum WrittenData {
     String(String),
     ExpandString(String),
     MultiString(Vec<String>),
@@ -132,28 +132,28 @@ pub enum RegistryData {
 
 /// Decodes a Registry table `Value` (null = `None`): the `#` type prefix first, then the
 /// rest is deformatted.
-pub fn registry_data(value: Option<&str>, references: &dyn References) -> RegistryData {
+pub fn registry_data(value: Option<&str>, references: &dyn References) -> WrittenData {
     let Some(value) = value else {
-        return RegistryData::KeyOnly;
+        return WrittenData::KeyOnly;
     };
     if let Some(literal) = value.strip_prefix("##") {
-        return RegistryData::String(format!("#{}", deformat(literal, references)));
+        return WrittenData::String(format!("#{}", deformat(literal, references)));
     }
     if let Some(hex) = value
         .strip_prefix("#x")
         .or_else(|| value.strip_prefix("#X"))
     {
-        return RegistryData::Binary(parse_hex(&deformat(hex, references)));
+        return WrittenData::Binary(parse_hex(&deformat(hex, references)));
     }
     if let Some(text) = value.strip_prefix("#%") {
-        return RegistryData::ExpandString(deformat(text, references));
+        return WrittenData::ExpandString(deformat(text, references));
     }
     if let Some(number) = value.strip_prefix('#') {
         let number = deformat(number, references);
         return match number.trim().parse::<i64>() {
-            Ok(value) => RegistryData::Dword(value as i32),
+            Ok(value) => WrittenData::Dword(value as i32),
             // Not an integer: Windows Installer writes the text as a string.
-            Err(_) => RegistryData::String(number),
+            Err(_) => WrittenData::String(number),
         };
     }
     let text = deformat(value, references);
@@ -163,9 +163,9 @@ pub fn registry_data(value: Option<&str>, references: &dyn References) -> Regist
             .filter(|item| !item.is_empty())
             .map(str::to_string)
             .collect();
-        return RegistryData::MultiString(items);
+        return WrittenData::MultiString(items);
     }
-    RegistryData::String(text)
+    WrittenData::String(text)
 }
 
 fn parse_hex(text: &str) -> Vec<u8> {
@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn registry_prefixes_choose_the_value_type() {
-        use RegistryData::*;
+        use WrittenData::*;
         let cases = [
             (Some("#1"), Dword(1)),
             (Some("#-1"), Dword(-1)),

@@ -31,60 +31,95 @@ pub struct Finding {
     pub message: String,
 }
 
-use Severity::{Error, Warning};
+const fn error(id: &'static str, explanation: &'static str) -> Rule {
+    Rule {
+        id,
+        severity: Severity::Error,
+        explanation,
+    }
+}
 
-pub const ICE03: Rule = Rule { id: "ICE03", severity: Error, explanation: "every cell matches its column's type, length and nullability, and every foreign key names an existing row" };
-pub const ICE08: Rule = Rule {
-    id: "ICE08",
-    severity: Error,
-    explanation: "no two components share a ComponentId GUID",
-};
-pub const ICE09: Rule = Rule {
-    id: "ICE09",
-    severity: Warning,
-    explanation: "components installing into SystemFolder/System64Folder are permanent",
-};
-pub const ICE12: Rule = Rule { id: "ICE12", severity: Error, explanation: "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it" };
-pub const ICE57: Rule = Rule {
-    id: "ICE57",
-    severity: Error,
-    explanation: "no component mixes per-user (HKCU) and per-machine data",
-};
-pub const ICE61: Rule = Rule { id: "ICE61", severity: Error, explanation: "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties" };
-pub const ICE77: Rule = Rule {
-    id: "ICE77",
-    severity: Error,
-    explanation:
-        "deferred custom actions are sequenced between InstallInitialize and InstallFinalize",
-};
-pub const ICE80: Rule = Rule {
-    id: "ICE80",
-    severity: Error,
-    explanation: "64-bit components and 64-bit folders only in a package whose Template says x64",
-};
-pub const PROPERTIES: Rule = Rule { id: "PROPERTIES", severity: Error, explanation: "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)" };
-pub const SUMMARY: Rule = Rule { id: "SUMMARY", severity: Error, explanation: "summary information has a package code, a Template platform and a page count of 200+ for 64-bit" };
-pub const CODEPAGE: Rule = Rule { id: "CODEPAGE", severity: Warning, explanation: "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)" };
-pub const VERSIONNT_1000: Rule = Rule { id: "SSPR001", severity: Error, explanation: "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11" };
-pub const UI_ONLY: Rule = Rule { id: "SSPR002", severity: Error, explanation: "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips" };
-pub const SILENT_REBOOT: Rule = Rule { id: "SSPR003", severity: Error, explanation: "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning" };
-pub const DEFERRED_ROLLBACK: Rule = Rule {
-    id: "SSPR004",
-    severity: Warning,
-    explanation: "a deferred custom action has no rollback custom action sequenced before it",
-};
-pub const DEFERRED_IMPERSONATE: Rule = Rule { id: "SSPR005", severity: Error, explanation: "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine" };
-pub const ACCIDENTAL_FORMATTING: Rule = Rule { id: "SSPR006", severity: Warning, explanation: "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type" };
-pub const UNSIGNED_PACKAGE: Rule = Rule {
-    id: "SSPR007",
-    severity: Warning,
-    explanation: "the package has no Authenticode signature (\\005DigitalSignature)",
-};
-pub const UNSIGNED_PE: Rule = Rule {
-    id: "SSPR008",
-    severity: Warning,
-    explanation: "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
-};
+const fn warning(id: &'static str, explanation: &'static str) -> Rule {
+    Rule {
+        id,
+        severity: Severity::Warning,
+        explanation,
+    }
+}
+
+pub const ICE03: Rule = error(
+    "ICE03",
+    "every cell matches its column's type, length and nullability, and every foreign key names an existing row",
+);
+pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID");
+pub const ICE09: Rule = warning(
+    "ICE09",
+    "components installing into SystemFolder/System64Folder are permanent",
+);
+pub const ICE12: Rule = error(
+    "ICE12",
+    "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it",
+);
+pub const ICE57: Rule = error(
+    "ICE57",
+    "no component mixes per-user (HKCU) and per-machine data",
+);
+pub const ICE61: Rule = error(
+    "ICE61",
+    "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties",
+);
+pub const ICE77: Rule = error(
+    "ICE77",
+    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize",
+);
+pub const ICE80: Rule = error(
+    "ICE80",
+    "64-bit components and 64-bit folders only in a package whose Template says x64",
+);
+pub const PROPERTIES: Rule = error(
+    "PROPERTIES",
+    "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)",
+);
+pub const SUMMARY: Rule = error(
+    "SUMMARY",
+    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit",
+);
+pub const CODEPAGE: Rule = warning(
+    "CODEPAGE",
+    "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)",
+);
+pub const VERSIONNT_1000: Rule = error(
+    "SSPR001",
+    "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11",
+);
+pub const UI_ONLY: Rule = error(
+    "SSPR002",
+    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips",
+);
+pub const SILENT_REBOOT: Rule = error(
+    "SSPR003",
+    "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning",
+);
+pub const DEFERRED_ROLLBACK: Rule = warning(
+    "SSPR004",
+    "a deferred custom action has no rollback custom action sequenced before it",
+);
+pub const DEFERRED_IMPERSONATE: Rule = error(
+    "SSPR005",
+    "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine",
+);
+pub const ACCIDENTAL_FORMATTING: Rule = warning(
+    "SSPR006",
+    "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type",
+);
+pub const UNSIGNED_PACKAGE: Rule = warning(
+    "SSPR007",
+    "the package has no Authenticode signature (\\005DigitalSignature)",
+);
+pub const UNSIGNED_PE: Rule = warning(
+    "SSPR008",
+    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
+);
 
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
@@ -426,14 +461,17 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
     }
 }
 
+/// Properties every package needs (Windows Installer SDK, "Required Properties").
+pub const REQUIRED_PROPERTIES: &[&str] = &[
+    "ProductCode",
+    "ProductLanguage",
+    "Manufacturer",
+    "ProductVersion",
+    "ProductName",
+];
+
 fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
-    for name in [
-        "ProductCode",
-        "ProductLanguage",
-        "Manufacturer",
-        "ProductVersion",
-        "ProductName",
-    ] {
+    for &name in REQUIRED_PROPERTIES {
         if package.property(name).is_none_or(str::is_empty) {
             findings.push(PROPERTIES.finding(format!("property `{name}` is missing")));
         }
@@ -810,56 +848,122 @@ mod tests {
         package.tables.get_mut(table).unwrap().rows.push(row);
     }
 
+    type Mistake = Box<dyn FnOnce(&mut PackageView)>;
+
+    fn adding(table: &'static str, row: Vec<Cell>) -> Mistake {
+        Box::new(move |p| add_row(p, table, row))
+    }
+
+    fn setting_first_row(table: &'static str, column: &'static str, value: Cell) -> Mistake {
+        Box::new(move |p| {
+            let table = p.tables.get_mut(table).unwrap();
+            let index = table.column(column).unwrap();
+            table.rows[0][index] = value;
+        })
+    }
+
+    /// A copy of the first row of `table` with `column` (by index) changed.
+    fn copying_first_row(table: &'static str, changes: Vec<(usize, Cell)>) -> Mistake {
+        Box::new(move |p| {
+            let table = p.tables.get_mut(table).unwrap();
+            let mut copy = table.rows[0].clone();
+            for (index, value) in changes {
+                copy[index] = value;
+            }
+            table.rows.push(copy);
+        })
+    }
+
+    /// A custom action of `kind` at `sequence` in InstallExecuteSequence.
+    fn custom_action(kind: i32, sequence: i32) -> Mistake {
+        Box::new(move |p| {
+            let columns = ["Action", "Type", "Source", "Target"]
+                .iter()
+                .map(|name| crate::verify::read::ColumnInfo {
+                    name: name.to_string(),
+                    column_type: if *name == "Type" {
+                        ColumnType::Int16
+                    } else {
+                        ColumnType::Str(72)
+                    },
+                    nullable: *name == "Source" || *name == "Target",
+                    primary_key: *name == "Action",
+                    category: None,
+                    foreign_key: None,
+                })
+                .collect();
+            let row = vec![
+                "Act".into(),
+                Cell::Int(kind),
+                "TARGETDIR".into(),
+                "x".into(),
+            ];
+            p.tables.insert(
+                "CustomAction".into(),
+                TableView {
+                    name: "CustomAction".into(),
+                    columns,
+                    rows: vec![row],
+                },
+            );
+            add_row(
+                p,
+                EXECUTE,
+                vec!["Act".into(), Cell::Null, Cell::Int(sequence)],
+            );
+        })
+    }
+
     #[test]
     fn each_rule_catches_its_mistake() {
-        type Mistake = Box<dyn FnOnce(&mut PackageView)>;
         let cases: Vec<(&str, Mistake)> = vec![
             (
                 "ICE03",
-                Box::new(|p| {
-                    add_row(
-                        p,
-                        "FeatureComponents",
-                        vec!["SSPR".into(), "Nowhere".into()],
-                    )
-                }),
+                adding("FeatureComponents", vec!["SSPR".into(), "Nowhere".into()]),
             ),
-            (
-                "ICE03",
-                Box::new(|p| add_row(p, "Property", vec!["X".into(), Cell::Int(1)])),
-            ),
+            ("ICE03", adding("Property", vec!["X".into(), Cell::Int(1)])),
             (
                 "ICE08",
-                Box::new(|p| {
-                    let table = p.tables.get_mut("Component").unwrap();
-                    let mut copy = table.rows[0].clone();
-                    copy[0] = "Twin".into();
-                    table.rows.push(copy);
-                }),
+                copying_first_row("Component", vec![(0, "Twin".into())]),
+            ),
+            (
+                "ICE09",
+                setting_first_row("Component", "Directory_", "SystemFolder".into()),
+            ),
+            ("ICE12", custom_action(35, 900)),
+            ("ICE12", custom_action(51, 1100)),
+            (
+                "ICE57",
+                copying_first_row("Registry", vec![(0, "PerUser".into()), (1, Cell::Int(1))]),
+            ),
+            (
+                "ICE61",
+                setting_first_row("Upgrade", "ActionProperty", "lowerCase".into()),
+            ),
+            ("ICE77", custom_action(DEFERRED | NO_IMPERSONATE | 1, 6700)),
+            (
+                "ICE80",
+                Box::new(|p| p.summary.platform = Some("Intel".into())),
             ),
             (
                 "PROPERTIES",
                 Box::new(|p| set_property(p, "Manufacturer", None)),
             ),
+            ("SUMMARY", Box::new(|p| p.summary.page_count = Some(100))),
+            ("CODEPAGE", Box::new(|p| p.database_codepage = 65001)),
             (
                 "SSPR001",
-                Box::new(|p| {
-                    add_row(
-                        p,
-                        "LaunchCondition",
-                        vec!["VersionNT >= 1000".into(), "Windows 10 only".into()],
-                    )
-                }),
+                adding(
+                    "LaunchCondition",
+                    vec!["VersionNT >= 1000".into(), "10 only".into()],
+                ),
             ),
             (
                 "SSPR002",
-                Box::new(|p| {
-                    add_row(
-                        p,
-                        "InstallUISequence",
-                        vec!["SetupDone".into(), Cell::Null, Cell::Int(1200)],
-                    )
-                }),
+                adding(
+                    "InstallUISequence",
+                    vec!["SetupDone".into(), Cell::Null, Cell::Int(1200)],
+                ),
             ),
             (
                 "SSPR003",
@@ -867,56 +971,24 @@ mod tests {
                     set_property(p, "REBOOT", None);
                     add_row(
                         p,
-                        "InstallExecuteSequence",
+                        EXECUTE,
                         vec!["ScheduleReboot".into(), Cell::Null, Cell::Int(6700)],
                     );
                 }),
             ),
             (
+                "SSPR004",
+                custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
+            ),
+            ("SSPR005", custom_action(DEFERRED | 1, 5100)),
+            (
                 "SSPR006",
-                Box::new(|p| {
-                    let table = p.tables.get_mut("Registry").unwrap();
-                    let value = table.column("Value").unwrap();
-                    table.rows[0][value] = "#looks literal [not a property]".into();
-                }),
+                setting_first_row(
+                    "Registry",
+                    "Value",
+                    "#looks literal [not a property]".into(),
+                ),
             ),
-            (
-                "ICE80",
-                Box::new(|p| p.summary.platform = Some("Intel".into())),
-            ),
-            (
-                "ICE09",
-                Box::new(|p| {
-                    let table = p.tables.get_mut("Component").unwrap();
-                    let directory = table.column("Directory_").unwrap();
-                    table.rows[0][directory] = "System64Folder".into();
-                    add_row(
-                        p,
-                        "Directory",
-                        vec!["System64Folder".into(), "TARGETDIR".into(), ".".into()],
-                    );
-                }),
-            ),
-            (
-                "ICE57",
-                Box::new(|p| {
-                    let table = p.tables.get_mut("Registry").unwrap();
-                    let mut copy = table.rows[0].clone();
-                    copy[0] = "PerUser".into();
-                    copy[1] = Cell::Int(1);
-                    table.rows.push(copy);
-                }),
-            ),
-            (
-                "ICE61",
-                Box::new(|p| {
-                    let table = p.tables.get_mut("Upgrade").unwrap();
-                    let property = table.column("ActionProperty").unwrap();
-                    table.rows[0][property] = "lowerCase".into();
-                }),
-            ),
-            ("SUMMARY", Box::new(|p| p.summary.page_count = Some(100))),
-            ("CODEPAGE", Box::new(|p| p.database_codepage = 65001)),
         ];
         for (id, edit) in cases {
             assert!(

@@ -13,7 +13,7 @@
 //! upgrades of an installed older version.
 
 use super::condition::{self, ConditionError, InstallState, MapEnvironment};
-use super::deformat::{self, References, RegistryData};
+use super::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
 use super::read::{PackageView, RowRef};
 use crate::model::RegistryRoot;
@@ -46,7 +46,7 @@ pub struct RegistryWrite {
     pub key: String,
     /// `None`: the key's default value.
     pub name: Option<String>,
-    pub data: RegistryData,
+    pub data: WrittenData,
     pub component: String,
 }
 
@@ -402,28 +402,14 @@ impl<'a> Session<'a> {
                 installed.push(name.to_string());
             }
         }
-        for feature in self.package.rows("Feature") {
-            let name = feature.text("Feature").to_string();
-            let action = if features.contains(&name) {
-                InstallState::Local
-            } else {
-                InstallState::Unknown
-            };
-            self.env
-                .features
-                .insert(name, (InstallState::Absent, action));
-        }
-        for component in self.package.rows("Component") {
-            let name = component.text("Component").to_string();
-            let action = if installed.contains(&name) {
-                InstallState::Local
-            } else {
-                InstallState::Unknown
-            };
-            self.env
-                .components
-                .insert(name, (InstallState::Absent, action));
-        }
+        let feature_names = self.package.rows("Feature").map(|row| row.text("Feature"));
+        self.env.features = install_states(feature_names, |name| features.contains(name));
+        let component_names = self
+            .package
+            .rows("Component")
+            .map(|row| row.text("Component"));
+        self.env.components =
+            install_states(component_names, |name| installed.iter().any(|c| c == name));
         Ok(installed)
     }
 
@@ -651,6 +637,23 @@ impl<'a> Session<'a> {
     }
 }
 
+/// `(installed, action)` for a first install: absent, and going local when `chosen`.
+fn install_states<'n>(
+    names: impl Iterator<Item = &'n str>,
+    chosen: impl Fn(&str) -> bool,
+) -> BTreeMap<String, (InstallState, InstallState)> {
+    names
+        .map(|name| {
+            let action = if chosen(name) {
+                InstallState::Local
+            } else {
+                InstallState::Unknown
+            };
+            (name.to_string(), (InstallState::Absent, action))
+        })
+        .collect()
+}
+
 /// Every item of `component` in the prediction, with `reason`.
 fn component_items<'w>(
     registry: impl Iterator<Item = &'w RegistryWrite>,
@@ -659,7 +662,7 @@ fn component_items<'w>(
     reason: &str,
 ) -> Vec<Leftover> {
     let registry_items = registry
-        .filter(|write| write.component == component && write.data != RegistryData::KeyOnly)
+        .filter(|write| write.component == component && write.data != WrittenData::KeyOnly)
         .map(|write| write.display_key());
     let file_items = files
         .iter()
@@ -867,7 +870,7 @@ mod tests {
         assert_eq!(policy.len(), 1, "{:?}", prediction.registry);
         assert_eq!(policy[0].root, RegistryRoot::LocalMachine);
         assert_eq!(policy[0].key, r"SOFTWARE\Policies\Microsoft\AzureADAccount");
-        assert_eq!(policy[0].data, RegistryData::Dword(1));
+        assert_eq!(policy[0].data, WrittenData::Dword(1));
         assert!(policy[0].view64);
         assert_eq!(prediction.residue, Vec::new());
         assert_eq!(prediction.permanent, Vec::new());
@@ -889,7 +892,7 @@ mod tests {
             view64: false,
             key: key.into(),
             name: None,
-            data: RegistryData::KeyOnly,
+            data: WrittenData::KeyOnly,
             component: "c".into(),
         };
         let cases = [

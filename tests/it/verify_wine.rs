@@ -6,7 +6,7 @@
 use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use sspr_msi::model::RegistryRoot;
-use sspr_msi::verify::deformat::RegistryData;
+use sspr_msi::verify::deformat::WrittenData;
 use sspr_msi::verify::profile::{self, MachineProfile};
 use sspr_msi::verify::read;
 use sspr_msi::verify::simulate::{self, LaunchOutcome, Prediction, RegistryWrite};
@@ -75,21 +75,21 @@ fn hive_line(write: &RegistryWrite) -> Option<String> {
         None => "@".into(),
     };
     let data = match &write.data {
-        RegistryData::String(text) => format!("\"{}\"", quote(text)),
-        RegistryData::ExpandString(text) => format!("str(2):\"{}\"", quote(text)),
-        RegistryData::MultiString(items) => {
+        WrittenData::String(text) => format!("\"{}\"", quote(text)),
+        WrittenData::ExpandString(text) => format!("str(2):\"{}\"", quote(text)),
+        WrittenData::MultiString(items) => {
             let joined: String = items
                 .iter()
                 .map(|item| format!("{}\\0", quote(item)))
                 .collect();
             format!("str(7):\"{joined}\"")
         }
-        RegistryData::Dword(value) => format!("dword:{:08x}", *value as u32),
-        RegistryData::Binary(bytes) => {
+        WrittenData::Dword(value) => format!("dword:{:08x}", *value as u32),
+        WrittenData::Binary(bytes) => {
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             format!("hex:{}", hex.join(","))
         }
-        RegistryData::KeyOnly => return None,
+        WrittenData::KeyOnly => return None,
     };
     Some(format!("{name}={data}"))
 }
@@ -203,58 +203,55 @@ fn assert_wine_agrees(windows: Windows, msi: &Path) {
     }
 }
 
+fn assert_wine_agrees_on_every_version(msi: &Path) {
+    for windows in ALL_WINDOWS {
+        assert_wine_agrees(windows, msi);
+    }
+}
+
+fn assert_wine_agrees_on_wixl_fixture(fixture: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(msi) = wixl_package(fixture, dir.path()) {
+        assert_wine_agrees_on_every_version(&msi);
+    }
+}
+
 #[test]
 fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
-    let msi = build_target(None, "win10-x64", dir.path());
-    for windows in ALL_WINDOWS {
-        assert_wine_agrees(windows, &msi);
-    }
+    assert_wine_agrees_on_every_version(&build_target(None, "win10-x64", dir.path()));
 }
 
 #[test]
 fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
-    let msi = build_target(None, "win11-x64", dir.path());
-    for windows in ALL_WINDOWS {
-        assert_wine_agrees(windows, &msi);
-    }
+    assert_wine_agrees_on_every_version(&build_target(None, "win11-x64", dir.path()));
 }
 
 #[test]
-fn simulator_matches_wine_for_the_credential_provider_package_on_every_version() {
+fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let Some(config) = payload::config(dir.path(), &[]) else {
         return;
     };
     for target in ["win7-x64", "win81-x64"] {
-        let msi = build_target(Some(&config), target, dir.path());
-        for windows in ALL_WINDOWS {
-            assert_wine_agrees(windows, &msi);
-        }
+        assert_wine_agrees_on_every_version(&build_target(Some(&config), target, dir.path()));
     }
 }
 
 #[test]
 fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
-        return;
-    };
-    for windows in ALL_WINDOWS {
-        assert_wine_agrees(windows, &msi);
-    }
+    assert_wine_agrees_on_wixl_fixture("registry-per-machine");
 }
 
 #[test]
 fn simulator_matches_wine_for_a_wixl_launch_condition_package_on_every_version() {
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = wixl_package("launch-condition", dir.path()) else {
-        return;
-    };
-    for windows in ALL_WINDOWS {
-        assert_wine_agrees(windows, &msi);
-    }
+    assert_wine_agrees_on_wixl_fixture("launch-condition");
+}
+
+#[test]
+fn simulator_matches_wine_for_a_wixl_versionnt_1000_package_on_every_version() {
+    assert_wine_agrees_on_wixl_fixture("versionnt-1000");
 }
 
 #[test]
