@@ -258,4 +258,45 @@ mod tests {
             assert_eq!(registry_data(value, &references()), expected, "{value:?}");
         }
     }
+
+    #[test]
+    fn reads_back_what_the_builder_escapes() {
+        use crate::bind::formatted::registry_value;
+        use crate::model::RegistryData as Intent;
+        let cases = [
+            (
+                Intent::String("#[x]{y} plain".into()),
+                WrittenData::String("#[x]{y} plain".into()),
+            ),
+            (
+                Intent::ExpandString("%SystemRoot%\\[a]".into()),
+                WrittenData::ExpandString("%SystemRoot%\\[a]".into()),
+            ),
+            (
+                Intent::MultiString(vec!["a".into(), "[b]".into()]),
+                WrittenData::MultiString(vec!["a".into(), "[b]".into()]),
+            ),
+            (Intent::Dword(0xA00), WrittenData::Dword(0xA00)),
+            (Intent::Dword(u32::MAX), WrittenData::Dword(-1)),
+            (
+                Intent::Binary(vec![1, 0xAB]),
+                WrittenData::Binary(vec![1, 0xAB]),
+            ),
+            (
+                Intent::FilePath {
+                    file: "dll".into(),
+                    expand: true,
+                },
+                WrittenData::ExpandString(r"C:\Program Files\X\x.dll".into()),
+            ),
+        ];
+        for (intent, written) in cases {
+            let formatted = registry_value(&intent);
+            assert_eq!(
+                registry_data(Some(&formatted), &references()),
+                written,
+                "{formatted}"
+            );
+        }
+    }
 }
