@@ -5,9 +5,9 @@ use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
-use sspr_msi::{release, sign};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
 use sspr_msi::verify::simulate::LaunchOutcome;
+use sspr_msi::{release, sign};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -67,6 +67,10 @@ enum Command {
         /// Add the profiles of this TOML file (repeatable; implies --simulate).
         #[arg(long = "profile-file", value_name = "FILE")]
         profile_files: Vec<PathBuf>,
+        /// Certificates (PEM) the package's and embedded PEs' signatures must chain to
+        /// (repeatable); without it, signatures are checked but not who made them.
+        #[arg(long = "trust-anchor", value_name = "PEM")]
+        trust_anchors: Vec<PathBuf>,
     },
 }
 
@@ -177,11 +181,13 @@ pub fn run(cli: Cli) -> Result<()> {
             simulate,
             profiles,
             profile_files,
+            trust_anchors,
         } => {
             let options = VerifyOptions {
                 simulate: simulate || !profiles.is_empty() || !profile_files.is_empty(),
                 profiles,
                 profile_files,
+                trust_anchors,
             };
             let report = report::verify(&files, &options)?;
             if json {

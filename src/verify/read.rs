@@ -385,7 +385,7 @@ pub(crate) mod tests {
             arch: target.arch,
             file_version: Some("1.0.0.0".into()),
             language: Some(1033),
-            trust: Trust::NotChecked,
+            trust: Trust::UnsignedAllowed,
         };
         let db = bind(&sspr::package(&settings, target, Some(&payload)), &options).unwrap();
         crate::package::to_bytes(&db).unwrap()

@@ -7,6 +7,7 @@ use super::read;
 use super::rules::{self, Finding, Severity};
 use super::simulate::{self, LaunchOutcome, Prediction};
 use crate::error::{ConfigError, Error, Result};
+use crate::sign::trust::TrustPolicy;
 use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,8 @@ pub struct VerifyOptions {
     pub profiles: Vec<String>,
     /// TOML profile files (their profiles are added to the set).
     pub profile_files: Vec<PathBuf>,
+    /// PEM files of certificates that package and embedded PE signatures must chain to.
+    pub trust_anchors: Vec<PathBuf>,
 }
 
 /// One package × profile cell of the matrix.
@@ -83,9 +86,10 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
     } else {
         Vec::new()
     };
+    let trust = trust_policy(&options.trust_anchors)?;
     let packages = files
         .iter()
-        .map(|file| verify_file(file, &profiles))
+        .map(|file| verify_file(file, &profiles, &trust))
         .collect::<Result<_>>()?;
     Ok(VerifyReport {
         packages,
@@ -123,7 +127,21 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     Ok(profiles)
 }
 
-fn verify_file(file: &Path, profiles: &[MachineProfile]) -> Result<PackageReport> {
+fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
+    let mut policy = TrustPolicy::default();
+    for path in anchors {
+        let certificates = crate::sign::credentials::load_certificates(path)
+            .map_err(|e| Error::input(path, e.message))?;
+        policy.anchors.extend(certificates);
+    }
+    Ok(policy)
+}
+
+fn verify_file(
+    file: &Path,
+    profiles: &[MachineProfile],
+    trust: &TrustPolicy,
+) -> Result<PackageReport> {
     let bytes = std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))?;
     let package = read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?;
     let target = package
@@ -132,6 +150,7 @@ fn verify_file(file: &Path, profiles: &[MachineProfile]) -> Result<PackageReport
         .iter()
         .find_map(|keyword| Target::from_name(keyword.trim()));
     let mut findings = rules::check(&package);
+    findings.extend(rules::check_signatures(&package, &bytes, trust));
     let mut simulations = Vec::new();
     for profile in profiles {
         match simulate::simulate(&package, profile) {
@@ -219,6 +238,7 @@ mod tests {
             simulate: true,
             profiles: vec!["win10-22h2-x64".into()],
             profile_files: vec![profiles],
+            trust_anchors: Vec::new(),
         };
         let report = verify(&[file], &options).unwrap();
         let results = &report.packages[0].simulations;

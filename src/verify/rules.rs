@@ -5,6 +5,8 @@
 use super::condition::{self, Operand};
 use super::read::{ColumnType, PackageView, RowRef, TableView};
 use crate::bind::Cell;
+use crate::sign::trust::TrustPolicy;
+use crate::sign::{self, SignatureError};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -121,6 +123,19 @@ pub const UNSIGNED_PE: Rule = warning(
     "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
 );
 
+pub const BAD_SIGNATURE: Rule = error(
+    "SSPR009",
+    "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate",
+);
+pub const BAD_PE_SIGNATURE: Rule = error(
+    "SSPR010",
+    "an embedded EXE/DLL carries an Authenticode signature that does not verify",
+);
+pub const UNCHECKED_SIGNER: Rule = warning(
+    "SSPR011",
+    "the signature is intact, but who signed it was not checked: give --trust-anchor",
+);
+
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
     ICE03,
@@ -142,6 +157,9 @@ pub const RULES: &[Rule] = &[
     ACCIDENTAL_FORMATTING,
     UNSIGNED_PACKAGE,
     UNSIGNED_PE,
+    BAD_SIGNATURE,
+    BAD_PE_SIGNATURE,
+    UNCHECKED_SIGNER,
 ];
 
 impl Rule {
@@ -174,7 +192,6 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
         deferred_actions,
         accidental_formatting,
         unsigned_package,
-        unsigned_embedded_pes,
     ] {
         run(package, &mut findings);
     }
@@ -717,23 +734,74 @@ fn unsigned_package(package: &PackageView, findings: &mut Vec<Finding>) {
     }
 }
 
-fn unsigned_embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) {
+/// Authenticode checks that need the package's bytes and a trust policy: the package's
+/// own signature and every embedded PE's (Binary rows and cabinet files).
+pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolicy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if package.has_signature {
+        signature_finding(
+            sign::msi::verify(bytes, policy),
+            &BAD_SIGNATURE,
+            "package",
+            policy,
+            &mut findings,
+        );
+    } else if !policy.anchors.is_empty() {
+        // Asked to check who signed: an unsigned package fails, as osslsigncode fails it.
+        findings.push(BAD_SIGNATURE.finding("package: not signed"));
+    }
+    for (what, data) in embedded_pes(package) {
+        match sign::pe::verify(&data, policy) {
+            Err(SignatureError::Unsigned) => {
+                findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
+            }
+            result => signature_finding(result, &BAD_PE_SIGNATURE, &what, policy, &mut findings),
+        }
+    }
+    findings
+}
+
+fn signature_finding(
+    result: Result<sign::Signer, SignatureError>,
+    rule: &Rule,
+    what: &str,
+    policy: &TrustPolicy,
+    findings: &mut Vec<Finding>,
+) {
+    match result {
+        Ok(_) => {}
+        // Without anchors nothing can chain: the content and signature are still checked.
+        Err(SignatureError::Untrusted(_)) if policy.anchors.is_empty() => findings.push(
+            UNCHECKED_SIGNER.finding(format!("{what}: signature intact; signer not checked")),
+        ),
+        Err(error) => findings.push(rule.finding(format!("{what}: {error}"))),
+    }
+}
+
+/// Every PE the package embeds, named for messages.
+fn embedded_pes(package: &PackageView) -> Vec<(String, Vec<u8>)> {
+    let mut pes = Vec::new();
     for (name, data) in &package.streams {
         if let Some(binary) = name.strip_prefix("Binary.") {
-            if is_unsigned_pe(data) {
-                findings.push(UNSIGNED_PE.finding(format!("Binary `{binary}` is an unsigned PE")));
+            if sign::pe::is_pe(data) {
+                pes.push((format!("Binary `{binary}`"), data.clone()));
             }
         } else if data.starts_with(b"MSCF") {
-            for (file, bytes) in cabinet_files(data) {
-                if is_unsigned_pe(&bytes) {
-                    findings.push(UNSIGNED_PE.finding(format!(
-                        "cabinet `{name}` file `{}` is an unsigned PE",
+            for (file, bytes) in cabinet_files(data)
+                .into_iter()
+                .filter(|(_, bytes)| sign::pe::is_pe(bytes))
+            {
+                pes.push((
+                    format!(
+                        "cabinet `{name}` file `{}`",
                         file_name_for_key(package, &file)
-                    )));
-                }
+                    ),
+                    bytes,
+                ));
             }
         }
     }
+    pes
 }
 
 /// The File table's name for a cabinet entry (entries are named by File key).
@@ -769,35 +837,6 @@ fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default()
-}
-
-/// A PE image whose certificate table (data directory 4) is empty.
-pub fn is_unsigned_pe(data: &[u8]) -> bool {
-    let read_u16 = |at: usize| {
-        data.get(at..at + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    };
-    let read_u32 = |at: usize| {
-        data.get(at..at + 4)
-            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-    };
-    if !data.starts_with(b"MZ") {
-        return false;
-    }
-    let Some(pe) = read_u32(0x3C).map(|offset| offset as usize) else {
-        return false;
-    };
-    if data.get(pe..pe + 4) != Some(b"PE\0\0") {
-        return false;
-    }
-    let optional = pe + 24;
-    let directories = match read_u16(optional) {
-        Some(0x10B) => optional + 96,
-        Some(0x20B) => optional + 112,
-        _ => return false,
-    };
-    // Entry 4 (security): file offset and size of the Authenticode signature.
-    read_u32(directories + 4 * 8 + 4).is_none_or(|size| size == 0)
 }
 
 #[cfg(test)]
@@ -998,19 +1037,5 @@ mod tests {
             let found = mutated(edit);
             assert!(found.contains(&id), "{id}: {found:?}");
         }
-    }
-
-    #[test]
-    fn unsigned_pe_detection_reads_the_certificate_directory() {
-        let mut pe = vec![0u8; 512];
-        pe[..2].copy_from_slice(b"MZ");
-        pe[0x3C] = 0x80;
-        pe[0x80..0x84].copy_from_slice(b"PE\0\0");
-        pe[0x98..0x9A].copy_from_slice(&0x20Bu16.to_le_bytes());
-        assert!(is_unsigned_pe(&pe));
-        let size_at = 0x98 + 112 + 4 * 8 + 4;
-        pe[size_at..size_at + 4].copy_from_slice(&1024u32.to_le_bytes());
-        assert!(!is_unsigned_pe(&pe));
-        assert!(!is_unsigned_pe(b"not a PE"));
     }
 }
