@@ -1,7 +1,9 @@
 //! `build`: settings → one package per target → files in the output folder.
-//! Every package is checked and serialised in memory before any file is written.
+//! Every payload is checked and every package written under a temporary name before any
+//! package gets its final name.
 
 use crate::bind::{self, BindOptions};
+use crate::cab;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
@@ -9,6 +11,7 @@ use crate::package;
 use crate::payload::{self, CheckedPayload};
 use crate::target::{Arch, Target};
 use serde::Serialize;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -55,19 +58,55 @@ pub fn build(
     } else {
         targets
     };
-    let options = BindOptions {
-        timestamp,
-        creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
+    let mut builder = Builder {
+        settings,
+        options: BindOptions {
+            timestamp,
+            creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
+        },
+        payloads: check_payloads(settings, targets)?,
+        out_dir,
+        writer: package::Writer::default(),
+        cabinets: cab::Cache::default(),
     };
-    let payloads = check_payloads(settings, targets)?;
-    // Serialise everything first: a failure for one target writes nothing at all.
-    let mut outputs = Vec::new();
-    for &target in targets {
-        let package = model::sspr::package(settings, target, payloads.get(&target.arch));
-        let db = bind::bind(&package, &options)
+    // Each package goes to a temporary file as soon as it is serialised, so memory holds one
+    // package at a time; the files get their names only once every package is written, so a
+    // failure for one target writes nothing at all (dropped temporary files are removed).
+    let staged = targets
+        .iter()
+        .map(|&target| builder.stage(target))
+        .collect::<Result<Vec<_>>>()?;
+    staged
+        .into_iter()
+        .map(|(built, file)| {
+            file.persist()?;
+            Ok(built)
+        })
+        .collect()
+}
+
+/// What every package of one build shares.
+struct Builder<'a> {
+    settings: &'a Settings,
+    options: BindOptions,
+    payloads: BTreeMap<Arch, CheckedPayload>,
+    out_dir: &'a Path,
+    writer: package::Writer,
+    cabinets: cab::Cache,
+}
+
+impl Builder<'_> {
+    /// Writes `target`'s package under a temporary name beside its final path.
+    fn stage(&mut self, target: Target) -> Result<(BuiltPackage, package::Staged)> {
+        let settings = self.settings;
+        let package = model::sspr::package(settings, target, self.payloads.get(&target.arch));
+        let db = bind::bind_with_cabinets(&package, &self.options, &mut self.cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
-        let bytes = package::to_bytes(&db)?;
-        let file = out_dir.join(file_name(settings, target));
+        let file = self.out_dir.join(file_name(settings, target));
+        // In memory first: the compound-file writer's many small writes and seeks would each be
+        // a system call on the file.
+        let bytes = self.writer.to_bytes(&db)?;
+        let staged = package::Staged::new(&file, &bytes)?;
         let built = BuiltPackage {
             target: target.name(),
             size: bytes.len() as u64,
@@ -78,15 +117,8 @@ pub fn build(
             version: package.product.version.to_string(),
             file,
         };
-        outputs.push((built, bytes));
+        Ok((built, staged))
     }
-    outputs
-        .into_iter()
-        .map(|(built, bytes)| {
-            package::write_atomically(&built.file, &bytes)?;
-            Ok(built)
-        })
-        .collect()
 }
 
 /// Checks, once per architecture, the payload every credential-provider target needs.
@@ -96,9 +128,9 @@ fn check_payloads(
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
     for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
-        if !payloads.contains_key(&target.arch) {
+        if let Entry::Vacant(entry) = payloads.entry(target.arch) {
             let spec = settings.payload_for(target)?;
-            payloads.insert(target.arch, payload::check(spec, target.arch)?);
+            entry.insert(payload::check(spec, target.arch)?);
         }
     }
     Ok(payloads)
