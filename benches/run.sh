@@ -16,25 +16,12 @@ root=$(pwd)
 runs=${BENCH_RUNS:-30}
 slow_runs=${BENCH_SLOW_RUNS:-5}
 
-packages=(hyperfine time wixl gcab wine wine64 osslsigncode openssl mingw-w64 jq python3)
+packages=(hyperfine time wixl gcab wine wine64 osslsigncode openssl mingw-w64 python3)
 tools=(hyperfine /usr/bin/time wixl gcab wine wineserver osslsigncode openssl
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc python3)
 
-missing_tools() {
-  local tool
-  for tool in "${tools[@]}"; do
-    command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
-  done
-}
-
-missing=$(missing_tools)
-if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-  echo "run.sh: installing ${packages[*]} (missing: $missing)"
-  # One index mid-sync can make `update` fail while the install still works: check after.
-  apt-get update || echo "run.sh: apt-get update reported an error; trying the install anyway"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
-  missing=$(missing_tools)
-fi
+source scripts/tools.sh
+install_missing run.sh
 if [ -n "$missing" ]; then
   echo "run.sh: missing tools: $missing; install: sudo apt-get install -y ${packages[*]}" >&2
   exit 1
