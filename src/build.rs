@@ -98,8 +98,10 @@ struct Reused {
 type StagedPackage = (BuiltPackage, package::Staged);
 
 /// Stages the packages on one thread per architecture: architectures share no payload, so no
-/// cabinet either, and the matrix splits about evenly (a matrix build took 40% less time on two
-/// cores). Packages come back in `targets` order; on failure, the first failing target's error.
+/// cabinet either, and the matrix splits about evenly (on the shared two-core machine: matrix
+/// min 14.5 → 12.0 ms; 100 MB payloads 17.4 → 13.6 s, peak memory 595 → 695 MB, one more
+/// package in flight). Packages come back in `targets` order; on failure, the first failing
+/// target's error.
 fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
     let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
     for (index, &target) in targets.iter().enumerate() {
