@@ -5,9 +5,8 @@ use std::io::{Cursor, Write};
 use std::sync::Arc;
 
 /// Cabinets already built during one build, by content. The credential-provider packages of
-/// one architecture embed the same payload: compressing it once instead of once per package
-/// was a third of a matrix build's instructions (callgrind), and most of its time with large
-/// payloads.
+/// one architecture embed the same payload: compressing it once per package was a quarter of a
+/// matrix build's instructions (callgrind), and most of its time with large payloads.
 #[derive(Debug, Default)]
 pub struct Cache {
     built: Vec<Built>,
