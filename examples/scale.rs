@@ -8,7 +8,7 @@
 //! Run it from the repository root: the default configuration finds the test payload
 //! (`payload/build`) relative to the current folder.
 
-use sspr_msi::build::{self, DEFAULT_TIMESTAMP};
+use sspr_msi::build::{self, BuildOptions, DEFAULT_TIMESTAMP};
 use sspr_msi::config::{self, Settings, DEFAULT_CONFIG};
 use std::path::Path;
 use std::process::ExitCode;
@@ -38,7 +38,14 @@ fn build_packages(count: usize, out: &Path) -> sspr_msi::error::Result<()> {
         let settings = renamed(&default.product.name, copy)?;
         let targets = &settings.targets[..settings.targets.len().min(count - built)];
         let folder = out.join(copy.to_string());
-        built += build::build(&settings, targets, &folder, DEFAULT_TIMESTAMP)?.len();
+        let options = BuildOptions {
+            out_dir: &folder,
+            timestamp: DEFAULT_TIMESTAMP,
+            signing: None,
+            // The default configuration allows the unsigned test payload itself.
+            allow_unsigned_payloads: false,
+        };
+        built += build::build(&settings, targets, options)?.len();
     }
     Ok(())
 }

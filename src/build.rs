@@ -1,6 +1,6 @@
 //! `build`: settings → one package per target → files in the output folder.
-//! Every payload is checked and every package written under a temporary name before any
-//! package gets its final name.
+//! Every payload is checked and every package written (and signed) under a temporary name
+//! before any package gets its final name.
 
 use crate::bind::{self, BindOptions};
 use crate::cab;
@@ -8,10 +8,11 @@ use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
-use crate::payload::{self, CheckedPayload};
+use crate::payload::{self, CheckedPayload, PayloadTrust, Trust};
+use crate::sign::trust::TrustPolicy;
+use crate::sign::{self, credentials::Credentials};
 use crate::target::{Arch, Target};
 use serde::Serialize;
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -29,6 +30,18 @@ pub struct BuiltPackage {
     pub upgrade_code: String,
     pub package_code: String,
     pub version: String,
+    /// Subject of the certificate the package is signed with, if it is.
+    pub signed_by: Option<String>,
+    /// The embedded credential-provider DLL, for Windows 7/8/8.1 packages.
+    pub payload: Option<PayloadReport>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PayloadReport {
+    pub file: PathBuf,
+    pub sha256: String,
+    pub file_version: Option<String>,
+    pub trust: Trust,
 }
 
 /// Where the timestamps in the package come from.
@@ -46,26 +59,36 @@ pub fn timestamp_from_environment() -> Result<u64> {
     }
 }
 
-/// Builds `targets` (or the settings' own list when empty) into `out_dir`.
+/// How to build, beyond what the configuration says.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions<'a> {
+    pub out_dir: &'a Path,
+    pub timestamp: u64,
+    pub signing: Option<&'a Credentials>,
+    /// Package unsigned payloads (test builds only), with a warning and a record in the report.
+    pub allow_unsigned_payloads: bool,
+}
+
+/// Builds `targets` (or the settings' own list when empty) into the output folder.
 pub fn build(
     settings: &Settings,
     targets: &[Target],
-    out_dir: &Path,
-    timestamp: u64,
+    options: BuildOptions,
 ) -> Result<Vec<BuiltPackage>> {
     let targets = if targets.is_empty() {
         &settings.targets[..]
     } else {
         targets
     };
+    let trust = payload_trust(settings, options.allow_unsigned_payloads)?;
     let shared = Shared {
         settings,
-        options: BindOptions {
-            timestamp,
+        options,
+        bind_options: BindOptions {
+            timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
         },
-        payloads: check_payloads(settings, targets)?,
-        out_dir,
+        payloads: check_payloads(settings, targets, &trust)?,
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds one
     // package per thread at a time; the files get their names only once every package is
@@ -83,9 +106,9 @@ pub fn build(
 /// What every package of one build reads.
 struct Shared<'a> {
     settings: &'a Settings,
-    options: BindOptions,
+    options: BuildOptions<'a>,
+    bind_options: BindOptions,
     payloads: BTreeMap<Arch, CheckedPayload>,
-    out_dir: &'a Path,
 }
 
 /// What one thread's packages reuse: empty table sets and cabinets.
@@ -157,40 +180,92 @@ impl Shared<'_> {
 
     /// Writes `target`'s package under a temporary name beside its final path.
     fn stage(&self, target: Target, reused: &mut Reused) -> Result<StagedPackage> {
-        let settings = self.settings;
-        let package = model::sspr::package(settings, target, self.payloads.get(&target.arch));
-        let db = bind::bind_with_cabinets(&package, &self.options, &mut reused.cabinets)
+        let (settings, options) = (self.settings, self.options);
+        let payload = self
+            .payloads
+            .get(&target.arch)
+            .filter(|_| !target.family.uses_policy());
+        let package = model::sspr::package(settings, target, payload);
+        let db = bind::bind_with_cabinets(&package, &self.bind_options, &mut reused.cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
-        let file = self.out_dir.join(file_name(settings, target));
+        let file = options.out_dir.join(file_name(settings, target));
         // In memory first: the compound-file writer's many small writes and seeks would each be
         // a system call on the file.
-        let bytes = reused.writer.to_bytes(&db)?;
+        let mut bytes = reused.writer.to_bytes(&db)?;
+        if let Some(credentials) = options.signing {
+            // A timestamp server that cannot be reached is the usual cause: an input problem.
+            bytes = sign::msi::sign(&bytes, credentials).map_err(|e| {
+                Error::input(file_name(settings, target), format!("cannot sign: {e}"))
+            })?;
+        }
         let staged = package::Staged::new(&file, &bytes)?;
         let built = BuiltPackage {
             target: target.name(),
+            file,
             size: bytes.len() as u64,
             sha256: model::sha256_hex(&bytes),
             product_code: msi_guid(package.product.product_code),
             upgrade_code: msi_guid(package.product.upgrade_code),
             package_code: msi_guid(db.summary.package_code),
             version: package.product.version.to_string(),
-            file,
+            signed_by: options.signing.map(|c| sign::trust::subject(c.leaf())),
+            payload: payload.map(PayloadReport::of),
         };
         Ok((built, staged))
     }
+}
+
+impl PayloadReport {
+    fn of(payload: &CheckedPayload) -> PayloadReport {
+        PayloadReport {
+            file: payload.path.clone(),
+            sha256: payload.sha256.clone(),
+            file_version: payload.file_version.clone(),
+            trust: payload.trust.clone(),
+        }
+    }
+}
+
+/// The configured payload trust, with its anchors loaded; `allow_unsigned` adds to it.
+fn payload_trust(settings: &Settings, allow_unsigned: bool) -> Result<PayloadTrust> {
+    let configured = &settings.credential_provider.payload_trust;
+    let mut anchors = Vec::new();
+    for path in &configured.anchors {
+        let certificates = sign::credentials::load_certificates(path)
+            .map_err(|e| Error::input(path, e.message))?;
+        anchors.extend(certificates);
+    }
+    Ok(PayloadTrust {
+        policy: TrustPolicy {
+            anchors,
+            expected_subject: configured.expected_signer.clone(),
+            expected_thumbprint: configured.expected_thumbprint.clone(),
+        },
+        allow_unsigned: allow_unsigned || configured.allow_unsigned,
+    })
 }
 
 /// Checks, once per architecture, the payload every credential-provider target needs.
 fn check_payloads(
     settings: &Settings,
     targets: &[Target],
+    trust: &PayloadTrust,
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
     for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
-        if let Entry::Vacant(entry) = payloads.entry(target.arch) {
-            let spec = settings.payload_for(target)?;
-            entry.insert(payload::check(spec, target.arch)?);
+        if payloads.contains_key(&target.arch) {
+            continue;
         }
+        let spec = settings.payload_for(target)?;
+        let checked = payload::check(spec, target.arch, trust)?;
+        if checked.trust == Trust::UnsignedAllowed {
+            eprintln!(
+                "sspr-msi: warning: {} (`{}`) is not signed; packaged only because unsigned payloads are allowed (test builds)",
+                spec.config_key,
+                spec.path.display()
+            );
+        }
+        payloads.insert(target.arch, checked);
     }
     Ok(payloads)
 }

@@ -60,7 +60,7 @@ impl Cache {
 
 /// A cabinet holding `files` (name in the cabinet, content), in order.
 pub fn build(files: &[(&str, &[u8])], timestamp: u64) -> std::io::Result<Vec<u8>> {
-    let datetime = cab_datetime(timestamp);
+    let datetime = dos_datetime(timestamp);
     let mut builder = cab::CabinetBuilder::new();
     let folder = builder.add_folder(cab::CompressionType::MsZip);
     for (name, _) in files {
@@ -77,8 +77,8 @@ pub fn build(files: &[(&str, &[u8])], timestamp: u64) -> std::io::Result<Vec<u8>
     Ok(writer.finish()?.into_inner())
 }
 
-/// The cabinet format stores local DOS times from 1980 to 2107; clamp into that range.
-fn cab_datetime(timestamp: u64) -> time::PrimitiveDateTime {
+/// Cabinets and zips store DOS times, from 1980 to 2107; clamp into that range.
+pub fn dos_datetime(timestamp: u64) -> time::PrimitiveDateTime {
     const FIRST: i64 = 315_532_800; // 1980-01-01T00:00:00Z
     const LAST: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
     let seconds = i64::try_from(timestamp).unwrap_or(LAST).clamp(FIRST, LAST);
@@ -136,7 +136,7 @@ mod tests {
 
     #[test]
     fn timestamps_outside_the_dos_range_are_clamped() {
-        assert_eq!(cab_datetime(0).year(), 1980);
-        assert_eq!(cab_datetime(u64::MAX).year(), 2107);
+        assert_eq!(dos_datetime(0).year(), 1980);
+        assert_eq!(dos_datetime(u64::MAX).year(), 2107);
     }
 }

@@ -5,6 +5,7 @@ use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
+use sspr_msi::{release, sign};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -21,19 +22,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the packages (the embedded default configuration unless --config is given).
-    Build {
-        /// Configuration file (TOML); see `sspr-msi init`.
+    Build(BuildArgs),
+    /// Build, then bundle every package with checksums, manifest, admin README, .reg and
+    /// Intune files into OUT/sspr-<version>.zip (the same as `build --bundle`).
+    Release(BuildArgs),
+    /// Sign an MSI package (Authenticode, SHA-256), replacing any earlier signature.
+    Sign {
+        /// The package to sign.
+        file: PathBuf,
+        /// Write the signed package here instead of replacing FILE.
         #[arg(long, value_name = "FILE")]
-        config: Option<PathBuf>,
-        /// Output folder.
-        #[arg(long, value_name = "DIR", default_value = "dist")]
-        out: PathBuf,
-        /// Build only this target (repeatable); default: the configuration's `build.targets`.
-        #[arg(long = "target", value_name = "NAME")]
-        targets: Vec<String>,
-        /// Print the result as JSON.
-        #[arg(long)]
-        json: bool,
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        signing: SigningArgs,
     },
     /// Write the default configuration to a file for editing.
     Init {
@@ -48,28 +49,76 @@ enum Command {
     Targets,
 }
 
+#[derive(Debug, clap::Args)]
+struct BuildArgs {
+    /// Configuration file (TOML); see `sspr-msi init`.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    out: PathBuf,
+    /// Build only this target (repeatable); default: the configuration's `build.targets`.
+    #[arg(long = "target", value_name = "NAME")]
+    targets: Vec<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    signing: SigningArgs,
+    /// Package payloads that carry no Authenticode signature (test builds only: warns,
+    /// and the build report records it).
+    #[arg(long)]
+    allow_unsigned_payloads: bool,
+    /// Also write the release bundle OUT/sspr-<version>.zip.
+    #[arg(long)]
+    bundle: bool,
+}
+
+/// The signing identity: PEM certificate + key, or a PKCS#12 bundle.
+#[derive(Debug, clap::Args)]
+struct SigningArgs {
+    /// Signing certificate chain (PEM, leaf first).
+    #[arg(long = "sign-cert", visible_alias = "cert", value_name = "PEM")]
+    certificate: Option<PathBuf>,
+    /// Private key of the certificate (PEM, RSA).
+    #[arg(long = "sign-key", visible_alias = "key", value_name = "PEM")]
+    key: Option<PathBuf>,
+    /// PKCS#12 bundle (.pfx/.p12) with the key and its chain, instead of --cert/--key.
+    #[arg(long = "sign-pkcs12", visible_alias = "pkcs12", value_name = "FILE")]
+    pkcs12: Option<PathBuf>,
+    /// Environment variable that holds the PKCS#12 password.
+    #[arg(
+        long = "sign-password-env",
+        visible_alias = "password-env",
+        value_name = "VAR"
+    )]
+    password_env: Option<String>,
+    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
+    /// without it, signing is deterministic.
+    #[arg(long = "timestamp-url", value_name = "URL")]
+    timestamp_url: Option<String>,
+}
+
+impl SigningArgs {
+    fn load(self) -> Result<Option<sign::credentials::Credentials>> {
+        let source = sign::credentials::SigningSource {
+            certificate: self.certificate,
+            key: self.key,
+            pkcs12: self.pkcs12,
+            password_env: self.password_env,
+            timestamp_url: self.timestamp_url,
+        };
+        source.load().map_err(|e| Error::input(&e.path, e.message))
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Build {
-            config,
-            out,
-            targets,
-            json,
-        } => {
-            let settings = match &config {
-                Some(path) => Settings::load(path)?,
-                None => Settings::embedded_default()?,
-            };
-            let targets = parse_targets(&targets)?;
-            let built = build::build(
-                &settings,
-                &targets,
-                &out,
-                build::timestamp_from_environment()?,
-            )?;
-            print_built(&built, json);
-            Ok(())
-        }
+        Command::Build(args) => run_build(args),
+        Command::Release(args) => run_build(BuildArgs {
+            bundle: true,
+            ..args
+        }),
         Command::Init { file, force } => {
             if file.exists() && !force {
                 return Err(Error::output(
@@ -84,6 +133,23 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("wrote {}", file.display());
             Ok(())
         }
+        Command::Sign { file, out, signing } => {
+            let credentials = signing.load()?.ok_or_else(|| {
+                Error::input("<command line>", "give --cert and --key, or --pkcs12")
+            })?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| Error::input(&file, format!("cannot read: {e}")))?;
+            let signed = sign::msi::sign(&bytes, &credentials)
+                .map_err(|e| Error::input(&file, format!("cannot sign: {e}")))?;
+            let target = out.unwrap_or(file);
+            sspr_msi::package::write_atomically(&target, &signed)?;
+            println!(
+                "signed {} ({})",
+                target.display(),
+                sign::trust::subject(credentials.leaf())
+            );
+            Ok(())
+        }
         Command::Targets => {
             for target in target::ALL {
                 println!("{:<10} {}", target.name(), target.label());
@@ -91,6 +157,36 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn run_build(args: BuildArgs) -> Result<()> {
+    let signing = args.signing.load()?;
+    let settings = match &args.config {
+        Some(path) => Settings::load(path)?,
+        None => Settings::embedded_default()?,
+    };
+    let targets = parse_targets(&args.targets)?;
+    let timestamp = build::timestamp_from_environment()?;
+    let options = build::BuildOptions {
+        out_dir: &args.out,
+        timestamp,
+        signing: signing.as_ref(),
+        allow_unsigned_payloads: args.allow_unsigned_payloads,
+    };
+    let built = build::build(&settings, &targets, options)?;
+    let bundle = if args.bundle {
+        let inputs = release::BundleInputs {
+            settings: &settings,
+            packages: &built,
+            signing: signing.as_ref(),
+            timestamp,
+        };
+        Some(release::write_bundle(&inputs, &args.out)?)
+    } else {
+        None
+    };
+    print_built(&built, bundle.as_deref(), args.json);
+    Ok(())
 }
 
 fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
@@ -112,7 +208,7 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
-fn print_built(built: &[BuiltPackage], json: bool) {
+fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: bool) {
     if json {
         println!(
             "{}",
@@ -133,5 +229,8 @@ fn print_built(built: &[BuiltPackage], json: bool) {
             package.product_code,
             package.sha256
         );
+    }
+    if let Some(bundle) = bundle {
+        println!("bundle: {}", bundle.display());
     }
 }

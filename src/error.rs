@@ -6,6 +6,8 @@ use std::path::PathBuf;
 /// The documented exit codes of the `sspr-msi` command.
 pub mod exit_code {
     pub const SUCCESS: i32 = 0;
+    /// A check failed: a signature or package did not verify.
+    pub const CHECK_FAILED: i32 = 1;
     /// Command-line usage error (clap's own code).
     pub const USAGE: i32 = 2;
     /// The configuration is invalid.
@@ -56,6 +58,8 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("{path}: {message}")]
+    CheckFailed { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -65,6 +69,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
+            Error::CheckFailed { .. } => exit_code::CHECK_FAILED,
         }
     }
 

@@ -6,11 +6,14 @@
 pub mod bind;
 pub mod build;
 pub mod cab;
+pub mod compound;
 pub mod config;
 pub mod error;
 pub mod model;
 pub mod package;
 pub mod payload;
+pub mod release;
 pub mod schema;
+pub mod sign;
 pub mod target;
 pub mod verify;

@@ -1,9 +1,11 @@
 //! Payload checks: before a PE file is packaged it must exist, match its pinned SHA-256, be a
-//! DLL for the target's machine type, and (once the signing stage exists) carry a trusted
-//! Authenticode signature. Every failure is a clear error and stops the build.
+//! DLL for the target's machine type, and carry a trusted Authenticode signature. Every
+//! failure is a clear error and stops the build.
 
 use crate::error::{Error, Result};
 use crate::model::sha256_hex;
+use crate::sign::trust::TrustPolicy;
+use crate::sign::{self, SignatureError, Signer};
 use crate::target::Arch;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
@@ -41,10 +43,20 @@ pub struct CheckedPayload {
 }
 
 /// What is known about the payload's Authenticode signature.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Trust {
-    /// Authenticode verification is not implemented yet (the signing issue adds it).
-    NotChecked,
+    /// Signed, and every check passed.
+    Verified(Signer),
+    /// Not signed, packaged anyway because unsigned payloads were allowed (test builds).
+    UnsignedAllowed,
+}
+
+/// How payload signatures are judged.
+#[derive(Debug, Clone, Default)]
+pub struct PayloadTrust {
+    pub policy: TrustPolicy,
+    pub allow_unsigned: bool,
 }
 
 impl CheckedPayload {
@@ -68,7 +80,7 @@ fn msi_file_hash(bytes: &[u8]) -> [i32; 4] {
 }
 
 /// Runs every check on `spec` for a package of architecture `arch`.
-pub fn check(spec: &PayloadSpec, arch: Arch) -> Result<CheckedPayload> {
+pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<CheckedPayload> {
     let fail = |message: String| {
         Error::input(
             &spec.path,
@@ -105,6 +117,14 @@ pub fn check(spec: &PayloadSpec, arch: Arch) -> Result<CheckedPayload> {
     if !image.is_dll {
         return Err(fail("not a DLL: the PE header lacks IMAGE_FILE_DLL".into()));
     }
+    let trust = match sign::pe::verify(&bytes, &trust.policy) {
+        Ok(signer) => Trust::Verified(signer),
+        Err(SignatureError::Unsigned) if trust.allow_unsigned => Trust::UnsignedAllowed,
+        Err(SignatureError::Unsigned) => {
+            return Err(fail("not signed: every embedded PE needs a valid Authenticode signature (--allow-unsigned-payloads is for test builds only)".into()))
+        }
+        Err(error) => return Err(fail(format!("Authenticode check failed: {error}"))),
+    };
     Ok(CheckedPayload {
         path: spec.path.clone(),
         msi_file_hash: msi_file_hash(&bytes),
@@ -113,7 +133,7 @@ pub fn check(spec: &PayloadSpec, arch: Arch) -> Result<CheckedPayload> {
         arch,
         file_version: image.file_version,
         language: image.language,
-        trust: Trust::NotChecked,
+        trust,
     })
 }
 

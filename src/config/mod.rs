@@ -55,6 +55,18 @@ pub struct CredentialProviderSettings {
     /// Ask for a reboot after install (exit 3010), never rebooting by itself.
     pub request_reboot: bool,
     pub payloads: BTreeMap<Arch, PayloadSpec>,
+    pub payload_trust: PayloadTrustSettings,
+}
+
+/// What payload signatures must chain to, and whether unsigned payloads pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayloadTrustSettings {
+    /// PEM files of trusted certificates (resolved like payload paths).
+    pub anchors: Vec<std::path::PathBuf>,
+    pub expected_signer: Option<String>,
+    pub expected_thumbprint: Option<String>,
+    /// For test payloads only: unsigned payloads are packaged with a warning.
+    pub allow_unsigned: bool,
 }
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProductSettings {
@@ -364,6 +376,45 @@ impl Source<'_> {
             tls12,
             request_reboot,
             payloads,
+            payload_trust: self.payload_trust(raw)?,
+        })
+    }
+
+    fn payload_trust(
+        &self,
+        raw: &RawCredentialProvider,
+    ) -> Result<PayloadTrustSettings, ConfigError> {
+        let anchors = raw.trust_anchors.iter().flatten();
+        let anchors = anchors
+            .map(|path| {
+                Ok(crate::payload::resolve(
+                    &self.non_empty(path, "credential_provider.trust_anchors")?,
+                    self.config_dir,
+                ))
+            })
+            .collect::<Result<_, ConfigError>>()?;
+        let expected_thumbprint = match &raw.expected_thumbprint {
+            Some(text) => {
+                let hex = text.get_ref().replace([' ', ':'], "").to_ascii_uppercase();
+                if !(hex.len() == 40 || hex.len() == 64)
+                    || !hex.chars().all(|c| c.is_ascii_hexdigit())
+                {
+                    let message = "expected a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) certificate thumbprint";
+                    return Err(self.error(
+                        text.span(),
+                        "credential_provider.expected_thumbprint",
+                        message,
+                    ));
+                }
+                Some(hex)
+            }
+            None => None,
+        };
+        Ok(PayloadTrustSettings {
+            anchors,
+            expected_signer: raw.expected_signer.clone(),
+            expected_thumbprint,
+            allow_unsigned: raw.allow_unsigned_payloads.unwrap_or(false),
         })
     }
 

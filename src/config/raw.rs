@@ -26,6 +26,10 @@ pub struct RawCredentialProvider {
     pub reboot: Option<Spanned<String>>,
     #[serde(default)]
     pub payload: std::collections::BTreeMap<String, Spanned<RawPayload>>,
+    pub trust_anchors: Option<Vec<Spanned<String>>>,
+    pub expected_signer: Option<String>,
+    pub expected_thumbprint: Option<Spanned<String>>,
+    pub allow_unsigned_payloads: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -113,26 +113,7 @@ fn to_msi_value(cell: &Cell) -> Value {
 /// Copies every stream, in sorted order, into a new version-3 compound file with the same
 /// root CLSID.
 fn repack_as_v3(v4: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    let mut source = cfb::CompoundFile::open(Cursor::new(v4))?;
-    let clsid = *source.root_entry().clsid();
-    let mut streams: Vec<String> = source
-        .walk()
-        .filter(|entry| entry.is_stream())
-        .map(|entry| entry.path().to_string_lossy().into_owned())
-        .collect();
-    streams.sort();
-    let mut target =
-        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
-    target.set_storage_clsid("/", clsid)?;
-    for path in streams {
-        // Stream to stream: a cabinet as large as the payload is not copied in memory again.
-        std::io::copy(
-            &mut source.open_stream(&path)?,
-            &mut target.create_stream(&path)?,
-        )?;
-    }
-    target.flush()?;
-    Ok(target.into_inner().into_inner())
+    crate::compound::Streams::read(&v4)?.write_v3()
 }
 
 /// A file written under a temporary name beside `path`; `persist` renames it to `path`, and

@@ -6,5 +6,8 @@ mod cli;
 mod credprov;
 mod determinism;
 mod msitools;
+mod payload_trust;
+mod release;
+mod signing;
 mod wine_credprov;
 mod wine_policy;

@@ -2,6 +2,8 @@
 //! and (in `wine`) fresh Wine prefixes.
 
 pub mod payload;
+pub mod pki;
+pub mod tsa;
 pub mod wine;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,227 @@
+//! The release bundle: every package with its checksums, a manifest, the admin's
+//! instructions, the Windows 10/11 policy as a `.reg` file and as an Intune custom-profile
+//! row, in one zip whose bytes depend only on its inputs.
+
+use crate::build::BuiltPackage;
+use crate::config::Settings;
+use crate::error::{Error, Result};
+use crate::model::sspr::{POLICY_KEY, POLICY_VALUE};
+use crate::sign::{credentials::Credentials, trust, Signer};
+use crate::target::Target;
+use serde::Serialize;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+use zip::write::SimpleFileOptions;
+
+pub const INTUNE_OMA_URI: &str =
+    "./Device/Vendor/MSFT/Policy/Config/Authentication/AllowAadPasswordReset";
+
+#[derive(Serialize)]
+struct Manifest<'a> {
+    product: &'a str,
+    manufacturer: &'a str,
+    version: String,
+    built_with: String,
+    source_date_epoch: u64,
+    signing_certificate: Option<Signer>,
+    packages: Vec<ManifestPackage<'a>>,
+}
+
+/// One package in the manifest: file names only, so the manifest does not depend on where
+/// the build ran.
+#[derive(Serialize)]
+struct ManifestPackage<'a> {
+    target: &'a str,
+    os: &'static str,
+    architecture: &'static str,
+    file: String,
+    size: u64,
+    sha256: &'a str,
+    version: &'a str,
+    product_code: &'a str,
+    upgrade_code: &'a str,
+    package_code: &'a str,
+    signed_by: Option<&'a str>,
+    payload: Option<ManifestPayload<'a>>,
+}
+
+#[derive(Serialize)]
+struct ManifestPayload<'a> {
+    file: String,
+    sha256: &'a str,
+    file_version: Option<&'a str>,
+    trust: &'a crate::payload::Trust,
+}
+
+/// What goes into the bundle besides the packages.
+pub struct BundleInputs<'a> {
+    pub settings: &'a Settings,
+    pub packages: &'a [BuiltPackage],
+    pub signing: Option<&'a Credentials>,
+    pub timestamp: u64,
+}
+
+/// Writes `out_dir/sspr-<version>.zip` and returns its path.
+pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    for package in inputs.packages {
+        let bytes = std::fs::read(&package.file)
+            .map_err(|e| Error::input(&package.file, format!("cannot read: {e}")))?;
+        files.push((file_name(&package.file), bytes));
+    }
+    files.push(("SHA256SUMS".into(), checksums(inputs.packages).into_bytes()));
+    files.push(("manifest.json".into(), manifest(inputs)?));
+    files.push(("README.txt".into(), crlf(&admin_readme(inputs))));
+    files.push(("sspr-policy-windows10-11.reg".into(), reg_file()));
+    files.push(("sspr-policy-intune.csv".into(), crlf(&intune_csv())));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    let zip = zip_files(&files, inputs.timestamp)
+        .map_err(|e| Error::Internal(format!("writing the bundle: {e}")))?;
+    let path = out_dir.join(format!("sspr-{}.zip", inputs.settings.product.version));
+    crate::package::write_atomically(&path, &zip)?;
+    Ok(path)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// `sha256sum -c` format: hash, two spaces, file name.
+fn checksums(packages: &[BuiltPackage]) -> String {
+    packages
+        .iter()
+        .map(|p| format!("{}  {}\n", p.sha256, file_name(&p.file)))
+        .collect()
+}
+
+fn manifest(inputs: &BundleInputs) -> Result<Vec<u8>> {
+    let product = &inputs.settings.product;
+    let packages = inputs
+        .packages
+        .iter()
+        .map(|built| {
+            let target = Target::from_name(&built.target)
+                .ok_or_else(|| Error::Internal(format!("unknown target {}", built.target)))?;
+            Ok(ManifestPackage {
+                target: &built.target,
+                os: target.family.label(),
+                architecture: if target.arch.is_64bit() { "x64" } else { "x86" },
+                file: file_name(&built.file),
+                size: built.size,
+                sha256: &built.sha256,
+                version: &built.version,
+                product_code: &built.product_code,
+                upgrade_code: &built.upgrade_code,
+                package_code: &built.package_code,
+                signed_by: built.signed_by.as_deref(),
+                payload: built.payload.as_ref().map(|p| ManifestPayload {
+                    file: file_name(&p.file),
+                    sha256: &p.sha256,
+                    file_version: p.file_version.as_deref(),
+                    trust: &p.trust,
+                }),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let manifest = Manifest {
+        product: &product.name,
+        manufacturer: &product.manufacturer,
+        version: product.version.to_string(),
+        built_with: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
+        source_date_epoch: inputs.timestamp,
+        signing_certificate: inputs.signing.map(|c| trust::describe(c.leaf())),
+        packages,
+    };
+    let mut text =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| Error::Internal(e.to_string()))?;
+    text.push(b'\n');
+    Ok(text)
+}
+
+fn admin_readme(inputs: &BundleInputs) -> String {
+    let product = &inputs.settings.product;
+    let mut text = format!(
+        "{} {} ({})\n\nEnables Microsoft Entra self-service password reset (SSPR) at the Windows sign-in screen.\n\
+         Check the files first:  sha256sum -c SHA256SUMS   (PowerShell: Get-FileHash -Algorithm SHA256 FILE)\n\n\
+         Install and remove silently, as an administrator (one package per machine: pick its Windows version and architecture):\n\n",
+        product.name, product.version, product.manufacturer
+    );
+    for package in inputs.packages {
+        let name = file_name(&package.file);
+        let label = Target::from_name(&package.target)
+            .map(|t| t.label())
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "{label}  ({})\n  install:   msiexec /i {name} /qn /l*v \"%TEMP%\\sspr-install.log\"\n",
+            package.target
+        ));
+        if package.payload.is_some() {
+            text.push_str(&format!(
+                "  verbose logging on: msiexec /i {name} ENABLELOGGING=1 /qn\n"
+            ));
+        }
+        text.push_str(&format!(
+            "  uninstall: msiexec /x {name} /qn /l*v \"%TEMP%\\sspr-uninstall.log\"\n\n"
+        ));
+    }
+    text.push_str(
+        "Exit codes: 0 done; 3010 done, restart needed (Windows 7/8/8.1 packages ask for a restart and never restart by themselves);\n\
+         1603 refused or failed (wrong Windows version, edition or architecture, a newer version installed, or TLS 1.2 missing:\n\
+         the log names the reason); 1618 another installation is running; 1619 the package could not be opened;\n\
+         1625 forbidden by policy; 1638 another version of this product is installed.\n\n\
+         Windows 10/11 without installing anything: import sspr-policy-windows10-11.reg, or create an Intune custom profile\n\
+         from sspr-policy-intune.csv (OMA-URI ",
+    );
+    text.push_str(INTUNE_OMA_URI);
+    text.push_str(", Integer, 1).\n");
+    text
+}
+
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace('\n', "\r\n").into_bytes()
+}
+
+/// The policy as `reg import` reads it: UTF-16LE with a byte-order mark, CRLF line ends.
+fn reg_file() -> Vec<u8> {
+    let text = format!("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\{POLICY_KEY}]\r\n\"{POLICY_VALUE}\"=dword:00000001\r\n");
+    let mut bytes = vec![0xFF, 0xFE];
+    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+    bytes
+}
+
+fn intune_csv() -> String {
+    format!(
+        "Name,Description,OMA-URI,Data type,Value\n\
+         Allow password reset at sign-in,Enables Microsoft Entra SSPR at the Windows 10/11 sign-in screen,{INTUNE_OMA_URI},Integer,1\n"
+    )
+}
+
+/// A zip whose bytes depend only on `files` and `timestamp`: fixed order, times and modes.
+fn zip_files(files: &[(String, Vec<u8>)], timestamp: u64) -> zip::result::ZipResult<Vec<u8>> {
+    let time = zip_datetime(timestamp);
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(time)
+        .unix_permissions(0o644);
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for (name, data) in files {
+        writer.start_file(name.as_str(), options)?;
+        writer.write_all(data)?;
+    }
+    Ok(writer.finish()?.into_inner())
+}
+
+fn zip_datetime(timestamp: u64) -> zip::DateTime {
+    let utc = crate::cab::dos_datetime(timestamp);
+    zip::DateTime::from_date_and_time(
+        utc.year() as u16,
+        utc.month() as u8,
+        utc.day(),
+        utc.hour(),
+        utc.minute(),
+        utc.second(),
+    )
+    .expect("dos_datetime stays within the zip range")
+}

@@ -1,0 +1,64 @@
+//! Authenticode: signing MSI packages natively, and checking the signatures of MSI packages
+//! and of the PE files they embed. One PKCS#7 implementation serves both directions.
+
+pub mod credentials;
+pub mod msi;
+pub mod pe;
+pub mod timestamp;
+pub mod trust;
+
+mod signed_data;
+
+use std::fmt;
+
+/// Why a signature was not accepted; each says which check failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureError {
+    Unsigned,
+    Malformed(String),
+    UnsupportedAlgorithm(String),
+    /// The content no longer matches what was signed.
+    DigestMismatch,
+    /// The PKCS#7 signature itself does not verify with the signer's key.
+    BadSignature(String),
+    NotCodeSigning(String),
+    Untrusted(String),
+    Expired(String),
+    WrongSigner(String),
+}
+
+impl fmt::Display for SignatureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SignatureError::Unsigned => write!(f, "not signed"),
+            SignatureError::Malformed(why) => write!(f, "malformed signature: {why}"),
+            SignatureError::UnsupportedAlgorithm(what) => {
+                write!(f, "unsupported algorithm: {what}")
+            }
+            SignatureError::DigestMismatch => write!(
+                f,
+                "digest mismatch: the content was changed after it was signed"
+            ),
+            SignatureError::BadSignature(why) => write!(f, "the signature does not verify: {why}"),
+            SignatureError::NotCodeSigning(subject) => write!(
+                f,
+                "the signer certificate `{subject}` lacks the code-signing extended key usage"
+            ),
+            SignatureError::Untrusted(why) => write!(f, "untrusted signer: {why}"),
+            SignatureError::Expired(why) => write!(f, "certificate not valid now: {why}"),
+            SignatureError::WrongSigner(why) => write!(f, "unexpected signer: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for SignatureError {}
+
+/// Who signed, once every check passed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Signer {
+    pub subject: String,
+    pub issuer: String,
+    /// SHA-1 of the certificate, upper-case hex (what Windows shows as the thumbprint).
+    pub thumbprint: String,
+    pub sha256: String,
+}

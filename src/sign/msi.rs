@@ -1,0 +1,151 @@
+//! MSI signatures: the `\u{5}DigitalSignature` stream holds a PKCS#7 signature over the
+//! content of every other stream, in the order osslsigncode and Windows hash them.
+
+use super::credentials::Credentials;
+use super::signed_data;
+use super::trust::TrustPolicy;
+use super::{SignatureError, Signer};
+use crate::compound::Streams;
+use der::asn1::{ObjectIdentifier, OctetString};
+use der::{Any, Sequence};
+use sha2::{Digest, Sha256};
+use std::cmp::Ordering;
+use std::io::{Cursor, Read};
+
+pub const SIGNATURE_STREAM: &str = "/\u{5}DigitalSignature";
+pub const SIGNATURE_EX_STREAM: &str = "/\u{5}MsiDigitalSignatureEx";
+
+/// `SPC_SIPINFO_OBJID`: the signed blob is an SpcSipInfo naming the MSI SIP.
+const SPC_SIPINFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.30");
+/// The MSI SIP, {000C10F1-0000-0000-C000-000000000046}, as its GUID bytes.
+const MSI_SIP: [u8; 16] = [
+    0xf1, 0x10, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x46,
+];
+
+#[derive(Sequence)]
+struct SpcSipInfo {
+    version: i32,
+    sip: OctetString,
+    reserved1: i32,
+    reserved2: i32,
+    reserved3: i32,
+    reserved4: i32,
+    reserved5: i32,
+}
+
+/// Children in hashing order: memcmp of the UTF-16LE names with their terminators; a name
+/// that is a prefix of another sorts after it ("the longer wins").
+fn hash_order(a: &str, b: &str) -> Ordering {
+    let bytes = |name: &str| -> Vec<u8> {
+        name.encode_utf16()
+            .chain([0])
+            .flat_map(u16::to_le_bytes)
+            .collect()
+    };
+    let (a, b) = (bytes(a), bytes(b));
+    let common = a.len().min(b.len());
+    a[..common].cmp(&b[..common]).then(b.len().cmp(&a.len()))
+}
+
+/// SHA-256 over every non-empty stream's content (storages recursively, each followed by its
+/// CLSID), root signature streams excluded.
+pub fn content_digest(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
+    let mut hasher = Sha256::new();
+    hash_storage(&mut file, "/", &mut hasher)?;
+    Ok(hasher.finalize().to_vec())
+}
+
+fn hash_storage(
+    file: &mut cfb::CompoundFile<Cursor<&[u8]>>,
+    path: &str,
+    hasher: &mut Sha256,
+) -> std::io::Result<()> {
+    let mut children: Vec<(String, bool, String)> = file
+        .read_storage(path)?
+        .map(|entry| {
+            (
+                entry.name().to_string(),
+                entry.is_stream(),
+                entry.path().to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    children.sort_by(|a, b| hash_order(&a.0, &b.0));
+    for (_, is_stream, child) in children {
+        if path == "/" && (child == SIGNATURE_STREAM || child == SIGNATURE_EX_STREAM) {
+            continue;
+        }
+        if is_stream {
+            let mut data = Vec::new();
+            file.open_stream(&child)?.read_to_end(&mut data)?;
+            hasher.update(&data);
+        } else {
+            hash_storage(file, &child, hasher)?;
+        }
+    }
+    let clsid = *file.entry(path)?.clsid();
+    hasher.update(clsid.to_bytes_le());
+    Ok(())
+}
+
+fn io_error(error: impl std::fmt::Display) -> std::io::Error {
+    std::io::Error::other(error.to_string())
+}
+
+/// `bytes` signed with `credentials`: any earlier signature is replaced, and the file is
+/// rewritten whole, so no stale sectors of it remain.
+pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>> {
+    let mut streams = Streams::read(bytes)?;
+    streams.remove(SIGNATURE_STREAM);
+    streams.remove(SIGNATURE_EX_STREAM);
+    let unsigned = streams.write_v3()?;
+    let sip = SpcSipInfo {
+        version: 1,
+        sip: OctetString::new(MSI_SIP).map_err(io_error)?,
+        reserved1: 0,
+        reserved2: 0,
+        reserved3: 0,
+        reserved4: 0,
+        reserved5: 0,
+    };
+    let content = signed_data::indirect_data(
+        SPC_SIPINFO,
+        Any::encode_from(&sip).map_err(io_error)?,
+        &content_digest(&unsigned)?,
+    )
+    .map_err(io_error)?;
+    let signature = signed_data::sign(&content, credentials).map_err(io_error)?;
+    streams.insert(SIGNATURE_STREAM, signature);
+    streams.write_v3()
+}
+
+/// Checks the MSI's signature: digest, PKCS#7 signature, and the signer against `policy`.
+pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureError> {
+    let streams = Streams::read(bytes)
+        .map_err(|e| SignatureError::Malformed(format!("not a compound file: {e}")))?;
+    let pkcs7 = streams
+        .get(SIGNATURE_STREAM)
+        .ok_or(SignatureError::Unsigned)?;
+    let signature = signed_data::parse(pkcs7)?;
+    let digest = content_digest(bytes).map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    signed_data::verify(&signature, &digest, policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_order_is_bytewise_utf16_with_longer_names_first_on_a_tie() {
+        assert_eq!(hash_order("A", "B"), Ordering::Less);
+        // U+0100 is 00 01 in UTF-16LE: bytewise it sorts before U+0041 (41 00).
+        assert_eq!(hash_order("\u{100}", "A"), Ordering::Less);
+        assert_eq!(
+            hash_order("AB", "A"),
+            Ordering::Greater,
+            "the terminator of `A` sorts before `B`"
+        );
+        assert_eq!(hash_order("A", "A"), Ordering::Equal);
+    }
+}

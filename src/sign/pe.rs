@@ -1,0 +1,42 @@
+//! Authenticode signatures of PE files (the DLLs and EXEs a package embeds).
+
+use super::signed_data;
+use super::trust::TrustPolicy;
+use super::{SignatureError, Signer};
+use authenticode::{AttributeCertificateIterator, PeTrait};
+use object::read::pe::{PeFile32, PeFile64};
+use sha2::{Digest, Sha256};
+
+/// Checks the PE image's embedded signature against its own digest and `policy`.
+pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureError> {
+    match object::FileKind::parse(bytes) {
+        Ok(object::FileKind::Pe32) => {
+            verify_image(&PeFile32::parse(bytes).map_err(malformed)?, policy)
+        }
+        Ok(object::FileKind::Pe64) => {
+            verify_image(&PeFile64::parse(bytes).map_err(malformed)?, policy)
+        }
+        _ => Err(SignatureError::Malformed("not a PE image".into())),
+    }
+}
+
+fn malformed(error: impl std::fmt::Display) -> SignatureError {
+    SignatureError::Malformed(error.to_string())
+}
+
+fn verify_image(pe: &dyn PeTrait, policy: &TrustPolicy) -> Result<Signer, SignatureError> {
+    let mut certificates = AttributeCertificateIterator::new(pe)
+        .map_err(|e| malformed(format!("{e:?}")))?
+        .ok_or(SignatureError::Unsigned)?;
+    let first = certificates
+        .next()
+        .ok_or(SignatureError::Unsigned)?
+        .map_err(|e| malformed(format!("{e:?}")))?;
+    let signature = first
+        .get_authenticode_signature()
+        .map_err(|e| malformed(format!("{e:?}")))?;
+    signed_data::require_sha256(&signature)?;
+    let mut hasher = Sha256::new();
+    authenticode::authenticode_digest(pe, &mut hasher).map_err(|_| malformed("PE layout"))?;
+    signed_data::verify(&signature, &hasher.finalize(), policy)
+}

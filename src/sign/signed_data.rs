@@ -1,0 +1,208 @@
+//! Authenticode's PKCS#7: a SignedData whose content is an `SpcIndirectDataContent` (what is
+//! signed: a SIP-specific blob and the digest of the file), built and checked here for MSI
+//! and PE alike.
+
+use super::credentials::Credentials;
+use super::trust::{rsa_public_key, verify_rsa, TrustPolicy};
+use super::{SignatureError, Signer};
+use authenticode::{
+    AuthenticodeSignature, DigestInfo, SpcAttributeTypeAndOptionalValue, SpcIndirectDataContent,
+    SPC_INDIRECT_DATA_OBJID,
+};
+use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
+use const_oid::db::rfc5911::{ID_MESSAGE_DIGEST, ID_SIGNED_DATA};
+use const_oid::db::rfc5912::ID_SHA_256;
+use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
+use der::{Any, Decode, Encode, Tag};
+use sha2::{Digest, Sha256};
+use spki::AlgorithmIdentifierOwned;
+use x509_cert::attr::Attribute;
+use x509_cert::Certificate;
+
+const SPC_SP_OPUS_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.12");
+const SPC_STATEMENT_TYPE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.11");
+const SPC_INDIVIDUAL_SP_KEY_PURPOSE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.2.1.21");
+
+fn sha256_algorithm() -> AlgorithmIdentifierOwned {
+    AlgorithmIdentifierOwned {
+        oid: ID_SHA_256,
+        parameters: None,
+    }
+}
+
+/// What is signed: `value` (of type `value_type`) and the SHA-256 `digest` of the file.
+pub(super) fn indirect_data(
+    value_type: ObjectIdentifier,
+    value: Any,
+    digest: &[u8],
+) -> Result<SpcIndirectDataContent, der::Error> {
+    Ok(SpcIndirectDataContent {
+        data: SpcAttributeTypeAndOptionalValue { value_type, value },
+        message_digest: DigestInfo {
+            digest_algorithm: sha256_algorithm(),
+            digest: OctetString::new(digest)?,
+        },
+    })
+}
+
+fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![value])?,
+    })
+}
+
+/// A DER PKCS#7 ContentInfo signing `content` with `credentials` (RSA PKCS#1 v1.5, SHA-256).
+/// No signing time is added, so the same key and content always give the same bytes.
+pub(super) fn sign(
+    content: &SpcIndirectDataContent,
+    credentials: &Credentials,
+) -> Result<Vec<u8>, String> {
+    let text = |e: &dyn std::fmt::Display| e.to_string();
+    let econtent = Any::encode_from(content).map_err(|e| text(&e))?;
+    let encapsulated = EncapsulatedContentInfo {
+        econtent_type: SPC_INDIRECT_DATA_OBJID,
+        econtent: Some(econtent),
+    };
+    let key = rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone());
+    let leaf = credentials.leaf();
+    let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+        issuer: leaf.tbs_certificate.issuer.clone(),
+        serial_number: leaf.tbs_certificate.serial_number.clone(),
+    });
+    let mut signer = SignerInfoBuilder::new(&key, sid, sha256_algorithm(), &encapsulated, None)
+        .map_err(|e| text(&e))?;
+    let empty_opus_info = Any::new(Tag::Sequence, Vec::<u8>::new()).map_err(|e| text(&e))?;
+    let statement = Any::encode_from(&vec![SPC_INDIVIDUAL_SP_KEY_PURPOSE]).map_err(|e| text(&e))?;
+    signer
+        .add_signed_attribute(attribute(SPC_SP_OPUS_INFO, empty_opus_info).map_err(|e| text(&e))?)
+        .map_err(|e| text(&e))?;
+    signer
+        .add_signed_attribute(attribute(SPC_STATEMENT_TYPE, statement).map_err(|e| text(&e))?)
+        .map_err(|e| text(&e))?;
+    let mut builder = SignedDataBuilder::new(&encapsulated);
+    builder
+        .add_digest_algorithm(sha256_algorithm())
+        .map_err(|e| text(&e))?;
+    for certificate in &credentials.chain {
+        builder
+            .add_certificate(CertificateChoices::Certificate(certificate.clone()))
+            .map_err(|e| text(&e))?;
+    }
+    builder
+        .add_signer_info::<_, rsa::pkcs1v15::Signature>(signer)
+        .map_err(|e| text(&e))?;
+    let built = builder.build().map_err(|e| text(&e))?;
+    // Authenticode requires SignedData version 1 whatever the content type.
+    let mut signed: SignedData = built.content.decode_as().map_err(|e| text(&e))?;
+    signed.version = CmsVersion::V1;
+    if let Some(url) = &credentials.timestamp_url {
+        add_timestamp(&mut signed, url)?;
+    }
+    let content = Any::encode_from(&signed).map_err(|e| text(&e))?;
+    ContentInfo {
+        content_type: ID_SIGNED_DATA,
+        content,
+    }
+    .to_der()
+    .map_err(|e| text(&e))
+}
+
+/// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
+const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
+
+/// Adds the authority's token over the signer's signature as an unsigned attribute.
+fn add_timestamp(signed: &mut SignedData, url: &str) -> Result<(), String> {
+    let text = |e: der::Error| e.to_string();
+    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
+    let signer = signer_infos.first_mut().ok_or("no signer")?;
+    let token = super::timestamp::request(url, signer.signature.as_bytes())?;
+    let attribute = attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
+    signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
+    signed.signer_infos =
+        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(text)?);
+    Ok(())
+}
+
+/// Parses a DER PKCS#7 Authenticode signature.
+pub(super) fn parse(pkcs7: &[u8]) -> Result<AuthenticodeSignature, SignatureError> {
+    AuthenticodeSignature::from_bytes(pkcs7).map_err(|e| SignatureError::Malformed(e.to_string()))
+}
+
+/// The digest algorithm must be SHA-256 (what sspr-msi and osslsigncode use by default).
+pub(super) fn require_sha256(signature: &AuthenticodeSignature) -> Result<(), SignatureError> {
+    match signature.digest_algorithm().oid {
+        oid if oid == ID_SHA_256 => Ok(()),
+        other => Err(SignatureError::UnsupportedAlgorithm(format!(
+            "file digest {other} (only SHA-256 is supported)"
+        ))),
+    }
+}
+
+/// Every check of a parsed signature against the file's own digest `actual_digest`.
+pub(super) fn verify(
+    signature: &AuthenticodeSignature,
+    actual_digest: &[u8],
+    policy: &TrustPolicy,
+) -> Result<Signer, SignatureError> {
+    require_sha256(signature)?;
+    if signature.digest() != actual_digest {
+        return Err(SignatureError::DigestMismatch);
+    }
+    let signer_info = signature.signer_info();
+    let attributes = signer_info
+        .signed_attrs
+        .as_ref()
+        .ok_or_else(|| SignatureError::Malformed("no signed attributes".into()))?;
+    let content = signature
+        .encapsulated_content()
+        .ok_or_else(|| SignatureError::Malformed("no signed content".into()))?;
+    let message_digest = attributes
+        .iter()
+        .find(|attribute| attribute.oid == ID_MESSAGE_DIGEST)
+        .and_then(|attribute| attribute.values.iter().next())
+        .and_then(|value| OctetString::from_der(&value.to_der().ok()?).ok())
+        .ok_or_else(|| SignatureError::Malformed("no message digest attribute".into()))?;
+    if message_digest.as_bytes() != Sha256::digest(content).as_slice() {
+        return Err(SignatureError::BadSignature(
+            "the signed attributes do not match the signed content".into(),
+        ));
+    }
+    let certificates: Vec<Certificate> = signature.certificates().cloned().collect();
+    let leaf = signer_certificate(signer_info, &certificates)?;
+    let signed_attributes = attributes
+        .to_der()
+        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    verify_rsa(
+        &rsa_public_key(leaf)?,
+        &signer_info.signature_algorithm.oid,
+        &signed_attributes,
+        signature.signature(),
+        "the signer's signature",
+    )?;
+    policy.check(leaf, &certificates)
+}
+
+fn signer_certificate<'a>(
+    signer_info: &cms::signed_data::SignerInfo,
+    certificates: &'a [Certificate],
+) -> Result<&'a Certificate, SignatureError> {
+    let SignerIdentifier::IssuerAndSerialNumber(id) = &signer_info.sid else {
+        return Err(SignatureError::Malformed(
+            "signer identified by key identifier".into(),
+        ));
+    };
+    certificates
+        .iter()
+        .find(|c| {
+            c.tbs_certificate.issuer == id.issuer
+                && c.tbs_certificate.serial_number == id.serial_number
+        })
+        .ok_or_else(|| {
+            SignatureError::Malformed("the signer's certificate is not in the signature".into())
+        })
+}

@@ -1,0 +1,425 @@
+//! MSI signing: our signatures checked by osslsigncode, osslsigncode's by ours, tampering,
+//! wrong anchors, re-signing, determinism, and Wine installing a signed package.
+
+use crate::support::pki::TestPki;
+use crate::support::wine::{Windows, WinePrefix};
+use crate::support::{build_target, require, run, sspr_msi, stderr, stdout};
+use sspr_msi::compound::Streams;
+use sspr_msi::sign::{msi, SignatureError};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A test PKI and a scratch folder, or `None` (outside CI) when openssl or osslsigncode is missing.
+fn fixture() -> Option<(TestPki, tempfile::TempDir)> {
+    let pki = TestPki::new()?;
+    require("osslsigncode").then(|| (pki, tempfile::tempdir().unwrap()))
+}
+
+fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
+    let output = run(Command::new("osslsigncode")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(ca)
+        .arg("-in")
+        .arg(msi));
+    (
+        output.status.success(),
+        format!("{}{}", stdout(&output), stderr(&output)),
+    )
+}
+
+fn sign_with_cli(pki: &TestPki, input: &Path, output: &Path) {
+    let result = run(sspr_msi()
+        .arg("sign")
+        .arg(input)
+        .arg("--out")
+        .arg(output)
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key")));
+    assert!(result.status.success(), "{}", stderr(&result));
+}
+
+fn unsigned_package(dir: &Path) -> PathBuf {
+    build_target(None, "win10-x64", dir)
+}
+
+#[test]
+fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
+    let Some((pki, dir)) = fixture() else { return };
+    let signed = dir.path().join("signed.msi");
+    sign_with_cli(&pki, &unsigned_package(dir.path()), &signed);
+    let (ok, text) = osslsigncode_verify(&signed, &pki.file("ca.pem"));
+    assert!(ok && text.contains("Signature verification: ok"), "{text}");
+    let bytes = std::fs::read(&signed).unwrap();
+    let signer = msi::verify(&bytes, &pki.policy("ca.pem")).unwrap();
+    assert!(
+        signer.subject.contains("CN=Contoso Code Signing"),
+        "{signer:?}"
+    );
+}
+
+#[test]
+fn we_accept_what_osslsigncode_signs() {
+    let Some((pki, dir)) = fixture() else { return };
+    let signed = dir.path().join("oss.msi");
+    let output = run(Command::new("osslsigncode")
+        .arg("sign")
+        .arg("-certs")
+        .arg(pki.file("signer.pem"))
+        .arg("-key")
+        .arg(pki.file("signer.key"))
+        .arg("-h")
+        .arg("sha256")
+        .arg("-in")
+        .arg(unsigned_package(dir.path()))
+        .arg("-out")
+        .arg(&signed));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let signer = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).unwrap();
+    assert!(signer.subject.contains("Contoso Code Signing"));
+}
+
+#[test]
+fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
+    let Some((pki, dir)) = fixture() else { return };
+    let signed = dir.path().join("signed.msi");
+    sign_with_cli(&pki, &unsigned_package(dir.path()), &signed);
+    let original = Streams::read(&std::fs::read(&signed).unwrap()).unwrap();
+    let names: Vec<String> = original
+        .streams
+        .iter()
+        .map(|(name, _)| name.clone())
+        .filter(|name| name != msi::SIGNATURE_STREAM)
+        .collect();
+    assert!(names.len() > 5, "{names:?}");
+    for name in names {
+        let mut tampered = original.clone();
+        let data = &mut tampered
+            .streams
+            .iter_mut()
+            .find(|(n, _)| *n == name)
+            .unwrap()
+            .1;
+        let last = data.len() - 1;
+        data[last] ^= 0x01;
+        let path = dir.path().join("tampered.msi");
+        std::fs::write(&path, tampered.write_v3().unwrap()).unwrap();
+        let (ok, text) = osslsigncode_verify(&path, &pki.file("ca.pem"));
+        assert!(!ok, "osslsigncode accepted a changed {name:?}: {text}");
+        assert_eq!(
+            msi::verify(&std::fs::read(&path).unwrap(), &pki.policy("ca.pem")),
+            Err(SignatureError::DigestMismatch),
+            "{name:?}"
+        );
+    }
+}
+
+#[test]
+fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
+    let Some((pki, dir)) = fixture() else { return };
+    let unsigned = unsigned_package(dir.path());
+    let (ok, text) = osslsigncode_verify(&unsigned, &pki.file("ca.pem"));
+    assert!(!ok && text.contains("MSI file has no signature"), "{text}");
+    assert_eq!(
+        msi::verify(&std::fs::read(&unsigned).unwrap(), &pki.policy("ca.pem")),
+        Err(SignatureError::Unsigned)
+    );
+
+    let signed = dir.path().join("signed.msi");
+    sign_with_cli(&pki, &unsigned, &signed);
+    let (ok, text) = osslsigncode_verify(&signed, &pki.file("other-ca.pem"));
+    assert!(!ok, "{text}");
+    let refused = msi::verify(
+        &std::fs::read(&signed).unwrap(),
+        &pki.policy("other-ca.pem"),
+    );
+    assert!(
+        matches!(refused, Err(SignatureError::Untrusted(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_certificate_without_code_signing_usage_is_refused() {
+    let Some(pki) = TestPki::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("tls-signed.msi");
+    let result = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--cert")
+        .arg(pki.file("tls.pem"))
+        .arg("--key")
+        .arg(pki.file("tls.key")));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let refused = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem"));
+    assert!(
+        matches!(refused, Err(SignatureError::NotCodeSigning(_))),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
+    let Some((pki, dir)) = fixture() else { return };
+    let unsigned = unsigned_package(dir.path());
+    let (once, twice, again) = (
+        dir.path().join("once.msi"),
+        dir.path().join("twice.msi"),
+        dir.path().join("again.msi"),
+    );
+    sign_with_cli(&pki, &unsigned, &once);
+    sign_with_cli(&pki, &once, &twice);
+    sign_with_cli(&pki, &unsigned, &again);
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    assert_eq!(
+        read(&once),
+        read(&again),
+        "same key, same input: same bytes"
+    );
+    assert_eq!(
+        read(&once),
+        read(&twice),
+        "re-signing leaves one signature and no stale sectors"
+    );
+    // Re-signing a package osslsigncode signed (with its signing time) also verifies.
+    let oss = dir.path().join("oss.msi");
+    let output = run(Command::new("osslsigncode")
+        .arg("sign")
+        .arg("-certs")
+        .arg(pki.file("signer.pem"))
+        .arg("-key")
+        .arg(pki.file("signer.key"))
+        .arg("-in")
+        .arg(&unsigned)
+        .arg("-out")
+        .arg(&oss));
+    assert!(output.status.success());
+    let resigned = dir.path().join("resigned.msi");
+    sign_with_cli(&pki, &oss, &resigned);
+    assert_eq!(read(&resigned), read(&once));
+    assert!(osslsigncode_verify(&resigned, &pki.file("ca.pem")).0);
+}
+
+#[test]
+fn pkcs12_bundles_sign_too() {
+    let Some(pki) = TestPki::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("p12.msi");
+    let result = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--pkcs12")
+        .arg(pki.file("signer.p12"))
+        .arg("--password-env")
+        .arg("SSPR_TEST_P12_PASSWORD")
+        .env("SSPR_TEST_P12_PASSWORD", "s3cret"));
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
+    let wrong = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(dir.path().join("x.msi"))
+        .arg("--pkcs12")
+        .arg(pki.file("signer.p12"))
+        .arg("--password-env")
+        .arg("SSPR_TEST_P12_PASSWORD")
+        .env("SSPR_TEST_P12_PASSWORD", "wrong"));
+    assert_eq!(wrong.status.code(), Some(4), "{}", stderr(&wrong));
+    assert!(stderr(&wrong).contains("signer.p12"), "{}", stderr(&wrong));
+}
+
+#[test]
+fn build_with_signing_signs_every_package_and_wine_installs_it() {
+    let Some((pki, dir)) = fixture() else { return };
+    let out = dir.path().join("out");
+    let output = run(sspr_msi()
+        .args([
+            "build",
+            "--json",
+            "--target",
+            "win10-x64",
+            "--target",
+            "win11-x64",
+            "--out",
+        ])
+        .arg(&out)
+        .arg("--sign-cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--sign-key")
+        .arg(pki.file("signer.key")));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    for package in report.as_array().unwrap() {
+        assert!(package["signed_by"]
+            .as_str()
+            .unwrap()
+            .contains("Contoso Code Signing"));
+        let msi = PathBuf::from(package["file"].as_str().unwrap());
+        assert!(osslsigncode_verify(&msi, &pki.file("ca.pem")).0, "{msi:?}");
+    }
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let msi = out.join("sspr-win10-x64-1.0.0.msi");
+    assert!(prefix.install(&msi, &[]).exited_with(0));
+    assert!(prefix.uninstall(&msi).exited_with(0));
+}
+
+#[test]
+fn bad_signing_inputs_are_clear_errors() {
+    let Some(pki) = TestPki::new() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let msi = unsigned_package(dir.path());
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--cert", "signer.pem"],
+            "give either a certificate and a key",
+        ),
+        (
+            &["--cert", "signer.pem", "--key", "tls.key"],
+            "does not belong",
+        ),
+        (
+            &["--cert", "ca.key", "--key", "signer.key"],
+            "not PEM certificates",
+        ),
+    ];
+    for (args, message) in cases {
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.ends_with(".pem") || a.ends_with(".key") {
+                    pki.file(a).display().to_string()
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let output = run(sspr_msi().arg("sign").arg(&msi).args(&args));
+        assert_eq!(
+            output.status.code(),
+            Some(4),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(message),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let not_msi = dir.path().join("not.msi");
+    std::fs::write(&not_msi, "hello").unwrap();
+    let output = run(sspr_msi()
+        .arg("sign")
+        .arg(&not_msi)
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key")));
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+}
+
+#[test]
+fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
+    let Some(pki) = TestPki::new() else { return };
+    if !require("osslsigncode") {
+        return;
+    }
+    let Some(built) = crate::support::payload::built() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The test DLL with a 3 MiB overlay: the cabinet stream spans many regular sectors.
+    let big = dir.path().join("x64/SsprTestCredProv.dll");
+    std::fs::create_dir_all(big.parent().unwrap()).unwrap();
+    let mut bytes = std::fs::read(crate::support::payload::dll(built, "x64")).unwrap();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    bytes.extend((0..3 * 1024 * 1024).map(|_| {
+        // xorshift: incompressible, so the cabinet stays as large as the payload.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state as u8
+    }));
+    std::fs::write(&big, &bytes).unwrap();
+    let pins = crate::support::payload::payload_replacements(
+        &big,
+        &crate::support::payload::dll(built, "x86"),
+        None,
+    );
+    let pins: Vec<(&str, &str)> = pins.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let config = crate::support::config_file(dir.path(), &pins);
+    let unsigned = build_target(Some(&config), "win7-x64", dir.path());
+    assert!(std::fs::metadata(&unsigned).unwrap().len() > 1_000_000);
+    let signed = dir.path().join("big-signed.msi");
+    sign_with_cli(&pki, &unsigned, &signed);
+    let (ok, text) = osslsigncode_verify(&signed, &pki.file("ca.pem"));
+    assert!(ok, "{text}");
+    assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
+}
+
+#[test]
+fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
+    let Some(pki) = TestPki::new() else { return };
+    if !require("osslsigncode") {
+        return;
+    }
+    let url = crate::support::tsa::start(&pki, 4);
+    let dir = tempfile::tempdir().unwrap();
+    let signed = dir.path().join("timestamped.msi");
+    let result = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key"))
+        .arg("--timestamp-url")
+        .arg(&url));
+    assert!(result.status.success(), "{}", stderr(&result));
+    let output = run(Command::new("osslsigncode")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(pki.file("ca.pem"))
+        .arg("-TSA-CAfile")
+        .arg(pki.file("ca.pem"))
+        .arg("-in")
+        .arg(&signed));
+    let text = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(output.status.success(), "{text}");
+    assert!(
+        text.contains("Timestamp Server Signature verification: ok"),
+        "{text}"
+    );
+    assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
+    // An authority that cannot be reached is a clear error, not a silently unstamped package.
+    let refused = run(sspr_msi()
+        .arg("sign")
+        .arg(unsigned_package(dir.path()))
+        .arg("--out")
+        .arg(dir.path().join("x.msi"))
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key"))
+        .arg("--timestamp-url")
+        .arg("http://127.0.0.1:9/"));
+    assert_ne!(refused.status.code(), Some(0));
+    assert!(
+        stderr(&refused).contains("timestamp server http://127.0.0.1:9/"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!dir.path().join("x.msi").exists());
+}

@@ -1,0 +1,144 @@
+//! A throwaway PKI made with openssl at test time: a CA, a code-signing leaf, a leaf
+//! without the code-signing usage, an unrelated CA, and a PKCS#12 bundle.
+
+use super::{require, run};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct TestPki {
+    _dir: tempfile::TempDir,
+    pub dir: PathBuf,
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let output = run(Command::new("openssl").args(args).current_dir(dir));
+    assert!(
+        output.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn ca(dir: &Path, name: &str, subject: &str) {
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.pem"),
+            "-subj",
+            subject,
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+}
+
+fn leaf(dir: &Path, name: &str, subject: &str, issuer: &str, extensions: &str) {
+    std::fs::write(dir.join(format!("{name}.ext")), extensions).unwrap();
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            &format!("{name}.key"),
+            "-out",
+            &format!("{name}.csr"),
+            "-subj",
+            subject,
+        ],
+    );
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &format!("{name}.csr"),
+            "-CA",
+            &format!("{issuer}.pem"),
+            "-CAkey",
+            &format!("{issuer}.key"),
+            "-CAcreateserial",
+            "-out",
+            &format!("{name}.pem"),
+            "-days",
+            "30",
+            "-extfile",
+            &format!("{name}.ext"),
+        ],
+    );
+}
+
+impl TestPki {
+    /// `None` outside CI when openssl is missing.
+    pub fn new() -> Option<TestPki> {
+        if !require("openssl") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        ca(&path, "ca", "/CN=sspr-msi test CA");
+        ca(&path, "other-ca", "/CN=Some other CA");
+        leaf(
+            &path,
+            "signer",
+            "/O=Contoso/CN=Contoso Code Signing",
+            "ca",
+            "extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
+        );
+        leaf(
+            &path,
+            "tls",
+            "/CN=Contoso TLS",
+            "ca",
+            "extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        );
+        openssl(
+            &path,
+            &[
+                "pkcs12",
+                "-export",
+                "-in",
+                "signer.pem",
+                "-inkey",
+                "signer.key",
+                "-out",
+                "signer.p12",
+                "-passout",
+                "pass:s3cret",
+                "-certfile",
+                "ca.pem",
+            ],
+        );
+        Some(TestPki {
+            _dir: dir,
+            dir: path,
+        })
+    }
+
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// A trust policy anchored at `ca_file` (e.g. `ca.pem`).
+    pub fn policy(&self, ca_file: &str) -> sspr_msi::sign::trust::TrustPolicy {
+        sspr_msi::sign::trust::TrustPolicy {
+            anchors: sspr_msi::sign::credentials::load_certificates(&self.file(ca_file)).unwrap(),
+            ..Default::default()
+        }
+    }
+}
