@@ -8,23 +8,8 @@ packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextr
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
 
-missing_tools() {
-  local tool
-  for tool in "${tools[@]}"; do
-    command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
-  done
-}
-
-missing=$(missing_tools)
-if [ -n "$missing" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test.sh: installing ${packages[*]} (missing: $missing)"
-    # One index mid-sync can make `update` fail while the install still works: check after.
-    apt-get update || echo "test.sh: apt-get update reported an error; trying the install anyway"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
-    missing=$(missing_tools)
-  fi
-fi
+source scripts/tools.sh
+install_missing test.sh
 if [ -n "$missing" ]; then
   echo "test.sh: missing tools: $missing"
   echo "test.sh: install them with: sudo apt-get install -y ${packages[*]}"

@@ -38,6 +38,8 @@ pub struct CheckedPayload {
     pub language: Option<u16>,
     /// How far the signature was checked.
     pub trust: Trust,
+    /// The MsiFileHash parts, computed once here rather than once per package.
+    msi_file_hash: [i32; 4],
 }
 
 /// What is known about the payload's Authenticode signature.
@@ -68,9 +70,13 @@ impl CheckedPayload {
 
     /// The MsiFileHash row's four parts: an MD5 of the file as little-endian i32s.
     pub fn msi_file_hash(&self) -> [i32; 4] {
-        let digest = Md5::digest(self.bytes.as_slice());
-        std::array::from_fn(|i| i32::from_le_bytes(digest[i * 4..i * 4 + 4].try_into().unwrap()))
+        self.msi_file_hash
     }
+}
+
+fn msi_file_hash(bytes: &[u8]) -> [i32; 4] {
+    let digest = Md5::digest(bytes);
+    std::array::from_fn(|i| i32::from_le_bytes(digest[i * 4..i * 4 + 4].try_into().unwrap()))
 }
 
 /// Runs every check on `spec` for a package of architecture `arch`.
@@ -121,6 +127,7 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     };
     Ok(CheckedPayload {
         path: spec.path.clone(),
+        msi_file_hash: msi_file_hash(&bytes),
         bytes: Arc::new(bytes),
         sha256,
         arch,

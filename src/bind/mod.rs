@@ -5,10 +5,12 @@
 pub mod formatted;
 pub mod names;
 
+use crate::cab;
 use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
 use crate::schema::{self, TableSchema};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// One cell of a table row.
@@ -64,8 +66,9 @@ pub struct Summary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Database {
     pub tables: BTreeMap<&'static str, Vec<Vec<Cell>>>,
-    /// Streams beside the tables, e.g. the embedded cabinet.
-    pub streams: BTreeMap<String, Vec<u8>>,
+    /// Streams beside the tables, e.g. the embedded cabinet (shared by the packages that
+    /// embed the same files).
+    pub streams: BTreeMap<String, Arc<Vec<u8>>>,
     pub summary: Summary,
 }
 
@@ -82,7 +85,7 @@ impl Database {
             hasher.update(name.as_bytes());
             hasher.update([0]);
             hasher.update((data.len() as u64).to_le_bytes());
-            hasher.update(data);
+            hasher.update(data.as_slice());
         }
         for (name, rows) in &self.tables {
             hasher.update(name.as_bytes());
@@ -138,6 +141,16 @@ const UPGRADE_ONLY_DETECT: i32 = 2;
 
 /// Runs every pass, in order.
 pub fn bind(package: &Package, options: &BindOptions) -> std::io::Result<Database> {
+    bind_with_cabinets(package, options, &mut cab::Cache::default())
+}
+
+/// Like `bind`, taking the cabinet from `cabinets` when an earlier package of the same build
+/// embedded the same files.
+pub fn bind_with_cabinets(
+    package: &Package,
+    options: &BindOptions,
+    cabinets: &mut cab::Cache,
+) -> std::io::Result<Database> {
     let mut db = Database {
         tables: BTreeMap::new(),
         streams: BTreeMap::new(),
@@ -149,7 +162,7 @@ pub fn bind(package: &Package, options: &BindOptions) -> std::io::Result<Databas
     bind_properties(package, &mut db);
     bind_directories(package, &mut db);
     bind_feature_and_components(package, &mut db);
-    bind_files_and_cabinet(package, options, &mut db)?;
+    bind_files_and_cabinet(package, options, cabinets, &mut db)?;
     bind_registry(package, &mut db);
     bind_searches(package, &mut db);
     bind_launch_conditions(package, &mut db);
@@ -228,9 +241,10 @@ fn bind_directories(package: &Package, db: &mut Database) {
 fn bind_files_and_cabinet(
     package: &Package,
     options: &BindOptions,
+    cabinets: &mut cab::Cache,
     db: &mut Database,
 ) -> std::io::Result<()> {
-    let mut cabinet_files: Vec<(&str, &[u8])> = Vec::new();
+    let mut cabinet_files: Vec<(&str, &Arc<Vec<u8>>)> = Vec::new();
     let mut short_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for component in &package.components {
         for file in &component.files {
@@ -280,7 +294,7 @@ fn bind_files_and_cabinet(
     if cabinet_files.is_empty() {
         return Ok(());
     }
-    let cabinet = crate::cab::build(&cabinet_files, options.timestamp)?;
+    let cabinet = cabinets.get_or_build(&cabinet_files, options.timestamp)?;
     db.insert(
         &schema::MEDIA,
         vec![

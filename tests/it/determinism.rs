@@ -63,3 +63,25 @@ fn source_date_epoch_sets_the_summary_times() {
     // 1,000,000,000 s after the epoch is 2001-09-09 01:46:40 UTC.
     assert!(text.contains("Created: Sun Sep  9 01:46:40 2001"), "{text}");
 }
+
+#[test]
+fn a_package_is_the_same_built_alone_or_with_the_whole_matrix() {
+    // A build reuses cabinets and empty table sets across its packages: what else is in the
+    // build must not show in any package's bytes.
+    let dir = tempfile::tempdir().unwrap();
+    let Some(()) = payload::stage_for_default_config(dir.path()) else {
+        return;
+    };
+    let matrix = build_all(&mut sspr_msi(), dir.path());
+    for target in ["win7-x64", "win81-x86", "win10-x64"] {
+        let alone = tempfile::tempdir().unwrap();
+        let output = run(sspr_msi()
+            .args(["build", "--target", target, "--out"])
+            .arg(alone.path())
+            .current_dir(dir.path()));
+        assert!(output.status.success(), "{}", stderr(&output));
+        let name = format!("sspr-{target}-1.0.0.msi");
+        let bytes = std::fs::read(alone.path().join(&name)).unwrap();
+        assert!(matrix.contains(&(name, bytes)), "{target} differs");
+    }
+}

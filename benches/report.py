@@ -1,0 +1,195 @@
+"""Turns benches/run.sh's measurements (hyperfine JSON files and a key=value facts file)
+into benches/RESULTS.md on standard output.
+
+    python3 benches/report.py RESULTS_DIR > benches/RESULTS.md
+"""
+
+import json
+import statistics
+import sys
+from pathlib import Path
+
+NOT_YET = "not yet available"
+
+
+def load(directory):
+    facts = {}
+    for line in (directory / "facts").read_text().splitlines():
+        key, _, value = line.partition("=")
+        facts[key] = value
+    timings = {}
+    for path in directory.glob("*.json"):
+        for result in json.loads(path.read_text())["results"]:
+            times = result["times"]
+            timings[(path.stem, result["command"])] = (min(times), statistics.median(times))
+    return facts, timings
+
+
+def ms(seconds):
+    return f"{seconds * 1000:,.1f} ms" if seconds < 10 else f"{seconds:,.2f} s"
+
+
+def size(count):
+    count = int(count)
+    return f"{count:,} B" if count < 1_000_000 else f"{count / 1_000_000:,.1f} MB"
+
+
+def ratio(ours, theirs):
+    return f"{ours / theirs:.2f}×"
+
+
+def row(*cells):
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def build_table(facts, timings):
+    wixl = timings[("build", "wixl policy.wxs")][0]
+    lines = [
+        "| command | min | median | output | time vs `wixl policy.wxs` (min) |",
+        "|---|---|---|---|---|",
+    ]
+    sizes = {
+        "sspr-msi build (9 packages)": f"{size(facts['size_matrix'])} (9 files)",
+        "sspr-msi build --target win10-x64": size(facts["size_win10_x64"]),
+        "sspr-msi build --target win7-x64": size(facts["size_win7_x64"]),
+        "wixl policy.wxs": size(facts["size_wixl_policy"]),
+        "wixl credprov.wxs": size(facts["size_wixl_credprov"]),
+    }
+    for command, output in sizes.items():
+        low, median = timings[("build", command)]
+        lines.append(row(f"`{command}`", ms(low), ms(median), output, ratio(low, wixl)))
+    lines.append("")
+    lines.append(
+        f"Peak memory: `sspr-msi build` (9 packages) {int(facts['rss_matrix']):,} KiB, "
+        f"`wixl policy.wxs` {int(facts['rss_wixl_policy']):,} KiB."
+    )
+    return lines
+
+
+def cab_table(facts, timings):
+    lines = [
+        "| payload | ours: min / median | `gcab -c -z`: min / median | time ratio | ours: size | gcab: size | size ratio |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for payload, label in [("small", "test DLL"), ("large", "DLL + random overlay")]:
+        ours = timings[(f"cab_{payload}", "sspr-msi cab::build")]
+        gcab = timings[(f"cab_{payload}", "gcab -c -z")]
+        ours_size = int(facts[f"size_cab_{payload}_ours"])
+        gcab_size = int(facts[f"size_cab_{payload}_gcab"])
+        lines.append(
+            row(
+                f"{label}, {size(facts[f'size_cab_{payload}_payload'])}",
+                f"{ms(ours[0])} / {ms(ours[1])}",
+                f"{ms(gcab[0])} / {ms(gcab[1])}",
+                ratio(ours[0], gcab[0]),
+                size(ours_size),
+                size(gcab_size),
+                ratio(ours_size, gcab_size),
+            )
+        )
+    return lines
+
+
+def peer_only_table(timings, key, command, ours_command):
+    low, median = timings[(key, command)]
+    return [
+        "| | min | median |",
+        "|---|---|---|",
+        row(f"`{ours_command}`", NOT_YET, NOT_YET),
+        row(f"`{command}`", ms(low), ms(median)),
+    ]
+
+
+def scaling_tables(facts, timings):
+    lines = [
+        "| targets | min | median | min per package | peak RSS |",
+        "|---|---|---|---|---|",
+    ]
+    for count in [1, 10, 100]:
+        low, median = timings[(f"scale_targets_{count}", f"{count} targets")]
+        lines.append(
+            row(count, ms(low), ms(median), ms(low / count), f"{int(facts[f'rss_targets_{count}']):,} KiB")
+        )
+    lines += [
+        "",
+        "| payload (each of x64, x86) | min | median | 9 packages' size | peak RSS | peak RSS ÷ payload |",
+        "|---|---|---|---|---|---|",
+    ]
+    for megabytes in [1, 10, 100]:
+        low, median = timings[(f"scale_payload_{megabytes}", f"{megabytes} MB payload")]
+        rss = int(facts[f"rss_payload_{megabytes}"])
+        lines.append(
+            row(
+                f"{megabytes} MB",
+                ms(low),
+                ms(median),
+                size(facts[f"size_payload_{megabytes}_matrix"]),
+                f"{rss:,} KiB",
+                f"{rss * 1024 / (megabytes * 1_000_000):.2f}",
+            )
+        )
+    return lines
+
+
+def machine(facts):
+    return [
+        f"- {facts['date']}; {facts['nproc']} cores ({facts['cpu']}), {facts['memory']} memory, "
+        f"Linux {facts['kernel']}",
+        f"- load average (1, 5, 15 min) before: {facts['load_before']}; after: {facts['load_after']} "
+        "(the machine is shared: other builds may have run during the measurements)",
+        f"- {facts['sspr_msi']} ({facts['rustc']}), {facts['wixl']}, {facts['gcab']}, "
+        f"{facts['wine']}, {facts['osslsigncode']}, {facts['hyperfine']}",
+    ]
+
+
+def main():
+    facts, timings = load(Path(sys.argv[1]))
+    out = [
+        "# Benchmarks",
+        "",
+        "Written by `benches/run.sh` (do not edit by hand). Whole-process wall-clock times measured by",
+        "hyperfine side by side in one run; min and median over the runs; ratios below 1 mean",
+        "sspr-msi is faster or smaller.",
+        "",
+        *machine(facts),
+        "",
+        "## 1. Building: the whole matrix against wixl's single packages",
+        "",
+        "`benches/policy.wxs` is the win11-x64 registry policy package and `benches/credprov.wxs` the",
+        "win7-x64 credential-provider package, as far as wixl expresses them.",
+        "",
+        *build_table(facts, timings),
+        "",
+        "## 2. The embedded cabinet against `gcab -c -z`",
+        "",
+        "Our cabinet writer (`examples/cab.rs`, calling `sspr_msi::cab::build`) and gcab on the same file.",
+        "",
+        *cab_table(facts, timings),
+        "",
+        "## 3. Checking a package: `verify --simulate` against a Wine round trip",
+        "",
+        "One `wine msiexec /i … /qn` then `/x` of the win7-x64 package in a freshly copied prefix",
+        "(the copy is not timed), wineserver start and exit included.",
+        "",
+        *peer_only_table(timings, "wine", "wine msiexec /i + /x (win7-x64)", "sspr-msi verify --simulate"),
+        "",
+        "## 4. Signing",
+        "",
+        f"`osslsigncode sign` of the win7-x64 package with a throwaway RSA-2048 key: signed size "
+        f"{size(facts['size_signed'])}.",
+        "",
+        *peer_only_table(timings, "sign", "osslsigncode sign (win7-x64)", "sspr-msi sign"),
+        "",
+        "## 5. Scaling",
+        "",
+        "Targets: `examples/scale.rs` builds N packages in one process (the default matrix again",
+        "under distinct product names). Payload: the whole matrix from a configuration whose x64 and",
+        "x86 DLLs carry a pseudo-random overlay up to the size shown.",
+        "",
+        *scaling_tables(facts, timings),
+        "",
+    ]
+    print("\n".join(out))
+
+
+main()

@@ -1,0 +1,21 @@
+# Sourced by scripts/test.sh and benches/run.sh. With `packages` (Debian packages) and `tools`
+# (commands) set, `install_missing NAME` installs the packages with apt when a tool is missing
+# and we are root, then leaves the tools still missing in `missing` (empty when none).
+
+missing_tools() {
+  local tool
+  for tool in "${tools[@]}"; do
+    command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
+  done
+}
+
+install_missing() {
+  missing=$(missing_tools)
+  if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "$1: installing ${packages[*]} (missing: $missing)"
+    # One index mid-sync can make `update` fail while the install still works: check after.
+    apt-get update || echo "$1: apt-get update reported an error; trying the install anyway"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+    missing=$(missing_tools)
+  fi
+}
