@@ -386,6 +386,7 @@ pub(crate) mod tests {
             file_version: Some("1.0.0.0".into()),
             language: Some(1033),
             trust: Trust::UnsignedAllowed,
+            msi_file_hash: [0; 4],
         };
         let db = bind(&sspr::package(&settings, target, Some(&payload)), &options).unwrap();
         crate::package::to_bytes(&db).unwrap()
