@@ -96,8 +96,9 @@ pub fn build(
         let mut bytes = package::to_bytes(&db)?;
         if let Some(credentials) = options.signing {
             // A timestamp server that cannot be reached is the usual cause: an input problem.
-            bytes = sign::msi::sign(&bytes, credentials)
-                .map_err(|e| Error::input(file_name(settings, target), format!("cannot sign: {e}")))?;
+            bytes = sign::msi::sign(&bytes, credentials).map_err(|e| {
+                Error::input(file_name(settings, target), format!("cannot sign: {e}"))
+            })?;
         }
         let built = BuiltPackage {
             target: target.name(),
