@@ -3,7 +3,7 @@
 
 use super::condition::{self, MapEnvironment};
 use super::profile::MachineProfile;
-use crate::bind::{Cell, Database};
+use crate::bind::{formatted, Cell, Database};
 use crate::model::RegistryRoot;
 
 /// Whether the package would install, or which launch conditions refuse it.
@@ -59,7 +59,7 @@ pub fn launch(
     let mut messages = Vec::new();
     for row in db.rows("LaunchCondition") {
         if !condition::evaluate(text(&row[0]), &env)? {
-            messages.push(text(&row[1]).to_string());
+            messages.push(formatted::expand(text(&row[1]), &env.properties));
         }
     }
     Ok(if messages.is_empty() {
