@@ -238,10 +238,14 @@ pub fn render_text(diagnosis: &Diagnosis) -> String {
             .count()
     };
     let (blockers, warnings) = (count(Severity::Blocker), count(Severity::Warning));
+    let unchecked = match diagnosis.not_collected.len() {
+        0 => String::new(),
+        n => format!(" ({n} setting(s) not in the file were not checked)"),
+    };
     out.push_str(&match diagnosis.verdict {
         Verdict::Blocked => format!("verdict: BLOCKED — {blockers} blocker(s), {warnings} warning(s): SSPR at sign-in will not work until the blockers are fixed\n"),
-        Verdict::Review => format!("verdict: REVIEW — no blocker, {warnings} warning(s) to review\n"),
-        Verdict::Ready => "verdict: READY — nothing known to break SSPR at sign-in\n".to_string(),
+        Verdict::Review => format!("verdict: REVIEW — no blocker, {warnings} warning(s) to review{unchecked}\n"),
+        Verdict::Ready => format!("verdict: READY — nothing known to break SSPR at sign-in{unchecked}\n"),
     });
     out
 }

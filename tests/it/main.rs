@@ -5,6 +5,7 @@ mod support;
 mod cli;
 mod credprov;
 mod determinism;
+mod doctor;
 mod msitools;
 mod payload_trust;
 mod release;
