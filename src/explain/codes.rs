@@ -35,9 +35,10 @@ const fn known(
 pub const KNOWN_CODES: &[KnownCode] = &[
     known(0, CodeKind::ExitCode, "success", "Nothing: the package is installed (or removed)."),
     known(1602, CodeKind::ExitCode, "the user cancelled the installation", "Run it again with /qn so nothing can be cancelled."),
-    known(1603, CodeKind::ExitCode, "fatal error during installation", "Read the first failing action and the message below; a launch condition (wrong Windows version, architecture, edition, or a newer version installed) is the usual cause with these packages."),
+    known(1603, CodeKind::ExitCode, "fatal error during installation", "Look at the first failing action and the messages above; a launch condition (wrong Windows version, architecture, edition, or a newer version installed) is the usual cause with these packages."),
     known(1618, CodeKind::ExitCode, "another installation is already in progress", "Wait for the other installation (Windows Update, another msiexec) to finish, then retry; deployment tools should retry 1618 later."),
     known(1619, CodeKind::ExitCode, "the installation package could not be opened", "Check the path and that the file is complete (compare its SHA-256 with SHA256SUMS)."),
+    known(1620, CodeKind::ExitCode, "the installation package could not be opened (not a valid package, or unreadable)", "Check that the file is a complete MSI (compare its SHA-256 with SHA256SUMS) and that the account running msiexec can read it."),
     known(1625, CodeKind::ExitCode, "this installation is forbidden by system policy", "A policy blocks Windows Installer (DisableMSI, AppLocker or software restriction): deploy as SYSTEM with your management tool, or allow the package."),
     known(1638, CodeKind::ExitCode, "another version of this product is already installed", "Uninstall the other version first (msiexec /x), or deploy the newer package, which upgrades in place."),
     known(1641, CodeKind::ExitCode, "success; the installer started a restart", "Nothing: the machine is restarting."),

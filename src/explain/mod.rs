@@ -71,6 +71,8 @@ struct LogFacts {
     custom_action_error: Option<String>,
     messages: Vec<String>,
     error_numbers: Vec<u32>,
+    /// From `Product: NAME -- message` lines, when no ProductName property is logged.
+    product_in_messages: Option<String>,
     saw_installer_lines: bool,
 }
 
@@ -119,6 +121,9 @@ fn read_facts(text: &str) -> LogFacts {
             if !facts.error_numbers.contains(&number) {
                 facts.error_numbers.push(number);
             }
+        }
+        if facts.product_in_messages.is_none() {
+            facts.product_in_messages = product_in_message(line);
         }
         if let Some(message) = message(line, in_launch_conditions) {
             if !facts.messages.contains(&message) {
@@ -174,6 +179,13 @@ fn error_number(line: &str) -> Option<u32> {
     } else {
         None
     }
+}
+
+/// `MSI (s) (..) [..]: Product: NAME -- message`.
+fn product_in_message(line: &str) -> Option<String> {
+    let (before, _) = line.split_once(" -- ")?;
+    let name = before.split_once("Product: ")?.1.trim();
+    (!name.is_empty()).then(|| name.to_string())
 }
 
 /// A message Windows Installer showed: `Product: X -- message` lines, `Error NNNN. text`
@@ -271,7 +283,11 @@ fn interpret(facts: LogFacts) -> Explanation {
         exit_code,
         exit_code_source: source,
         meaning,
-        product: facts.properties.get("ProductName").cloned(),
+        product: facts
+            .properties
+            .get("ProductName")
+            .or(facts.product_in_messages.as_ref())
+            .cloned(),
         operation: operation.into(),
         failing_action,
         custom_action_error: facts.custom_action_error.clone(),
@@ -319,6 +335,13 @@ fn advice(facts: &LogFacts, outcome: Outcome, exit_code: Option<u32>) -> Vec<Str
             advice.push(known.what_to_do.to_string());
         }
     }
+    let mut unique: Vec<String> = Vec::new();
+    for line in advice.drain(..) {
+        if !unique.contains(&line) {
+            unique.push(line);
+        }
+    }
+    advice = unique;
     if outcome == Outcome::Incomplete {
         advice.push("Get the whole log: msiexec /i PACKAGE /qn /l*v install.log, and wait for it to finish.".into());
     }

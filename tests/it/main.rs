@@ -6,6 +6,7 @@ mod cli;
 mod credprov;
 mod determinism;
 mod doctor;
+mod explain;
 mod msitools;
 mod payload_trust;
 mod release;
