@@ -2,7 +2,8 @@
 //! source document's reason and the fix, and a verdict.
 
 use super::report::{MachineReport, Observed, RegistryData};
-use super::settings::{self, by_id, Purpose, RegistrySetting, CREDENTIAL_PROVIDERS};
+use super::settings::{self, by_id, credential_providers_key, Purpose, RegistrySetting};
+use crate::model::sspr::CREDENTIAL_PROVIDER_CLSID;
 use crate::target::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 use serde::Serialize;
 
@@ -267,12 +268,14 @@ pub fn describe(setting: &RegistrySetting, data: Option<&RegistryData>) -> Strin
     match data {
         Some(RegistryData::Number(_)) => format!(
             "{}\\{} = {}",
-            setting.key,
+            setting.key(),
             setting.name,
             data.and_then(RegistryData::as_dword).unwrap_or_default()
         ),
-        Some(RegistryData::Text(text)) => format!("{}\\{} = \"{text}\"", setting.key, setting.name),
-        None => format!("{}\\{} (not set)", setting.key, setting.name),
+        Some(RegistryData::Text(text)) => {
+            format!("{}\\{} = \"{text}\"", setting.key(), setting.name)
+        }
+        None => format!("{}\\{} (not set)", setting.key(), setting.name),
     }
 }
 
@@ -302,7 +305,7 @@ pub fn not_collected(report: &MachineReport) -> Vec<String> {
         .iter()
         .filter(|setting| setting.purpose != Purpose::OsFact || setting.id == "build")
         .filter(|setting| report.observe(setting) == Observed::NotCollected)
-        .map(|setting| format!("{}\\{}", setting.key, setting.name))
+        .map(|setting| format!("{}\\{}", setting.key(), setting.name))
         .collect()
 }
 
@@ -376,10 +379,10 @@ fn combination(report: &MachineReport, os: &OsFacts) -> Option<Finding> {
 
 fn credential_providers(report: &MachineReport) -> Vec<Finding> {
     report
-        .subkeys_of(CREDENTIAL_PROVIDERS)
+        .subkeys_of(credential_providers_key())
         .filter(|subkey| {
             let clsid = subkey.name.to_ascii_lowercase();
-            clsid != settings::SSPR_CREDENTIAL_PROVIDER_CLSID.to_ascii_lowercase()
+            clsid != CREDENTIAL_PROVIDER_CLSID.to_ascii_lowercase()
                 && !settings::IN_BOX_CREDENTIAL_PROVIDERS
                     .iter()
                     .any(|(known, _)| *known == clsid)
@@ -389,7 +392,7 @@ fn credential_providers(report: &MachineReport) -> Vec<Finding> {
             severity: Severity::Warning,
             setting: format!(
                 "{}\\{} ({})",
-                CREDENTIAL_PROVIDERS,
+                credential_providers_key(),
                 subkey.name,
                 subkey.default.as_deref().unwrap_or("no name")
             ),
@@ -527,16 +530,14 @@ fn join_state(report: &MachineReport) -> Option<Finding> {
 fn sspr_present(report: &MachineReport, os: &OsFacts) -> Option<Finding> {
     let policy = by_id("allow_password_reset");
     let policy_on = value(report, policy).and_then(RegistryData::as_dword) == Some(1);
-    let provider = report.subkeys_of(CREDENTIAL_PROVIDERS).any(|subkey| {
-        subkey
-            .name
-            .eq_ignore_ascii_case(settings::SSPR_CREDENTIAL_PROVIDER_CLSID)
-    });
+    let provider = report
+        .subkeys_of(credential_providers_key())
+        .any(|subkey| subkey.name.eq_ignore_ascii_case(CREDENTIAL_PROVIDER_CLSID));
     let setting = match (policy_on, provider) {
         (true, _) => describe(policy, value(report, policy)),
         (_, true) => format!(
-            "{CREDENTIAL_PROVIDERS}\\{} is registered",
-            settings::SSPR_CREDENTIAL_PROVIDER_CLSID
+            "{}\\{CREDENTIAL_PROVIDER_CLSID} is registered",
+            credential_providers_key()
         ),
         _ if os.family.is_some() => "SSPR at sign-in is not turned on yet".into(),
         _ => return None,

@@ -2,7 +2,7 @@
 //! same [`MachineReport`] the PowerShell script writes.
 
 use super::report::{Collector, MachineReport, RegistryData, RegistryValue, Subkey, SCHEMA};
-use super::settings::LISTED_KEYS;
+use super::settings::listed_keys;
 
 const HEADERS: &[&str] = &["Windows Registry Editor Version 5.00", "REGEDIT4"];
 
@@ -191,10 +191,10 @@ fn utf16_strings(bytes: &[u8]) -> Result<String, String> {
         .join("\n"))
 }
 
-/// The direct subkeys of [`LISTED_KEYS`] that appear as sections, with their default value.
+/// The direct subkeys of [`listed_keys`] that appear as sections, with their default value.
 fn listed_subkeys(report: &MachineReport) -> Vec<Subkey> {
     let mut subkeys = Vec::new();
-    for parent in LISTED_KEYS {
+    for parent in listed_keys() {
         let prefix = format!("{}\\", parent.to_ascii_lowercase());
         for key in &report.keys {
             let Some(name) = key
@@ -226,7 +226,7 @@ fn listed_subkeys(report: &MachineReport) -> Vec<Subkey> {
 mod tests {
     use super::*;
     use crate::doctor::report::Observed;
-    use crate::doctor::settings::{by_id, CREDENTIAL_PROVIDERS};
+    use crate::doctor::settings::{by_id, credential_providers_key};
 
     const EXPORT: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System]\r\n\
@@ -256,7 +256,7 @@ mod tests {
             report.observe(by_id("no_lock_screen")),
             Observed::NotCollected
         );
-        let providers: Vec<_> = report.subkeys_of(CREDENTIAL_PROVIDERS).collect();
+        let providers: Vec<_> = report.subkeys_of(credential_providers_key()).collect();
         assert_eq!(providers.len(), 1);
         assert_eq!(providers[0].name, "{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}");
         assert_eq!(providers[0].default.as_deref(), Some("PasswordProvider"));

@@ -108,12 +108,12 @@ pub enum Observed<'a> {
 impl MachineReport {
     pub fn observe(&self, setting: &RegistrySetting) -> Observed<'_> {
         let found = self.values.iter().find(|value| {
-            value.key.eq_ignore_ascii_case(setting.key)
+            value.key.eq_ignore_ascii_case(&setting.key())
                 && value.name.eq_ignore_ascii_case(setting.name)
         });
         match found {
             Some(value) => Observed::Value(&value.data),
-            None if self.collected_by == Collector::RegExport && !self.has_key(setting.key) => {
+            None if self.collected_by == Collector::RegExport && !self.has_key(&setting.key()) => {
                 Observed::NotCollected
             }
             None => Observed::Absent,
@@ -124,10 +124,10 @@ impl MachineReport {
         self.keys.iter().any(|k| k.eq_ignore_ascii_case(key))
     }
 
-    pub fn subkeys_of<'a>(&'a self, parent: &'a str) -> impl Iterator<Item = &'a Subkey> + 'a {
+    pub fn subkeys_of(&self, parent: String) -> impl Iterator<Item = &Subkey> + '_ {
         self.subkeys
             .iter()
-            .filter(move |subkey| subkey.parent.eq_ignore_ascii_case(parent))
+            .filter(move |subkey| subkey.parent.eq_ignore_ascii_case(&parent))
     }
 }
 
@@ -149,9 +149,9 @@ mod tests {
             collected_by: Collector::Script,
             os: OsSummary::default(),
             join: BTreeMap::from([("AzureAdJoined".into(), "YES".into())]),
-            keys: vec![super::super::settings::POLICIES_SYSTEM.into()],
+            keys: vec![super::super::settings::by_id("enable_lua").key()],
             values: vec![RegistryValue {
-                key: super::super::settings::POLICIES_SYSTEM.into(),
+                key: super::super::settings::by_id("enable_lua").key(),
                 name: "EnableLUA".into(),
                 data: RegistryData::Number(0),
             }],

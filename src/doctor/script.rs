@@ -4,7 +4,7 @@
 //! written by hand with its own string escaping.
 
 use super::report::SCHEMA;
-use super::settings::{DEFAULT_PROFILE_HIVE, LISTED_KEYS, SETTINGS};
+use super::settings::{full_key, listed_keys, Hive, DEFAULT_PROFILE, SETTINGS};
 
 /// `dsregcmd /status` fields copied into the report's `join` object.
 const JOIN_FIELDS: &[&str] = &[
@@ -31,20 +31,24 @@ pub fn script() -> String {
     let settings = list(SETTINGS.iter().map(|setting| {
         format!(
             "@({}, {})",
-            single_quoted(setting.key),
+            single_quoted(&setting.key()),
             single_quoted(setting.name)
         )
     }));
-    let listed_keys = list(LISTED_KEYS.iter().map(|key| single_quoted(key)));
+    let listed_keys = list(listed_keys().iter().map(|key| single_quoted(key)));
     let join_fields = list(JOIN_FIELDS.iter().map(|field| single_quoted(field)));
-    let default_hive = DEFAULT_PROFILE_HIVE.replace("HKEY_USERS", "HKU");
+    // reg.exe takes the short hive name.
+    let default_hive = format!("HKU\\{DEFAULT_PROFILE}");
     TEMPLATE
         .replace("@VERSION@", env!("CARGO_PKG_VERSION"))
         .replace("@SCHEMA@", SCHEMA)
         .replace("@SETTINGS@", &settings)
         .replace("@LISTED_KEYS@", &listed_keys)
         .replace("@JOIN_FIELDS@", &join_fields)
-        .replace("@DEFAULT_HIVE_KEY@", DEFAULT_PROFILE_HIVE)
+        .replace(
+            "@DEFAULT_HIVE_KEY@",
+            &full_key(Hive::Users, DEFAULT_PROFILE),
+        )
         .replace("@DEFAULT_HIVE@", &default_hive)
 }
 
@@ -263,13 +267,13 @@ mod tests {
         for setting in SETTINGS {
             let line = format!(
                 "@({}, {})",
-                single_quoted(setting.key),
+                single_quoted(&setting.key()),
                 single_quoted(setting.name)
             );
             assert!(script.contains(&line), "missing {line}");
         }
-        for key in LISTED_KEYS {
-            assert!(script.contains(&single_quoted(key)));
+        for key in listed_keys() {
+            assert!(script.contains(&single_quoted(&key)));
         }
     }
 
@@ -298,32 +302,10 @@ mod tests {
             while let Some(c) = chars.next() {
                 match c {
                     '#' => break,
-                    '\'' => loop {
-                        match chars.next() {
-                            Some('\'') if chars.peek() == Some(&'\'') => {
-                                chars.next();
-                            }
-                            Some('\'') => break,
-                            Some(_) => {}
-                            None => {
-                                problems.push(format!("line {number}: unterminated '"));
-                                break;
-                            }
-                        }
-                    },
-                    '"' => loop {
-                        match chars.next() {
-                            Some('`') => {
-                                chars.next();
-                            }
-                            Some('"') => break,
-                            Some(_) => {}
-                            None => {
-                                problems.push(format!("line {number}: unterminated \""));
-                                break;
-                            }
-                        }
-                    },
+                    '\'' | '"' if !skip_string(&mut chars, c) => {
+                        problems.push(format!("line {number}: unterminated {c}"));
+                    }
+                    '\'' | '"' => {}
                     '{' | '(' | '[' => stack.push((c, number)),
                     '}' | ')' | ']' => {
                         let open = match c {
@@ -348,6 +330,21 @@ mod tests {
                 .map(|(c, line)| format!("line {line}: `{c}` never closed")),
         );
         problems
+    }
+
+    /// Skips past the string `quote` opened: `''` escapes in single-quoted strings, backtick
+    /// escapes in double-quoted ones. False when the line ends first.
+    fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars>, quote: char) -> bool {
+        while let Some(c) = chars.next() {
+            let escape = (quote == '"' && c == '`')
+                || (quote == '\'' && c == quote && chars.peek() == Some(&'\''));
+            if escape {
+                chars.next();
+            } else if c == quote {
+                return true;
+            }
+        }
+        false
     }
 
     /// Every `"field":` the script writes is a field of the shared schema.

@@ -2,33 +2,56 @@
 //! it and the reader interprets what the script (or a `reg export`) found with it, so the two
 //! cannot drift apart.
 
-/// Keys are written as `reg export` writes them (full hive name), so a value read from a
-/// `.reg` file and one reported by the script have the same identity.
-pub const HKLM: &str = "HKEY_LOCAL_MACHINE";
+use crate::model::sspr::{
+    CREDENTIAL_PROVIDERS_KEY, POLICY_KEY, POLICY_VALUE, SCHANNEL_TLS12_CLIENT_KEY, WINHTTP_KEY,
+};
+use crate::target::CURRENT_VERSION_KEY;
 
-pub const POLICIES_SYSTEM: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System";
-pub const CURRENT_VERSION: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion";
-pub const WINLOGON: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
-pub const CREDENTIAL_PROVIDERS: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Authentication\Credential Providers";
-pub const SSPR_CREDENTIAL_PROVIDER_CLSID: &str = "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}";
-pub const SSPR_POLICY_KEY: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\AzureADAccount";
-pub const TLS12_CLIENT: &str = r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Client";
-pub const WINHTTP: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp";
-pub const WINHTTP_WOW64: &str = r"HKEY_LOCAL_MACHINE\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp";
-pub const PROXY_POLICY: &str =
-    r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
-/// The Default user profile's hive, loaded where the source document's `reg load` puts it.
-pub const DEFAULT_PROFILE_HIVE: &str = r"HKEY_USERS\Default";
-pub const DEFAULT_PROFILE_INTERNET_SETTINGS: &str =
-    r"HKEY_USERS\Default\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
-pub const PRODUCT_OPTIONS: &str =
-    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\ProductOptions";
-pub const ENVIRONMENT: &str =
-    r"HKEY_LOCAL_MACHINE\SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
+/// The hives `doctor` reads, named as `reg export` writes them, so a value read from a `.reg`
+/// file and one reported by the script have the same identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hive {
+    LocalMachine,
+    Users,
+}
+
+impl Hive {
+    pub fn name(self) -> &'static str {
+        match self {
+            Hive::LocalMachine => "HKEY_LOCAL_MACHINE",
+            Hive::Users => "HKEY_USERS",
+        }
+    }
+}
+
+const POLICIES_SYSTEM: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\Policies\System";
+const WINLOGON: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon";
+/// What a 32-bit program reads as `WINHTTP_KEY`, named explicitly so the 64-bit script and a
+/// `reg export` see it.
+const WINHTTP_WOW64: &str =
+    r"SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Internet Settings\WinHttp";
+const PROXY_POLICY: &str = r"SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
+/// Where the source document's `reg load "hku\Default" …NTUSER.DAT` puts the Default profile.
+pub const DEFAULT_PROFILE: &str = "Default";
+const DEFAULT_PROFILE_INTERNET_SETTINGS: &str =
+    r"Default\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
+const PRODUCT_OPTIONS: &str = r"SYSTEM\CurrentControlSet\Control\ProductOptions";
+const ENVIRONMENT: &str = r"SYSTEM\CurrentControlSet\Control\Session Manager\Environment";
+
+/// `HIVE\path` as `reg export` writes it.
+pub fn full_key(hive: Hive, path: &str) -> String {
+    format!("{}\\{path}", hive.name())
+}
+
+/// The Credential Providers key, whose subkeys are the registered credential providers.
+pub fn credential_providers_key() -> String {
+    full_key(Hive::LocalMachine, CREDENTIAL_PROVIDERS_KEY)
+}
+
+/// Keys whose subkeys (not values) are listed.
+pub fn listed_keys() -> Vec<String> {
+    vec![credential_providers_key()]
+}
 
 /// Why `doctor` reads a value; the reader's rules are keyed by [`RegistrySetting::id`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,172 +72,76 @@ pub enum Purpose {
 pub struct RegistrySetting {
     /// Stable name used in findings, `--json` output and tests.
     pub id: &'static str,
-    pub key: &'static str,
+    pub hive: Hive,
+    /// The key below the hive.
+    pub path: &'static str,
     pub name: &'static str,
     pub purpose: Purpose,
 }
 
+impl RegistrySetting {
+    /// The full key, `HKEY_…\path`.
+    pub fn key(&self) -> String {
+        full_key(self.hive, self.path)
+    }
+}
+
 const fn setting(
     id: &'static str,
-    key: &'static str,
+    path: &'static str,
     name: &'static str,
     purpose: Purpose,
 ) -> RegistrySetting {
     RegistrySetting {
         id,
-        key,
+        hive: Hive::LocalMachine,
+        path,
         name,
         purpose,
     }
 }
 
-/// Every value the script collects and the reader knows.
-pub const SETTINGS: &[RegistrySetting] = &[
-    setting(
-        "product_name",
-        CURRENT_VERSION,
-        "ProductName",
-        Purpose::OsFact,
-    ),
-    setting(
-        "current_version",
-        CURRENT_VERSION,
-        "CurrentVersion",
-        Purpose::OsFact,
-    ),
-    setting(
-        "major_version",
-        CURRENT_VERSION,
-        "CurrentMajorVersionNumber",
-        Purpose::OsFact,
-    ),
-    setting(
-        "build",
-        CURRENT_VERSION,
-        "CurrentBuildNumber",
-        Purpose::OsFact,
-    ),
-    setting(
-        "display_version",
-        CURRENT_VERSION,
-        "DisplayVersion",
-        Purpose::OsFact,
-    ),
-    setting("release_id", CURRENT_VERSION, "ReleaseId", Purpose::OsFact),
-    setting("edition", CURRENT_VERSION, "EditionID", Purpose::OsFact),
-    setting(
-        "product_type",
-        PRODUCT_OPTIONS,
-        "ProductType",
-        Purpose::OsFact,
-    ),
-    setting(
-        "architecture",
-        ENVIRONMENT,
-        "PROCESSOR_ARCHITECTURE",
-        Purpose::OsFact,
-    ),
-    setting(
-        "hide_fast_user_switching",
-        POLICIES_SYSTEM,
-        "HideFastUserSwitching",
-        Purpose::Interferes,
-    ),
-    setting(
-        "dont_display_last_user_name",
-        POLICIES_SYSTEM,
-        "DontDisplayLastUserName",
-        Purpose::Interferes,
-    ),
-    setting(
-        "require_smart_card",
-        POLICIES_SYSTEM,
-        "scforceoption",
-        Purpose::Interferes,
-    ),
-    setting(
-        "enable_lua",
-        POLICIES_SYSTEM,
-        "EnableLUA",
-        Purpose::Interferes,
-    ),
-    setting(
-        "disable_cad",
-        POLICIES_SYSTEM,
-        "DisableCAD",
-        Purpose::Interferes,
-    ),
-    setting(
-        "no_lock_screen",
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\Personalization",
-        "NoLockScreen",
-        Purpose::Interferes,
-    ),
-    setting(
-        "block_non_admin_user_install",
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\Appx",
-        "BlockNonAdminUserInstall",
-        Purpose::Interferes,
-    ),
-    setting(
-        "disable_lock_screen_app_notifications",
-        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\System",
-        "DisableLockScreenAppNotifications",
-        Purpose::Interferes,
-    ),
-    setting("shell", WINLOGON, "Shell", Purpose::Interferes),
-    setting(
-        "tls12_client_enabled",
-        TLS12_CLIENT,
-        "Enabled",
-        Purpose::Tls,
-    ),
-    setting(
-        "tls12_client_disabled_by_default",
-        TLS12_CLIENT,
-        "DisabledByDefault",
-        Purpose::Tls,
-    ),
-    setting(
-        "winhttp_default_secure_protocols",
-        WINHTTP,
-        "DefaultSecureProtocols",
-        Purpose::Tls,
-    ),
-    setting(
-        "winhttp_wow64_default_secure_protocols",
-        WINHTTP_WOW64,
-        "DefaultSecureProtocols",
-        Purpose::Tls,
-    ),
-    setting(
-        "proxy_settings_per_user",
-        PROXY_POLICY,
-        "ProxySettingsPerUser",
-        Purpose::Proxy,
-    ),
-    setting(
-        "default_profile_proxy_enable",
-        DEFAULT_PROFILE_INTERNET_SETTINGS,
-        "ProxyEnable",
-        Purpose::Proxy,
-    ),
-    setting(
-        "default_profile_proxy_server",
-        DEFAULT_PROFILE_INTERNET_SETTINGS,
-        "ProxyServer",
-        Purpose::Proxy,
-    ),
-    setting(
-        "allow_password_reset",
-        SSPR_POLICY_KEY,
-        "AllowPasswordReset",
-        Purpose::SsprPresent,
-    ),
-];
+/// A proxy value of the Default user profile, the template of the temporary reset account.
+const fn default_profile_proxy(id: &'static str, name: &'static str) -> RegistrySetting {
+    RegistrySetting {
+        id,
+        hive: Hive::Users,
+        path: DEFAULT_PROFILE_INTERNET_SETTINGS,
+        name,
+        purpose: Purpose::Proxy,
+    }
+}
 
-/// Keys whose subkeys (not values) the script lists: the registered credential providers.
-pub const LISTED_KEYS: &[&str] = &[CREDENTIAL_PROVIDERS];
+/// Every value the script collects and the reader knows.
+#[rustfmt::skip]
+pub const SETTINGS: &[RegistrySetting] = &[
+    setting("product_name", CURRENT_VERSION_KEY, "ProductName", Purpose::OsFact),
+    setting("current_version", CURRENT_VERSION_KEY, "CurrentVersion", Purpose::OsFact),
+    setting("major_version", CURRENT_VERSION_KEY, "CurrentMajorVersionNumber", Purpose::OsFact),
+    setting("build", CURRENT_VERSION_KEY, "CurrentBuildNumber", Purpose::OsFact),
+    setting("display_version", CURRENT_VERSION_KEY, "DisplayVersion", Purpose::OsFact),
+    setting("release_id", CURRENT_VERSION_KEY, "ReleaseId", Purpose::OsFact),
+    setting("edition", CURRENT_VERSION_KEY, "EditionID", Purpose::OsFact),
+    setting("product_type", PRODUCT_OPTIONS, "ProductType", Purpose::OsFact),
+    setting("architecture", ENVIRONMENT, "PROCESSOR_ARCHITECTURE", Purpose::OsFact),
+    setting("hide_fast_user_switching", POLICIES_SYSTEM, "HideFastUserSwitching", Purpose::Interferes),
+    setting("dont_display_last_user_name", POLICIES_SYSTEM, "DontDisplayLastUserName", Purpose::Interferes),
+    setting("require_smart_card", POLICIES_SYSTEM, "scforceoption", Purpose::Interferes),
+    setting("enable_lua", POLICIES_SYSTEM, "EnableLUA", Purpose::Interferes),
+    setting("disable_cad", POLICIES_SYSTEM, "DisableCAD", Purpose::Interferes),
+    setting("no_lock_screen", r"SOFTWARE\Policies\Microsoft\Windows\Personalization", "NoLockScreen", Purpose::Interferes),
+    setting("block_non_admin_user_install", r"SOFTWARE\Policies\Microsoft\Windows\Appx", "BlockNonAdminUserInstall", Purpose::Interferes),
+    setting("disable_lock_screen_app_notifications", r"SOFTWARE\Policies\Microsoft\Windows\System", "DisableLockScreenAppNotifications", Purpose::Interferes),
+    setting("shell", WINLOGON, "Shell", Purpose::Interferes),
+    setting("tls12_client_enabled", SCHANNEL_TLS12_CLIENT_KEY, "Enabled", Purpose::Tls),
+    setting("tls12_client_disabled_by_default", SCHANNEL_TLS12_CLIENT_KEY, "DisabledByDefault", Purpose::Tls),
+    setting("winhttp_default_secure_protocols", WINHTTP_KEY, "DefaultSecureProtocols", Purpose::Tls),
+    setting("winhttp_wow64_default_secure_protocols", WINHTTP_WOW64, "DefaultSecureProtocols", Purpose::Tls),
+    setting("proxy_settings_per_user", PROXY_POLICY, "ProxySettingsPerUser", Purpose::Proxy),
+    default_profile_proxy("default_profile_proxy_enable", "ProxyEnable"),
+    default_profile_proxy("default_profile_proxy_server", "ProxyServer"),
+    setting("allow_password_reset", POLICY_KEY, POLICY_VALUE, Purpose::SsprPresent),
+];
 
 pub fn by_id(id: &str) -> &'static RegistrySetting {
     SETTINGS
@@ -317,19 +244,22 @@ mod tests {
         assert_eq!(ids.len(), SETTINGS.len());
         let places: BTreeSet<_> = SETTINGS
             .iter()
-            .map(|s| (s.key.to_ascii_lowercase(), s.name.to_ascii_lowercase()))
+            .map(|s| (s.key().to_ascii_lowercase(), s.name.to_ascii_lowercase()))
             .collect();
         assert_eq!(places.len(), SETTINGS.len());
     }
 
     #[test]
-    fn every_key_names_its_hive_in_full() {
+    fn only_the_default_profile_lives_under_hkey_users() {
         for setting in SETTINGS {
-            assert!(
-                setting.key.starts_with(HKLM) || setting.key.starts_with(DEFAULT_PROFILE_HIVE),
+            let in_default_profile = setting.path.starts_with(DEFAULT_PROFILE);
+            assert_eq!(
+                setting.hive == Hive::Users,
+                in_default_profile,
                 "{}",
-                setting.key
+                setting.id
             );
+            assert!(!setting.path.starts_with("HKEY_"), "{}", setting.id);
         }
     }
 }

@@ -363,7 +363,7 @@ fn the_script_collects_every_shared_setting_and_needs_no_arguments() {
     assert!(script.contains("param([string]$OutFile = '')"));
     for setting in SETTINGS {
         assert!(
-            script.contains(&format!("@('{}', '{}')", setting.key, setting.name)),
+            script.contains(&format!("@('{}', '{}')", setting.key(), setting.name)),
             "{}",
             setting.id
         );
