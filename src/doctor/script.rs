@@ -66,7 +66,12 @@ $ErrorActionPreference = 'Continue'
 # LogonUI and the packages use: run again in the 64-bit PowerShell.
 $native = Join-Path $env:WINDIR 'sysnative\WindowsPowerShell\v1.0\powershell.exe'
 if ($env:PROCESSOR_ARCHITEW6432 -and (Test-Path -LiteralPath $native)) {
-    & $native -NoProfile -ExecutionPolicy Bypass -File $MyInvocation.MyCommand.Path -OutFile $OutFile
+    # An empty argument would be dropped on the way, leaving -OutFile without its value.
+    if ($OutFile) {
+        & $native -NoProfile -ExecutionPolicy Bypass -File $MyInvocation.MyCommand.Path -OutFile $OutFile
+    } else {
+        & $native -NoProfile -ExecutionPolicy Bypass -File $MyInvocation.MyCommand.Path
+    }
     exit $LASTEXITCODE
 }
 
@@ -202,6 +207,8 @@ $json = '{"schema":' + (ConvertTo-SsprJson '@SCHEMA@') +
     ',"default_profile_readable":' + $defaultProfileReadable + '}'
 
 if ($OutFile) {
+    # .NET resolves relative paths against the process directory, not PowerShell's location.
+    $OutFile = [System.IO.Path]::Combine((Get-Location).ProviderPath, $OutFile)
     [System.IO.File]::WriteAllText($OutFile, $json, (New-Object System.Text.UTF8Encoding $false))
 } else {
     Write-Output $json
