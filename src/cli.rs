@@ -71,6 +71,10 @@ enum Command {
         /// Print the explanation as JSON.
         #[arg(long)]
         json: bool,
+        /// The package the log is about: a refusal then names the launch conditions that
+        /// failed (Wine's msiexec does not log their messages).
+        #[arg(long, value_name = "FILE")]
+        msi: Option<PathBuf>,
     },
 }
 
@@ -187,8 +191,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 Ok(())
             }
         },
-        Command::Explain { file, json } => {
-            let explanation = explain::explain_file(&file)?;
+        Command::Explain { file, json, msi } => {
+            let explanation = explain::explain_file(&file, msi.as_deref())?;
             print_report(&explanation, json, explain::render_text);
             if explanation.succeeded() {
                 return Ok(());

@@ -4,6 +4,7 @@
 //! (and Wine logs a refusing LaunchConditions as "Return value 0", not 3).
 
 pub mod codes;
+pub mod package;
 
 use crate::bind::NEWER_FOUND_PROPERTY;
 use serde::Serialize;
@@ -76,24 +77,43 @@ struct LogFacts {
     saw_installer_lines: bool,
 }
 
-/// Reads and explains a log file; a file that is not a verbose log is an input error.
-pub fn explain_file(path: &std::path::Path) -> crate::error::Result<Explanation> {
+/// Reads and explains a log file; a file that is not a verbose log is an input error. With
+/// `msi`, the package that was installed, a refusal names the launch conditions that failed.
+pub fn explain_file(
+    path: &std::path::Path,
+    msi: Option<&std::path::Path>,
+) -> crate::error::Result<Explanation> {
     let text = crate::textfile::read(path)?;
-    explain(&text).map_err(|message| crate::error::Error::input(path, message))
+    let mut facts =
+        log_facts(&text).map_err(|message| crate::error::Error::input(path, message))?;
+    if let Some(msi) = msi {
+        let refusals = package::refusing_launch_conditions(msi, &facts.properties)
+            .map_err(|message| crate::error::Error::input(msi, message))?;
+        for message in refusals {
+            if !facts.messages.contains(&message) {
+                facts.messages.push(message);
+            }
+        }
+    }
+    Ok(interpret(facts))
 }
+
+const NOT_A_LOG: &str =
+    "not a verbose Windows Installer log (no `Action start` lines): log with msiexec /l*v FILE";
 
 /// Explains a log (already decoded to text). An error means the text is not a verbose
 /// Windows Installer log at all.
 pub fn explain(text: &str) -> Result<Explanation, String> {
+    log_facts(text).map(interpret)
+}
+
+fn log_facts(text: &str) -> Result<LogFacts, String> {
     let facts = read_facts(text);
-    if !facts.saw_installer_lines {
-        return Err(
-            "not a verbose Windows Installer log (no `Action start` lines): \
-                    log with msiexec /l*v FILE"
-                .into(),
-        );
+    if facts.saw_installer_lines {
+        Ok(facts)
+    } else {
+        Err(NOT_A_LOG.into())
     }
-    Ok(interpret(facts))
 }
 
 fn read_facts(text: &str) -> LogFacts {

@@ -86,7 +86,8 @@ fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let refused = prefix.install(&package(dir.path(), "win11-x64", "1.0.0"), &[]);
+    let msi = package(dir.path(), "win11-x64", "1.0.0");
+    let refused = prefix.install(&msi, &[]);
     // The measured Wine 8 behaviour this relies on.
     assert!(
         refused.log.contains("LaunchConditions. Return value 0."),
@@ -113,6 +114,24 @@ fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0
     assert!(
         text.contains("first failing action: LaunchConditions"),
         "{text}"
+    );
+
+    // Wine logs no message; the package's LaunchCondition table and the logged properties
+    // give it back, as Windows would show it.
+    let with_package = run(sspr_msi()
+        .arg("explain")
+        .arg(dir.path().join("wine.log"))
+        .arg("--msi")
+        .arg(&msi));
+    let text = stdout(&with_package);
+    assert!(
+        text.contains("message: The win11-x64 package is for Windows 11, build 22000 or later (Windows 10 needs a win10 package). This machine reports VersionNT 603, build 18362."),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("message: ").count(),
+        1,
+        "only the refusing condition: {text}"
     );
 
     // Every cut of a real log is explained or refused, never a panic.
@@ -161,6 +180,16 @@ fn installing_an_older_version_over_a_newer_one_is_explained_as_a_downgrade() {
     assert!(
         advice.starts_with("A newer version of this product ({"),
         "{advice}"
+    );
+    let with_package = run(sspr_msi()
+        .arg("explain")
+        .arg(dir.path().join("wine.log"))
+        .args(["--json", "--msi"])
+        .arg(&old));
+    let explanation: Value = serde_json::from_slice(&with_package.stdout).unwrap();
+    assert_eq!(
+        explanation["messages"],
+        serde_json::json!(["A newer version of Entra SSPR at Windows sign-in (Windows 10 64-bit (x64)) is already installed; uninstall it first to install version 1.0.0."])
     );
 }
 
@@ -307,6 +336,25 @@ fn files_that_are_not_verbose_logs_exit_4() {
         assert_eq!(output.status.code(), Some(4), "{error}");
         assert!(error.contains(message), "{error}");
     }
+}
+
+#[test]
+fn a_package_that_cannot_be_read_exits_4_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = windows_log("windows-launch-condition.log", dir.path());
+    let not_a_package = dir.path().join("not-a-package.msi");
+    std::fs::write(&not_a_package, "MZ").unwrap();
+    let output = run(sspr_msi()
+        .arg("explain")
+        .arg(&log)
+        .arg("--msi")
+        .arg(&not_a_package));
+    let error = stderr(&output);
+    assert_eq!(output.status.code(), Some(4), "{error}");
+    assert!(
+        error.contains("not-a-package.msi: cannot open the package"),
+        "{error}"
+    );
 }
 
 #[test]
