@@ -133,6 +133,19 @@ const MACHINES: &[Expected] = &[
         &["tls12_client_enabled", "winhttp_default_secure_protocols"],
         &["win7-x64"],
     ),
+    expect(
+        "win7-x64-hide-fast-user-switching.reg",
+        &[],
+        &["hide_fast_user_switching"],
+        &["win7-x64"],
+    ),
+    expect("win10-server-2019.reg", &["no_package_fits"], &[], &[]),
+    expect(
+        "win10-architecture-not-exported.reg",
+        &[],
+        &[],
+        &["win10-x64", "win10-x86"],
+    ),
     expect("win7-x86-healthy.json", &[], &[], &["win7-x86"]),
     expect("win10-x64-healthy.json", &[], &[], &["win10-x64"]),
     expect(
