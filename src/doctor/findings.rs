@@ -103,7 +103,7 @@ fn family_label<S: serde::Serializer>(
     family: &Option<OsFamily>,
     serializer: S,
 ) -> Result<S::Ok, S::Error> {
-    serializer.serialize_some(&family.map(OsFamily::label))
+    serde::Serialize::serialize(&family.map(OsFamily::label), serializer)
 }
 
 impl OsFacts {
