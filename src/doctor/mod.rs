@@ -151,34 +151,45 @@ fn package_fit(os: &OsFacts, settings: &Settings) -> PackageFit {
             edition: os.edition.clone().unwrap_or_default(),
         };
         let profile = MachineProfile::from_facts("this machine", &describe_os(os), &facts);
-        for &target in target::ALL {
-            match launch(target, settings, &profile) {
-                Ok(LaunchOutcome::Installs) => targets.push(target.name()),
-                Ok(LaunchOutcome::Refused { messages }) if nominal(target, os, is_64bit) => {
-                    refusals.extend(messages)
-                }
-                Ok(LaunchOutcome::Refused { .. }) => {}
-                Err(error) => refusals.push(format!("{target}: {error}")),
-            }
-        }
+        simulate_every_target(&profile, os, settings, &mut targets, &mut refusals);
     }
-    let explanation = if targets.is_empty() {
-        if refusals.is_empty() {
-            "no package of the matrix is for this Windows version".to_string()
-        } else {
-            refusals.join(" ")
-        }
-    } else if os.is_64bit().is_none() {
-        format!(
-            "{} (the report does not say whether Windows is 64-bit: PROCESSOR_ARCHITECTURE)",
-            targets.join(" or ")
-        )
-    } else {
-        format!("{} installs on this machine", targets.join(", "))
-    };
+    let explanation = fit_explanation(&targets, &refusals, os.is_64bit().is_some());
     PackageFit {
         targets,
         explanation,
+    }
+}
+
+/// Adds the targets that install on `profile` to `targets`, and the reasons the target meant
+/// for this machine refuses it to `refusals`.
+fn simulate_every_target(
+    profile: &MachineProfile,
+    os: &OsFacts,
+    settings: &Settings,
+    targets: &mut Vec<String>,
+    refusals: &mut Vec<String>,
+) {
+    for &target in target::ALL {
+        match launch(target, settings, profile) {
+            Ok(LaunchOutcome::Installs) => targets.push(target.name()),
+            Ok(LaunchOutcome::Refused { messages }) if nominal(target, os, profile.is_64bit) => {
+                refusals.extend(messages)
+            }
+            Ok(LaunchOutcome::Refused { .. }) => {}
+            Err(error) => refusals.push(format!("{target}: {error}")),
+        }
+    }
+}
+
+fn fit_explanation(targets: &[String], refusals: &[String], architecture_known: bool) -> String {
+    match (targets.is_empty(), refusals.is_empty()) {
+        (true, true) => "no package of the matrix is for this Windows version".to_string(),
+        (true, false) => refusals.join(" "),
+        (false, _) if !architecture_known => format!(
+            "{} (the report does not say whether Windows is 64-bit: PROCESSOR_ARCHITECTURE)",
+            targets.join(" or ")
+        ),
+        (false, _) => format!("{} installs on this machine", targets.join(", ")),
     }
 }
 
@@ -230,6 +241,11 @@ pub fn render_text(diagnosis: &Diagnosis) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&verdict_line(diagnosis));
+    out
+}
+
+fn verdict_line(diagnosis: &Diagnosis) -> String {
     let count = |severity| {
         diagnosis
             .findings
@@ -242,10 +258,9 @@ pub fn render_text(diagnosis: &Diagnosis) -> String {
         0 => String::new(),
         n => format!(" ({n} setting(s) not in the file were not checked)"),
     };
-    out.push_str(&match diagnosis.verdict {
+    match diagnosis.verdict {
         Verdict::Blocked => format!("verdict: BLOCKED — {blockers} blocker(s), {warnings} warning(s): SSPR at sign-in will not work until the blockers are fixed\n"),
         Verdict::Review => format!("verdict: REVIEW — no blocker, {warnings} warning(s) to review{unchecked}\n"),
         Verdict::Ready => format!("verdict: READY — nothing known to break SSPR at sign-in{unchecked}\n"),
-    });
-    out
+    }
 }

@@ -232,15 +232,66 @@ fn message(line: &str, in_launch_conditions: bool) -> Option<String> {
 }
 
 fn interpret(facts: LogFacts) -> Explanation {
-    let operation = if facts
+    let actions = judge_actions(&facts);
+    let (exit_code, exit_code_source, outcome) = match facts.logged_code {
+        Some(code) => (
+            Some(code),
+            Some(CodeSource::Logged),
+            outcome_of_logged(code, actions.outcome),
+        ),
+        None => (
+            actions.inferred_code,
+            actions.inferred_code.map(|_| CodeSource::Inferred),
+            actions.outcome,
+        ),
+    };
+    Explanation {
+        outcome,
+        exit_code,
+        exit_code_source,
+        meaning: meaning(exit_code),
+        product: facts
+            .properties
+            .get("ProductName")
+            .or(facts.product_in_messages.as_ref())
+            .cloned(),
+        operation: operation(&facts).into(),
+        failing_action: actions.failing_action,
+        custom_action_error: facts.custom_action_error.clone(),
+        messages: facts.messages.clone(),
+        errors: facts
+            .error_numbers
+            .iter()
+            .map(|&number| match codes::lookup(number) {
+                Some(known) => format!("{number}: {}", known.meaning),
+                None => format!("{number}"),
+            })
+            .collect(),
+        what_to_do: advice(&facts, outcome, exit_code),
+    }
+}
+
+fn operation(facts: &LogFacts) -> &'static str {
+    let removing = facts
         .properties
         .get("REMOVE")
-        .is_some_and(|remove| remove.eq_ignore_ascii_case("ALL"))
-    {
+        .is_some_and(|remove| remove.eq_ignore_ascii_case("ALL"));
+    if removing {
         "uninstall"
     } else {
         "install"
-    };
+    }
+}
+
+/// What the actions' return values say, whatever code the log states.
+struct ActionsVerdict {
+    outcome: Outcome,
+    /// The exit code msiexec returns for that outcome.
+    inferred_code: Option<u32>,
+    failing_action: Option<String>,
+}
+
+fn judge_actions(facts: &LogFacts) -> ActionsVerdict {
     let first_failure = facts
         .ended
         .iter()
@@ -256,71 +307,43 @@ fn interpret(facts: LogFacts) -> Explanation {
         .started
         .iter()
         .rev()
-        .find(|action| !is_top_level(action))
-        .cloned();
+        .find(|action| !is_top_level(action));
     // Wine 8 ends a refused install with LaunchConditions "Return value 0" and nothing after.
     let refused_by_launch_condition = first_failure.as_deref() == Some("LaunchConditions")
         || (first_failure.is_none()
             && top_level == Some(0)
-            && last_started.as_deref() == Some("LaunchConditions"));
+            && last_started.is_some_and(|action| action == "LaunchConditions"));
     let restart_requested = facts
         .started
         .iter()
         .any(|action| action == "ScheduleReboot" || action == "ForceReboot");
-    let (outcome, inferred_code) = match (top_level, refused_by_launch_condition) {
-        (_, true) => (Outcome::RefusedByLaunchCondition, Some(1603)),
-        (Some(1), _) if restart_requested => (Outcome::SucceededRestartRequired, Some(3010)),
-        (Some(1), _) => (Outcome::Succeeded, Some(0)),
-        (Some(2), _) => (Outcome::Cancelled, Some(1602)),
-        (Some(3), _) => (Outcome::Failed, Some(1603)),
+    let (outcome, inferred_code) = match top_level {
+        _ if refused_by_launch_condition => (Outcome::RefusedByLaunchCondition, Some(1603)),
+        Some(1) if restart_requested => (Outcome::SucceededRestartRequired, Some(3010)),
+        Some(1) => (Outcome::Succeeded, Some(0)),
+        Some(2) => (Outcome::Cancelled, Some(1602)),
+        Some(3) => (Outcome::Failed, Some(1603)),
         _ if first_failure.is_some() => (Outcome::Failed, Some(1603)),
         _ => (Outcome::Incomplete, None),
     };
-    let (exit_code, source) = match (facts.logged_code, inferred_code) {
-        (Some(code), _) => (Some(code), Some(CodeSource::Logged)),
-        (None, Some(code)) => (Some(code), Some(CodeSource::Inferred)),
-        (None, None) => (None, None),
-    };
-    let outcome = match exit_code {
-        Some(code) if facts.logged_code.is_some() => outcome_of_logged(code, outcome),
-        _ => outcome,
-    };
-    let failing_action = if refused_by_launch_condition {
-        Some("LaunchConditions".to_string())
-    } else {
-        first_failure
-    };
-    let meaning = match exit_code.and_then(codes::lookup) {
-        Some(known) => known.meaning.to_string(),
-        None if exit_code.is_some() => {
+    ActionsVerdict {
+        outcome,
+        inferred_code,
+        failing_action: if refused_by_launch_condition {
+            Some("LaunchConditions".to_string())
+        } else {
+            first_failure
+        },
+    }
+}
+
+fn meaning(exit_code: Option<u32>) -> String {
+    match (exit_code, exit_code.and_then(codes::lookup)) {
+        (_, Some(known)) => known.meaning.to_string(),
+        (Some(_), None) => {
             "not a code this tool knows: see Windows Installer's error reference".into()
         }
-        None => "the log ends before the installation finished: no exit code".into(),
-    };
-    let what_to_do = advice(&facts, outcome, exit_code);
-    Explanation {
-        outcome,
-        exit_code,
-        exit_code_source: source,
-        meaning,
-        product: facts
-            .properties
-            .get("ProductName")
-            .or(facts.product_in_messages.as_ref())
-            .cloned(),
-        operation: operation.into(),
-        failing_action,
-        custom_action_error: facts.custom_action_error.clone(),
-        messages: facts.messages.clone(),
-        errors: facts
-            .error_numbers
-            .iter()
-            .map(|&number| match codes::lookup(number) {
-                Some(known) => format!("{number}: {}", known.meaning),
-                None => format!("{number}"),
-            })
-            .collect(),
-        what_to_do,
+        (None, None) => "the log ends before the installation finished: no exit code".into(),
     }
 }
 
