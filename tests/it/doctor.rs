@@ -392,3 +392,78 @@ fn doctor_without_a_file_or_script_is_a_usage_error() {
     let both = run(sspr_msi().args(["doctor", "--script", "x.json"]));
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
 }
+
+fn finding<'a>(diagnosis: &'a Value, id: &str) -> &'a Value {
+    diagnosis["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["id"] == id)
+        .unwrap_or_else(|| panic!("no finding `{id}` in {diagnosis}"))
+}
+
+#[test]
+fn join_state_proxy_and_sspr_presence_are_reported_as_information() {
+    let (_, hybrid) = doctor_json(&fixture("win11-x64-hybrid-no-lock-screen.json"));
+    let joined = finding(&hybrid, "hybrid_joined");
+    assert_eq!(joined["severity"], "info");
+    assert!(joined["why"]
+        .as_str()
+        .unwrap()
+        .contains("line of sight to a domain controller"));
+
+    // The script could not load the Default profile, and the machine policy is per machine.
+    let mut report: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture("win10-x64-healthy.json")).unwrap())
+            .unwrap();
+    report["default_profile_readable"] = Value::Bool(false);
+    let dir = tempfile::tempdir().unwrap();
+    let unreadable = dir.path().join("unreadable.json");
+    std::fs::write(&unreadable, report.to_string()).unwrap();
+    let (_, diagnosis) = doctor_json(&unreadable);
+    let proxy = finding(&diagnosis, "proxy")["setting"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(proxy.contains("run the script as administrator"), "{proxy}");
+
+    let key =
+        r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
+    report["values"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"key": key, "name": "ProxySettingsPerUser", "data": 0}));
+    let per_machine = dir.path().join("per-machine.json");
+    std::fs::write(&per_machine, report.to_string()).unwrap();
+    let (_, diagnosis) = doctor_json(&per_machine);
+    let proxy = finding(&diagnosis, "proxy");
+    assert!(
+        proxy["setting"]
+            .as_str()
+            .unwrap()
+            .ends_with("ProxySettingsPerUser = 0"),
+        "{proxy}"
+    );
+    assert!(
+        proxy["fix"].as_str().unwrap().contains("first workaround"),
+        "{proxy}"
+    );
+
+    let (_, enabled) = doctor_json(&as_windows_writes_it(
+        "win11-x64-sspr-enabled.reg",
+        dir.path(),
+    ));
+    let present = finding(&enabled, "sspr_present");
+    assert!(
+        present["setting"]
+            .as_str()
+            .unwrap()
+            .ends_with("AllowPasswordReset = 1"),
+        "{present}"
+    );
+    let (_, not_yet) = doctor_json(&fixture("win10-x64-healthy.json"));
+    assert_eq!(
+        finding(&not_yet, "sspr_present")["setting"],
+        "SSPR at sign-in is not turned on yet"
+    );
+}
