@@ -34,8 +34,9 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
     };
     let mut current_key: Option<String> = None;
     while let Some((number, line)) = lines.next() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with(';') {
+        // `copy /b a.reg+b.reg all.reg` joins exports with their byte-order marks and headers.
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with(';') || HEADERS.contains(&line) {
             continue;
         }
         let located = |message: String| format!("line {number}: {message}");
@@ -260,6 +261,22 @@ mod tests {
         assert_eq!(providers.len(), 1);
         assert_eq!(providers[0].name, "{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}");
         assert_eq!(providers[0].default.as_deref(), Some("PasswordProvider"));
+    }
+
+    #[test]
+    fn concatenated_exports_read_as_one() {
+        let second = "\u{feff}Windows Registry Editor Version 5.00\r\n\r\n\
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\Personalization]\r\n\
+\"NoLockScreen\"=dword:00000001\r\n";
+        let report = parse(&format!("{EXPORT}{second}")).unwrap();
+        assert_eq!(
+            report.observe(by_id("no_lock_screen")),
+            Observed::Value(&RegistryData::Number(1))
+        );
+        assert_eq!(
+            report.observe(by_id("enable_lua")),
+            Observed::Value(&RegistryData::Number(0))
+        );
     }
 
     #[test]

@@ -467,3 +467,24 @@ fn join_state_proxy_and_sspr_presence_are_reported_as_information() {
         "SSPR at sign-in is not turned on yet"
     );
 }
+
+#[test]
+fn exports_joined_with_copy_b_are_read_as_one_machine() {
+    let dir = tempfile::tempdir().unwrap();
+    // `copy /b machine.reg+appx.reg all.reg`: two UTF-16LE files, each with its BOM and header.
+    let machine = std::fs::read(as_windows_writes_it("win10-x64-healthy.reg", dir.path())).unwrap();
+    let appx = encode_utf16le_with_bom(
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\Appx]\r\n\
+         \"BlockNonAdminUserInstall\"=dword:00000001\r\n",
+    );
+    let joined = dir.path().join("all.reg");
+    std::fs::write(&joined, [machine, appx].concat()).unwrap();
+    let (output, diagnosis) = doctor_json(&joined);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(ids(&diagnosis, "blocker"), ["block_non_admin_user_install"]);
+    assert_eq!(
+        diagnosis["package"]["targets"],
+        serde_json::json!(["win10-x64"])
+    );
+}
