@@ -7,7 +7,7 @@ use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
 use sspr_msi::verify::simulate::LaunchOutcome;
-use sspr_msi::{release, sign};
+use sspr_msi::{doctor, explain, release, sign};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -71,6 +71,35 @@ enum Command {
         /// (repeatable); without it, signatures are checked but not who made them.
         #[arg(long = "trust-anchor", value_name = "PEM")]
         trust_anchors: Vec<PathBuf>,
+    },
+    /// Will SSPR at sign-in work on a machine? `--script` prints the PowerShell preflight
+    /// script; FILE is its JSON output or a `reg export` file. Exit 1 when a blocker is found.
+    Doctor {
+        /// The script's JSON, or a `.reg` export (UTF-16LE as Windows writes it, or UTF-8).
+        #[arg(required_unless_present = "script")]
+        file: Option<PathBuf>,
+        /// Print the PowerShell (2.0+) script that collects the JSON on the machine.
+        #[arg(long, conflicts_with_all = ["file", "json"])]
+        script: bool,
+        /// Print the diagnosis as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Decide the fitting package with this configuration's `[policy]` (default: embedded).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Explain a verbose msiexec log (`/l*v`): outcome, exit code, first failing action,
+    /// message, what to do.
+    Explain {
+        /// The log (UTF-16LE as Windows writes it, or ANSI/UTF-8 as Wine writes it).
+        file: PathBuf,
+        /// Print the explanation as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The package the log is about: a refusal then names the launch conditions that
+        /// failed (Wine's msiexec does not log their messages).
+        #[arg(long, value_name = "FILE")]
+        msi: Option<PathBuf>,
     },
 }
 
@@ -203,12 +232,62 @@ pub fn run(cli: Cli) -> Result<()> {
                 problems => Err(Error::Problems(problems)),
             }
         }
+        Command::Doctor {
+            file,
+            script,
+            json,
+            config,
+        } => match file {
+            Some(file) if !script => run_doctor(&file, json, config.as_deref()),
+            _ => {
+                print!("{}", doctor::script::script());
+                Ok(())
+            }
+        },
+        Command::Explain { file, json, msi } => {
+            let explanation = explain::explain_file(&file, msi.as_deref())?;
+            print_report(&explanation, json, explain::render_text);
+            if explanation.succeeded() {
+                return Ok(());
+            }
+            Err(Error::CheckFailed {
+                path: file,
+                message: "the log shows the installation did not succeed".into(),
+            })
+        }
         Command::Targets => {
             for target in target::ALL {
                 println!("{:<10} {}", target.name(), target.label());
             }
             Ok(())
         }
+    }
+}
+
+fn run_doctor(file: &std::path::Path, json: bool, config: Option<&std::path::Path>) -> Result<()> {
+    let settings = match config {
+        Some(path) => Settings::load(path)?,
+        None => Settings::embedded_default()?,
+    };
+    let diagnosis = doctor::diagnose_file(file, &settings)?;
+    print_report(&diagnosis, json, doctor::render_text);
+    if diagnosis.verdict == doctor::Verdict::Blocked {
+        return Err(Error::CheckFailed {
+            path: file.to_path_buf(),
+            message: "SSPR at sign-in is blocked on this machine (see the blockers above)".into(),
+        });
+    }
+    Ok(())
+}
+
+fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T) -> String) {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(report).expect("reports serialise")
+        );
+    } else {
+        print!("{}", render_text(report));
     }
 }
 

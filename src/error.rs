@@ -61,6 +61,9 @@ pub enum Error {
     Internal(String),
     #[error("verification found {0} problem(s)")]
     Problems(usize),
+    /// `doctor` found a blocker, or `explain` a failed installation.
+    #[error("{path}: {message}")]
+    CheckFailed { path: PathBuf, message: String },
 }
 
 impl Error {
@@ -70,7 +73,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
-            Error::Problems(_) => exit_code::PROBLEMS,
+            Error::Problems(_) | Error::CheckFailed { .. } => exit_code::PROBLEMS,
         }
     }
 

@@ -186,9 +186,7 @@ fn crlf(text: &str) -> Vec<u8> {
 /// The policy as `reg import` reads it: UTF-16LE with a byte-order mark, CRLF line ends.
 fn reg_file() -> Vec<u8> {
     let text = format!("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\{POLICY_KEY}]\r\n\"{POLICY_VALUE}\"=dword:00000001\r\n");
-    let mut bytes = vec![0xFF, 0xFE];
-    bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
-    bytes
+    crate::textfile::encode_utf16le_with_bom(&text)
 }
 
 fn intune_csv() -> String {

@@ -115,7 +115,7 @@ pub const MAJOR_VERSION_PROPERTY: &str = "SSPR_WINMAJOR";
 pub const BUILD_PROPERTY: &str = "SSPR_WINBUILD";
 pub const EDITION_PROPERTY: &str = "SSPR_WINEDITION";
 
-const CURRENT_VERSION_KEY: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
+pub const CURRENT_VERSION_KEY: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
 /// First build of Windows 10 (1507): Windows 8.1 reports VersionNT 603 like 10 and 11, and
 /// Wine's 8.1 even has `CurrentMajorVersionNumber` (6), so the build number tells them apart.

@@ -265,54 +265,88 @@ pub fn by_name(name: &str) -> Option<MachineProfile> {
 }
 
 fn profile_from(spec: &Spec) -> MachineProfile {
-    // msiexec is not manifested for Windows 10: it reports 8.1's VersionNT and build.
-    let windows_build = if spec.version_nt == 603 {
-        9600
+    let major_version = if spec.build >= WINDOWS10_FIRST_BUILD {
+        Some(10)
     } else {
-        spec.build
+        spec.wine.then_some(6)
     };
-    let mut properties = BTreeMap::from([
-        ("VersionNT".to_string(), spec.version_nt.to_string()),
-        ("WindowsBuild".to_string(), windows_build.to_string()),
-        (
-            "MsiNTProductType".to_string(),
-            spec.product_type.to_string(),
-        ),
-        ("Intel".to_string(), "6".to_string()),
-    ]);
-    if spec.is_64bit {
-        properties.insert("VersionNT64".to_string(), spec.version_nt.to_string());
-        properties.insert("Msix64".to_string(), "6".to_string());
-    }
-    let mut registry = BTreeMap::new();
-    let mut put = |name: &str, value: ProfileValue| {
-        registry.insert(
-            (
-                RegistryRoot::LocalMachine,
-                CURRENT_VERSION.to_string(),
-                name.to_ascii_lowercase(),
-            ),
-            value,
-        );
-    };
-    put(
-        "CurrentBuildNumber",
-        ProfileValue::String(spec.build.to_string()),
-    );
-    if let Some(edition) = spec.edition {
-        put("EditionID", ProfileValue::String(edition.to_string()));
-    }
-    if spec.build >= 10240 {
-        put("CurrentMajorVersionNumber", ProfileValue::Dword(10));
-    } else if spec.wine {
-        put("CurrentMajorVersionNumber", ProfileValue::Dword(6));
-    }
-    MachineProfile {
-        name: spec.name.to_string(),
-        description: spec.description.to_string(),
+    let facts = MachineFacts {
+        version_nt: spec.version_nt,
+        build: spec.build,
+        major_version,
         is_64bit: spec.is_64bit,
-        properties,
-        registry,
+        product_type: spec.product_type,
+        edition: spec.edition.unwrap_or_default().to_string(),
+    };
+    MachineProfile::from_facts(spec.name, spec.description, &facts)
+}
+
+/// What a Windows machine reports about itself (registry and OS), from which Windows
+/// Installer's view of it follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineFacts {
+    /// From `CurrentVersion` (6.1 → 601); 603 on Windows 8.1, 10 and 11.
+    pub version_nt: u32,
+    /// `CurrentBuildNumber`.
+    pub build: u32,
+    /// `CurrentMajorVersionNumber`: present from Windows 10 on (and 6 in Wine's older prefixes).
+    pub major_version: Option<u32>,
+    pub is_64bit: bool,
+    /// `MsiNTProductType`: 1 client, 2 domain controller, 3 server.
+    pub product_type: u32,
+    /// `EditionID`; empty when the machine has none (Wine's prefixes).
+    pub edition: String,
+}
+
+impl MachineProfile {
+    pub fn from_facts(name: &str, description: &str, facts: &MachineFacts) -> MachineProfile {
+        // msiexec is not manifested for Windows 10: it reports 8.1's VersionNT and build.
+        let windows_build = if facts.version_nt == 603 {
+            9600
+        } else {
+            facts.build
+        };
+        let mut properties = BTreeMap::from([
+            ("VersionNT".to_string(), facts.version_nt.to_string()),
+            ("WindowsBuild".to_string(), windows_build.to_string()),
+            (
+                "MsiNTProductType".to_string(),
+                facts.product_type.to_string(),
+            ),
+            ("Intel".to_string(), "6".to_string()),
+        ]);
+        if facts.is_64bit {
+            properties.insert("VersionNT64".to_string(), facts.version_nt.to_string());
+            properties.insert("Msix64".to_string(), "6".to_string());
+        }
+        let mut registry = BTreeMap::new();
+        let mut put = |name: &str, value: ProfileValue| {
+            registry.insert(
+                (
+                    RegistryRoot::LocalMachine,
+                    CURRENT_VERSION.to_string(),
+                    name.to_ascii_lowercase(),
+                ),
+                value,
+            );
+        };
+        put(
+            "CurrentBuildNumber",
+            ProfileValue::String(facts.build.to_string()),
+        );
+        if !facts.edition.is_empty() {
+            put("EditionID", ProfileValue::String(facts.edition.clone()));
+        }
+        if let Some(major) = facts.major_version {
+            put("CurrentMajorVersionNumber", ProfileValue::Dword(major));
+        }
+        MachineProfile {
+            name: name.to_string(),
+            description: description.to_string(),
+            is_64bit: facts.is_64bit,
+            properties,
+            registry,
+        }
     }
 }
 

@@ -5,6 +5,8 @@ mod support;
 mod cli;
 mod credprov;
 mod determinism;
+mod doctor;
+mod explain;
 mod msitools;
 mod payload_trust;
 mod release;

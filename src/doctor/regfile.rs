@@ -1,0 +1,323 @@
+//! `reg export` files (`Windows Registry Editor Version 5.00` or `REGEDIT4`) read into the
+//! same [`MachineReport`] the PowerShell script writes.
+
+use super::report::{Collector, MachineReport, RegistryData, RegistryValue, Subkey, SCHEMA};
+use super::settings::listed_keys;
+
+const HEADERS: &[&str] = &["Windows Registry Editor Version 5.00", "REGEDIT4"];
+
+/// Parses the text of a `.reg` file; errors name the 1-based line.
+pub fn parse(text: &str) -> Result<MachineReport, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| (index + 1, line));
+    let header = lines
+        .by_ref()
+        .find(|(_, line)| !line.trim().is_empty())
+        .map(|(_, line)| line.trim());
+    if !header.is_some_and(|header| HEADERS.contains(&header)) {
+        return Err(format!(
+            "not a registry export: the first line must be `{}` or `{}`",
+            HEADERS[0], HEADERS[1]
+        ));
+    }
+    let mut report = MachineReport {
+        schema: SCHEMA.to_string(),
+        collected_by: Collector::RegExport,
+        os: Default::default(),
+        join: Default::default(),
+        keys: Vec::new(),
+        values: Vec::new(),
+        subkeys: Vec::new(),
+        default_profile_readable: None,
+    };
+    let mut current_key: Option<String> = None;
+    while let Some((number, line)) = lines.next() {
+        // `copy /b a.reg+b.reg all.reg` joins exports with their byte-order marks and headers.
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with(';') || HEADERS.contains(&line) {
+            continue;
+        }
+        let located = |message: String| format!("line {number}: {message}");
+        if line.starts_with('[') {
+            let key = section(line).map_err(located)?;
+            report.keys.push(key.clone());
+            current_key = Some(key);
+            continue;
+        }
+        let Some(key) = &current_key else {
+            return Err(located("a value before the first [key] line".into()));
+        };
+        let mut entry = line.to_string();
+        while entry.ends_with('\\') && is_hex_entry(&entry) {
+            entry.pop();
+            match lines.next() {
+                Some((_, next)) => entry.push_str(next.trim()),
+                None => {
+                    return Err(located(
+                        "hex data continues past the end of the file".into(),
+                    ))
+                }
+            }
+        }
+        let (name, data) = value_line(&entry).map_err(located)?;
+        report.values.push(RegistryValue {
+            key: key.clone(),
+            name,
+            data,
+        });
+    }
+    report.subkeys = listed_subkeys(&report);
+    Ok(report)
+}
+
+/// `[HKEY_…\path]`, with the short hive names `reg` also accepts spelled out.
+fn section(line: &str) -> Result<String, String> {
+    let inner = line
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .ok_or_else(|| format!("a key line must be `[HIVE\\path]`, found `{line}`"))?;
+    if inner.starts_with('-') {
+        return Err(format!(
+            "`{line}` deletes a key: that is an import script, not an export"
+        ));
+    }
+    let (hive, path) = inner.split_once('\\').unwrap_or((inner, ""));
+    let hive = match hive.to_ascii_uppercase().as_str() {
+        "HKLM" | "HKEY_LOCAL_MACHINE" => "HKEY_LOCAL_MACHINE",
+        "HKU" | "HKEY_USERS" => "HKEY_USERS",
+        "HKCU" | "HKEY_CURRENT_USER" => "HKEY_CURRENT_USER",
+        "HKCR" | "HKEY_CLASSES_ROOT" => "HKEY_CLASSES_ROOT",
+        "HKCC" | "HKEY_CURRENT_CONFIG" => "HKEY_CURRENT_CONFIG",
+        _ => return Err(format!("unknown registry hive `{hive}` in `{line}`")),
+    };
+    Ok(if path.is_empty() {
+        hive.to_string()
+    } else {
+        format!("{hive}\\{path}")
+    })
+}
+
+fn is_hex_entry(entry: &str) -> bool {
+    entry
+        .split_once('=')
+        .is_some_and(|(_, data)| data.trim_start().starts_with("hex"))
+}
+
+/// `"name"=data` or `@=data`.
+fn value_line(entry: &str) -> Result<(String, RegistryData), String> {
+    let (name, rest) = if let Some(rest) = entry.strip_prefix('@') {
+        (String::new(), rest)
+    } else if entry.starts_with('"') {
+        quoted(entry)?
+    } else {
+        return Err(format!(
+            "expected `\"name\"=value` or `@=value`, found `{entry}`"
+        ));
+    };
+    let data = rest
+        .trim_start()
+        .strip_prefix('=')
+        .ok_or_else(|| format!("no `=` after the value name in `{entry}`"))?
+        .trim();
+    Ok((name, value_data(data)?))
+}
+
+/// A `"…"` string with `\\` and `\"` escapes, and the text after it.
+fn quoted(text: &str) -> Result<(String, &str), String> {
+    let mut value = String::new();
+    let mut chars = text.char_indices().skip(1);
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '"' => return Ok((value, &text[index + 1..])),
+            '\\' => match chars.next() {
+                Some((_, escaped)) => value.push(escaped),
+                None => break,
+            },
+            _ => value.push(c),
+        }
+    }
+    Err(format!("unterminated string in `{text}`"))
+}
+
+fn value_data(data: &str) -> Result<RegistryData, String> {
+    if data.starts_with('"') {
+        let (text, rest) = quoted(data)?;
+        if !rest.trim().is_empty() {
+            return Err(format!("unexpected `{}` after a string value", rest.trim()));
+        }
+        return Ok(RegistryData::Text(text));
+    }
+    if let Some(hex) = data.strip_prefix("dword:") {
+        return u32::from_str_radix(hex.trim(), 16)
+            .map(|dword| RegistryData::Number(dword.into()))
+            .map_err(|_| format!("`{data}` is not a DWORD (eight hex digits)"));
+    }
+    if data == "-" {
+        return Err("`=-` deletes a value: that is an import script, not an export".into());
+    }
+    let (kind, bytes) = data
+        .split_once(':')
+        .filter(|(kind, _)| kind.starts_with("hex"))
+        .ok_or_else(|| format!("unknown value data `{data}`"))?;
+    let bytes = hex_bytes(bytes)?;
+    Ok(match kind {
+        "hex(2)" | "hex(7)" | "hex(1)" => RegistryData::Text(utf16_strings(&bytes)?),
+        "hex(b)" if bytes.len() == 8 => {
+            RegistryData::Number(i64::from_le_bytes(bytes.try_into().expect("eight bytes")))
+        }
+        "hex(4)" if bytes.len() == 4 => {
+            RegistryData::Number(u32::from_le_bytes(bytes.try_into().expect("four bytes")).into())
+        }
+        _ => RegistryData::Text(data.to_string()),
+    })
+}
+
+fn hex_bytes(list: &str) -> Result<Vec<u8>, String> {
+    list.split(',')
+        .map(str::trim)
+        .filter(|byte| !byte.is_empty())
+        .map(|byte| u8::from_str_radix(byte, 16).map_err(|_| format!("`{byte}` is not a hex byte")))
+        .collect()
+}
+
+/// REG_EXPAND_SZ / REG_MULTI_SZ bytes: UTF-16LE strings, NUL-separated, joined by newlines.
+fn utf16_strings(bytes: &[u8]) -> Result<String, String> {
+    let text = crate::textfile::decode_utf16le(bytes)?;
+    Ok(text
+        .split('\0')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+/// The direct subkeys of [`listed_keys`] that appear as sections, with their default value.
+fn listed_subkeys(report: &MachineReport) -> Vec<Subkey> {
+    let mut subkeys = Vec::new();
+    for parent in listed_keys() {
+        let prefix = format!("{}\\", parent.to_ascii_lowercase());
+        for key in &report.keys {
+            let Some(name) = key
+                .to_ascii_lowercase()
+                .strip_prefix(&prefix)
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            if name.contains('\\') {
+                continue;
+            }
+            let default = report
+                .values
+                .iter()
+                .find(|value| value.key.eq_ignore_ascii_case(key) && value.name.is_empty())
+                .map(|value| value.data.as_text());
+            subkeys.push(Subkey {
+                parent: parent.to_string(),
+                name: key[prefix.len()..].to_string(),
+                default,
+            });
+        }
+    }
+    subkeys
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::report::Observed;
+    use crate::doctor::settings::{by_id, credential_providers_key};
+
+    const EXPORT: &str = "Windows Registry Editor Version 5.00\r\n\r\n\
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Policies\\System]\r\n\
+\"EnableLUA\"=dword:00000000\r\n\
+\"legalnoticetext\"=\"say \\\"hi\\\" C:\\\\\"\r\n\
+\"Multi\"=hex(7):61,00,00,00,62,00,00,00,\\\r\n  00,00\r\n\r\n\
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}]\r\n\
+@=\"PasswordProvider\"\r\n";
+
+    #[test]
+    fn values_strings_and_continued_hex_are_read() {
+        let report = parse(EXPORT).unwrap();
+        assert_eq!(
+            report.observe(by_id("enable_lua")),
+            Observed::Value(&RegistryData::Number(0))
+        );
+        assert_eq!(
+            report.values[1].data,
+            RegistryData::Text("say \"hi\" C:\\".into())
+        );
+        assert_eq!(report.values[2].data, RegistryData::Text("a\nb".into()));
+        assert_eq!(
+            report.observe(by_id("hide_fast_user_switching")),
+            Observed::Absent
+        );
+        assert_eq!(
+            report.observe(by_id("no_lock_screen")),
+            Observed::NotCollected
+        );
+        let providers: Vec<_> = report.subkeys_of(credential_providers_key()).collect();
+        assert_eq!(providers.len(), 1);
+        assert_eq!(providers[0].name, "{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}");
+        assert_eq!(providers[0].default.as_deref(), Some("PasswordProvider"));
+    }
+
+    #[test]
+    fn concatenated_exports_read_as_one() {
+        let second = "\u{feff}Windows Registry Editor Version 5.00\r\n\r\n\
+[HKEY_LOCAL_MACHINE\\SOFTWARE\\Policies\\Microsoft\\Windows\\Personalization]\r\n\
+\"NoLockScreen\"=dword:00000001\r\n";
+        let report = parse(&format!("{EXPORT}{second}")).unwrap();
+        assert_eq!(
+            report.observe(by_id("no_lock_screen")),
+            Observed::Value(&RegistryData::Number(1))
+        );
+        assert_eq!(
+            report.observe(by_id("enable_lua")),
+            Observed::Value(&RegistryData::Number(0))
+        );
+    }
+
+    #[test]
+    fn malformed_files_name_the_line() {
+        let cases = [
+            ("", "not a registry export"),
+            ("hello", "not a registry export"),
+            (
+                "REGEDIT4\n\"a\"=dword:1\n",
+                "line 2: a value before the first [key]",
+            ),
+            ("REGEDIT4\n[HKLM\\X\n", "line 2: a key line"),
+            ("REGEDIT4\n[HKXX\\X]\n", "unknown registry hive"),
+            (
+                "REGEDIT4\n[HKLM\\X]\n\"a\"=dword:zz\n",
+                "line 3: `dword:zz` is not a DWORD",
+            ),
+            (
+                "REGEDIT4\n[HKLM\\X]\n\"a=dword:1\n",
+                "line 3: unterminated string",
+            ),
+            (
+                "REGEDIT4\n[HKLM\\X]\n\"a\"=hex:01,\\\n",
+                "past the end of the file",
+            ),
+            ("REGEDIT4\n[HKLM\\X]\n\"a\"=hex:0g\n", "not a hex byte"),
+            ("REGEDIT4\n[-HKLM\\X]\n", "deletes a key"),
+            ("REGEDIT4\n[HKLM\\X]\nfoo\n", "expected `\"name\"=value`"),
+        ];
+        for (text, expected) in cases {
+            let error = parse(text).unwrap_err();
+            assert!(error.contains(expected), "{text:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_an_export_parses_or_fails_cleanly() {
+        for end in 0..EXPORT.len() {
+            if EXPORT.is_char_boundary(end) {
+                let _ = parse(&EXPORT[..end]);
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The package a log belongs to, for what the log leaves out: Wine's msiexec (and Windows
+//! under some UI levels) does not log a refusing launch condition's message, but the package's
+//! LaunchCondition table and the properties the log lists give it back.
+
+use crate::bind::formatted;
+use crate::verify::condition::{self, MapEnvironment};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The launch conditions of `msi` that are false with `properties` (the log's final values),
+/// as the messages Windows Installer shows for them; a condition this tool cannot evaluate is
+/// reported as such rather than failing the whole explanation.
+pub fn refusing_launch_conditions(
+    msi: &Path,
+    properties: &BTreeMap<String, String>,
+) -> Result<Vec<String>, String> {
+    let mut package = msi::open(msi).map_err(|e| format!("cannot open the package: {e}"))?;
+    if !package.has_table("LaunchCondition") {
+        return Ok(Vec::new());
+    }
+    let rows = package
+        .select_rows(msi::Select::table("LaunchCondition"))
+        .map_err(|e| format!("cannot read the LaunchCondition table: {e}"))?;
+    let environment = MapEnvironment {
+        properties: properties.clone(),
+        ..Default::default()
+    };
+    let mut messages = Vec::new();
+    for row in rows {
+        let text = |column: &str| row[column].as_str().unwrap_or_default().to_string();
+        match condition::evaluate(&text("Condition"), &environment) {
+            Ok(true) => {}
+            Ok(false) => messages.push(formatted::expand(&text("Description"), properties)),
+            Err(error) => messages.push(format!(
+                "launch condition `{}` could not be evaluated ({error:?}); its message: {}",
+                text("Condition"),
+                text("Description")
+            )),
+        }
+    }
+    Ok(messages)
+}
