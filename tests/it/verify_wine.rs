@@ -40,14 +40,17 @@ fn predict(msi: &Path, profile: &MachineProfile) -> Prediction {
     simulate::simulate(&package, profile).unwrap()
 }
 
-/// Registry keys Windows Installer keeps for its own bookkeeping (product registration,
-/// Add/Remove Programs, component reference counts): not the package's writes.
+/// Registry keys Windows Installer (and Wine) keep for their own bookkeeping (product
+/// registration, Add/Remove Programs, component reference counts): not the package's writes.
 const INSTALLER_BOOKKEEPING: &[&str] = &[
     r"system.reg:software\microsoft\windows\currentversion\installer",
     r"system.reg:software\microsoft\windows\currentversion\uninstall",
     r"system.reg:software\classes\installer",
     r"system.reg:software\wow6432node\microsoft\windows\currentversion\uninstall",
     r"user.reg:software\microsoft\installer",
+    // Written by winedbg when some Wine process crashes (seen once under load): Wine's, not
+    // the package's.
+    r"user.reg:software\wine\winedbg",
 ];
 
 fn is_bookkeeping(key: &str) -> bool {
