@@ -163,3 +163,29 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
         "{row}"
     );
 }
+
+#[test]
+fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = crate::support::payload::config(dir.path(), &[]) else {
+        return;
+    };
+    let msi = build_target(Some(&config), "win7-x64", dir.path());
+    let output = verify(&["--profile", "win7-x64"], &[&msi]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("SSPR008") && text.contains("file `SsprTestCredProv.dll` is an unsigned PE"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("win7-x64"))
+        .unwrap();
+    // Values, files, permanent TLS values, no residue.
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>()[1..6],
+        ["installs", "10", "1", "4", "0"],
+        "{row}"
+    );
+}
