@@ -88,6 +88,10 @@ pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
     "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)",
 );
+pub const CONDITION_SYNTAX: Rule = error(
+    "CONDITION",
+    "every condition (launch, component, feature, sequence) is valid condition syntax",
+);
 pub const VERSIONNT_1000: Rule = error(
     "SSPR001",
     "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11",
@@ -134,6 +138,7 @@ pub const RULES: &[Rule] = &[
     PROPERTIES,
     SUMMARY,
     CODEPAGE,
+    CONDITION_SYNTAX,
     VERSIONNT_1000,
     UI_ONLY,
     SILENT_REBOOT,
@@ -145,7 +150,8 @@ pub const RULES: &[Rule] = &[
 ];
 
 impl Rule {
-    fn finding(&self, message: impl Into<String>) -> Finding {
+    /// A finding of this rule.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
         Finding {
             id: self.id,
             severity: self.severity,
@@ -168,6 +174,7 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
         bitness_against_template,
         required_properties,
         summary_information,
+        condition_syntax,
         versionnt_1000,
         ui_only_actions,
         silent_reboot,
@@ -529,6 +536,14 @@ fn conditions(package: &PackageView) -> Vec<(String, String)> {
         }
     }
     found
+}
+
+fn condition_syntax(package: &PackageView, findings: &mut Vec<Finding>) {
+    for (place, text) in conditions(package) {
+        if let Err(error) = condition::parse(&text) {
+            findings.push(CONDITION_SYNTAX.finding(format!("{place}: `{text}`: {error}")));
+        }
+    }
 }
 
 fn versionnt_1000(package: &PackageView, findings: &mut Vec<Finding>) {
