@@ -291,14 +291,13 @@ impl<'a> Session<'a> {
             return Ok(LaunchOutcome::Installs);
         }
         let mut messages = Vec::new();
-        let rows: Vec<(String, String)> = self
-            .package
-            .rows("LaunchCondition")
-            .map(|row| (row.text("Condition").into(), row.text("Description").into()))
-            .collect();
-        for (condition, message) in rows {
-            if !self.check("LaunchCondition", &condition, &condition)? {
-                messages.push(deformat::deformat(&message, &self.references()));
+        for row in self.package.rows("LaunchCondition") {
+            let condition = row.text("Condition");
+            if !self.check("LaunchCondition", condition, condition)? {
+                messages.push(deformat::deformat(
+                    row.text("Description"),
+                    &self.references(),
+                ));
             }
         }
         Ok(if messages.is_empty() {
@@ -309,12 +308,10 @@ impl<'a> Session<'a> {
     }
 
     fn app_search(&mut self) {
-        let searches: Vec<(String, String)> = self
-            .package
-            .rows("AppSearch")
-            .map(|row| (row.text("Property").into(), row.text("Signature_").into()))
-            .collect();
-        for (property, signature) in searches {
+        // The rows borrow the package, not the session, so the session can take results.
+        let package = self.package;
+        for search in package.rows("AppSearch") {
+            let (property, signature) = (search.text("Property"), search.text("Signature_"));
             let locator = self
                 .package
                 .rows("RegLocator")
@@ -327,7 +324,7 @@ impl<'a> Session<'a> {
             };
             match self.registry_search(&locator) {
                 Ok(Some(value)) => {
-                    self.env.properties.insert(property, value);
+                    self.env.properties.insert(property.to_string(), value);
                 }
                 Ok(None) => {}
                 Err(note) => {
