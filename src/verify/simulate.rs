@@ -120,6 +120,8 @@ pub struct Leftover {
 pub struct Prediction {
     pub profile: String,
     pub outcome: LaunchOutcome,
+    /// What `/x` does after the install: `None` when nothing was installed.
+    pub uninstall: Option<LaunchOutcome>,
     pub registry: Vec<RegistryWrite>,
     pub files: Vec<FileWrite>,
     /// Left by design: components marked permanent.
@@ -182,6 +184,7 @@ pub fn simulate_with(
     let mut prediction = Prediction {
         profile: profile.name.clone(),
         outcome: outcome.clone(),
+        uninstall: None,
         registry: Vec::new(),
         files: Vec::new(),
         permanent: Vec::new(),
@@ -569,7 +572,9 @@ impl<'a> Session<'a> {
                 (InstallState::Local, InstallState::Absent),
             );
         }
-        if let LaunchOutcome::Refused { messages } = self.search_and_check()? {
+        let outcome = self.search_and_check()?;
+        prediction.uninstall = Some(outcome.clone());
+        if let LaunchOutcome::Refused { messages } = outcome {
             let reason = format!("uninstall refused: {}", messages.join("; "));
             leave_all(prediction, &reason);
             return Ok(());

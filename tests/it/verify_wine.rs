@@ -172,12 +172,26 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
     }
 
     let uninstall = prefix.uninstall(msi);
-    assert!(
-        uninstall.exited_with(0),
-        "{context}: /x exited {}:\n{}",
-        uninstall.status,
-        uninstall.log
-    );
+    match &prediction.uninstall {
+        Some(LaunchOutcome::Refused { messages }) => {
+            assert!(
+                uninstall.exited_with(FATAL_ERROR),
+                "{context}: predicted /x refused ({messages:?}), Wine exited {}",
+                uninstall.status
+            );
+            assert_eq!(
+                uninstall.last_action_started(),
+                Some("LaunchConditions"),
+                "{context}"
+            );
+        }
+        _ => assert!(
+            uninstall.exited_with(0),
+            "{context}: /x exited {}:\n{}",
+            uninstall.status,
+            uninstall.log
+        ),
+    }
     let after_uninstall = prefix.registry_snapshot();
     let left_components: BTreeSet<&str> = prediction
         .permanent
@@ -309,4 +323,19 @@ fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_al
         "{prediction:#?}"
     );
     assert_wine_agrees_with(Windows::Win8, &msi, &command_line);
+}
+
+#[test]
+fn a_launch_condition_that_blocks_uninstall_leaves_everything_for_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("uninstall-blocked", dir.path()) else {
+        return;
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+    assert!(
+        matches!(prediction.uninstall, Some(LaunchOutcome::Refused { .. })),
+        "{prediction:#?}"
+    );
+    assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
+    assert_wine_agrees(Windows::Win10, &msi);
 }
