@@ -384,8 +384,11 @@ fn print_package_report(package: &PackageReport) {
         let severity = format!("{:?}", finding.severity).to_lowercase();
         println!("  {severity:<7} {:<10} {}", finding.id, finding.message);
     }
-    if package.simulations.is_empty() {
+    let Some(first) = package.simulations.first() else {
         return;
+    };
+    for note in &first.prediction.unsimulated {
+        println!("  not simulated: {note}");
     }
     println!(
         "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  message",

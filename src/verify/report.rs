@@ -162,11 +162,12 @@ fn verify_file(
                     unexpected_install,
                 });
             }
-            Err(error) => findings.push(Finding {
-                id: "CONDITION",
-                severity: Severity::Error,
-                message: error.to_string(),
-            }),
+            // A condition that does not parse stops the simulation; the static rule names it.
+            Err(error) => {
+                if !findings.iter().any(|f| f.id == rules::CONDITION_SYNTAX.id) {
+                    findings.push(rules::CONDITION_SYNTAX.finding(error.to_string()));
+                }
+            }
         }
     }
     findings.dedup();

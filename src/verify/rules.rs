@@ -3,7 +3,7 @@
 //! this project's own for silent, per-machine deployment that no ICE has.
 
 use super::condition::{self, Operand};
-use super::read::{ColumnType, PackageView, RowRef, TableView};
+use super::read::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
 use crate::bind::Cell;
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError};
@@ -51,7 +51,7 @@ const fn warning(id: &'static str, explanation: &'static str) -> Rule {
 
 pub const ICE03: Rule = error(
     "ICE03",
-    "every cell matches its column's type, length and nullability, and every foreign key names an existing row",
+    "every cell matches its column's type, length, nullability and category (GUID, Identifier…), and every foreign key names an existing row",
 );
 pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID");
 pub const ICE09: Rule = warning(
@@ -89,6 +89,10 @@ pub const SUMMARY: Rule = error(
 pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
     "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)",
+);
+pub const CONDITION_SYNTAX: Rule = error(
+    "CONDITION",
+    "every condition (launch, component, feature, sequence) is valid condition syntax",
 );
 pub const VERSIONNT_1000: Rule = error(
     "SSPR001",
@@ -149,6 +153,7 @@ pub const RULES: &[Rule] = &[
     PROPERTIES,
     SUMMARY,
     CODEPAGE,
+    CONDITION_SYNTAX,
     VERSIONNT_1000,
     UI_ONLY,
     SILENT_REBOOT,
@@ -163,7 +168,8 @@ pub const RULES: &[Rule] = &[
 ];
 
 impl Rule {
-    fn finding(&self, message: impl Into<String>) -> Finding {
+    /// A finding of this rule.
+    pub fn finding(&self, message: impl Into<String>) -> Finding {
         Finding {
             id: self.id,
             severity: self.severity,
@@ -186,6 +192,7 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
         bitness_against_template,
         required_properties,
         summary_information,
+        condition_syntax,
         versionnt_1000,
         ui_only_actions,
         silent_reboot,
@@ -205,9 +212,16 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
 
 fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
     for table in package.tables.values() {
+        let categories: Vec<Option<msi::Category>> = table
+            .columns
+            .iter()
+            .map(|column| column_category(&table.name, column))
+            .collect();
         for (row_index, row) in table.rows.iter().enumerate() {
-            for (column, cell) in table.columns.iter().zip(row) {
-                if let Some(problem) = cell_problem(column.column_type, column.nullable, cell) {
+            for ((column, cell), category) in table.columns.iter().zip(row).zip(&categories) {
+                let problem = cell_problem(column.column_type, column.nullable, cell)
+                    .or_else(|| category_problem(*category, cell));
+                if let Some(problem) = problem {
                     findings.push(ICE03.finding(format!(
                         "{}.{} row {}: {problem}",
                         table.name,
@@ -218,6 +232,34 @@ fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
             }
         }
         dangling_keys(package, table, findings);
+    }
+}
+
+/// The column's `_Validation` category, or this tool's schema's for tables it knows (wixl
+/// writes no `_Validation`).
+fn column_category(table: &str, column: &ColumnInfo) -> Option<msi::Category> {
+    column
+        .category
+        .as_deref()
+        .and_then(|category| category.parse().ok())
+        .or_else(|| {
+            let schema = crate::schema::table(table)?;
+            schema
+                .columns
+                .iter()
+                .find(|c| c.name == column.name)?
+                .category
+        })
+}
+
+/// A string that breaks its category's syntax (GUID, Identifier, upper case, file names…),
+/// as far as the `msi` crate knows the category.
+fn category_problem(category: Option<msi::Category>, cell: &Cell) -> Option<String> {
+    match (category, cell) {
+        (Some(category), Cell::Str(text)) if !category.validate(text) => {
+            Some(format!("`{text}` is not a valid {category}"))
+        }
+        _ => None,
     }
 }
 
@@ -532,7 +574,7 @@ fn summary_information(package: &PackageView, findings: &mut Vec<Finding>) {
 fn conditions(package: &PackageView) -> Vec<(String, String)> {
     let mut found = Vec::new();
     for (table, key, column) in [
-        ("LaunchCondition", "Condition", "Condition"),
+        ("LaunchCondition", "Description", "Condition"),
         ("Component", "Component", "Condition"),
         ("Condition", "Feature_", "Condition"),
         (EXECUTE, "Action", "Condition"),
@@ -546,6 +588,14 @@ fn conditions(package: &PackageView) -> Vec<(String, String)> {
         }
     }
     found
+}
+
+fn condition_syntax(package: &PackageView, findings: &mut Vec<Finding>) {
+    for (place, text) in conditions(package) {
+        if let Err(error) = condition::parse(&text) {
+            findings.push(CONDITION_SYNTAX.finding(format!("{place}: `{text}`: {error}")));
+        }
+    }
 }
 
 fn versionnt_1000(package: &PackageView, findings: &mut Vec<Finding>) {
@@ -961,6 +1011,14 @@ mod tests {
                 adding("FeatureComponents", vec!["SSPR".into(), "Nowhere".into()]),
             ),
             ("ICE03", adding("Property", vec!["X".into(), Cell::Int(1)])),
+            (
+                "ICE03",
+                setting_first_row("Component", "ComponentId", "not-a-guid".into()),
+            ),
+            (
+                "ICE03",
+                adding("Property", vec!["Not an identifier".into(), "x".into()]),
+            ),
             (
                 "ICE08",
                 copying_first_row("Component", vec![(0, "Twin".into())]),

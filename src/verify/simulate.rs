@@ -120,6 +120,8 @@ pub struct Leftover {
 pub struct Prediction {
     pub profile: String,
     pub outcome: LaunchOutcome,
+    /// What `/x` does after the install: `None` when nothing was installed.
+    pub uninstall: Option<LaunchOutcome>,
     pub registry: Vec<RegistryWrite>,
     pub files: Vec<FileWrite>,
     /// Left by design: components marked permanent.
@@ -182,6 +184,7 @@ pub fn simulate_with(
     let mut prediction = Prediction {
         profile: profile.name.clone(),
         outcome: outcome.clone(),
+        uninstall: None,
         registry: Vec::new(),
         files: Vec::new(),
         permanent: Vec::new(),
@@ -192,8 +195,8 @@ pub fn simulate_with(
         return Ok(prediction);
     }
     let installed = install.select_components()?;
-    prediction.registry = install.registry_writes(&installed);
-    prediction.files = install.file_writes(&installed);
+    prediction.registry = install.registry_writes(&installed)?;
+    prediction.files = install.file_writes(&installed)?;
     let mut uninstall = Session::new(package, profile, &command_line.uninstall);
     uninstall.uninstall(&installed, &mut prediction)?;
     Ok(prediction)
@@ -291,14 +294,13 @@ impl<'a> Session<'a> {
             return Ok(LaunchOutcome::Installs);
         }
         let mut messages = Vec::new();
-        let rows: Vec<(String, String)> = self
-            .package
-            .rows("LaunchCondition")
-            .map(|row| (row.text("Condition").into(), row.text("Description").into()))
-            .collect();
-        for (condition, message) in rows {
-            if !self.check("LaunchCondition", &condition, &condition)? {
-                messages.push(deformat::deformat(&message, &self.references()));
+        for row in self.package.rows("LaunchCondition") {
+            let condition = row.text("Condition");
+            if !self.check("LaunchCondition", condition, condition)? {
+                messages.push(deformat::deformat(
+                    row.text("Description"),
+                    &self.references(),
+                ));
             }
         }
         Ok(if messages.is_empty() {
@@ -309,12 +311,10 @@ impl<'a> Session<'a> {
     }
 
     fn app_search(&mut self) {
-        let searches: Vec<(String, String)> = self
-            .package
-            .rows("AppSearch")
-            .map(|row| (row.text("Property").into(), row.text("Signature_").into()))
-            .collect();
-        for (property, signature) in searches {
+        // The rows borrow the package, not the session, so the session can take results.
+        let package = self.package;
+        for search in package.rows("AppSearch") {
+            let (property, signature) = (search.text("Property"), search.text("Signature_"));
             let locator = self
                 .package
                 .rows("RegLocator")
@@ -327,7 +327,7 @@ impl<'a> Session<'a> {
             };
             match self.registry_search(&locator) {
                 Ok(Some(value)) => {
-                    self.env.properties.insert(property, value);
+                    self.env.properties.insert(property.to_string(), value);
                 }
                 Ok(None) => {}
                 Err(note) => {
@@ -480,9 +480,12 @@ impl<'a> Session<'a> {
                 .is_some_and(|attributes| attributes & WIN64 != 0)
     }
 
-    fn registry_writes(&mut self, installed: &[String]) -> Vec<RegistryWrite> {
-        if !self.runs("WriteRegistryValues").unwrap_or(false) {
-            return Vec::new();
+    fn registry_writes(
+        &mut self,
+        installed: &[String],
+    ) -> Result<Vec<RegistryWrite>, SimulationError> {
+        if !self.runs("WriteRegistryValues")? {
+            return Ok(Vec::new());
         }
         let per_machine = self
             .env
@@ -496,14 +499,20 @@ impl<'a> Session<'a> {
             .filter(|row| installed.iter().any(|c| c == row.text("Component_")))
             .filter_map(|row| {
                 let root = registry_root(row.int("Root")?, per_machine)?;
+                let value = match row.get("Value") {
+                    crate::bind::Cell::Str(value) => Some(value.as_str()),
+                    _ => None,
+                };
                 let name = match row.get("Name") {
+                    // `+`, `-` and `*` on a row without a value create or delete the key.
+                    crate::bind::Cell::Str(name)
+                        if value.is_none() && matches!(name.as_str(), "+" | "-" | "*") =>
+                    {
+                        None
+                    }
                     crate::bind::Cell::Str(name) if !name.is_empty() => {
                         Some(deformat::deformat(name, &references))
                     }
-                    _ => None,
-                };
-                let value = match row.get("Value") {
-                    crate::bind::Cell::Str(value) => Some(value.as_str()),
                     _ => None,
                 };
                 Some(RegistryWrite {
@@ -520,12 +529,12 @@ impl<'a> Session<'a> {
             })
             .collect();
         writes.sort();
-        writes
+        Ok(writes)
     }
 
-    fn file_writes(&mut self, installed: &[String]) -> Vec<FileWrite> {
-        if !self.runs("InstallFiles").unwrap_or(false) {
-            return Vec::new();
+    fn file_writes(&mut self, installed: &[String]) -> Result<Vec<FileWrite>, SimulationError> {
+        if !self.runs("InstallFiles")? {
+            return Ok(Vec::new());
         }
         let references = self.references();
         let mut files: Vec<FileWrite> = self
@@ -540,7 +549,7 @@ impl<'a> Session<'a> {
             })
             .collect();
         files.sort();
-        files
+        Ok(files)
     }
 
     /// Uninstall (`REMOVE=ALL`, `Installed` set): what stays, permanent or not.
@@ -563,7 +572,9 @@ impl<'a> Session<'a> {
                 (InstallState::Local, InstallState::Absent),
             );
         }
-        if let LaunchOutcome::Refused { messages } = self.search_and_check()? {
+        let outcome = self.search_and_check()?;
+        prediction.uninstall = Some(outcome.clone());
+        if let LaunchOutcome::Refused { messages } = outcome {
             let reason = format!("uninstall refused: {}", messages.join("; "));
             leave_all(prediction, &reason);
             return Ok(());
@@ -983,5 +994,67 @@ mod tests {
         assert_eq!(without.residue.len(), 1, "{:?}", without.residue);
         assert!(without.residue[0].item.contains("EnableLogging"));
         assert!(without.residue[0].reason.contains("false at uninstall"));
+    }
+
+    fn set_cell(package: &mut PackageView, table: &str, column: &str, value: crate::bind::Cell) {
+        let table = package.tables.get_mut(table).unwrap();
+        let index = table.column(column).unwrap();
+        for row in &mut table.rows {
+            row[index] = value.clone();
+        }
+    }
+
+    #[test]
+    fn feature_levels_decide_what_installs() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        let mut package = read_target("win10-x64");
+        set_cell(&mut package, "Feature", "Level", 0.into());
+        let disabled = simulate(&package, &profile).unwrap();
+        assert_eq!(disabled.outcome, LaunchOutcome::Installs);
+        assert!(disabled.registry.is_empty(), "{:?}", disabled.registry);
+        set_cell(&mut package, "Feature", "Level", 3.into());
+        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
+        let command_line = CommandLine {
+            install: BTreeMap::from([("INSTALLLEVEL".into(), "3".into())]),
+            uninstall: BTreeMap::new(),
+        };
+        let raised = simulate_with(&package, &profile, &command_line).unwrap();
+        assert_eq!(raised.registry.len(), 1, "{:?}", raised.registry);
+    }
+
+    #[test]
+    fn a_false_component_condition_keeps_the_component_out() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        let mut package = read_target("win10-x64");
+        set_cell(
+            &mut package,
+            "Component",
+            "Condition",
+            "VersionNT >= 1000".into(),
+        );
+        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
+    }
+
+    #[test]
+    fn an_action_missing_from_the_execute_sequence_does_nothing_under_qn() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        let mut package = read_target("win10-x64");
+        package
+            .tables
+            .get_mut("InstallExecuteSequence")
+            .unwrap()
+            .rows
+            .retain(|row| row[0] != "WriteRegistryValues".into());
+        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
+    }
+
+    #[test]
+    fn bad_condition_syntax_is_an_error_naming_its_row() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        let mut package = read_target("win10-x64");
+        set_cell(&mut package, "Component", "Condition", "(VersionNT".into());
+        let error = simulate(&package, &profile).unwrap_err();
+        assert_eq!(error.table, "Component");
+        assert!(error.to_string().contains("(VersionNT"), "{error}");
     }
 }

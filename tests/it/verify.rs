@@ -89,7 +89,7 @@ fn json_report_has_findings_simulations_and_the_rule_catalogue() {
     let simulation = &package["simulations"][0];
     assert_eq!(simulation["profile"], "wine-win10");
     assert_eq!(simulation["outcome"], "Installs");
-    assert_eq!(simulation["registry"].as_array().unwrap().len(), 4);
+    assert_eq!(simulation["registry"].as_array().unwrap().len(), 6);
     let rules = report["rules"].as_array().unwrap();
     assert!(rules
         .iter()
@@ -160,6 +160,32 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
         .unwrap();
     assert!(
         row.contains("refused") && row.contains("Home edition"),
+        "{row}"
+    );
+}
+
+#[test]
+fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = crate::support::payload::config(dir.path(), &[]) else {
+        return;
+    };
+    let msi = build_target(Some(&config), "win7-x64", dir.path());
+    let output = verify(&["--profile", "win7-x64"], &[&msi]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("SSPR008") && text.contains("file `SsprTestCredProv.dll` is an unsigned PE"),
+        "{text}"
+    );
+    let row = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("win7-x64"))
+        .unwrap();
+    // Values, files, permanent TLS values, no residue.
+    assert_eq!(
+        row.split_whitespace().collect::<Vec<_>>()[1..6],
+        ["installs", "10", "1", "4", "0"],
         "{row}"
     );
 }

@@ -9,7 +9,7 @@ use sspr_msi::model::RegistryRoot;
 use sspr_msi::verify::deformat::WrittenData;
 use sspr_msi::verify::profile::{self, MachineProfile};
 use sspr_msi::verify::read;
-use sspr_msi::verify::simulate::{self, LaunchOutcome, Prediction, RegistryWrite};
+use sspr_msi::verify::simulate::{self, CommandLine, LaunchOutcome, Prediction, RegistryWrite};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -35,19 +35,22 @@ fn profile_for(windows: Windows) -> MachineProfile {
     profile::by_name(name).unwrap()
 }
 
-fn predict(msi: &Path, profile: &MachineProfile) -> Prediction {
+fn predict(msi: &Path, profile: &MachineProfile, command_line: &CommandLine) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
-    simulate::simulate(&package, profile).unwrap()
+    simulate::simulate_with(&package, profile, command_line).unwrap()
 }
 
-/// Registry keys Windows Installer keeps for its own bookkeeping (product registration,
-/// Add/Remove Programs, component reference counts): not the package's writes.
+/// Registry keys Windows Installer (and Wine) keep for their own bookkeeping (product
+/// registration, Add/Remove Programs, component reference counts): not the package's writes.
 const INSTALLER_BOOKKEEPING: &[&str] = &[
     r"system.reg:software\microsoft\windows\currentversion\installer",
     r"system.reg:software\microsoft\windows\currentversion\uninstall",
     r"system.reg:software\classes\installer",
     r"system.reg:software\wow6432node\microsoft\windows\currentversion\uninstall",
     r"user.reg:software\microsoft\installer",
+    // Written by winedbg when some Wine process crashes (seen once under load): Wine's, not
+    // the package's.
+    r"user.reg:software\wine\winedbg",
 ];
 
 fn is_bookkeeping(key: &str) -> bool {
@@ -103,17 +106,29 @@ fn expected_values<'w>(
 }
 
 /// Installs and removes `msi` on `windows` with Wine and asserts every part of the
-/// simulator's prediction; `file_check` also compares installed files.
+/// simulator's prediction.
 fn assert_wine_agrees(windows: Windows, msi: &Path) {
+    assert_wine_agrees_with(windows, msi, &CommandLine::default());
+}
+
+/// Like [`assert_wine_agrees`], with `command_line.install` properties given to `/i` (`/x`
+/// gets none: msiexec's uninstall is a new session).
+fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandLine) {
     let Some(prefix) = WinePrefix::new(windows) else {
         return;
     };
     let profile = profile_for(windows);
-    let prediction = predict(msi, &profile);
+    let prediction = predict(msi, &profile, command_line);
     let context = format!("{} on {}", msi.display(), profile.name);
     let before = prefix.registry_snapshot();
 
-    let install = prefix.install(msi, &[]);
+    let properties: Vec<String> = command_line
+        .install
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
+    let install = prefix.install(msi, &properties);
     let installed = install.exited_with(0) || install.exited_with(3010);
     match &prediction.outcome {
         LaunchOutcome::Installs => assert!(
@@ -157,12 +172,26 @@ fn assert_wine_agrees(windows: Windows, msi: &Path) {
     }
 
     let uninstall = prefix.uninstall(msi);
-    assert!(
-        uninstall.exited_with(0),
-        "{context}: /x exited {}:\n{}",
-        uninstall.status,
-        uninstall.log
-    );
+    match &prediction.uninstall {
+        Some(LaunchOutcome::Refused { messages }) => {
+            assert!(
+                uninstall.exited_with(FATAL_ERROR),
+                "{context}: predicted /x refused ({messages:?}), Wine exited {}",
+                uninstall.status
+            );
+            assert_eq!(
+                uninstall.last_action_started(),
+                Some("LaunchConditions"),
+                "{context}"
+            );
+        }
+        _ => assert!(
+            uninstall.exited_with(0),
+            "{context}: /x exited {}:\n{}",
+            uninstall.status,
+            uninstall.log
+        ),
+    }
     let after_uninstall = prefix.registry_snapshot();
     let left_components: BTreeSet<&str> = prediction
         .permanent
@@ -268,8 +297,45 @@ fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
         return;
     };
     with_component_condition(&msi, "FirstRunOnly", "NOT Installed");
-    let prediction = predict(&msi, &profile_for(Windows::Win10));
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
     assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
     assert!(prediction.residue[0].item.contains("[FirstRun]"));
+    assert_wine_agrees(Windows::Win10, &msi);
+}
+
+#[test]
+fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = payload::config(dir.path(), &[]) else {
+        return;
+    };
+    let msi = build_target(Some(&config), "win8-x64", dir.path());
+    let command_line = CommandLine {
+        install: [("ENABLELOGGING".to_string(), "1".to_string())].into(),
+        uninstall: Default::default(),
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win8), &command_line);
+    assert!(
+        prediction
+            .registry
+            .iter()
+            .any(|write| write.name.as_deref() == Some("EnableLogging")),
+        "{prediction:#?}"
+    );
+    assert_wine_agrees_with(Windows::Win8, &msi, &command_line);
+}
+
+#[test]
+fn a_launch_condition_that_blocks_uninstall_leaves_everything_for_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("uninstall-blocked", dir.path()) else {
+        return;
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+    assert!(
+        matches!(prediction.uninstall, Some(LaunchOutcome::Refused { .. })),
+        "{prediction:#?}"
+    );
+    assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
     assert_wine_agrees(Windows::Win10, &msi);
 }

@@ -245,11 +245,13 @@ pub struct RegistrySnapshot {
 /// Values Wine itself rewrites on every start; not the package's doing.
 const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"="];
 
-/// Windows Installer's own bookkeeping folders, which msiexec creates (empty) the first
-/// time it installs anything; an empty one left behind is the installer's, not residue.
+/// Keys Wine's own programs create empty: Windows Installer's bookkeeping folders (made the
+/// first time msiexec installs anything) and Wine's debugger settings (made when a Wine
+/// process, not the package, misbehaves under load). An empty one is theirs, not residue.
 const INSTALLER_CONTAINERS: &[&str] = &[
     r"system.reg:Software\\Classes\\Installer\\",
     r"system.reg:Software\\Microsoft\\Windows\\CurrentVersion\\Installer\\",
+    r"user.reg:Software\\Wine\\WineDbg",
 ];
 
 impl RegistrySnapshot {
