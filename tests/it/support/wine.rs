@@ -246,8 +246,8 @@ pub struct RegistrySnapshot {
 const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"="];
 
 /// Keys Wine's own programs create empty: Windows Installer's bookkeeping folders (made the
-/// first time msiexec installs anything) and Wine's debugger settings (made when a Wine
-/// process, not the package, misbehaves under load). An empty one is theirs, not residue.
+/// first time msiexec installs anything) and Wine's debugger settings (Wine made this one,
+/// empty, once under heavy load in this suite). An empty one is theirs, not residue.
 const INSTALLER_CONTAINERS: &[&str] = &[
     r"system.reg:Software\\Classes\\Installer\\",
     r"system.reg:Software\\Microsoft\\Windows\\CurrentVersion\\Installer\\",
