@@ -220,12 +220,9 @@ fn bind_directories(package: &Package, db: &mut Database) {
             vec![folder.into(), model::TARGET_DIR.into(), ".".into()],
         );
     }
-    let mut short_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut short_names = names::ShortNames::default();
     for directory in &package.directories {
-        let name = names::short_and_long(
-            &directory.name,
-            short_names.entry(&directory.parent).or_default(),
-        );
+        let name = short_names.name_in(&directory.parent, &directory.name);
         db.insert(
             &schema::DIRECTORY,
             vec![
@@ -245,14 +242,11 @@ fn bind_files_and_cabinet(
     db: &mut Database,
 ) -> std::io::Result<()> {
     let mut cabinet_files: Vec<(&str, &Arc<Vec<u8>>)> = Vec::new();
-    let mut short_names: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    let mut short_names = names::ShortNames::default();
     for component in &package.components {
         for file in &component.files {
             let sequence = cabinet_files.len() as i32 + 1;
-            let name = names::short_and_long(
-                &file.name,
-                short_names.entry(&component.directory).or_default(),
-            );
+            let name = short_names.name_in(&component.directory, &file.name);
             db.insert(
                 &schema::FILE,
                 vec![

@@ -2,6 +2,19 @@
 
 use std::collections::BTreeSet;
 
+/// The short names given so far, per folder: a short name must be unique in its folder.
+#[derive(Debug, Default)]
+pub struct ShortNames<'a> {
+    taken: std::collections::BTreeMap<&'a str, BTreeSet<String>>,
+}
+
+impl<'a> ShortNames<'a> {
+    /// The DefaultDir/FileName value for `long` in the folder `parent`.
+    pub fn name_in(&mut self, parent: &'a str, long: &str) -> String {
+        short_and_long(long, self.taken.entry(parent).or_default())
+    }
+}
+
 /// `SHORT~N.EXT|Long name`, or just the name when it already is a valid 8.3 name.
 /// `taken` holds the short names already used in the same folder.
 pub fn short_and_long(long: &str, taken: &mut BTreeSet<String>) -> String {
