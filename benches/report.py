@@ -50,6 +50,7 @@ def build_table(facts, timings):
     ]
     sizes = {
         "sspr-msi build (9 packages)": f"{size(facts['size_matrix'])} (9 files)",
+        "sspr-msi build --sign-cert … --sign-key … (9 packages, signed)": f"{size(facts['size_matrix_signed'])} (9 files)",
         "sspr-msi build --target win10-x64": size(facts["size_win10_x64"]),
         "sspr-msi build --target win7-x64": size(facts["size_win7_x64"]),
         "wixl policy.wxs": size(facts["size_wixl_policy"]),
@@ -87,6 +88,21 @@ def cab_table(facts, timings):
                 ratio(ours_size, gcab_size),
             )
         )
+    return lines
+
+
+def sign_table(facts, timings):
+    theirs = timings[("sign", "osslsigncode sign (win7-x64)")]
+    lines = [
+        "| command | min | median | signed size | time vs osslsigncode (min) |",
+        "|---|---|---|---|---|",
+    ]
+    for command, key in [
+        ("sspr-msi sign (win7-x64)", "size_signed_ours"),
+        ("osslsigncode sign (win7-x64)", "size_signed_osslsigncode"),
+    ]:
+        low, median = timings[("sign", command)]
+        lines.append(row(f"`{command}`", ms(low), ms(median), size(facts[key]), ratio(low, theirs[0])))
     return lines
 
 
@@ -175,10 +191,10 @@ def main():
         "",
         "## 4. Signing",
         "",
-        f"`osslsigncode sign` of the win7-x64 package with a throwaway RSA-2048 key: signed size "
-        f"{size(facts['size_signed'])}.",
+        "The unsigned win7-x64 package signed with the same throwaway RSA-2048 key and self-signed",
+        "certificate.",
         "",
-        *peer_only_table(timings, "sign", "osslsigncode sign (win7-x64)", "sspr-msi sign"),
+        *sign_table(facts, timings),
         "",
         "## 5. Scaling",
         "",
