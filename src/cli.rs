@@ -5,6 +5,8 @@ use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
+use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
+use sspr_msi::verify::simulate::LaunchOutcome;
 use sspr_msi::{release, sign};
 use std::path::PathBuf;
 
@@ -47,6 +49,29 @@ enum Command {
     },
     /// List the targets (OS family × architecture) this tool knows.
     Targets,
+    /// Check MSI packages (ours or anyone's) statically and, with --simulate, predict their
+    /// silent install and uninstall on machine profiles. Exit 1 when problems are found.
+    Verify {
+        /// The packages to verify.
+        #[arg(required = true, value_name = "FILE.msi")]
+        files: Vec<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Simulate install and uninstall on machine profiles (all built-in ones by default).
+        #[arg(long)]
+        simulate: bool,
+        /// Simulate on this built-in profile (repeatable; implies --simulate).
+        #[arg(long = "profile", value_name = "NAME")]
+        profiles: Vec<String>,
+        /// Add the profiles of this TOML file (repeatable; implies --simulate).
+        #[arg(long = "profile-file", value_name = "FILE")]
+        profile_files: Vec<PathBuf>,
+        /// Certificates (PEM) the package's and embedded PEs' signatures must chain to
+        /// (repeatable); without it, signatures are checked but not who made them.
+        #[arg(long = "trust-anchor", value_name = "PEM")]
+        trust_anchors: Vec<PathBuf>,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -150,6 +175,34 @@ pub fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Verify {
+            files,
+            json,
+            simulate,
+            profiles,
+            profile_files,
+            trust_anchors,
+        } => {
+            let options = VerifyOptions {
+                simulate: simulate || !profiles.is_empty() || !profile_files.is_empty(),
+                profiles,
+                profile_files,
+                trust_anchors,
+            };
+            let report = report::verify(&files, &options)?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&report).expect("verify report serialises")
+                );
+            } else {
+                print_verify_report(&report);
+            }
+            match report.problem_count() {
+                0 => Ok(()),
+                problems => Err(Error::Problems(problems)),
+            }
+        }
         Command::Targets => {
             for target in target::ALL {
                 println!("{:<10} {}", target.name(), target.label());
@@ -232,5 +285,53 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
     }
     if let Some(bundle) = bundle {
         println!("bundle: {}", bundle.display());
+    }
+}
+
+fn print_verify_report(report: &VerifyReport) {
+    for package in &report.packages {
+        print_package_report(package);
+    }
+}
+
+fn print_package_report(package: &PackageReport) {
+    println!(
+        "{} (target {}, platform {})",
+        package.file.display(),
+        package.target.as_deref().unwrap_or("unknown"),
+        package.platform.as_deref().unwrap_or("missing")
+    );
+    for finding in &package.findings {
+        let severity = format!("{:?}", finding.severity).to_lowercase();
+        println!("  {severity:<7} {:<10} {}", finding.id, finding.message);
+    }
+    if package.simulations.is_empty() {
+        return;
+    }
+    println!(
+        "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  message",
+        "profile", "result", "values", "files", "permanent", "residue"
+    );
+    for result in &package.simulations {
+        let prediction = &result.prediction;
+        let (outcome, message) = match &prediction.outcome {
+            LaunchOutcome::Installs if result.unexpected_install => {
+                ("INSTALLS", "installs outside its target".to_string())
+            }
+            LaunchOutcome::Installs => ("installs", String::new()),
+            LaunchOutcome::Refused { messages } => ("refused", messages.join(" | ")),
+        };
+        println!(
+            "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  {message}",
+            prediction.profile,
+            outcome,
+            prediction.registry.len(),
+            prediction.files.len(),
+            prediction.permanent.len(),
+            prediction.residue.len()
+        );
+        for leftover in &prediction.residue {
+            println!("      residue: {} ({})", leftover.item, leftover.reason);
+        }
     }
 }

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 /// The documented exit codes of the `sspr-msi` command.
 pub mod exit_code {
     pub const SUCCESS: i32 = 0;
-    /// A check failed: a signature or package did not verify.
-    pub const CHECK_FAILED: i32 = 1;
+    /// `verify` found problems (error findings, installs outside the target, residue, a
+    /// signature that does not verify).
+    pub const PROBLEMS: i32 = 1;
     /// Command-line usage error (clap's own code).
     pub const USAGE: i32 = 2;
     /// The configuration is invalid.
@@ -58,8 +59,8 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
-    #[error("{path}: {message}")]
-    CheckFailed { path: PathBuf, message: String },
+    #[error("verification found {0} problem(s)")]
+    Problems(usize),
 }
 
 impl Error {
@@ -69,7 +70,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
-            Error::CheckFailed { .. } => exit_code::CHECK_FAILED,
+            Error::Problems(_) => exit_code::PROBLEMS,
         }
     }
 

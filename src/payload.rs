@@ -38,8 +38,9 @@ pub struct CheckedPayload {
     pub language: Option<u16>,
     /// How far the signature was checked.
     pub trust: Trust,
-    /// The MsiFileHash parts, computed once here rather than once per package.
-    msi_file_hash: [i32; 4],
+    /// The MsiFileHash row's four parts (an MD5 of the file as little-endian i32s),
+    /// computed once here rather than once per package.
+    pub msi_file_hash: [i32; 4],
 }
 
 /// What is known about the payload's Authenticode signature.
@@ -66,11 +67,6 @@ impl CheckedPayload {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default()
-    }
-
-    /// The MsiFileHash row's four parts: an MD5 of the file as little-endian i32s.
-    pub fn msi_file_hash(&self) -> [i32; 4] {
-        self.msi_file_hash
     }
 }
 

@@ -151,24 +151,11 @@ struct Source<'a> {
 
 impl Source<'_> {
     fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError {
-            file: self.file.to_string(),
-            line: Some(line_and_column(self.text, span.start)),
-            key: Some(key.to_string()),
-            message: message.into(),
-        }
+        located_error(self.text, self.file, span, key, message)
     }
 
     fn toml_error(&self, error: &toml::de::Error) -> ConfigError {
-        let span = error.span();
-        ConfigError {
-            file: self.file.to_string(),
-            line: span
-                .as_ref()
-                .map(|span| line_and_column(self.text, span.start)),
-            key: span.and_then(|span| key_at(self.text, span.start)),
-            message: error.message().trim().to_string(),
-        }
+        toml_error(self.text, self.file, error)
     }
 
     fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
@@ -587,6 +574,34 @@ fn parse_hex(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(digits.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// An error about the value at `span` of `key` in the TOML `text` of `file`. Shared with every
+/// other TOML input (machine profiles), so all of them name file, line and key alike.
+pub(crate) fn located_error(
+    text: &str,
+    file: &str,
+    span: Range<usize>,
+    key: &str,
+    message: impl Into<String>,
+) -> ConfigError {
+    ConfigError {
+        file: file.to_string(),
+        line: Some(line_and_column(text, span.start)),
+        key: Some(key.to_string()),
+        message: message.into(),
+    }
+}
+
+/// A TOML syntax or shape error, located like [`located_error`].
+pub(crate) fn toml_error(text: &str, file: &str, error: &toml::de::Error) -> ConfigError {
+    let span = error.span();
+    ConfigError {
+        file: file.to_string(),
+        line: span.as_ref().map(|span| line_and_column(text, span.start)),
+        key: span.and_then(|span| key_at(text, span.start)),
+        message: error.message().trim().to_string(),
+    }
 }
 
 /// 1-based line and column (in characters) of a byte offset.

@@ -81,7 +81,7 @@ pub struct Product {
     pub language: u16,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum RegistryRoot {
     ClassesRoot,
     CurrentUser,

@@ -253,7 +253,7 @@ fn file_component(
             data: payload.bytes.clone(),
             version: payload.file_version.clone(),
             language: payload.language,
-            hash: payload.msi_file_hash(),
+            hash: payload.msi_file_hash,
         }],
         condition: None,
         remove_empty_folders: vec![INSTALL_FOLDER.to_string(), MANUFACTURER_FOLDER.to_string()],

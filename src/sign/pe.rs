@@ -20,6 +20,14 @@ pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureErr
     }
 }
 
+/// Whether `bytes` is a PE image (32- or 64-bit), signed or not.
+pub fn is_pe(bytes: &[u8]) -> bool {
+    matches!(
+        object::FileKind::parse(bytes),
+        Ok(object::FileKind::Pe32 | object::FileKind::Pe64)
+    )
+}
+
 fn malformed(error: impl std::fmt::Display) -> SignatureError {
     SignatureError::Malformed(error.to_string())
 }

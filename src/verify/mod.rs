@@ -1,6 +1,10 @@
-//! Reading packages back and checking them: the condition language, machine profiles, and
-//! the launch-condition simulation that predicts where a package installs.
+//! Reading packages back and checking them: the reader, the condition language, machine
+//! profiles, static rules and the install simulation that predicts what a package does.
 
 pub mod condition;
+pub mod deformat;
 pub mod profile;
+pub mod read;
+pub mod report;
+pub mod rules;
 pub mod simulate;

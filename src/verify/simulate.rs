@@ -1,82 +1,805 @@
-//! Predicts what Windows Installer does with a package on a machine profile: AppSearch,
-//! then LaunchConditions.
+//! Predicts what Windows Installer does with any package on a machine profile, silently
+//! (`/qn`: only InstallExecuteSequence runs): AppSearch → LaunchConditions → feature and
+//! component selection → the registry values and files of install → what uninstall
+//! removes, and what it leaves (permanent components apart from accidental residue).
+//!
+//! Modelled: raw registry searches (RegLocator type 2, either view), launch conditions and
+//! their messages, Feature levels with the Condition table and INSTALLLEVEL, component
+//! conditions (re-evaluated at uninstall, as Wine does), the permanent attribute and
+//! unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
+//! the 64-bit attribute and WOW6432Node), the File table into resolved Directory paths.
+//! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): custom
+//! actions, file and directory searches (no file system in a profile), RemoveRegistry,
+//! upgrades of an installed older version.
 
-use super::condition::{self, MapEnvironment};
+use super::condition::{self, ConditionError, InstallState, MapEnvironment};
+use super::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
-use crate::bind::{Cell, Database};
+use super::read::{PackageView, RowRef};
 use crate::model::RegistryRoot;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Whether the package would install, or which launch conditions refuse it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum LaunchOutcome {
     Installs,
     Refused { messages: Vec<String> },
 }
 
-fn text(cell: &Cell) -> &str {
-    match cell {
-        Cell::Str(text) => text,
-        _ => "",
+/// A condition in the package that is not valid condition syntax.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{table} row `{row}`: condition `{condition}`: {error}")]
+pub struct SimulationError {
+    pub table: &'static str,
+    pub row: String,
+    pub condition: String,
+    pub error: ConditionError,
+}
+
+/// One registry value (or key) install writes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RegistryWrite {
+    pub root: RegistryRoot,
+    /// Written through the 64-bit view (a 64-bit component on 64-bit Windows).
+    pub view64: bool,
+    pub key: String,
+    /// `None`: the key's default value.
+    pub name: Option<String>,
+    pub data: WrittenData,
+    pub component: String,
+}
+
+impl RegistryWrite {
+    /// Where the value lands on `profile`: HKCR as HKLM\SOFTWARE\Classes (per-machine),
+    /// and the 32-bit view under WOW6432Node for keys Windows redirects.
+    pub fn physical_key(&self, profile_is_64bit: bool) -> (RegistryRoot, String) {
+        let (root, key) = match self.root {
+            RegistryRoot::ClassesRoot => (
+                RegistryRoot::LocalMachine,
+                format!(r"SOFTWARE\Classes\{}", self.key),
+            ),
+            other => (other, self.key.clone()),
+        };
+        if !profile_is_64bit || self.view64 || root != RegistryRoot::LocalMachine {
+            return (root, key);
+        }
+        (root, redirect_to_wow6432node(&key))
+    }
+
+    /// `HKLM\KEY [NAME]` for reports.
+    pub fn display_key(&self) -> String {
+        let view = if self.view64 { "" } else { " (32-bit view)" };
+        match &self.name {
+            Some(name) => format!(r"{}\{} [{name}]{view}", self.root.short_name(), self.key),
+            None => format!(r"{}\{} [(default)]{view}", self.root.short_name(), self.key),
+        }
     }
 }
 
-fn root(cell: &Cell) -> Option<RegistryRoot> {
-    match cell {
-        Cell::Int(0) => Some(RegistryRoot::ClassesRoot),
-        Cell::Int(1) => Some(RegistryRoot::CurrentUser),
-        Cell::Int(2) => Some(RegistryRoot::LocalMachine),
-        Cell::Int(3) => Some(RegistryRoot::Users),
+/// Keys the 32-bit view shares with the 64-bit one (Windows 7 and later; Wine agrees).
+const SHARED_SOFTWARE_KEYS: &[&str] = &[r"software\policies", r"software\wow6432node"];
+
+fn redirect_to_wow6432node(key: &str) -> String {
+    let lower = key.to_ascii_lowercase();
+    if SHARED_SOFTWARE_KEYS
+        .iter()
+        .any(|shared| lower == *shared || lower.starts_with(&format!("{shared}\\")))
+    {
+        return key.to_string();
+    }
+    if let Some(rest) = lower
+        .strip_prefix(r"software\classes\")
+        .map(|_| &key[r"software\classes\".len()..])
+    {
+        return format!(r"SOFTWARE\Classes\WOW6432Node\{rest}");
+    }
+    match lower.strip_prefix(r"software\") {
+        Some(_) => format!(r"SOFTWARE\WOW6432Node\{}", &key[r"software\".len()..]),
+        None => key.to_string(),
+    }
+}
+
+/// One file install copies.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FileWrite {
+    pub path: String,
+    pub component: String,
+}
+
+/// Something uninstall leaves on the machine, and why.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Leftover {
+    pub item: String,
+    pub reason: String,
+    pub component: String,
+}
+
+/// The whole prediction for one package on one profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Prediction {
+    pub profile: String,
+    pub outcome: LaunchOutcome,
+    pub registry: Vec<RegistryWrite>,
+    pub files: Vec<FileWrite>,
+    /// Left by design: components marked permanent.
+    pub permanent: Vec<Leftover>,
+    /// Left by accident: what uninstall should have removed.
+    pub residue: Vec<Leftover>,
+    /// Parts of the package the simulation cannot predict, so the prediction may be incomplete.
+    pub unsimulated: Vec<String>,
+}
+
+/// Component attribute bits (Component.Attributes).
+const PERMANENT: i32 = 0x10;
+const WIN64: i32 = 0x100;
+/// RegLocator.Type: the low bits choose what is searched for; 0x10 the 64-bit view.
+const LOCATOR_KIND_MASK: i32 = 0x0F;
+const LOCATOR_RAW: i32 = 2;
+const LOCATOR_FILE: i32 = 1;
+
+/// Runs AppSearch and LaunchConditions for a first install: whether it installs.
+///
+/// # Errors
+/// A [`SimulationError`] when a condition in the package is not valid syntax.
+pub fn launch(
+    package: &PackageView,
+    profile: &MachineProfile,
+) -> Result<LaunchOutcome, SimulationError> {
+    Session::new(package, profile, &BTreeMap::new()).search_and_check()
+}
+
+/// Properties given on the msiexec command line, for `/i` and for `/x` (each session starts
+/// afresh: what `/i` was given is forgotten at `/x` unless the package saves it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    pub install: BTreeMap<String, String>,
+    pub uninstall: BTreeMap<String, String>,
+}
+
+/// Predicts install and uninstall of `package` on `profile`, with no command-line properties.
+///
+/// # Errors
+/// A [`SimulationError`] when a condition in the package is not valid syntax.
+pub fn simulate(
+    package: &PackageView,
+    profile: &MachineProfile,
+) -> Result<Prediction, SimulationError> {
+    simulate_with(package, profile, &CommandLine::default())
+}
+
+/// Predicts install and uninstall of `package` on `profile` with `command_line`.
+///
+/// # Errors
+/// A [`SimulationError`] when a condition in the package is not valid syntax.
+pub fn simulate_with(
+    package: &PackageView,
+    profile: &MachineProfile,
+    command_line: &CommandLine,
+) -> Result<Prediction, SimulationError> {
+    let mut install = Session::new(package, profile, &command_line.install);
+    let outcome = install.search_and_check()?;
+    let mut prediction = Prediction {
+        profile: profile.name.clone(),
+        outcome: outcome.clone(),
+        registry: Vec::new(),
+        files: Vec::new(),
+        permanent: Vec::new(),
+        residue: Vec::new(),
+        unsimulated: install.unsimulated(),
+    };
+    if outcome != LaunchOutcome::Installs {
+        return Ok(prediction);
+    }
+    let installed = install.select_components()?;
+    prediction.registry = install.registry_writes(&installed);
+    prediction.files = install.file_writes(&installed);
+    let mut uninstall = Session::new(package, profile, &command_line.uninstall);
+    uninstall.uninstall(&installed, &mut prediction)?;
+    Ok(prediction)
+}
+
+/// The installer's state while it runs one package on one profile.
+struct Session<'a> {
+    package: &'a PackageView,
+    profile: &'a MachineProfile,
+    env: MapEnvironment,
+    notes: BTreeSet<String>,
+}
+
+impl<'a> Session<'a> {
+    fn new(
+        package: &'a PackageView,
+        profile: &'a MachineProfile,
+        command_line: &BTreeMap<String, String>,
+    ) -> Self {
+        let mut env = MapEnvironment::default();
+        for row in package.rows("Property") {
+            env.properties.insert(
+                row.text("Property").to_string(),
+                row.text("Value").to_string(),
+            );
+        }
+        env.properties.extend(profile.properties.clone());
+        env.properties.extend(standard_folders(profile.is_64bit));
+        // A silent install (UILevel 2) by an administrator, as deployment tools run it.
+        for (name, value) in [("UILevel", "2"), ("AdminUser", "1"), ("Privileged", "1")] {
+            env.properties.insert(name.into(), value.into());
+        }
+        env.properties.extend(command_line.clone());
+        Session {
+            package,
+            profile,
+            env,
+            notes: BTreeSet::new(),
+        }
+    }
+
+    /// Execute-sequence actions in order, with their conditions.
+    fn execute_sequence(&self) -> Vec<(String, String)> {
+        let mut actions: Vec<(i32, String, String)> = self
+            .package
+            .rows("InstallExecuteSequence")
+            .filter_map(|row| {
+                let sequence = row.int("Sequence")?;
+                Some((
+                    sequence,
+                    row.text("Action").to_string(),
+                    row.text("Condition").to_string(),
+                ))
+            })
+            .filter(|(sequence, _, _)| *sequence > 0)
+            .collect();
+        actions.sort();
+        actions
+            .into_iter()
+            .map(|(_, action, condition)| (action, condition))
+            .collect()
+    }
+
+    fn runs(&self, action: &str) -> Result<bool, SimulationError> {
+        let sequence = self.execute_sequence();
+        let Some((_, condition)) = sequence.iter().find(|(name, _)| name == action) else {
+            return Ok(false);
+        };
+        self.check("InstallExecuteSequence", action, condition)
+    }
+
+    fn check(&self, table: &'static str, row: &str, text: &str) -> Result<bool, SimulationError> {
+        condition::evaluate(text, &self.env).map_err(|error| SimulationError {
+            table,
+            row: row.to_string(),
+            condition: text.to_string(),
+            error,
+        })
+    }
+
+    fn search_and_check(&mut self) -> Result<LaunchOutcome, SimulationError> {
+        if self.package.is_64bit() && !self.profile.is_64bit {
+            // Windows Installer itself refuses before any action runs (error 1633).
+            return Ok(LaunchOutcome::Refused {
+                messages: vec![
+                    "This installation package is not supported by this processor type (1633)"
+                        .into(),
+                ],
+            });
+        }
+        if self.runs("AppSearch")? {
+            self.app_search();
+        }
+        if !self.runs("LaunchConditions")? {
+            return Ok(LaunchOutcome::Installs);
+        }
+        let mut messages = Vec::new();
+        let rows: Vec<(String, String)> = self
+            .package
+            .rows("LaunchCondition")
+            .map(|row| (row.text("Condition").into(), row.text("Description").into()))
+            .collect();
+        for (condition, message) in rows {
+            if !self.check("LaunchCondition", &condition, &condition)? {
+                messages.push(deformat::deformat(&message, &self.references()));
+            }
+        }
+        Ok(if messages.is_empty() {
+            LaunchOutcome::Installs
+        } else {
+            LaunchOutcome::Refused { messages }
+        })
+    }
+
+    fn app_search(&mut self) {
+        let searches: Vec<(String, String)> = self
+            .package
+            .rows("AppSearch")
+            .map(|row| (row.text("Property").into(), row.text("Signature_").into()))
+            .collect();
+        for (property, signature) in searches {
+            let locator = self
+                .package
+                .rows("RegLocator")
+                .find(|row| row.text("Signature_") == signature);
+            let Some(locator) = locator else {
+                self.notes.insert(format!(
+                    "AppSearch `{property}`: only registry searches are simulated (`{signature}` has no RegLocator row)"
+                ));
+                continue;
+            };
+            match self.registry_search(&locator) {
+                Ok(Some(value)) => {
+                    self.env.properties.insert(property, value);
+                }
+                Ok(None) => {}
+                Err(note) => {
+                    self.notes.insert(format!("AppSearch `{property}`: {note}"));
+                }
+            }
+        }
+    }
+
+    /// A RegLocator row's result: `Ok(None)` when the value is absent.
+    fn registry_search(&self, locator: &RowRef<'_>) -> Result<Option<String>, String> {
+        let kind = locator.int("Type").unwrap_or(0) & LOCATOR_KIND_MASK;
+        if kind != LOCATOR_RAW {
+            let what = if kind == LOCATOR_FILE {
+                "file"
+            } else {
+                "directory"
+            };
+            return Err(format!(
+                "a {what} search needs a file system; the profile has none, so it finds nothing"
+            ));
+        }
+        let references = self.references();
+        let Some(root) = locator_root(locator.int("Root")) else {
+            return Err(format!("unknown root {:?}", locator.int("Root")));
+        };
+        let key = deformat::deformat(locator.text("Key"), &references).to_ascii_lowercase();
+        let name = deformat::deformat(locator.text("Name"), &references).to_ascii_lowercase();
+        Ok(self
+            .profile
+            .registry
+            .get(&(root, key, name))
+            .map(|value| value.as_search_result()))
+    }
+
+    fn unsimulated(&self) -> Vec<String> {
+        let mut notes = self.notes.clone();
+        let custom_actions: BTreeSet<String> = self
+            .package
+            .rows("CustomAction")
+            .map(|row| row.text("Action").to_string())
+            .collect();
+        for (action, _) in self.execute_sequence() {
+            if custom_actions.contains(&action) {
+                notes.insert(format!("custom action `{action}` is not simulated"));
+            }
+        }
+        if self.package.rows("RemoveRegistry").next().is_some() {
+            notes.insert("RemoveRegistry rows are not simulated".into());
+        }
+        notes.into_iter().collect()
+    }
+
+    fn references(&self) -> SessionReferences<'_> {
+        SessionReferences { session: self }
+    }
+
+    /// Components install puts on the machine: those of enabled features whose condition holds.
+    fn select_components(&mut self) -> Result<Vec<String>, SimulationError> {
+        let features = self.enabled_features()?;
+        let mut chosen = BTreeSet::new();
+        for row in self.package.rows("FeatureComponents") {
+            if features.contains(row.text("Feature_")) {
+                chosen.insert(row.text("Component_").to_string());
+            }
+        }
+        let mut installed = Vec::new();
+        for component in self.package.rows("Component") {
+            let name = component.text("Component");
+            let condition = component.text("Condition");
+            if chosen.contains(name) && self.check("Component", name, condition)? {
+                installed.push(name.to_string());
+            }
+        }
+        let feature_names = self.package.rows("Feature").map(|row| row.text("Feature"));
+        self.env.features = install_states(feature_names, |name| features.contains(name));
+        let component_names = self
+            .package
+            .rows("Component")
+            .map(|row| row.text("Component"));
+        self.env.components =
+            install_states(component_names, |name| installed.iter().any(|c| c == name));
+        Ok(installed)
+    }
+
+    /// Features whose level (after the Condition table) is between 1 and INSTALLLEVEL, under
+    /// enabled parents.
+    fn enabled_features(&self) -> Result<BTreeSet<String>, SimulationError> {
+        let install_level: i32 = self
+            .env
+            .properties
+            .get("INSTALLLEVEL")
+            .and_then(|level| level.parse().ok())
+            .unwrap_or(1);
+        let mut levels: BTreeMap<String, (i32, String)> = self
+            .package
+            .rows("Feature")
+            .map(|row| {
+                let level = row.int("Level").unwrap_or(0);
+                let parent = row.text("Feature_Parent").to_string();
+                (row.text("Feature").to_string(), (level, parent))
+            })
+            .collect();
+        for row in self.package.rows("Condition") {
+            let feature = row.text("Feature_");
+            if self.check("Condition", feature, row.text("Condition"))? {
+                if let Some(entry) = levels.get_mut(feature) {
+                    entry.0 = row.int("Level").unwrap_or(0);
+                }
+            }
+        }
+        let enabled_alone = |feature: &str| {
+            levels
+                .get(feature)
+                .is_some_and(|(level, _)| *level > 0 && *level <= install_level)
+        };
+        Ok(levels
+            .keys()
+            .filter(|feature| {
+                let mut current = feature.to_string();
+                // Every ancestor must be enabled too; the depth bound stops a parent cycle.
+                for _ in 0..=levels.len() {
+                    if !enabled_alone(&current) {
+                        return false;
+                    }
+                    match levels.get(&current) {
+                        Some((_, parent)) if !parent.is_empty() && parent != &current => {
+                            current = parent.clone();
+                        }
+                        _ => return true,
+                    }
+                }
+                false
+            })
+            .cloned()
+            .collect())
+    }
+
+    fn component(&self, name: &str) -> Option<RowRef<'a>> {
+        self.package
+            .rows("Component")
+            .find(|row| row.text("Component") == name)
+    }
+
+    fn component_is_64bit(&self, name: &str) -> bool {
+        self.profile.is_64bit
+            && self
+                .component(name)
+                .and_then(|row| row.int("Attributes"))
+                .is_some_and(|attributes| attributes & WIN64 != 0)
+    }
+
+    fn registry_writes(&mut self, installed: &[String]) -> Vec<RegistryWrite> {
+        if !self.runs("WriteRegistryValues").unwrap_or(false) {
+            return Vec::new();
+        }
+        let per_machine = self
+            .env
+            .properties
+            .get("ALLUSERS")
+            .is_some_and(|v| v == "1");
+        let references = self.references();
+        let mut writes: Vec<RegistryWrite> = self
+            .package
+            .rows("Registry")
+            .filter(|row| installed.iter().any(|c| c == row.text("Component_")))
+            .filter_map(|row| {
+                let root = registry_root(row.int("Root")?, per_machine)?;
+                let name = match row.get("Name") {
+                    crate::bind::Cell::Str(name) if !name.is_empty() => {
+                        Some(deformat::deformat(name, &references))
+                    }
+                    _ => None,
+                };
+                let value = match row.get("Value") {
+                    crate::bind::Cell::Str(value) => Some(value.as_str()),
+                    _ => None,
+                };
+                Some(RegistryWrite {
+                    root,
+                    view64: self.component_is_64bit(row.text("Component_")),
+                    // Windows Installer ignores a trailing backslash (wixl writes one).
+                    key: deformat::deformat(row.text("Key"), &references)
+                        .trim_end_matches('\\')
+                        .to_string(),
+                    name,
+                    data: deformat::registry_data(value, &references),
+                    component: row.text("Component_").to_string(),
+                })
+            })
+            .collect();
+        writes.sort();
+        writes
+    }
+
+    fn file_writes(&mut self, installed: &[String]) -> Vec<FileWrite> {
+        if !self.runs("InstallFiles").unwrap_or(false) {
+            return Vec::new();
+        }
+        let references = self.references();
+        let mut files: Vec<FileWrite> = self
+            .package
+            .rows("File")
+            .filter(|row| installed.iter().any(|c| c == row.text("Component_")))
+            .filter_map(|row| {
+                Some(FileWrite {
+                    path: references.file_path(row.text("File"))?,
+                    component: row.text("Component_").to_string(),
+                })
+            })
+            .collect();
+        files.sort();
+        files
+    }
+
+    /// Uninstall (`REMOVE=ALL`, `Installed` set): what stays, permanent or not.
+    fn uninstall(
+        &mut self,
+        installed: &[String],
+        prediction: &mut Prediction,
+    ) -> Result<(), SimulationError> {
+        self.env.properties.insert("Installed".into(), "1".into());
+        self.env.properties.insert("REMOVE".into(), "ALL".into());
+        for feature in self.package.rows("Feature") {
+            let name = feature.text("Feature").to_string();
+            self.env
+                .features
+                .insert(name, (InstallState::Local, InstallState::Absent));
+        }
+        for component in installed {
+            self.env.components.insert(
+                component.clone(),
+                (InstallState::Local, InstallState::Absent),
+            );
+        }
+        if let LaunchOutcome::Refused { messages } = self.search_and_check()? {
+            let reason = format!("uninstall refused: {}", messages.join("; "));
+            leave_all(prediction, &reason);
+            return Ok(());
+        }
+        for component in installed {
+            let Some(row) = self.component(component) else {
+                continue;
+            };
+            let attributes = row.int("Attributes").unwrap_or(0);
+            let left = if attributes & PERMANENT != 0 {
+                Some((true, "permanent component".to_string()))
+            } else if matches!(row.get("ComponentId"), crate::bind::Cell::Null) {
+                Some((
+                    false,
+                    "component without a GUID is never registered, so never removed".into(),
+                ))
+            } else if !self.check("Component", component, row.text("Condition"))? {
+                Some((
+                    false,
+                    format!(
+                        "component condition `{}` is false at uninstall (Wine re-evaluates it and keeps the component)",
+                        row.text("Condition")
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((permanent, reason)) = left {
+                let list = if permanent {
+                    &mut prediction.permanent
+                } else {
+                    &mut prediction.residue
+                };
+                list.extend(component_items(
+                    prediction.registry.iter(),
+                    &prediction.files,
+                    component,
+                    &reason,
+                ));
+            }
+        }
+        prediction.permanent.sort();
+        prediction.residue.sort();
+        Ok(())
+    }
+
+    /// The folder a Directory id resolves to, with a trailing backslash.
+    fn directory_path(&self, id: &str, depth: usize) -> Option<String> {
+        if let Some(value) = self.env.properties.get(id).filter(|v| !v.is_empty()) {
+            return Some(with_backslash(value));
+        }
+        if id == "TARGETDIR" || depth > 64 {
+            return Some(r"C:\".into());
+        }
+        let row = self
+            .package
+            .rows("Directory")
+            .find(|row| row.text("Directory") == id)?;
+        let parent = row.text("Directory_Parent");
+        let base = if parent.is_empty() || parent == id {
+            r"C:\".to_string()
+        } else {
+            self.directory_path(parent, depth + 1)?
+        };
+        let name = long_name(target_part(row.text("DefaultDir")));
+        Some(if name == "." || name.is_empty() {
+            base
+        } else {
+            format!(r"{base}{name}\")
+        })
+    }
+}
+
+/// `(installed, action)` for a first install: absent, and going local when `chosen`.
+fn install_states<'n>(
+    names: impl Iterator<Item = &'n str>,
+    chosen: impl Fn(&str) -> bool,
+) -> BTreeMap<String, (InstallState, InstallState)> {
+    names
+        .map(|name| {
+            let action = if chosen(name) {
+                InstallState::Local
+            } else {
+                InstallState::Unknown
+            };
+            (name.to_string(), (InstallState::Absent, action))
+        })
+        .collect()
+}
+
+/// Every item of `component` in the prediction, with `reason`.
+fn component_items<'w>(
+    registry: impl Iterator<Item = &'w RegistryWrite>,
+    files: &[FileWrite],
+    component: &str,
+    reason: &str,
+) -> Vec<Leftover> {
+    let registry_items = registry
+        .filter(|write| write.component == component && write.data != WrittenData::KeyOnly)
+        .map(|write| write.display_key());
+    let file_items = files
+        .iter()
+        .filter(|file| file.component == component)
+        .map(|file| file.path.clone());
+    registry_items
+        .chain(file_items)
+        .map(|item| Leftover {
+            item,
+            reason: reason.to_string(),
+            component: component.to_string(),
+        })
+        .collect()
+}
+
+fn leave_all(prediction: &mut Prediction, reason: &str) {
+    let components: BTreeSet<String> = prediction
+        .registry
+        .iter()
+        .map(|write| write.component.clone())
+        .chain(prediction.files.iter().map(|file| file.component.clone()))
+        .collect();
+    for component in components {
+        let items = component_items(
+            prediction.registry.iter(),
+            &prediction.files,
+            &component,
+            reason,
+        );
+        prediction.residue.extend(items);
+    }
+    prediction.residue.sort();
+}
+
+struct SessionReferences<'s> {
+    session: &'s Session<'s>,
+}
+
+impl References for SessionReferences<'_> {
+    fn property(&self, name: &str) -> Option<String> {
+        self.session.env.properties.get(name).cloned()
+    }
+
+    fn file_path(&self, file: &str) -> Option<String> {
+        let row = self
+            .session
+            .package
+            .rows("File")
+            .find(|row| row.text("File") == file)?;
+        let folder = self.component_folder(row.text("Component_"))?;
+        Some(format!("{folder}{}", long_name(row.text("FileName"))))
+    }
+
+    fn component_folder(&self, component: &str) -> Option<String> {
+        let row = self.session.component(component)?;
+        self.session.directory_path(row.text("Directory_"), 0)
+    }
+
+    fn environment(&self, name: &str) -> Option<String> {
+        self.session.env.env.get(name).cloned()
+    }
+}
+
+/// `target:source` → target.
+fn target_part(default_dir: &str) -> &str {
+    default_dir.split(':').next().unwrap_or(default_dir)
+}
+
+/// `SHORT~1|Long Name` → the long name.
+fn long_name(name: &str) -> &str {
+    name.rsplit('|').next().unwrap_or(name)
+}
+
+fn with_backslash(path: &str) -> String {
+    if path.ends_with('\\') {
+        path.to_string()
+    } else {
+        format!("{path}\\")
+    }
+}
+
+fn locator_root(root: Option<i32>) -> Option<RegistryRoot> {
+    match root? {
+        0 => Some(RegistryRoot::ClassesRoot),
+        1 => Some(RegistryRoot::CurrentUser),
+        2 => Some(RegistryRoot::LocalMachine),
+        3 => Some(RegistryRoot::Users),
         _ => None,
     }
 }
 
-/// Runs AppSearch (raw registry locators) and LaunchConditions for a first install.
-pub fn launch(
-    db: &Database,
-    profile: &MachineProfile,
-) -> Result<LaunchOutcome, condition::ConditionError> {
-    let mut env = MapEnvironment::default();
-    for row in db.rows("Property") {
-        env.properties
-            .insert(text(&row[0]).to_string(), text(&row[1]).to_string());
+/// Registry.Root; `-1` is HKLM for a per-machine install and HKCU otherwise.
+fn registry_root(root: i32, per_machine: bool) -> Option<RegistryRoot> {
+    match root {
+        -1 if per_machine => Some(RegistryRoot::LocalMachine),
+        -1 => Some(RegistryRoot::CurrentUser),
+        other => locator_root(Some(other)),
     }
-    env.properties.extend(profile.properties.clone());
-    for search in db.rows("AppSearch") {
-        let locator = db.rows("RegLocator").iter().find(|row| row[0] == search[1]);
-        let found = locator.and_then(|row| {
-            let key = (
-                root(&row[1])?,
-                text(&row[2]).to_ascii_lowercase(),
-                text(&row[3]).to_ascii_lowercase(),
-            );
-            profile.registry.get(&key)
-        });
-        if let Some(value) = found {
-            env.properties
-                .insert(text(&search[0]).to_string(), value.as_search_result());
-        }
-    }
-    let mut messages = Vec::new();
-    for row in db.rows("LaunchCondition") {
-        if !condition::evaluate(text(&row[0]), &env)? {
-            messages.push(text(&row[1]).to_string());
-        }
-    }
-    Ok(if messages.is_empty() {
-        LaunchOutcome::Installs
+}
+
+/// The standard folder properties Windows Installer sets before costing.
+fn standard_folders(is_64bit: bool) -> Vec<(String, String)> {
+    let (program_files, system) = if is_64bit {
+        (r"C:\Program Files (x86)\", r"C:\Windows\SysWOW64\")
     } else {
-        LaunchOutcome::Refused { messages }
-    })
+        (r"C:\Program Files\", r"C:\Windows\System32\")
+    };
+    let mut folders = vec![
+        ("ROOTDRIVE", r"C:\"),
+        ("WindowsFolder", r"C:\Windows\"),
+        ("SystemFolder", system),
+        ("ProgramFilesFolder", program_files),
+        ("CommonAppDataFolder", r"C:\ProgramData\"),
+        ("TempFolder", r"C:\Windows\Temp\"),
+    ];
+    if is_64bit {
+        folders.extend([
+            ("ProgramFiles64Folder", r"C:\Program Files\"),
+            ("System64Folder", r"C:\Windows\System32\"),
+            ("CommonFiles64Folder", r"C:\Program Files\Common Files\"),
+            ("CommonFilesFolder", r"C:\Program Files (x86)\Common Files\"),
+        ]);
+    } else {
+        folders.push(("CommonFilesFolder", r"C:\Program Files\Common Files\"));
+    }
+    folders
+        .into_iter()
+        .map(|(name, path)| (name.to_string(), path.to_string()))
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bind::{bind, BindOptions};
-    use crate::config::Settings;
-    use crate::model::sspr;
     use crate::target::{self, Target};
     use crate::verify::profile;
+    use crate::verify::read::{self, tests::package_bytes};
 
     /// The one target each profile should accept.
     fn expected_target(profile: &str) -> Option<&'static str> {
@@ -95,17 +818,19 @@ mod tests {
         }
     }
 
+    fn read_target(target: &str) -> PackageView {
+        read::read(&package_bytes(target)).unwrap()
+    }
+
     #[test]
     fn every_target_installs_only_on_its_own_machines() {
-        let settings = Settings::embedded_default().unwrap();
-        let options = BindOptions {
-            timestamp: 0,
-            creating_application: "test".into(),
-        };
         for &target in target::ALL {
-            let db = bind(&sspr::package(&settings, target, None), &options).unwrap();
-            for profile in profile::built_in() {
-                let outcome = launch(&db, &profile).unwrap();
+            let package = read_target(&target.name());
+            for profile in profile::built_in()
+                .iter()
+                .filter(|p| !p.name.starts_with("wine-"))
+            {
+                let outcome = launch(&package, profile).unwrap();
                 let should_install = expected_target(&profile.name) == Some(&*target.name());
                 assert_eq!(
                     outcome == LaunchOutcome::Installs,
@@ -119,16 +844,7 @@ mod tests {
 
     #[test]
     fn refusals_explain_themselves() {
-        let settings = Settings::embedded_default().unwrap();
-        let options = BindOptions {
-            timestamp: 0,
-            creating_application: "test".into(),
-        };
-        let win10 = bind(
-            &sspr::package(&settings, Target::from_name("win10-x64").unwrap(), None),
-            &options,
-        )
-        .unwrap();
+        let win10 = read_target(&Target::from_name("win10-x64").unwrap().name());
         let outcome = launch(&win10, &profile::by_name("win10-22h2-home-x64").unwrap()).unwrap();
         assert!(
             matches!(&outcome, LaunchOutcome::Refused { messages } if messages.len() == 1 && messages[0].contains("Home edition")),
@@ -139,5 +855,133 @@ mod tests {
             matches!(&outcome, LaunchOutcome::Refused { messages } if messages.iter().any(|m| m.contains("Windows Server"))),
             "{outcome:?}"
         );
+    }
+
+    #[test]
+    fn the_policy_package_writes_its_value_and_leaves_nothing() {
+        let package = read_target("win10-x64");
+        let prediction = simulate(&package, &profile::by_name("win10-22h2-x64").unwrap()).unwrap();
+        assert_eq!(prediction.outcome, LaunchOutcome::Installs);
+        let policy: Vec<_> = prediction
+            .registry
+            .iter()
+            .filter(|write| write.name.as_deref() == Some("AllowPasswordReset"))
+            .collect();
+        assert_eq!(policy.len(), 1, "{:?}", prediction.registry);
+        assert_eq!(policy[0].root, RegistryRoot::LocalMachine);
+        assert_eq!(policy[0].key, r"SOFTWARE\Policies\Microsoft\AzureADAccount");
+        assert_eq!(policy[0].data, WrittenData::Dword(1));
+        assert!(policy[0].view64);
+        assert_eq!(prediction.residue, Vec::new());
+        assert_eq!(prediction.permanent, Vec::new());
+        assert_eq!(prediction.unsimulated, Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_refused_install_writes_nothing() {
+        let package = read_target("win10-x64");
+        let prediction = simulate(&package, &profile::by_name("win7-x64").unwrap()).unwrap();
+        assert!(matches!(prediction.outcome, LaunchOutcome::Refused { .. }));
+        assert!(prediction.registry.is_empty() && prediction.residue.is_empty());
+    }
+
+    #[test]
+    fn the_32_bit_view_lands_under_wow6432node_except_shared_keys() {
+        let write = |root, key: &str| RegistryWrite {
+            root,
+            view64: false,
+            key: key.into(),
+            name: None,
+            data: WrittenData::KeyOnly,
+            component: "c".into(),
+        };
+        let cases = [
+            (
+                RegistryRoot::LocalMachine,
+                r"SOFTWARE\Vendor",
+                r"SOFTWARE\WOW6432Node\Vendor",
+            ),
+            (
+                RegistryRoot::LocalMachine,
+                r"SOFTWARE\Policies\X",
+                r"SOFTWARE\Policies\X",
+            ),
+            (
+                RegistryRoot::ClassesRoot,
+                r"CLSID\{X}",
+                r"SOFTWARE\Classes\WOW6432Node\CLSID\{X}",
+            ),
+            (
+                RegistryRoot::LocalMachine,
+                r"SYSTEM\CurrentControlSet",
+                r"SYSTEM\CurrentControlSet",
+            ),
+        ];
+        for (root, key, expected) in cases {
+            assert_eq!(write(root, key).physical_key(true).1, expected, "{key}");
+            assert_eq!(
+                write(root, key).physical_key(false).1,
+                if root == RegistryRoot::ClassesRoot {
+                    format!(r"SOFTWARE\Classes\{key}")
+                } else {
+                    key.to_string()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn permanent_tls_values_are_listed_apart_from_residue() {
+        let package = read_target("win7-x64");
+        let prediction = simulate(&package, &profile::by_name("win7-x64").unwrap()).unwrap();
+        assert_eq!(prediction.outcome, LaunchOutcome::Installs);
+        assert_eq!(prediction.residue, Vec::new());
+        let permanent: Vec<&str> = prediction
+            .permanent
+            .iter()
+            .map(|l| l.item.as_str())
+            .collect();
+        assert_eq!(permanent.len(), 4, "{permanent:?}");
+        assert!(permanent.iter().any(|item| item.ends_with("[Enabled]")));
+        assert!(prediction.files[0]
+            .path
+            .ends_with(r"\SsprCredentialProvider.dll"));
+        assert!(prediction.files[0].path.starts_with(r"C:\Program Files\"));
+    }
+
+    /// The logging component with its `REMOVE~="ALL"` clause taken out, switched on.
+    fn logging_package(keep_remove_clause: bool) -> PackageView {
+        let mut package = read_target("win7-x64");
+        let components = package.tables.get_mut("Component").unwrap();
+        let condition = components.column("Condition").unwrap();
+        for row in &mut components.rows {
+            if let crate::bind::Cell::Str(text) = &mut row[condition] {
+                if text.contains("REMOVE") && !keep_remove_clause {
+                    *text = text.replace(r#" OR REMOVE~="ALL""#, "");
+                }
+            }
+        }
+        package
+    }
+
+    #[test]
+    fn a_component_condition_false_at_uninstall_is_residue() {
+        let profile = profile::by_name("win7-x64").unwrap();
+        let command_line = CommandLine {
+            install: BTreeMap::from([("ENABLELOGGING".into(), "1".into())]),
+            uninstall: BTreeMap::new(),
+        };
+        let with_clause = simulate_with(&logging_package(true), &profile, &command_line).unwrap();
+        assert_eq!(with_clause.residue, Vec::new());
+        assert!(with_clause
+            .registry
+            .iter()
+            .any(|write| write.name.as_deref() == Some("EnableLogging")));
+        // ENABLELOGGING is not passed again at uninstall, so without the clause the
+        // condition is false then.
+        let without = simulate_with(&logging_package(false), &profile, &command_line).unwrap();
+        assert_eq!(without.residue.len(), 1, "{:?}", without.residue);
+        assert!(without.residue[0].item.contains("EnableLogging"));
+        assert!(without.residue[0].reason.contains("false at uninstall"));
     }
 }

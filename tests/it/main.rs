@@ -9,5 +9,7 @@ mod msitools;
 mod payload_trust;
 mod release;
 mod signing;
+mod verify;
+mod verify_wine;
 mod wine_credprov;
 mod wine_policy;

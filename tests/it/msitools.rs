@@ -66,14 +66,8 @@ fn required_properties_and_per_machine_install() {
     }
     let dir = tempfile::tempdir().unwrap();
     let msi = build_target(None, "win10-x64", dir.path());
-    for name in [
-        "ProductCode",
-        "ProductLanguage",
-        "Manufacturer",
-        "ProductVersion",
-        "ProductName",
-        "UpgradeCode",
-    ] {
+    let required = sspr_msi::verify::rules::REQUIRED_PROPERTIES;
+    for &name in required.iter().chain(&["UpgradeCode"]) {
         assert!(
             property(&msi, name).is_some_and(|v| !v.is_empty()),
             "{name}"

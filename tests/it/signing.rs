@@ -423,3 +423,64 @@ fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
     );
     assert!(!dir.path().join("x.msi").exists());
 }
+
+/// `sspr-msi verify --trust-anchor`: exit status and the IDs of the findings it reports.
+fn verify_signature(msi: &Path, ca: &Path) -> (Option<i32>, Vec<String>) {
+    let output = run(sspr_msi()
+        .arg("verify")
+        .arg(msi)
+        .arg("--trust-anchor")
+        .arg(ca)
+        .arg("--json"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids = report["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_string())
+        .collect();
+    (output.status.code(), ids)
+}
+
+#[test]
+fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packages() {
+    let Some((pki, dir)) = fixture() else { return };
+    let unsigned = unsigned_package(dir.path());
+    let signed = dir.path().join("signed.msi");
+    sign_with_cli(&pki, &unsigned, &signed);
+    let mut streams = Streams::read(&std::fs::read(&signed).unwrap()).unwrap();
+    // The largest stream is the string pool: changing one character keeps the package
+    // readable, so the signature is what must catch it.
+    let (_, string_data) = streams
+        .streams
+        .iter_mut()
+        .filter(|(name, _)| !name.contains("Signature"))
+        .max_by_key(|(_, data)| data.len())
+        .unwrap();
+    let last = string_data.len() - 1;
+    string_data[last] ^= 0x01;
+    let tampered = dir.path().join("tampered.msi");
+    std::fs::write(&tampered, streams.write_v3().unwrap()).unwrap();
+    let ca = pki.file("ca.pem");
+    for (msi, good) in [(&signed, true), (&tampered, false), (&unsigned, false)] {
+        let (ossl_ok, text) = osslsigncode_verify(msi, &ca);
+        let (status, report) = verify_signature(msi, &ca);
+        assert_eq!(ossl_ok, good, "osslsigncode on {msi:?}: {text}");
+        assert_eq!(
+            status == Some(0),
+            good,
+            "sspr-msi verify on {msi:?}: {report:?}"
+        );
+        assert_eq!(
+            report.contains(&"SSPR009".to_string()),
+            !good,
+            "{msi:?}: {report:?}"
+        );
+    }
+    // Another CA: both refuse.
+    assert!(!osslsigncode_verify(&signed, &pki.file("other-ca.pem")).0);
+    assert_eq!(
+        verify_signature(&signed, &pki.file("other-ca.pem")).0,
+        Some(1)
+    );
+}

@@ -97,3 +97,38 @@ pub fn msiinfo_rows(msi: &Path, table: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+/// A `.wxs` fixture of `tests/fixtures/wxs/` built by wixl into `dir`, or `None` (outside CI)
+/// when wixl is missing.
+pub fn wixl_package(fixture: &str, dir: &Path) -> Option<PathBuf> {
+    if !require("wixl") {
+        return None;
+    }
+    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/wxs")
+        .join(format!("{fixture}.wxs"));
+    let out = dir.join(format!("{fixture}.msi"));
+    let output = run(Command::new("wixl")
+        .args(["-a", "x64", "-o"])
+        .arg(&out)
+        .arg(&source));
+    assert!(
+        output.status.success(),
+        "wixl {fixture}: {}",
+        stderr(&output)
+    );
+    Some(out)
+}
+
+/// Adds `condition` to one Component row of a built package (wixl cannot write it).
+pub fn with_component_condition(msi: &Path, component: &str, condition: &str) {
+    let mut package = msi::open_rw(msi).unwrap();
+    package
+        .update_rows(
+            msi::Update::table("Component")
+                .set("Condition", msi::Value::from(condition))
+                .with(msi::Expr::col("Component").eq(msi::Expr::string(component))),
+        )
+        .unwrap();
+    package.flush().unwrap();
+}

@@ -4,7 +4,7 @@
 //! target directory and are rebuilt when the Wine version changes.
 
 use super::{require, run};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Mutex;
@@ -277,6 +277,37 @@ impl RegistrySnapshot {
         }
         changes
     }
+}
+
+impl RegistrySnapshot {
+    /// Values present now that were not (or differed) in `before`, as (key, value line) in
+    /// Wine's hive syntax, e.g. (`system.reg:software\\fabrikam`, `"Enabled"=dword:00000001`);
+    /// key names lower-cased and unescaped, since the registry ignores their case.
+    pub fn values_added_since(&self, before: &RegistrySnapshot) -> BTreeSet<(String, String)> {
+        let mut added = BTreeSet::new();
+        for (key, values) in &self.keys {
+            let old = before.keys.get(key);
+            for value in values {
+                if old.is_none_or(|old| !old.contains(value)) {
+                    added.insert((normal_key(key), value.clone()));
+                }
+            }
+        }
+        added
+    }
+
+    /// Keys present now that were not in `before`, lower-cased and unescaped.
+    pub fn keys_added_since(&self, before: &RegistrySnapshot) -> BTreeSet<String> {
+        self.keys
+            .keys()
+            .filter(|key| !before.keys.contains_key(*key))
+            .map(|key| normal_key(key))
+            .collect()
+    }
+}
+
+fn normal_key(key: &str) -> String {
+    key.replace(r"\\", r"\").to_ascii_lowercase()
 }
 
 fn parse_hive(hive: &str, text: &str, keys: &mut BTreeMap<String, Vec<String>>) {

@@ -1,0 +1,302 @@
+//! Windows Installer's Formatted strings read back: what `MsiFormatRecord` makes of a
+//! Registry value, a launch-condition message or a key, and how a Registry `Value` prefix
+//! (`#`, `##`, `#%`, `#x`, `[~]`) chooses the value's type. The inverse of
+//! `bind::formatted`, for any package.
+
+use serde::Serialize;
+
+/// What a `[...]` or `{...}` reference in a Formatted string can name.
+pub trait References {
+    /// `[NAME]`: a property value (`None` = not set).
+    fn property(&self, name: &str) -> Option<String>;
+    /// `[#FILE]` / `[!FILE]`: the installed path of a file.
+    fn file_path(&self, file: &str) -> Option<String>;
+    /// `[$COMPONENT]`: the folder of a component.
+    fn component_folder(&self, component: &str) -> Option<String>;
+    /// `[%NAME]`: an environment variable.
+    fn environment(&self, name: &str) -> Option<String>;
+}
+
+/// Expands every reference in `text`. `[~]` becomes NUL (the multi-string separator), `[\x]`
+/// the literal `x`, and a `{...}` group vanishes when any property in it is unset, as
+/// `MsiFormatRecord` does; braces without references (a GUID) stay as written.
+pub fn deformat(text: &str, references: &dyn References) -> String {
+    deformat_with_state(text, references).0
+}
+
+/// The expansion, and whether every property reference in it was set.
+fn deformat_with_state(text: &str, references: &dyn References) -> (String, bool) {
+    let mut out = String::new();
+    let mut all_set = true;
+    let mut rest = text;
+    while let Some(start) = rest.find(['[', '{']) {
+        out.push_str(&rest[..start]);
+        let opener = rest.as_bytes()[start];
+        let (close_open, close) = if opener == b'[' {
+            (b'[', b']')
+        } else {
+            (b'{', b'}')
+        };
+        let Some(length) = matching_close(&rest[start..], close_open, close) else {
+            // An unmatched bracket is literal text.
+            out.push_str(&rest[start..]);
+            return (out, all_set);
+        };
+        let inner = &rest[start + 1..start + length];
+        if opener == b'[' {
+            let (value, set) = reference(inner, references);
+            all_set &= set;
+            out.push_str(&value);
+        } else {
+            out.push_str(&group(inner, references));
+        }
+        rest = &rest[start + length + 1..];
+    }
+    out.push_str(rest);
+    (out, all_set)
+}
+
+/// The byte length up to the bracket that closes the one `text` starts with.
+fn matching_close(text: &str, open: u8, close: u8) -> Option<usize> {
+    let mut depth = 0usize;
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        // `[\x]` escapes one character, which may itself be a bracket.
+        if open == b'[' && bytes[index] == b'[' && bytes.get(index + 1) == Some(&b'\\') {
+            if depth == 0 && bytes.get(index + 3) == Some(&b']') {
+                return Some(index + 3);
+            }
+            index += 3;
+            continue;
+        }
+        if bytes[index] == open {
+            depth += 1;
+        } else if bytes[index] == close {
+            depth -= 1;
+            if depth == 0 {
+                return Some(index);
+            }
+        }
+        index += 1;
+    }
+    None
+}
+
+fn reference(inner: &str, references: &dyn References) -> (String, bool) {
+    // Nested references name the property to read: `[[NAME]]`.
+    let inner = if inner.contains('[') {
+        deformat(inner, references)
+    } else {
+        inner.to_string()
+    };
+    if let Some(escaped) = inner.strip_prefix('\\') {
+        return (escaped.chars().take(1).collect(), true);
+    }
+    if inner == "~" {
+        return ("\0".to_string(), true);
+    }
+    let (value, is_property) = match inner.as_bytes().first() {
+        Some(b'#' | b'!') => (references.file_path(&inner[1..]), false),
+        Some(b'$') => (references.component_folder(&inner[1..]), false),
+        Some(b'%') => (references.environment(&inner[1..]), false),
+        _ => (references.property(&inner), true),
+    };
+    let set = value.as_deref().is_some_and(|value| !value.is_empty());
+    (value.unwrap_or_default(), set || !is_property)
+}
+
+fn group(inner: &str, references: &dyn References) -> String {
+    if !inner.contains('[') {
+        return format!("{{{inner}}}");
+    }
+    let (expanded, all_set) = deformat_with_state(inner, references);
+    if all_set {
+        expanded
+    } else {
+        String::new()
+    }
+}
+
+/// A registry value's data as Windows Installer writes it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum WrittenData {
+    String(String),
+    ExpandString(String),
+    MultiString(Vec<String>),
+    Dword(i32),
+    Binary(Vec<u8>),
+    /// A row that only creates (or marks for deletion) a key.
+    KeyOnly,
+}
+
+/// Decodes a Registry table `Value` (null = `None`): the `#` type prefix first, then the
+/// rest is deformatted.
+pub fn registry_data(value: Option<&str>, references: &dyn References) -> WrittenData {
+    let Some(value) = value else {
+        return WrittenData::KeyOnly;
+    };
+    if let Some(literal) = value.strip_prefix("##") {
+        return WrittenData::String(format!("#{}", deformat(literal, references)));
+    }
+    if let Some(hex) = value
+        .strip_prefix("#x")
+        .or_else(|| value.strip_prefix("#X"))
+    {
+        return WrittenData::Binary(parse_hex(&deformat(hex, references)));
+    }
+    if let Some(text) = value.strip_prefix("#%") {
+        return WrittenData::ExpandString(deformat(text, references));
+    }
+    if let Some(number) = value.strip_prefix('#') {
+        let number = deformat(number, references);
+        return match number.trim().parse::<i64>() {
+            Ok(value) => WrittenData::Dword(value as i32),
+            // Not an integer: Windows Installer writes the text as a string.
+            Err(_) => WrittenData::String(number),
+        };
+    }
+    let text = deformat(value, references);
+    if value.starts_with("[~]") || value.ends_with("[~]") || text.contains('\0') {
+        let items = text
+            .split('\0')
+            .filter(|item| !item.is_empty())
+            .map(str::to_string)
+            .collect();
+        return WrittenData::MultiString(items);
+    }
+    WrittenData::String(text)
+}
+
+fn parse_hex(text: &str) -> Vec<u8> {
+    let digits: Vec<u8> = text
+        .bytes()
+        .filter(u8::is_ascii_hexdigit)
+        .map(|digit| (digit as char).to_digit(16).unwrap_or(0) as u8)
+        .collect();
+    // An odd count has an implied leading zero.
+    let padded: Vec<u8> = if digits.len() % 2 == 1 {
+        std::iter::once(0).chain(digits).collect()
+    } else {
+        digits
+    };
+    padded
+        .chunks_exact(2)
+        .map(|pair| pair[0] << 4 | pair[1])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    struct Fixed(BTreeMap<&'static str, &'static str>);
+
+    impl References for Fixed {
+        fn property(&self, name: &str) -> Option<String> {
+            self.0.get(name).map(|value| value.to_string())
+        }
+        fn file_path(&self, file: &str) -> Option<String> {
+            (file == "dll").then(|| r"C:\Program Files\X\x.dll".to_string())
+        }
+        fn component_folder(&self, component: &str) -> Option<String> {
+            (component == "comp").then(|| r"C:\Program Files\X\".to_string())
+        }
+        fn environment(&self, name: &str) -> Option<String> {
+            (name == "TEMP").then(|| r"C:\Temp".to_string())
+        }
+    }
+
+    fn references() -> Fixed {
+        Fixed(BTreeMap::from([("P", "v"), ("NAME", "P"), ("EMPTY", "")]))
+    }
+
+    #[test]
+    fn formatted_text_expands_like_msiformatrecord() {
+        let cases = [
+            ("plain", "plain"),
+            ("a[P]b", "avb"),
+            ("[UNSET]x", "x"),
+            ("[[NAME]]", "v"),
+            ("[#dll]", r"C:\Program Files\X\x.dll"),
+            ("[!dll]", r"C:\Program Files\X\x.dll"),
+            ("[$comp]", r"C:\Program Files\X\"),
+            ("[%TEMP]", r"C:\Temp"),
+            (r"[\[]x[\]]", "[x]"),
+            ("{86D2F0AC-2171}", "{86D2F0AC-2171}"),
+            ("{a[P]b}", "avb"),
+            ("{a[UNSET]b}", ""),
+            ("{a[EMPTY]b}", ""),
+            ("open [ bracket", "open [ bracket"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(deformat(text, &references()), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn registry_prefixes_choose_the_value_type() {
+        use WrittenData::*;
+        let cases = [
+            (Some("#1"), Dword(1)),
+            (Some("#-1"), Dword(-1)),
+            (Some("#4294967295"), Dword(-1)),
+            (Some("##1"), String("#1".into())),
+            (Some("#%[P]\\x"), ExpandString("v\\x".into())),
+            (Some("#x0A00ff"), Binary(vec![0x0A, 0x00, 0xFF])),
+            (Some("#xA"), Binary(vec![0x0A])),
+            (
+                Some("[~]a[~]b[~]"),
+                MultiString(vec!["a".into(), "b".into()]),
+            ),
+            (Some("[#dll]"), String(r"C:\Program Files\X\x.dll".into())),
+            (Some("#[P]"), String("v".into())),
+            (None, KeyOnly),
+        ];
+        for (value, expected) in cases {
+            assert_eq!(registry_data(value, &references()), expected, "{value:?}");
+        }
+    }
+
+    #[test]
+    fn reads_back_what_the_builder_escapes() {
+        use crate::bind::formatted::registry_value;
+        use crate::model::RegistryData as Intent;
+        let cases = [
+            (
+                Intent::String("#[x]{y} plain".into()),
+                WrittenData::String("#[x]{y} plain".into()),
+            ),
+            (
+                Intent::ExpandString("%SystemRoot%\\[a]".into()),
+                WrittenData::ExpandString("%SystemRoot%\\[a]".into()),
+            ),
+            (
+                Intent::MultiString(vec!["a".into(), "[b]".into()]),
+                WrittenData::MultiString(vec!["a".into(), "[b]".into()]),
+            ),
+            (Intent::Dword(0xA00), WrittenData::Dword(0xA00)),
+            (Intent::Dword(u32::MAX), WrittenData::Dword(-1)),
+            (
+                Intent::Binary(vec![1, 0xAB]),
+                WrittenData::Binary(vec![1, 0xAB]),
+            ),
+            (
+                Intent::FilePath {
+                    file: "dll".into(),
+                    expand: true,
+                },
+                WrittenData::ExpandString(r"C:\Program Files\X\x.dll".into()),
+            ),
+        ];
+        for (intent, written) in cases {
+            let formatted = registry_value(&intent);
+            assert_eq!(
+                registry_data(Some(&formatted), &references()),
+                written,
+                "{formatted}"
+            );
+        }
+    }
+}

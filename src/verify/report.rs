@@ -1,0 +1,270 @@
+//! `sspr-msi verify`: reads each package, runs the static rules and (on request) the
+//! simulation over a set of profiles, and judges the result against the package's own
+//! target, so that the command line only parses and prints.
+
+use super::profile::{self, MachineProfile};
+use super::read;
+use super::rules::{self, Finding, Severity};
+use super::simulate::{self, LaunchOutcome, Prediction};
+use crate::error::{ConfigError, Error, Result};
+use crate::sign::trust::TrustPolicy;
+use crate::target::{Arch, Target};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// What the user asked `verify` to do.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    pub simulate: bool,
+    /// Built-in profile names; empty with `simulate` = every built-in profile.
+    pub profiles: Vec<String>,
+    /// TOML profile files (their profiles are added to the set).
+    pub profile_files: Vec<PathBuf>,
+    /// PEM files of certificates that package and embedded PE signatures must chain to.
+    pub trust_anchors: Vec<PathBuf>,
+}
+
+/// One package × profile cell of the matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProfileResult {
+    #[serde(flatten)]
+    pub prediction: Prediction,
+    /// Installing here contradicts the package's target (wrong Windows family or architecture).
+    pub unexpected_install: bool,
+}
+
+/// Everything verify learned about one package.
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageReport {
+    pub file: PathBuf,
+    /// The target the package names in its summary Keywords (ours), if any.
+    pub target: Option<String>,
+    /// Template's platform.
+    pub platform: Option<String>,
+    pub findings: Vec<Finding>,
+    pub simulations: Vec<ProfileResult>,
+}
+
+impl PackageReport {
+    /// Problems that make `verify` fail: error findings, unexpected installs, residue.
+    pub fn problem_count(&self) -> usize {
+        let errors = self
+            .findings
+            .iter()
+            .filter(|finding| finding.severity == Severity::Error)
+            .count();
+        let simulated = self
+            .simulations
+            .iter()
+            .filter(|result| result.unexpected_install || !result.prediction.residue.is_empty())
+            .count();
+        errors + simulated
+    }
+}
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    pub packages: Vec<PackageReport>,
+    pub rules: &'static [rules::Rule],
+}
+
+impl VerifyReport {
+    pub fn problem_count(&self) -> usize {
+        self.packages.iter().map(PackageReport::problem_count).sum()
+    }
+}
+
+/// Verifies every file.
+///
+/// # Errors
+/// [`Error::Input`] for a file that cannot be read or is not an MSI; [`Error::Config`] for an
+/// unknown profile name or a bad profile file.
+pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport> {
+    let profiles = if options.simulate {
+        select_profiles(options)?
+    } else {
+        Vec::new()
+    };
+    let trust = trust_policy(&options.trust_anchors)?;
+    let packages = files
+        .iter()
+        .map(|file| verify_file(file, &profiles, &trust))
+        .collect::<Result<_>>()?;
+    Ok(VerifyReport {
+        packages,
+        rules: rules::RULES,
+    })
+}
+
+fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
+    let mut profiles = Vec::new();
+    for name in &options.profiles {
+        let found = profile::by_name(name).ok_or_else(|| {
+            Error::Config(ConfigError {
+                file: "<command line>".into(),
+                line: None,
+                key: Some("--profile".into()),
+                message: format!(
+                    "unknown profile `{name}`; built-in profiles: {}",
+                    profile::known_names()
+                ),
+            })
+        })?;
+        profiles.push(found);
+    }
+    for path in &options.profile_files {
+        let text = std::fs::read_to_string(path)
+            .map_err(|error| Error::input(path, format!("cannot read profile file: {error}")))?;
+        profiles.extend(profile::parse_profile_file(
+            &text,
+            &path.display().to_string(),
+        )?);
+    }
+    if profiles.is_empty() {
+        profiles = profile::built_in();
+    }
+    Ok(profiles)
+}
+
+fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
+    let mut policy = TrustPolicy::default();
+    for path in anchors {
+        let certificates = crate::sign::credentials::load_certificates(path)
+            .map_err(|e| Error::input(path, e.message))?;
+        policy.anchors.extend(certificates);
+    }
+    Ok(policy)
+}
+
+fn verify_file(
+    file: &Path,
+    profiles: &[MachineProfile],
+    trust: &TrustPolicy,
+) -> Result<PackageReport> {
+    let bytes = std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))?;
+    let package = read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?;
+    let target = package
+        .summary
+        .keywords
+        .iter()
+        .find_map(|keyword| Target::from_name(keyword.trim()));
+    let mut findings = rules::check(&package);
+    findings.extend(rules::check_signatures(&package, &bytes, trust));
+    let mut simulations = Vec::new();
+    for profile in profiles {
+        match simulate::simulate(&package, profile) {
+            Ok(prediction) => {
+                let unexpected_install = prediction.outcome == LaunchOutcome::Installs
+                    && !target_allows(target, package.is_64bit(), profile);
+                simulations.push(ProfileResult {
+                    prediction,
+                    unexpected_install,
+                });
+            }
+            Err(error) => findings.push(Finding {
+                id: "CONDITION",
+                severity: Severity::Error,
+                message: error.to_string(),
+            }),
+        }
+    }
+    findings.dedup();
+    Ok(PackageReport {
+        file: file.to_path_buf(),
+        target: target.map(|target| target.name()),
+        platform: package.summary.platform.clone(),
+        findings,
+        simulations,
+    })
+}
+
+/// Whether a package for `target` (or, for a foreign package, of that Template bitness) may
+/// install on `profile`: same Windows family and architecture. Policy refusals within the
+/// family (too old a build, Home edition, Server) are the package's own choice and not judged.
+fn target_allows(target: Option<Target>, package_is_64bit: bool, profile: &MachineProfile) -> bool {
+    match target {
+        Some(target) => {
+            profile.os_family() == Some(target.family)
+                && profile.is_64bit == (target.arch == Arch::X64)
+        }
+        None => profile.is_64bit || !package_is_64bit,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::read::tests::package_bytes;
+
+    fn write_package(dir: &Path, target: &str) -> PathBuf {
+        let path = dir.join(format!("{target}.msi"));
+        std::fs::write(&path, package_bytes(target)).unwrap();
+        path
+    }
+
+    #[test]
+    fn our_packages_have_no_problems_on_any_built_in_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = crate::target::ALL
+            .iter()
+            .map(|target| write_package(dir.path(), &target.name()))
+            .collect();
+        let options = VerifyOptions {
+            simulate: true,
+            ..VerifyOptions::default()
+        };
+        let report = verify(&files, &options).unwrap();
+        assert_eq!(report.problem_count(), 0, "{report:#?}");
+        let win10 = &report.packages[7];
+        assert_eq!(win10.target.as_deref(), Some("win10-x64"));
+        assert_eq!(win10.simulations.len(), profile::built_in().len());
+    }
+
+    #[test]
+    fn an_install_outside_the_target_is_a_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = write_package(dir.path(), "win10-x64");
+        // A machine the package's registry searches take for Windows 10, whose msiexec
+        // reports Windows 8: the package installs where its target says it must not.
+        let profiles = dir.path().join("fleet.toml");
+        std::fs::write(
+            &profiles,
+            "[[profile]]\nname = \"odd\"\nbase = \"win10-22h2-x64\"\n\
+             properties = { VersionNT = \"602\", VersionNT64 = \"602\" }\n",
+        )
+        .unwrap();
+        let options = VerifyOptions {
+            simulate: true,
+            profiles: vec!["win10-22h2-x64".into()],
+            profile_files: vec![profiles],
+            trust_anchors: Vec::new(),
+        };
+        let report = verify(&[file], &options).unwrap();
+        let results = &report.packages[0].simulations;
+        assert!(!results[0].unexpected_install);
+        assert!(results[1].unexpected_install, "{results:#?}");
+        assert_eq!(report.problem_count(), 1);
+    }
+
+    #[test]
+    fn unknown_profiles_and_unreadable_files_are_clear_errors() {
+        let options = VerifyOptions {
+            simulate: true,
+            profiles: vec!["win99".into()],
+            ..VerifyOptions::default()
+        };
+        let error = verify(&[], &options).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit_code::CONFIG);
+        assert!(
+            error.to_string().contains("unknown profile `win99`"),
+            "{error}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let junk = dir.path().join("junk.msi");
+        std::fs::write(&junk, b"not an msi").unwrap();
+        let error = verify(&[junk], &VerifyOptions::default()).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit_code::INPUT);
+        assert!(error.to_string().contains("not a compound file"), "{error}");
+    }
+}

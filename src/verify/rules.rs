@@ -1,0 +1,1041 @@
+//! Static checks over any read package, each with a stable ID, a severity and a one-line
+//! explanation: Windows Installer validation rules modelled on the ICE suite, and rules of
+//! this project's own for silent, per-machine deployment that no ICE has.
+
+use super::condition::{self, Operand};
+use super::read::{ColumnType, PackageView, RowRef, TableView};
+use crate::bind::Cell;
+use crate::sign::trust::TrustPolicy;
+use crate::sign::{self, SignatureError};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A rule of the catalogue.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Rule {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub explanation: &'static str,
+}
+
+/// One problem a rule found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+const fn error(id: &'static str, explanation: &'static str) -> Rule {
+    Rule {
+        id,
+        severity: Severity::Error,
+        explanation,
+    }
+}
+
+const fn warning(id: &'static str, explanation: &'static str) -> Rule {
+    Rule {
+        id,
+        severity: Severity::Warning,
+        explanation,
+    }
+}
+
+pub const ICE03: Rule = error(
+    "ICE03",
+    "every cell matches its column's type, length and nullability, and every foreign key names an existing row",
+);
+pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID");
+pub const ICE09: Rule = warning(
+    "ICE09",
+    "components installing into SystemFolder/System64Folder are permanent",
+);
+pub const ICE12: Rule = error(
+    "ICE12",
+    "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it",
+);
+pub const ICE57: Rule = error(
+    "ICE57",
+    "no component mixes per-user (HKCU) and per-machine data",
+);
+pub const ICE61: Rule = error(
+    "ICE61",
+    "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties",
+);
+pub const ICE77: Rule = error(
+    "ICE77",
+    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize",
+);
+pub const ICE80: Rule = error(
+    "ICE80",
+    "64-bit components and 64-bit folders only in a package whose Template says x64",
+);
+pub const PROPERTIES: Rule = error(
+    "PROPERTIES",
+    "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)",
+);
+pub const SUMMARY: Rule = error(
+    "SUMMARY",
+    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit",
+);
+pub const CODEPAGE: Rule = warning(
+    "CODEPAGE",
+    "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)",
+);
+pub const VERSIONNT_1000: Rule = error(
+    "SSPR001",
+    "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11",
+);
+pub const UI_ONLY: Rule = error(
+    "SSPR002",
+    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips",
+);
+pub const SILENT_REBOOT: Rule = error(
+    "SSPR003",
+    "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning",
+);
+pub const DEFERRED_ROLLBACK: Rule = warning(
+    "SSPR004",
+    "a deferred custom action has no rollback custom action sequenced before it",
+);
+pub const DEFERRED_IMPERSONATE: Rule = error(
+    "SSPR005",
+    "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine",
+);
+pub const ACCIDENTAL_FORMATTING: Rule = warning(
+    "SSPR006",
+    "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type",
+);
+pub const UNSIGNED_PACKAGE: Rule = warning(
+    "SSPR007",
+    "the package has no Authenticode signature (\\005DigitalSignature)",
+);
+pub const UNSIGNED_PE: Rule = warning(
+    "SSPR008",
+    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
+);
+
+pub const BAD_SIGNATURE: Rule = error(
+    "SSPR009",
+    "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate",
+);
+pub const BAD_PE_SIGNATURE: Rule = error(
+    "SSPR010",
+    "an embedded EXE/DLL carries an Authenticode signature that does not verify",
+);
+pub const UNCHECKED_SIGNER: Rule = warning(
+    "SSPR011",
+    "the signature is intact, but who signed it was not checked: give --trust-anchor",
+);
+
+/// Every rule, in report order.
+pub const RULES: &[Rule] = &[
+    ICE03,
+    ICE08,
+    ICE09,
+    ICE12,
+    ICE57,
+    ICE61,
+    ICE77,
+    ICE80,
+    PROPERTIES,
+    SUMMARY,
+    CODEPAGE,
+    VERSIONNT_1000,
+    UI_ONLY,
+    SILENT_REBOOT,
+    DEFERRED_ROLLBACK,
+    DEFERRED_IMPERSONATE,
+    ACCIDENTAL_FORMATTING,
+    UNSIGNED_PACKAGE,
+    UNSIGNED_PE,
+    BAD_SIGNATURE,
+    BAD_PE_SIGNATURE,
+    UNCHECKED_SIGNER,
+];
+
+impl Rule {
+    fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding {
+            id: self.id,
+            severity: self.severity,
+            message: message.into(),
+        }
+    }
+}
+
+/// Runs every rule over `package`; findings sorted by rule and message.
+pub fn check(package: &PackageView) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for run in [
+        column_types_and_keys as fn(&PackageView, &mut Vec<Finding>),
+        duplicate_component_guids,
+        permanent_system_components,
+        directory_action_placement,
+        per_user_and_per_machine_mix,
+        upgrade_table,
+        deferred_action_placement,
+        bitness_against_template,
+        required_properties,
+        summary_information,
+        versionnt_1000,
+        ui_only_actions,
+        silent_reboot,
+        deferred_actions,
+        accidental_formatting,
+        unsigned_package,
+    ] {
+        run(package, &mut findings);
+    }
+    findings.sort_by_key(|finding| {
+        let order = RULES.iter().position(|rule| rule.id == finding.id);
+        (order, finding.message.clone())
+    });
+    findings.dedup();
+    findings
+}
+
+fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
+    for table in package.tables.values() {
+        for (row_index, row) in table.rows.iter().enumerate() {
+            for (column, cell) in table.columns.iter().zip(row) {
+                if let Some(problem) = cell_problem(column.column_type, column.nullable, cell) {
+                    findings.push(ICE03.finding(format!(
+                        "{}.{} row {}: {problem}",
+                        table.name,
+                        column.name,
+                        row_index + 1
+                    )));
+                }
+            }
+        }
+        dangling_keys(package, table, findings);
+    }
+}
+
+fn cell_problem(column_type: ColumnType, nullable: bool, cell: &Cell) -> Option<String> {
+    match (column_type, cell) {
+        (_, Cell::Null) if !nullable => Some("null in a non-nullable column".into()),
+        (ColumnType::Int16 | ColumnType::Int32, Cell::Str(text)) => {
+            Some(format!("`{text}` in an integer column"))
+        }
+        (ColumnType::Str(_), Cell::Int(value)) => Some(format!("{value} in a string column")),
+        (ColumnType::Str(max), Cell::Str(text)) if max > 0 && text.chars().count() > max => {
+            Some(format!(
+                "{} characters where the column allows {max}",
+                text.chars().count()
+            ))
+        }
+        (ColumnType::Int16, Cell::Int(value)) if i16::try_from(*value).is_err() => {
+            Some(format!("{value} does not fit a 16-bit column"))
+        }
+        _ => None,
+    }
+}
+
+/// Foreign keys from the package's `_Validation` table, or this tool's schema for tables
+/// it knows (wixl writes no `_Validation`).
+fn dangling_keys(package: &PackageView, table: &TableView, findings: &mut Vec<Finding>) {
+    let schema = crate::schema::table(&table.name);
+    for (index, column) in table.columns.iter().enumerate() {
+        let foreign = column.foreign_key.clone().or_else(|| {
+            let schema_column = schema?.columns.iter().find(|c| c.name == column.name)?;
+            schema_column
+                .foreign_key
+                .map(|(table, column)| (table.to_string(), column))
+        });
+        let Some((target, target_column)) = foreign else {
+            continue;
+        };
+        let keys: BTreeSet<&Cell> = package
+            .tables
+            .get(&target)
+            .map(|target| {
+                let column = usize::try_from(target_column - 1).unwrap_or(0);
+                target
+                    .rows
+                    .iter()
+                    .filter_map(|row| row.get(column))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for row in &table.rows {
+            let Some(cell) = row.get(index).filter(|cell| **cell != Cell::Null) else {
+                continue;
+            };
+            if !keys.contains(cell) {
+                findings.push(ICE03.finding(format!(
+                    "{}.{} = {} refers to no row of {target}",
+                    table.name,
+                    column.name,
+                    show(cell)
+                )));
+            }
+        }
+    }
+}
+
+fn show(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => "null".into(),
+        Cell::Int(value) => value.to_string(),
+        Cell::Str(text) => format!("`{text}`"),
+    }
+}
+
+fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>) {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    for component in package.rows("Component") {
+        let guid = component.text("ComponentId").to_ascii_uppercase();
+        if guid.is_empty() {
+            continue;
+        }
+        let name = component.text("Component").to_string();
+        if let Some(first) = seen.insert(guid.clone(), name.clone()) {
+            findings.push(ICE08.finding(format!("components `{first}` and `{name}` share {guid}")));
+        }
+    }
+}
+
+const PERMANENT: i32 = 0x10;
+const WIN64: i32 = 0x100;
+
+fn permanent_system_components(package: &PackageView, findings: &mut Vec<Finding>) {
+    for component in package.rows("Component") {
+        let directory = component.text("Directory_");
+        let permanent = component.int("Attributes").unwrap_or(0) & PERMANENT != 0;
+        if matches!(directory, "SystemFolder" | "System64Folder") && !permanent {
+            findings.push(ICE09.finding(format!(
+                "component `{}` installs into {directory} but is not permanent",
+                component.text("Component")
+            )));
+        }
+    }
+}
+
+/// `(action, sequence)` of a sequence table.
+fn sequence(package: &PackageView, table: &str) -> BTreeMap<String, i32> {
+    package
+        .rows(table)
+        .filter_map(|row| Some((row.text("Action").to_string(), row.int("Sequence")?)))
+        .collect()
+}
+
+const EXECUTE: &str = "InstallExecuteSequence";
+const UI: &str = "InstallUISequence";
+const CUSTOM_ACTION_TYPE_MASK: i32 = 0x3F;
+const DEFERRED: i32 = 0x400;
+const ROLLBACK: i32 = 0x100;
+const COMMIT: i32 = 0x200;
+const NO_IMPERSONATE: i32 = 0x800;
+
+fn custom_actions(package: &PackageView) -> Vec<(String, i32, String)> {
+    package
+        .rows("CustomAction")
+        .map(|row| {
+            (
+                row.text("Action").to_string(),
+                row.int("Type").unwrap_or(0),
+                row.text("Target").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>) {
+    let directories: BTreeSet<&str> = package
+        .rows("Directory")
+        .map(|row| row.text("Directory"))
+        .collect();
+    for table in [EXECUTE, UI] {
+        let order = sequence(package, table);
+        let Some(&cost_finalize) = order.get("CostFinalize") else {
+            continue;
+        };
+        for (action, kind, _) in custom_actions(package) {
+            let Some(&position) = order.get(&action) else {
+                continue;
+            };
+            let source = package
+                .rows("CustomAction")
+                .find(|row| row.text("Action") == action)
+                .map(|row| row.text("Source").to_string())
+                .unwrap_or_default();
+            let base = kind & CUSTOM_ACTION_TYPE_MASK;
+            if base == 35 && position <= cost_finalize {
+                findings.push(ICE12.finding(format!(
+                    "{table}: type 35 action `{action}` ({position}) runs before CostFinalize ({cost_finalize})"
+                )));
+            }
+            if base == 51 && directories.contains(source.as_str()) && position >= cost_finalize {
+                findings.push(ICE12.finding(format!(
+                    "{table}: type 51 action `{action}` sets Directory `{source}` after CostFinalize ({cost_finalize})"
+                )));
+            }
+        }
+    }
+}
+
+fn per_user_and_per_machine_mix(package: &PackageView, findings: &mut Vec<Finding>) {
+    let mut roots: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let per_machine = package.property("ALLUSERS") == Some("1");
+    for row in package.rows("Registry") {
+        let scope = match row.int("Root") {
+            Some(1) => "per-user",
+            Some(-1) if !per_machine => "per-user",
+            Some(_) => "per-machine",
+            None => continue,
+        };
+        roots
+            .entry(row.text("Component_").to_string())
+            .or_default()
+            .insert(scope);
+    }
+    for (component, scopes) in roots {
+        if scopes.len() > 1 {
+            findings.push(ICE57.finding(format!(
+                "component `{component}` writes both HKCU and per-machine registry data"
+            )));
+        }
+    }
+}
+
+fn upgrade_table(package: &PackageView, findings: &mut Vec<Finding>) {
+    let secure: BTreeSet<&str> = package
+        .property("SecureCustomProperties")
+        .unwrap_or("")
+        .split(';')
+        .collect();
+    for row in package.rows("Upgrade") {
+        let property = row.text("ActionProperty");
+        if row.text("VersionMin").is_empty() && row.text("VersionMax").is_empty() {
+            findings.push(ICE61.finding(format!(
+                "Upgrade row for `{property}` has neither VersionMin nor VersionMax"
+            )));
+        }
+        if property != property.to_ascii_uppercase() {
+            findings.push(ICE61.finding(format!(
+                "ActionProperty `{property}` is not upper case, so it cannot be public"
+            )));
+        }
+        if !secure.contains(property) {
+            findings.push(ICE61.finding(format!(
+                "ActionProperty `{property}` is not in SecureCustomProperties, so a per-machine install loses it"
+            )));
+        }
+    }
+}
+
+fn deferred_action_placement(package: &PackageView, findings: &mut Vec<Finding>) {
+    let order = sequence(package, EXECUTE);
+    let (Some(&start), Some(&end)) = (order.get("InstallInitialize"), order.get("InstallFinalize"))
+    else {
+        return;
+    };
+    for (action, kind, _) in custom_actions(package) {
+        let Some(&position) = order.get(&action) else {
+            continue;
+        };
+        if kind & DEFERRED != 0 && !(start < position && position < end) {
+            findings.push(ICE77.finding(format!(
+                "deferred action `{action}` ({position}) is outside InstallInitialize ({start}) … InstallFinalize ({end})"
+            )));
+        }
+    }
+}
+
+fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) {
+    if package.is_64bit() {
+        return;
+    }
+    for component in package.rows("Component") {
+        if component.int("Attributes").unwrap_or(0) & WIN64 != 0 {
+            findings.push(ICE80.finding(format!(
+                "component `{}` is 64-bit but the Template platform is {}",
+                component.text("Component"),
+                package.summary.platform.as_deref().unwrap_or("missing")
+            )));
+        }
+    }
+    for directory in package.rows("Directory") {
+        let id = directory.text("Directory");
+        if matches!(
+            id,
+            "ProgramFiles64Folder" | "System64Folder" | "CommonFiles64Folder"
+        ) {
+            findings.push(ICE80.finding(format!(
+                "Directory `{id}` is a 64-bit folder in a 32-bit package"
+            )));
+        }
+    }
+}
+
+/// Properties every package needs (Windows Installer SDK, "Required Properties").
+pub const REQUIRED_PROPERTIES: &[&str] = &[
+    "ProductCode",
+    "ProductLanguage",
+    "Manufacturer",
+    "ProductVersion",
+    "ProductName",
+];
+
+fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
+    for &name in REQUIRED_PROPERTIES {
+        if package.property(name).is_none_or(str::is_empty) {
+            findings.push(PROPERTIES.finding(format!("property `{name}` is missing")));
+        }
+    }
+    if package.rows("Upgrade").next().is_some() && package.property("UpgradeCode").is_none() {
+        findings.push(PROPERTIES.finding("an Upgrade table without an UpgradeCode property"));
+    }
+}
+
+fn summary_information(package: &PackageView, findings: &mut Vec<Finding>) {
+    let summary = &package.summary;
+    if summary.package_code.is_none() {
+        findings.push(SUMMARY.finding("no package code (Revision number)"));
+    }
+    match summary.platform.as_deref() {
+        Some("Intel" | "x64" | "Arm64" | "Intel64" | "AMD64") => {}
+        other => findings.push(SUMMARY.finding(format!(
+            "Template platform {other:?} is not Intel, x64 or Arm64"
+        ))),
+    }
+    if package.is_64bit() && summary.page_count.unwrap_or(0) < 200 {
+        findings.push(SUMMARY.finding(format!(
+            "page count {:?}: a 64-bit package needs 200 or more",
+            summary.page_count
+        )));
+    }
+    // 0 = neutral; Windows rejects some non-ANSI codepages.
+    for (what, codepage) in [
+        ("summary", summary.codepage),
+        ("database", package.database_codepage),
+    ] {
+        if !matches!(codepage, 0 | 1252) {
+            findings.push(
+                CODEPAGE.finding(format!("{what} codepage {codepage} is not 1252 or neutral")),
+            );
+        }
+    }
+}
+
+/// Every condition in the package, with where it is.
+fn conditions(package: &PackageView) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (table, key, column) in [
+        ("LaunchCondition", "Condition", "Condition"),
+        ("Component", "Component", "Condition"),
+        ("Condition", "Feature_", "Condition"),
+        (EXECUTE, "Action", "Condition"),
+        (UI, "Action", "Condition"),
+    ] {
+        for row in package.rows(table) {
+            let text = row.text(column);
+            if !text.is_empty() {
+                found.push((format!("{table} `{}`", row.text(key)), text.to_string()));
+            }
+        }
+    }
+    found
+}
+
+fn versionnt_1000(package: &PackageView, findings: &mut Vec<Finding>) {
+    for (place, text) in conditions(package) {
+        let Ok(expr) = condition::parse(&text) else {
+            continue;
+        };
+        for (left, _, right) in expr.comparisons() {
+            let compares = |a: &Operand, b: &Operand| {
+                matches!(a, Operand::Property(name) if name == "VersionNT" || name == "VersionNT64")
+                    && matches!(b, Operand::Integer(value) if *value >= 1000)
+            };
+            if compares(left, right) || compares(right, left) {
+                findings.push(VERSIONNT_1000.finding(format!("{place}: `{text}`")));
+            }
+        }
+    }
+}
+
+/// UI-sequence actions that never change what the execute sequence does.
+const UI_ONLY_ACTIONS: &[&str] = &["ExecuteAction", "DisableRollback", "ResolveSource"];
+
+fn ui_only_actions(package: &PackageView, findings: &mut Vec<Finding>) {
+    let execute = sequence(package, EXECUTE);
+    let dialogs: BTreeSet<&str> = package
+        .rows("Dialog")
+        .map(|row| row.text("Dialog"))
+        .collect();
+    for action in sequence(package, UI).keys() {
+        if execute.contains_key(action)
+            || dialogs.contains(action.as_str())
+            || UI_ONLY_ACTIONS.contains(&action.as_str())
+        {
+            continue;
+        }
+        findings.push(UI_ONLY.finding(format!(
+            "`{action}` is in InstallUISequence only; /qn skips it"
+        )));
+    }
+}
+
+fn silent_reboot(package: &PackageView, findings: &mut Vec<Finding>) {
+    let suppressed = package
+        .property("REBOOT")
+        .is_some_and(|value| value.to_ascii_uppercase().starts_with('R'));
+    if suppressed {
+        return;
+    }
+    for action in ["ScheduleReboot", "ForceReboot"] {
+        if sequence(package, EXECUTE).contains_key(action) {
+            findings.push(SILENT_REBOOT.finding(format!(
+                "`{action}` is in InstallExecuteSequence and REBOOT=ReallySuppress is not set"
+            )));
+        }
+    }
+}
+
+fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
+    let order = sequence(package, EXECUTE);
+    let actions = custom_actions(package);
+    let per_machine = package.property("ALLUSERS") == Some("1");
+    for (action, kind, _) in &actions {
+        let Some(&position) = order.get(action) else {
+            continue;
+        };
+        if kind & DEFERRED == 0 || kind & (ROLLBACK | COMMIT) != 0 {
+            continue;
+        }
+        let has_rollback = actions.iter().any(|(other, other_kind, _)| {
+            other_kind & (DEFERRED | ROLLBACK) == DEFERRED | ROLLBACK
+                && order.get(other).is_some_and(|&at| at < position)
+        });
+        if !has_rollback {
+            findings.push(DEFERRED_ROLLBACK.finding(format!(
+                "deferred action `{action}` has no rollback action before it"
+            )));
+        }
+        if per_machine && kind & NO_IMPERSONATE == 0 {
+            findings.push(DEFERRED_IMPERSONATE.finding(format!(
+                "deferred action `{action}` (type {kind}) impersonates the user"
+            )));
+        }
+    }
+}
+
+/// Names a `[...]` in a Formatted value can mean on purpose.
+fn known_references(package: &PackageView) -> BTreeSet<String> {
+    let mut known: BTreeSet<String> = package
+        .rows("Property")
+        .map(|row| row.text("Property").to_string())
+        .chain(
+            package
+                .rows("AppSearch")
+                .map(|row| row.text("Property").to_string()),
+        )
+        .chain(
+            package
+                .rows("Directory")
+                .map(|row| row.text("Directory").to_string()),
+        )
+        .chain(
+            package
+                .rows("CustomAction")
+                .map(|row| row.text("Source").to_string()),
+        )
+        .collect();
+    for row in package.rows("Property") {
+        if row.text("Property") == "SecureCustomProperties" {
+            known.extend(row.text("Value").split(';').map(str::to_string));
+        }
+    }
+    known
+}
+
+fn accidental_formatting(package: &PackageView, findings: &mut Vec<Finding>) {
+    let known = known_references(package);
+    for row in package.rows("Registry") {
+        let Cell::Str(value) = row.get("Value") else {
+            continue;
+        };
+        for problem in formatting_surprises(value, &known) {
+            findings.push(ACCIDENTAL_FORMATTING.finding(format!(
+                "Registry `{}` value `{value}`: {problem}",
+                row.text("Registry")
+            )));
+        }
+    }
+}
+
+fn formatting_surprises(value: &str, known: &BTreeSet<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    if let Some(rest) = value.strip_prefix('#') {
+        let typed = rest.starts_with(['#', '%', 'x', 'X', '-', '+', '['])
+            || rest.starts_with(|c: char| c.is_ascii_digit());
+        if !typed {
+            problems.push("starts with `#` but is no number: write `##` for a literal `#`".into());
+        }
+    }
+    let mut rest = value;
+    while let Some(start) = rest.find('[') {
+        let Some(end) = rest[start..].find(']') else {
+            break;
+        };
+        let inner = &rest[start + 1..start + end];
+        let intended = inner.starts_with(['#', '!', '$', '%', '\\', '['])
+            || inner == "~"
+            || known.contains(inner)
+            || is_standard_property(inner);
+        if !intended {
+            problems.push(format!(
+                "`[{inner}]` names no property of the package, so it expands to nothing: write `[\\[]{inner}[\\]]` for literal brackets"
+            ));
+        }
+        rest = &rest[start + end + 1..];
+    }
+    problems
+}
+
+/// Properties Windows Installer sets itself that a value may reference on purpose.
+fn is_standard_property(name: &str) -> bool {
+    name.ends_with("Folder")
+        || matches!(
+            name,
+            "ProductCode"
+                | "ProductName"
+                | "ProductVersion"
+                | "Manufacturer"
+                | "ComputerName"
+                | "LogonUser"
+                | "VersionNT"
+                | "VersionNT64"
+                | "WindowsBuild"
+                | "ROOTDRIVE"
+                | "TARGETDIR"
+                | "SourceDir"
+                | "OriginalDatabase"
+                | "UserSID"
+                | "Date"
+                | "Time"
+        )
+}
+
+fn unsigned_package(package: &PackageView, findings: &mut Vec<Finding>) {
+    if !package.has_signature {
+        findings.push(UNSIGNED_PACKAGE.finding("no \\005DigitalSignature stream"));
+    }
+}
+
+/// Authenticode checks that need the package's bytes and a trust policy: the package's
+/// own signature and every embedded PE's (Binary rows and cabinet files).
+pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolicy) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if package.has_signature {
+        signature_finding(
+            sign::msi::verify(bytes, policy),
+            &BAD_SIGNATURE,
+            "package",
+            policy,
+            &mut findings,
+        );
+    } else if !policy.anchors.is_empty() {
+        // Asked to check who signed: an unsigned package fails, as osslsigncode fails it.
+        findings.push(BAD_SIGNATURE.finding("package: not signed"));
+    }
+    for (what, data) in embedded_pes(package) {
+        match sign::pe::verify(&data, policy) {
+            Err(SignatureError::Unsigned) => {
+                findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
+            }
+            result => signature_finding(result, &BAD_PE_SIGNATURE, &what, policy, &mut findings),
+        }
+    }
+    findings
+}
+
+fn signature_finding(
+    result: Result<sign::Signer, SignatureError>,
+    rule: &Rule,
+    what: &str,
+    policy: &TrustPolicy,
+    findings: &mut Vec<Finding>,
+) {
+    match result {
+        Ok(_) => {}
+        // Without anchors nothing can chain: the content and signature are still checked.
+        Err(SignatureError::Untrusted(_)) if policy.anchors.is_empty() => findings.push(
+            UNCHECKED_SIGNER.finding(format!("{what}: signature intact; signer not checked")),
+        ),
+        Err(error) => findings.push(rule.finding(format!("{what}: {error}"))),
+    }
+}
+
+/// Every PE the package embeds, named for messages.
+fn embedded_pes(package: &PackageView) -> Vec<(String, Vec<u8>)> {
+    let mut pes = Vec::new();
+    for (name, data) in &package.streams {
+        if let Some(binary) = name.strip_prefix("Binary.") {
+            if sign::pe::is_pe(data) {
+                pes.push((format!("Binary `{binary}`"), data.clone()));
+            }
+        } else if data.starts_with(b"MSCF") {
+            for (file, bytes) in cabinet_files(data)
+                .into_iter()
+                .filter(|(_, bytes)| sign::pe::is_pe(bytes))
+            {
+                pes.push((
+                    format!(
+                        "cabinet `{name}` file `{}`",
+                        file_name_for_key(package, &file)
+                    ),
+                    bytes,
+                ));
+            }
+        }
+    }
+    pes
+}
+
+/// The File table's name for a cabinet entry (entries are named by File key).
+fn file_name_for_key(package: &PackageView, key: &str) -> String {
+    package
+        .rows("File")
+        .find(|row| row.text("File") == key)
+        .map(|row: RowRef<'_>| {
+            let name = row.text("FileName");
+            name.rsplit('|').next().unwrap_or(name).to_string()
+        })
+        .unwrap_or_else(|| key.to_string())
+}
+
+/// Every file of a cabinet; a cabinet the `cab` crate cannot read yields none (the file
+/// table still names the files, and Windows would fail the install loudly).
+fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+    let read = || -> std::io::Result<Vec<(String, Vec<u8>)>> {
+        let mut cabinet = cab::Cabinet::new(std::io::Cursor::new(data))?;
+        let names: Vec<String> = cabinet
+            .folder_entries()
+            .flat_map(|folder| folder.file_entries().map(|file| file.name().to_string()))
+            .collect();
+        let mut files = Vec::new();
+        for name in names {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut cabinet.read_file(&name)?, &mut bytes)?;
+            files.push((name, bytes));
+        }
+        Ok(files)
+    };
+    super::read::guarded("reading a cabinet", read)
+        .ok()
+        .and_then(Result::ok)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::read::{self, tests::package_bytes};
+
+    fn ids(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|finding| finding.id).collect()
+    }
+
+    #[test]
+    fn our_packages_pass_every_error_rule() {
+        for target in crate::target::ALL {
+            let package = read::read(&package_bytes(&target.name())).unwrap();
+            let errors: Vec<Finding> = check(&package)
+                .into_iter()
+                .filter(|finding| finding.severity == Severity::Error)
+                .collect();
+            assert_eq!(errors, Vec::new(), "{target}");
+        }
+    }
+
+    #[test]
+    fn unsigned_packages_are_a_warning() {
+        let package = read::read(&package_bytes("win10-x64")).unwrap();
+        assert_eq!(ids(&check(&package)), vec!["SSPR007"]);
+    }
+
+    fn mutated(edit: impl FnOnce(&mut PackageView)) -> Vec<&'static str> {
+        let mut package = read::read(&package_bytes("win10-x64")).unwrap();
+        edit(&mut package);
+        ids(&check(&package))
+            .into_iter()
+            .filter(|id| *id != "SSPR007")
+            .collect()
+    }
+
+    fn set_property(package: &mut PackageView, name: &str, value: Option<&str>) {
+        let table = package.tables.get_mut("Property").unwrap();
+        table.rows.retain(|row| row[0] != Cell::from(name));
+        if let Some(value) = value {
+            table.rows.push(vec![name.into(), value.into()]);
+        }
+    }
+
+    fn add_row(package: &mut PackageView, table: &str, row: Vec<Cell>) {
+        package.tables.get_mut(table).unwrap().rows.push(row);
+    }
+
+    type Mistake = Box<dyn FnOnce(&mut PackageView)>;
+
+    fn adding(table: &'static str, row: Vec<Cell>) -> Mistake {
+        Box::new(move |p| add_row(p, table, row))
+    }
+
+    fn setting_first_row(table: &'static str, column: &'static str, value: Cell) -> Mistake {
+        Box::new(move |p| {
+            let table = p.tables.get_mut(table).unwrap();
+            let index = table.column(column).unwrap();
+            table.rows[0][index] = value;
+        })
+    }
+
+    /// A copy of the first row of `table` with `column` (by index) changed.
+    fn copying_first_row(table: &'static str, changes: Vec<(usize, Cell)>) -> Mistake {
+        Box::new(move |p| {
+            let table = p.tables.get_mut(table).unwrap();
+            let mut copy = table.rows[0].clone();
+            for (index, value) in changes {
+                copy[index] = value;
+            }
+            table.rows.push(copy);
+        })
+    }
+
+    /// A custom action of `kind` at `sequence` in InstallExecuteSequence.
+    fn custom_action(kind: i32, sequence: i32) -> Mistake {
+        Box::new(move |p| {
+            let columns = ["Action", "Type", "Source", "Target"]
+                .iter()
+                .map(|name| crate::verify::read::ColumnInfo {
+                    name: name.to_string(),
+                    column_type: if *name == "Type" {
+                        ColumnType::Int16
+                    } else {
+                        ColumnType::Str(72)
+                    },
+                    nullable: *name == "Source" || *name == "Target",
+                    primary_key: *name == "Action",
+                    category: None,
+                    foreign_key: None,
+                })
+                .collect();
+            let row = vec![
+                "Act".into(),
+                Cell::Int(kind),
+                "TARGETDIR".into(),
+                "x".into(),
+            ];
+            p.tables.insert(
+                "CustomAction".into(),
+                TableView {
+                    name: "CustomAction".into(),
+                    columns,
+                    rows: vec![row],
+                },
+            );
+            add_row(
+                p,
+                EXECUTE,
+                vec!["Act".into(), Cell::Null, Cell::Int(sequence)],
+            );
+        })
+    }
+
+    #[test]
+    fn each_rule_catches_its_mistake() {
+        let cases: Vec<(&str, Mistake)> = vec![
+            (
+                "ICE03",
+                adding("FeatureComponents", vec!["SSPR".into(), "Nowhere".into()]),
+            ),
+            ("ICE03", adding("Property", vec!["X".into(), Cell::Int(1)])),
+            (
+                "ICE08",
+                copying_first_row("Component", vec![(0, "Twin".into())]),
+            ),
+            (
+                "ICE09",
+                setting_first_row("Component", "Directory_", "SystemFolder".into()),
+            ),
+            ("ICE12", custom_action(35, 900)),
+            ("ICE12", custom_action(51, 1100)),
+            (
+                "ICE57",
+                copying_first_row("Registry", vec![(0, "PerUser".into()), (1, Cell::Int(1))]),
+            ),
+            (
+                "ICE61",
+                setting_first_row("Upgrade", "ActionProperty", "lowerCase".into()),
+            ),
+            ("ICE77", custom_action(DEFERRED | NO_IMPERSONATE | 1, 6700)),
+            (
+                "ICE80",
+                Box::new(|p| p.summary.platform = Some("Intel".into())),
+            ),
+            (
+                "PROPERTIES",
+                Box::new(|p| set_property(p, "Manufacturer", None)),
+            ),
+            ("SUMMARY", Box::new(|p| p.summary.page_count = Some(100))),
+            ("CODEPAGE", Box::new(|p| p.database_codepage = 65001)),
+            (
+                "SSPR001",
+                adding(
+                    "LaunchCondition",
+                    vec!["VersionNT >= 1000".into(), "10 only".into()],
+                ),
+            ),
+            (
+                "SSPR002",
+                adding(
+                    "InstallUISequence",
+                    vec!["SetupDone".into(), Cell::Null, Cell::Int(1200)],
+                ),
+            ),
+            (
+                "SSPR003",
+                Box::new(|p| {
+                    set_property(p, "REBOOT", None);
+                    add_row(
+                        p,
+                        EXECUTE,
+                        vec!["ScheduleReboot".into(), Cell::Null, Cell::Int(6700)],
+                    );
+                }),
+            ),
+            (
+                "SSPR004",
+                custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
+            ),
+            ("SSPR005", custom_action(DEFERRED | 1, 5100)),
+            (
+                "SSPR006",
+                setting_first_row(
+                    "Registry",
+                    "Value",
+                    "#looks literal [not a property]".into(),
+                ),
+            ),
+        ];
+        for (id, edit) in cases {
+            assert!(
+                RULES.iter().any(|rule| rule.id == id),
+                "{id} is not in RULES"
+            );
+            let found = mutated(edit);
+            assert!(found.contains(&id), "{id}: {found:?}");
+        }
+    }
+}

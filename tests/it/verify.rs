@@ -1,0 +1,165 @@
+//! `sspr-msi verify`: exit codes, the profile matrix, JSON, and clear refusals of bad input,
+//! on our packages and on wixl-built ones.
+
+use crate::support::{
+    build_target, run, sspr_msi, stderr, stdout, with_component_condition, wixl_package,
+};
+use std::path::Path;
+
+fn verify(args: &[&str], files: &[&Path]) -> std::process::Output {
+    let mut command = sspr_msi();
+    command.arg("verify").args(args).args(files);
+    run(&mut command)
+}
+
+#[test]
+fn our_package_verifies_clean_across_every_built_in_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    let msi = build_target(None, "win10-x64", dir.path());
+    let output = verify(&["--simulate"], &[&msi]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("(target win10-x64, platform x64)"), "{text}");
+    assert!(text.contains("SSPR007"), "unsigned is a warning: {text}");
+    let installs: Vec<&str> = text
+        .lines()
+        .filter(|line| line.split_whitespace().nth(1) == Some("installs"))
+        .map(|line| line.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(installs, ["win10-22h2-x64", "wine-win10"], "{text}");
+    assert!(
+        text.contains("Home edition"),
+        "refusal messages are shown: {text}"
+    );
+}
+
+#[test]
+fn a_versionnt_1000_condition_fails_verification_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("versionnt-1000", dir.path()) else {
+        return;
+    };
+    let output = verify(&["--profile", "win10-22h2-x64"], &[&msi]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let text = stdout(&output);
+    assert!(text.contains("SSPR001"), "{text}");
+    assert!(text.contains("needs Windows 10 or later"), "{text}");
+    assert!(
+        stderr(&output).contains("verification found"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn residue_after_uninstall_fails_verification_with_exit_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("residue-not-installed", dir.path()) else {
+        return;
+    };
+    with_component_condition(&msi, "FirstRunOnly", "NOT Installed");
+    let output = verify(&["--profile", "win11-x64"], &[&msi]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).contains(r"residue: HKLM\SOFTWARE\Fabrikam\VerifyResidue [FirstRun]"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn json_report_has_findings_simulations_and_the_rule_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+        return;
+    };
+    let output = verify(&["--json", "--profile", "wine-win10"], &[&msi]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let package = &report["packages"][0];
+    assert_eq!(package["platform"], "x64");
+    assert!(package["target"].is_null());
+    let ids: Vec<&str> = package["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["CODEPAGE", "SSPR007"]);
+    let simulation = &package["simulations"][0];
+    assert_eq!(simulation["profile"], "wine-win10");
+    assert_eq!(simulation["outcome"], "Installs");
+    assert_eq!(simulation["registry"].as_array().unwrap().len(), 4);
+    let rules = report["rules"].as_array().unwrap();
+    assert!(rules
+        .iter()
+        .any(|rule| rule["id"] == "ICE03" && rule["severity"] == "error"));
+}
+
+#[test]
+fn bad_input_is_refused_with_documented_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let msi = build_target(None, "win11-x64", dir.path());
+    let bytes = std::fs::read(&msi).unwrap();
+    let truncated = dir.path().join("truncated.msi");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let text = dir.path().join("text.msi");
+    std::fs::write(&text, "hello").unwrap();
+    for (file, message) in [
+        (truncated.as_path(), "truncated.msi"),
+        (text.as_path(), "not a compound file"),
+        (Path::new("/nonexistent.msi"), "No such file"),
+    ] {
+        let output = verify(&[], &[file]);
+        assert_eq!(
+            output.status.code(),
+            Some(4),
+            "{file:?}: {}",
+            stderr(&output)
+        );
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+    }
+    let output = verify(&["--profile", "win99"], &[&msi]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("unknown profile `win99`"),
+        "{}",
+        stderr(&output)
+    );
+    let profiles = dir.path().join("fleet.toml");
+    std::fs::write(&profiles, "[[profile]]\nname = \"a\"\narch = \"sparc\"\n").unwrap();
+    let output = verify(&["--profile-file", profiles.to_str().unwrap()], &[&msi]);
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        stderr(&output).contains("fleet.toml:3:8: key `profile.arch`"),
+        "{}",
+        stderr(&output)
+    );
+    let output = verify(&[], &[]);
+    assert_eq!(output.status.code(), Some(2), "no file is a usage error");
+}
+
+#[test]
+fn a_profile_file_adds_fleet_machines_to_the_matrix() {
+    let dir = tempfile::tempdir().unwrap();
+    let msi = build_target(None, "win10-x64", dir.path());
+    let profiles = dir.path().join("fleet.toml");
+    std::fs::write(
+        &profiles,
+        "[[profile]]\nname = \"kiosk-home\"\nbase = \"win10-22h2-x64\"\n\
+         [[profile.registry]]\nkey = 'HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion'\n\
+         name = \"EditionID\"\nstring = \"CoreN\"\n",
+    )
+    .unwrap();
+    let output = verify(&["--profile-file", profiles.to_str().unwrap()], &[&msi]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let row = text
+        .lines()
+        .find(|line| line.trim_start().starts_with("kiosk-home"))
+        .unwrap();
+    assert!(
+        row.contains("refused") && row.contains("Home edition"),
+        "{row}"
+    );
+}

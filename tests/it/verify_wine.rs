@@ -1,0 +1,275 @@
+//! The simulator's predictions against what Wine's msiexec really does: for our packages
+//! and for packages wixl builds from `tests/fixtures/wxs/`, on every Wine Windows version,
+//! whether it installs, which registry values it writes (where, with which data), which
+//! files it copies, and what is left after `/x`. A disagreement fails the test.
+
+use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
+use crate::support::{build_target, payload, with_component_condition, wixl_package};
+use sspr_msi::model::RegistryRoot;
+use sspr_msi::verify::deformat::WrittenData;
+use sspr_msi::verify::profile::{self, MachineProfile};
+use sspr_msi::verify::read;
+use sspr_msi::verify::simulate::{self, LaunchOutcome, Prediction, RegistryWrite};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+const ALL_WINDOWS: [Windows; 5] = [
+    Windows::Win7,
+    Windows::Win8,
+    Windows::Win81,
+    Windows::Win10,
+    Windows::Win11,
+];
+
+/// The simulator profile that matches what each Wine prefix reports (measured: Wine's
+/// prefixes carry `CurrentMajorVersionNumber` 6 before win10, win10 is build 18362, and
+/// none has an `EditionID`).
+fn profile_for(windows: Windows) -> MachineProfile {
+    let name = match windows {
+        Windows::Win7 => "wine-win7",
+        Windows::Win8 => "wine-win8",
+        Windows::Win81 => "wine-win81",
+        Windows::Win10 => "wine-win10",
+        Windows::Win11 => "wine-win11",
+    };
+    profile::by_name(name).unwrap()
+}
+
+fn predict(msi: &Path, profile: &MachineProfile) -> Prediction {
+    let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
+    simulate::simulate(&package, profile).unwrap()
+}
+
+/// Registry keys Windows Installer keeps for its own bookkeeping (product registration,
+/// Add/Remove Programs, component reference counts): not the package's writes.
+const INSTALLER_BOOKKEEPING: &[&str] = &[
+    r"system.reg:software\microsoft\windows\currentversion\installer",
+    r"system.reg:software\microsoft\windows\currentversion\uninstall",
+    r"system.reg:software\classes\installer",
+    r"system.reg:software\wow6432node\microsoft\windows\currentversion\uninstall",
+    r"user.reg:software\microsoft\installer",
+];
+
+fn is_bookkeeping(key: &str) -> bool {
+    INSTALLER_BOOKKEEPING
+        .iter()
+        .any(|prefix| key == *prefix || key.starts_with(&format!("{prefix}\\")))
+}
+
+/// The hive key (as `values_added_since` spells it) where a write lands on a 64-bit prefix.
+fn hive_key(write: &RegistryWrite) -> String {
+    let (root, key) = write.physical_key(true);
+    let hive = match root {
+        RegistryRoot::LocalMachine => "system.reg:",
+        RegistryRoot::CurrentUser => "user.reg:",
+        other => panic!("no Wine hive for {other:?}"),
+    };
+    format!("{hive}{key}").to_ascii_lowercase()
+}
+
+/// The value line Wine writes into its hive file for `write`, if it is a value.
+fn hive_line(write: &RegistryWrite) -> Option<String> {
+    let quote = |text: &str| text.replace('\\', r"\\").replace('"', "\\\"");
+    let name = match &write.name {
+        Some(name) => format!("\"{}\"", quote(name)),
+        None => "@".into(),
+    };
+    let data = match &write.data {
+        WrittenData::String(text) => format!("\"{}\"", quote(text)),
+        WrittenData::ExpandString(text) => format!("str(2):\"{}\"", quote(text)),
+        WrittenData::MultiString(items) => {
+            let joined: String = items
+                .iter()
+                .map(|item| format!("{}\\0", quote(item)))
+                .collect();
+            format!("str(7):\"{joined}\"")
+        }
+        WrittenData::Dword(value) => format!("dword:{:08x}", *value as u32),
+        WrittenData::Binary(bytes) => {
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("hex:{}", hex.join(","))
+        }
+        WrittenData::KeyOnly => return None,
+    };
+    Some(format!("{name}={data}"))
+}
+
+fn expected_values<'w>(
+    writes: impl Iterator<Item = &'w RegistryWrite>,
+) -> BTreeSet<(String, String)> {
+    writes
+        .filter_map(|write| Some((hive_key(write), hive_line(write)?)))
+        .collect()
+}
+
+/// Installs and removes `msi` on `windows` with Wine and asserts every part of the
+/// simulator's prediction; `file_check` also compares installed files.
+fn assert_wine_agrees(windows: Windows, msi: &Path) {
+    let Some(prefix) = WinePrefix::new(windows) else {
+        return;
+    };
+    let profile = profile_for(windows);
+    let prediction = predict(msi, &profile);
+    let context = format!("{} on {}", msi.display(), profile.name);
+    let before = prefix.registry_snapshot();
+
+    let install = prefix.install(msi, &[]);
+    let installed = install.exited_with(0) || install.exited_with(3010);
+    match &prediction.outcome {
+        LaunchOutcome::Installs => assert!(
+            installed,
+            "{context}: predicted an install, Wine exited {}:\n{}",
+            install.status, install.log
+        ),
+        LaunchOutcome::Refused { messages } => {
+            assert!(
+                install.exited_with(FATAL_ERROR),
+                "{context}: predicted refusal ({messages:?}), Wine exited {}",
+                install.status
+            );
+            assert_eq!(
+                install.last_action_started(),
+                Some("LaunchConditions"),
+                "{context}"
+            );
+        }
+    }
+    let after_install = prefix.registry_snapshot();
+    let written: BTreeSet<(String, String)> = after_install
+        .values_added_since(&before)
+        .into_iter()
+        .filter(|(key, _)| !is_bookkeeping(key))
+        .collect();
+    assert_eq!(
+        written,
+        expected_values(prediction.registry.iter()),
+        "{context}: values written"
+    );
+    for file in &prediction.files {
+        assert!(
+            prefix.drive_c(&file.path).is_file(),
+            "{context}: {} not installed",
+            file.path
+        );
+    }
+    if !installed {
+        return;
+    }
+
+    let uninstall = prefix.uninstall(msi);
+    assert!(
+        uninstall.exited_with(0),
+        "{context}: /x exited {}:\n{}",
+        uninstall.status,
+        uninstall.log
+    );
+    let after_uninstall = prefix.registry_snapshot();
+    let left_components: BTreeSet<&str> = prediction
+        .permanent
+        .iter()
+        .chain(&prediction.residue)
+        .map(|leftover| leftover.component.as_str())
+        .collect();
+    let predicted_left = expected_values(
+        prediction
+            .registry
+            .iter()
+            .filter(|write| left_components.contains(write.component.as_str())),
+    );
+    let left: BTreeSet<(String, String)> = after_uninstall
+        .values_added_since(&before)
+        .into_iter()
+        .filter(|(key, _)| !is_bookkeeping(key))
+        .collect();
+    assert_eq!(left, predicted_left, "{context}: values left after /x");
+    // No key is left that does not hold (or lead to) a value predicted to stay.
+    for key in after_uninstall.keys_added_since(&before) {
+        let leads_to_left_value = predicted_left
+            .iter()
+            .any(|(left_key, _)| *left_key == key || left_key.starts_with(&format!("{key}\\")));
+        assert!(
+            is_bookkeeping(&key) || leads_to_left_value,
+            "{context}: key {key} left after /x, not predicted"
+        );
+    }
+    for file in &prediction.files {
+        let stays = left_components.contains(file.component.as_str());
+        assert_eq!(
+            prefix.drive_c(&file.path).is_file(),
+            stays,
+            "{context}: {} after /x",
+            file.path
+        );
+    }
+}
+
+fn assert_wine_agrees_on_every_version(msi: &Path) {
+    for windows in ALL_WINDOWS {
+        assert_wine_agrees(windows, msi);
+    }
+}
+
+fn assert_wine_agrees_on_wixl_fixture(fixture: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(msi) = wixl_package(fixture, dir.path()) {
+        assert_wine_agrees_on_every_version(&msi);
+    }
+}
+
+#[test]
+fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_wine_agrees_on_every_version(&build_target(None, "win10-x64", dir.path()));
+}
+
+#[test]
+fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_wine_agrees_on_every_version(&build_target(None, "win11-x64", dir.path()));
+}
+
+#[test]
+fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = payload::config(dir.path(), &[]) else {
+        return;
+    };
+    for target in ["win7-x64", "win81-x64"] {
+        assert_wine_agrees_on_every_version(&build_target(Some(&config), target, dir.path()));
+    }
+}
+
+#[test]
+fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
+    assert_wine_agrees_on_wixl_fixture("registry-per-machine");
+}
+
+#[test]
+fn simulator_matches_wine_for_a_wixl_launch_condition_package_on_every_version() {
+    assert_wine_agrees_on_wixl_fixture("launch-condition");
+}
+
+#[test]
+fn simulator_matches_wine_for_a_wixl_versionnt_1000_package_on_every_version() {
+    assert_wine_agrees_on_wixl_fixture("versionnt-1000");
+}
+
+#[test]
+fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let msi = build_target(None, "win10-x86", dir.path());
+    assert_wine_agrees(Windows::Win10, &msi);
+}
+
+#[test]
+fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("residue-not-installed", dir.path()) else {
+        return;
+    };
+    with_component_condition(&msi, "FirstRunOnly", "NOT Installed");
+    let prediction = predict(&msi, &profile_for(Windows::Win10));
+    assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
+    assert!(prediction.residue[0].item.contains("[FirstRun]"));
+    assert_wine_agrees(Windows::Win10, &msi);
+}
