@@ -119,16 +119,18 @@ for payload in small large; do
   fact "size_cab_${payload}_gcab" "$(size_of "$work/cab-$payload/gcab.cab")"
 done
 
-echo "== 3. Wine install + uninstall round trip (sspr-msi verify --simulate: not yet available)"
-# TODO(verify): add `sspr-msi verify --simulate dist/*.msi` here as a second command once the
-# verify issue lands, and give report.py its column.
+echo "== 3. verify --simulate of the whole matrix vs one Wine install + uninstall round trip"
 template=$work/wine-template
 WINEPREFIX=$template WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY='' \
   wineboot --init >/dev/null 2>&1
 WINEPREFIX=$template wineserver -w
 # A fresh Wine prefix reports Windows 7: the win7-x64 credential-provider package installs.
+# Only Wine's run needs the prefix copied first (hyperfine takes one --prepare per command).
+matrix=$(echo "$work"/dist/*.msi)
 bench wine --runs "$slow_runs" \
-  --prepare "bash -c 'rm -rf $work/prefix && cp -a $template $work/prefix'" \
+  --prepare "true" --prepare "bash -c 'rm -rf $work/prefix && cp -a $template $work/prefix'" \
+  -n "sspr-msi verify --simulate (9 packages, every built-in profile)" \
+  "$bin verify --simulate $matrix" \
   -n "wine msiexec /i + /x (win7-x64)" \
   "bash benches/wine-roundtrip.sh $work/prefix $work/dist/sspr-win7-x64-1.0.0.msi"
 
