@@ -69,16 +69,24 @@ fact rustc "$(rustc --version)"
 fact load_before "$(load)"
 fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 
+# A throwaway code-signing key and certificate, for `build --sign-*`, `sign` and osslsigncode.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sspr-msi-bench -days 30 \
+  -addext extendedKeyUsage=codeSigning \
+  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+
 echo "== 1. build: the whole matrix vs wixl's single packages"
 dll64=payload/build/x64/SsprTestCredProv.dll
 bench build --warmup 3 --runs "$runs" \
   -n "sspr-msi build (9 packages)" "$bin build --out $work/dist" \
+  -n "sspr-msi build --sign-cert … --sign-key … (9 packages, signed)" \
+  "$bin build --out $work/signed-dist --sign-cert $work/cert.pem --sign-key $work/key.pem" \
   -n "sspr-msi build --target win10-x64" "$bin build --out $work/one --target win10-x64" \
   -n "sspr-msi build --target win7-x64" "$bin build --out $work/one --target win7-x64" \
   -n "wixl policy.wxs" "wixl -a x64 -o $work/wixl-policy.msi benches/policy.wxs" \
   -n "wixl credprov.wxs" \
   "wixl -a x64 -D Payload=$dll64 -o $work/wixl-credprov.msi benches/credprov.wxs"
 fact size_matrix "$(cat "$work"/dist/*.msi | wc -c)"
+fact size_matrix_signed "$(cat "$work"/signed-dist/*.msi | wc -c)"
 fact size_win10_x64 "$(size_of "$work/dist/sspr-win10-x64-1.0.0.msi")"
 fact size_win7_x64 "$(size_of "$work/dist/sspr-win7-x64-1.0.0.msi")"
 fact size_wixl_policy "$(size_of "$work/wixl-policy.msi")"
@@ -111,28 +119,32 @@ for payload in small large; do
   fact "size_cab_${payload}_gcab" "$(size_of "$work/cab-$payload/gcab.cab")"
 done
 
-echo "== 3. Wine install + uninstall round trip (sspr-msi verify --simulate: not yet available)"
-# TODO(verify): add `sspr-msi verify --simulate dist/*.msi` here as a second command once the
-# verify issue lands, and give report.py its column.
+echo "== 3. verify --simulate of the whole matrix vs one Wine install + uninstall round trip"
 template=$work/wine-template
 WINEPREFIX=$template WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" DISPLAY='' \
   wineboot --init >/dev/null 2>&1
 WINEPREFIX=$template wineserver -w
 # A fresh Wine prefix reports Windows 7: the win7-x64 credential-provider package installs.
+# Only Wine's run needs the prefix copied first (hyperfine takes one --prepare per command).
+matrix=$(echo "$work"/dist/*.msi)
 bench wine --runs "$slow_runs" \
-  --prepare "bash -c 'rm -rf $work/prefix && cp -a $template $work/prefix'" \
+  --prepare "true" --prepare "bash -c 'rm -rf $work/prefix && cp -a $template $work/prefix'" \
+  -n "sspr-msi verify --simulate (9 packages, every built-in profile)" \
+  "$bin verify --simulate $matrix" \
   -n "wine msiexec /i + /x (win7-x64)" \
   "bash benches/wine-roundtrip.sh $work/prefix $work/dist/sspr-win7-x64-1.0.0.msi"
 
-echo "== 4. signing: osslsigncode sign (sspr-msi sign: not yet available)"
-# TODO(sign): add `sspr-msi sign` on the same MSI here once the signing issue lands.
-openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sspr-msi-bench -days 30 \
-  -addext extendedKeyUsage=codeSigning \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-bench sign --warmup 3 --runs "$runs" --prepare "rm -f $work/signed.msi" \
+echo "== 4. signing: sspr-msi sign vs osslsigncode sign, the same MSI and key"
+unsigned=$work/dist/sspr-win7-x64-1.0.0.msi
+# One --prepare per command: each removes only its own output.
+bench sign --warmup 3 --runs "$runs" \
+  --prepare "rm -f $work/signed-ours.msi" --prepare "rm -f $work/signed-osslsigncode.msi" \
+  -n "sspr-msi sign (win7-x64)" \
+  "$bin sign $unsigned --cert $work/cert.pem --key $work/key.pem --out $work/signed-ours.msi" \
   -n "osslsigncode sign (win7-x64)" \
-  "osslsigncode sign -certs $work/cert.pem -key $work/key.pem -in $work/dist/sspr-win7-x64-1.0.0.msi -out $work/signed.msi"
-fact size_signed "$(size_of "$work/signed.msi")"
+  "osslsigncode sign -certs $work/cert.pem -key $work/key.pem -in $unsigned -out $work/signed-osslsigncode.msi"
+fact size_signed_ours "$(size_of "$work/signed-ours.msi")"
+fact size_signed_osslsigncode "$(size_of "$work/signed-osslsigncode.msi")"
 
 echo "== 5. scaling: targets (examples/scale) and payload size (the whole matrix)"
 for count in 1 10 100; do
