@@ -1,6 +1,8 @@
 //! Our packages read back by tools we did not write: msiinfo, msidump, osslsigncode.
 
-use crate::support::{build_target, config_file, msiinfo_rows, require, run, stderr, stdout};
+use crate::support::{
+    build_target, config_with_registry, msiinfo_rows, require, run, stderr, stdout,
+};
 use std::path::Path;
 use std::process::Command;
 
@@ -195,13 +197,7 @@ fn literal_registry_strings_are_escaped_in_the_table() {
     }
     let dir = tempfile::tempdir().unwrap();
     let extra = "[[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso'\nname = \"Literal\"\ntype = \"string\"\nvalue = \"#[x]{y}\"\n";
-    let config = config_file(
-        dir.path(),
-        &[(
-            "# Extra registry values",
-            &format!("{extra}\n# Extra registry values"),
-        )],
-    );
+    let config = config_with_registry(dir.path(), extra);
     let msi = build_target(Some(&config), "win10-x64", dir.path());
     let registry = msiinfo_rows(&msi, "Registry");
     let row = registry.iter().find(|r| r[3] == "Literal").unwrap();

@@ -28,16 +28,25 @@ fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
     )
 }
 
+/// `sspr-msi sign INPUT --out OUTPUT`, credentials still to be added.
+fn sign_command(input: &Path, output: &Path) -> Command {
+    let mut command = sspr_msi();
+    command.arg("sign").arg(input).arg("--out").arg(output);
+    command
+}
+
+/// Signs with the test PKI's code-signing certificate, which must succeed.
 fn sign_with_cli(pki: &TestPki, input: &Path, output: &Path) {
-    let result = run(sspr_msi()
-        .arg("sign")
-        .arg(input)
-        .arg("--out")
-        .arg(output)
+    sign_as(pki, "signer", input, output);
+}
+
+/// Signs with the test PKI's certificate `name` (`signer`, `tls`), which must succeed.
+fn sign_as(pki: &TestPki, name: &str, input: &Path, output: &Path) {
+    let result = run(sign_command(input, output)
         .arg("--cert")
-        .arg(pki.file("signer.pem"))
+        .arg(pki.file(&format!("{name}.pem")))
         .arg("--key")
-        .arg(pki.file("signer.key")));
+        .arg(pki.file(&format!("{name}.key"))));
     assert!(result.status.success(), "{}", stderr(&result));
 }
 
@@ -146,16 +155,7 @@ fn a_certificate_without_code_signing_usage_is_refused() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
     let signed = dir.path().join("tls-signed.msi");
-    let result = run(sspr_msi()
-        .arg("sign")
-        .arg(unsigned_package(dir.path()))
-        .arg("--out")
-        .arg(&signed)
-        .arg("--cert")
-        .arg(pki.file("tls.pem"))
-        .arg("--key")
-        .arg(pki.file("tls.key")));
-    assert!(result.status.success(), "{}", stderr(&result));
+    sign_as(&pki, "tls", &unsigned_package(dir.path()), &signed);
     let refused = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem"));
     assert!(
         matches!(refused, Err(SignatureError::NotCodeSigning(_))),
@@ -210,11 +210,7 @@ fn pkcs12_bundles_sign_too() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
     let signed = dir.path().join("p12.msi");
-    let result = run(sspr_msi()
-        .arg("sign")
-        .arg(unsigned_package(dir.path()))
-        .arg("--out")
-        .arg(&signed)
+    let result = run(sign_command(&unsigned_package(dir.path()), &signed)
         .arg("--pkcs12")
         .arg(pki.file("signer.p12"))
         .arg("--password-env")
@@ -222,16 +218,14 @@ fn pkcs12_bundles_sign_too() {
         .env("SSPR_TEST_P12_PASSWORD", "s3cret"));
     assert!(result.status.success(), "{}", stderr(&result));
     assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
-    let wrong = run(sspr_msi()
-        .arg("sign")
-        .arg(unsigned_package(dir.path()))
-        .arg("--out")
-        .arg(dir.path().join("x.msi"))
-        .arg("--pkcs12")
-        .arg(pki.file("signer.p12"))
-        .arg("--password-env")
-        .arg("SSPR_TEST_P12_PASSWORD")
-        .env("SSPR_TEST_P12_PASSWORD", "wrong"));
+    let wrong = run(
+        sign_command(&unsigned_package(dir.path()), &dir.path().join("x.msi"))
+            .arg("--pkcs12")
+            .arg(pki.file("signer.p12"))
+            .arg("--password-env")
+            .arg("SSPR_TEST_P12_PASSWORD")
+            .env("SSPR_TEST_P12_PASSWORD", "wrong"),
+    );
     assert_eq!(wrong.status.code(), Some(4), "{}", stderr(&wrong));
     assert!(stderr(&wrong).contains("signer.p12"), "{}", stderr(&wrong));
 }
@@ -376,11 +370,7 @@ fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
     let url = crate::support::tsa::start(&pki, 4);
     let dir = tempfile::tempdir().unwrap();
     let signed = dir.path().join("timestamped.msi");
-    let result = run(sspr_msi()
-        .arg("sign")
-        .arg(unsigned_package(dir.path()))
-        .arg("--out")
-        .arg(&signed)
+    let result = run(sign_command(&unsigned_package(dir.path()), &signed)
         .arg("--cert")
         .arg(pki.file("signer.pem"))
         .arg("--key")
@@ -404,17 +394,15 @@ fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
     );
     assert!(msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).is_ok());
     // An authority that cannot be reached is a clear error, not a silently unstamped package.
-    let refused = run(sspr_msi()
-        .arg("sign")
-        .arg(unsigned_package(dir.path()))
-        .arg("--out")
-        .arg(dir.path().join("x.msi"))
-        .arg("--cert")
-        .arg(pki.file("signer.pem"))
-        .arg("--key")
-        .arg(pki.file("signer.key"))
-        .arg("--timestamp-url")
-        .arg("http://127.0.0.1:9/"));
+    let refused = run(
+        sign_command(&unsigned_package(dir.path()), &dir.path().join("x.msi"))
+            .arg("--cert")
+            .arg(pki.file("signer.pem"))
+            .arg("--key")
+            .arg(pki.file("signer.key"))
+            .arg("--timestamp-url")
+            .arg("http://127.0.0.1:9/"),
+    );
     assert_ne!(refused.status.code(), Some(0));
     assert!(
         stderr(&refused).contains("timestamp server http://127.0.0.1:9/"),

@@ -2,7 +2,7 @@
 //! fresh prefix per test.
 
 use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR, UNINSTALL_KEY};
-use crate::support::{build_target, config_file};
+use crate::support::{build_target, config_file, config_with_registry};
 use std::path::{Path, PathBuf};
 
 const POLICY_KEY: &str = r"HKLM\SOFTWARE\Policies\Microsoft\AzureADAccount";
@@ -247,13 +247,7 @@ fn literal_strings_land_in_the_registry_unexpanded() {
         .iter()
         .map(|(name, kind, value)| format!("[[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso\\SSPR'\nname = \"{name}\"\ntype = \"{kind}\"\nvalue = {value}\n"))
         .collect();
-    let config = config_file(
-        dir.path(),
-        &[(
-            "# Extra registry values",
-            &format!("{extra}\n# Extra registry values"),
-        )],
-    );
+    let config = config_with_registry(dir.path(), &extra);
     let msi = build_target(Some(&config), "win10-x64", dir.path());
     let before = prefix.registry_snapshot();
     let install = prefix.install(&msi, &[]);

@@ -60,6 +60,12 @@ pub fn config_file(dir: &Path, replacements: &[(&str, &str)]) -> PathBuf {
     path
 }
 
+/// The default configuration with `registry` (`[[registry]]` tables) added, written to `dir`.
+pub fn config_with_registry(dir: &Path, registry: &str) -> PathBuf {
+    let marker = "# Extra registry values";
+    config_file(dir, &[(marker, &format!("{registry}\n{marker}"))])
+}
+
 /// Builds one target into `out` and returns the package's path.
 pub fn build_target(config: Option<&Path>, target: &str, out: &Path) -> PathBuf {
     let mut command = sspr_msi();
