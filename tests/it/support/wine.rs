@@ -107,11 +107,28 @@ impl WinePrefix {
         let mut all: Vec<String> = vec!["msiexec".into()];
         all.extend(args.iter().map(|a| a.as_ref().to_string()));
         all.extend(["/qn".into(), "/l*v".into(), windows_path(&log_path)]);
-        let output = run(self.command("wine").args(&all));
-        MsiexecRun {
-            status: output.status.code().unwrap_or(-1),
-            log: read_log(&log_path),
+        // Under heavy load Wine itself now and then fails to start a program (exit 1, no
+        // log: msiexec never ran). That says nothing about the package, so try once more;
+        // a run that wrote a log is always taken as it is.
+        for attempt in 1..=2 {
+            let output = run(self.command("wine").args(&all));
+            let status = output.status.code().unwrap_or(-1);
+            if log_path.exists() || attempt == 2 {
+                let log = read_log(&log_path);
+                let log = if log.is_empty() {
+                    String::from_utf8_lossy(&output.stderr).into_owned()
+                } else {
+                    log
+                };
+                return MsiexecRun { status, log };
+            }
+            eprintln!(
+                "wine did not start msiexec (exit {status}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            std::thread::sleep(std::time::Duration::from_secs(1));
         }
+        unreachable!("the second attempt always returns")
     }
 
     pub fn install(&self, msi: &Path, properties: &[&str]) -> MsiexecRun {
