@@ -22,44 +22,6 @@ pub fn escape_literal(text: &str) -> String {
     escaped
 }
 
-/// What Windows Installer shows for a Formatted string (a launch-condition message): `[NAME]`
-/// becomes the property's value (empty when unset) and `[\x]` the character `x`; anything
-/// else is kept as written.
-pub fn expand(text: &str, properties: &std::collections::BTreeMap<String, String>) -> String {
-    let mut expanded = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        expanded.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        // `[\x]`: the escaped character may itself be `]`.
-        let mut escape = after.chars();
-        if let (Some('\\'), Some(escaped), Some(']')) =
-            (escape.next(), escape.next(), escape.next())
-        {
-            expanded.push(escaped);
-            rest = escape.as_str();
-            continue;
-        }
-        let Some(close) = after.find(']') else {
-            rest = &rest[open..];
-            break;
-        };
-        let inner = &after[..close];
-        if !inner.is_empty()
-            && inner
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        {
-            expanded.push_str(properties.get(inner).map_or("", String::as_str));
-        } else {
-            expanded.push_str(&rest[open..open + close + 2]);
-        }
-        rest = &after[close + 1..];
-    }
-    expanded.push_str(rest);
-    expanded
-}
-
 /// The Registry table `Value` for `data`.
 pub fn registry_value(data: &RegistryData) -> String {
     match data {
@@ -90,19 +52,6 @@ pub fn registry_value(data: &RegistryData) -> String {
 mod tests {
     use super::*;
 
-    #[test]
-    fn expand_reverses_escaping_and_fills_in_properties() {
-        let properties =
-            std::collections::BTreeMap::from([("VersionNT".to_string(), "603".to_string())]);
-        assert_eq!(
-            expand("VersionNT [VersionNT], build [UNSET].", &properties),
-            "VersionNT 603, build ."
-        );
-        let literal = "a [b] {c}";
-        assert_eq!(expand(&escape_literal(literal), &properties), literal);
-        assert_eq!(expand("[unclosed", &properties), "[unclosed");
-        assert_eq!(expand("[~] [$Comp] é[", &properties), "[~] [$Comp] é[");
-    }
     use RegistryData::*;
 
     #[test]

@@ -2,8 +2,8 @@
 //! under some UI levels) does not log a refusing launch condition's message, but the package's
 //! LaunchCondition table and the properties the log lists give it back.
 
-use crate::bind::formatted;
 use crate::verify::condition::{self, MapEnvironment};
+use crate::verify::deformat::{deformat, PropertiesOnly};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -30,7 +30,7 @@ pub fn refusing_launch_conditions(
         let text = |column: &str| row[column].as_str().unwrap_or_default().to_string();
         match condition::evaluate(&text("Condition"), &environment) {
             Ok(true) => {}
-            Ok(false) => messages.push(formatted::expand(&text("Description"), properties)),
+            Ok(false) => messages.push(deformat(&text("Description"), &PropertiesOnly(properties))),
             Err(error) => messages.push(format!(
                 "launch condition `{}` could not be evaluated ({error:?}); its message: {}",
                 text("Condition"),

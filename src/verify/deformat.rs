@@ -17,6 +17,25 @@ pub trait References {
     fn environment(&self, name: &str) -> Option<String>;
 }
 
+/// References that know only properties: text formatted outside an install session (a
+/// launch-condition message rebuilt from a log's property values).
+pub struct PropertiesOnly<'a>(pub &'a std::collections::BTreeMap<String, String>);
+
+impl References for PropertiesOnly<'_> {
+    fn property(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+    fn file_path(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn component_folder(&self, _: &str) -> Option<String> {
+        None
+    }
+    fn environment(&self, _: &str) -> Option<String> {
+        None
+    }
+}
+
 /// Expands every reference in `text`. `[~]` becomes NUL (the multi-string separator), `[\x]`
 /// the literal `x`, and a `{...}` group vanishes when any property in it is unset, as
 /// `MsiFormatRecord` does; braces without references (a GUID) stay as written.
@@ -189,6 +208,25 @@ fn parse_hex(text: &str) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn properties_only_fills_in_properties_and_reverses_escaping() {
+        let properties =
+            std::collections::BTreeMap::from([("VersionNT".to_string(), "603".to_string())]);
+        let references = PropertiesOnly(&properties);
+        assert_eq!(
+            deformat("VersionNT [VersionNT], build [UNSET].", &references),
+            "VersionNT 603, build ."
+        );
+        let literal = "a [b] {c}";
+        assert_eq!(
+            deformat(
+                &crate::bind::formatted::escape_literal(literal),
+                &references
+            ),
+            literal
+        );
+    }
     use std::collections::BTreeMap;
 
     struct Fixed(BTreeMap<&'static str, &'static str>);

@@ -28,6 +28,23 @@ fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
     )
 }
 
+/// `osslsigncode sign` with the test PKI's code-signing certificate, which must succeed.
+fn osslsigncode_sign(pki: &TestPki, input: &Path, output: &Path) {
+    let result = run(Command::new("osslsigncode")
+        .arg("sign")
+        .arg("-certs")
+        .arg(pki.file("signer.pem"))
+        .arg("-key")
+        .arg(pki.file("signer.key"))
+        .arg("-h")
+        .arg("sha256")
+        .arg("-in")
+        .arg(input)
+        .arg("-out")
+        .arg(output));
+    assert!(result.status.success(), "{}", stderr(&result));
+}
+
 /// `sspr-msi sign INPUT --out OUTPUT`, credentials still to be added.
 fn sign_command(input: &Path, output: &Path) -> Command {
     let mut command = sspr_msi();
@@ -73,19 +90,7 @@ fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
 fn we_accept_what_osslsigncode_signs() {
     let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("oss.msi");
-    let output = run(Command::new("osslsigncode")
-        .arg("sign")
-        .arg("-certs")
-        .arg(pki.file("signer.pem"))
-        .arg("-key")
-        .arg(pki.file("signer.key"))
-        .arg("-h")
-        .arg("sha256")
-        .arg("-in")
-        .arg(unsigned_package(dir.path()))
-        .arg("-out")
-        .arg(&signed));
-    assert!(output.status.success(), "{}", stderr(&output));
+    osslsigncode_sign(&pki, &unsigned_package(dir.path()), &signed);
     let signer = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem")).unwrap();
     assert!(signer.subject.contains("Contoso Code Signing"));
 }
@@ -188,17 +193,7 @@ fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
     );
     // Re-signing a package osslsigncode signed (with its signing time) also verifies.
     let oss = dir.path().join("oss.msi");
-    let output = run(Command::new("osslsigncode")
-        .arg("sign")
-        .arg("-certs")
-        .arg(pki.file("signer.pem"))
-        .arg("-key")
-        .arg(pki.file("signer.key"))
-        .arg("-in")
-        .arg(&unsigned)
-        .arg("-out")
-        .arg(&oss));
-    assert!(output.status.success());
+    osslsigncode_sign(&pki, &unsigned, &oss);
     let resigned = dir.path().join("resigned.msi");
     sign_with_cli(&pki, &oss, &resigned);
     assert_eq!(read(&resigned), read(&once));
