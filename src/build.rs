@@ -4,11 +4,12 @@
 
 use crate::bind::{self, BindOptions};
 use crate::cab;
+use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
-use crate::payload::{self, CheckedPayload, PayloadTrust, Trust};
+use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, credentials::Credentials};
 use crate::target::{Arch, Target};
@@ -108,7 +109,16 @@ struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
     bind_options: BindOptions,
-    payloads: BTreeMap<Arch, CheckedPayload>,
+    payloads: BTreeMap<Arch, Checked>,
+}
+
+/// Every checked file the packages of one architecture embed.
+#[derive(Default)]
+struct Checked {
+    credential_provider: Option<CheckedPayload>,
+    proxy_dll: Option<CheckedPayload>,
+    /// Configured custom actions' files, by config key.
+    binaries: BTreeMap<String, CheckedPayload>,
 }
 
 /// What one thread's packages reuse: empty table sets and cabinets.
@@ -181,11 +191,17 @@ impl Shared<'_> {
     /// Writes `target`'s package under a temporary name beside its final path.
     fn stage(&self, target: Target, reused: &mut Reused) -> Result<StagedPackage> {
         let (settings, options) = (self.settings, self.options);
-        let payload = self
-            .payloads
-            .get(&target.arch)
+        let checked = &self.payloads[&target.arch];
+        let payload = checked
+            .credential_provider
+            .as_ref()
             .filter(|_| !target.family.uses_policy());
-        let package = model::sspr::package(settings, target, payload);
+        let inputs = model::sspr::Inputs {
+            credential_provider: payload,
+            proxy_dll: checked.proxy_dll.as_ref(),
+            binaries: Some(&checked.binaries),
+        };
+        let package = model::sspr::package(settings, target, inputs);
         let db = bind::bind_with_cabinets(&package, &self.bind_options, &mut reused.cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let file = options.out_dir.join(file_name(settings, target));
@@ -245,29 +261,46 @@ fn payload_trust(settings: &Settings, allow_unsigned: bool) -> Result<PayloadTru
     })
 }
 
-/// Checks, once per architecture, the payload every credential-provider target needs.
+/// Checks, once per architecture, every file the targets' packages embed: the
+/// credential-provider DLL, the proxy custom-action DLL, configured custom actions' files.
 fn check_payloads(
     settings: &Settings,
     targets: &[Target],
     trust: &PayloadTrust,
-) -> Result<BTreeMap<Arch, CheckedPayload>> {
-    let mut payloads = BTreeMap::new();
-    for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
-        if payloads.contains_key(&target.arch) {
-            continue;
+) -> Result<BTreeMap<Arch, Checked>> {
+    let mut checked: BTreeMap<Arch, Checked> = BTreeMap::new();
+    for &target in targets {
+        let arch = target.arch;
+        let fresh = !checked.contains_key(&arch);
+        let entry = checked.entry(arch).or_default();
+        if !target.family.uses_policy() && entry.credential_provider.is_none() {
+            let spec = settings.payload_for(target)?;
+            entry.credential_provider = Some(check_one(spec, arch, trust)?);
         }
-        let spec = settings.payload_for(target)?;
-        let checked = payload::check(spec, target.arch, trust)?;
-        if checked.trust == Trust::UnsignedAllowed {
-            eprintln!(
-                "sspr-msi: warning: {} (`{}`) is not signed; packaged only because unsigned payloads are allowed (test builds)",
-                spec.config_key,
-                spec.path.display()
-            );
+        if fresh && settings.proxy.mode != ProxyMode::None {
+            let spec = settings.proxy_dll_for(target)?;
+            entry.proxy_dll = Some(check_one(spec, arch, trust)?);
         }
-        payloads.insert(target.arch, checked);
+        for spec in settings.custom_action_files_for(target)? {
+            if !entry.binaries.contains_key(&spec.config_key) {
+                let file = check_one(spec, arch, trust)?;
+                entry.binaries.insert(spec.config_key.clone(), file);
+            }
+        }
     }
-    Ok(payloads)
+    Ok(checked)
+}
+
+fn check_one(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<CheckedPayload> {
+    let checked = payload::check(spec, arch, trust)?;
+    if checked.trust == Trust::UnsignedAllowed {
+        eprintln!(
+            "sspr-msi: warning: {} (`{}`) is not signed; packaged only because unsigned payloads are allowed (test builds)",
+            spec.config_key,
+            spec.path.display()
+        );
+    }
+    Ok(checked)
 }
 
 fn file_name(settings: &Settings, target: Target) -> String {

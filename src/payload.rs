@@ -23,6 +23,14 @@ pub struct PayloadSpec {
     pub path: PathBuf,
     /// Lower-case hex SHA-256.
     pub sha256: String,
+    pub kind: PeKind,
+}
+
+/// Which kind of PE file a payload must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeKind {
+    Dll,
+    Exe,
 }
 
 /// A payload that passed every check.
@@ -110,8 +118,12 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
             machine_name(image.machine)
         )));
     }
-    if !image.is_dll {
-        return Err(fail("not a DLL: the PE header lacks IMAGE_FILE_DLL".into()));
+    match (spec.kind, image.is_dll) {
+        (PeKind::Dll, false) => {
+            return Err(fail("not a DLL: the PE header lacks IMAGE_FILE_DLL".into()))
+        }
+        (PeKind::Exe, true) => return Err(fail("not an EXE: the PE header marks a DLL".into())),
+        _ => {}
     }
     let trust = match sign::pe::verify(&bytes, &trust.policy) {
         Ok(signer) => Trust::Verified(signer),

@@ -13,6 +13,8 @@ pub enum ColumnKind {
     Int32,
     /// A string with a maximum length (0 = unlimited).
     Str(usize),
+    /// A stream named `Table.Key`; the cell holds that name.
+    Binary,
 }
 
 /// One column of a table schema.
@@ -86,6 +88,7 @@ impl ColumnSchema {
             ColumnKind::Int16 => builder.int16(),
             ColumnKind::Int32 => builder.int32(),
             ColumnKind::Str(len) => builder.string(len),
+            ColumnKind::Binary => builder.binary(),
         }
     }
 }
@@ -275,6 +278,25 @@ pub const REMOVE_FILE: TableSchema = TableSchema {
     ],
 };
 
+pub const BINARY: TableSchema = TableSchema {
+    name: "Binary",
+    columns: &[
+        col("Name", S(72), ID).key(),
+        col("Data", ColumnKind::Binary, NONE),
+    ],
+};
+
+/// `Target` is Formatted text of any length: CustomActionData often exceeds 255 characters.
+pub const CUSTOM_ACTION: TableSchema = TableSchema {
+    name: "CustomAction",
+    columns: &[
+        col("Action", S(72), ID).key(),
+        col("Type", I2, NONE),
+        col("Source", S(72), Some(C::CustomSource)).null(),
+        col("Target", S(0), FORMATTED).null(),
+    ],
+};
+
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[
     &PROPERTY,
@@ -291,6 +313,8 @@ pub const TABLES: &[&TableSchema] = &[
     &APP_SEARCH,
     &LAUNCH_CONDITION,
     &UPGRADE,
+    &BINARY,
+    &CUSTOM_ACTION,
     &INSTALL_EXECUTE_SEQUENCE,
     &INSTALL_UI_SEQUENCE,
 ];

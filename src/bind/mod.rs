@@ -2,6 +2,7 @@
 //! the result is a `Database` value that `package` serialises, tests dump, and whose
 //! content digest becomes the package code.
 
+pub mod actions;
 pub mod formatted;
 pub mod names;
 
@@ -43,7 +44,7 @@ impl From<Option<String>> for Cell {
 }
 
 /// The summary information stream's properties.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
     pub title: String,
     pub subject: String,
@@ -168,6 +169,7 @@ pub fn bind_with_cabinets(
     bind_launch_conditions(package, &mut db);
     bind_upgrade(package, &mut db);
     bind_sequences(package, &mut db);
+    actions::bind(&package.actions, &mut db);
     db.tables.retain(|_, rows| !rows.is_empty());
     db.summary.package_code = model::stable_guid(
         model::GUID_NAMESPACE,
@@ -212,6 +214,7 @@ fn bind_directories(package: &Package, db: &mut Database) {
         .directories
         .iter()
         .map(|d| d.parent.as_str())
+        .chain(actions::directories(&package.actions))
         .filter(|parent| !package.directories.iter().any(|d| d.id == *parent))
         .collect();
     for folder in standard {
@@ -555,7 +558,11 @@ mod tests {
 
     fn bound(target: &str) -> Database {
         let settings = Settings::embedded_default().unwrap();
-        let package = model::sspr::package(&settings, Target::from_name(target).unwrap(), None);
+        let package = model::sspr::package(
+            &settings,
+            Target::from_name(target).unwrap(),
+            Default::default(),
+        );
         bind(
             &package,
             &BindOptions {
@@ -581,6 +588,9 @@ mod tests {
                         }
                         (Cell::Str(text), schema::ColumnKind::Str(max)) => {
                             max == 0 || text.chars().count() <= max
+                        }
+                        (Cell::Str(stream), schema::ColumnKind::Binary) => {
+                            db.streams.contains_key(stream)
                         }
                         _ => false,
                     };

@@ -1,11 +1,17 @@
 //! The configuration: TOML in, validated typed settings out. Every error names the file,
 //! the line and the key, and says what was expected.
 
+mod actions;
 mod raw;
+
+pub use actions::{
+    validate_proxy_server, ActionKind, Cloud, CustomActionSettings, ProxyMode, ProxySettings,
+    PublicProperty,
+};
 
 use crate::error::ConfigError;
 use crate::model::{stable_guid, ProductVersion, RegistryData, RegistryRoot, GUID_NAMESPACE};
-use crate::payload::PayloadSpec;
+use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
 use raw::{RawConfig, RawCredentialProvider, RawRegistryValue};
@@ -32,6 +38,10 @@ pub struct Settings {
     pub policy: PolicySettings,
     pub extra_registry: Vec<ExtraRegistryValue>,
     pub credential_provider: CredentialProviderSettings,
+    pub cloud: Cloud,
+    pub proxy: ProxySettings,
+    pub custom_actions: Vec<CustomActionSettings>,
+    pub properties: Vec<PublicProperty>,
     /// The configuration's file name (or `<embedded default>`), for messages.
     pub source: String,
 }
@@ -268,6 +278,10 @@ impl Source<'_> {
                 .map(|entry| self.registry_value(entry))
                 .collect::<Result<_, _>>()?,
             credential_provider: self.credential_provider(&raw.credential_provider)?,
+            cloud: self.cloud(&raw.cloud.name)?,
+            proxy: self.proxy(&raw.proxy)?,
+            custom_actions: self.custom_actions(&raw.custom_action)?,
+            properties: self.properties(&raw.property)?,
             source: self.file.to_string(),
         })
     }
@@ -324,39 +338,7 @@ impl Source<'_> {
             &[("request", true), ("none", false)],
             true,
         )?;
-        let mut payloads = BTreeMap::new();
-        for (arch_name, payload) in &raw.payload {
-            let key = format!("credential_provider.payload.{arch_name}");
-            let arch = match arch_name.as_str() {
-                "x64" => Arch::X64,
-                "x86" => Arch::X86,
-                _ => {
-                    return Err(self.error(
-                        payload.span(),
-                        &key,
-                        "expected `x64` or `x86` after `credential_provider.payload.`",
-                    ))
-                }
-            };
-            let payload = payload.get_ref();
-            let sha256 = payload.sha256.get_ref().trim().to_ascii_lowercase();
-            if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(self.error(
-                    payload.sha256.span(),
-                    &format!("{key}.sha256"),
-                    "expected 64 hexadecimal digits (the payload's SHA-256)",
-                ));
-            }
-            let path = self.non_empty(&payload.path, &format!("{key}.path"))?;
-            payloads.insert(
-                arch,
-                PayloadSpec {
-                    config_key: key,
-                    path: crate::payload::resolve(&path, self.config_dir),
-                    sha256,
-                },
-            );
-        }
+        let payloads = self.binaries(&raw.payload, "credential_provider.payload", PeKind::Dll)?;
         Ok(CredentialProviderSettings {
             friendly_name,
             enable_logging: raw.enable_logging.unwrap_or(false),
@@ -551,11 +533,59 @@ pub const DEFAULT_FRIENDLY_NAME: &str = "Microsoft Entra SSPR credential provide
 impl Settings {
     /// The payload for `target`, or a config error saying the configuration lacks it.
     pub fn payload_for(&self, target: Target) -> Result<&PayloadSpec, ConfigError> {
-        self.credential_provider.payloads.get(&target.arch).ok_or_else(|| ConfigError {
+        self.file_for(
+            &self.credential_provider.payloads,
+            "credential_provider.payload",
+            target,
+            "installs the credential-provider DLL",
+        )
+    }
+
+    /// The proxy custom-action DLL for `target`'s architecture.
+    pub fn proxy_dll_for(&self, target: Target) -> Result<&PayloadSpec, ConfigError> {
+        self.file_for(
+            &self.proxy.custom_action,
+            "proxy.custom_action",
+            target,
+            &format!("runs the proxy custom action (proxy.mode = \"{}\"; payload/build.sh builds SsprProxyCA.dll)", self.proxy.mode.name()),
+        )
+    }
+
+    /// The files of the configured custom actions `target`'s package embeds.
+    pub fn custom_action_files_for(
+        &self,
+        target: Target,
+    ) -> Result<Vec<&PayloadSpec>, ConfigError> {
+        let mut files = Vec::new();
+        for action in &self.custom_actions {
+            if !(action.targets.is_empty() || action.targets.contains(&target)) {
+                continue;
+            }
+            if let ActionKind::BinaryDll { binaries, .. } | ActionKind::BinaryExe { binaries, .. } =
+                &action.kind
+            {
+                let key = format!("{}.binary", action.config_key);
+                files.push(self.file_for(binaries, &key, target, "runs this custom action")?);
+            }
+        }
+        Ok(files)
+    }
+
+    fn file_for<'a>(
+        &self,
+        files: &'a BTreeMap<Arch, PayloadSpec>,
+        key: &str,
+        target: Target,
+        what: &str,
+    ) -> Result<&'a PayloadSpec, ConfigError> {
+        files.get(&target.arch).ok_or_else(|| ConfigError {
             file: self.source.clone(),
             line: None,
-            key: Some(format!("credential_provider.payload.{}", if target.arch.is_64bit() { "x64" } else { "x86" })),
-            message: format!("the {target} package installs the credential-provider DLL: set its `path` and `sha256`"),
+            key: Some(format!(
+                "{key}.{}",
+                if target.arch.is_64bit() { "x64" } else { "x86" }
+            )),
+            message: format!("the {target} package {what}: set its `path` and `sha256`"),
         })
     }
 }

@@ -15,6 +15,65 @@ pub struct RawConfig {
     pub registry: Vec<RawRegistryValue>,
     #[serde(default)]
     pub credential_provider: RawCredentialProvider,
+    #[serde(default)]
+    pub cloud: RawCloud,
+    #[serde(default)]
+    pub proxy: RawProxy,
+    #[serde(default)]
+    pub custom_action: Vec<RawCustomAction>,
+    #[serde(default)]
+    pub property: Vec<RawProperty>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloud {
+    pub name: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProxy {
+    pub mode: Option<Spanned<String>>,
+    pub server: Option<Spanned<String>>,
+    pub bypass: Option<Spanned<String>>,
+    #[serde(default)]
+    pub custom_action: std::collections::BTreeMap<String, Spanned<RawPayload>>,
+}
+
+/// Every field any kind takes; `config::actions` checks which belong to the kind.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCustomAction {
+    pub id: Spanned<String>,
+    pub kind: Spanned<String>,
+    pub phases: Option<Spanned<Vec<Spanned<String>>>>,
+    pub condition: Option<Spanned<String>>,
+    #[serde(rename = "return")]
+    pub return_policy: Option<Spanned<String>>,
+    pub targets: Option<Vec<Spanned<String>>>,
+    pub binary: Option<Spanned<std::collections::BTreeMap<String, Spanned<RawPayload>>>>,
+    pub entry: Option<Spanned<String>>,
+    pub rollback_entry: Option<Spanned<String>>,
+    pub data: Option<Spanned<String>>,
+    pub rollback_data: Option<Spanned<String>>,
+    pub arguments: Option<Spanned<String>>,
+    pub rollback_arguments: Option<Spanned<String>>,
+    pub directory: Option<Spanned<String>>,
+    pub command: Option<Spanned<String>>,
+    pub rollback: Option<Spanned<String>>,
+    pub property: Option<Spanned<String>>,
+    pub value: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProperty {
+    pub name: Spanned<String>,
+    pub value: Option<Spanned<String>>,
+    pub required: Option<bool>,
+    pub valid_when: Option<Spanned<String>>,
+    pub message: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

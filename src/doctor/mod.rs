@@ -208,8 +208,11 @@ fn launch(
         timestamp: 0,
         creating_application: "sspr-msi doctor".into(),
     };
-    let database = bind(&sspr::package(settings, target, None), &options)
-        .map_err(|e| format!("cannot model the package: {e}"))?;
+    let database = bind(
+        &sspr::package(settings, target, sspr::Inputs::default()),
+        &options,
+    )
+    .map_err(|e| format!("cannot model the package: {e}"))?;
     // Through bytes, as `verify` sees any package: the simulation reads MSI tables.
     let bytes = crate::package::to_bytes(&database).map_err(|e| e.to_string())?;
     let package = crate::verify::read::read(&bytes).map_err(|e| e.to_string())?;

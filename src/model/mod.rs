@@ -1,6 +1,9 @@
 //! The package as intent: product identity, components and what they install, searches and
 //! launch conditions. No MSI table types here: `bind` turns this into tables.
 
+pub mod action;
+pub mod configured;
+pub mod proxy;
 pub mod sspr;
 
 use crate::target::Target;
@@ -279,6 +282,7 @@ pub struct Package {
     /// Public properties an admin may set on the msiexec command line; passed to the
     /// elevated part of a per-machine install.
     pub secure_properties: Vec<String>,
+    pub actions: action::Actions,
 }
 
 #[cfg(test)]

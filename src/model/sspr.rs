@@ -8,6 +8,7 @@ use super::{
 use crate::config::{ExtraRegistryValue, Settings, Tls12Mode};
 use crate::payload::CheckedPayload;
 use crate::target::Target;
+use std::collections::BTreeMap;
 
 pub const POLICY_KEY: &str = r"SOFTWARE\Policies\Microsoft\AzureADAccount";
 pub const POLICY_VALUE: &str = "AllowPasswordReset";
@@ -30,8 +31,28 @@ pub const DLL_FILE_ID: &str = "SsprCredentialProviderDll";
 pub const INSTALL_FOLDER: &str = "INSTALLFOLDER";
 const MANUFACTURER_FOLDER: &str = "ManufacturerFolder";
 
-/// The package for one target; `payload` is the checked DLL for credential-provider targets.
-pub fn package(settings: &Settings, target: Target, payload: Option<&CheckedPayload>) -> Package {
+/// The checked files one target's package embeds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inputs<'a> {
+    /// The credential-provider DLL (Windows 7/8/8.1 targets).
+    pub credential_provider: Option<&'a CheckedPayload>,
+    /// The proxy custom-action DLL, when a proxy mode is set.
+    pub proxy_dll: Option<&'a CheckedPayload>,
+    /// Configured custom actions' files, by config key.
+    pub binaries: Option<&'a BTreeMap<String, CheckedPayload>>,
+}
+
+impl<'a> Inputs<'a> {
+    pub fn credential_provider(payload: Option<&'a CheckedPayload>) -> Self {
+        Inputs {
+            credential_provider: payload,
+            ..Inputs::default()
+        }
+    }
+}
+
+/// The package for one target, from the checked files it embeds.
+pub fn package(settings: &Settings, target: Target, inputs: Inputs) -> Package {
     let product = product(settings, target);
     let win64 = target.arch.is_64bit();
     let mut package = Package {
@@ -55,17 +76,25 @@ pub fn package(settings: &Settings, target: Target, payload: Option<&CheckedPayl
         directories: Vec::new(),
         request_reboot: false,
         secure_properties: Vec::new(),
+        actions: Default::default(),
     };
     if target.family.uses_policy() {
         if settings.policy.allow_password_reset {
             package.components.push(policy_component(win64));
         }
-    } else if let Some(payload) = payload {
+    } else if let Some(payload) = inputs.credential_provider {
         add_credential_provider(&mut package, settings, payload);
     }
     package
         .components
         .extend(extra_registry_components(&settings.extra_registry, target));
+    if let Some(dll) = inputs.proxy_dll {
+        super::proxy::add(&mut package, settings, dll);
+    }
+    if let Some(binaries) = inputs.binaries {
+        super::configured::add_actions(&mut package, &settings.custom_actions, binaries);
+    }
+    super::configured::add_properties(&mut package, &settings.properties);
     package
         .launch_conditions
         .sort_by(|a, b| a.condition.cmp(&b.condition));
@@ -408,7 +437,7 @@ mod tests {
         package(
             &Settings::embedded_default().unwrap(),
             Target::from_name(target).unwrap(),
-            None,
+            Inputs::default(),
         )
     }
 
@@ -437,7 +466,11 @@ mod tests {
         assert_ne!(win10.components[0].guid, win10_x86.components[0].guid);
         let mut newer = settings.clone();
         newer.product.version = crate::model::ProductVersion::parse("1.1.0").unwrap();
-        let win10_newer = package(&newer, Target::from_name("win10-x64").unwrap(), None);
+        let win10_newer = package(
+            &newer,
+            Target::from_name("win10-x64").unwrap(),
+            Inputs::default(),
+        );
         assert_eq!(win10.product.upgrade_code, win10_newer.product.upgrade_code);
         assert_ne!(win10.product.product_code, win10_newer.product.product_code);
     }

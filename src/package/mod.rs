@@ -51,9 +51,10 @@ impl Writer {
         let mut package = Package::open(Cursor::new(empty.clone()))?;
         write_summary(package.summary_info_mut(), &db.summary);
         for (name, rows) in &db.tables {
+            let columns = schema::table(name).map_or(&[][..], |table| table.columns);
             let rows = rows
                 .iter()
-                .map(|row| row.iter().map(to_msi_value).collect())
+                .map(|row| row.iter().zip(columns).map(to_msi_value).collect())
                 .collect();
             package.insert_rows(Insert::into(*name).rows(rows))?;
         }
@@ -102,7 +103,11 @@ fn write_summary(info: &mut msi::SummaryInfo, summary: &Summary) {
     info.set_last_save_time(time);
 }
 
-fn to_msi_value(cell: &Cell) -> Value {
+fn to_msi_value((cell, column): (&Cell, &schema::ColumnSchema)) -> Value {
+    if column.kind == schema::ColumnKind::Binary {
+        // The cell names the stream, which `db.streams` carries.
+        return Value::Binary;
+    }
     match cell {
         Cell::Null => Value::Null,
         Cell::Int(value) => Value::Int(*value),
@@ -195,7 +200,7 @@ mod tests {
         let settings = crate::config::Settings::embedded_default().unwrap();
         let db = |target: &str| {
             let target = crate::target::Target::from_name(target).unwrap();
-            let package = crate::model::sspr::package(&settings, target, None);
+            let package = crate::model::sspr::package(&settings, target, Default::default());
             let options = crate::bind::BindOptions {
                 timestamp: 0,
                 creating_application: "test".into(),

@@ -388,7 +388,15 @@ pub(crate) mod tests {
             trust: Trust::UnsignedAllowed,
             msi_file_hash: [0; 4],
         };
-        let db = bind(&sspr::package(&settings, target, Some(&payload)), &options).unwrap();
+        let db = bind(
+            &sspr::package(
+                &settings,
+                target,
+                sspr::Inputs::credential_provider(Some(&payload)),
+            ),
+            &options,
+        )
+        .unwrap();
         crate::package::to_bytes(&db).unwrap()
     }
 

@@ -1,0 +1,738 @@
+//! The `[cloud]`, `[proxy]`, `[[custom_action]]` and `[[property]]` sections: validated into
+//! typed settings, with every error at its file, line and key.
+
+use super::raw::{RawCustomAction, RawPayload, RawProperty, RawProxy};
+use super::Source;
+use crate::error::ConfigError;
+use crate::model::action::{is_identifier, Phase};
+use crate::payload::{PayloadSpec, PeKind};
+use crate::target::{Arch, Target};
+use std::collections::{BTreeMap, BTreeSet};
+use toml::Spanned;
+
+/// The Microsoft cloud the reset flow talks to: it decides the endpoints admins allow-list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cloud {
+    Global,
+    China,
+}
+
+impl Cloud {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cloud::Global => "global",
+            Cloud::China => "china",
+        }
+    }
+
+    /// Hosts the sign-in screen's reset flow must reach through proxies and antivirus.
+    pub fn endpoints(self) -> &'static [&'static str] {
+        match self {
+            // The source document's list for the China cloud (21Vianet).
+            Cloud::China => &[
+                "passwordreset.activedirectory.windowsazure.cn",
+                "ajax.aspnetcdn.com",
+                "ocsp.digicert.cn",
+            ],
+            Cloud::Global => &["passwordreset.microsoftonline.com", "ajax.aspnetcdn.com"],
+        }
+    }
+
+    /// The page the temporary reset account opens.
+    pub fn reset_url(self) -> &'static str {
+        match self {
+            Cloud::China => "https://passwordreset.activedirectory.windowsazure.cn/n/passwordreset",
+            Cloud::Global => "https://passwordreset.microsoftonline.com/n/passwordreset",
+        }
+    }
+}
+
+/// Where the packages put the proxy the reset flow's temporary account uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyMode {
+    None,
+    /// `ProxySettingsPerUser = 0` plus the machine's proxy settings (HKLM).
+    Machine,
+    /// The Default user profile's hive, which the temporary account is created from.
+    DefaultProfile,
+}
+
+impl ProxyMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProxyMode::None => "none",
+            ProxyMode::Machine => "machine",
+            ProxyMode::DefaultProfile => "default-profile",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySettings {
+    pub mode: ProxyMode,
+    /// The default `PROXYSERVER` (`host:port`); admins may set it on the msiexec command line.
+    pub server: Option<String>,
+    /// The default `PROXYBYPASS` (WinINet's ProxyOverride, e.g. `<local>;*.contoso.com`).
+    pub bypass: Option<String>,
+    /// The proxy custom-action DLL per architecture (`payload/build.sh` builds it).
+    pub custom_action: BTreeMap<Arch, PayloadSpec>,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        ProxySettings {
+            mode: ProxyMode::None,
+            server: None,
+            bypass: None,
+            custom_action: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a configured custom action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    BinaryDll {
+        binaries: BTreeMap<Arch, PayloadSpec>,
+        entry: String,
+        rollback_entry: String,
+        data: Option<String>,
+        rollback_data: Option<String>,
+    },
+    BinaryExe {
+        binaries: BTreeMap<Arch, PayloadSpec>,
+        arguments: String,
+        rollback_arguments: String,
+    },
+    InstalledExe {
+        directory: String,
+        command: String,
+        rollback: String,
+    },
+    SetProperty {
+        property: String,
+        value: String,
+    },
+    SetDirectory {
+        directory: String,
+        value: String,
+    },
+}
+
+/// A site-specific custom action from `[[custom_action]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomActionSettings {
+    pub id: String,
+    pub kind: ActionKind,
+    pub phases: Vec<Phase>,
+    pub condition: Option<String>,
+    pub check_return: bool,
+    /// Targets that get it; empty = all.
+    pub targets: Vec<Target>,
+    /// `custom_action.<id>`, for messages.
+    pub config_key: String,
+}
+
+/// A public property admins may set on the msiexec command line, validated before anything
+/// is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicProperty {
+    pub name: String,
+    pub value: Option<String>,
+    pub required: bool,
+    /// A condition the value must meet (Windows Installer syntax).
+    pub valid_when: Option<String>,
+    pub message: String,
+}
+
+/// Properties the built-in packages define; `[[property]]` may not redefine them.
+pub const RESERVED_PROPERTIES: &[&str] = &["PROXYSERVER", "PROXYBYPASS", "ENABLELOGGING"];
+
+const STANDARD_FOLDERS: &[&str] = &[
+    "SystemFolder",
+    "System64Folder",
+    "WindowsFolder",
+    "ProgramFilesFolder",
+    "ProgramFiles64Folder",
+    "CommonFilesFolder",
+    "CommonFiles64Folder",
+    "TempFolder",
+    "INSTALLFOLDER",
+];
+
+impl Source<'_> {
+    pub(super) fn cloud(&self, name: &Option<Spanned<String>>) -> Result<Cloud, ConfigError> {
+        self.choice(
+            name,
+            "cloud.name",
+            &[("global", Cloud::Global), ("china", Cloud::China)],
+            Cloud::Global,
+        )
+    }
+
+    pub(super) fn proxy(&self, raw: &RawProxy) -> Result<ProxySettings, ConfigError> {
+        let mode = self.choice(
+            &raw.mode,
+            "proxy.mode",
+            &[
+                ("none", ProxyMode::None),
+                ("machine", ProxyMode::Machine),
+                ("default-profile", ProxyMode::DefaultProfile),
+            ],
+            ProxyMode::None,
+        )?;
+        let server = match &raw.server {
+            Some(server) => {
+                let text = server.get_ref().trim();
+                validate_proxy_server(text)
+                    .map_err(|message| self.error(server.span(), "proxy.server", message))?;
+                Some(text.to_string())
+            }
+            None => None,
+        };
+        let bypass = match &raw.bypass {
+            Some(bypass) => {
+                let text = bypass.get_ref().trim();
+                if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
+                    return Err(self.error(
+                        bypass.span(),
+                        "proxy.bypass",
+                        "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
+                    ));
+                }
+                Some(text.to_string())
+            }
+            None => None,
+        };
+        let custom_action =
+            self.binaries(&raw.custom_action, "proxy.custom_action", PeKind::Dll)?;
+        Ok(ProxySettings {
+            mode,
+            server,
+            bypass,
+            custom_action,
+        })
+    }
+
+    /// `{ x64 = { path, sha256 }, x86 = … }` tables of pinned PE files.
+    pub(super) fn binaries(
+        &self,
+        raw: &BTreeMap<String, Spanned<RawPayload>>,
+        key: &str,
+        kind: PeKind,
+    ) -> Result<BTreeMap<Arch, PayloadSpec>, ConfigError> {
+        raw.iter()
+            .map(|(arch_name, payload)| {
+                let key = format!("{key}.{arch_name}");
+                let arch = match arch_name.as_str() {
+                    "x64" => Arch::X64,
+                    "x86" => Arch::X86,
+                    _ => {
+                        return Err(self.error(
+                            payload.span(),
+                            &key,
+                            format!("expected `x64` or `x86` after `{key}.`"),
+                        ))
+                    }
+                };
+                Ok((arch, self.payload_spec(payload.get_ref(), key, kind)?))
+            })
+            .collect()
+    }
+
+    pub(super) fn custom_actions(
+        &self,
+        raw: &[RawCustomAction],
+    ) -> Result<Vec<CustomActionSettings>, ConfigError> {
+        let mut seen = BTreeSet::new();
+        raw.iter()
+            .map(|entry| {
+                let action = self.custom_action(entry)?;
+                if !seen.insert(action.id.to_ascii_lowercase()) {
+                    return Err(self.error(
+                        entry.id.span(),
+                        "custom_action.id",
+                        format!("`{}` is used by two custom actions", action.id),
+                    ));
+                }
+                Ok(action)
+            })
+            .collect()
+    }
+
+    fn custom_action(&self, raw: &RawCustomAction) -> Result<CustomActionSettings, ConfigError> {
+        let id = raw.id.get_ref().trim().to_string();
+        if !is_identifier(&id) || id.starts_with("Sspr") {
+            return Err(self.error(
+                raw.id.span(),
+                "custom_action.id",
+                "expected a name of letters, digits, `_` and `.` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
+            ));
+        }
+        let key = format!("custom_action.{id}");
+        let kind = self.action_kind(raw, &key)?;
+        let set_action = matches!(
+            kind,
+            ActionKind::SetProperty { .. } | ActionKind::SetDirectory { .. }
+        );
+        let phases = self.phases(raw, &key, set_action)?;
+        let condition = match &raw.condition {
+            Some(condition) => Some(self.condition(condition, &format!("{key}.condition"))?),
+            None => None,
+        };
+        let check_return = self.choice(
+            &raw.return_policy,
+            &format!("{key}.return"),
+            &[("check", true), ("ignore", false)],
+            true,
+        )?;
+        if set_action && raw.return_policy.is_some() {
+            return Err(self.unexpected(raw.return_policy.as_ref().unwrap(), &key, "return"));
+        }
+        Ok(CustomActionSettings {
+            id,
+            kind,
+            phases,
+            condition,
+            check_return,
+            targets: match &raw.targets {
+                Some(names) => self.targets(names, &format!("{key}.targets"))?,
+                None => Vec::new(),
+            },
+            config_key: key,
+        })
+    }
+
+    fn action_kind(&self, raw: &RawCustomAction, key: &str) -> Result<ActionKind, ConfigError> {
+        let allowed: &[&str] = match raw.kind.get_ref().as_str() {
+            "binary-dll" => &["binary", "entry", "rollback_entry", "data", "rollback_data"],
+            "binary-exe" => &["binary", "arguments", "rollback_arguments"],
+            "installed-exe" => &["directory", "command", "rollback"],
+            "set-property" => &["property", "value"],
+            "set-directory" => &["directory", "value"],
+            other => {
+                return Err(self.error(
+                    raw.kind.span(),
+                    &format!("{key}.kind"),
+                    format!("unknown kind `{other}`; expected binary-dll, binary-exe, installed-exe, set-property or set-directory"),
+                ))
+            }
+        };
+        let fields: [(&str, Option<std::ops::Range<usize>>); 11] = [
+            ("binary", raw.binary.as_ref().map(Spanned::span)),
+            ("entry", raw.entry.as_ref().map(Spanned::span)),
+            (
+                "rollback_entry",
+                raw.rollback_entry.as_ref().map(Spanned::span),
+            ),
+            ("data", raw.data.as_ref().map(Spanned::span)),
+            (
+                "rollback_data",
+                raw.rollback_data.as_ref().map(Spanned::span),
+            ),
+            ("arguments", raw.arguments.as_ref().map(Spanned::span)),
+            (
+                "rollback_arguments",
+                raw.rollback_arguments.as_ref().map(Spanned::span),
+            ),
+            ("directory", raw.directory.as_ref().map(Spanned::span)),
+            ("command", raw.command.as_ref().map(Spanned::span)),
+            ("rollback", raw.rollback.as_ref().map(Spanned::span)),
+            ("value", raw.value.as_ref().map(Spanned::span)),
+        ];
+        let property_field = ("property", raw.property.as_ref().map(Spanned::span));
+        for (field, span) in fields.into_iter().chain([property_field]) {
+            if let Some(span) = span.filter(|_| !allowed.contains(&field)) {
+                return Err(self.error(
+                    span,
+                    &format!("{key}.{field}"),
+                    format!(
+                        "`{field}` does not belong to a `{}` action (it takes {})",
+                        raw.kind.get_ref(),
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        let required = |value: &Option<Spanned<String>>, field: &str, why: &str| {
+            let full_key = format!("{key}.{field}");
+            match value {
+                Some(text) => self.non_empty(text, &full_key),
+                None => Err(self.error(
+                    raw.kind.span(),
+                    &full_key,
+                    format!("a `{}` action needs `{field}`{why}", raw.kind.get_ref()),
+                )),
+            }
+        };
+        let rollback_why = " (every deferred action that changes the machine needs its undo: it runs when a later step fails)";
+        let binaries = |kind: PeKind| match &raw.binary {
+            Some(table) => {
+                let binaries = self.binaries(table.get_ref(), &format!("{key}.binary"), kind)?;
+                if binaries.is_empty() {
+                    return Err(self.error(
+                        table.span(),
+                        &format!("{key}.binary"),
+                        "list the file per architecture: binary.x64 / binary.x86 = { path, sha256 }",
+                    ));
+                }
+                Ok(binaries)
+            }
+            None => Err(self.error(
+                raw.kind.span(),
+                &format!("{key}.binary"),
+                "needs `binary.x64` / `binary.x86` = { path, sha256 }",
+            )),
+        };
+        let formatted =
+            |value: &Option<Spanned<String>>, field: &str| -> Result<Option<String>, ConfigError> {
+                value
+                    .as_ref()
+                    .map(|text| self.formatted(text, &format!("{key}.{field}")))
+                    .transpose()
+            };
+        Ok(match raw.kind.get_ref().as_str() {
+            "binary-dll" => ActionKind::BinaryDll {
+                binaries: binaries(PeKind::Dll)?,
+                entry: self.entry(required(&raw.entry, "entry", "")?, raw, key, "entry")?,
+                rollback_entry: self.entry(
+                    required(&raw.rollback_entry, "rollback_entry", rollback_why)?,
+                    raw,
+                    key,
+                    "rollback_entry",
+                )?,
+                data: formatted(&raw.data, "data")?,
+                rollback_data: formatted(&raw.rollback_data, "rollback_data")?,
+            },
+            "binary-exe" => ActionKind::BinaryExe {
+                binaries: binaries(PeKind::Exe)?,
+                arguments: formatted(&raw.arguments, "arguments")?.unwrap_or_default(),
+                rollback_arguments: formatted(&raw.rollback_arguments, "rollback_arguments")?
+                    .ok_or_else(|| {
+                        self.error(
+                            raw.kind.span(),
+                            &format!("{key}.rollback_arguments"),
+                            format!(
+                                "a `binary-exe` action needs `rollback_arguments`{rollback_why}"
+                            ),
+                        )
+                    })?,
+            },
+            "installed-exe" => {
+                required(&raw.command, "command", "")?;
+                required(&raw.rollback, "rollback", rollback_why)?;
+                ActionKind::InstalledExe {
+                    directory: self.directory(raw, key)?,
+                    command: formatted(&raw.command, "command")?.unwrap_or_default(),
+                    rollback: formatted(&raw.rollback, "rollback")?.unwrap_or_default(),
+                }
+            }
+            "set-property" => {
+                let property = required(&raw.property, "property", "")?;
+                if !is_identifier(&property) {
+                    return Err(self.error(
+                        raw.property.as_ref().unwrap().span(),
+                        &format!("{key}.property"),
+                        "expected a property name (letters, digits, `_`)",
+                    ));
+                }
+                required(&raw.value, "value", "")?;
+                ActionKind::SetProperty {
+                    property,
+                    value: formatted(&raw.value, "value")?.unwrap_or_default(),
+                }
+            }
+            _ => {
+                required(&raw.value, "value", "")?;
+                ActionKind::SetDirectory {
+                    directory: self.directory(raw, key)?,
+                    value: formatted(&raw.value, "value")?.unwrap_or_default(),
+                }
+            }
+        })
+    }
+
+    fn entry(
+        &self,
+        entry: String,
+        raw: &RawCustomAction,
+        key: &str,
+        field: &str,
+    ) -> Result<String, ConfigError> {
+        if is_identifier(&entry) && !entry.contains('.') {
+            return Ok(entry);
+        }
+        let span = match field {
+            "entry" => raw.entry.as_ref(),
+            _ => raw.rollback_entry.as_ref(),
+        };
+        Err(self.error(
+            span.map(Spanned::span).unwrap_or(raw.kind.span()),
+            &format!("{key}.{field}"),
+            "expected the name of a function the DLL exports",
+        ))
+    }
+
+    fn directory(&self, raw: &RawCustomAction, key: &str) -> Result<String, ConfigError> {
+        let full_key = format!("{key}.directory");
+        let Some(directory) = &raw.directory else {
+            return Err(self.error(
+                raw.kind.span(),
+                &full_key,
+                format!(
+                    "a `{}` action needs `directory` (one of {})",
+                    raw.kind.get_ref(),
+                    STANDARD_FOLDERS.join(", ")
+                ),
+            ));
+        };
+        if !STANDARD_FOLDERS.contains(&directory.get_ref().as_str()) {
+            return Err(self.error(
+                directory.span(),
+                &full_key,
+                format!("expected one of {}", STANDARD_FOLDERS.join(", ")),
+            ));
+        }
+        Ok(directory.get_ref().clone())
+    }
+
+    fn phases(
+        &self,
+        raw: &RawCustomAction,
+        key: &str,
+        set_action: bool,
+    ) -> Result<Vec<Phase>, ConfigError> {
+        let full_key = format!("{key}.phases");
+        let Some(names) = &raw.phases else {
+            if set_action {
+                return Ok(Vec::new());
+            }
+            return Err(self.error(
+                raw.id.span(),
+                &full_key,
+                "say when it runs: phases = [\"install\", \"upgrade\", \"repair\"] or [\"uninstall\", \"upgrade-removal\"]",
+            ));
+        };
+        if set_action {
+            return Err(self.unexpected(names, key, "phases"));
+        }
+        let mut phases = Vec::new();
+        for name in names.get_ref() {
+            let phase = Phase::from_name(name.get_ref()).ok_or_else(|| {
+                let all: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
+                self.error(
+                    name.span(),
+                    &full_key,
+                    format!(
+                        "unknown phase `{}`; expected {}",
+                        name.get_ref(),
+                        all.join(", ")
+                    ),
+                )
+            })?;
+            if !phases.contains(&phase) {
+                phases.push(phase);
+            }
+        }
+        if phases.is_empty() {
+            return Err(self.error(names.span(), &full_key, "list at least one phase"));
+        }
+        if phases.iter().any(|p| p.removes()) && phases.iter().any(|p| !p.removes()) {
+            return Err(self.error(
+                names.span(),
+                &full_key,
+                "one action runs either while the product is installed (install, upgrade, repair) or while it is removed (uninstall, upgrade-removal), not both: make two actions",
+            ));
+        }
+        phases.sort();
+        Ok(phases)
+    }
+
+    fn unexpected<T>(&self, value: &Spanned<T>, key: &str, field: &str) -> ConfigError {
+        self.error(
+            value.span(),
+            &format!("{key}.{field}"),
+            format!("set-property and set-directory actions run immediately in both sequences: `{field}` does not apply"),
+        )
+    }
+
+    /// A Windows Installer condition, checked by the same parser `verify` uses.
+    fn condition(&self, text: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let condition = self.non_empty(text, key)?;
+        crate::verify::condition::parse(&condition).map_err(|error| {
+            self.error(
+                text.span(),
+                key,
+                format!("not a valid Windows Installer condition: {error}"),
+            )
+        })?;
+        if condition.chars().count() > 255 {
+            return Err(self.error(text.span(), key, "at most 255 characters"));
+        }
+        Ok(condition)
+    }
+
+    /// Formatted text (`[PROPERTY]` references): brackets and braces must balance.
+    fn formatted(&self, text: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let value = text.get_ref().clone();
+        let mut depth: i32 = 0;
+        let mut chars = value.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                // `[\c]` is one escaped character, whatever `c` is.
+                '[' if chars.peek() == Some(&'\\') => {
+                    chars.nth(1);
+                    if chars.next() != Some(']') {
+                        depth = -1;
+                        break;
+                    }
+                }
+                '[' => depth += 1,
+                ']' => depth -= 1,
+                _ => {}
+            }
+            if depth < 0 {
+                break;
+            }
+        }
+        if depth != 0 {
+            return Err(self.error(
+                text.span(),
+                key,
+                "unbalanced `[` `]`: this is Windows Installer Formatted text (`[PROPERTY]` expands a property, `[\\[]` is a literal `[`)",
+            ));
+        }
+        Ok(value)
+    }
+
+    pub(super) fn properties(
+        &self,
+        raw: &[RawProperty],
+    ) -> Result<Vec<PublicProperty>, ConfigError> {
+        let mut seen = BTreeSet::new();
+        raw.iter()
+            .map(|entry| {
+                let name = entry.name.get_ref().trim().to_string();
+                let key = format!("property.{name}");
+                let public = !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+                    && name.starts_with(|c: char| c.is_ascii_uppercase());
+                if !public || name.len() > 50 {
+                    return Err(self.error(
+                        entry.name.span(),
+                        "property.name",
+                        "a public property (one msiexec accepts on its command line) is named in capitals, digits and `_`, starting with a letter",
+                    ));
+                }
+                if RESERVED_PROPERTIES.contains(&name.as_str()) || !seen.insert(name.clone()) {
+                    return Err(self.error(
+                        entry.name.span(),
+                        "property.name",
+                        format!("`{name}` is already defined (built-in: {})", RESERVED_PROPERTIES.join(", ")),
+                    ));
+                }
+                let valid_when = match &entry.valid_when {
+                    Some(condition) => Some(self.condition(condition, &format!("{key}.valid_when"))?),
+                    None => None,
+                };
+                let message = match &entry.message {
+                    Some(message) => self.non_empty(message, &format!("{key}.message"))?,
+                    None => format!("{name} is missing or invalid; it was \"[{name}]\"."),
+                };
+                Ok(PublicProperty {
+                    value: entry.value.as_ref().map(|v| v.get_ref().clone()),
+                    required: entry.required.unwrap_or(false),
+                    valid_when,
+                    message,
+                    name,
+                })
+            })
+            .collect()
+    }
+
+    fn payload_spec(
+        &self,
+        payload: &RawPayload,
+        key: String,
+        kind: PeKind,
+    ) -> Result<PayloadSpec, ConfigError> {
+        let sha256 = payload.sha256.get_ref().trim().to_ascii_lowercase();
+        if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(self.error(
+                payload.sha256.span(),
+                &format!("{key}.sha256"),
+                "expected 64 hexadecimal digits (the file's SHA-256)",
+            ));
+        }
+        let path = self.non_empty(&payload.path, &format!("{key}.path"))?;
+        Ok(PayloadSpec {
+            path: crate::payload::resolve(&path, self.config_dir),
+            config_key: key,
+            sha256,
+            kind,
+        })
+    }
+}
+
+/// `host:port` with a host of letters, digits, `.`, `-`, `_` and a port from 1 to 65535: the
+/// same rule the proxy custom action applies to `PROXYSERVER` at install time.
+pub fn validate_proxy_server(text: &str) -> Result<(), String> {
+    let explain = |why: &str| {
+        Err(format!(
+            "expected `host:port` (e.g. proxy.contoso.com:8080): {why}"
+        ))
+    };
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return explain("no `:port`");
+    };
+    if host.is_empty() || host.len() > 253 {
+        return explain("the host is empty or longer than 253 characters");
+    }
+    if let Some(bad) = host
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+    {
+        return explain(&format!("`{bad}` cannot appear in a host name"));
+    }
+    let digits = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
+    match port.parse::<u16>() {
+        Ok(number) if digits && number > 0 && !port.starts_with('0') => Ok(()),
+        _ => explain("the port must be a number from 1 to 65535"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxy_servers_are_host_and_port() {
+        for good in [
+            "proxy:8080",
+            "proxy.contoso.com:3128",
+            "10.0.0.1:80",
+            "a_b-c:65535",
+        ] {
+            assert_eq!(validate_proxy_server(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "",
+            "proxy",
+            ":80",
+            "proxy:",
+            "proxy:0",
+            "proxy:65536",
+            "proxy:80a",
+            "http://proxy:80",
+            "proxy:+80",
+            "proxy:080",
+            "a b:80",
+            "proxy;x:80",
+            "proxy\":80",
+        ] {
+            assert!(validate_proxy_server(bad).is_err(), "{bad}");
+        }
+    }
+}
