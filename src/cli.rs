@@ -14,12 +14,25 @@ use std::path::PathBuf;
 #[command(
     name = "sspr-msi",
     version,
-    about = "Build Windows Installer packages that enable Microsoft Entra SSPR at the Windows sign-in screen"
+    about = "Build Windows Installer packages that enable Microsoft Entra SSPR at the Windows sign-in screen",
+    after_help = NETWORK_HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
+
+/// The endpoints per cloud and the proxy modes, for `--help`.
+const NETWORK_HELP: &str = "Network: the reset flow's temporary account must reach, through proxies and antivirus,
+  global cloud ([cloud] name = \"global\"): passwordreset.microsoftonline.com, ajax.aspnetcdn.com
+  China cloud  ([cloud] name = \"china\"):  passwordreset.activedirectory.windowsazure.cn,
+                                           ajax.aspnetcdn.com, ocsp.digicert.cn
+  It cannot use a proxy that needs user authentication: set [proxy] mode = \"machine\" (ProxySettingsPerUser = 0
+  and the machine proxy) or \"default-profile\" (the Default user profile's proxy); admins give the proxy at install
+  time with PROXYSERVER=host:port. The bundle's README.txt (sspr-msi release) lists the hosts for your cloud.
+
+Exit codes: 0 ok, 1 problems found (verify, doctor, explain), 2 usage, 3 configuration, 4 input, 5 output,
+  70 internal error.";
 
 #[derive(Debug, Subcommand)]
 enum Command {

@@ -175,7 +175,42 @@ fn admin_readme(inputs: &BundleInputs) -> String {
          from sspr-policy-intune.csv (OMA-URI ",
     );
     text.push_str(INTUNE_OMA_URI);
-    text.push_str(", Integer, 1).\n");
+    text.push_str(", Integer, 1).\n\n");
+    text.push_str(&network_section(inputs.settings));
+    text
+}
+
+/// What the reset flow must reach, and how these packages set the proxy it uses.
+pub fn network_section(settings: &crate::config::Settings) -> String {
+    use crate::config::ProxyMode;
+    let cloud = settings.cloud;
+    let mut text = format!(
+        "Network ({} cloud): during a reset, Windows creates a temporary local account that opens
+  {}
+         Allow these hosts through proxies, firewalls and antivirus URL filtering (\"Something went wrong\" otherwise):
+",
+        cloud.name(),
+        cloud.reset_url()
+    );
+    for host in cloud.endpoints() {
+        text.push_str(&format!("  {host}\n"));
+    }
+    let proxy = &settings.proxy;
+    let server = proxy.server.as_deref().unwrap_or("(none: set PROXYSERVER)");
+    text.push_str(&match proxy.mode {
+        ProxyMode::None => "Proxy: the packages leave proxy settings alone. The temporary account cannot use a proxy that
+             needs user authentication: make the proxy machine-wide (proxy.mode = \"machine\") or set it in the
+             Default profile (proxy.mode = \"default-profile\").\n".to_string(),
+        ProxyMode::Machine => format!(
+            "Proxy (machine-wide): the packages set ProxySettingsPerUser = 0 (policy) and the machine proxy {server};
+             change it at install time with PROXYSERVER=host:port (and PROXYBYPASS=list). Uninstall puts back the earlier values.\n"
+        ),
+        ProxyMode::DefaultProfile => format!(
+            "Proxy (Default profile): the packages set ProxyEnable = 1 and ProxyServer = {server} in the Default user
+             profile (found through ProfileList), which the temporary account is created from; change it at install
+             time with PROXYSERVER=host:port. Uninstall puts back the earlier values.\n"
+        ),
+    });
     text
 }
 

@@ -20,13 +20,13 @@ pub const NO_IMPERSONATE: i32 = 0x800;
 
 /// Where each group of actions goes in the sequences. Checks and property sets run after
 /// AppSearch (50) and before LaunchConditions (100), so launch conditions see their results;
-/// directory sets after CostInitialize (800); install-side deferred actions after
+/// directory sets after CostFinalize (1000, ICE12); install-side deferred actions after
 /// WriteRegistryValues (5000), so they see what the package wrote; removal-side ones after
 /// RemoveRegistryValues (2600) and before RemoveFiles (3500), so earlier values they put back
 /// stay and installed files are still there.
 const CHECKS_FROM: i32 = 60;
 const PROPERTY_SETS_FROM: i32 = 70;
-const DIRECTORY_SETS_FROM: i32 = 810;
+const DIRECTORY_SETS_FROM: i32 = 1010;
 const INSTALL_SIDE_FROM: i32 = 5100;
 const REMOVAL_SIDE_FROM: i32 = 2700;
 /// Sequence numbers per deferred action: rollback data, rollback, data, action.

@@ -262,11 +262,11 @@ impl Source<'_> {
 
     fn custom_action(&self, raw: &RawCustomAction) -> Result<CustomActionSettings, ConfigError> {
         let id = raw.id.get_ref().trim().to_string();
-        if !is_identifier(&id) || id.starts_with("Sspr") {
+        if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
             return Err(self.error(
                 raw.id.span(),
                 "custom_action.id",
-                "expected a name of letters, digits, `_` and `.` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
+                "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
             ));
         }
         let key = format!("custom_action.{id}");
@@ -289,16 +289,31 @@ impl Source<'_> {
         if set_action && raw.return_policy.is_some() {
             return Err(self.unexpected(raw.return_policy.as_ref().unwrap(), &key, "return"));
         }
+        let targets = match &raw.targets {
+            Some(names) => self.targets(names, &format!("{key}.targets"))?,
+            None => Vec::new(),
+        };
+        let uses_install_folder = matches!(
+            &kind,
+            ActionKind::InstalledExe { directory, .. } | ActionKind::SetDirectory { directory, .. }
+                if directory == "INSTALLFOLDER"
+        );
+        if uses_install_folder
+            && (targets.is_empty() || targets.iter().any(|t| t.family.uses_policy()))
+        {
+            return Err(self.error(
+                raw.directory.as_ref().map_or(raw.id.span(), Spanned::span),
+                &format!("{key}.directory"),
+                "INSTALLFOLDER exists only in the Windows 7/8/8.1 packages: list only their targets in `targets`",
+            ));
+        }
         Ok(CustomActionSettings {
             id,
             kind,
             phases,
             condition,
             check_return,
-            targets: match &raw.targets {
-                Some(names) => self.targets(names, &format!("{key}.targets"))?,
-                None => Vec::new(),
-            },
+            targets,
             config_key: key,
         })
     }
@@ -641,6 +656,13 @@ impl Source<'_> {
                     Some(message) => self.non_empty(message, &format!("{key}.message"))?,
                     None => format!("{name} is missing or invalid; it was \"[{name}]\"."),
                 };
+                if let Some(value) = entry.value.as_ref().filter(|v| v.get_ref().is_empty()) {
+                    return Err(self.error(
+                        value.span(),
+                        &format!("{key}.value"),
+                        "a default cannot be empty (Windows Installer has no empty properties): leave `value` out",
+                    ));
+                }
                 Ok(PublicProperty {
                     value: entry.value.as_ref().map(|v| v.get_ref().clone()),
                     required: entry.required.unwrap_or(false),
@@ -706,6 +728,63 @@ pub fn validate_proxy_server(text: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::parse;
+
+    const MINIMAL: &str =
+        "[product]\nname = \"SSPR\"\nmanufacturer = \"Contoso\"\nversion = \"1.0.0\"\n";
+
+    const TAG: &str = "[[custom_action]]\nid = \"Tag\"\nkind = \"installed-exe\"\ndirectory = \"System64Folder\"\n\
+        command = '\"[System64Folder]reg.exe\" add HKLM\\SOFTWARE\\C /v T /d [SITE] /f /reg:64'\n";
+
+    #[test]
+    fn sections_parse_into_settings() {
+        let text = format!(
+            "{MINIMAL}[cloud]\nname = \"china\"\n[proxy]\nmode = \"default-profile\"\nserver = \"proxy:8080\"\n\
+             [proxy.custom_action.x64]\npath = \"ca.dll\"\nsha256 = \"{:064}\"\n\
+             {TAG}rollback = 'x'\nphases = [\"upgrade\", \"install\"]\nreturn = \"ignore\"\ncondition = 'SITE'\n\
+             [[property]]\nname = \"SITE\"\nrequired = true\nvalid_when = 'SITE << \"ct-\"'\n",
+            0
+        );
+        let settings = parse(&text, "t.toml").unwrap();
+        assert_eq!(settings.cloud, Cloud::China);
+        assert_eq!(settings.proxy.mode, ProxyMode::DefaultProfile);
+        assert_eq!(settings.proxy.server.as_deref(), Some("proxy:8080"));
+        assert!(settings.proxy.custom_action.contains_key(&Arch::X64));
+        let action = &settings.custom_actions[0];
+        assert_eq!(action.phases, [Phase::Install, Phase::Upgrade]);
+        assert!(!action.check_return);
+        assert!(
+            matches!(&action.kind, ActionKind::InstalledExe { directory, .. } if directory == "System64Folder")
+        );
+        assert!(settings.properties[0].required);
+    }
+
+    #[test]
+    fn action_mistakes_name_their_keys() {
+        let cases = [
+            (format!("{MINIMAL}[proxy]\nmode = \"pac\"\n"), "proxy.mode"),
+            (format!("{MINIMAL}[proxy]\nserver = \"http://p:80\"\n"), "proxy.server"),
+            (format!("{MINIMAL}{TAG}phases = [\"install\"]\n"), "custom_action.Tag.rollback"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nentry = \"E\"\nphases = [\"install\"]\n"), "custom_action.Tag.entry"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\", \"uninstall\"]\n"), "custom_action.Tag.phases"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"later\"]\n"), "custom_action.Tag.phases"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\n"), "custom_action.Tag.phases"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\ncondition = 'A AND'\n"), "custom_action.Tag.condition"),
+            (format!("{MINIMAL}{TAG}rollback = '[x'\nphases = [\"install\"]\n"), "custom_action.Tag.rollback"),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\n{TAG}rollback = 'x'\nphases = [\"install\"]\n"), "custom_action.id"),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"SsprX\"\nkind = \"set-property\"\n"), "custom_action.id"),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"D\"\nkind = \"binary-dll\"\nentry = \"E\"\nrollback_entry = \"U\"\nphases = [\"install\"]\n"), "custom_action.D.binary"),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"S\"\nkind = \"set-directory\"\ndirectory = \"INSTALLFOLDER\"\nvalue = \"C:\\\\x\"\n"), "custom_action.S.directory"),
+            (format!("{MINIMAL}[[property]]\nname = \"site\"\n"), "property.name"),
+            (format!("{MINIMAL}[[property]]\nname = \"PROXYSERVER\"\n"), "property.name"),
+            (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value"),
+        ];
+        for (text, key) in cases {
+            let error = parse(&text, "t.toml").expect_err(&text);
+            assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
+            assert!(error.line.is_some(), "{error}");
+        }
+    }
 
     #[test]
     fn proxy_servers_are_host_and_port() {

@@ -13,11 +13,12 @@ use crate::payload::CheckedPayload;
 
 pub const SERVER_PROPERTY: &str = "PROXYSERVER";
 pub const BYPASS_PROPERTY: &str = "PROXYBYPASS";
-/// Set to 1 by the DLL's `SsprValidateProxyServer` when PROXYSERVER is `host:port`.
-pub const VALID_PROPERTY: &str = "SSPR_PROXYSERVER_VALID";
+/// Set to 1 by the DLL's `SsprValidateProxyServer` when PROXYSERVER is `host:port`; private, so no
+/// command line can set it and skip the check.
+pub const VALID_PROPERTY: &str = "SsprProxyServerValid";
 /// What the installed product wrote, read back at uninstall (the command line is gone then).
-pub const INSTALLED_SERVER_PROPERTY: &str = "SSPR_INSTALLED_PROXYSERVER";
-pub const INSTALLED_BYPASS_PROPERTY: &str = "SSPR_INSTALLED_PROXYBYPASS";
+pub const INSTALLED_SERVER_PROPERTY: &str = "SsprInstalledProxyServer";
+pub const INSTALLED_BYPASS_PROPERTY: &str = "SsprInstalledProxyBypass";
 pub const BINARY_ID: &str = "SsprProxyCA";
 pub const APPLY_ACTION: &str = "SsprProxyApply";
 pub const REMOVE_ACTION: &str = "SsprProxyRemove";

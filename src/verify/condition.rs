@@ -298,6 +298,36 @@ impl Expr {
         found
     }
 
+    /// Every property the condition reads, in source order (duplicates kept).
+    #[must_use]
+    pub fn properties(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        self.collect_properties(&mut found);
+        found
+    }
+
+    fn collect_properties(&self, found: &mut Vec<String>) {
+        let mut operand = |operand: &Operand| {
+            if let Operand::Property(name) = operand {
+                found.push(name.clone());
+            }
+        };
+        match self {
+            Expr::Empty => {}
+            Expr::Operand(single) => operand(single),
+            Expr::Compare { left, right, .. } => {
+                operand(left);
+                operand(right);
+            }
+            Expr::Not(inner) => inner.collect_properties(found),
+            Expr::Logical { operands, .. } => {
+                for inner in operands {
+                    inner.collect_properties(found);
+                }
+            }
+        }
+    }
+
     fn collect_comparisons<'e>(&'e self, found: &mut Vec<(&'e Operand, CompareOp, &'e Operand)>) {
         match self {
             Expr::Empty | Expr::Operand(_) => {}

@@ -2,6 +2,7 @@
 //! profiles, static rules and the install simulation that predicts what a package does.
 
 pub mod condition;
+pub mod custom;
 pub mod deformat;
 pub mod profile;
 pub mod read;

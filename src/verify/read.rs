@@ -246,7 +246,7 @@ fn read_table(
         table: name.to_string(),
         message,
     };
-    let columns = package
+    let columns: Vec<ColumnInfo> = package
         .get_table(name)
         .ok_or_else(|| table_error("listed in _Tables but not readable".into()))?
         .columns()
@@ -256,7 +256,15 @@ fn read_table(
     let rows = package
         .select_rows(msi::Select::table(name))
         .map_err(|error| table_error(error.to_string()))?
-        .map(|row| (0..row.len()).map(|index| cell(&row[index])).collect())
+        .map(|row| {
+            let cells: Vec<Cell> = (0..row.len()).map(|index| cell(&row[index])).collect();
+            (0..row.len())
+                .map(|index| match &row[index] {
+                    msi::Value::Binary => Cell::Str(stream_name(name, &columns, &cells)),
+                    _ => cells[index].clone(),
+                })
+                .collect()
+        })
         .collect();
     Ok(TableView {
         name: name.to_string(),
@@ -328,9 +336,26 @@ fn column_info(column: &msi::Column) -> ColumnInfo {
     }
 }
 
+/// A binary cell's stream: `Table.Key` (keys joined by `.`), in `PackageView::streams`.
+fn stream_name(table: &str, columns: &[ColumnInfo], cells: &[Cell]) -> String {
+    let keys = columns
+        .iter()
+        .zip(cells)
+        .filter(|(column, _)| column.primary_key);
+    let mut name = table.to_string();
+    for (_, key) in keys {
+        name.push('.');
+        match key {
+            Cell::Str(text) => name.push_str(text),
+            Cell::Int(number) => name.push_str(&number.to_string()),
+            Cell::Null => {}
+        }
+    }
+    name
+}
+
 fn cell(value: &msi::Value) -> Cell {
     match value {
-        // A binary cell's data is the stream `Table.Key` (in `PackageView::streams`).
         msi::Value::Null | msi::Value::Binary => Cell::Null,
         msi::Value::Int(number) => Cell::Int(*number),
         msi::Value::Str(text) => Cell::Str(text.clone()),
@@ -372,14 +397,31 @@ pub(crate) mod tests {
     /// Our package for `target` as MSI bytes, built from the embedded default configuration;
     /// credential-provider targets get a stand-in DLL (the payload checks are not under test).
     pub(crate) fn package_bytes(target: &str) -> Vec<u8> {
-        let settings = Settings::embedded_default().unwrap();
+        package_bytes_with(&Settings::embedded_default().unwrap(), target)
+    }
+
+    /// The embedded default with the proxy, custom actions and properties of `extra` (TOML).
+    pub(crate) fn settings_with(extra: &str) -> Settings {
+        let product = "[product]\nname = \"P\"\nmanufacturer = \"M\"\nversion = \"1.0.0\"\n";
+        let parsed = crate::config::parse(&format!("{product}{extra}"), "test.toml").unwrap();
+        Settings {
+            proxy: parsed.proxy,
+            custom_actions: parsed.custom_actions,
+            properties: parsed.properties,
+            cloud: parsed.cloud,
+            ..Settings::embedded_default().unwrap()
+        }
+    }
+
+    /// Like `package_bytes`, from `settings`; every embedded DLL is a stand-in.
+    pub(crate) fn package_bytes_with(settings: &Settings, target: &str) -> Vec<u8> {
         let options = BindOptions {
             timestamp: 0,
             creating_application: "test".into(),
         };
         let target = Target::from_name(target).unwrap();
-        let payload = CheckedPayload {
-            path: "SsprCredentialProvider.dll".into(),
+        let stand_in = |name: &str| CheckedPayload {
+            path: name.into(),
             bytes: std::sync::Arc::new(b"MZ stand-in".to_vec()),
             sha256: String::new(),
             arch: target.arch,
@@ -388,15 +430,23 @@ pub(crate) mod tests {
             trust: Trust::UnsignedAllowed,
             msi_file_hash: [0; 4],
         };
-        let db = bind(
-            &sspr::package(
-                &settings,
-                target,
-                sspr::Inputs::credential_provider(Some(&payload)),
-            ),
-            &options,
-        )
-        .unwrap();
+        let (payload, proxy_dll) = (
+            stand_in("SsprCredentialProvider.dll"),
+            stand_in("SsprProxyCA.dll"),
+        );
+        let binaries: std::collections::BTreeMap<String, CheckedPayload> = settings
+            .custom_action_files_for(target)
+            .unwrap()
+            .into_iter()
+            .map(|spec| (spec.config_key.clone(), stand_in("action.dll")))
+            .collect();
+        let inputs = sspr::Inputs {
+            credential_provider: Some(&payload),
+            proxy_dll: Some(&proxy_dll)
+                .filter(|_| settings.proxy.mode != crate::config::ProxyMode::None),
+            binaries: Some(&binaries),
+        };
+        let db = bind(&sspr::package(settings, target, inputs), &options).unwrap();
         crate::package::to_bytes(&db).unwrap()
     }
 

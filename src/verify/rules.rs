@@ -139,6 +139,22 @@ pub const UNCHECKED_SIGNER: Rule = warning(
     "SSPR011",
     "the signature is intact, but who signed it was not checked: give --trust-anchor",
 );
+pub const CUSTOM_ACTION_DATA: Rule = error(
+    "SSPR012",
+    "a deferred custom action's CustomActionData is set after the action or under another condition, so the action reads nothing",
+);
+pub const WOW64_TOOL: Rule = warning(
+    "SSPR013",
+    "a 64-bit package starts a program from SystemFolder (SysWOW64 on 64-bit Windows): its registry writes land in WOW6432Node; use System64Folder",
+);
+pub const PHASELESS_DEFERRED: Rule = warning(
+    "SSPR014",
+    "a deferred custom action has no condition on Installed, REMOVE, REINSTALL or UPGRADINGPRODUCTCODE, so it runs at install, repair and uninstall alike",
+);
+pub const INSECURE_PUBLIC_PROPERTY: Rule = warning(
+    "SSPR015",
+    "a public property that custom actions or launch conditions read is not in SecureCustomProperties: an admin's PROPERTY=value on the command line does not reach the elevated install",
+);
 
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
@@ -165,6 +181,10 @@ pub const RULES: &[Rule] = &[
     BAD_SIGNATURE,
     BAD_PE_SIGNATURE,
     UNCHECKED_SIGNER,
+    CUSTOM_ACTION_DATA,
+    WOW64_TOOL,
+    PHASELESS_DEFERRED,
+    INSECURE_PUBLIC_PROPERTY,
 ];
 
 impl Rule {
@@ -197,6 +217,10 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
         ui_only_actions,
         silent_reboot,
         deferred_actions,
+        custom_action_data,
+        wow64_tools,
+        phaseless_deferred,
+        insecure_public_properties,
         accidental_formatting,
         unsigned_package,
     ] {
@@ -681,6 +705,154 @@ fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
     }
 }
 
+const TYPE_SET_PROPERTY: i32 = 51;
+const TYPE_EXE_IN_DIRECTORY: i32 = 34;
+
+/// The execute sequence's (position, condition) of `action`.
+fn scheduled<'p>(package: &'p PackageView, action: &str) -> Option<(i32, &'p str)> {
+    package
+        .rows(EXECUTE)
+        .find(|row| row.text("Action") == action)
+        .and_then(|row| Some((row.int("Sequence")?, row.text("Condition"))))
+}
+
+fn custom_action_data(package: &PackageView, findings: &mut Vec<Finding>) {
+    let deferred: BTreeSet<String> = custom_actions(package)
+        .into_iter()
+        .filter(|(_, kind, _)| kind & DEFERRED != 0)
+        .map(|(action, _, _)| action)
+        .collect();
+    for row in package.rows("CustomAction") {
+        let target = row.text("Source");
+        let kind = row.int("Type").unwrap_or(0);
+        if kind & CUSTOM_ACTION_TYPE_MASK != TYPE_SET_PROPERTY || !deferred.contains(target) {
+            continue;
+        }
+        let setter = row.text("Action");
+        let (Some((set_at, set_when)), Some((runs_at, runs_when))) =
+            (scheduled(package, setter), scheduled(package, target))
+        else {
+            continue;
+        };
+        if set_at >= runs_at {
+            findings.push(CUSTOM_ACTION_DATA.finding(format!(
+                "`{setter}` ({set_at}) sets the data of `{target}` ({runs_at}) only after it is scheduled"
+            )));
+        } else if set_when.trim() != runs_when.trim() {
+            findings.push(CUSTOM_ACTION_DATA.finding(format!(
+                "`{setter}` runs when `{set_when}` but `{target}` when `{runs_when}`"
+            )));
+        }
+    }
+}
+
+fn wow64_tools(package: &PackageView, findings: &mut Vec<Finding>) {
+    if !package.is_64bit() {
+        return;
+    }
+    for (action, kind, target) in custom_actions(package) {
+        let source = package
+            .rows("CustomAction")
+            .find(|row| row.text("Action") == action)
+            .map(|row| row.text("Source").to_string())
+            .unwrap_or_default();
+        let exe_in_system =
+            kind & CUSTOM_ACTION_TYPE_MASK == TYPE_EXE_IN_DIRECTORY && source == "SystemFolder";
+        if exe_in_system || target.trim_start_matches('"').starts_with("[SystemFolder]") {
+            findings.push(
+                WOW64_TOOL.finding(format!("`{action}` starts `{target}` from SystemFolder")),
+            );
+        }
+    }
+}
+
+/// Properties whose presence tells the phases apart.
+const PHASE_PROPERTIES: &[&str] = &["Installed", "REMOVE", "REINSTALL", "UPGRADINGPRODUCTCODE"];
+
+fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
+    for (action, kind, _) in custom_actions(package) {
+        if kind & DEFERRED == 0 || kind & (ROLLBACK | COMMIT) != 0 {
+            continue;
+        }
+        let Some((_, condition)) = scheduled(package, &action) else {
+            continue;
+        };
+        let phased = crate::verify::condition::parse(condition).is_ok_and(|expr| {
+            expr.properties()
+                .iter()
+                .any(|name| PHASE_PROPERTIES.contains(&name.as_str()))
+        });
+        if !phased {
+            findings
+                .push(PHASELESS_DEFERRED.finding(format!("`{action}` runs when `{condition}`")));
+        }
+    }
+}
+
+fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>) {
+    let secure: BTreeSet<&str> = package
+        .property("SecureCustomProperties")
+        .unwrap_or("")
+        .split(';')
+        .collect();
+    // Set by the package itself at install time, not by an admin.
+    let derived: BTreeSet<&str> = package
+        .rows("AppSearch")
+        .map(|row| row.text("Property"))
+        .chain(
+            package
+                .rows("Upgrade")
+                .map(|row| row.text("ActionProperty")),
+        )
+        .chain(package.rows("CustomAction").map(|row| row.text("Source")))
+        .collect();
+    let mut read = BTreeSet::new();
+    for row in package.rows("CustomAction") {
+        if row.int("Type").unwrap_or(0) & CUSTOM_ACTION_TYPE_MASK == TYPE_SET_PROPERTY {
+            read.extend(bracketed_names(row.text("Target")));
+        }
+    }
+    for row in package.rows("LaunchCondition") {
+        if let Ok(expr) = crate::verify::condition::parse(row.text("Condition")) {
+            read.extend(expr.properties());
+        }
+    }
+    for name in read {
+        let public = name.chars().any(|c| c.is_ascii_uppercase())
+            && !name.chars().any(|c| c.is_ascii_lowercase());
+        if public
+            && !secure.contains(name.as_str())
+            && !derived.contains(name.as_str())
+            && !is_standard_property(&name)
+        {
+            findings.push(INSECURE_PUBLIC_PROPERTY.finding(format!(
+                "`{name}` is read by a custom action or launch condition but is not in SecureCustomProperties"
+            )));
+        }
+    }
+}
+
+/// The plain property names `[NAME]` in Formatted text.
+fn bracketed_names(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('[') {
+        let Some(end) = rest[start..].find(']') else {
+            break;
+        };
+        let inner = &rest[start + 1..start + end];
+        if !inner.is_empty()
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        {
+            names.push(inner.to_string());
+        }
+        rest = &rest[start + end + 1..];
+    }
+    names
+}
+
 /// Names a `[...]` in a Formatted value can mean on purpose.
 fn known_references(package: &PackageView) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = package
@@ -910,6 +1082,61 @@ mod tests {
         }
     }
 
+    /// A site's configuration with every kind of custom action and a proxy mode.
+    pub(crate) const SITE_ACTIONS: &str = r#"
+[proxy]
+mode = "machine"
+server = "proxy:8080"
+bypass = "<local>"
+[proxy.custom_action.x64]
+path = "ca64.dll"
+sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+[proxy.custom_action.x86]
+path = "ca86.dll"
+sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+[[custom_action]]
+id = "Tag"
+kind = "installed-exe"
+directory = "System64Folder"
+command = '"[System64Folder]reg.exe" add HKLM\SOFTWARE\C /v Site /d [SITE] /f /reg:64'
+rollback = '"[System64Folder]reg.exe" delete HKLM\SOFTWARE\C /v Site /f /reg:64'
+phases = ["install", "upgrade"]
+targets = ["win10-x64", "win11-x64"]
+[[custom_action]]
+id = "Hook"
+kind = "binary-dll"
+binary.x64 = { path = "h.dll", sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+binary.x86 = { path = "h.dll", sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+entry = "Gone"
+rollback_entry = "Back"
+data = "site=[SITE]"
+phases = ["uninstall"]
+return = "ignore"
+[[custom_action]]
+id = "Derive"
+kind = "set-property"
+property = "SITE_UPPER"
+value = "[SITE]-x"
+[[property]]
+name = "SITE"
+value = "ct-1"
+valid_when = 'SITE << "ct-"'
+"#;
+
+    #[test]
+    fn packages_with_every_kind_of_custom_action_pass_every_rule() {
+        let settings = read::tests::settings_with(SITE_ACTIONS);
+        for target in crate::target::ALL {
+            let bytes = read::tests::package_bytes_with(&settings, &target.name());
+            let package = read::read(&bytes).unwrap();
+            let findings: Vec<Finding> = check(&package)
+                .into_iter()
+                .filter(|finding| !["SSPR007", "SSPR008"].contains(&finding.id))
+                .collect();
+            assert_eq!(findings, Vec::new(), "{target}");
+        }
+    }
+
     #[test]
     fn unsigned_packages_are_a_warning() {
         let package = read::read(&package_bytes("win10-x64")).unwrap();
@@ -965,6 +1192,21 @@ mod tests {
 
     /// A custom action of `kind` at `sequence` in InstallExecuteSequence.
     fn custom_action(kind: i32, sequence: i32) -> Mistake {
+        custom_actions(vec![("Act", kind, "TARGETDIR", "x", sequence, None)])
+    }
+
+    /// Custom actions (name, type, source, target, sequence, condition), all scheduled in
+    /// InstallExecuteSequence.
+    fn custom_actions(
+        actions: Vec<(
+            &'static str,
+            i32,
+            &'static str,
+            &'static str,
+            i32,
+            Option<&'static str>,
+        )>,
+    ) -> Mistake {
         Box::new(move |p| {
             let columns = ["Action", "Type", "Source", "Target"]
                 .iter()
@@ -981,25 +1223,33 @@ mod tests {
                     foreign_key: None,
                 })
                 .collect();
-            let row = vec![
-                "Act".into(),
-                Cell::Int(kind),
-                "TARGETDIR".into(),
-                "x".into(),
-            ];
+            let rows = actions
+                .iter()
+                .map(|(name, kind, source, target, _, _)| {
+                    vec![
+                        (*name).into(),
+                        Cell::Int(*kind),
+                        (*source).into(),
+                        (*target).into(),
+                    ]
+                })
+                .collect();
             p.tables.insert(
                 "CustomAction".into(),
                 TableView {
                     name: "CustomAction".into(),
                     columns,
-                    rows: vec![row],
+                    rows,
                 },
             );
-            add_row(
-                p,
-                EXECUTE,
-                vec!["Act".into(), Cell::Null, Cell::Int(sequence)],
-            );
+            for (name, _, _, _, sequence, condition) in &actions {
+                let condition = condition.map_or(Cell::Null, Cell::from);
+                add_row(
+                    p,
+                    EXECUTE,
+                    vec![(*name).into(), condition, Cell::Int(*sequence)],
+                );
+            }
         })
     }
 
@@ -1078,6 +1328,60 @@ mod tests {
                 custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
             ),
             ("SSPR005", custom_action(DEFERRED | 1, 5100)),
+            (
+                "SSPR012",
+                custom_actions(vec![
+                    (
+                        "Act",
+                        DEFERRED | NO_IMPERSONATE | 1,
+                        "B",
+                        "Entry",
+                        5100,
+                        Some("NOT Installed"),
+                    ),
+                    ("SetAct", 51, "Act", "k=v", 5101, Some("NOT Installed")),
+                ]),
+            ),
+            (
+                "SSPR012",
+                custom_actions(vec![
+                    (
+                        "Act",
+                        DEFERRED | NO_IMPERSONATE | 1,
+                        "B",
+                        "Entry",
+                        5101,
+                        Some("NOT Installed"),
+                    ),
+                    ("SetAct", 51, "Act", "k=v", 5100, Some("REMOVE~=\"ALL\"")),
+                ]),
+            ),
+            (
+                "SSPR013",
+                custom_actions(vec![(
+                    "Reg",
+                    DEFERRED | NO_IMPERSONATE | 34,
+                    "SystemFolder",
+                    "\"[SystemFolder]reg.exe\" add HKLM\\SOFTWARE\\X /f",
+                    5100,
+                    Some("NOT Installed"),
+                )]),
+            ),
+            (
+                "SSPR014",
+                custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
+            ),
+            (
+                "SSPR015",
+                custom_actions(vec![("SetX", 51, "X", "[SITETAG]", 60, None)]),
+            ),
+            (
+                "SSPR015",
+                adding(
+                    "LaunchCondition",
+                    vec!["Installed OR SITETAG".into(), "set SITETAG".into()],
+                ),
+            ),
             (
                 "SSPR006",
                 setting_first_row(

@@ -8,11 +8,14 @@
 //! conditions (re-evaluated at uninstall, as Wine does), the permanent attribute and
 //! unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
 //! the 64-bit attribute and WOW6432Node), the File table into resolved Directory paths.
-//! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): custom
+//! Custom actions: property and directory sets, and the entry points of this project's proxy
+//! DLL (see [`super::custom`]); rollback actions do not run in a successful install.
+//! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): other custom
 //! actions, file and directory searches (no file system in a profile), RemoveRegistry,
 //! upgrades of an installed older version.
 
 use super::condition::{self, ConditionError, InstallState, MapEnvironment};
+use super::custom::{self, KnownEntry};
 use super::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
 use super::read::{PackageView, RowRef};
@@ -197,9 +200,28 @@ pub fn simulate_with(
     let installed = install.select_components()?;
     prediction.registry = install.registry_writes(&installed)?;
     prediction.files = install.file_writes(&installed)?;
+    let mut effects = ActionEffects::default();
+    install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+    prediction.registry.extend(effects.writes);
+    prediction.unsimulated = install.unsimulated();
     let mut uninstall = Session::new(package, profile, &command_line.uninstall);
     uninstall.uninstall(&installed, &mut prediction)?;
     Ok(prediction)
+}
+
+/// What the modelled custom actions of one session did.
+#[derive(Debug, Default)]
+struct ActionEffects {
+    writes: Vec<RegistryWrite>,
+    /// Values a removal action put back (to what was there before the install).
+    restored: Vec<RegistryWrite>,
+}
+
+/// Which custom actions a pass runs, relative to LaunchConditions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Span {
+    BeforeLaunchConditions,
+    AfterLaunchConditions,
 }
 
 /// The installer's state while it runs one package on one profile.
@@ -290,6 +312,7 @@ impl<'a> Session<'a> {
         if self.runs("AppSearch")? {
             self.app_search();
         }
+        self.run_custom_actions(Span::BeforeLaunchConditions, &mut ActionEffects::default());
         if !self.runs("LaunchConditions")? {
             return Ok(LaunchOutcome::Installs);
         }
@@ -365,20 +388,93 @@ impl<'a> Session<'a> {
 
     fn unsimulated(&self) -> Vec<String> {
         let mut notes = self.notes.clone();
-        let custom_actions: BTreeSet<String> = self
-            .package
-            .rows("CustomAction")
-            .map(|row| row.text("Action").to_string())
-            .collect();
-        for (action, _) in self.execute_sequence() {
-            if custom_actions.contains(&action) {
-                notes.insert(format!("custom action `{action}` is not simulated"));
+        for (_, action, _) in self.sequenced_custom_actions() {
+            if modelled(&action).is_none() {
+                let name = action.text("Action");
+                notes.insert(format!("custom action `{name}` is not simulated"));
             }
         }
         if self.package.rows("RemoveRegistry").next().is_some() {
             notes.insert("RemoveRegistry rows are not simulated".into());
         }
         notes.into_iter().collect()
+    }
+
+    /// Custom actions in the execute sequence, in order: (sequence, row, condition).
+    fn sequenced_custom_actions(&self) -> Vec<(i32, RowRef<'a>, String)> {
+        let package = self.package;
+        let mut actions: Vec<(i32, RowRef<'a>, String)> = package
+            .rows("InstallExecuteSequence")
+            .filter_map(|row| {
+                let action = package
+                    .rows("CustomAction")
+                    .find(|ca| ca.text("Action") == row.text("Action"))?;
+                Some((
+                    row.int("Sequence")?,
+                    action,
+                    row.text("Condition").to_string(),
+                ))
+            })
+            .filter(|(sequence, _, _)| *sequence > 0)
+            .collect();
+        actions.sort_by_key(|(sequence, _, _)| *sequence);
+        actions
+    }
+
+    /// Runs the modelled custom actions of `span` whose conditions hold, in sequence order.
+    /// A condition that does not parse makes the action not run (verify reports its syntax).
+    fn run_custom_actions(&mut self, span: Span, effects: &mut ActionEffects) {
+        let launch_conditions = self
+            .package
+            .rows("InstallExecuteSequence")
+            .find(|row| row.text("Action") == "LaunchConditions")
+            .and_then(|row| row.int("Sequence"))
+            .unwrap_or(i32::MAX);
+        for (sequence, action, condition) in self.sequenced_custom_actions() {
+            let before = sequence < launch_conditions;
+            if before != (span == Span::BeforeLaunchConditions)
+                || !condition::evaluate(&condition, &self.env).unwrap_or(false)
+            {
+                continue;
+            }
+            let Some(effect) = modelled(&action) else {
+                continue;
+            };
+            let name = action.text("Action");
+            let target = deformat::deformat(action.text("Target"), &self.references());
+            match effect {
+                Modelled::Set => {
+                    self.env
+                        .properties
+                        .insert(action.text("Source").to_string(), target);
+                }
+                Modelled::Entry(KnownEntry::ValidateProxyServer) => {
+                    let server = self
+                        .env
+                        .properties
+                        .get(crate::model::proxy::SERVER_PROPERTY);
+                    let valid = server
+                        .is_some_and(|server| crate::config::validate_proxy_server(server).is_ok());
+                    let value = if valid { "1" } else { "" };
+                    self.env
+                        .properties
+                        .insert(crate::model::proxy::VALID_PROPERTY.into(), value.into());
+                }
+                Modelled::Entry(entry @ (KnownEntry::Apply | KnownEntry::Remove)) => {
+                    let data = self.env.properties.get(name).cloned().unwrap_or_default();
+                    match custom::proxy_values(&data, name) {
+                        Ok(values) if entry == KnownEntry::Apply => effects.writes.extend(values),
+                        Ok(values) => effects.restored.extend(values),
+                        Err(problem) => {
+                            self.notes.insert(format!(
+                                "custom action `{name}` fails: its CustomActionData {problem}"
+                            ));
+                        }
+                    }
+                }
+                Modelled::Entry(KnownEntry::UndoApply) | Modelled::NotRun => {}
+            }
+        }
     }
 
     fn references(&self) -> SessionReferences<'_> {
@@ -579,6 +675,30 @@ impl<'a> Session<'a> {
             leave_all(prediction, &reason);
             return Ok(());
         }
+        let mut effects = ActionEffects::default();
+        self.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+        for write in &prediction.registry {
+            let Some(action) = write.component.strip_prefix("custom action ") else {
+                continue;
+            };
+            let put_back = effects.restored.iter().any(|restored| {
+                (
+                    restored.root,
+                    restored.view64,
+                    &restored.key,
+                    &restored.name,
+                ) == (write.root, write.view64, &write.key, &write.name)
+            });
+            if !put_back {
+                prediction.residue.push(Leftover {
+                    item: write.display_key(),
+                    reason: format!(
+                        "written by custom action `{action}`; no action puts it back at uninstall"
+                    ),
+                    component: write.component.clone(),
+                });
+            }
+        }
         for component in installed {
             let Some(row) = self.component(component) else {
                 continue;
@@ -645,6 +765,29 @@ impl<'a> Session<'a> {
         } else {
             format!(r"{base}{name}\")
         })
+    }
+}
+
+/// How the simulator treats a custom action row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Modelled {
+    /// Type 51 or 35: sets a property (or directory) to its formatted target.
+    Set,
+    /// An entry point of this project's proxy DLL.
+    Entry(KnownEntry),
+    /// Rollback and commit actions: not run by an install that succeeds.
+    NotRun,
+}
+
+fn modelled(action: &RowRef<'_>) -> Option<Modelled> {
+    let kind = action.int("Type").unwrap_or(0);
+    if kind & custom::DEFERRED != 0 && kind & (custom::ROLLBACK | custom::COMMIT) != 0 {
+        return Some(Modelled::NotRun);
+    }
+    match kind & custom::TYPE_MASK {
+        custom::TYPE_SET_PROPERTY | custom::TYPE_SET_DIRECTORY => Some(Modelled::Set),
+        custom::TYPE_DLL_IN_BINARY => KnownEntry::of(action.text("Target")).map(Modelled::Entry),
+        _ => None,
     }
 }
 
@@ -886,6 +1029,97 @@ mod tests {
         assert_eq!(prediction.residue, Vec::new());
         assert_eq!(prediction.permanent, Vec::new());
         assert_eq!(prediction.unsimulated, Vec::<String>::new());
+    }
+
+    fn proxy_package(mode: &str, server: Option<&str>, target: &str) -> PackageView {
+        let server = server.map_or(String::new(), |s| format!("server = \"{s}\"\n"));
+        let settings = read::tests::settings_with(&format!(
+            "[proxy]\nmode = \"{mode}\"\n{server}[proxy.custom_action.x64]\npath = \"c.dll\"\nsha256 = \"{:064}\"\n",
+            0
+        ));
+        read::read(&read::tests::package_bytes_with(&settings, target)).unwrap()
+    }
+
+    fn with_server(server: &str) -> CommandLine {
+        CommandLine {
+            install: [("PROXYSERVER".to_string(), server.to_string())].into(),
+            uninstall: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn proxy_modes_write_the_proxy_and_put_everything_back_at_uninstall() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        for (mode, root, expected) in [
+            ("machine", RegistryRoot::LocalMachine, 3),
+            ("default-profile", RegistryRoot::Users, 2),
+        ] {
+            let package = proxy_package(mode, Some("proxy:8080"), "win10-x64");
+            let prediction = simulate(&package, &profile).unwrap();
+            assert_eq!(prediction.outcome, LaunchOutcome::Installs, "{mode}");
+            let proxy: Vec<&RegistryWrite> = prediction
+                .registry
+                .iter()
+                .filter(|w| w.component == "custom action SsprProxyApply")
+                .collect();
+            assert_eq!(proxy.len(), expected, "{mode}: {proxy:?}");
+            assert!(proxy.iter().all(|w| w.root == root && w.view64));
+            let server = proxy
+                .iter()
+                .find(|w| w.name.as_deref() == Some("ProxyServer"))
+                .unwrap();
+            assert_eq!(server.data, WrittenData::String("proxy:8080".into()));
+            let memory = prediction
+                .registry
+                .iter()
+                .find(|w| w.name.as_deref() == Some("Server"))
+                .unwrap();
+            assert_eq!(memory.data, WrittenData::String("proxy:8080".into()));
+            assert_eq!(prediction.residue, Vec::new(), "{mode}");
+            assert_eq!(prediction.unsimulated, Vec::<String>::new(), "{mode}");
+            // The admin's value from the command line wins over the default.
+            let given = simulate_with(&package, &profile, &with_server("other:3128")).unwrap();
+            assert!(given
+                .registry
+                .iter()
+                .any(|w| w.data == WrittenData::String("other:3128".into())));
+        }
+    }
+
+    #[test]
+    fn a_bad_or_missing_proxy_server_refuses_the_install_before_anything_is_written() {
+        let profile = profile::by_name("win10-22h2-x64").unwrap();
+        let package = proxy_package("machine", Some("proxy:8080"), "win10-x64");
+        for bad in ["proxy", "http://proxy:80", "proxy:99999", "proxy:80;x"] {
+            let prediction = simulate_with(&package, &profile, &with_server(bad)).unwrap();
+            let LaunchOutcome::Refused { messages } = &prediction.outcome else {
+                panic!("{bad} installs");
+            };
+            assert!(
+                messages[0].contains(&format!("it was \"{bad}\"")),
+                "{messages:?}"
+            );
+            assert!(prediction.registry.is_empty());
+        }
+        let unset = proxy_package("default-profile", None, "win10-x64");
+        assert!(matches!(
+            simulate(&unset, &profile).unwrap().outcome,
+            LaunchOutcome::Refused { .. }
+        ));
+        let given = simulate_with(&unset, &profile, &with_server("p:1")).unwrap();
+        assert_eq!(given.outcome, LaunchOutcome::Installs);
+    }
+
+    #[test]
+    fn a_proxy_value_nothing_removes_is_residue() {
+        let mut package = proxy_package("machine", Some("proxy:8080"), "win10-x64");
+        let table = package.tables.get_mut("InstallExecuteSequence").unwrap();
+        table
+            .rows
+            .retain(|row| row[0] != crate::bind::Cell::from("SsprProxyRemove"));
+        let prediction = simulate(&package, &profile::by_name("win10-22h2-x64").unwrap()).unwrap();
+        assert_eq!(prediction.residue.len(), 3, "{:?}", prediction.residue);
+        assert!(prediction.residue[0].reason.contains("SsprProxyApply"));
     }
 
     #[test]

@@ -1,0 +1,175 @@
+//! What the simulator knows about custom actions: property and directory sets, and the
+//! entry points of this project's proxy DLL (`payload/customaction`), whose effects follow
+//! from their CustomActionData. Any other program is opaque and reported as unsimulated.
+
+use super::deformat::WrittenData;
+use super::simulate::RegistryWrite;
+use crate::model::RegistryRoot;
+
+pub const TYPE_MASK: i32 = 0x3F;
+pub const TYPE_DLL_IN_BINARY: i32 = 1;
+pub const TYPE_SET_DIRECTORY: i32 = 35;
+pub const TYPE_SET_PROPERTY: i32 = 51;
+pub const DEFERRED: i32 = 0x400;
+pub const ROLLBACK: i32 = 0x100;
+pub const COMMIT: i32 = 0x200;
+
+/// The proxy DLL's entry points and what each does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KnownEntry {
+    /// Sets the private property to 1 when PROXYSERVER is `host:port`.
+    ValidateProxyServer,
+    /// Records earlier values, writes the data's values.
+    Apply,
+    /// Puts the earlier values back.
+    UndoApply,
+    /// Puts the earlier values back where they are still what Apply wrote.
+    Remove,
+}
+
+impl KnownEntry {
+    pub fn of(entry: &str) -> Option<KnownEntry> {
+        Some(match entry {
+            crate::model::proxy::ENTRY_VALIDATE => KnownEntry::ValidateProxyServer,
+            crate::model::proxy::ENTRY_APPLY => KnownEntry::Apply,
+            crate::model::proxy::ENTRY_UNDO_APPLY => KnownEntry::UndoApply,
+            crate::model::proxy::ENTRY_REMOVE => KnownEntry::Remove,
+            _ => return None,
+        })
+    }
+}
+
+/// Where the Default profile's values land in the simulation's key names: a hive that is only
+/// mounted while the action runs.
+pub const DEFAULT_PROFILE_ROOT: &str = r"<Default profile NTUSER.DAT>";
+
+/// The registry values a CustomActionData text for Apply/Remove names, attributed to `action`.
+///
+/// # Errors
+/// The record that is not part of the grammar (the DLL fails the install on it too).
+pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, String> {
+    let (mut hive, mut view64, mut key) = (None, false, None::<String>);
+    let mut values = Vec::new();
+    for record in data.split('\n').map(|r| r.trim_end_matches('\r')) {
+        if record.is_empty() {
+            continue;
+        }
+        let (field, value) = record
+            .split_once('=')
+            .ok_or_else(|| format!("record `{record}` has no `=`"))?;
+        match field {
+            "hive" if value == "machine" || value == "default-profile" => hive = Some(value),
+            "view" if value == "64" || value == "32" => view64 = value == "64",
+            "backup" => {}
+            "key" => key = Some(value.to_string()),
+            _ => {
+                let (kind, name) = field
+                    .split_once(':')
+                    .ok_or_else(|| format!("unknown record `{record}`"))?;
+                let data = match kind {
+                    "dword" => WrittenData::Dword(
+                        value
+                            .parse::<u32>()
+                            .map_err(|_| format!("`{record}`: not a DWORD"))?
+                            as i32,
+                    ),
+                    "sz" => WrittenData::String(value.to_string()),
+                    _ => return Err(format!("unknown record `{record}`")),
+                };
+                let key = key
+                    .as_ref()
+                    .ok_or_else(|| format!("`{record}` before any key="))?;
+                let hive = hive.ok_or("no hive= record first")?;
+                let (root, key) = if hive == "machine" {
+                    (RegistryRoot::LocalMachine, key.clone())
+                } else {
+                    (
+                        RegistryRoot::Users,
+                        format!(r"{DEFAULT_PROFILE_ROOT}\{key}"),
+                    )
+                };
+                values.push(RegistryWrite {
+                    root,
+                    view64,
+                    key,
+                    name: Some(name.to_string()),
+                    data,
+                    component: format!("custom action {action}"),
+                });
+            }
+        }
+    }
+    if hive.is_none() {
+        return Err("has no hive= record".into());
+    }
+    Ok(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ProxyMode;
+    use crate::model::proxy::custom_action_data;
+
+    #[test]
+    fn the_data_the_binder_writes_reads_back_as_the_values_it_names() {
+        let data = custom_action_data(
+            ProxyMode::Machine,
+            true,
+            r"SOFTWARE\C\P\ProxyBackup",
+            "p:8080",
+            None,
+        );
+        let values = proxy_values(&data, "Apply").unwrap();
+        let names: Vec<(&str, Option<&str>)> = values
+            .iter()
+            .map(|v| (v.key.as_str(), v.name.as_deref()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                (
+                    crate::model::proxy::MACHINE_POLICY_KEY,
+                    Some("ProxySettingsPerUser")
+                ),
+                (
+                    crate::model::proxy::INTERNET_SETTINGS_KEY,
+                    Some("ProxyEnable")
+                ),
+                (
+                    crate::model::proxy::INTERNET_SETTINGS_KEY,
+                    Some("ProxyServer")
+                ),
+            ]
+        );
+        assert!(values
+            .iter()
+            .all(|v| v.view64 && v.root == RegistryRoot::LocalMachine));
+        assert_eq!(values[2].data, WrittenData::String("p:8080".into()));
+        let profile = custom_action_data(
+            ProxyMode::DefaultProfile,
+            false,
+            "B",
+            "p:1",
+            Some("<local>".into()),
+        );
+        let values = proxy_values(&profile, "Apply").unwrap();
+        assert!(values
+            .iter()
+            .all(|v| v.root == RegistryRoot::Users && v.key.starts_with(DEFAULT_PROFILE_ROOT)));
+        assert_eq!(values.len(), 3);
+    }
+
+    #[test]
+    fn records_outside_the_grammar_are_errors() {
+        for bad in [
+            "view=64",
+            "hive=machine\nsz:A=b",
+            "hive=machine\nkey=K\nqword:A=1",
+            "hive=machine\nkey=K\ndword:A=x",
+            "junk",
+        ] {
+            assert!(proxy_values(bad, "A").is_err(), "{bad}");
+        }
+    }
+}
