@@ -4,6 +4,7 @@ mod support;
 
 mod cli;
 mod credprov;
+mod custom_actions;
 mod determinism;
 mod doctor;
 mod explain;

@@ -37,6 +37,11 @@ pub fn dll(dir: &Path, arch: &str) -> PathBuf {
     dir.join(arch).join("SsprTestCredProv.dll")
 }
 
+/// The proxy custom-action DLL `payload/build.sh` builds from `payload/customaction`.
+pub fn proxy_dll(dir: &Path, arch: &str) -> PathBuf {
+    dir.join(arch).join("SsprProxyCA.dll")
+}
+
 pub fn sha256_of(path: &Path) -> String {
     sspr_msi::model::sha256_hex(&std::fs::read(path).unwrap())
 }

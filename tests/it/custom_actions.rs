@@ -1,0 +1,300 @@
+//! Custom actions and the proxy modes, statically: the tables tools we did not write read
+//! back, our own verify and simulation, and clear refusals of unsafe or broken configuration.
+
+use crate::support::{msiinfo_rows, payload, require, run, sspr_msi, stderr, stdout};
+use std::path::{Path, PathBuf};
+
+/// A site action that changes the machine through a tool Windows has, with its undo.
+pub const SITE_ACTION: &str = r#"
+[[custom_action]]
+id = "TagSite"
+kind = "installed-exe"
+directory = "System64Folder"
+command = '"[System64Folder]reg.exe" add "HKLM\SOFTWARE\Contoso\SSPR Site" /v Site /d [SITE] /f /reg:64'
+rollback = '"[System64Folder]reg.exe" delete "HKLM\SOFTWARE\Contoso\SSPR Site" /f /reg:64'
+phases = ["install", "upgrade"]
+targets = ["win7-x64", "win10-x64", "win11-x64"]
+
+[[property]]
+name = "SITE"
+value = "ct-main"
+valid_when = 'SITE << "ct-"'
+message = "SITE must start with ct-; it was [SITE]."
+"#;
+
+/// The default configuration in `dir` with the test payload pinned, `proxy.mode = mode`
+/// served by the proxy DLL built here, and `extra` TOML appended. `None` outside CI when
+/// mingw-w64 is missing.
+pub fn proxy_config(dir: &Path, mode: &str, server: Option<&str>, extra: &str) -> Option<PathBuf> {
+    let built = payload::built()?;
+    let server = server.map_or(String::new(), |s| format!("server = \"{s}\"\n"));
+    let mut proxy = format!("mode = \"{mode}\"\n{server}");
+    for arch in ["x64", "x86"] {
+        let dll = payload::proxy_dll(built, arch);
+        proxy.push_str(&format!(
+            "[proxy.custom_action.{arch}]\npath = '{}'\nsha256 = \"{}\"\n",
+            dll.display(),
+            payload::sha256_of(&dll)
+        ));
+    }
+    proxy.push_str(extra);
+    payload::config(dir, &[("mode = \"none\"\n", &proxy)])
+}
+
+fn build(config: &Path, out: &Path, target: &str) -> std::process::Output {
+    run(sspr_msi()
+        .arg("build")
+        .arg("--config")
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .args(["--target", target]))
+}
+
+fn built(config: &Path, out: &Path, target: &str) -> PathBuf {
+    let output = build(config, out, target);
+    assert!(output.status.success(), "{}", stderr(&output));
+    std::fs::read_dir(out)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().contains(target))
+        .unwrap()
+}
+
+fn row<'r>(rows: &'r [Vec<String>], name: &str) -> &'r Vec<String> {
+    rows.iter()
+        .find(|row| row[0] == name)
+        .unwrap_or_else(|| panic!("no row `{name}` in {rows:?}"))
+}
+
+#[test]
+fn msiinfo_reads_deferred_no_impersonate_actions_with_rollbacks_before_them() {
+    if !require("msiinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = proxy_config(dir.path(), "machine", Some("proxy:8080"), SITE_ACTION) else {
+        return;
+    };
+    let msi = built(&config, dir.path(), "win10-x64");
+    let actions = msiinfo_rows(&msi, "CustomAction");
+    let deferred_dll = 1 | 0x400 | 0x800;
+    assert_eq!(row(&actions, "SsprProxyApply")[1], deferred_dll.to_string());
+    assert_eq!(
+        row(&actions, "SsprProxyApply.Rollback")[1],
+        (deferred_dll | 0x100).to_string()
+    );
+    assert_eq!(row(&actions, "SsprProxyApply")[2], "SsprProxyCA");
+    assert_eq!(row(&actions, "SsprProxyApply")[3], "SsprRegistryApply");
+    assert_eq!(row(&actions, "SsprProxyRemove")[3], "SsprRegistryRemove");
+    assert_eq!(
+        row(&actions, "TagSite")[1],
+        (34 | 0x400 | 0x800).to_string()
+    );
+    assert_eq!(row(&actions, "TagSite")[2], "System64Folder");
+    assert_eq!(row(&actions, "SsprValidateProxy")[1], "1");
+    let sequence = msiinfo_rows(&msi, "InstallExecuteSequence");
+    let at = |name: &str| row(&sequence, name)[2].parse::<i32>().unwrap();
+    for action in ["SsprProxyApply", "TagSite"] {
+        let rollback = format!("{action}.Rollback");
+        assert!(at(&rollback) < at(action), "{action}");
+        assert!(at("InstallInitialize") < at(&rollback) && at(action) < at("InstallFinalize"));
+        assert!(
+            at(action) > at("WriteRegistryValues"),
+            "{action} after the package's own writes"
+        );
+    }
+    assert!(
+        at("SsprProxyApply") < at("TagSite"),
+        "built-in actions first"
+    );
+    assert!(at("SsprProxyRemove") > at("RemoveRegistryValues"));
+    assert!(at("SsprValidateProxy") < at("LaunchConditions"));
+    assert_eq!(
+        row(&sequence, "SsprProxyApply")[1],
+        row(&sequence, "SsprProxyApply.Data")[1]
+    );
+    assert!(row(&sequence, "SsprProxyRemove")[1].contains("REMOVE~=\"ALL\""));
+    let ui = msiinfo_rows(&msi, "InstallUISequence");
+    row(&ui, "SsprValidateProxy");
+    let streams = stdout(&run(std::process::Command::new("msiinfo")
+        .arg("streams")
+        .arg(&msi)));
+    assert!(
+        streams
+            .lines()
+            .any(|line| line.trim() == "Binary.SsprProxyCA"),
+        "{streams}"
+    );
+    let secure = msiinfo_rows(&msi, "Property")
+        .into_iter()
+        .find(|row| row[0] == "SecureCustomProperties")
+        .unwrap();
+    for public in ["PROXYSERVER", "PROXYBYPASS", "SITE"] {
+        assert!(
+            secure[1].split(';').any(|p| p == public),
+            "{public}: {secure:?}"
+        );
+    }
+}
+
+#[test]
+fn verify_finds_no_problem_and_simulates_the_proxy_on_every_target() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in ["machine", "default-profile"] {
+        let out = dir.path().join(mode);
+        std::fs::create_dir_all(&out).unwrap();
+        let Some(config) = proxy_config(&out, mode, Some("proxy:8080"), SITE_ACTION) else {
+            return;
+        };
+        let output = run(sspr_msi()
+            .arg("build")
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(&out));
+        assert!(output.status.success(), "{}", stderr(&output));
+        let packages: Vec<PathBuf> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "msi"))
+            .collect();
+        assert_eq!(packages.len(), 9);
+        let output = run(sspr_msi()
+            .arg("verify")
+            .arg("--simulate")
+            .arg("--json")
+            .args(&packages));
+        let report = stdout(&output);
+        assert!(
+            output.status.success(),
+            "{mode}: {report}{}",
+            stderr(&output)
+        );
+        assert!(
+            report.contains("custom action SsprProxyApply"),
+            "{mode}: the simulation shows the proxy values"
+        );
+        // The site's reg.exe call is opaque to the simulation, and says so; the proxy DLL is not.
+        assert!(
+            report.contains("custom action `TagSite` is not simulated"),
+            "{report}"
+        );
+        assert!(!report.contains("custom action `Sspr"), "{report}");
+    }
+}
+
+#[test]
+fn unsafe_or_broken_action_configuration_is_refused_with_file_line_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("rollback = '\"[System64Folder]reg.exe\" delete \"HKLM\\SOFTWARE\\Contoso\\SSPR Site\" /f /reg:64'\n", "", "custom_action.TagSite.rollback"),
+        ("phases = [\"install\", \"upgrade\"]", "phases = [\"install\", \"uninstall\"]", "custom_action.TagSite.phases"),
+        ("valid_when = 'SITE << \"ct-\"'", "valid_when = 'SITE << '", "property.SITE.valid_when"),
+    ];
+    for (from, to, key) in cases {
+        let extra = SITE_ACTION.replacen(from, to, 1);
+        assert_ne!(extra, SITE_ACTION, "{from}");
+        let Some(config) = proxy_config(dir.path(), "machine", None, &extra) else {
+            return;
+        };
+        let output = build(&config, dir.path(), "win10-x64");
+        assert_eq!(output.status.code(), Some(3), "{key}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(
+            message.contains(&format!("{}:", config.display())),
+            "{message}"
+        );
+        assert!(message.contains(key), "{key}: {message}");
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| e
+                .as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "msi"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn a_proxy_mode_without_its_dll_or_with_a_wrong_pin_builds_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = payload::config(dir.path(), &[("mode = \"none\"", "mode = \"machine\"")])
+    else {
+        return;
+    };
+    let output = build(&config, dir.path(), "win10-x64");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("proxy.custom_action.x64"),
+        "{}",
+        stderr(&output)
+    );
+    let Some(config) = proxy_config(dir.path(), "machine", None, "") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&config).unwrap();
+    let pin = payload::sha256_of(&payload::proxy_dll(payload::built().unwrap(), "x64"));
+    let (before, section) = text.split_at(text.find("[proxy.custom_action.x64]").unwrap());
+    let wrong = format!("{before}{}", section.replacen(&pin, &"0".repeat(64), 1));
+    std::fs::write(&config, wrong).unwrap();
+    let output = build(&config, dir.path(), "win10-x64");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("SHA-256 mismatch"),
+        "{}",
+        stderr(&output)
+    );
+    let msis = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "msi")
+        })
+        .count();
+    assert_eq!(msis, 0);
+}
+
+#[test]
+fn help_and_the_admin_readme_list_the_clouds_endpoints() {
+    let help = stdout(&run(sspr_msi().arg("--help")));
+    for cloud in [
+        sspr_msi::config::Cloud::Global,
+        sspr_msi::config::Cloud::China,
+    ] {
+        for host in cloud.endpoints() {
+            assert!(help.contains(host), "--help lacks {host}");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = proxy_config(dir.path(), "default-profile", Some("proxy:8080"), "") else {
+        return;
+    };
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen("name = \"global\"", "name = \"china\"", 1),
+    )
+    .unwrap();
+    let settings = sspr_msi::config::Settings::load(&config).unwrap();
+    let readme = sspr_msi::release::network_section(&settings);
+    for host in [
+        "passwordreset.activedirectory.windowsazure.cn",
+        "ajax.aspnetcdn.com",
+        "ocsp.digicert.cn",
+    ] {
+        assert!(readme.contains(host), "{readme}");
+    }
+    assert!(
+        readme.contains("PROXYSERVER=host:port") && readme.contains("Default"),
+        "{readme}"
+    );
+}
