@@ -4,7 +4,9 @@
 //! differs (HKLM, or the Default profile's NTUSER.DAT loaded for the duration of the step).
 
 use super::action::{Binary, CheckAction, DeferredAction, Phase, Program, Step};
-use super::{LaunchCondition, Package};
+use super::{
+    Component, LaunchCondition, Package, RegistryData, RegistryRoot, RegistrySearch, RegistryValue,
+};
 use crate::bind::formatted::escape_literal;
 use crate::config::{ProxyMode, Settings};
 use crate::payload::CheckedPayload;
@@ -14,6 +16,9 @@ pub const BYPASS_PROPERTY: &str = "PROXYBYPASS";
 /// Set to 1 by the DLL's `SsprValidateProxyServer` when PROXYSERVER is `host:port`; private, so no
 /// command line can set it and skip the check.
 pub const VALID_PROPERTY: &str = "SsprProxyServerValid";
+/// What the installed product wrote, read back at uninstall (the command line is gone then).
+pub const INSTALLED_SERVER_PROPERTY: &str = "SsprInstalledProxyServer";
+pub const INSTALLED_BYPASS_PROPERTY: &str = "SsprInstalledProxyBypass";
 pub const BINARY_ID: &str = "SsprProxyCA";
 pub const APPLY_ACTION: &str = "SsprProxyApply";
 pub const REMOVE_ACTION: &str = "SsprProxyRemove";
@@ -65,10 +70,32 @@ pub fn add(package: &mut Package, settings: &Settings, dll: &CheckedPayload) {
         binary: BINARY_ID.to_string(),
         entry: ENTRY_VALIDATE.to_string(),
     });
+    let memory_key = format!(
+        r"SOFTWARE\{}\{}\Proxy",
+        settings.product.manufacturer, settings.product.name
+    );
     let backup_key = format!(
         r"SOFTWARE\{}\{}\ProxyBackup",
         settings.product.manufacturer, settings.product.name
     );
+    package
+        .components
+        .push(memory_component(&memory_key, win64, has_bypass));
+    for (property, name) in [
+        (INSTALLED_SERVER_PROPERTY, "Server"),
+        (INSTALLED_BYPASS_PROPERTY, "Bypass"),
+    ]
+    .into_iter()
+    .take(if has_bypass { 2 } else { 1 })
+    {
+        package.searches.push(RegistrySearch {
+            property: property.to_string(),
+            root: RegistryRoot::LocalMachine,
+            key: memory_key.clone(),
+            name: name.to_string(),
+            win64,
+        });
+    }
     let data = |server: &str, bypass: &str| {
         custom_action_data(
             proxy.mode,
@@ -78,10 +105,8 @@ pub fn add(package: &mut Package, settings: &Settings, dll: &CheckedPayload) {
             has_bypass.then(|| format!("[{bypass}]")),
         )
     };
-    // Remove compares each value with what Apply recorded it wrote, not with this data, so
-    // the uninstall needs no memory of the install's command line.
     let installing = data(SERVER_PROPERTY, BYPASS_PROPERTY);
-    let installed = installing.clone();
+    let installed = data(INSTALLED_SERVER_PROPERTY, INSTALLED_BYPASS_PROPERTY);
     let step = |entry: &str, data: &str| Step {
         program: Program::BinaryDll {
             binary: BINARY_ID.to_string(),
@@ -137,4 +162,21 @@ pub fn custom_action_data(
         records.push(format!("sz:ProxyOverride={bypass}"));
     }
     records.join("\n")
+}
+
+/// Remembers what the install wrote, for the uninstall's comparison (the WiX "remember
+/// property" pattern): the values are removed with the product.
+fn memory_component(key: &str, win64: bool, has_bypass: bool) -> Component {
+    let value = |id: &str, name: &str, property: &str| RegistryValue {
+        id: id.to_string(),
+        root: RegistryRoot::LocalMachine,
+        key: key.to_string(),
+        name: Some(name.to_string()),
+        data: RegistryData::Formatted(format!("[{property}]")),
+    };
+    let mut values = vec![value("ProxyServerMemory", "Server", SERVER_PROPERTY)];
+    if has_bypass {
+        values.push(value("ProxyBypassMemory", "Bypass", BYPASS_PROPERTY));
+    }
+    Component::for_registry("ProxyMemory", win64, values)
 }

@@ -1069,6 +1069,12 @@ mod tests {
                 .find(|w| w.name.as_deref() == Some("ProxyServer"))
                 .unwrap();
             assert_eq!(server.data, WrittenData::String("proxy:8080".into()));
+            let memory = prediction
+                .registry
+                .iter()
+                .find(|w| w.name.as_deref() == Some("Server"))
+                .unwrap();
+            assert_eq!(memory.data, WrittenData::String("proxy:8080".into()));
             assert_eq!(prediction.residue, Vec::new(), "{mode}");
             assert_eq!(prediction.unsimulated, Vec::<String>::new(), "{mode}");
             // The admin's value from the command line wins over the default.
