@@ -16,3 +16,4 @@ mod verify;
 mod verify_wine;
 mod wine_credprov;
 mod wine_policy;
+mod wine_proxy;

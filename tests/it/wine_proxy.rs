@@ -1,0 +1,375 @@
+//! The proxy modes and site custom actions installed, removed and rolled back for real by
+//! Wine's msiexec, one fresh prefix per test. Every test compares the whole registry before
+//! and after: values present after install, the exact earlier state after `/x`, and after a
+//! forced failure (a test-only action that exits 1 after the proxy action) the exact earlier
+//! state again, through the rollback actions.
+//!
+//! Wine cannot run two steps of the document's Default-profile sequence: its `reg.exe` has no
+//! `load`/`unload`, and its prefixes have no `C:\Users\Default\NTUSER.DAT`. The proxy DLL does
+//! not use `reg.exe` (it calls `RegLoadKeyW`, which Wine implements), and each test makes a
+//! Wine-format hive file and points `ProfileList\Default` at it. Wine does not write a loaded
+//! hive back to its file at unload, so what the DLL wrote there is checked through the DLL's
+//! own read-back lines in the verbose log; the static simulator covers the values themselves
+//! (`verify::simulate` tests).
+
+use crate::custom_actions::{proxy_config, SITE_ACTION};
+use crate::support::build_target;
+use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
+use std::path::{Path, PathBuf};
+
+const INTERNET_SETTINGS: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
+const PROXY_POLICY: &str =
+    r"HKLM\SOFTWARE\Policies\Microsoft\Windows\CurrentVersion\Internet Settings";
+const SITE_KEY: &str = r"HKLM\SOFTWARE\Contoso\SSPR Site";
+
+/// A test-only action that fails the install after every other install-side action.
+const FORCED_FAILURE: &str = r#"
+[[custom_action]]
+id = "ForceFailure"
+kind = "installed-exe"
+directory = "System64Folder"
+command = '"[System64Folder]cmd.exe" /c exit 1'
+rollback = '"[System64Folder]cmd.exe" /c exit 0'
+phases = ["install"]
+"#;
+
+/// The undo of `SITE_ACTION` at uninstall, so that `/x` leaves nothing.
+const SITE_REMOVAL: &str = r#"
+[[custom_action]]
+id = "UntagSite"
+kind = "installed-exe"
+directory = "System64Folder"
+command = '"[System64Folder]reg.exe" delete "HKLM\SOFTWARE\Contoso\SSPR Site" /f /reg:64'
+rollback = '"[System64Folder]reg.exe" add "HKLM\SOFTWARE\Contoso\SSPR Site" /v Site /d [SITE] /f /reg:64'
+phases = ["uninstall", "upgrade-removal"]
+targets = ["win7-x64", "win10-x64", "win11-x64"]
+"#;
+
+/// What a failed install exits with: 1603 on Windows; Wine reports a failed custom action
+/// as 1627 (ERROR_FUNCTION_FAILED).
+fn failed(run: &crate::support::wine::MsiexecRun) -> bool {
+    run.exited_with(FATAL_ERROR) || run.exited_with(1627)
+}
+
+/// Whether the verbose log shows `action` starting (Wine: `Action start 6:03:34: NAME.`).
+fn started(log: &str, action: &str) -> bool {
+    let suffix = format!(" {action}.");
+    log.lines()
+        .any(|line| line.starts_with("Action start") && line.trim_end().ends_with(&suffix))
+}
+
+fn package(dir: &Path, mode: &str, extra: &str) -> Option<PathBuf> {
+    let config = proxy_config(dir, mode, Some("proxy.contoso.com:8080"), extra)?;
+    Some(build_target(Some(&config), "win10-x64", dir))
+}
+
+/// Earlier proxy settings an admin had: a server (to be put back) and ProxyEnable = 0.
+fn earlier_settings(prefix: &WinePrefix) {
+    prefix.reg_add(INTERNET_SETTINGS, "ProxyServer", "REG_SZ", "old-proxy:3128");
+    prefix.reg_add(INTERNET_SETTINGS, "ProxyEnable", "REG_DWORD", "0");
+}
+
+#[test]
+fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path(), "machine", "") else {
+        return;
+    };
+    earlier_settings(&prefix);
+    let before = prefix.registry_snapshot();
+
+    let install = prefix.install(&msi, &["PROXYSERVER=proxy.example.net:3128"]);
+    assert!(
+        install.exited_with(0),
+        "install {}:\n{}",
+        install.status,
+        install.log
+    );
+    let value = |key: &str, name: &str| prefix.reg_value(key, name, true).map(|(_, data)| data);
+    assert_eq!(
+        value(PROXY_POLICY, "ProxySettingsPerUser").as_deref(),
+        Some("0x0")
+    );
+    assert_eq!(
+        value(INTERNET_SETTINGS, "ProxyEnable").as_deref(),
+        Some("0x1")
+    );
+    assert_eq!(
+        value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
+        Some("proxy.example.net:3128")
+    );
+    assert!(
+        install.log.contains("SsprProxyCA: "),
+        "the DLL logs its steps:\n{}",
+        install.log
+    );
+
+    let uninstall = prefix.uninstall(&msi);
+    assert!(
+        uninstall.exited_with(0),
+        "uninstall {}:\n{}",
+        uninstall.status,
+        uninstall.log
+    );
+    assert_eq!(
+        value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
+        Some("old-proxy:3128")
+    );
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new(),
+        "uninstall must leave exactly the earlier registry"
+    );
+}
+
+#[test]
+fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_state() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("{SITE_ACTION}{FORCED_FAILURE}");
+    let Some(msi) = package(dir.path(), "machine", &extra) else {
+        return;
+    };
+    earlier_settings(&prefix);
+    let before = prefix.registry_snapshot();
+
+    let install = prefix.install(&msi, &[]);
+    assert!(
+        failed(&install),
+        "the forced failure must fail the install: {}\n{}",
+        install.status,
+        install.log
+    );
+    for action in [
+        "SsprProxyApply",
+        "TagSite",
+        "ForceFailure",
+        "SsprProxyApply.Rollback",
+        "TagSite.Rollback",
+    ] {
+        assert!(
+            started(&install.log, action),
+            "{action} did not run:\n{}",
+            install.log
+        );
+    }
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new(),
+        "rollback must restore exactly the earlier registry"
+    );
+}
+
+#[test]
+fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("{SITE_ACTION}{SITE_REMOVAL}");
+    let Some(msi) = package(dir.path(), "none", &extra) else {
+        return;
+    };
+    let before = prefix.registry_snapshot();
+    let install = prefix.install(&msi, &["SITE=ct-west"]);
+    assert!(
+        install.exited_with(0),
+        "install {}:\n{}",
+        install.status,
+        install.log
+    );
+    assert_eq!(
+        prefix
+            .reg_value(SITE_KEY, "Site", true)
+            .map(|(_, data)| data)
+            .as_deref(),
+        Some("ct-west"),
+        "the admin's SITE reaches the deferred action"
+    );
+    assert!(!prefix.key_exists(r"HKLM\SOFTWARE\WOW6432Node\Contoso\SSPR Site", false));
+    let uninstall = prefix.uninstall(&msi);
+    assert!(
+        uninstall.exited_with(0),
+        "uninstall {}:\n{}",
+        uninstall.status,
+        uninstall.log
+    );
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn bad_public_property_values_are_refused_before_anything_is_written() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path(), "machine", SITE_ACTION) else {
+        return;
+    };
+    for bad in [
+        "PROXYSERVER=http://proxy:80",
+        "PROXYSERVER=proxy",
+        "PROXYSERVER=proxy:99999",
+    ] {
+        prefix.assert_refused_with(&msi, &[bad], "PROXYSERVER must be host:port");
+    }
+    prefix.assert_refused_with(&msi, &["SITE=west"], "SITE must start with ct-");
+}
+
+/// A Wine-format hive for the Default profile with earlier proxy settings, and
+/// `ProfileList\Default` pointing at its folder (as `%SystemDrive%\…`, so the DLL must expand it).
+fn default_profile(prefix: &WinePrefix) -> PathBuf {
+    let folder = prefix.drive_c(r"C:\users\Default");
+    std::fs::create_dir_all(&folder).unwrap();
+    let hive = folder.join("NTUSER.DAT");
+    std::fs::write(
+        &hive,
+        "WINE REGISTRY Version 2\n;; All keys relative to \\\\User\\\\Default\n\n\
+         [Software\\\\Microsoft\\\\Windows\\\\CurrentVersion\\\\Internet Settings] 1700000000\n\
+         \"ProxyEnable\"=dword:00000000\n",
+    )
+    .unwrap();
+    let output = prefix.wine(&[
+        "reg",
+        "add",
+        r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion\ProfileList",
+        "/v",
+        "Default",
+        "/t",
+        "REG_EXPAND_SZ",
+        "/d",
+        r"%SystemDrive%\users\Default",
+        "/f",
+        "/reg:64",
+    ]);
+    assert!(output.status.success(), "{output:?}");
+    hive
+}
+
+fn proxy_log_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|line| line.contains("SsprProxyCA: "))
+        .collect()
+}
+
+#[test]
+fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path(), "default-profile", "") else {
+        return;
+    };
+    let hive = default_profile(&prefix);
+    let hive_bytes = std::fs::read(&hive).unwrap();
+    let before = prefix.registry_snapshot();
+
+    let install = prefix.install(&msi, &[]);
+    assert!(
+        install.exited_with(0),
+        "install {}:\n{}",
+        install.status,
+        install.log
+    );
+    let lines = proxy_log_lines(&install.log).join("\n");
+    assert!(
+        lines
+            .to_ascii_lowercase()
+            .contains(r"c:\users\default\ntuser.dat"),
+        "loaded from ProfileList's path:\n{lines}"
+    );
+    assert!(
+        lines.contains("proxy.contoso.com:8080"),
+        "the DLL read its value back:\n{lines}"
+    );
+    assert!(lines.contains("unloaded"), "{lines}");
+    assert!(
+        !prefix.key_exists(r"HKU\SSPR_DefaultProfile", true),
+        "the hive stays mounted"
+    );
+
+    let uninstall = prefix.uninstall(&msi);
+    assert!(
+        uninstall.exited_with(0),
+        "uninstall {}:\n{}",
+        uninstall.status,
+        uninstall.log
+    );
+    let lines = proxy_log_lines(&uninstall.log).join("\n");
+    assert!(lines.contains("unloaded"), "{lines}");
+    assert!(!prefix.key_exists(r"HKU\SSPR_DefaultProfile", true));
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        std::fs::read(&hive).unwrap(),
+        hive_bytes,
+        "Wine leaves the hive file as it was"
+    );
+}
+
+#[test]
+fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path(), "default-profile", FORCED_FAILURE) else {
+        return;
+    };
+    default_profile(&prefix);
+    let before = prefix.registry_snapshot();
+    let install = prefix.install(&msi, &[]);
+    assert!(failed(&install), "{}\n{}", install.status, install.log);
+    let lines = proxy_log_lines(&install.log);
+    let unloads = lines
+        .iter()
+        .filter(|line| line.contains("unloaded"))
+        .count();
+    assert!(
+        unloads >= 2,
+        "apply and its rollback each unload the hive:\n{}",
+        lines.join("\n")
+    );
+    assert!(!prefix.key_exists(r"HKU\SSPR_DefaultProfile", true));
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path(), "default-profile", "") else {
+        return;
+    };
+    // Wine prefixes have no Default profile: ProfileList names none, and the DLL must say so.
+    let before = prefix.registry_snapshot();
+    let install = prefix.install(&msi, &[]);
+    assert!(failed(&install), "{}\n{}", install.status, install.log);
+    assert!(
+        proxy_log_lines(&install.log)
+            .iter()
+            .any(|l| l.contains("Default")),
+        "{}",
+        install.log
+    );
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
