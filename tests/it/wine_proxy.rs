@@ -373,3 +373,57 @@ fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_values() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let build = |version: &str| {
+        let folder = dir.path().join(version);
+        std::fs::create_dir_all(&folder).unwrap();
+        let config = proxy_config(&folder, "machine", Some("proxy.contoso.com:8080"), "")?;
+        let text = std::fs::read_to_string(&config).unwrap();
+        std::fs::write(
+            &config,
+            text.replacen(
+                "version = \"1.0.0\"",
+                &format!("version = \"{version}\""),
+                1,
+            ),
+        )
+        .unwrap();
+        Some(build_target(Some(&config), "win10-x64", &folder))
+    };
+    let (Some(old), Some(new)) = (build("1.0.0"), build("1.1.0")) else {
+        return;
+    };
+    earlier_settings(&prefix);
+    let before = prefix.registry_snapshot();
+    let value = |name: &str| {
+        prefix
+            .reg_value(INTERNET_SETTINGS, name, true)
+            .map(|(_, data)| data)
+    };
+    let first = prefix.install(&old, &["PROXYSERVER=first.example.net:8080"]);
+    assert!(first.exited_with(0), "{}", first.log);
+    let upgrade = prefix.install(&new, &["PROXYSERVER=second.example.net:8080"]);
+    assert!(upgrade.exited_with(0), "{}", upgrade.log);
+    assert!(
+        started(&upgrade.log, "SsprProxyRemove"),
+        "1.0.0 puts its values back while it is removed:\n{}",
+        upgrade.log
+    );
+    assert_eq!(
+        value("ProxyServer").as_deref(),
+        Some("second.example.net:8080")
+    );
+    let uninstall = prefix.uninstall(&new);
+    assert!(uninstall.exited_with(0), "{}", uninstall.log);
+    assert_eq!(value("ProxyServer").as_deref(), Some("old-proxy:3128"));
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
