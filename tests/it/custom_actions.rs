@@ -10,8 +10,8 @@ pub const SITE_ACTION: &str = r#"
 id = "TagSite"
 kind = "installed-exe"
 directory = "System64Folder"
-command = '"[System64Folder]reg.exe" add "HKLM\SOFTWARE\Contoso\SSPR Site" /v Site /d [SITE] /f /reg:64'
-rollback = '"[System64Folder]reg.exe" delete "HKLM\SOFTWARE\Contoso\SSPR Site" /f /reg:64'
+command = '"[System64Folder]reg.exe" add "HKLM\SOFTWARE\Contoso SSPR Site" /v Site /d [SITE] /f /reg:64'
+rollback = '"[System64Folder]reg.exe" delete "HKLM\SOFTWARE\Contoso SSPR Site" /f /reg:64'
 phases = ["install", "upgrade"]
 targets = ["win7-x64", "win10-x64", "win11-x64"]
 
