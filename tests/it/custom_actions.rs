@@ -188,7 +188,7 @@ fn verify_finds_no_problem_and_simulates_the_proxy_on_every_target() {
 fn unsafe_or_broken_action_configuration_is_refused_with_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
-        ("rollback = '\"[System64Folder]reg.exe\" delete \"HKLM\\SOFTWARE\\Contoso\\SSPR Site\" /f /reg:64'\n", "", "custom_action.TagSite.rollback"),
+        ("rollback = '\"[System64Folder]reg.exe\" delete \"HKLM\\SOFTWARE\\Contoso SSPR Site\" /f /reg:64'\n", "", "custom_action.TagSite.rollback"),
         ("phases = [\"install\", \"upgrade\"]", "phases = [\"install\", \"uninstall\"]", "custom_action.TagSite.phases"),
         ("valid_when = 'SITE << \"ct-\"'", "valid_when = 'SITE << '", "property.SITE.valid_when"),
     ];
@@ -297,4 +297,93 @@ fn help_and_the_admin_readme_list_the_clouds_endpoints() {
         readme.contains("PROXYSERVER=host:port") && readme.contains("Default"),
         "{readme}"
     );
+}
+
+/// A `binary-exe` and a `binary-dll` action whose files are the payloads built here.
+pub fn binary_actions(exe: &Path, dll: &Path) -> String {
+    let pin = |path: &Path| payload::sha256_of(path);
+    format!(
+        r#"
+[[custom_action]]
+id = "RunTool"
+kind = "binary-exe"
+binary.x64 = {{ path = '{exe}', sha256 = "{exe_pin}" }}
+arguments = "--site [SITE]"
+rollback_arguments = "--undo"
+phases = ["install"]
+targets = ["win10-x64"]
+
+[[custom_action]]
+id = "SiteHook"
+kind = "binary-dll"
+binary.x64 = {{ path = '{dll}', sha256 = "{dll_pin}" }}
+entry = "SsprRegistryApply"
+rollback_entry = "SsprRegistryUndoApply"
+data = "hive=machine\nview=64\nbackup=SOFTWARE\\Contoso SSPR Hook\\Backup\nkey=SOFTWARE\\Contoso SSPR Hook\nsz:Site=[SITE]"
+phases = ["install", "upgrade"]
+targets = ["win10-x64"]
+"#,
+        exe = exe.display(),
+        exe_pin = pin(exe),
+        dll = dll.display(),
+        dll_pin = pin(dll),
+    )
+}
+
+#[test]
+fn embedded_exe_and_dll_actions_are_checked_payloads_with_their_data() {
+    if !require("msiinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(built_dir) = payload::built() else {
+        return;
+    };
+    let exe = built_dir.join("x64/cocreate_client.exe");
+    let dll = payload::proxy_dll(built_dir, "x64");
+    let extra = format!("{SITE_ACTION}{}", binary_actions(&exe, &dll));
+    let Some(config) = proxy_config(dir.path(), "none", None, &extra) else {
+        return;
+    };
+    let msi = built(&config, dir.path(), "win10-x64");
+    let actions = msiinfo_rows(&msi, "CustomAction");
+    assert_eq!(row(&actions, "RunTool")[1], (2 | 0x400 | 0x800).to_string());
+    assert_eq!(row(&actions, "RunTool")[3], "--site [SITE]");
+    assert_eq!(row(&actions, "RunTool.Rollback")[3], "--undo");
+    assert_eq!(
+        row(&actions, "SiteHook")[1],
+        (1 | 0x400 | 0x800).to_string()
+    );
+    assert_eq!(row(&actions, "SiteHook.Data")[2], "SiteHook");
+    assert_eq!(
+        row(&actions, "SiteHook.Rollback.Data")[2],
+        "SiteHook.Rollback"
+    );
+    let streams = stdout(&run(std::process::Command::new("msiinfo")
+        .arg("streams")
+        .arg(&msi)));
+    for stream in ["Binary.RunTool", "Binary.SiteHook"] {
+        assert!(
+            streams.lines().any(|line| line.trim() == stream),
+            "{stream}: {streams}"
+        );
+    }
+    // The file named as an EXE must be one: a DLL is refused before anything is written.
+    let swapped = format!("{SITE_ACTION}{}", binary_actions(&dll, &dll));
+    let out = dir.path().join("swapped");
+    let Some(config) = proxy_config(&out_dir(&out), "none", None, &swapped) else {
+        return;
+    };
+    let output = build(&config, &out, "win10-x64");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not an EXE"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+fn out_dir(path: &Path) -> PathBuf {
+    std::fs::create_dir_all(path).unwrap();
+    path.to_path_buf()
 }

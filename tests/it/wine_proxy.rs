@@ -428,3 +428,82 @@ fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_valu
         Vec::<String>::new()
     );
 }
+
+/// A site's own DLL action (the proxy DLL's generic entry points, with the site's own
+/// CustomActionData), its removal, and a failing step whose result is ignored.
+fn site_dll_actions(dll: &Path) -> String {
+    let pin = crate::support::payload::sha256_of(dll);
+    let data = r"hive=machine\nview=64\nbackup=SOFTWARE\\Contoso SSPR Hook Backup\nkey=SOFTWARE\\Contoso SSPR Hook\nsz:Site=[SITE]";
+    format!(
+        r#"
+[[property]]
+name = "SITE"
+value = "ct-main"
+
+[[custom_action]]
+id = "SiteHook"
+kind = "binary-dll"
+binary.x64 = {{ path = '{path}', sha256 = "{pin}" }}
+entry = "SsprRegistryApply"
+rollback_entry = "SsprRegistryUndoApply"
+data = "{data}"
+phases = ["install", "upgrade"]
+
+[[custom_action]]
+id = "SiteUnhook"
+kind = "binary-dll"
+binary.x64 = {{ path = '{path}', sha256 = "{pin}" }}
+entry = "SsprRegistryRemove"
+rollback_entry = "SsprRegistryApply"
+data = "{data}"
+phases = ["uninstall", "upgrade-removal"]
+
+[[custom_action]]
+id = "IgnoredFailure"
+kind = "installed-exe"
+directory = "System64Folder"
+command = '"[System64Folder]cmd.exe" /c exit 1'
+rollback = '"[System64Folder]cmd.exe" /c exit 0'
+phases = ["install"]
+return = "ignore"
+"#,
+        path = dll.display()
+    )
+}
+
+#[test]
+fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass() {
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let Some(built) = crate::support::payload::built() else {
+        return;
+    };
+    let dll = crate::support::payload::proxy_dll(built, "x64");
+    let Some(msi) = package(dir.path(), "none", &site_dll_actions(&dll)) else {
+        return;
+    };
+    let before = prefix.registry_snapshot();
+    let install = prefix.install(&msi, &["SITE=ct-north"]);
+    assert!(
+        install.exited_with(0),
+        "an ignored failure must not fail the install: {}\n{}",
+        install.status,
+        install.log
+    );
+    assert!(started(&install.log, "IgnoredFailure"), "{}", install.log);
+    assert_eq!(
+        prefix
+            .reg_value(r"HKLM\SOFTWARE\Contoso SSPR Hook", "Site", true)
+            .map(|(_, data)| data)
+            .as_deref(),
+        Some("ct-north")
+    );
+    let uninstall = prefix.uninstall(&msi);
+    assert!(uninstall.exited_with(0), "{}", uninstall.log);
+    assert_eq!(
+        prefix.registry_snapshot().changes_since(&before),
+        Vec::<String>::new()
+    );
+}
