@@ -22,6 +22,8 @@
 #   SsprRemoveRollback = SsprRegistryApply, rollback (3329)
 #   SsprRemove         = SsprRegistryRemove, deferred (3073)
 #   ForceFailRemove    = as ForceFail, only when FAILREMOVE=1
+#   ForceFailEarly     = as ForceFail, between SsprUndo and SsprApply, only
+#                        when FAILEARLY=1: rollback when Apply never ran
 #
 # Checks (each in a fresh copy of one prepared prefix):
 #  1 machine: install then uninstall gives back exactly the earlier registry
@@ -33,7 +35,8 @@
 #    (logged as "kept"); the rest is restored; the backup is gone.
 #  4 machine: a forced failure after Remove (uninstall) rolls back to the
 #    installed state (rollback of Remove = Apply).
-#  5 machine, view=32: writes land in WOW6432Node, uninstall restores exactly.
+#  5 machine, view=32 (CR LF record ends, empty records): writes land in
+#    Wow6432Node, uninstall restores exactly.
 #  6 default-profile: a Wine-format hive file made inside the prefix, pointed at
 #    by ProfileList\Default (REG_EXPAND_SZ %SystemDrive%\...): log shows load,
 #    set, read back, unload; no HKU\SSPR_DefaultProfile left; backup in HKLM;
@@ -46,6 +49,9 @@
 #  9 default-profile, ProfileList\Default missing: 1603 with a clear log line,
 #    nothing mounted, nothing changed.
 # 10 bad CustomActionData record: 1603, the record named in the log, nothing changed.
+# 11 machine: a second product applying the same value keeps the first backup
+#    (earliest state wins); uninstalling both gives back the earlier registry.
+# 12 machine: a failure before Apply ran: UndoApply finds no backup, changes nothing.
 #
 # What Wine cannot show: Wine does not write a loaded hive back to its file at
 # unload, so every load starts from the file as made by the test. Hence the
@@ -106,7 +112,7 @@ make_msi() {
 import os, sys
 from xml.sax.saxutils import escape
 d = sys.argv[1]
-cad = escape(os.environ["CAD"], {"\n": "&#10;", '"': "&quot;"})
+cad = escape(os.environ["CAD"], {"\n": "&#10;", "\r": "&#13;", '"': "&quot;"})
 v = os.environ["VARIANT"]
 wxs = f'''<?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
@@ -148,7 +154,7 @@ PY
     # sequencing put these after InstallFinalize: patch the tables.
     local q=() a n
     for a in SetSsprUndo:1401 SetSsprApply:1402 SetSsprRemoveRollback:1403 SetSsprRemove:1404 \
-             SsprUndo:1501 SsprApply:1502 SsprRemoveRollback:1504 SsprRemove:1505; do
+             SsprUndo:1501 SsprApply:1503 SsprRemoveRollback:1505 SsprRemove:1506; do
         n=${a#*:}; a=${a%%:*}
         q+=(-q "UPDATE \`InstallExecuteSequence\` SET \`Sequence\`=$n WHERE \`Action\`='$a'")
     done
@@ -157,8 +163,10 @@ PY
         -q "UPDATE \`CustomAction\` SET \`Type\`=3329 WHERE \`Action\`='SsprRemoveRollback'" \
         -q "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('ForceFail', 3106, 'System64Folder', '[System64Folder]cmd.exe /c exit 1')" \
         -q "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('ForceFailRemove', 3106, 'System64Folder', '[System64Folder]cmd.exe /c exit 1')" \
-        -q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ForceFail', 'NOT Installed AND FAIL=\"1\"', 1503)" \
-        -q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ForceFailRemove', 'REMOVE~=\"ALL\" AND FAILREMOVE=\"1\"', 1506)" \
+        -q "INSERT INTO \`CustomAction\` (\`Action\`, \`Type\`, \`Source\`, \`Target\`) VALUES ('ForceFailEarly', 3106, 'System64Folder', '[System64Folder]cmd.exe /c exit 1')" \
+        -q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ForceFailEarly', 'NOT Installed AND FAILEARLY=\"1\"', 1502)" \
+        -q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ForceFail', 'NOT Installed AND FAIL=\"1\"', 1504)" \
+        -q "INSERT INTO \`InstallExecuteSequence\` (\`Action\`, \`Condition\`, \`Sequence\`) VALUES ('ForceFailRemove', 'REMOVE~=\"ALL\" AND FAILREMOVE=\"1\"', 1507)" \
         || return 1
 }
 
@@ -172,11 +180,24 @@ new_test() {
 }
 end_test() { wineserver -k >/dev/null 2>&1; wineserver -w >/dev/null 2>&1; }
 
-r() { wine reg "$@" >/dev/null 2>&1; }
+# r ARGS: `wine reg ARGS` for setting up, retried while it fails (a delete of
+# an absent value fails every time: harmless)
+r() { local i; for i in 1 2 3; do wine reg "$@" >/dev/null 2>&1 && return 0; done; return 1; }
+# Under load Wine sometimes fails to start a program at all (no output).
+# wreg: `wine reg ARGS`, retried up to 3 times while it prints nothing (a
+# missing key is not nothing: reg prints "reg: Unable to find ..." for it).
+wreg() {
+    local out i
+    for i in 1 2 3; do
+        out=$(wine reg "$@" 2>/dev/null | tr -d '\r')
+        [ -n "$out" ] && break
+    done
+    printf '%s\n' "$out"
+}
 # HKLM\SOFTWARE in the 64-bit view (it holds the 32-bit view as Wow6432Node),
 # minus the keys Wine's msiexec itself leaves behind (empty Installer keys)
 dump() {
-    wine reg query 'HKLM\SOFTWARE' /s /reg:64 2>/dev/null | tr -d '\r' | awk -v RS= -v ORS='\n\n' '
+    wreg query 'HKLM\SOFTWARE' /s /reg:64 | awk -v RS= -v ORS='\n\n' '
         /^HKEY_LOCAL_MACHINE\\SOFTWARE\\Classes\\Installer(\n|\\|$)/ { next }
         /^HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Installer\\(UpgradeCodes|UserData)/ { next }
         { print }'
@@ -186,13 +207,17 @@ dump_ours() {
     dump | awk -v RS= -v ORS='\n\n' '
         /^HKEY_LOCAL_MACHINE\\SOFTWARE\\(SsprTestVendor|SsprCaTestNew|Policies\\SsprTestPolicies|Microsoft\\Windows\\CurrentVersion\\Internet Settings)(\n|\\|$)/ { print }'
 }
-dump32() { wine reg query 'HKLM\SOFTWARE\Wow6432Node' /s /reg:64 2>/dev/null | tr -d '\r'; }
-hku() { wine reg query 'HKU' 2>/dev/null | tr -d '\r'; }
-# msi LOGNAME ARGS...: run msiexec, print its exit status (mod 256)
+dump32() { wreg query 'HKLM\SOFTWARE\Wow6432Node' /s /reg:64; }
+hku() { wreg query 'HKU'; }
+# msi LOGNAME ARGS...: run msiexec, print its exit status (mod 256); once
+# more if Wine did not start it at all (no log written)
 msi() {
-    local log=$1; shift
-    wine msiexec "$@" /qn /l*v "$T/$log" >/dev/null 2>&1
-    echo $?
+    local log=$1 rc; shift
+    wine msiexec "$@" /qn /l*v "$T/$log" >/dev/null 2>&1; rc=$?
+    if [ ! -s "$T/$log" ]; then
+        wine msiexec "$@" /qn /l*v "$T/$log" >/dev/null 2>&1; rc=$?
+    fi
+    echo $rc
 }
 calog() { tr -d '\r' < "$T/$1" | grep -a '^SsprProxyCA: '; }
 expect_rc() { [ "$1" = "$2" ] && pass "$3: exit $1" || fail "$3: exit $1, expected $2"; }
@@ -207,7 +232,7 @@ expect_line() { # LOG FIXED-STRING
 expect_same() { # FILE1 FILE2 WHAT
     if diff -u "$1" "$2" >"$T/diff.txt"; then pass "$3"; else fail "$3"; sed 's/^/    /' "$T/diff.txt" | head -40; fi
 }
-query() { wine reg query "$1" /v "$2" /reg:64 2>/dev/null | tr -d '\r' | awk -v n="$2" '$1==n{ $1=""; sub(/^ +/,""); print }'; }
+query() { wreg query "$1" /v "$2" /reg:64 | awk -v n="$2" '$1==n{ $1=""; sub(/^ +/,""); print }'; }
 
 machine_pre() {
     r add "HKLM\\$IS" /v ProxyEnable /t REG_SZ /d old /f /reg:64
@@ -275,7 +300,7 @@ expect_rc "$(msi uninstall.log /x "$T/t.msi")" 0 uninstall
 expect_line uninstall.log "SsprProxyCA: kept $IS_LOG\\ProxyServer = REG_SZ admin:3128 (changed since install, expected REG_SZ proxy.example:8080; left as is, backup dropped)"
 [ "$(query "HKLM\\$IS" ProxyServer)" = "REG_SZ admin:3128" ] && pass "admin's ProxyServer kept" || fail "admin's ProxyServer not kept"
 [ "$(query "HKLM\\$IS" ProxyEnable)" = "REG_SZ old" ] && pass "ProxyEnable restored" || fail "ProxyEnable not restored"
-wine reg query "HKLM\\SOFTWARE\\SsprTestVendor" /reg:64 >/dev/null 2>&1 && fail "backup parents left" || pass "backup and its parents gone"
+wreg query "HKLM\\SOFTWARE\\SsprTestVendor" /reg:64 | grep '^HKEY_' >/dev/null && fail "backup parents left" || pass "backup and its parents gone"
 end_test
 
 # --- 4 machine: forced failure during uninstall -----------------------------
@@ -317,15 +342,31 @@ dump >"$T/after.txt"
 expect_same "$T/before.txt" "$T/after.txt" "HKLM\\SOFTWARE after both uninstalls = before"
 end_test
 
+# --- 12 machine: rollback when Apply never ran -------------------------------
+new_test t12-machine-rollback-before-apply
+make_msi "$T" "$MACHINE_CAD" || fail "make_msi"
+machine_pre; dump >"$T/before.txt"
+expect_forced_fail "$(msi install.log /i "$T/t.msi" FAILEARLY=1)" "install failing before Apply"
+calog install.log | grep -F "SsprRegistryApply started" >/dev/null && fail "Apply ran" || pass "Apply never ran"
+expect_line install.log "SsprProxyCA: no backup for $IS_LOG\\ProxyEnable: left as is"
+expect_line install.log "SsprProxyCA: SsprRegistryUndoApply succeeded (return 0)"
+dump >"$T/after.txt"
+expect_same "$T/before.txt" "$T/after.txt" "HKLM\\SOFTWARE after rollback = before install"
+end_test
+
 # --- 5 machine view=32 -------------------------------------------------------
 new_test t5-machine-view32
-make_msi "$T" "hive=machine
+# (records end in CR LF here, with empty records: the grammar allows both)
+cad32="hive=machine
+
 view=32
 backup=$BACKUP
 key=$IS
 sz:ProxyServer=proxy32:8080
 key=$NEWKEY
-dword:X=7" || fail "make_msi"
+dword:X=7
+"
+make_msi "$T" "${cad32//$'\n'/$'\r\n'}" || fail "make_msi"
 dump >"$T/before.txt"
 expect_rc "$(msi install.log /i "$T/t.msi")" 0 install
 [ "$(query "HKLM\\SOFTWARE\\Wow6432Node\\Microsoft\\Windows\\CurrentVersion\\Internet Settings" ProxyServer)" = "REG_SZ proxy32:8080" ] \
