@@ -1015,7 +1015,15 @@ out:
     /* Single cleanup path: every handle closed, the hive unloaded. */
     if (c.root && c.root != HKEY_LOCAL_MACHINE) { RegCloseKey(c.root); c.root = NULL; }
     if (loaded) {
-        LONG r = RegUnLoadKeyW(HKEY_USERS, MOUNT_NAME);
+        /* Windows can hold the hive for a moment after the last handle is
+           closed (lazy flush); try a few times before giving up. */
+        LONG r = ERROR_SUCCESS;
+        int attempt;
+        for (attempt = 0; attempt < 10; attempt++) {
+            r = RegUnLoadKeyW(HKEY_USERS, MOUNT_NAME);
+            if (r == ERROR_SUCCESS) break;
+            Sleep(300);
+        }
         if (r != ERROR_SUCCESS) { LogErr(&c, L"RegUnLoadKeyW", MOUNT_LOG, r); ok = 0; }
         else Log(&c, L"unloaded " MOUNT_LOG, NULL);
     }
