@@ -3,8 +3,9 @@
 #
 #   payload/build.sh OUTDIR
 #
-# produces OUTDIR/{x64,x86}/SsprTestCredProv.dll and
-#          OUTDIR/{x64,x86}/cocreate_client.exe
+# produces OUTDIR/{x64,x86}/SsprTestCredProv.dll,
+#          OUTDIR/{x64,x86}/cocreate_client.exe and
+#          OUTDIR/{x64,x86}/SsprProxyCA.dll (the proxy custom actions, issue #7)
 #
 # Output is deterministic: the same sources and toolchain give byte-identical
 # files (no PE timestamp, no build paths, stripped), so tests can pin hashes.
@@ -46,7 +47,7 @@ cflags=(-std=c99 -O2 -Wall -Wextra
 ldflags=(-s -static -static-libgcc -Wl,--no-insert-timestamp)
 
 build_arch() {
-    local arch=$1 triple=$2 dll_base=$3
+    local arch=$1 triple=$2 dll_base=$3 ca_base=$4
     local dest="$out_dir/$arch" obj="$work/$arch"
     mkdir -p "$dest" "$obj"
 
@@ -69,11 +70,20 @@ build_arch() {
         -o "$dest/cocreate_client.exe" \
         "$src_dir/client/cocreate_client.c" \
         "${ldflags[@]}" -lole32 -luuid
+
+    # The custom-action DLL for the MSI Binary table (payload/customaction).
+    # Same determinism rules; its own pinned base so the two DLLs never share one.
+    "$triple-windres" -O coff -i "$src_dir/customaction/version.rc" -o "$obj/ca_version.o"
+    "$triple-gcc" "${cflags[@]}" -shared \
+        -o "$dest/SsprProxyCA.dll" \
+        "$src_dir/customaction/sspr_proxy_ca.c" "$obj/ca_version.o" \
+        "$src_dir/customaction/sspr_proxy_ca.def" \
+        "${ldflags[@]}" -Wl,--enable-stdcall-fixup -Wl,--image-base="$ca_base" -lmsi -ladvapi32
 }
 
-build_arch x64 x86_64-w64-mingw32 0x180000000
-build_arch x86 i686-w64-mingw32   0x10000000
+build_arch x64 x86_64-w64-mingw32 0x180000000 0x180100000
+build_arch x86 i686-w64-mingw32   0x10000000  0x10100000
 
 echo "built into $out_dir:"
-(cd "$out_dir" && ls -l x64/SsprTestCredProv.dll x64/cocreate_client.exe \
-                        x86/SsprTestCredProv.dll x86/cocreate_client.exe)
+(cd "$out_dir" && ls -l x64/SsprTestCredProv.dll x64/cocreate_client.exe x64/SsprProxyCA.dll \
+                        x86/SsprTestCredProv.dll x86/cocreate_client.exe x86/SsprProxyCA.dll)
