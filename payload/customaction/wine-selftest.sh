@@ -73,9 +73,13 @@ done
 work=$(mktemp -d)
 cleanup() {
     for p in "$work"/t*/pfx "$work"/base; do
-        [ -d "$p" ] && WINEPREFIX="$p" wineserver -k >/dev/null 2>&1
+        [ -d "$p" ] || continue
+        WINEPREFIX="$p" wineserver -k >/dev/null 2>&1
+        WINEPREFIX="$p" wineserver -w >/dev/null 2>&1
     done
-    if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+    if [ "${KEEP:-0}" = 1 ]; then echo "kept $work"; return; fi
+    # a wineserver may still be saving a prefix as it exits: try again
+    rm -rf "$work" 2>/dev/null || { sleep 3; rm -rf "$work"; }
 }
 trap cleanup EXIT
 
@@ -178,7 +182,11 @@ new_test() {
     cp -a "$work/base" "$T/pfx"
     export WINEPREFIX="$T/pfx"
 }
-end_test() { wineserver -k >/dev/null 2>&1; wineserver -w >/dev/null 2>&1; }
+# end_test: stop the prefix's wineserver; drop the prefix (~700 MB) unless KEEP=1
+end_test() {
+    wineserver -k >/dev/null 2>&1; wineserver -w >/dev/null 2>&1
+    [ "${KEEP:-0}" = 1 ] || rm -rf "$T/pfx"
+}
 
 # r ARGS: `wine reg ARGS` for setting up, retried while it fails (a delete of
 # an absent value fails every time: harmless)
