@@ -76,7 +76,7 @@ build_arch() {
     "$triple-windres" -O coff -i "$src_dir/customaction/version.rc" -o "$obj/ca_version.o"
     "$triple-gcc" "${cflags[@]}" -shared \
         -o "$dest/SsprProxyCA.dll" \
-        "$src_dir/customaction/sspr_proxy_ca.c" "$obj/ca_version.o" \
+        "$src_dir/customaction/sspr_proxy_ca.c" "$src_dir/customaction/validate.c" "$obj/ca_version.o" \
         "$src_dir/customaction/sspr_proxy_ca.def" \
         "${ldflags[@]}" -Wl,--enable-stdcall-fixup -Wl,--image-base="$ca_base" -lmsi -ladvapi32
 }

@@ -37,6 +37,8 @@
  *                              including this one, each only if empty
  *   <backup>\<hive>\<flat key>\Values       the earlier value NAME, copied
  *                              type-for-type (same name, type and bytes)
+ *   <backup>\<hive>\<flat key>\Written      the value NAME as Apply last wrote it;
+ *                              Remove compares the current value with it
  *   <backup>\<hive>\<flat key>\Absent       NAME = REG_DWORD 1: value NAME
  *                              did not exist earlier
  *
@@ -575,7 +577,7 @@ static int RecVal(const Rec *r, Val *v, DWORD *dw)
 static int ApplyValue(Ctx *c, const WCHAR *key, const Rec *rec)
 {
     int ok = 0;
-    WCHAR *entry = NULL, *missing = NULL;
+    WCHAR *entry = NULL, *missing = NULL, *written = NULL;
     HKEY hb = NULL, hvals = NULL, habs = NULL, ht = NULL;
     Val want, earlier = {0, NULL, 0};
     DWORD dw, one = 1;
@@ -645,6 +647,14 @@ static int ApplyValue(Ctx *c, const WCHAR *key, const Rec *rec)
         StrFree(&suf);
     }
     LogReadBack(c, key, name);
+
+    /* 3. Record what was written, so that uninstall compares with it (the
+          install's command-line values are gone by then). */
+    written = Cat(entry, L"\\Written", NULL);
+    if (!written) goto oom;
+    r = CreateKey(c, HKEY_LOCAL_MACHINE, written, &hb);
+    if (r == ERROR_SUCCESS) r = WriteVal(hb, name, &want);
+    if (r != ERROR_SUCCESS) { LogErr(c, L"recording the written value in HKLM", written, r); goto done; }
     ok = 1;
     goto done;
 oom:
@@ -652,7 +662,7 @@ oom:
 done:
     Close(&ht); Close(&hvals); Close(&habs); Close(&hb);
     ValFree(&earlier);
-    Free(entry); Free(missing);
+    Free(entry); Free(missing); Free(written);
     return ok;
 }
 
@@ -664,8 +674,9 @@ static int UndoValue(Ctx *c, const WCHAR *key, const Rec *rec, int remove)
 {
     int ok = 0;
     WCHAR *entry = NULL, *created_top = NULL;
-    HKEY hb = NULL, hvals = NULL, habs = NULL, ht = NULL;
-    Val want, earlier = {0, NULL, 0}, cur = {0, NULL, 0};
+    HKEY hb = NULL, hvals = NULL, habs = NULL, ht = NULL, hwritten = NULL;
+    Val want, earlier = {0, NULL, 0}, cur = {0, NULL, 0}, written = {0, NULL, 0};
+    const Val *expected = &want;
     DWORD dw, key_created = 0, sz;
     int in_vals, in_abs, have_cur = 0;
     const WCHAR *name = rec->arg;
@@ -685,6 +696,11 @@ static int UndoValue(Ctx *c, const WCHAR *key, const Rec *rec, int remove)
            && ReadVal(hvals, name, &earlier) == ERROR_SUCCESS;
     in_abs = OpenKey(c, hb, L"Absent", KEY_ALL_ACCESS, &habs) == ERROR_SUCCESS
            && RegQueryValueExW(habs, name, NULL, NULL, NULL, NULL) == ERROR_SUCCESS;
+    /* What Apply wrote (the data's value is only a fallback: at uninstall it holds the
+       package's defaults, not the install's command line). */
+    if (OpenKey(c, hb, L"Written", KEY_ALL_ACCESS, &hwritten) == ERROR_SUCCESS
+        && ReadVal(hwritten, name, &written) == ERROR_SUCCESS)
+        expected = &written;
     sz = 4;
     if (RegQueryValueExW(hb, L"KeyCreated", NULL, NULL, (BYTE *)&key_created, &sz) != ERROR_SUCCESS || sz != 4)
         key_created = 0;
@@ -710,10 +726,10 @@ static int UndoValue(Ctx *c, const WCHAR *key, const Rec *rec, int remove)
         LogErr(c, L"RegOpenKeyExW", key, r); goto done;
     }
 
-    if (remove && have_cur && !ValEq(&cur, &want)) {
+    if (remove && have_cur && !ValEq(&cur, expected)) {
         Str suf = {0};
         StrAdd(&suf, L" (changed since install, expected ");
-        StrAddVal(&suf, &want);
+        StrAddVal(&suf, expected);
         StrAdd(&suf, L"; left as is, backup dropped)");
         LogVal(c, L"kept ", key, name, &cur, StrZ(&suf));
         StrFree(&suf);
@@ -756,11 +772,13 @@ static int UndoValue(Ctx *c, const WCHAR *key, const Rec *rec, int remove)
     ok = 1;
 
 cleanup_entry:
-    /* Entry key: delete Values/Absent when empty, then the entry key when it
+    /* Entry key: delete Values/Absent/Written when empty, then the entry key when it
        holds nothing but its key-level record. */
-    Close(&hvals); Close(&habs);
+    if (hwritten) RegDeleteValueW(hwritten, name);
+    Close(&hvals); Close(&habs); Close(&hwritten);
     {
         DWORD nsub = 1;
+        if (KeyIsEmpty(c, hb, L"Written")) DeleteKey(c, hb, L"Written");
         if (KeyIsEmpty(c, hb, L"Values")) DeleteKey(c, hb, L"Values");
         if (KeyIsEmpty(c, hb, L"Absent")) DeleteKey(c, hb, L"Absent");
         if (RegQueryInfoKeyW(hb, NULL, NULL, NULL, &nsub, NULL, NULL, NULL, NULL, NULL, NULL, NULL) == ERROR_SUCCESS
@@ -776,8 +794,8 @@ cleanup_entry:
         }
     }
 done:
-    Close(&ht); Close(&hvals); Close(&habs); Close(&hb);
-    ValFree(&earlier); ValFree(&cur);
+    Close(&ht); Close(&hvals); Close(&habs); Close(&hb); Close(&hwritten);
+    ValFree(&earlier); ValFree(&cur); ValFree(&written);
     Free(entry); Free(created_top);
     return ok;
 }
