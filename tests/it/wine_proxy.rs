@@ -14,7 +14,7 @@
 
 use crate::custom_actions::{proxy_config, SITE_ACTION};
 use crate::support::build_target;
-use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
+use crate::support::wine::{MsiexecRun, RegistrySnapshot, Windows, WinePrefix, FATAL_ERROR};
 use std::path::{Path, PathBuf};
 
 const INTERNET_SETTINGS: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
@@ -45,12 +45,6 @@ phases = ["uninstall", "upgrade-removal"]
 targets = ["win7-x64", "win10-x64", "win11-x64"]
 "#;
 
-/// What a failed install exits with: 1603 on Windows; Wine reports a failed custom action
-/// as 1627 (ERROR_FUNCTION_FAILED).
-fn failed(run: &crate::support::wine::MsiexecRun) -> bool {
-    run.exited_with(FATAL_ERROR) || run.exited_with(1627)
-}
-
 /// Whether the verbose log shows `action` starting (Wine: `Action start 6:03:34: NAME.`).
 fn started(log: &str, action: &str) -> bool {
     let suffix = format!(" {action}.");
@@ -58,9 +52,81 @@ fn started(log: &str, action: &str) -> bool {
         .any(|line| line.starts_with("Action start") && line.trim_end().ends_with(&suffix))
 }
 
-fn package(dir: &Path, mode: &str, extra: &str) -> Option<PathBuf> {
-    let config = proxy_config(dir, mode, Some("proxy.contoso.com:8080"), extra)?;
-    Some(build_target(Some(&config), "win10-x64", dir))
+fn proxy_log_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|line| line.contains("SsprProxyCA: "))
+        .collect()
+}
+
+/// A fresh Windows 10 prefix and a win10-x64 package built for it.
+struct Case {
+    prefix: WinePrefix,
+    msi: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    /// The package with `proxy.mode = mode` (server proxy.contoso.com:8080) and `extra` TOML;
+    /// `None` outside CI when Wine or mingw-w64 is missing.
+    fn new(mode: &str, extra: &str) -> Option<Case> {
+        let prefix = WinePrefix::new(Windows::Win10)?;
+        let dir = tempfile::tempdir().unwrap();
+        let msi = build(dir.path(), mode, extra, "1.0.0")?;
+        Some(Case { prefix, msi, dir })
+    }
+
+    fn install_ok(&self, properties: &[&str]) -> MsiexecRun {
+        expect_success(self.prefix.install(&self.msi, properties), "install")
+    }
+
+    fn uninstall_ok(&self) -> MsiexecRun {
+        expect_success(self.prefix.uninstall(&self.msi), "uninstall")
+    }
+
+    /// Installs expecting a failure (1603 on Windows; Wine reports a failed custom action
+    /// as 1627, ERROR_FUNCTION_FAILED).
+    fn install_fails(&self, properties: &[&str]) -> MsiexecRun {
+        let run = self.prefix.install(&self.msi, properties);
+        assert!(
+            run.exited_with(FATAL_ERROR) || run.exited_with(1627),
+            "the install must fail: {}\n{}",
+            run.status,
+            run.log
+        );
+        run
+    }
+
+    fn value(&self, key: &str, name: &str) -> Option<String> {
+        self.prefix.reg_value(key, name, true).map(|(_, data)| data)
+    }
+
+    fn assert_unchanged_since(&self, before: &RegistrySnapshot, why: &str) {
+        assert_eq!(
+            self.prefix.registry_snapshot().changes_since(before),
+            Vec::<String>::new(),
+            "{why}"
+        );
+    }
+}
+
+fn expect_success(run: MsiexecRun, what: &str) -> MsiexecRun {
+    assert!(run.exited_with(0), "{what} {}:\n{}", run.status, run.log);
+    run
+}
+
+/// The win10-x64 package of `version` in `dir`.
+fn build(dir: &Path, mode: &str, extra: &str, version: &str) -> Option<PathBuf> {
+    let folder = dir.join(version);
+    std::fs::create_dir_all(&folder).unwrap();
+    let config = proxy_config(&folder, mode, Some("proxy.contoso.com:8080"), extra)?;
+    let text = std::fs::read_to_string(&config).unwrap();
+    let versioned = text.replacen(
+        "version = \"1.0.0\"",
+        &format!("version = \"{version}\""),
+        1,
+    );
+    std::fs::write(&config, versioned).unwrap();
+    Some(build_target(Some(&config), "win10-x64", &folder))
 }
 
 /// Earlier proxy settings an admin had: a server (to be put back) and ProxyEnable = 0.
@@ -71,80 +137,47 @@ fn earlier_settings(prefix: &WinePrefix) {
 
 #[test]
 fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("machine", "") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = package(dir.path(), "machine", "") else {
-        return;
-    };
-    earlier_settings(&prefix);
-    let before = prefix.registry_snapshot();
+    earlier_settings(&case.prefix);
+    let before = case.prefix.registry_snapshot();
 
-    let install = prefix.install(&msi, &["PROXYSERVER=proxy.example.net:3128"]);
-    assert!(
-        install.exited_with(0),
-        "install {}:\n{}",
-        install.status,
-        install.log
-    );
-    let value = |key: &str, name: &str| prefix.reg_value(key, name, true).map(|(_, data)| data);
+    let install = case.install_ok(&["PROXYSERVER=proxy.example.net:3128"]);
     assert_eq!(
-        value(PROXY_POLICY, "ProxySettingsPerUser").as_deref(),
+        case.value(PROXY_POLICY, "ProxySettingsPerUser").as_deref(),
         Some("0x0")
     );
     assert_eq!(
-        value(INTERNET_SETTINGS, "ProxyEnable").as_deref(),
+        case.value(INTERNET_SETTINGS, "ProxyEnable").as_deref(),
         Some("0x1")
     );
     assert_eq!(
-        value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
+        case.value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
         Some("proxy.example.net:3128")
     );
     assert!(
-        install.log.contains("SsprProxyCA: "),
+        !proxy_log_lines(&install.log).is_empty(),
         "the DLL logs its steps:\n{}",
         install.log
     );
 
-    let uninstall = prefix.uninstall(&msi);
-    assert!(
-        uninstall.exited_with(0),
-        "uninstall {}:\n{}",
-        uninstall.status,
-        uninstall.log
-    );
+    case.uninstall_ok();
     assert_eq!(
-        value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
+        case.value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
         Some("old-proxy:3128")
     );
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new(),
-        "uninstall must leave exactly the earlier registry"
-    );
+    case.assert_unchanged_since(&before, "uninstall must leave exactly the earlier registry");
 }
 
 #[test]
 fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_state() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("machine", &format!("{SITE_ACTION}{FORCED_FAILURE}")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let extra = format!("{SITE_ACTION}{FORCED_FAILURE}");
-    let Some(msi) = package(dir.path(), "machine", &extra) else {
-        return;
-    };
-    earlier_settings(&prefix);
-    let before = prefix.registry_snapshot();
-
-    let install = prefix.install(&msi, &[]);
-    assert!(
-        failed(&install),
-        "the forced failure must fail the install: {}\n{}",
-        install.status,
-        install.log
-    );
+    earlier_settings(&case.prefix);
+    let before = case.prefix.registry_snapshot();
+    let install = case.install_fails(&[]);
     for action in [
         "SsprProxyApply",
         "TagSite",
@@ -158,60 +191,36 @@ fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_st
             install.log
         );
     }
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new(),
-        "rollback must restore exactly the earlier registry"
+    case.assert_unchanged_since(
+        &before,
+        "rollback must restore exactly the earlier registry",
     );
 }
 
 #[test]
 fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("none", &format!("{SITE_ACTION}{SITE_REMOVAL}")) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let extra = format!("{SITE_ACTION}{SITE_REMOVAL}");
-    let Some(msi) = package(dir.path(), "none", &extra) else {
-        return;
-    };
-    let before = prefix.registry_snapshot();
-    let install = prefix.install(&msi, &["SITE=ct-west"]);
-    assert!(
-        install.exited_with(0),
-        "install {}:\n{}",
-        install.status,
-        install.log
-    );
+    let before = case.prefix.registry_snapshot();
+    case.install_ok(&["SITE=ct-west"]);
     assert_eq!(
-        prefix
-            .reg_value(SITE_KEY, "Site", true)
-            .map(|(_, data)| data)
-            .as_deref(),
+        case.value(SITE_KEY, "Site").as_deref(),
         Some("ct-west"),
         "the admin's SITE reaches the deferred action"
     );
-    assert!(!prefix.key_exists(r"HKLM\SOFTWARE\WOW6432Node\Contoso SSPR Site", false));
-    let uninstall = prefix.uninstall(&msi);
+    let wow64 = r"HKLM\SOFTWARE\WOW6432Node\Contoso SSPR Site";
     assert!(
-        uninstall.exited_with(0),
-        "uninstall {}:\n{}",
-        uninstall.status,
-        uninstall.log
+        !case.prefix.key_exists(wow64, false),
+        "a 64-bit reg.exe writes the 64-bit view"
     );
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
+    case.uninstall_ok();
+    case.assert_unchanged_since(&before, "the removal action undoes the site action");
 }
 
 #[test]
 fn bad_public_property_values_are_refused_before_anything_is_written() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = package(dir.path(), "machine", SITE_ACTION) else {
+    let Some(case) = Case::new("machine", SITE_ACTION) else {
         return;
     };
     for bad in [
@@ -219,12 +228,14 @@ fn bad_public_property_values_are_refused_before_anything_is_written() {
         "PROXYSERVER=proxy",
         "PROXYSERVER=proxy:99999",
     ] {
-        prefix.assert_refused_with(&msi, &[bad], "PROXYSERVER must be host:port");
+        case.prefix
+            .assert_refused_with(&case.msi, &[bad], "PROXYSERVER must be host:port");
     }
-    prefix.assert_refused_with(&msi, &["SITE=west"], "SITE must start with ct-");
+    case.prefix
+        .assert_refused_with(&case.msi, &["SITE=west"], "SITE must start with ct-");
 }
 
-/// A Wine-format hive for the Default profile with earlier proxy settings, and
+/// A Wine-format hive for the Default profile with an earlier ProxyEnable, and
 /// `ProfileList\Default` pointing at its folder (as `%SystemDrive%\…`, so the DLL must expand it).
 fn default_profile(prefix: &WinePrefix) -> PathBuf {
     let folder = prefix.drive_c(r"C:\users\Default");
@@ -254,32 +265,18 @@ fn default_profile(prefix: &WinePrefix) -> PathBuf {
     hive
 }
 
-fn proxy_log_lines(log: &str) -> Vec<&str> {
-    log.lines()
-        .filter(|line| line.contains("SsprProxyCA: "))
-        .collect()
-}
+const MOUNT: &str = r"HKU\SSPR_DefaultProfile";
 
 #[test]
 fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("default-profile", "") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = package(dir.path(), "default-profile", "") else {
-        return;
-    };
-    let hive = default_profile(&prefix);
+    let hive = default_profile(&case.prefix);
     let hive_bytes = std::fs::read(&hive).unwrap();
-    let before = prefix.registry_snapshot();
+    let before = case.prefix.registry_snapshot();
 
-    let install = prefix.install(&msi, &[]);
-    assert!(
-        install.exited_with(0),
-        "install {}:\n{}",
-        install.status,
-        install.log
-    );
+    let install = case.install_ok(&[]);
     let lines = proxy_log_lines(&install.log).join("\n");
     assert!(
         lines
@@ -288,29 +285,20 @@ fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it(
         "loaded from ProfileList's path:\n{lines}"
     );
     assert!(
-        lines.contains("proxy.contoso.com:8080"),
-        "the DLL read its value back:\n{lines}"
+        lines.contains(r"read back HKU\SSPR_DefaultProfile\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\ProxyServer = REG_SZ proxy.contoso.com:8080"),
+        "the DLL read its value back from the loaded hive:\n{lines}"
     );
     assert!(lines.contains("unloaded"), "{lines}");
     assert!(
-        !prefix.key_exists(r"HKU\SSPR_DefaultProfile", true),
+        !case.prefix.key_exists(MOUNT, true),
         "the hive stays mounted"
     );
 
-    let uninstall = prefix.uninstall(&msi);
-    assert!(
-        uninstall.exited_with(0),
-        "uninstall {}:\n{}",
-        uninstall.status,
-        uninstall.log
-    );
+    let uninstall = case.uninstall_ok();
     let lines = proxy_log_lines(&uninstall.log).join("\n");
     assert!(lines.contains("unloaded"), "{lines}");
-    assert!(!prefix.key_exists(r"HKU\SSPR_DefaultProfile", true));
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
+    assert!(!case.prefix.key_exists(MOUNT, true));
+    case.assert_unchanged_since(&before, "uninstall leaves the machine as it was");
     assert_eq!(
         std::fs::read(&hive).unwrap(),
         hive_bytes,
@@ -320,17 +308,12 @@ fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it(
 
 #[test]
 fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("default-profile", FORCED_FAILURE) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = package(dir.path(), "default-profile", FORCED_FAILURE) else {
-        return;
-    };
-    default_profile(&prefix);
-    let before = prefix.registry_snapshot();
-    let install = prefix.install(&msi, &[]);
-    assert!(failed(&install), "{}\n{}", install.status, install.log);
+    default_profile(&case.prefix);
+    let before = case.prefix.registry_snapshot();
+    let install = case.install_fails(&[]);
     let lines = proxy_log_lines(&install.log);
     let unloads = lines
         .iter()
@@ -341,26 +324,18 @@ fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
         "apply and its rollback each unload the hive:\n{}",
         lines.join("\n")
     );
-    assert!(!prefix.key_exists(r"HKU\SSPR_DefaultProfile", true));
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
+    assert!(!case.prefix.key_exists(MOUNT, true));
+    case.assert_unchanged_since(&before, "rollback restores the machine");
 }
 
 #[test]
 fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    // A Wine prefix has no Default profile hive: the DLL must say so and change nothing.
+    let Some(case) = Case::new("default-profile", "") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let Some(msi) = package(dir.path(), "default-profile", "") else {
-        return;
-    };
-    // Wine prefixes have no Default profile: ProfileList names none, and the DLL must say so.
-    let before = prefix.registry_snapshot();
-    let install = prefix.install(&msi, &[]);
-    assert!(failed(&install), "{}\n{}", install.status, install.log);
+    let before = case.prefix.registry_snapshot();
+    let install = case.install_fails(&[]);
     assert!(
         proxy_log_lines(&install.log)
             .iter()
@@ -368,65 +343,43 @@ fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
         "{}",
         install.log
     );
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
+    assert!(!case.prefix.key_exists(MOUNT, true));
+    case.assert_unchanged_since(&before, "a failed Apply changes nothing");
 }
 
 #[test]
 fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_values() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+    let Some(case) = Case::new("machine", "") else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let build = |version: &str| {
-        let folder = dir.path().join(version);
-        std::fs::create_dir_all(&folder).unwrap();
-        let config = proxy_config(&folder, "machine", Some("proxy.contoso.com:8080"), "")?;
-        let text = std::fs::read_to_string(&config).unwrap();
-        std::fs::write(
-            &config,
-            text.replacen(
-                "version = \"1.0.0\"",
-                &format!("version = \"{version}\""),
-                1,
-            ),
-        )
-        .unwrap();
-        Some(build_target(Some(&config), "win10-x64", &folder))
-    };
-    let (Some(old), Some(new)) = (build("1.0.0"), build("1.1.0")) else {
+    let Some(new) = build(case.dir.path(), "machine", "", "1.1.0") else {
         return;
     };
-    earlier_settings(&prefix);
-    let before = prefix.registry_snapshot();
-    let value = |name: &str| {
-        prefix
-            .reg_value(INTERNET_SETTINGS, name, true)
-            .map(|(_, data)| data)
-    };
-    let first = prefix.install(&old, &["PROXYSERVER=first.example.net:8080"]);
-    assert!(first.exited_with(0), "{}", first.log);
-    let upgrade = prefix.install(&new, &["PROXYSERVER=second.example.net:8080"]);
-    assert!(upgrade.exited_with(0), "{}", upgrade.log);
+    earlier_settings(&case.prefix);
+    let before = case.prefix.registry_snapshot();
+    case.install_ok(&["PROXYSERVER=first.example.net:8080"]);
+    expect_success(
+        case.prefix
+            .install(&new, &["PROXYSERVER=second.example.net:8080"]),
+        "upgrade",
+    );
     // Wine removes 1.0.0 in a separate `msiexec /x` process (no log here): its Remove puts
     // the earliest values back, and 1.1.0's Apply records them again as the earlier state.
     assert_eq!(
-        prefix.installed_versions("Entra SSPR at Windows sign-in"),
+        case.prefix
+            .installed_versions("Entra SSPR at Windows sign-in"),
         ["1.1.0"]
     );
     assert_eq!(
-        value("ProxyServer").as_deref(),
+        case.value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
         Some("second.example.net:8080")
     );
-    let uninstall = prefix.uninstall(&new);
-    assert!(uninstall.exited_with(0), "{}", uninstall.log);
-    assert_eq!(value("ProxyServer").as_deref(), Some("old-proxy:3128"));
+    expect_success(case.prefix.uninstall(&new), "uninstall");
     assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
+        case.value(INTERNET_SETTINGS, "ProxyServer").as_deref(),
+        Some("old-proxy:3128")
     );
+    case.assert_unchanged_since(&before, "the earliest values come back");
 }
 
 /// A site's own DLL action (the proxy DLL's generic entry points, with the site's own
@@ -473,37 +426,23 @@ return = "ignore"
 
 #[test]
 fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass() {
-    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
     let Some(built) = crate::support::payload::built() else {
         return;
     };
     let dll = crate::support::payload::proxy_dll(built, "x64");
-    let Some(msi) = package(dir.path(), "none", &site_dll_actions(&dll)) else {
+    let Some(case) = Case::new("none", &site_dll_actions(&dll)) else {
         return;
     };
-    let before = prefix.registry_snapshot();
-    let install = prefix.install(&msi, &["SITE=ct-north"]);
-    assert!(
-        install.exited_with(0),
-        "an ignored failure must not fail the install: {}\n{}",
-        install.status,
-        install.log
-    );
+    let before = case.prefix.registry_snapshot();
+    let install = case.install_ok(&["SITE=ct-north"]);
     assert!(started(&install.log, "IgnoredFailure"), "{}", install.log);
     assert_eq!(
-        prefix
-            .reg_value(r"HKLM\SOFTWARE\Contoso SSPR Hook", "Site", true)
-            .map(|(_, data)| data)
+        case.value(r"HKLM\SOFTWARE\Contoso SSPR Hook", "Site")
             .as_deref(),
-        Some("ct-north")
+        Some("ct-north"),
+        "the DLL got the admin's SITE through its CustomActionData"
     );
-    let uninstall = prefix.uninstall(&msi);
-    assert!(uninstall.exited_with(0), "{}", uninstall.log);
-    assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
-        Vec::<String>::new()
-    );
+    // Uninstall sees SITE's default, not ct-north: the DLL compares with what it recorded.
+    case.uninstall_ok();
+    case.assert_unchanged_since(&before, "the removal action undoes the DLL action");
 }
