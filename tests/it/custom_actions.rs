@@ -387,3 +387,47 @@ fn out_dir(path: &Path) -> PathBuf {
     std::fs::create_dir_all(path).unwrap();
     path.to_path_buf()
 }
+
+#[test]
+fn packages_with_custom_actions_are_deterministic_and_osslsigncode_verifies_them_signed() {
+    let Some(pki) = crate::support::pki::TestPki::new() else {
+        return;
+    };
+    if !require("osslsigncode") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = proxy_config(dir.path(), "default-profile", Some("p:8080"), SITE_ACTION)
+    else {
+        return;
+    };
+    let (a, b) = (
+        out_dir(&dir.path().join("a")),
+        out_dir(&dir.path().join("b")),
+    );
+    let first = std::fs::read(built(&config, &a, "win7-x64")).unwrap();
+    let second = std::fs::read(built(&config, &b, "win7-x64")).unwrap();
+    assert!(first == second, "two builds of the same inputs differ");
+    let signed = dir.path().join("signed.msi");
+    let output = run(sspr_msi()
+        .arg("sign")
+        .arg(a.join("sspr-win7-x64-1.0.0.msi"))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--key")
+        .arg(pki.file("signer.key")));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let verify = run(std::process::Command::new("osslsigncode")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(pki.file("ca.pem"))
+        .arg("-in")
+        .arg(&signed));
+    let text = format!("{}{}", stdout(&verify), stderr(&verify));
+    assert!(
+        verify.status.success() && text.contains("Signature verification: ok"),
+        "{text}"
+    );
+}
