@@ -286,8 +286,8 @@ impl Source<'_> {
             &[("check", true), ("ignore", false)],
             true,
         )?;
-        if set_action && raw.return_policy.is_some() {
-            return Err(self.unexpected(raw.return_policy.as_ref().unwrap(), &key, "return"));
+        if let Some(policy) = raw.return_policy.as_ref().filter(|_| set_action) {
+            return Err(self.unexpected(policy, &key, "return"));
         }
         let targets = match &raw.targets {
             Some(names) => self.targets(names, &format!("{key}.targets"))?,

@@ -1197,16 +1197,17 @@ valid_when = 'SITE << "ct-"'
 
     /// Custom actions (name, type, source, target, sequence, condition), all scheduled in
     /// InstallExecuteSequence.
-    fn custom_actions(
-        actions: Vec<(
-            &'static str,
-            i32,
-            &'static str,
-            &'static str,
-            i32,
-            Option<&'static str>,
-        )>,
-    ) -> Mistake {
+    /// (name, type, source, target, sequence, condition)
+    type ActionRow = (
+        &'static str,
+        i32,
+        &'static str,
+        &'static str,
+        i32,
+        Option<&'static str>,
+    );
+
+    fn custom_actions(actions: Vec<ActionRow>) -> Mistake {
         Box::new(move |p| {
             let columns = ["Action", "Type", "Source", "Target"]
                 .iter()
