@@ -497,7 +497,7 @@ fn proxy(report: &MachineReport) -> Vec<Finding> {
         };
         (
             format!("no machine-wide proxy policy and no Default profile proxy{unreadable}"),
-            "If users reach the internet through an authenticating proxy, set \"Make proxy settings per-machine (rather than per-user)\" (ProxySettingsPerUser = 0) with a machine proxy, or set ProxyEnable/ProxyServer in the Default profile (C:\\Users\\Default\\NTUSER.DAT). Allow the reset endpoints through proxies and antivirus.".to_string(),
+            "If users reach the internet through an authenticating proxy, set \"Make proxy settings per-machine (rather than per-user)\" (ProxySettingsPerUser = 0) with a machine proxy, or set ProxyEnable/ProxyServer in the Default profile (C:\\Users\\Default\\NTUSER.DAT); sspr-msi builds packages that do either ([proxy] mode = \"machine\" or \"default-profile\", PROXYSERVER=host:port at install time). Allow the reset endpoints through proxies and antivirus (sspr-msi --help lists them per cloud).".to_string(),
         )
     };
     vec![Finding {
