@@ -189,21 +189,27 @@ impl Shared<'_> {
         let db = bind::bind_with_cabinets(&package, &self.bind_options, &mut reused.cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let file = options.out_dir.join(file_name(settings, target));
-        // In memory first: the compound-file writer's many small writes and seeks would each be
-        // a system call on the file.
-        let mut bytes = reused.writer.to_bytes(&db)?;
+        let mut contents = reused.writer.contents(&db)?;
         if let Some(credentials) = options.signing {
-            // A timestamp server that cannot be reached is the usual cause: an input problem.
-            bytes = sign::msi::sign(&bytes, credentials).map_err(|e| {
-                Error::input(file_name(settings, target), format!("cannot sign: {e}"))
-            })?;
+            // Signed from the streams in memory: the digest needs no file written and read back.
+            let signature =
+                sign::msi::signature(contents.root_clsid(), &contents.streams(), credentials)
+                    // A timestamp server that cannot be reached is the usual cause: an input
+                    // problem.
+                    .map_err(|e| {
+                        Error::input(file_name(settings, target), format!("cannot sign: {e}"))
+                    })?;
+            let name = sign::msi::SIGNATURE_STREAM.trim_start_matches('/');
+            contents.insert(name, signature);
         }
-        let staged = package::Staged::new(&file, &bytes)?;
+        // Straight into the file (buffered): the cabinet is never copied into a package in
+        // memory, so memory holds the payload and its cabinet, whatever the number of packages.
+        let (staged, written) = package::Staged::write_with(&file, |out| contents.write(out))?;
         let built = BuiltPackage {
             target: target.name(),
             file,
-            size: bytes.len() as u64,
-            sha256: model::sha256_hex(&bytes),
+            size: written.size,
+            sha256: model::hex(&written.sha256),
             product_code: msi_guid(package.product.product_code),
             upgrade_code: msi_guid(package.product.upgrade_code),
             package_code: msi_guid(db.summary.package_code),

@@ -2,22 +2,28 @@
 //! only code that writes them to disk (atomically: temporary file, then rename).
 //!
 //! The `msi` crate writes compound-file version 4 (4,096-byte sectors), which osslsigncode
-//! cannot open; every stream is copied into a version 3 file (512-byte sectors), the format
-//! Windows Installer itself writes, which Windows, Wine, msitools and osslsigncode all read.
+//! cannot open, and holds the whole file in memory: it writes only the tables and summary
+//! information here, and the package is written as a version 3 file (512-byte sectors) by
+//! `compound::write_v3`, the database's other streams (the cabinet) going from their one copy
+//! in memory straight into the output file.
 
 use crate::bind::{Cell, Database, Summary};
+use crate::compound::{self, RootStream};
 use crate::error::{Error, Result};
 use crate::schema;
 use msi::{CodePage, Insert, Package, PackageType, Value};
+use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
-use std::io::{Cursor, Write};
+use std::io::{BufWriter, Cursor, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, UNIX_EPOCH};
+use uuid::Uuid;
 
 /// Serialises a database to MSI bytes.
 pub fn to_bytes(db: &Database) -> Result<Vec<u8>> {
-    Writer::default().to_bytes(db)
+    Writer::default().contents(db)?.to_bytes()
 }
 
 /// Serialises databases, many in one build. Each `create_table` of the msi crate reads and
@@ -30,16 +36,84 @@ pub struct Writer {
     empty_packages: BTreeMap<Vec<&'static str>, Vec<u8>>,
 }
 
+/// A package's streams, ready to be written as a compound file: the tables and summary
+/// information (small, written by the msi crate) and the database's own streams (a cabinet can
+/// be most of the package), borrowed, never copied.
+#[derive(Debug)]
+pub struct Contents<'a> {
+    root_clsid: Uuid,
+    /// By compound-file name (encoded as Windows Installer encodes stream names).
+    streams: BTreeMap<String, Cow<'a, [u8]>>,
+}
+
+impl<'a> Contents<'a> {
+    /// Every stream, by compound-file name, in name order.
+    pub fn streams(&self) -> Vec<RootStream<'_>> {
+        self.streams
+            .iter()
+            .map(|(name, data)| (name.as_str(), data.as_ref()))
+            .collect()
+    }
+
+    pub fn root_clsid(&self) -> Uuid {
+        self.root_clsid
+    }
+
+    /// Adds (or replaces) a stream under its compound-file name, e.g. the signature.
+    pub fn insert(&mut self, name: &str, data: Vec<u8>) {
+        self.streams.insert(name.to_string(), Cow::Owned(data));
+    }
+
+    /// The size of the file `write` writes.
+    pub fn size(&self) -> u64 {
+        compound::v3_size(&self.streams())
+    }
+
+    /// Writes the package as a compound file version 3 (512-byte sectors), the format Windows
+    /// Installer itself writes and that Windows, Wine, msitools and osslsigncode all read.
+    pub fn write(&self, out: impl Write) -> std::io::Result<()> {
+        compound::write_v3(self.root_clsid, &self.streams(), out)
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(self.size() as usize);
+        self.write(&mut bytes)
+            .map_err(|e| Error::Internal(format!("writing the compound file: {e}")))?;
+        Ok(bytes)
+    }
+}
+
 impl Writer {
     /// Serialises `db` to MSI bytes.
     pub fn to_bytes(&mut self, db: &Database) -> Result<Vec<u8>> {
-        let v4 = self
-            .write_v4(db)
-            .map_err(|e| Error::Internal(format!("writing MSI tables: {e}")))?;
-        repack_as_v3(v4).map_err(|e| Error::Internal(format!("repacking the compound file: {e}")))
+        self.contents(db)?.to_bytes()
     }
 
-    fn write_v4(&mut self, db: &Database) -> std::io::Result<Vec<u8>> {
+    /// `db`'s streams: its tables and summary through the msi crate, its streams as they are.
+    pub fn contents<'a>(&mut self, db: &'a Database) -> Result<Contents<'a>> {
+        let internal = |e: std::io::Error| Error::Internal(format!("writing MSI tables: {e}"));
+        let tables =
+            compound::Streams::read(&self.write_tables(db).map_err(internal)?).map_err(internal)?;
+        let mut streams = BTreeMap::new();
+        for (path, data) in tables.streams {
+            let name = path.trim_start_matches('/').to_string();
+            streams.insert(name, Cow::Owned(data));
+        }
+        for (name, data) in &db.streams {
+            let encoded = encode_stream_name(name).ok_or_else(|| {
+                Error::Internal(format!("{name:?} is not a valid MSI stream name"))
+            })?;
+            streams.insert(encoded, Cow::Borrowed(data.as_slice()));
+        }
+        Ok(Contents {
+            root_clsid: tables.root_clsid,
+            streams,
+        })
+    }
+
+    /// The tables and summary information (no other stream) as the msi crate writes them
+    /// (compound file version 4).
+    fn write_tables(&mut self, db: &Database) -> std::io::Result<Vec<u8>> {
         let names: Vec<&'static str> = db.tables.keys().copied().collect();
         let empty = match self.empty_packages.entry(names) {
             Entry::Occupied(entry) => entry.into_mut(),
@@ -57,12 +131,42 @@ impl Writer {
                 .collect();
             package.insert_rows(Insert::into(*name).rows(rows))?;
         }
-        for (name, data) in &db.streams {
-            package.write_stream(name)?.write_all(data)?;
-        }
         package.flush()?;
         Ok(package.into_inner()?.into_inner())
     }
+}
+
+/// A stream name as Windows Installer stores it in the compound file (what the msi crate's
+/// `write_stream` does): pairs of characters of `[0-9A-Za-z._]` folded into one character of
+/// U+3800–U+47FF, a single one into U+4800–U+483F. `None` for a name that does not fit the
+/// compound file's 31 characters, is empty, or starts with the table marker U+4840.
+pub fn encode_stream_name(name: &str) -> Option<String> {
+    fn digit(c: char) -> Option<u32> {
+        match c {
+            '0'..='9' => Some(c as u32 - '0' as u32),
+            'A'..='Z' => Some(10 + c as u32 - 'A' as u32),
+            'a'..='z' => Some(36 + c as u32 - 'a' as u32),
+            '.' => Some(62),
+            '_' => Some(63),
+            _ => None,
+        }
+    }
+    if name.is_empty() || name.starts_with('\u{4840}') {
+        return None;
+    }
+    let mut encoded = String::new();
+    let mut chars = name.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (digit(c), chars.peek().copied().and_then(digit)) {
+            (Some(first), Some(second)) => {
+                chars.next();
+                encoded.push(char::from_u32(0x3800 + (second << 6) + first)?);
+            }
+            (Some(first), None) => encoded.push(char::from_u32(0x4800 + first)?),
+            (None, _) => encoded.push(c),
+        }
+    }
+    (encoded.encode_utf16().count() <= 31).then_some(encoded)
 }
 
 /// A package with the database codepage and `tables` created, and no rows.
@@ -110,12 +214,6 @@ fn to_msi_value(cell: &Cell) -> Value {
     }
 }
 
-/// Copies every stream, in sorted order, into a new version-3 compound file with the same
-/// root CLSID.
-fn repack_as_v3(v4: Vec<u8>) -> std::io::Result<Vec<u8>> {
-    crate::compound::Streams::read(&v4)?.write_v3()
-}
-
 /// A file written under a temporary name beside `path`; `persist` renames it to `path`, and
 /// dropping it instead removes it.
 #[derive(Debug)]
@@ -127,6 +225,15 @@ pub struct Staged {
 impl Staged {
     /// Writes `bytes` to a temporary file in `path`'s folder (created when missing).
     pub fn new(path: &Path, bytes: &[u8]) -> Result<Staged> {
+        Ok(Staged::write_with(path, |out| out.write_all(bytes))?.0)
+    }
+
+    /// Writes what `write` writes (buffered) to a temporary file in `path`'s folder (created
+    /// when missing); returns it with the size and SHA-256 of what was written.
+    pub fn write_with(
+        path: &Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(Staged, Written)> {
         let folder = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -137,13 +244,27 @@ impl Staged {
             .suffix(".partial")
             .tempfile_in(folder)
             .map_err(|e| Error::output(folder, e))?;
-        temporary
-            .write_all(bytes)
-            .map_err(|e| Error::output(path, e))?;
-        Ok(Staged {
-            temporary,
-            path: path.to_path_buf(),
-        })
+        let written = {
+            let mut out = Hashing {
+                inner: BufWriter::with_capacity(1 << 16, temporary.as_file_mut()),
+                hasher: Sha256::new(),
+                size: 0,
+            };
+            write(&mut out)
+                .and_then(|()| out.inner.flush())
+                .map_err(|e| Error::output(path, e))?;
+            Written {
+                size: out.size,
+                sha256: out.hasher.finalize().into(),
+            }
+        };
+        Ok((
+            Staged {
+                temporary,
+                path: path.to_path_buf(),
+            },
+            written,
+        ))
     }
 
     /// Renames the file to its final path. The rename is what keeps readers from ever seeing a
@@ -156,6 +277,33 @@ impl Staged {
             .persist(&path)
             .map_err(|e| Error::output(&path, e.error))?;
         Ok(())
+    }
+}
+
+/// What `Staged::write_with` wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    pub size: u64,
+    pub sha256: [u8; 32],
+}
+
+/// Hashes and counts what goes through it: the report's SHA-256 without reading the file back.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.inner.write(bytes)?;
+        self.hasher.update(&bytes[..written]);
+        self.size += written as u64;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
