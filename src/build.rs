@@ -111,13 +111,6 @@ struct Shared<'a> {
     payloads: BTreeMap<Arch, CheckedPayload>,
 }
 
-/// What one thread's packages reuse: empty table sets and cabinets.
-#[derive(Default)]
-struct Reused {
-    writer: package::Writer,
-    cabinets: cab::Cache,
-}
-
 type StagedPackage = (BuiltPackage, package::Staged);
 
 /// Stages the packages on one thread per architecture: architectures share no payload, so no
@@ -168,28 +161,29 @@ impl Shared<'_> {
         &self,
         group: &[(usize, Target)],
     ) -> std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)> {
-        let mut reused = Reused::default();
+        // The packages of one thread share their cabinets.
+        let mut cabinets = cab::Cache::default();
         group
             .iter()
             .map(|&(index, target)| {
-                let staged = self.stage(target, &mut reused).map_err(|e| (index, e))?;
+                let staged = self.stage(target, &mut cabinets).map_err(|e| (index, e))?;
                 Ok((index, staged))
             })
             .collect()
     }
 
     /// Writes `target`'s package under a temporary name beside its final path.
-    fn stage(&self, target: Target, reused: &mut Reused) -> Result<StagedPackage> {
+    fn stage(&self, target: Target, cabinets: &mut cab::Cache) -> Result<StagedPackage> {
         let (settings, options) = (self.settings, self.options);
         let payload = self
             .payloads
             .get(&target.arch)
             .filter(|_| !target.family.uses_policy());
         let package = model::sspr::package(settings, target, payload);
-        let db = bind::bind_with_cabinets(&package, &self.bind_options, &mut reused.cabinets)
+        let db = bind::bind_with_cabinets(&package, &self.bind_options, cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
         let file = options.out_dir.join(file_name(settings, target));
-        let mut contents = reused.writer.contents(&db)?;
+        let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
             // Signed from the streams in memory: the digest needs no file written and read back.
             let signature =
