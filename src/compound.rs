@@ -330,7 +330,7 @@ impl Layout {
     /// streams as a balanced binary search tree in the compound-file name order.
     fn directory(&self, root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
         let mut order: Vec<usize> = (0..streams.len()).collect();
-        order.sort_by(|&a, &b| compare_names(streams[a].0, streams[b].0));
+        order.sort_by_cached_key(|&index| name_key(streams[index].0));
         let mut links = vec![(NOSTREAM, NOSTREAM, false); streams.len()];
         let full_levels = usize::BITS - (streams.len() + 1).leading_zeros() - 1;
         let root = link_subtree(&order, 0, full_levels, &mut links);
@@ -423,9 +423,9 @@ impl Entry<'_> {
     }
 }
 
-/// The compound-file order of names in a storage: shorter first, then by code unit once
-/// upper-cased.
-fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
+/// The key that sorts names in the compound-file order of a storage: shorter first, then by
+/// code unit once upper-cased.
+fn name_key(name: &str) -> (usize, Vec<u16>) {
     let upper = |c: char| {
         let mut upper = c.to_uppercase();
         match (upper.next(), upper.next()) {
@@ -433,12 +433,12 @@ fn compare_names(a: &str, b: &str) -> std::cmp::Ordering {
             _ => c,
         }
     };
-    let units = |name: &str| -> Vec<u16> {
-        let upper: String = name.chars().map(upper).collect();
-        upper.encode_utf16().collect()
-    };
-    let (a, b) = (units(a), units(b));
-    a.len().cmp(&b.len()).then_with(|| a.cmp(&b))
+    let mut units = Vec::with_capacity(name.len());
+    let mut buffer = [0u16; 2];
+    for c in name.chars() {
+        units.extend_from_slice(upper(c).encode_utf16(&mut buffer));
+    }
+    (units.len(), units)
 }
 
 fn sectors(bytes: usize, size: usize) -> usize {
