@@ -15,6 +15,7 @@ use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Used when `SOURCE_DATE_EPOCH` is not set: 2024-01-01T00:00:00Z.
 pub const DEFAULT_TIMESTAMP: u64 = 1_704_067_200;
@@ -81,6 +82,15 @@ pub fn build(
         targets
     };
     let trust = payload_trust(settings, options.allow_unsigned_payloads)?;
+    let mut payloads = check_payloads(settings, targets, &trust)?;
+    let payload_bytes: usize = payloads.values().map(|p| p.bytes.len()).sum();
+    let one_architecture_at_a_time = payload_bytes > PARALLEL_PAYLOAD_LIMIT;
+    if one_architecture_at_a_time {
+        // Read again when their architecture's turn comes.
+        for payload in payloads.values_mut() {
+            payload.bytes = Arc::new(Vec::new());
+        }
+    }
     let shared = Shared {
         settings,
         options,
@@ -88,7 +98,8 @@ pub fn build(
             timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
         },
-        payloads: check_payloads(settings, targets, &trust)?,
+        payloads,
+        one_architecture_at_a_time,
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds one
     // package per thread at a time; the files get their names only once every package is
@@ -108,20 +119,33 @@ struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
     bind_options: BindOptions,
+    /// Without their bytes when `one_architecture_at_a_time`.
     payloads: BTreeMap<Arch, CheckedPayload>,
+    one_architecture_at_a_time: bool,
 }
+
+/// Above this much payload (every architecture's together), architectures are staged one
+/// after the other, each payload read when its turn comes, so that memory holds one payload
+/// and its cabinet: about twice the largest payload (100 MB payloads: 2 × 100 MB payloads and
+/// their cabinets in flight together would be 4 times). Small payloads keep one thread per
+/// architecture, where the second core halves a matrix build.
+const PARALLEL_PAYLOAD_LIMIT: usize = 32 << 20;
 
 type StagedPackage = (BuiltPackage, package::Staged);
 
 /// Stages the packages on one thread per architecture: architectures share no payload, so no
 /// cabinet either, and the matrix splits about evenly (on the shared two-core machine: matrix
-/// min 14.5 → 12.0 ms; 100 MB payloads 17.4 → 13.6 s, peak memory 595 → 695 MB, one more
-/// package in flight). Packages come back in `targets` order; on failure, the first failing
+/// min 14.5 → 12.0 ms). Above `PARALLEL_PAYLOAD_LIMIT` of payload, one architecture after the
+/// other instead. Packages come back in `targets` order; on failure, the first failing
 /// target's error.
 fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
     let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
     for (index, &target) in targets.iter().enumerate() {
         groups.entry(target.arch).or_default().push((index, target));
+    }
+    if shared.one_architecture_at_a_time {
+        let results = groups.into_values().map(|group| shared.stage_group(&group));
+        return collect_staged(results, targets.len());
     }
     let results: Vec<_> = std::thread::scope(|scope| {
         let threads: Vec<_> = groups
@@ -137,7 +161,15 @@ fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<Stag
             })
             .collect()
     });
-    let mut staged = Vec::with_capacity(targets.len());
+    collect_staged(results, targets.len())
+}
+
+/// Every group's packages in `targets` order; on failure, the first failing target's error.
+fn collect_staged(
+    results: impl IntoIterator<Item = std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)>>,
+    count: usize,
+) -> Result<Vec<StagedPackage>> {
+    let mut staged = Vec::with_capacity(count);
     let mut first_error: Option<(usize, Error)> = None;
     for result in results {
         match result {
@@ -161,24 +193,38 @@ impl Shared<'_> {
         &self,
         group: &[(usize, Target)],
     ) -> std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)> {
-        // The packages of one thread share their cabinets.
+        let Some(&(first, target)) = group.first() else {
+            return Ok(Vec::new());
+        };
+        // The group's payload (read again when it was let go after the checks), and the
+        // cabinets its packages share: both dropped when the group is done.
+        let payload = match self.payloads.get(&target.arch) {
+            Some(payload) if self.one_architecture_at_a_time => {
+                Some(reread(payload).map_err(|e| (first, e))?)
+            }
+            payload => payload.cloned(),
+        };
         let mut cabinets = cab::Cache::default();
         group
             .iter()
             .map(|&(index, target)| {
-                let staged = self.stage(target, &mut cabinets).map_err(|e| (index, e))?;
+                let payload = payload.as_ref().filter(|_| !target.family.uses_policy());
+                let staged = self
+                    .stage(target, payload, &mut cabinets)
+                    .map_err(|e| (index, e))?;
                 Ok((index, staged))
             })
             .collect()
     }
 
     /// Writes `target`'s package under a temporary name beside its final path.
-    fn stage(&self, target: Target, cabinets: &mut cab::Cache) -> Result<StagedPackage> {
+    fn stage(
+        &self,
+        target: Target,
+        payload: Option<&CheckedPayload>,
+        cabinets: &mut cab::Cache,
+    ) -> Result<StagedPackage> {
         let (settings, options) = (self.settings, self.options);
-        let payload = self
-            .payloads
-            .get(&target.arch)
-            .filter(|_| !target.family.uses_policy());
         let package = model::sspr::package(settings, target, payload);
         let db = bind::bind_with_cabinets(&package, &self.bind_options, cabinets)
             .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
@@ -224,6 +270,22 @@ impl PayloadReport {
             trust: payload.trust.clone(),
         }
     }
+}
+
+/// `payload` with its bytes read again, as they were checked.
+fn reread(payload: &CheckedPayload) -> Result<CheckedPayload> {
+    let bytes = std::fs::read(&payload.path)
+        .map_err(|e| Error::input(&payload.path, format!("cannot read the payload: {e}")))?;
+    if model::sha256_hex(&bytes) != payload.sha256 {
+        return Err(Error::input(
+            &payload.path,
+            "the payload changed while the build ran".to_string(),
+        ));
+    }
+    Ok(CheckedPayload {
+        bytes: Arc::new(bytes),
+        ..payload.clone()
+    })
 }
 
 /// The configured payload trust, with its anchors loaded; `allow_unsigned` adds to it.
