@@ -130,7 +130,7 @@ pub fn build(files: &[(&str, &[u8])], timestamp: u64) -> std::io::Result<Vec<u8>
         written += block.len();
         let last = written == total;
         mszip_block(&mut compressor, &block, last, &mut compressed)?;
-        let sizes = compressed.len() as u32 | (block.len() as u32) << 16;
+        let sizes = compressed.len() as u32 | ((block.len() as u32) << 16);
         cabinet.extend_from_slice(&(checksum(&compressed) ^ sizes).to_le_bytes());
         cabinet.extend_from_slice(&(compressed.len() as u16).to_le_bytes());
         cabinet.extend_from_slice(&(block.len() as u16).to_le_bytes());
@@ -197,7 +197,7 @@ fn checksum(data: &[u8]) -> u32 {
     let tail = words.remainder();
     let mut last = 0u32;
     for &byte in tail {
-        last = last << 8 | u32::from(byte);
+        last = (last << 8) | u32::from(byte);
     }
     value ^ last
 }
@@ -209,12 +209,12 @@ fn dos_bits(datetime: time::PrimitiveDateTime) -> (u16, u16) {
     } else {
         datetime
     };
-    let date = ((datetime.year() - 1980) as u16) << 9
-        | (datetime.month() as u16) << 5
+    let date = (((datetime.year() - 1980) as u16) << 9)
+        | ((datetime.month() as u16) << 5)
         | u16::from(datetime.day());
-    let time = u16::from(datetime.hour()) << 11
-        | u16::from(datetime.minute()) << 5
-        | u16::from(datetime.second()) / 2;
+    let time = (u16::from(datetime.hour()) << 11)
+        | (u16::from(datetime.minute()) << 5)
+        | (u16::from(datetime.second()) / 2);
     (date, time)
 }
 

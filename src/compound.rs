@@ -473,7 +473,7 @@ fn push_chain(fat: &mut Vec<u8>, count: usize) {
 
 /// Fills the last sector of a FAT or mini FAT with free entries.
 fn pad_ids(ids: &mut Vec<u8>) {
-    while ids.len() % SECTOR != 0 {
+    while !ids.len().is_multiple_of(SECTOR) {
         ids.extend_from_slice(&FREESECT.to_le_bytes());
     }
 }

@@ -531,7 +531,7 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
                 values.extend_from_slice(&(bytes.len() as u32 + 1).to_le_bytes());
                 values.extend_from_slice(bytes);
                 values.push(0);
-                while values.len() % 4 != 0 {
+                while !values.len().is_multiple_of(4) {
                     values.push(0);
                 }
             }
