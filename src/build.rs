@@ -4,11 +4,11 @@
 
 use crate::bind::{self, BindOptions};
 use crate::cab;
-use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
+use crate::config::ProxyMode;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, credentials::Credentials};
@@ -16,6 +16,8 @@ use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Used when `SOURCE_DATE_EPOCH` is not set: 2024-01-01T00:00:00Z.
 pub const DEFAULT_TIMESTAMP: u64 = 1_704_067_200;
@@ -82,6 +84,16 @@ pub fn build(
         targets
     };
     let trust = payload_trust(settings, options.allow_unsigned_payloads)?;
+    let mut payloads = check_payloads(settings, targets, &trust)?;
+    let custom_action_files = check_custom_action_files(settings, targets, &trust)?;
+    let payload_bytes: usize = payloads.values().map(|p| p.bytes.len()).sum();
+    let one_architecture_at_a_time = payload_bytes > PARALLEL_PAYLOAD_LIMIT;
+    if one_architecture_at_a_time {
+        // Read again when their architecture's turn comes.
+        for payload in payloads.values_mut() {
+            payload.bytes = Arc::new(Vec::new());
+        }
+    }
     let shared = Shared {
         settings,
         options,
@@ -89,7 +101,9 @@ pub fn build(
             timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
         },
-        payloads: check_payloads(settings, targets, &trust)?,
+        payloads,
+        custom_action_files,
+        one_architecture_at_a_time,
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds one
     // package per thread at a time; the files get their names only once every package is
@@ -109,52 +123,90 @@ struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
     bind_options: BindOptions,
-    payloads: BTreeMap<Arch, Checked>,
+    /// Without their bytes when `one_architecture_at_a_time`.
+    payloads: BTreeMap<Arch, CheckedPayload>,
+    /// Custom actions' files (small: always held).
+    custom_action_files: BTreeMap<Arch, CustomActionFiles>,
+    one_architecture_at_a_time: bool,
 }
 
-/// Every checked file the packages of one architecture embed.
+/// The checked files one architecture's custom actions embed.
 #[derive(Default)]
-struct Checked {
-    credential_provider: Option<CheckedPayload>,
+struct CustomActionFiles {
     proxy_dll: Option<CheckedPayload>,
     /// Configured custom actions' files, by config key.
     binaries: BTreeMap<String, CheckedPayload>,
 }
 
-/// What one thread's packages reuse: empty table sets and cabinets.
-#[derive(Default)]
-struct Reused {
-    writer: package::Writer,
-    cabinets: cab::Cache,
-}
+/// Above this much payload (every architecture's together), architectures are staged one
+/// after the other, each payload read when its turn comes, so that memory holds one payload
+/// and its cabinet: about twice the largest payload (100 MB payloads: 2 × 100 MB payloads and
+/// their cabinets in flight together would be 4 times). Small payloads keep one thread per
+/// architecture, where the second core halves a matrix build.
+const PARALLEL_PAYLOAD_LIMIT: usize = 32 << 20;
 
 type StagedPackage = (BuiltPackage, package::Staged);
 
-/// Stages the packages on one thread per architecture: architectures share no payload, so no
-/// cabinet either, and the matrix splits about evenly (on the shared two-core machine: matrix
-/// min 14.5 → 12.0 ms; 100 MB payloads 17.4 → 13.6 s, peak memory 595 → 695 MB, one more
-/// package in flight). Packages come back in `targets` order; on failure, the first failing
-/// target's error.
+/// Stages the packages on two threads (the machines this runs on have two cores or more; more
+/// threads than the 9 packages' RSA signatures and cabinets could keep busy gain nothing) that
+/// take the next target in order, each package's cabinet shared through its architecture's
+/// cache: the matrix's packages split evenly, which grouping by architecture (5 x64, 4 x86)
+/// did not. Above `PARALLEL_PAYLOAD_LIMIT` of payload, one architecture after the other
+/// instead. Packages come back in `targets` order; on failure, the first failing target's
+/// error (after a failure no further target is started).
 fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
-    let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
-    for (index, &target) in targets.iter().enumerate() {
-        groups.entry(target.arch).or_default().push((index, target));
+    if shared.one_architecture_at_a_time {
+        let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
+        for (index, &target) in targets.iter().enumerate() {
+            groups.entry(target.arch).or_default().push((index, target));
+        }
+        let results = groups.into_values().map(|group| shared.stage_group(&group));
+        return collect_staged(results, targets.len());
     }
-    let results: Vec<_> = std::thread::scope(|scope| {
-        let threads: Vec<_> = groups
-            .into_values()
-            .map(|group| scope.spawn(move || shared.stage_group(&group)))
-            .collect();
-        threads
-            .into_iter()
-            .map(|thread| {
-                thread
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
-            })
-            .collect()
+    let cabinets: BTreeMap<Arch, Mutex<cab::Cache>> = targets
+        .iter()
+        .map(|target| (target.arch, Mutex::default()))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || {
+        let mut staged = Vec::new();
+        while !failed.load(Ordering::Relaxed) {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(&target) = targets.get(index) else {
+                break;
+            };
+            let payload = shared
+                .payloads
+                .get(&target.arch)
+                .filter(|_| !target.family.uses_policy());
+            match shared.stage(target, payload, &cabinets[&target.arch]) {
+                Ok(package) => staged.push((index, package)),
+                Err(error) => {
+                    failed.store(true, Ordering::Relaxed);
+                    return Err((index, error));
+                }
+            }
+        }
+        Ok(staged)
+    };
+    let results = std::thread::scope(|scope| {
+        let helper = scope.spawn(work);
+        let own = work();
+        let helper = helper
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        [own, helper]
     });
-    let mut staged = Vec::with_capacity(targets.len());
+    collect_staged(results, targets.len())
+}
+
+/// Every group's packages in `targets` order; on failure, the first failing target's error.
+fn collect_staged(
+    results: impl IntoIterator<Item = std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)>>,
+    count: usize,
+) -> Result<Vec<StagedPackage>> {
+    let mut staged = Vec::with_capacity(count);
     let mut first_error: Option<(usize, Error)> = None;
     for result in results {
         match result {
@@ -178,48 +230,73 @@ impl Shared<'_> {
         &self,
         group: &[(usize, Target)],
     ) -> std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)> {
-        let mut reused = Reused::default();
+        let Some(&(first, target)) = group.first() else {
+            return Ok(Vec::new());
+        };
+        // The group's payload (read again when it was let go after the checks), and the
+        // cabinets its packages share: both dropped when the group is done.
+        let payload = match self.payloads.get(&target.arch) {
+            Some(payload) if self.one_architecture_at_a_time => {
+                Some(reread(payload).map_err(|e| (first, e))?)
+            }
+            payload => payload.cloned(),
+        };
+        let cabinets = Mutex::default();
         group
             .iter()
             .map(|&(index, target)| {
-                let staged = self.stage(target, &mut reused).map_err(|e| (index, e))?;
+                let payload = payload.as_ref().filter(|_| !target.family.uses_policy());
+                let staged = self
+                    .stage(target, payload, &cabinets)
+                    .map_err(|e| (index, e))?;
                 Ok((index, staged))
             })
             .collect()
     }
 
     /// Writes `target`'s package under a temporary name beside its final path.
-    fn stage(&self, target: Target, reused: &mut Reused) -> Result<StagedPackage> {
+    fn stage(
+        &self,
+        target: Target,
+        payload: Option<&CheckedPayload>,
+        cabinets: &Mutex<cab::Cache>,
+    ) -> Result<StagedPackage> {
         let (settings, options) = (self.settings, self.options);
-        let checked = &self.payloads[&target.arch];
-        let payload = checked
-            .credential_provider
-            .as_ref()
-            .filter(|_| !target.family.uses_policy());
+        let files = self.custom_action_files.get(&target.arch);
         let inputs = model::sspr::Inputs {
             credential_provider: payload,
-            proxy_dll: checked.proxy_dll.as_ref(),
-            binaries: Some(&checked.binaries),
+            proxy_dll: files.and_then(|files| files.proxy_dll.as_ref()),
+            binaries: files.map(|files| &files.binaries),
         };
         let package = model::sspr::package(settings, target, inputs);
-        let db = bind::bind_with_cabinets(&package, &self.bind_options, &mut reused.cabinets)
-            .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?;
+        let db = {
+            // Held while binding only: the first package of an architecture builds its cabinet.
+            let mut cabinets = cabinets.lock().unwrap_or_else(|e| e.into_inner());
+            bind::bind_with_cabinets(&package, &self.bind_options, &mut cabinets)
+                .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?
+        };
         let file = options.out_dir.join(file_name(settings, target));
-        // In memory first: the compound-file writer's many small writes and seeks would each be
-        // a system call on the file.
-        let mut bytes = reused.writer.to_bytes(&db)?;
+        let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
-            // A timestamp server that cannot be reached is the usual cause: an input problem.
-            bytes = sign::msi::sign(&bytes, credentials).map_err(|e| {
-                Error::input(file_name(settings, target), format!("cannot sign: {e}"))
-            })?;
+            // Signed from the streams in memory: the digest needs no file written and read back.
+            let signature =
+                sign::msi::signature(contents.root_clsid(), &contents.streams(), credentials)
+                    // A timestamp server that cannot be reached is the usual cause: an input
+                    // problem.
+                    .map_err(|e| {
+                        Error::input(file_name(settings, target), format!("cannot sign: {e}"))
+                    })?;
+            let name = sign::msi::SIGNATURE_STREAM.trim_start_matches('/');
+            contents.insert(name, signature);
         }
-        let staged = package::Staged::new(&file, &bytes)?;
+        // Straight into the file (buffered): the cabinet is never copied into a package in
+        // memory, so memory holds the payload and its cabinet, whatever the number of packages.
+        let (staged, written) = package::Staged::write_with(&file, |out| contents.write(out))?;
         let built = BuiltPackage {
             target: target.name(),
             file,
-            size: bytes.len() as u64,
-            sha256: model::sha256_hex(&bytes),
+            size: written.size,
+            sha256: model::hex(&written.sha256),
             product_code: msi_guid(package.product.product_code),
             upgrade_code: msi_guid(package.product.upgrade_code),
             package_code: msi_guid(db.summary.package_code),
@@ -242,6 +319,22 @@ impl PayloadReport {
     }
 }
 
+/// `payload` with its bytes read again, as they were checked.
+fn reread(payload: &CheckedPayload) -> Result<CheckedPayload> {
+    let bytes = std::fs::read(&payload.path)
+        .map_err(|e| Error::input(&payload.path, format!("cannot read the payload: {e}")))?;
+    if model::sha256_hex(&bytes) != payload.sha256 {
+        return Err(Error::input(
+            &payload.path,
+            "the payload changed while the build ran".to_string(),
+        ));
+    }
+    Ok(CheckedPayload {
+        bytes: Arc::new(bytes),
+        ..payload.clone()
+    })
+}
+
 /// The configured payload trust, with its anchors loaded; `allow_unsigned` adds to it.
 fn payload_trust(settings: &Settings, allow_unsigned: bool) -> Result<PayloadTrust> {
     let configured = &settings.credential_provider.payload_trust;
@@ -261,30 +354,42 @@ fn payload_trust(settings: &Settings, allow_unsigned: bool) -> Result<PayloadTru
     })
 }
 
-/// Checks, once per architecture, every file the targets' packages embed: the
-/// credential-provider DLL, the proxy custom-action DLL, configured custom actions' files.
+/// Checks, once per architecture, the payload every credential-provider target needs.
 fn check_payloads(
     settings: &Settings,
     targets: &[Target],
     trust: &PayloadTrust,
-) -> Result<BTreeMap<Arch, Checked>> {
-    let mut checked: BTreeMap<Arch, Checked> = BTreeMap::new();
+) -> Result<BTreeMap<Arch, CheckedPayload>> {
+    let mut payloads = BTreeMap::new();
+    for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
+        if payloads.contains_key(&target.arch) {
+            continue;
+        }
+        let spec = settings.payload_for(target)?;
+        payloads.insert(target.arch, check_one(spec, target.arch, trust)?);
+    }
+    Ok(payloads)
+}
+
+/// Checks, once per architecture, the proxy custom-action DLL and the configured custom
+/// actions' files the targets' packages embed.
+fn check_custom_action_files(
+    settings: &Settings,
+    targets: &[Target],
+    trust: &PayloadTrust,
+) -> Result<BTreeMap<Arch, CustomActionFiles>> {
+    let mut checked: BTreeMap<Arch, CustomActionFiles> = BTreeMap::new();
     for &target in targets {
         let arch = target.arch;
         let fresh = !checked.contains_key(&arch);
-        let entry = checked.entry(arch).or_default();
-        if !target.family.uses_policy() && entry.credential_provider.is_none() {
-            let spec = settings.payload_for(target)?;
-            entry.credential_provider = Some(check_one(spec, arch, trust)?);
-        }
+        let files = checked.entry(arch).or_default();
         if fresh && settings.proxy.mode != ProxyMode::None {
-            let spec = settings.proxy_dll_for(target)?;
-            entry.proxy_dll = Some(check_one(spec, arch, trust)?);
+            files.proxy_dll = Some(check_one(settings.proxy_dll_for(target)?, arch, trust)?);
         }
         for spec in settings.custom_action_files_for(target)? {
-            if !entry.binaries.contains_key(&spec.config_key) {
+            if !files.binaries.contains_key(&spec.config_key) {
                 let file = check_one(spec, arch, trust)?;
-                entry.binaries.insert(spec.config_key.clone(), file);
+                files.binaries.insert(spec.config_key.clone(), file);
             }
         }
     }

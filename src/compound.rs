@@ -1,6 +1,10 @@
 //! Compound files (the container an MSI is): every stream read out, or written into a
 //! fresh version-3 file. Rewriting the whole file, rather than patching it, leaves no unused
 //! sectors behind: a signature added or replaced that way is all the file holds.
+//!
+//! `write_v3` writes a file whose streams all sit in the root storage (every MSI this tool
+//! builds or signs) in one pass to any `Write`; files with sub-storages (embedded transforms)
+//! go through the `cfb` crate.
 
 use std::io::{Cursor, Read, Seek, Write};
 use uuid::Uuid;
@@ -37,8 +41,13 @@ impl Streams {
         })
     }
 
-    /// A fresh version-3 compound file (512-byte sectors), streams in sorted order.
+    /// A fresh version-3 compound file (512-byte sectors).
     pub fn write_v3(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(root) = self.root_streams() {
+            let mut bytes = Vec::with_capacity(v3_size(&root) as usize);
+            write_v3(self.root_clsid, &root, &mut bytes)?;
+            return Ok(bytes);
+        }
         let mut file =
             cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
         file.set_storage_clsid("/", self.root_clsid)?;
@@ -48,6 +57,17 @@ impl Streams {
         }
         file.flush()?;
         Ok(file.into_inner().into_inner())
+    }
+
+    /// Every stream by name, when all of them are in the root storage.
+    pub fn root_streams(&self) -> Option<Vec<RootStream<'_>>> {
+        self.streams
+            .iter()
+            .map(|(path, data)| {
+                let name = path.strip_prefix('/').filter(|name| !name.contains('/'))?;
+                Some((name, data.as_slice()))
+            })
+            .collect()
     }
 
     pub fn get(&self, path: &str) -> Option<&[u8]> {
@@ -83,4 +103,487 @@ fn create_parents<F: Read + Write + Seek>(
         }
     }
     Ok(())
+}
+
+/// A stream of the root storage to write: its compound-file name (for an MSI, already
+/// encoded) and content.
+pub type RootStream<'a> = (&'a str, &'a [u8]);
+
+const SECTOR: usize = 512;
+const MINI_SECTOR: usize = 64;
+const MINI_STREAM_CUTOFF: usize = 4096;
+const DIR_ENTRY: usize = 128;
+const IDS_PER_SECTOR: usize = SECTOR / 4;
+const HEADER_DIFAT: usize = 109;
+const FREESECT: u32 = 0xFFFF_FFFF;
+const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+const FATSECT: u32 = 0xFFFF_FFFD;
+const DIFSECT: u32 = 0xFFFF_FFFC;
+const NOSTREAM: u32 = 0xFFFF_FFFF;
+
+/// The size in bytes of the version-3 file `write_v3` writes for these streams.
+pub fn v3_size(streams: &[RootStream]) -> u64 {
+    ((1 + Layout::new(streams).total_sectors) * SECTOR) as u64
+}
+
+/// Writes a version-3 compound file (512-byte sectors) holding `streams` in the root storage
+/// (whose CLSID is `root_clsid`), front to back in one pass: every size is known up front, so
+/// nothing is seeked, buffered whole or copied, and a stream as large as a cabinet goes from
+/// its one copy in memory straight to `out`. The layout is fixed by the streams alone (large
+/// streams, the mini stream, mini FAT, directory, FAT, DIFAT, in that order; no timestamps),
+/// so the same streams give the same bytes.
+pub fn write_v3(
+    root_clsid: Uuid,
+    streams: &[RootStream],
+    mut out: impl Write,
+) -> std::io::Result<()> {
+    for (name, _) in streams {
+        if name.is_empty() || name.contains('/') || name.encode_utf16().count() > 31 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{name:?} is not a root stream name"),
+            ));
+        }
+    }
+    let layout = Layout::new(streams);
+    out.write_all(&layout.header())?;
+    let zeros = [0u8; SECTOR];
+    for &index in &layout.large {
+        let data = streams[index].1;
+        out.write_all(data)?;
+        out.write_all(&zeros[..padding(data.len(), SECTOR)])?;
+    }
+    for &index in &layout.small {
+        let data = streams[index].1;
+        out.write_all(data)?;
+        out.write_all(&zeros[..padding(data.len(), MINI_SECTOR)])?;
+    }
+    let mini_bytes = layout.mini_sectors * MINI_SECTOR;
+    out.write_all(&zeros[..padding(mini_bytes, SECTOR)])?;
+    // Mini FAT: one chain per small stream, in order.
+    let mut mini_fat = Vec::with_capacity(layout.mini_fat_sectors * SECTOR);
+    for &index in &layout.small {
+        push_chain(&mut mini_fat, sectors(streams[index].1.len(), MINI_SECTOR));
+    }
+    pad_ids(&mut mini_fat);
+    out.write_all(&mini_fat)?;
+    out.write_all(&layout.directory(root_clsid, streams))?;
+    // FAT: the chains of the large streams, the mini stream, mini FAT and directory, then the
+    // FAT's and DIFAT's own sectors.
+    let mut fat = Vec::with_capacity(layout.fat_sectors * SECTOR);
+    for &index in &layout.large {
+        push_chain(&mut fat, sectors(streams[index].1.len(), SECTOR));
+    }
+    for count in [
+        layout.mini_stream_sectors,
+        layout.mini_fat_sectors,
+        layout.directory_sectors,
+    ] {
+        push_chain(&mut fat, count);
+    }
+    for _ in 0..layout.fat_sectors {
+        fat.extend_from_slice(&FATSECT.to_le_bytes());
+    }
+    for _ in 0..layout.difat_sectors {
+        fat.extend_from_slice(&DIFSECT.to_le_bytes());
+    }
+    pad_ids(&mut fat);
+    out.write_all(&fat)?;
+    // DIFAT sectors: the FAT sector numbers the header has no room for, 127 a sector, each
+    // sector ending with the next one's number.
+    let mut difat = Vec::with_capacity(layout.difat_sectors * SECTOR);
+    let overflow: Vec<u32> = (HEADER_DIFAT..layout.fat_sectors)
+        .map(|i| (layout.fat_start + i) as u32)
+        .collect();
+    for (k, chunk) in overflow.chunks(IDS_PER_SECTOR - 1).enumerate() {
+        for id in chunk {
+            difat.extend_from_slice(&id.to_le_bytes());
+        }
+        for _ in chunk.len()..IDS_PER_SECTOR - 1 {
+            difat.extend_from_slice(&FREESECT.to_le_bytes());
+        }
+        let next = if k + 1 < layout.difat_sectors {
+            (layout.difat_start + k + 1) as u32
+        } else {
+            ENDOFCHAIN
+        };
+        difat.extend_from_slice(&next.to_le_bytes());
+    }
+    out.write_all(&difat)?;
+    Ok(())
+}
+
+/// Where everything goes, in sectors after the header.
+struct Layout {
+    /// Indexes of the streams stored in sectors, and in the mini stream, in write order.
+    large: Vec<usize>,
+    small: Vec<usize>,
+    /// First (mini) sector of each stream, by index.
+    start: Vec<u32>,
+    mini_sectors: usize,
+    mini_stream_start: usize,
+    mini_stream_sectors: usize,
+    mini_fat_start: usize,
+    mini_fat_sectors: usize,
+    directory_start: usize,
+    directory_sectors: usize,
+    fat_start: usize,
+    fat_sectors: usize,
+    difat_start: usize,
+    difat_sectors: usize,
+    total_sectors: usize,
+}
+
+impl Layout {
+    fn new(streams: &[RootStream]) -> Layout {
+        let mut start = vec![ENDOFCHAIN; streams.len()];
+        let (mut large, mut small) = (Vec::new(), Vec::new());
+        let mut next = 0;
+        for (index, (_, data)) in streams.iter().enumerate() {
+            if data.len() >= MINI_STREAM_CUTOFF {
+                start[index] = next as u32;
+                next += sectors(data.len(), SECTOR);
+                large.push(index);
+            }
+        }
+        let mut mini_sectors = 0;
+        for (index, (_, data)) in streams.iter().enumerate() {
+            if !data.is_empty() && data.len() < MINI_STREAM_CUTOFF {
+                start[index] = mini_sectors as u32;
+                mini_sectors += sectors(data.len(), MINI_SECTOR);
+                small.push(index);
+            }
+        }
+        let mini_stream_start = next;
+        let mini_stream_sectors = sectors(mini_sectors * MINI_SECTOR, SECTOR);
+        let mini_fat_start = mini_stream_start + mini_stream_sectors;
+        let mini_fat_sectors = sectors(mini_sectors * 4, SECTOR);
+        let directory_start = mini_fat_start + mini_fat_sectors;
+        let directory_sectors = sectors((1 + streams.len()) * DIR_ENTRY, SECTOR);
+        let fat_start = directory_start + directory_sectors;
+        let before_fat = fat_start;
+        // The FAT covers itself and the DIFAT: grow both until they cover everything.
+        let (mut fat_sectors, mut difat_sectors) = (0, 0);
+        loop {
+            let fat = sectors((before_fat + fat_sectors + difat_sectors) * 4, SECTOR);
+            let difat = sectors(fat.saturating_sub(HEADER_DIFAT) * 4, SECTOR - 4);
+            if (fat, difat) == (fat_sectors, difat_sectors) {
+                break;
+            }
+            (fat_sectors, difat_sectors) = (fat, difat);
+        }
+        Layout {
+            large,
+            small,
+            start,
+            mini_sectors,
+            mini_stream_start,
+            mini_stream_sectors,
+            mini_fat_start,
+            mini_fat_sectors,
+            directory_start,
+            directory_sectors,
+            fat_start,
+            fat_sectors,
+            difat_start: fat_start + fat_sectors,
+            difat_sectors,
+            total_sectors: fat_start + fat_sectors + difat_sectors,
+        }
+    }
+
+    fn header(&self) -> [u8; SECTOR] {
+        let mut header = [0u8; SECTOR];
+        let mut put = |offset: usize, bytes: &[u8]| {
+            header[offset..offset + bytes.len()].copy_from_slice(bytes)
+        };
+        put(0, &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        put(24, &0x003Eu16.to_le_bytes()); // minor version
+        put(26, &3u16.to_le_bytes()); // major version
+        put(28, &0xFFFEu16.to_le_bytes()); // little-endian
+        put(30, &9u16.to_le_bytes()); // 512-byte sectors
+        put(32, &6u16.to_le_bytes()); // 64-byte mini sectors
+        put(44, &(self.fat_sectors as u32).to_le_bytes());
+        put(48, &(self.directory_start as u32).to_le_bytes());
+        put(56, &(MINI_STREAM_CUTOFF as u32).to_le_bytes());
+        put(
+            60,
+            &chain_start(self.mini_fat_start, self.mini_fat_sectors).to_le_bytes(),
+        );
+        put(64, &(self.mini_fat_sectors as u32).to_le_bytes());
+        put(
+            68,
+            &chain_start(self.difat_start, self.difat_sectors).to_le_bytes(),
+        );
+        put(72, &(self.difat_sectors as u32).to_le_bytes());
+        for i in 0..HEADER_DIFAT {
+            let id = if i < self.fat_sectors {
+                (self.fat_start + i) as u32
+            } else {
+                FREESECT
+            };
+            put(76 + 4 * i, &id.to_le_bytes());
+        }
+        header
+    }
+
+    /// The root entry, then one entry per stream (entry `i + 1` is `streams[i]`), the
+    /// streams as a balanced binary search tree in the compound-file name order.
+    fn directory(&self, root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
+        let mut order: Vec<usize> = (0..streams.len()).collect();
+        order.sort_by_cached_key(|&index| name_key(streams[index].0));
+        let mut links = vec![(NOSTREAM, NOSTREAM, false); streams.len()];
+        let full_levels = usize::BITS - (streams.len() + 1).leading_zeros() - 1;
+        let root = link_subtree(&order, 0, full_levels, &mut links);
+        let mut directory = vec![0u8; self.directory_sectors * SECTOR];
+        let mini_stream_bytes = (self.mini_sectors * MINI_SECTOR) as u64;
+        let root_entry = Entry {
+            name: "Root Entry",
+            kind: 5,
+            red: false,
+            left: NOSTREAM,
+            right: NOSTREAM,
+            child: root,
+            clsid: root_clsid,
+            start: chain_start(self.mini_stream_start, self.mini_stream_sectors),
+            size: mini_stream_bytes,
+        };
+        root_entry.write(&mut directory[..DIR_ENTRY]);
+        for (index, (name, data)) in streams.iter().enumerate() {
+            let (left, right, red) = links[index];
+            let entry = Entry {
+                name,
+                kind: 2,
+                red,
+                left,
+                right,
+                child: NOSTREAM,
+                clsid: Uuid::nil(),
+                start: self.start[index],
+                size: data.len() as u64,
+            };
+            let offset = (index + 1) * DIR_ENTRY;
+            entry.write(&mut directory[offset..offset + DIR_ENTRY]);
+        }
+        for unused in directory.chunks_mut(DIR_ENTRY).skip(1 + streams.len()) {
+            for offset in [68, 72, 76] {
+                unused[offset..offset + 4].copy_from_slice(&NOSTREAM.to_le_bytes());
+            }
+        }
+        directory
+    }
+}
+
+/// Links `sorted` (stream indexes in name order) as a subtree at `depth`, its middle entry at
+/// the top, and returns that entry's directory id. Every level above the last is full, so
+/// colouring the last level red (when it is not full) and the rest black is a valid red-black
+/// tree, as the format asks.
+fn link_subtree(
+    sorted: &[usize],
+    depth: u32,
+    full_levels: u32,
+    links: &mut [(u32, u32, bool)],
+) -> u32 {
+    if sorted.is_empty() {
+        return NOSTREAM;
+    }
+    let middle = sorted.len() / 2;
+    let left = link_subtree(&sorted[..middle], depth + 1, full_levels, links);
+    let right = link_subtree(&sorted[middle + 1..], depth + 1, full_levels, links);
+    links[sorted[middle]] = (left, right, depth >= full_levels);
+    sorted[middle] as u32 + 1
+}
+
+struct Entry<'a> {
+    name: &'a str,
+    kind: u8,
+    red: bool,
+    left: u32,
+    right: u32,
+    child: u32,
+    clsid: Uuid,
+    start: u32,
+    size: u64,
+}
+
+impl Entry<'_> {
+    fn write(&self, out: &mut [u8]) {
+        let name: Vec<u16> = self.name.encode_utf16().collect();
+        for (i, unit) in name.iter().enumerate() {
+            out[2 * i..2 * i + 2].copy_from_slice(&unit.to_le_bytes());
+        }
+        out[64..66].copy_from_slice(&(((name.len() + 1) * 2) as u16).to_le_bytes());
+        out[66] = self.kind;
+        out[67] = if self.red { 0 } else { 1 };
+        out[68..72].copy_from_slice(&self.left.to_le_bytes());
+        out[72..76].copy_from_slice(&self.right.to_le_bytes());
+        out[76..80].copy_from_slice(&self.child.to_le_bytes());
+        out[80..96].copy_from_slice(&self.clsid.to_bytes_le());
+        out[116..120].copy_from_slice(&self.start.to_le_bytes());
+        out[120..128].copy_from_slice(&self.size.to_le_bytes());
+    }
+}
+
+/// The key that sorts names in the compound-file order of a storage: shorter first, then by
+/// code unit once upper-cased.
+fn name_key(name: &str) -> (usize, Vec<u16>) {
+    let upper = |c: char| {
+        let mut upper = c.to_uppercase();
+        match (upper.next(), upper.next()) {
+            (Some(u), None) => u,
+            _ => c,
+        }
+    };
+    let mut units = Vec::with_capacity(name.len());
+    let mut buffer = [0u16; 2];
+    for c in name.chars() {
+        units.extend_from_slice(upper(c).encode_utf16(&mut buffer));
+    }
+    (units.len(), units)
+}
+
+fn sectors(bytes: usize, size: usize) -> usize {
+    bytes.div_ceil(size)
+}
+
+fn padding(bytes: usize, size: usize) -> usize {
+    sectors(bytes, size) * size - bytes
+}
+
+fn chain_start(start: usize, count: usize) -> u32 {
+    if count == 0 {
+        ENDOFCHAIN
+    } else {
+        start as u32
+    }
+}
+
+/// Appends to a FAT a chain of `count` consecutive sectors, starting at the sector its next
+/// entry describes.
+fn push_chain(fat: &mut Vec<u8>, count: usize) {
+    let first = fat.len() / 4;
+    for i in 0..count {
+        let next = if i + 1 == count {
+            ENDOFCHAIN
+        } else {
+            (first + i + 1) as u32
+        };
+        fat.extend_from_slice(&next.to_le_bytes());
+    }
+}
+
+/// Fills the last sector of a FAT or mini FAT with free entries.
+fn pad_ids(ids: &mut Vec<u8>) {
+    while !ids.len().is_multiple_of(SECTOR) {
+        ids.extend_from_slice(&FREESECT.to_le_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(streams: &[(String, Vec<u8>)]) {
+        let clsid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
+        let root: Vec<RootStream> = streams
+            .iter()
+            .map(|(n, d)| (n.as_str(), d.as_slice()))
+            .collect();
+        let mut bytes = Vec::new();
+        write_v3(clsid, &root, &mut bytes).unwrap();
+        assert_eq!(bytes.len() as u64, v3_size(&root));
+        let mut again = Vec::new();
+        write_v3(clsid, &root, &mut again).unwrap();
+        assert_eq!(bytes, again, "the same streams give the same bytes");
+        let read = Streams::read(&bytes).unwrap();
+        assert_eq!(read.root_clsid, clsid);
+        let mut expected: Vec<(String, Vec<u8>)> = streams
+            .iter()
+            .map(|(n, d)| (format!("/{n}"), d.clone()))
+            .collect();
+        expected.sort();
+        assert_eq!(read.streams, expected);
+        // Every name is found by the cfb crate's own tree search.
+        let mut file = cfb::CompoundFile::open(Cursor::new(&bytes)).unwrap();
+        assert_eq!(file.version(), cfb::Version::V3);
+        for (name, data) in streams {
+            let mut content = Vec::new();
+            file.open_stream(format!("/{name}"))
+                .unwrap()
+                .read_to_end(&mut content)
+                .unwrap();
+            assert_eq!(&content, data, "{name}");
+        }
+    }
+
+    fn pattern(len: usize, seed: u8) -> Vec<u8> {
+        (0..len)
+            .map(|i| (i as u8).wrapping_mul(31) ^ seed)
+            .collect()
+    }
+
+    #[test]
+    fn streams_of_every_size_class_read_back() {
+        let sizes = [0, 1, 63, 64, 65, 4095, 4096, 4097, 70_000];
+        let streams: Vec<(String, Vec<u8>)> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &len)| (format!("s{i}"), pattern(len, i as u8)))
+            .collect();
+        round_trip(&streams);
+        round_trip(&[]);
+    }
+
+    #[test]
+    fn many_streams_and_msi_style_names_read_back() {
+        let mut streams: Vec<(String, Vec<u8>)> = (0..57)
+            .map(|i| {
+                (
+                    format!("Name{}", "x".repeat(i % 9)) + &i.to_string(),
+                    pattern(i * 37, 1),
+                )
+            })
+            .collect();
+        streams.push(("\u{5}SummaryInformation".into(), pattern(400, 2)));
+        streams.push(("\u{4840}\u{3f3f}\u{4177}".into(), pattern(10, 3)));
+        streams.push(("lower".into(), pattern(5, 4)));
+        streams.push(("LOWEs".into(), pattern(5, 5)));
+        round_trip(&streams);
+    }
+
+    #[test]
+    fn a_file_whose_fat_outgrows_the_header_gets_difat_sectors() {
+        // 109 FAT sectors address 109 × 128 sectors of 512 bytes (about 7.1 MB).
+        let streams = vec![
+            ("big".to_string(), pattern(8_000_000, 7)),
+            ("small".to_string(), pattern(100, 8)),
+        ];
+        let layout = Layout::new(&[("big", &streams[0].1), ("small", &streams[1].1)]);
+        assert!(layout.difat_sectors > 0);
+        round_trip(&streams);
+    }
+
+    #[test]
+    fn the_tree_is_a_balanced_red_black_tree() {
+        for count in [1usize, 2, 3, 4, 5, 7, 8, 20] {
+            let order: Vec<usize> = (0..count).collect();
+            let mut links = vec![(NOSTREAM, NOSTREAM, false); count];
+            let full_levels = usize::BITS - (count + 1).leading_zeros() - 1;
+            let root = link_subtree(&order, 0, full_levels, &mut links);
+            // Returns the black height, checking that a red node has black children.
+            fn black_height(id: u32, links: &[(u32, u32, bool)], parent_red: bool) -> usize {
+                if id == NOSTREAM {
+                    return 1;
+                }
+                let (left, right, red) = links[id as usize - 1];
+                assert!(!(red && parent_red), "two reds in a row");
+                let (l, r) = (
+                    black_height(left, links, red),
+                    black_height(right, links, red),
+                );
+                assert_eq!(l, r, "black heights differ");
+                l + usize::from(!red)
+            }
+            black_height(root, &links, true);
+        }
+    }
 }

@@ -282,7 +282,7 @@ pub const BINARY: TableSchema = TableSchema {
     name: "Binary",
     columns: &[
         col("Name", S(72), ID).key(),
-        col("Data", ColumnKind::Binary, NONE),
+        col("Data", ColumnKind::Binary, Some(C::Binary)),
     ],
 };
 

@@ -1,9 +1,10 @@
 //! The signing certificate chain and private key, from PEM files or a PKCS#12 bundle.
 
-use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
 use std::path::Path;
+use std::sync::Arc;
 use x509_cert::der::Decode;
 use x509_cert::Certificate;
 
@@ -12,6 +13,9 @@ use x509_cert::Certificate;
 pub struct Credentials {
     pub chain: Vec<Certificate>,
     pub(crate) key: RsaPrivateKey,
+    /// The same key for ring, which signs about 4 times faster (`None` when ring refuses the
+    /// key, e.g. below 2,048 bits: `key` signs then).
+    pub(crate) fast_key: Option<Arc<ring::rsa::KeyPair>>,
     /// An RFC 3161 time-stamping authority (http URL) to countersign each signature.
     pub timestamp_url: Option<String>,
 }
@@ -138,9 +142,15 @@ impl Credentials {
         if public != key.to_public_key() {
             return Err("the private key does not belong to the first certificate".into());
         }
+        let fast_key = key
+            .to_pkcs1_der()
+            .ok()
+            .and_then(|der| ring::rsa::KeyPair::from_der(der.as_bytes()).ok())
+            .map(Arc::new);
         Ok(Credentials {
             chain,
             key,
+            fast_key,
             timestamp_url: None,
         })
     }

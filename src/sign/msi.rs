@@ -5,12 +5,13 @@ use super::credentials::Credentials;
 use super::signed_data;
 use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
-use crate::compound::Streams;
+use crate::compound::{RootStream, Streams};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Sequence};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::io::{Cursor, Read};
+use uuid::Uuid;
 
 pub const SIGNATURE_STREAM: &str = "/\u{5}DigitalSignature";
 pub const SIGNATURE_EX_STREAM: &str = "/\u{5}MsiDigitalSignatureEx";
@@ -93,13 +94,38 @@ fn io_error(error: impl std::fmt::Display) -> std::io::Error {
     std::io::Error::other(error.to_string())
 }
 
-/// `bytes` signed with `credentials`: any earlier signature is replaced, and the file is
-/// rewritten whole, so no stale sectors of it remain.
-pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>> {
-    let mut streams = Streams::read(bytes)?;
-    streams.remove(SIGNATURE_STREAM);
-    streams.remove(SIGNATURE_EX_STREAM);
-    let unsigned = streams.write_v3()?;
+/// SHA-256 over the content of `streams`, all in the root storage whose CLSID is
+/// `root_clsid`, as `content_digest` computes it over the file they make: no file is written
+/// or read back to sign one.
+pub fn root_digest(root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
+    let mut streams: Vec<&RootStream> = streams
+        .iter()
+        .filter(|(name, _)| {
+            let path = format!("/{name}");
+            path != SIGNATURE_STREAM && path != SIGNATURE_EX_STREAM
+        })
+        .collect();
+    streams.sort_by(|a, b| hash_order(a.0, b.0));
+    let mut hasher = Sha256::new();
+    for (_, data) in streams {
+        hasher.update(data);
+    }
+    hasher.update(root_clsid.to_bytes_le());
+    hasher.finalize().to_vec()
+}
+
+/// The signature stream's content for a file holding `streams` in its root storage (the
+/// signature streams among them are left out of the digest).
+pub fn signature(
+    root_clsid: Uuid,
+    streams: &[RootStream],
+    credentials: &Credentials,
+) -> std::io::Result<Vec<u8>> {
+    signature_over(&root_digest(root_clsid, streams), credentials)
+}
+
+/// The signature stream's content for a file whose content digest is `digest`.
+fn signature_over(digest: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>> {
     let sip = SpcSipInfo {
         version: 1,
         sip: OctetString::new(MSI_SIP).map_err(io_error)?,
@@ -112,11 +138,24 @@ pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>>
     let content = signed_data::indirect_data(
         SPC_SIPINFO,
         Any::encode_from(&sip).map_err(io_error)?,
-        &content_digest(&unsigned)?,
+        digest,
     )
     .map_err(io_error)?;
-    let signature = signed_data::sign(&content, credentials).map_err(io_error)?;
-    streams.insert(SIGNATURE_STREAM, signature);
+    signed_data::sign(&content, credentials).map_err(io_error)
+}
+
+/// `bytes` signed with `credentials`: any earlier signature is replaced, and the file is
+/// rewritten whole, so no stale sectors of it remain.
+pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>> {
+    let mut streams = Streams::read(bytes)?;
+    streams.remove(SIGNATURE_STREAM);
+    streams.remove(SIGNATURE_EX_STREAM);
+    let digest = match streams.root_streams() {
+        Some(root) => root_digest(streams.root_clsid, &root),
+        // Sub-storages: hashed as the file that holds them.
+        None => content_digest(&streams.write_v3()?)?,
+    };
+    streams.insert(SIGNATURE_STREAM, signature_over(&digest, credentials)?);
     streams.write_v3()
 }
 
@@ -135,6 +174,24 @@ pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_digest_of_streams_is_the_digest_of_the_file_they_make() {
+        let clsid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
+        let big = vec![7u8; 9000];
+        let streams: Vec<RootStream> = vec![
+            ("A", b"first"),
+            ("AB", b"second"),
+            ("\u{5}SummaryInformation", b"summary"),
+            ("\u{4840}\u{3f3f}", b"table"),
+            ("\u{5}DigitalSignature", b"left out"),
+            ("cab", &big),
+            ("empty", b""),
+        ];
+        let mut file = Vec::new();
+        crate::compound::write_v3(clsid, &streams, &mut file).unwrap();
+        assert_eq!(root_digest(clsid, &streams), content_digest(&file).unwrap());
+    }
 
     #[test]
     fn hash_order_is_bytewise_utf16_with_longer_names_first_on_a_tie() {

@@ -68,7 +68,10 @@ pub(super) fn sign(
         econtent_type: SPC_INDIRECT_DATA_OBJID,
         econtent: Some(econtent),
     };
-    let key = rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone());
+    let key = RsaSha256 {
+        key: rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone()),
+        fast_key: credentials.fast_key.as_deref(),
+    };
     let leaf = credentials.leaf();
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
         issuer: leaf.tbs_certificate.issuer.clone(),
@@ -110,6 +113,45 @@ pub(super) fn sign(
     }
     .to_der()
     .map_err(|e| text(&e))
+}
+
+/// RSA PKCS#1 v1.5 with SHA-256, as the `rsa` crate describes it to the CMS builder, signed by
+/// ring when ring took the key. PKCS#1 v1.5 signatures are deterministic: both give the same
+/// bytes.
+struct RsaSha256<'a> {
+    key: rsa::pkcs1v15::SigningKey<Sha256>,
+    fast_key: Option<&'a ring::rsa::KeyPair>,
+}
+
+impl signature::Keypair for RsaSha256<'_> {
+    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<Sha256>;
+
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        self.key.verifying_key()
+    }
+}
+
+impl spki::DynSignatureAlgorithmIdentifier for RsaSha256<'_> {
+    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
+        self.key.signature_algorithm_identifier()
+    }
+}
+
+impl signature::Signer<rsa::pkcs1v15::Signature> for RsaSha256<'_> {
+    fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
+        let Some(key) = self.fast_key else {
+            return self.key.try_sign(message);
+        };
+        let mut signature = vec![0; key.public().modulus_len()];
+        key.sign(
+            &ring::signature::RSA_PKCS1_SHA256,
+            &ring::rand::SystemRandom::new(),
+            message,
+            &mut signature,
+        )
+        .map_err(|_| signature::Error::new())?;
+        rsa::pkcs1v15::Signature::try_from(signature.as_slice())
+    }
 }
 
 /// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
