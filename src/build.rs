@@ -4,11 +4,11 @@
 
 use crate::bind::{self, BindOptions};
 use crate::cab;
+use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model::{self, msi_guid};
 use crate::package;
-use crate::config::ProxyMode;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, credentials::Credentials};

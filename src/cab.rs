@@ -346,16 +346,7 @@ mod tests {
             assert_eq!(ours[..8], theirs[..8]);
             assert_eq!(ours[12..34], theirs[12..34]);
             assert_eq!(ours[40..first_block], theirs[40..first_block]);
-            let mut cabinet = cab::Cabinet::new(Cursor::new(ours)).unwrap();
-            for (name, data) in &files {
-                let mut read = Vec::new();
-                cabinet
-                    .read_file(name)
-                    .unwrap()
-                    .read_to_end(&mut read)
-                    .unwrap();
-                assert_eq!(&read, data, "{name}");
-            }
+            assert_holds(ours, &files);
         }
     }
 
@@ -367,16 +358,7 @@ mod tests {
         let files: &[(&str, &[u8])] = &[("a.dll", b"hello"), ("big.bin", &big)];
         let bytes = build(files, 1_704_067_200).unwrap();
         assert_eq!(bytes, build(files, 1_704_067_200).unwrap());
-        let mut cabinet = cab::Cabinet::new(Cursor::new(bytes)).unwrap();
-        for (name, data) in files {
-            let mut read = Vec::new();
-            cabinet
-                .read_file(name)
-                .unwrap()
-                .read_to_end(&mut read)
-                .unwrap();
-            assert_eq!(&read, data);
-        }
+        let cabinet = assert_holds(bytes, files);
         let entry = cabinet.get_file_entry("a.dll").unwrap();
         assert_eq!(entry.datetime().unwrap().year(), 2024);
     }
@@ -393,7 +375,12 @@ mod tests {
         let files: &[(&str, &[u8])] = &[("a", &text), ("b", &noise[..1000]), ("c", &noise)];
         let one = build_on(files, 0, 1).unwrap();
         assert_eq!(one, build_on(files, 0, 3).unwrap());
-        let mut cabinet = cab::Cabinet::new(Cursor::new(one)).unwrap();
+        assert_holds(one, files);
+    }
+
+    /// The cabinet `bytes`, after checking that the cab crate reads `files` back from it.
+    fn assert_holds(bytes: Vec<u8>, files: &[(&str, &[u8])]) -> cab::Cabinet<Cursor<Vec<u8>>> {
+        let mut cabinet = cab::Cabinet::new(Cursor::new(bytes)).unwrap();
         for (name, data) in files {
             let mut read = Vec::new();
             cabinet
@@ -403,6 +390,7 @@ mod tests {
                 .unwrap();
             assert_eq!(&read, data, "{name}");
         }
+        cabinet
     }
 
     #[test]
