@@ -6,17 +6,10 @@
 use super::{Cell, Database};
 use crate::model::action::{Actions, DeferredAction, Phase, Program, SetTarget, Step};
 use crate::schema;
-
-pub const TYPE_DLL_IN_BINARY: i32 = 1;
-pub const TYPE_EXE_IN_BINARY: i32 = 2;
-pub const TYPE_EXE_IN_DIRECTORY: i32 = 34;
-pub const TYPE_SET_DIRECTORY: i32 = 35;
-pub const TYPE_SET_PROPERTY: i32 = 51;
-/// Ignore the program's result.
-pub const CONTINUE: i32 = 0x40;
-pub const ROLLBACK: i32 = 0x100;
-pub const IN_SCRIPT: i32 = 0x400;
-pub const NO_IMPERSONATE: i32 = 0x800;
+use crate::schema::action_type::{
+    CONTINUE, DLL_IN_BINARY, EXE_IN_BINARY, EXE_IN_DIRECTORY, IN_SCRIPT, NO_IMPERSONATE, ROLLBACK,
+    SET_DIRECTORY, SET_PROPERTY,
+};
 
 /// Where each group of actions goes in the sequences. Checks and property sets run after
 /// AppSearch (50) and before LaunchConditions (100), so launch conditions see their results;
@@ -71,12 +64,7 @@ pub(super) fn bind(actions: &Actions, db: &mut Database) {
         db.streams.insert(stream, binary.data.clone());
     }
     for (index, check) in actions.checks.iter().enumerate() {
-        let row = action_row(
-            &check.id,
-            TYPE_DLL_IN_BINARY,
-            &check.binary,
-            Some(&check.entry),
-        );
+        let row = action_row(&check.id, DLL_IN_BINARY, &check.binary, Some(&check.entry));
         db.insert(&schema::CUSTOM_ACTION, row);
         both_sequences(db, &check.id, None, CHECKS_FROM + index as i32);
     }
@@ -85,15 +73,11 @@ pub(super) fn bind(actions: &Actions, db: &mut Database) {
         let (kind, source, sequence) = match &set.target {
             SetTarget::Property(name) => {
                 properties += 1;
-                (TYPE_SET_PROPERTY, name, PROPERTY_SETS_FROM + properties - 1)
+                (SET_PROPERTY, name, PROPERTY_SETS_FROM + properties - 1)
             }
             SetTarget::Directory(name) => {
                 directories += 1;
-                (
-                    TYPE_SET_DIRECTORY,
-                    name,
-                    DIRECTORY_SETS_FROM + directories - 1,
-                )
+                (SET_DIRECTORY, name, DIRECTORY_SETS_FROM + directories - 1)
             }
         };
         db.insert(
@@ -124,7 +108,7 @@ fn bind_deferred(action: &DeferredAction, sequence: i32, db: &mut Database) {
     for (name, step, extra, sequence) in steps {
         if let Some(data) = &step.data {
             let setter = data_setter_name(name);
-            let row = action_row(&setter, TYPE_SET_PROPERTY, name, Some(data));
+            let row = action_row(&setter, SET_PROPERTY, name, Some(data));
             db.insert(&schema::CUSTOM_ACTION, row);
             execute_sequence(db, &setter, Some(&condition), sequence);
         }
@@ -143,9 +127,9 @@ fn bind_deferred(action: &DeferredAction, sequence: i32, db: &mut Database) {
 
 fn deferred_type(step: &Step) -> i32 {
     let base = match step.program {
-        Program::BinaryDll { .. } => TYPE_DLL_IN_BINARY,
-        Program::BinaryExe { .. } => TYPE_EXE_IN_BINARY,
-        Program::InstalledExe { .. } => TYPE_EXE_IN_DIRECTORY,
+        Program::BinaryDll { .. } => DLL_IN_BINARY,
+        Program::BinaryExe { .. } => EXE_IN_BINARY,
+        Program::InstalledExe { .. } => EXE_IN_DIRECTORY,
     };
     base | IN_SCRIPT | NO_IMPERSONATE
 }
@@ -336,7 +320,7 @@ mod tests {
             type_of("Do.Rollback"),
             Some(Cell::Int(1 | IN_SCRIPT | NO_IMPERSONATE | ROLLBACK))
         );
-        assert_eq!(type_of("Do.Data"), Some(Cell::Int(TYPE_SET_PROPERTY)));
+        assert_eq!(type_of("Do.Data"), Some(Cell::Int(SET_PROPERTY)));
         assert_eq!(
             type_of("Gone"),
             Some(Cell::Int(34 | IN_SCRIPT | NO_IMPERSONATE | CONTINUE))

@@ -6,14 +6,6 @@ use super::deformat::WrittenData;
 use super::simulate::RegistryWrite;
 use crate::model::RegistryRoot;
 
-pub const TYPE_MASK: i32 = 0x3F;
-pub const TYPE_DLL_IN_BINARY: i32 = 1;
-pub const TYPE_SET_DIRECTORY: i32 = 35;
-pub const TYPE_SET_PROPERTY: i32 = 51;
-pub const DEFERRED: i32 = 0x400;
-pub const ROLLBACK: i32 = 0x100;
-pub const COMMIT: i32 = 0x200;
-
 /// The proxy DLL's entry points and what each does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KnownEntry {

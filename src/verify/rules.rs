@@ -5,6 +5,10 @@
 use super::condition::{self, Operand};
 use super::read::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
 use crate::bind::Cell;
+use crate::schema::action_type::{
+    COMMIT, EXE_IN_DIRECTORY, IN_SCRIPT, KIND_MASK, NO_IMPERSONATE, ROLLBACK, SET_DIRECTORY,
+    SET_PROPERTY,
+};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError};
 use serde::Serialize;
@@ -397,11 +401,6 @@ fn sequence(package: &PackageView, table: &str) -> BTreeMap<String, i32> {
 
 const EXECUTE: &str = "InstallExecuteSequence";
 const UI: &str = "InstallUISequence";
-const CUSTOM_ACTION_TYPE_MASK: i32 = 0x3F;
-const DEFERRED: i32 = 0x400;
-const ROLLBACK: i32 = 0x100;
-const COMMIT: i32 = 0x200;
-const NO_IMPERSONATE: i32 = 0x800;
 
 fn custom_actions(package: &PackageView) -> Vec<(String, i32, String)> {
     package
@@ -435,13 +434,16 @@ fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>
                 .find(|row| row.text("Action") == action)
                 .map(|row| row.text("Source").to_string())
                 .unwrap_or_default();
-            let base = kind & CUSTOM_ACTION_TYPE_MASK;
-            if base == 35 && position <= cost_finalize {
+            let base = kind & KIND_MASK;
+            if base == SET_DIRECTORY && position <= cost_finalize {
                 findings.push(ICE12.finding(format!(
                     "{table}: type 35 action `{action}` ({position}) runs before CostFinalize ({cost_finalize})"
                 )));
             }
-            if base == 51 && directories.contains(source.as_str()) && position >= cost_finalize {
+            if base == SET_PROPERTY
+                && directories.contains(source.as_str())
+                && position >= cost_finalize
+            {
                 findings.push(ICE12.finding(format!(
                     "{table}: type 51 action `{action}` sets Directory `{source}` after CostFinalize ({cost_finalize})"
                 )));
@@ -510,7 +512,7 @@ fn deferred_action_placement(package: &PackageView, findings: &mut Vec<Finding>)
         let Some(&position) = order.get(&action) else {
             continue;
         };
-        if kind & DEFERRED != 0 && !(start < position && position < end) {
+        if kind & IN_SCRIPT != 0 && !(start < position && position < end) {
             findings.push(ICE77.finding(format!(
                 "deferred action `{action}` ({position}) is outside InstallInitialize ({start}) … InstallFinalize ({end})"
             )));
@@ -685,11 +687,11 @@ fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
         let Some(&position) = order.get(action) else {
             continue;
         };
-        if kind & DEFERRED == 0 || kind & (ROLLBACK | COMMIT) != 0 {
+        if kind & IN_SCRIPT == 0 || kind & (ROLLBACK | COMMIT) != 0 {
             continue;
         }
         let has_rollback = actions.iter().any(|(other, other_kind, _)| {
-            other_kind & (DEFERRED | ROLLBACK) == DEFERRED | ROLLBACK
+            other_kind & (IN_SCRIPT | ROLLBACK) == IN_SCRIPT | ROLLBACK
                 && order.get(other).is_some_and(|&at| at < position)
         });
         if !has_rollback {
@@ -705,9 +707,6 @@ fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
     }
 }
 
-const TYPE_SET_PROPERTY: i32 = 51;
-const TYPE_EXE_IN_DIRECTORY: i32 = 34;
-
 /// The execute sequence's (position, condition) of `action`.
 fn scheduled<'p>(package: &'p PackageView, action: &str) -> Option<(i32, &'p str)> {
     package
@@ -719,13 +718,13 @@ fn scheduled<'p>(package: &'p PackageView, action: &str) -> Option<(i32, &'p str
 fn custom_action_data(package: &PackageView, findings: &mut Vec<Finding>) {
     let deferred: BTreeSet<String> = custom_actions(package)
         .into_iter()
-        .filter(|(_, kind, _)| kind & DEFERRED != 0)
+        .filter(|(_, kind, _)| kind & IN_SCRIPT != 0)
         .map(|(action, _, _)| action)
         .collect();
     for row in package.rows("CustomAction") {
         let target = row.text("Source");
         let kind = row.int("Type").unwrap_or(0);
-        if kind & CUSTOM_ACTION_TYPE_MASK != TYPE_SET_PROPERTY || !deferred.contains(target) {
+        if kind & KIND_MASK != SET_PROPERTY || !deferred.contains(target) {
             continue;
         }
         let setter = row.text("Action");
@@ -756,8 +755,7 @@ fn wow64_tools(package: &PackageView, findings: &mut Vec<Finding>) {
             .find(|row| row.text("Action") == action)
             .map(|row| row.text("Source").to_string())
             .unwrap_or_default();
-        let exe_in_system =
-            kind & CUSTOM_ACTION_TYPE_MASK == TYPE_EXE_IN_DIRECTORY && source == "SystemFolder";
+        let exe_in_system = kind & KIND_MASK == EXE_IN_DIRECTORY && source == "SystemFolder";
         if exe_in_system || target.trim_start_matches('"').starts_with("[SystemFolder]") {
             findings.push(
                 WOW64_TOOL.finding(format!("`{action}` starts `{target}` from SystemFolder")),
@@ -771,7 +769,7 @@ const PHASE_PROPERTIES: &[&str] = &["Installed", "REMOVE", "REINSTALL", "UPGRADI
 
 fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
     for (action, kind, _) in custom_actions(package) {
-        if kind & DEFERRED == 0 || kind & (ROLLBACK | COMMIT) != 0 {
+        if kind & IN_SCRIPT == 0 || kind & (ROLLBACK | COMMIT) != 0 {
             continue;
         }
         let Some((_, condition)) = scheduled(package, &action) else {
@@ -808,7 +806,7 @@ fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>
         .collect();
     let mut read = BTreeSet::new();
     for row in package.rows("CustomAction") {
-        if row.int("Type").unwrap_or(0) & CUSTOM_ACTION_TYPE_MASK == TYPE_SET_PROPERTY {
+        if row.int("Type").unwrap_or(0) & KIND_MASK == SET_PROPERTY {
             read.extend(bracketed_names(row.text("Target")));
         }
     }
@@ -1288,7 +1286,7 @@ valid_when = 'SITE << "ct-"'
                 "ICE61",
                 setting_first_row("Upgrade", "ActionProperty", "lowerCase".into()),
             ),
-            ("ICE77", custom_action(DEFERRED | NO_IMPERSONATE | 1, 6700)),
+            ("ICE77", custom_action(IN_SCRIPT | NO_IMPERSONATE | 1, 6700)),
             (
                 "ICE80",
                 Box::new(|p| p.summary.platform = Some("Intel".into())),
@@ -1326,15 +1324,15 @@ valid_when = 'SITE << "ct-"'
             ),
             (
                 "SSPR004",
-                custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
+                custom_action(IN_SCRIPT | NO_IMPERSONATE | 1, 5100),
             ),
-            ("SSPR005", custom_action(DEFERRED | 1, 5100)),
+            ("SSPR005", custom_action(IN_SCRIPT | 1, 5100)),
             (
                 "SSPR012",
                 custom_actions(vec![
                     (
                         "Act",
-                        DEFERRED | NO_IMPERSONATE | 1,
+                        IN_SCRIPT | NO_IMPERSONATE | 1,
                         "B",
                         "Entry",
                         5100,
@@ -1348,7 +1346,7 @@ valid_when = 'SITE << "ct-"'
                 custom_actions(vec![
                     (
                         "Act",
-                        DEFERRED | NO_IMPERSONATE | 1,
+                        IN_SCRIPT | NO_IMPERSONATE | 1,
                         "B",
                         "Entry",
                         5101,
@@ -1361,7 +1359,7 @@ valid_when = 'SITE << "ct-"'
                 "SSPR013",
                 custom_actions(vec![(
                     "Reg",
-                    DEFERRED | NO_IMPERSONATE | 34,
+                    IN_SCRIPT | NO_IMPERSONATE | 34,
                     "SystemFolder",
                     "\"[SystemFolder]reg.exe\" add HKLM\\SOFTWARE\\X /f",
                     5100,
@@ -1370,7 +1368,7 @@ valid_when = 'SITE << "ct-"'
             ),
             (
                 "SSPR014",
-                custom_action(DEFERRED | NO_IMPERSONATE | 1, 5100),
+                custom_action(IN_SCRIPT | NO_IMPERSONATE | 1, 5100),
             ),
             (
                 "SSPR015",

@@ -20,6 +20,7 @@ use super::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
 use super::read::{PackageView, RowRef};
 use crate::model::RegistryRoot;
+use crate::schema::action_type;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -781,12 +782,14 @@ enum Modelled {
 
 fn modelled(action: &RowRef<'_>) -> Option<Modelled> {
     let kind = action.int("Type").unwrap_or(0);
-    if kind & custom::DEFERRED != 0 && kind & (custom::ROLLBACK | custom::COMMIT) != 0 {
+    if kind & action_type::IN_SCRIPT != 0
+        && kind & (action_type::ROLLBACK | action_type::COMMIT) != 0
+    {
         return Some(Modelled::NotRun);
     }
-    match kind & custom::TYPE_MASK {
-        custom::TYPE_SET_PROPERTY | custom::TYPE_SET_DIRECTORY => Some(Modelled::Set),
-        custom::TYPE_DLL_IN_BINARY => KnownEntry::of(action.text("Target")).map(Modelled::Entry),
+    match kind & action_type::KIND_MASK {
+        action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
+        action_type::DLL_IN_BINARY => KnownEntry::of(action.text("Target")).map(Modelled::Entry),
         _ => None,
     }
 }
