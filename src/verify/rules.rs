@@ -402,13 +402,15 @@ fn sequence(package: &PackageView, table: &str) -> BTreeMap<String, i32> {
 const EXECUTE: &str = "InstallExecuteSequence";
 const UI: &str = "InstallUISequence";
 
-fn custom_actions(package: &PackageView) -> Vec<(String, i32, String)> {
+/// Every CustomAction row as (Action, Type, Source, Target).
+fn custom_actions(package: &PackageView) -> Vec<(String, i32, String, String)> {
     package
         .rows("CustomAction")
         .map(|row| {
             (
                 row.text("Action").to_string(),
                 row.int("Type").unwrap_or(0),
+                row.text("Source").to_string(),
                 row.text("Target").to_string(),
             )
         })
@@ -425,15 +427,10 @@ fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>
         let Some(&cost_finalize) = order.get("CostFinalize") else {
             continue;
         };
-        for (action, kind, _) in custom_actions(package) {
+        for (action, kind, source, _) in custom_actions(package) {
             let Some(&position) = order.get(&action) else {
                 continue;
             };
-            let source = package
-                .rows("CustomAction")
-                .find(|row| row.text("Action") == action)
-                .map(|row| row.text("Source").to_string())
-                .unwrap_or_default();
             let base = kind & KIND_MASK;
             if base == SET_DIRECTORY && position <= cost_finalize {
                 findings.push(ICE12.finding(format!(
@@ -508,7 +505,7 @@ fn deferred_action_placement(package: &PackageView, findings: &mut Vec<Finding>)
     else {
         return;
     };
-    for (action, kind, _) in custom_actions(package) {
+    for (action, kind, _, _) in custom_actions(package) {
         let Some(&position) = order.get(&action) else {
             continue;
         };
@@ -683,14 +680,14 @@ fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
     let order = sequence(package, EXECUTE);
     let actions = custom_actions(package);
     let per_machine = package.property("ALLUSERS") == Some("1");
-    for (action, kind, _) in &actions {
+    for (action, kind, _, _) in &actions {
         let Some(&position) = order.get(action) else {
             continue;
         };
         if kind & IN_SCRIPT == 0 || kind & (ROLLBACK | COMMIT) != 0 {
             continue;
         }
-        let has_rollback = actions.iter().any(|(other, other_kind, _)| {
+        let has_rollback = actions.iter().any(|(other, other_kind, _, _)| {
             other_kind & (IN_SCRIPT | ROLLBACK) == IN_SCRIPT | ROLLBACK
                 && order.get(other).is_some_and(|&at| at < position)
         });
@@ -716,18 +713,16 @@ fn scheduled<'p>(package: &'p PackageView, action: &str) -> Option<(i32, &'p str
 }
 
 fn custom_action_data(package: &PackageView, findings: &mut Vec<Finding>) {
-    let deferred: BTreeSet<String> = custom_actions(package)
-        .into_iter()
-        .filter(|(_, kind, _)| kind & IN_SCRIPT != 0)
-        .map(|(action, _, _)| action)
+    let actions = custom_actions(package);
+    let deferred: BTreeSet<&str> = actions
+        .iter()
+        .filter(|(_, kind, _, _)| kind & IN_SCRIPT != 0)
+        .map(|(action, _, _, _)| action.as_str())
         .collect();
-    for row in package.rows("CustomAction") {
-        let target = row.text("Source");
-        let kind = row.int("Type").unwrap_or(0);
-        if kind & KIND_MASK != SET_PROPERTY || !deferred.contains(target) {
+    for (setter, kind, target, _) in &actions {
+        if kind & KIND_MASK != SET_PROPERTY || !deferred.contains(target.as_str()) {
             continue;
         }
-        let setter = row.text("Action");
         let (Some((set_at, set_when)), Some((runs_at, runs_when))) =
             (scheduled(package, setter), scheduled(package, target))
         else {
@@ -749,12 +744,7 @@ fn wow64_tools(package: &PackageView, findings: &mut Vec<Finding>) {
     if !package.is_64bit() {
         return;
     }
-    for (action, kind, target) in custom_actions(package) {
-        let source = package
-            .rows("CustomAction")
-            .find(|row| row.text("Action") == action)
-            .map(|row| row.text("Source").to_string())
-            .unwrap_or_default();
+    for (action, kind, source, target) in custom_actions(package) {
         let exe_in_system = kind & KIND_MASK == EXE_IN_DIRECTORY && source == "SystemFolder";
         if exe_in_system || target.trim_start_matches('"').starts_with("[SystemFolder]") {
             findings.push(
@@ -768,7 +758,7 @@ fn wow64_tools(package: &PackageView, findings: &mut Vec<Finding>) {
 const PHASE_PROPERTIES: &[&str] = &["Installed", "REMOVE", "REINSTALL", "UPGRADINGPRODUCTCODE"];
 
 fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
-    for (action, kind, _) in custom_actions(package) {
+    for (action, kind, _, _) in custom_actions(package) {
         if kind & IN_SCRIPT == 0 || kind & (ROLLBACK | COMMIT) != 0 {
             continue;
         }

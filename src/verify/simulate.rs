@@ -401,38 +401,29 @@ impl<'a> Session<'a> {
         notes.into_iter().collect()
     }
 
-    /// Custom actions in the execute sequence, in order: (sequence, row, condition).
-    fn sequenced_custom_actions(&self) -> Vec<(i32, RowRef<'a>, String)> {
+    /// Custom actions in the execute sequence, in order: (whether before LaunchConditions, row,
+    /// condition).
+    fn sequenced_custom_actions(&self) -> Vec<(bool, RowRef<'a>, String)> {
         let package = self.package;
-        let mut actions: Vec<(i32, RowRef<'a>, String)> = package
-            .rows("InstallExecuteSequence")
-            .filter_map(|row| {
-                let action = package
-                    .rows("CustomAction")
-                    .find(|ca| ca.text("Action") == row.text("Action"))?;
-                Some((
-                    row.int("Sequence")?,
-                    action,
-                    row.text("Condition").to_string(),
-                ))
-            })
-            .filter(|(sequence, _, _)| *sequence > 0)
-            .collect();
-        actions.sort_by_key(|(sequence, _, _)| *sequence);
+        let mut before_launch_conditions = true;
+        let mut actions = Vec::new();
+        for (action, condition) in self.execute_sequence() {
+            if action == "LaunchConditions" {
+                before_launch_conditions = false;
+            } else if let Some(row) = package
+                .rows("CustomAction")
+                .find(|row| row.text("Action") == action)
+            {
+                actions.push((before_launch_conditions, row, condition));
+            }
+        }
         actions
     }
 
     /// Runs the modelled custom actions of `span` whose conditions hold, in sequence order.
     /// A condition that does not parse makes the action not run (verify reports its syntax).
     fn run_custom_actions(&mut self, span: Span, effects: &mut ActionEffects) {
-        let launch_conditions = self
-            .package
-            .rows("InstallExecuteSequence")
-            .find(|row| row.text("Action") == "LaunchConditions")
-            .and_then(|row| row.int("Sequence"))
-            .unwrap_or(i32::MAX);
-        for (sequence, action, condition) in self.sequenced_custom_actions() {
-            let before = sequence < launch_conditions;
+        for (before, action, condition) in self.sequenced_custom_actions() {
             if before != (span == Span::BeforeLaunchConditions)
                 || !condition::evaluate(&condition, &self.env).unwrap_or(false)
             {
