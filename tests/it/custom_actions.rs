@@ -54,11 +54,19 @@ fn build(config: &Path, out: &Path, target: &str) -> std::process::Output {
 fn built(config: &Path, out: &Path, target: &str) -> PathBuf {
     let output = build(config, out, target);
     assert!(output.status.success(), "{}", stderr(&output));
-    std::fs::read_dir(out)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
+    msi_files(out)
+        .into_iter()
         .find(|path| path.to_string_lossy().contains(target))
         .unwrap()
+}
+
+/// The packages in `dir`.
+fn msi_files(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "msi"))
+        .collect()
 }
 
 fn row<'r>(rows: &'r [Vec<String>], name: &str) -> &'r Vec<String> {
@@ -154,11 +162,7 @@ fn verify_finds_no_problem_and_simulates_the_proxy_on_every_target() {
             .arg("--out")
             .arg(&out));
         assert!(output.status.success(), "{}", stderr(&output));
-        let packages: Vec<PathBuf> = std::fs::read_dir(&out)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "msi"))
-            .collect();
+        let packages = msi_files(&out);
         assert_eq!(packages.len(), 9);
         let output = run(sspr_msi()
             .arg("verify")
@@ -207,18 +211,7 @@ fn unsafe_or_broken_action_configuration_is_refused_with_file_line_and_key() {
         );
         assert!(message.contains(key), "{key}: {message}");
     }
-    assert_eq!(
-        std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter(|e| e
-                .as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "msi"))
-            .count(),
-        0
-    );
+    assert_eq!(msi_files(dir.path()), Vec::<PathBuf>::new());
 }
 
 #[test]
@@ -250,17 +243,7 @@ fn a_proxy_mode_without_its_dll_or_with_a_wrong_pin_builds_nothing() {
         "{}",
         stderr(&output)
     );
-    let msis = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "msi")
-        })
-        .count();
-    assert_eq!(msis, 0);
+    assert_eq!(msi_files(dir.path()), Vec::<PathBuf>::new());
 }
 
 #[test]
