@@ -333,7 +333,7 @@ impl Source<'_> {
                 ))
             }
         };
-        let fields: [(&str, Option<std::ops::Range<usize>>); 11] = [
+        let fields: [(&str, Option<std::ops::Range<usize>>); 12] = [
             ("binary", raw.binary.as_ref().map(Spanned::span)),
             ("entry", raw.entry.as_ref().map(Spanned::span)),
             (
@@ -354,9 +354,9 @@ impl Source<'_> {
             ("command", raw.command.as_ref().map(Spanned::span)),
             ("rollback", raw.rollback.as_ref().map(Spanned::span)),
             ("value", raw.value.as_ref().map(Spanned::span)),
+            ("property", raw.property.as_ref().map(Spanned::span)),
         ];
-        let property_field = ("property", raw.property.as_ref().map(Spanned::span));
-        for (field, span) in fields.into_iter().chain([property_field]) {
+        for (field, span) in fields {
             if let Some(span) = span.filter(|_| !allowed.contains(&field)) {
                 return Err(self.error(
                     span,

@@ -139,15 +139,6 @@ pub struct Actions {
     pub deferred: Vec<DeferredAction>,
 }
 
-impl Actions {
-    pub fn is_empty(&self) -> bool {
-        self.binaries.is_empty()
-            && self.checks.is_empty()
-            && self.sets.is_empty()
-            && self.deferred.is_empty()
-    }
-}
-
 /// Whether `id` is a valid action, property or binary name: an MSI identifier short enough
 /// that `Set…Rollback` still fits the 72-character Action column.
 pub fn is_identifier(id: &str) -> bool {
