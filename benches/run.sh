@@ -76,7 +76,14 @@ openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sspr-msi-bench -days 30 \
 
 echo "== 1. build: the whole matrix vs wixl's single packages"
 dll64=payload/build/x64/SsprTestCredProv.dll
+# Every command writes into a folder or file that does not exist yet, as in a fresh CI
+# checkout: replacing an existing file by rename (ours) or truncation (wixl) makes ext4 start
+# writing the new file out at once (auto_da_alloc), a cost a fresh build does not pay.
+# One --prepare per command, in order.
 bench build --warmup 3 --runs "$runs" \
+  --prepare "rm -rf $work/dist" --prepare "rm -rf $work/signed-dist" \
+  --prepare "rm -rf $work/one" --prepare "rm -rf $work/one" \
+  --prepare "rm -f $work/wixl-policy.msi" --prepare "rm -f $work/wixl-credprov.msi" \
   -n "sspr-msi build (9 packages)" "$bin build --out $work/dist" \
   -n "sspr-msi build --sign-cert … --sign-key … (9 packages, signed)" \
   "$bin build --out $work/signed-dist --sign-cert $work/cert.pem --sign-key $work/key.pem" \

@@ -11,7 +11,9 @@
 use crate::bind::{Cell, Database, Summary};
 use crate::schema::{self, ColumnKind, ColumnSchema};
 use msi::{Category, CodePage};
+use rustc_hash::FxHasher;
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 
 /// The stream holding the summary information (not a table: its name is not encoded).
 pub const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
@@ -92,11 +94,11 @@ impl Column {
 
     /// Why `cell` cannot be stored in this column, if it cannot (the checks the msi crate
     /// makes on insert).
-    fn refuses(&self, cell: &Cell) -> Option<String> {
-        match (cell, self.kind) {
-            (Cell::Null, _) if self.nullable => None,
-            (Cell::Null, _) => Some("null in a column that is not nullable".into()),
-            (Cell::Int(value), ColumnKind::Int16 | ColumnKind::Int32) => {
+    fn refuses(&self, value: Value) -> Option<String> {
+        match (value, self.kind) {
+            (Value::Null, _) if self.nullable => None,
+            (Value::Null, _) => Some("null in a column that is not nullable".into()),
+            (Value::Int(value), ColumnKind::Int16 | ColumnKind::Int32) => {
                 let (min, max) = match self.kind {
                     ColumnKind::Int16 => (i32::from(i16::MIN) + 1, i32::from(i16::MAX)),
                     _ => (i32::MIN + 1, i32::MAX),
@@ -104,10 +106,11 @@ impl Column {
                 let (min, max) = self
                     .range
                     .map_or((min, max), |(a, b)| (a.max(min), b.min(max)));
-                (*value < min || *value > max).then(|| format!("{value} is out of range"))
+                (value < min || value > max).then(|| format!("{value} is out of range"))
             }
-            (Cell::Str(text), ColumnKind::Str(length)) => {
-                if length > 0 && text.chars().count() > length {
+            (Value::Str(text), ColumnKind::Str(length)) => {
+                // Bytes bound characters: counted only when the bytes are too many.
+                if length > 0 && text.len() > length && text.chars().count() > length {
                     return Some(format!("{text:?} is longer than {length} characters"));
                 }
                 match self.category {
@@ -117,24 +120,45 @@ impl Column {
                     _ => None,
                 }
             }
-            (Cell::Str(_), ColumnKind::Binary) => None,
+            (Value::Str(_), ColumnKind::Binary) => None,
             _ => Some("a value of the wrong type".into()),
         }
     }
 }
 
-/// A table to encode: its name, columns and rows.
-struct Table<'a> {
-    name: &'static str,
-    columns: Vec<Column>,
-    rows: Vec<Vec<Cell>>,
-    /// Rows borrowed from the database (the system tables own theirs).
-    borrowed: Option<&'a [Vec<Cell>]>,
+/// A cell as the encoder sees it: strings borrowed from the database or the schema, so that
+/// the system tables (most of a package's cells) allocate no string of their own.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Value<'a> {
+    Null,
+    Int(i32),
+    Str(&'a str),
 }
 
-impl Table<'_> {
-    fn rows(&self) -> &[Vec<Cell>] {
-        self.borrowed.unwrap_or(&self.rows)
+impl<'a> From<&'a Cell> for Value<'a> {
+    fn from(cell: &'a Cell) -> Value<'a> {
+        match cell {
+            Cell::Null => Value::Null,
+            Cell::Int(value) => Value::Int(*value),
+            Cell::Str(text) => Value::Str(text),
+        }
+    }
+}
+
+/// A table to encode: its name, columns and rows (row after row, `columns.len()` values
+/// each).
+struct Table<'a> {
+    name: &'static str,
+    columns: &'a [Column],
+    values: Vec<Value<'a>>,
+    /// Whether the rows come from the database and must be checked against the columns (the
+    /// system tables are derived here from the schema).
+    checked: bool,
+}
+
+impl<'a> Table<'a> {
+    fn rows(&self) -> std::slice::ChunksExact<'_, Value<'a>> {
+        self.values.chunks_exact(self.columns.len().max(1))
     }
 }
 
@@ -213,46 +237,57 @@ fn validation_columns() -> Vec<Column> {
     ]
 }
 
-/// The `_Validation` rows describing `columns` of `table`.
-fn validation_rows<'a>(
-    table: &'a str,
+/// The `_Validation` rows describing `columns` of `table`, appended to `values`.
+fn push_validation_rows<'a>(
+    table: &'static str,
     columns: &'a [Column],
-) -> impl Iterator<Item = Vec<Cell>> + 'a {
-    columns.iter().map(move |column| {
+    category_names: &'a [(Category, String)],
+    values: &mut Vec<Value<'a>>,
+) {
+    for column in columns {
         let (min, max) = match column.range {
-            Some((min, max)) => (Cell::Int(min), Cell::Int(max)),
-            None => (Cell::Null, Cell::Null),
+            Some((min, max)) => (Value::Int(min), Value::Int(max)),
+            None => (Value::Null, Value::Null),
         };
         let (key_table, key_column) = match column.foreign_key {
-            Some((table, column)) => (Cell::Str(table.into()), Cell::Int(column)),
-            None => (Cell::Null, Cell::Null),
+            Some((table, column)) => (Value::Str(table), Value::Int(column)),
+            None => (Value::Null, Value::Null),
         };
-        vec![
-            Cell::Str(table.into()),
-            Cell::Str(column.name.into()),
-            Cell::Str(if column.nullable { "Y" } else { "N" }.into()),
+        let category = column.category.map_or(Value::Null, |category| {
+            let name = category_names.iter().find(|(c, _)| *c == category);
+            name.map_or(Value::Null, |(_, name)| Value::Str(name))
+        });
+        values.extend([
+            Value::Str(table),
+            Value::Str(column.name),
+            Value::Str(if column.nullable { "Y" } else { "N" }),
             min,
             max,
             key_table,
             key_column,
-            column
-                .category
-                .map_or(Cell::Null, |c| Cell::Str(c.to_string())),
-            column.set.clone().map_or(Cell::Null, Cell::Str),
-            Cell::Null,
-        ]
-    })
+            category,
+            column.set.as_deref().map_or(Value::Null, Value::Str),
+            Value::Null,
+        ]);
+    }
 }
 
 /// The string pool: each distinct string once, with how many cells refer to it.
-#[derive(Default)]
 struct StringPool<'a> {
-    ids: HashMap<&'a str, u32>,
+    ids: HashMap<&'a str, u32, BuildHasherDefault<FxHasher>>,
     /// By id - 1.
     strings: Vec<(&'a str, u32)>,
 }
 
 impl<'a> StringPool<'a> {
+    /// A pool for up to `strings` distinct strings without growing.
+    fn with_capacity(strings: usize) -> StringPool<'a> {
+        StringPool {
+            ids: HashMap::with_capacity_and_hasher(strings, Default::default()),
+            strings: Vec::with_capacity(strings),
+        }
+    }
+
     fn intern(&mut self, text: &'a str) -> u32 {
         let next = self.strings.len() as u32 + 1;
         let id = *self.ids.entry(text).or_insert(next);
@@ -269,143 +304,146 @@ impl<'a> StringPool<'a> {
         if long_refs {
             header |= LONG_STRING_REFS;
         }
-        let mut pool = header.to_le_bytes().to_vec();
+        let mut pool = Vec::with_capacity(4 + 4 * self.strings.len());
+        pool.extend_from_slice(&header.to_le_bytes());
         let mut data = Vec::new();
         for (text, references) in &self.strings {
-            let bytes = CODEPAGE.encode(text);
+            let start = data.len();
+            if text.is_ascii() {
+                // ASCII is the same in code page 1252.
+                data.extend_from_slice(text.as_bytes());
+            } else {
+                data.extend_from_slice(&CODEPAGE.encode(text));
+            }
+            let length = data.len() - start;
             let references = u16::try_from(*references)
                 .map_err(|_| format!("{text:?} is referred to more than 65,535 times"))?;
-            match u16::try_from(bytes.len()) {
+            match u16::try_from(length) {
                 Ok(length) => pool.extend_from_slice(&length.to_le_bytes()),
                 // A longer string: length 0, then the length in the next 4 bytes.
                 Err(_) => pool.extend_from_slice(&0u16.to_le_bytes()),
             }
             pool.extend_from_slice(&references.to_le_bytes());
-            if bytes.len() > usize::from(u16::MAX) {
-                pool.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            if length > usize::from(u16::MAX) {
+                pool.extend_from_slice(&(length as u32).to_le_bytes());
             }
-            data.extend_from_slice(&bytes);
         }
         Ok((pool, data))
     }
 }
 
+/// `_Tables`' and `_Columns`' columns.
+fn system_columns() -> (Vec<Column>, Vec<Column>) {
+    let tables = vec![Column {
+        primary_key: true,
+        ..Column::new("Name", ColumnKind::Str(64))
+    }];
+    let columns = vec![
+        Column {
+            primary_key: true,
+            ..Column::new("Table", ColumnKind::Str(64))
+        },
+        Column {
+            primary_key: true,
+            ..Column::new("Number", ColumnKind::Int16)
+        },
+        Column::new("Name", ColumnKind::Str(64)),
+        Column::new("Type", ColumnKind::Int16),
+    ];
+    (tables, columns)
+}
+
+/// A table the system tables describe: its name, columns, and the database's rows (none for
+/// `_Validation`, whose rows are made here).
+type Described<'a> = (&'static str, Vec<Column>, Option<&'a [Vec<Cell>]>);
+
 /// Every table of `db` (system tables included) and its summary information, as streams by
 /// compound-file name.
 pub fn encode(db: &Database) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let mut tables = Vec::new();
+    let mut described: Vec<Described> = Vec::new();
     for (&name, rows) in &db.tables {
         let table = schema::table(name).ok_or_else(|| format!("no schema for table {name}"))?;
-        tables.push(Table {
-            name: table.name,
-            columns: table.columns.iter().map(Column::from_schema).collect(),
-            rows: Vec::new(),
-            borrowed: Some(rows),
-        });
+        let columns = table.columns.iter().map(Column::from_schema).collect();
+        described.push((table.name, columns, Some(rows)));
     }
-    let validation = Table {
-        name: "_Validation",
-        columns: validation_columns(),
-        rows: Vec::new(),
-        borrowed: None,
-    };
-    tables.push(validation);
-    tables.sort_by_key(|t| t.name);
-    let mut system_tables = Table {
-        name: "_Tables",
-        columns: vec![Column {
-            primary_key: true,
-            ..Column::new("Name", ColumnKind::Str(64))
-        }],
-        rows: Vec::new(),
-        borrowed: None,
-    };
-    let mut system_columns = Table {
-        name: "_Columns",
-        columns: vec![
-            Column {
-                primary_key: true,
-                ..Column::new("Table", ColumnKind::Str(64))
-            },
-            Column {
-                primary_key: true,
-                ..Column::new("Number", ColumnKind::Int16)
-            },
-            Column::new("Name", ColumnKind::Str(64)),
-            Column::new("Type", ColumnKind::Int16),
-        ],
-        rows: Vec::new(),
-        borrowed: None,
-    };
-    let mut validation_table_rows = Vec::new();
-    for table in &tables {
-        system_tables.rows.push(vec![Cell::Str(table.name.into())]);
-        for (index, column) in table.columns.iter().enumerate() {
-            system_columns.rows.push(vec![
-                Cell::Str(table.name.into()),
-                Cell::Int(index as i32 + 1),
-                Cell::Str(column.name.into()),
-                Cell::Int(column.bits()),
+    described.push(("_Validation", validation_columns(), None));
+    described.sort_by_key(|(name, _, _)| *name);
+    let category_names: Vec<(Category, String)> = described
+        .iter()
+        .flat_map(|(_, columns, _)| columns.iter().filter_map(|c| c.category))
+        .fold(Vec::new(), |mut names, category| {
+            if !names.iter().any(|(c, _)| *c == category) {
+                names.push((category, category.to_string()));
+            }
+            names
+        });
+    let mut validation_values = Vec::new();
+    let mut tables_values = Vec::new();
+    let mut columns_values = Vec::new();
+    for (name, columns, _) in &described {
+        tables_values.push(Value::Str(name));
+        for (index, column) in columns.iter().enumerate() {
+            columns_values.extend([
+                Value::Str(name),
+                Value::Int(index as i32 + 1),
+                Value::Str(column.name),
+                Value::Int(column.bits()),
             ]);
         }
-        validation_table_rows.extend(validation_rows(table.name, &table.columns));
+        push_validation_rows(name, columns, &category_names, &mut validation_values);
     }
-    let validation = tables
-        .iter_mut()
-        .find(|t| t.name == "_Validation")
-        .expect("added above");
-    validation.rows = validation_table_rows;
-    tables.push(system_tables);
-    tables.push(system_columns);
-
-    for table in &tables {
-        for row in table.rows() {
-            if row.len() != table.columns.len() {
-                return Err(format!(
-                    "table {}: a row of {} values for {} columns",
-                    table.name,
-                    row.len(),
-                    table.columns.len()
-                ));
-            }
-            for (column, cell) in table.columns.iter().zip(row) {
-                if let Some(why) = column.refuses(cell) {
-                    return Err(format!(
-                        "table {}, column {}: {why}",
-                        table.name, column.name
-                    ));
-                }
-            }
-        }
+    let (tables_columns, columns_columns) = system_columns();
+    let mut tables: Vec<Table> = described
+        .iter()
+        .map(|(name, columns, rows)| Table {
+            name,
+            columns,
+            values: match rows {
+                Some(rows) => rows.iter().flatten().map(Value::from).collect(),
+                None => std::mem::take(&mut validation_values),
+            },
+            checked: rows.is_some(),
+        })
+        .collect();
+    tables.push(Table {
+        name: "_Tables",
+        columns: &tables_columns,
+        values: tables_values,
+        checked: false,
+    });
+    tables.push(Table {
+        name: "_Columns",
+        columns: &columns_columns,
+        values: columns_values,
+        checked: false,
+    });
+    for (table, (_, _, rows)) in tables.iter().zip(&described) {
+        check_rows(table, rows.unwrap_or_default())?;
     }
 
     // Strings get their ids in the order the tables are written, so the same tables give the
     // same pool.
-    let mut pool = StringPool::default();
-    let ids: Vec<Vec<Vec<u32>>> = tables
+    let mut pool = StringPool::with_capacity(tables.iter().map(|t| t.values.len()).sum());
+    let ids: Vec<Vec<u32>> = tables
         .iter()
         .map(|table| {
             table
-                .rows()
+                .values
                 .iter()
-                .map(|row| {
-                    row.iter()
-                        .zip(&table.columns)
-                        .map(|(cell, column)| match column.kind {
-                            // The cell names the stream; the table stores 1 (as Windows
-                            // Installer's own packages do), not a string.
-                            ColumnKind::Binary => BINARY_PRESENT,
-                            _ => cell_id(cell, &mut pool),
-                        })
-                        .collect()
+                .zip(table.columns.iter().cycle())
+                .map(|(value, column)| match column.kind {
+                    // The cell names the stream; the table stores 1 (as Windows
+                    // Installer's own packages do), not a string.
+                    ColumnKind::Binary => BINARY_PRESENT,
+                    _ => value_id(*value, &mut pool),
                 })
                 .collect()
         })
         .collect();
     let long_refs = pool.strings.len() >= usize::from(u16::MAX);
     let mut streams = Vec::with_capacity(tables.len() + 3);
-    for (table, cells) in tables.iter().zip(ids) {
-        if let Some(data) = encode_table(table, cells, long_refs)? {
+    for (table, ids) in tables.iter().zip(ids) {
+        if let Some(data) = encode_table(table, ids, long_refs)? {
             streams.push((table_stream_name(table.name), data));
         }
     }
@@ -416,66 +454,86 @@ pub fn encode(db: &Database) -> Result<Vec<(String, Vec<u8>)>, String> {
     Ok(streams)
 }
 
+/// Every row of a database table has one value per column, each one the column accepts.
+fn check_rows(table: &Table, rows: &[Vec<Cell>]) -> Result<(), String> {
+    if !table.checked {
+        return Ok(());
+    }
+    for row in rows {
+        if row.len() != table.columns.len() {
+            return Err(format!(
+                "table {}: a row of {} values for {} columns",
+                table.name,
+                row.len(),
+                table.columns.len()
+            ));
+        }
+    }
+    for row in table.rows() {
+        for (column, value) in table.columns.iter().zip(row) {
+            if let Some(why) = column.refuses(*value) {
+                return Err(format!(
+                    "table {}, column {}: {why}",
+                    table.name, column.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// What a stream column stores for a row that has its stream.
 const BINARY_PRESENT: u32 = 1;
 
-/// A cell as stored: a string's id (0 for null), or an integer (not yet offset).
-fn cell_id<'a>(cell: &'a Cell, pool: &mut StringPool<'a>) -> u32 {
-    match cell {
-        Cell::Null => 0,
-        Cell::Int(value) => *value as u32,
-        Cell::Str(text) => pool.intern(text),
+/// A value as stored: a string's id (0 for null), or an integer (not yet offset).
+fn value_id<'a>(value: Value<'a>, pool: &mut StringPool<'a>) -> u32 {
+    match value {
+        Value::Null => 0,
+        Value::Int(value) => value as u32,
+        Value::Str(text) => pool.intern(text),
     }
 }
 
 /// The table's stream: rows sorted by their stored values (as Windows Installer expects),
 /// then written column by column. `None` for a table without rows (no stream).
-fn encode_table(
-    table: &Table,
-    cells: Vec<Vec<u32>>,
-    long_refs: bool,
-) -> Result<Option<Vec<u8>>, String> {
-    if cells.is_empty() {
+fn encode_table(table: &Table, ids: Vec<u32>, long_refs: bool) -> Result<Option<Vec<u8>>, String> {
+    let width = table.columns.len();
+    if ids.is_empty() || width == 0 {
         return Ok(None);
     }
-    let rows = table.rows();
     // Stored values: strings by id, integers offset so that unsigned order is numeric order,
     // null as 0 (before every value).
-    let stored: Vec<Vec<u32>> = cells
+    let stored: Vec<u32> = ids
         .into_iter()
-        .zip(rows)
-        .map(|(ids, row)| {
-            ids.into_iter()
-                .zip(row)
-                .zip(&table.columns)
-                .map(|((id, cell), column)| match (cell, column.kind) {
-                    (Cell::Int(_), ColumnKind::Int16) => u32::from((id as u16) ^ 0x8000),
-                    (Cell::Int(_), _) => id ^ 0x8000_0000,
-                    _ => id,
-                })
-                .collect()
+        .zip(&table.values)
+        .zip(table.columns.iter().cycle())
+        .map(|((id, value), column)| match (value, column.kind) {
+            (Value::Int(_), ColumnKind::Int16) => u32::from((id as u16) ^ 0x8000),
+            (Value::Int(_), _) => id ^ 0x8000_0000,
+            _ => id,
         })
         .collect();
-    let mut order: Vec<usize> = (0..stored.len()).collect();
-    order.sort_by(|&a, &b| stored[a].cmp(&stored[b]));
-    for pair in order.windows(2) {
-        let key = |row: usize| -> Vec<u32> {
-            table
-                .columns
-                .iter()
-                .zip(&stored[row])
-                .filter(|(column, _)| column.primary_key)
-                .map(|(_, value)| *value)
-                .collect()
-        };
-        if key(pair[0]) == key(pair[1]) {
-            return Err(format!("table {}: two rows with the same key", table.name));
-        }
+    let row = |index: usize| &stored[index * width..(index + 1) * width];
+    let mut order: Vec<usize> = (0..stored.len() / width).collect();
+    order.sort_by(|&a, &b| row(a).cmp(row(b)));
+    let same_key = |a: usize, b: usize| {
+        table
+            .columns
+            .iter()
+            .zip(row(a).iter().zip(row(b)))
+            .all(|(column, (x, y))| !column.primary_key || x == y)
+    };
+    if order.windows(2).any(|pair| same_key(pair[0], pair[1])) {
+        return Err(format!("table {}: two rows with the same key", table.name));
     }
-    let mut data = Vec::new();
+    let cell_size = match long_refs {
+        true => 4,
+        false => 2,
+    };
+    let mut data = Vec::with_capacity(stored.len() * cell_size);
     for (index, column) in table.columns.iter().enumerate() {
         for &row in &order {
-            let value = stored[row][index];
+            let value = stored[row * width + index];
             match column.kind {
                 ColumnKind::Int16 => data.extend_from_slice(&(value as u16).to_le_bytes()),
                 ColumnKind::Int32 => data.extend_from_slice(&value.to_le_bytes()),

@@ -1,10 +1,11 @@
 //! The signing certificate chain and private key, from PEM files or a PKCS#12 bundle.
 
+use super::signed_data::Template;
 use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::RsaPrivateKey;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use x509_cert::der::Decode;
 use x509_cert::Certificate;
 
@@ -18,6 +19,8 @@ pub struct Credentials {
     pub(crate) fast_key: Option<Arc<ring::rsa::KeyPair>>,
     /// An RFC 3161 time-stamping authority (http URL) to countersign each signature.
     pub timestamp_url: Option<String>,
+    /// Made at the first signature, for every later one (`None` inside when it cannot be).
+    pub(crate) signature_template: Arc<OnceLock<Option<Arc<Template>>>>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -152,6 +155,7 @@ impl Credentials {
             key,
             fast_key,
             timestamp_url: None,
+            signature_template: Arc::default(),
         })
     }
 
