@@ -6,10 +6,10 @@ use crate::error::{Error, Result};
 use crate::model::sha256_hex;
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError, Signer};
+use crate::source::FileSource;
 use crate::target::Arch;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 const IMAGE_FILE_DLL: u16 = 0x2000;
 const MACHINE_I386: u16 = 0x014c;
@@ -33,12 +33,12 @@ pub enum PeKind {
     Exe,
 }
 
-/// A payload that passed every check.
+/// A payload that passed every check. Its bytes are not kept: the package reads them again
+/// from `source`, which checks they are still the bytes checked here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedPayload {
     pub path: PathBuf,
-    pub bytes: Arc<Vec<u8>>,
-    pub sha256: String,
+    pub source: FileSource,
     pub arch: Arch,
     /// `major.minor.build.revision` from the version resource, when it has one.
     pub file_version: Option<String>,
@@ -136,8 +136,11 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     Ok(CheckedPayload {
         path: spec.path.clone(),
         msi_file_hash: msi_file_hash(&bytes),
-        bytes: Arc::new(bytes),
-        sha256,
+        source: FileSource::Disk {
+            path: spec.path.clone(),
+            size: bytes.len() as u64,
+            sha256,
+        },
         arch,
         file_version: image.file_version,
         language: image.language,

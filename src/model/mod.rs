@@ -6,6 +6,7 @@ pub mod configured;
 pub mod proxy;
 pub mod sspr;
 
+use crate::source::FileSource;
 use crate::target::Target;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -167,7 +168,7 @@ pub struct File {
     pub id: String,
     /// The installed file name.
     pub name: String,
-    pub data: std::sync::Arc<Vec<u8>>,
+    pub source: FileSource,
     /// `a.b.c.d` from the PE version resource; unversioned files get a hash row instead.
     pub version: Option<String>,
     pub language: Option<u16>,
