@@ -270,9 +270,9 @@ fn bind_files_and_cabinet(
                     Cell::Int(sequence),
                 ],
             );
-            if file.version.is_none() {
+            if let Some(hash) = file.hash {
                 let mut row = vec![file.id.as_str().into(), Cell::Int(0)];
-                row.extend(file.hash.iter().map(|part| Cell::Int(*part)));
+                row.extend(hash.map(Cell::Int));
                 db.insert(&schema::MSI_FILE_HASH, row);
             }
             cabinet_files.push((&file.id, &file.source));

@@ -172,8 +172,8 @@ pub struct File {
     /// `a.b.c.d` from the PE version resource; unversioned files get a hash row instead.
     pub version: Option<String>,
     pub language: Option<u16>,
-    /// MD5 of the file as four little-endian i32s (for unversioned files).
-    pub hash: [i32; 4],
+    /// MD5 of the file as four little-endian i32s, for unversioned files only.
+    pub hash: Option<[i32; 4]>,
 }
 
 /// The unit Windows Installer installs, counts references to and removes.

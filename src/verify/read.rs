@@ -427,7 +427,7 @@ pub(crate) mod tests {
             file_version: Some("1.0.0.0".into()),
             language: Some(1033),
             trust: Trust::UnsignedAllowed,
-            msi_file_hash: [0; 4],
+            msi_file_hash: None,
         };
         let (payload, proxy_dll) = (
             stand_in("SsprCredentialProvider.dll"),
