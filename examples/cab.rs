@@ -6,8 +6,10 @@
 //! Files are stored under their own names, with the default build timestamp.
 
 use sspr_msi::build::DEFAULT_TIMESTAMP;
+use sspr_msi::source::FileSource;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,7 +29,7 @@ fn main() -> ExitCode {
 fn build(out: &Path, inputs: &[String]) -> std::io::Result<()> {
     let contents = inputs
         .iter()
-        .map(std::fs::read)
+        .map(|input| Ok(FileSource::Memory(Arc::new(std::fs::read(input)?))))
         .collect::<std::io::Result<Vec<_>>>()?;
     let names: Vec<String> = inputs
         .iter()
@@ -36,10 +38,7 @@ fn build(out: &Path, inputs: &[String]) -> std::io::Result<()> {
             name.to_string_lossy().into_owned()
         })
         .collect();
-    let files: Vec<(&str, &[u8])> = names
-        .iter()
-        .zip(&contents)
-        .map(|(name, data)| (name.as_str(), data.as_slice()))
-        .collect();
-    std::fs::write(out, sspr_msi::cab::build(&files, DEFAULT_TIMESTAMP)?)
+    let files: Vec<(&str, &FileSource)> = names.iter().map(String::as_str).zip(&contents).collect();
+    let cabinet = sspr_msi::cab::build(&files, DEFAULT_TIMESTAMP).map_err(std::io::Error::other)?;
+    std::fs::write(out, cabinet)
 }

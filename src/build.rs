@@ -2,12 +2,12 @@
 //! Every payload is checked and every package written (and signed) under a temporary name
 //! before any package gets its final name.
 
-use crate::bind::{self, BindOptions};
+use crate::bind::{self, BindOptions, Database};
 use crate::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
-use crate::model::{self, msi_guid};
+use crate::model::{self, msi_guid, Package};
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
 use crate::sign::trust::TrustPolicy;
@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 /// Used when `SOURCE_DATE_EPOCH` is not set: 2024-01-01T00:00:00Z.
 pub const DEFAULT_TIMESTAMP: u64 = 1_704_067_200;
@@ -84,16 +84,8 @@ pub fn build(
         targets
     };
     let trust = payload_trust(settings, options.allow_unsigned_payloads)?;
-    let mut payloads = check_payloads(settings, targets, &trust)?;
+    let payloads = check_payloads(settings, targets, &trust)?;
     let custom_action_files = check_custom_action_files(settings, targets, &trust)?;
-    let payload_bytes: usize = payloads.values().map(|p| p.bytes.len()).sum();
-    let one_architecture_at_a_time = payload_bytes > PARALLEL_PAYLOAD_LIMIT;
-    if one_architecture_at_a_time {
-        // Read again when their architecture's turn comes.
-        for payload in payloads.values_mut() {
-            payload.bytes = Arc::new(Vec::new());
-        }
-    }
     let shared = Shared {
         settings,
         options,
@@ -103,13 +95,12 @@ pub fn build(
         },
         payloads,
         custom_action_files,
-        one_architecture_at_a_time,
     };
-    // Each package goes to a temporary file as soon as it is serialised, so memory holds one
-    // package per thread at a time; the files get their names only once every package is
-    // written, so a failure for one target writes nothing at all (dropped temporary files are
-    // removed).
-    stage_by_architecture(&shared, targets)?
+    // Each package goes to a temporary file as soon as it is serialised, so memory holds the
+    // cabinets (one per architecture) and no package; the files get their names only once
+    // every package is written, so a failure for one target writes nothing at all (dropped
+    // temporary files are removed).
+    stage_on_two_threads(&shared, targets)?
         .into_iter()
         .map(|(built, file)| {
             file.persist()?;
@@ -123,11 +114,9 @@ struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
     bind_options: BindOptions,
-    /// Without their bytes when `one_architecture_at_a_time`.
+    /// Checked, and read again (streamed into the cabinet) by the packages that embed them.
     payloads: BTreeMap<Arch, CheckedPayload>,
-    /// Custom actions' files (small: always held).
     custom_action_files: BTreeMap<Arch, CustomActionFiles>,
-    one_architecture_at_a_time: bool,
 }
 
 /// The checked files one architecture's custom actions embed.
@@ -138,31 +127,17 @@ struct CustomActionFiles {
     binaries: BTreeMap<String, CheckedPayload>,
 }
 
-/// Above this much payload (every architecture's together), architectures are staged one
-/// after the other, each payload read when its turn comes, so that memory holds one payload
-/// and its cabinet: about twice the largest payload (100 MB payloads: 2 × 100 MB payloads and
-/// their cabinets in flight together would be 4 times). Small payloads keep one thread per
-/// architecture, where the second core halves a matrix build.
-const PARALLEL_PAYLOAD_LIMIT: usize = 32 << 20;
-
 type StagedPackage = (BuiltPackage, package::Staged);
 
 /// Stages the packages on two threads (the machines this runs on have two cores or more; more
 /// threads than the 9 packages' RSA signatures and cabinets could keep busy gain nothing) that
 /// take the next target in order, each package's cabinet shared through its architecture's
 /// cache: the matrix's packages split evenly, which grouping by architecture (5 x64, 4 x86)
-/// did not. Above `PARALLEL_PAYLOAD_LIMIT` of payload, one architecture after the other
-/// instead. Packages come back in `targets` order; on failure, the first failing target's
-/// error (after a failure no further target is started).
-fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
-    if shared.one_architecture_at_a_time {
-        let mut groups: BTreeMap<Arch, Vec<(usize, Target)>> = BTreeMap::new();
-        for (index, &target) in targets.iter().enumerate() {
-            groups.entry(target.arch).or_default().push((index, target));
-        }
-        let results = groups.into_values().map(|group| shared.stage_group(&group));
-        return collect_staged(results, targets.len());
-    }
+/// did not. The cabinets stream their payloads from disk, so memory holds the cabinets (about
+/// twice the largest payload with two architectures), never the payloads. Packages come back
+/// in `targets` order; on failure, the first failing target's error (after a failure no
+/// further target is started).
+fn stage_on_two_threads(shared: &Shared, targets: &[Target]) -> Result<Vec<StagedPackage>> {
     let cabinets: BTreeMap<Arch, Mutex<cab::Cache>> = targets
         .iter()
         .map(|target| (target.arch, Mutex::default()))
@@ -201,7 +176,7 @@ fn stage_by_architecture(shared: &Shared, targets: &[Target]) -> Result<Vec<Stag
     collect_staged(results, targets.len())
 }
 
-/// Every group's packages in `targets` order; on failure, the first failing target's error.
+/// Every thread's packages in `targets` order; on failure, the first failing target's error.
 fn collect_staged(
     results: impl IntoIterator<Item = std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)>>,
     count: usize,
@@ -210,7 +185,7 @@ fn collect_staged(
     let mut first_error: Option<(usize, Error)> = None;
     for result in results {
         match result {
-            Ok(mut group) => staged.append(&mut group),
+            Ok(mut packages) => staged.append(&mut packages),
             Err((index, error)) if first_error.as_ref().is_none_or(|(i, _)| index < *i) => {
                 first_error = Some((index, error))
             }
@@ -225,35 +200,6 @@ fn collect_staged(
 }
 
 impl Shared<'_> {
-    /// Stages `group`'s packages in order, stopping at the first failure (and its index).
-    fn stage_group(
-        &self,
-        group: &[(usize, Target)],
-    ) -> std::result::Result<Vec<(usize, StagedPackage)>, (usize, Error)> {
-        let Some(&(first, target)) = group.first() else {
-            return Ok(Vec::new());
-        };
-        // The group's payload (read again when it was let go after the checks), and the
-        // cabinets its packages share: both dropped when the group is done.
-        let payload = match self.payloads.get(&target.arch) {
-            Some(payload) if self.one_architecture_at_a_time => {
-                Some(reread(payload).map_err(|e| (first, e))?)
-            }
-            payload => payload.cloned(),
-        };
-        let cabinets = Mutex::default();
-        group
-            .iter()
-            .map(|&(index, target)| {
-                let payload = payload.as_ref().filter(|_| !target.family.uses_policy());
-                let staged = self
-                    .stage(target, payload, &cabinets)
-                    .map_err(|e| (index, e))?;
-                Ok((index, staged))
-            })
-            .collect()
-    }
-
     /// Writes `target`'s package under a temporary name beside its final path.
     fn stage(
         &self,
@@ -269,12 +215,7 @@ impl Shared<'_> {
             binaries: files.map(|files| &files.binaries),
         };
         let package = model::sspr::package(settings, target, inputs);
-        let db = {
-            // Held while binding only: the first package of an architecture builds its cabinet.
-            let mut cabinets = cabinets.lock().unwrap_or_else(|e| e.into_inner());
-            bind::bind_with_cabinets(&package, &self.bind_options, &mut cabinets)
-                .map_err(|e| Error::Internal(format!("binding {target}: {e}")))?
-        };
+        let db = self.bind(&package, cabinets)?;
         let file = options.out_dir.join(file_name(settings, target));
         let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
@@ -290,7 +231,7 @@ impl Shared<'_> {
             contents.insert(name, signature);
         }
         // Straight into the file (buffered): the cabinet is never copied into a package in
-        // memory, so memory holds the payload and its cabinet, whatever the number of packages.
+        // memory, so memory holds one copy of it, whatever the number of packages.
         let (staged, written) = package::Staged::write_with(&file, |out| contents.write(out))?;
         let built = BuiltPackage {
             target: target.name(),
@@ -306,33 +247,32 @@ impl Shared<'_> {
         };
         Ok((built, staged))
     }
+
+    /// `package`'s tables and streams, its cabinet taken from (or added to) `cabinets`.
+    fn bind(&self, package: &Package, cabinets: &Mutex<cab::Cache>) -> Result<Database> {
+        // Held while binding only: the first package of an architecture builds its cabinet.
+        let mut cabinets = cabinets.lock().unwrap_or_else(|e| e.into_inner());
+        bind::bind_with_cabinets(package, &self.bind_options, &mut cabinets).map_err(|error| {
+            match error {
+                Error::Internal(message) => {
+                    Error::Internal(format!("binding {}: {message}", package.target))
+                }
+                // A payload that changed since its check, or cannot be read again.
+                error => error,
+            }
+        })
+    }
 }
 
 impl PayloadReport {
     fn of(payload: &CheckedPayload) -> PayloadReport {
         PayloadReport {
             file: payload.path.clone(),
-            sha256: payload.sha256.clone(),
+            sha256: payload.source.sha256().into_owned(),
             file_version: payload.file_version.clone(),
             trust: payload.trust.clone(),
         }
     }
-}
-
-/// `payload` with its bytes read again, as they were checked.
-fn reread(payload: &CheckedPayload) -> Result<CheckedPayload> {
-    let bytes = std::fs::read(&payload.path)
-        .map_err(|e| Error::input(&payload.path, format!("cannot read the payload: {e}")))?;
-    if model::sha256_hex(&bytes) != payload.sha256 {
-        return Err(Error::input(
-            &payload.path,
-            "the payload changed while the build ran".to_string(),
-        ));
-    }
-    Ok(CheckedPayload {
-        bytes: Arc::new(bytes),
-        ..payload.clone()
-    })
 }
 
 /// The configured payload trust, with its anchors loaded; `allow_unsigned` adds to it.

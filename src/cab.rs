@@ -1,8 +1,10 @@
 //! Embedded cabinets: MSZIP, one folder, fixed timestamps, so the same files give the same
 //! bytes.
 
+use crate::error::{Error, Result};
+use crate::source::{FileSource, SourceReader};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 
 /// Cabinets already built during one build, by content. The credential-provider packages of
 /// one architecture embed the same payload: compressing it once per package was a quarter of a
@@ -14,43 +16,46 @@ pub struct Cache {
 
 #[derive(Debug)]
 struct Built {
-    files: Vec<(String, Arc<Vec<u8>>)>,
+    files: Vec<Identity>,
     timestamp: u64,
     cabinet: Arc<Vec<u8>>,
 }
 
-impl Built {
-    fn holds(&self, files: &[(&str, &Arc<Vec<u8>>)], timestamp: u64) -> bool {
-        self.timestamp == timestamp
-            && self.files.len() == files.len()
-            && self
-                .files
-                .iter()
-                .zip(files)
-                .all(|((name, data), (other, other_data))| {
-                    // The packages share the payload's bytes: comparing pointers is enough then.
-                    name == other && (Arc::ptr_eq(data, other_data) || data == *other_data)
-                })
-    }
+/// A file in a cabinet by what it holds: name in the cabinet, size and SHA-256. The sources
+/// are checked against the last two as they are read, so equal identities give equal bytes.
+type Identity = (String, u64, String);
+
+fn identities(files: &[(&str, &FileSource)]) -> Vec<Identity> {
+    files
+        .iter()
+        .map(|(name, source)| {
+            (
+                name.to_string(),
+                source.size(),
+                source.sha256().into_owned(),
+            )
+        })
+        .collect()
 }
 
 impl Cache {
     /// The cabinet holding `files`, built now or earlier in this build.
     pub fn get_or_build(
         &mut self,
-        files: &[(&str, &Arc<Vec<u8>>)],
+        files: &[(&str, &FileSource)],
         timestamp: u64,
-    ) -> std::io::Result<Arc<Vec<u8>>> {
-        if let Some(built) = self.built.iter().find(|b| b.holds(files, timestamp)) {
+    ) -> Result<Arc<Vec<u8>>> {
+        let wanted = identities(files);
+        if let Some(built) = self
+            .built
+            .iter()
+            .find(|b| b.timestamp == timestamp && b.files == wanted)
+        {
             return Ok(built.cabinet.clone());
         }
-        let slices: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (*n, d.as_slice())).collect();
-        let cabinet = Arc::new(build(&slices, timestamp)?);
+        let cabinet = Arc::new(build(files, timestamp)?);
         self.built.push(Built {
-            files: files
-                .iter()
-                .map(|(n, d)| (n.to_string(), Arc::clone(d)))
-                .collect(),
+            files: wanted,
             timestamp,
             cabinet: cabinet.clone(),
         });
@@ -68,19 +73,28 @@ const BLOCK: usize = 0x8000;
 /// cabinet was most of a matrix build's time on one core. Small pieces keep the buffers in
 /// flight small (1 MiB pieces: 10 % more peak memory at 100 MB payloads).
 const SEGMENT: usize = 8 * BLOCK;
+/// Segments read but not yet appended, per compressing thread: enough to keep every thread
+/// busy while the files are read, few enough that memory holds the cabinet and not the files.
+const IN_FLIGHT_PER_WORKER: usize = 2;
 
 /// A cabinet holding `files` (name in the cabinet, content), in order: one MSZIP folder, every
-/// file dated `timestamp`. Written here rather than by the cab crate (which reads them back in
-/// the tests) for the compression level; the layout is the crate's.
-pub fn build(files: &[(&str, &[u8])], timestamp: u64) -> std::io::Result<Vec<u8>> {
+/// file dated `timestamp`. The files are read front to back once, each checked against its
+/// size and SHA-256 (`SourceReader::finish`). Written here rather than by the cab crate (which
+/// reads them back in the tests) for the compression level; the layout is the crate's.
+pub fn build(files: &[(&str, &FileSource)], timestamp: u64) -> Result<Vec<u8>> {
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     build_on(files, timestamp, workers.min(8))
 }
 
-/// `build` on up to `workers` threads (the bytes do not depend on it).
-fn build_on(files: &[(&str, &[u8])], timestamp: u64, workers: usize) -> std::io::Result<Vec<u8>> {
-    let too_large = || std::io::Error::other("the files are too large for one cabinet");
-    let total: usize = files.iter().map(|(_, data)| data.len()).sum();
+/// `build` on up to `workers` compressing threads (the bytes do not depend on it).
+fn build_on(files: &[(&str, &FileSource)], timestamp: u64, workers: usize) -> Result<Vec<u8>> {
+    let too_large = || Error::Internal("the files are too large for one cabinet".into());
+    let total = files.iter().try_fold(0usize, |total, (_, source)| {
+        usize::try_from(source.size())
+            .ok()
+            .and_then(|size| total.checked_add(size))
+    });
+    let total = total.ok_or_else(too_large)?;
     let blocks = total.div_ceil(BLOCK);
     let count = u16::try_from(files.len()).map_err(|_| too_large())?;
     let block_count = u16::try_from(blocks).map_err(|_| too_large())?;
@@ -102,8 +116,8 @@ fn build_on(files: &[(&str, &[u8])], timestamp: u64, workers: usize) -> std::io:
     cabinet.extend_from_slice(&block_count.to_le_bytes());
     cabinet.extend_from_slice(&1u16.to_le_bytes()); // MSZIP
     let mut offset = 0u32;
-    for (name, data) in files {
-        let size = u32::try_from(data.len()).map_err(|_| too_large())?;
+    for (name, source) in files {
+        let size = u32::try_from(source.size()).map_err(|_| too_large())?;
         cabinet.extend_from_slice(&size.to_le_bytes());
         cabinet.extend_from_slice(&offset.to_le_bytes());
         offset = offset.checked_add(size).ok_or_else(too_large)?;
@@ -117,94 +131,154 @@ fn build_on(files: &[(&str, &[u8])], timestamp: u64, workers: usize) -> std::io:
     }
     let first_block = cabinet.len() as u32;
     cabinet[36..40].copy_from_slice(&first_block.to_le_bytes());
-    // The folder's bytes (the files one after another) in segments of whole 32 KiB blocks,
-    // compressed on several threads and appended in order.
-    let segments = total.div_ceil(SEGMENT);
-    let workers = workers.min(segments);
-    if workers <= 1 {
-        for index in 0..segments {
-            cabinet.extend_from_slice(&compress_segment(files, index, total)?);
-        }
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|scope| -> std::io::Result<()> {
-            let (sender, receiver) = std::sync::mpsc::channel();
-            for _ in 0..workers {
-                let (sender, next) = (sender.clone(), &next);
-                scope.spawn(move || loop {
-                    let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if index >= segments {
-                        break;
-                    }
-                    let result = compress_segment(files, index, total);
-                    let failed = result.is_err();
-                    if sender.send((index, result)).is_err() || failed {
-                        break;
-                    }
-                });
-            }
-            drop(sender);
-            // Segments are taken in order, so few wait here for an earlier one.
-            let mut waiting = BTreeMap::new();
-            let mut appended = 0;
-            for (index, result) in receiver {
-                waiting.insert(index, result?);
-                while let Some(segment) = waiting.remove(&appended) {
-                    cabinet.extend_from_slice(&segment);
-                    appended += 1;
-                }
-            }
-            if appended == segments {
-                Ok(())
-            } else {
-                Err(std::io::Error::other(
-                    "a cabinet segment was not compressed",
-                ))
-            }
-        })?;
-    }
+    let mut folder = Folder {
+        files: files.iter(),
+        current: None,
+        total,
+        read: 0,
+    };
+    append_segments(&mut folder, workers, &mut cabinet)?;
+    folder.finish()?;
     let size = u32::try_from(cabinet.len()).map_err(|_| too_large())?;
     cabinet[8..12].copy_from_slice(&size.to_le_bytes());
     Ok(cabinet)
 }
 
-/// The CFDATA blocks of segment `index` (bytes `index * SEGMENT..` of the folder, whole blocks
-/// of 32 KiB): a deflate compressor of its own runs across its blocks (each block may refer to
+/// The folder's bytes (the files one after another), read front to back in segments.
+struct Folder<'a> {
+    files: std::slice::Iter<'a, (&'a str, &'a FileSource)>,
+    /// The file being read, until its last byte is.
+    current: Option<SourceReader<'a>>,
+    total: usize,
+    read: usize,
+}
+
+impl Folder<'_> {
+    fn segments(&self) -> usize {
+        self.total.div_ceil(SEGMENT)
+    }
+
+    /// The next segment's bytes, gathered across file boundaries; each file is checked as
+    /// its last byte is read.
+    fn next_segment(&mut self) -> Result<Vec<u8>> {
+        let mut segment = vec![0; SEGMENT.min(self.total - self.read)];
+        let mut filled = 0;
+        while filled < segment.len() {
+            let reader = match &mut self.current {
+                Some(reader) => reader,
+                None => {
+                    let Some((_, source)) = self.files.next() else {
+                        return Err(Error::Internal("the cabinet's files ended early".into()));
+                    };
+                    self.current.insert(source.open()?)
+                }
+            };
+            let take = reader.left().min((segment.len() - filled) as u64) as usize;
+            reader.read_exact(&mut segment[filled..filled + take])?;
+            filled += take;
+            if reader.left() == 0 {
+                self.current.take().map_or(Ok(()), SourceReader::finish)?;
+            }
+        }
+        self.read += filled;
+        Ok(segment)
+    }
+
+    /// Checks the files after the last byte (empty ones), once every segment is read.
+    fn finish(self) -> Result<()> {
+        if let Some(reader) = self.current {
+            reader.finish()?;
+        }
+        for (_, source) in self.files {
+            source.open()?.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads the folder's segments on this thread and compresses them on up to `workers` others,
+/// appending them to `cabinet` in order, with at most `IN_FLIGHT_PER_WORKER` segments per
+/// thread read but not yet appended.
+fn append_segments(folder: &mut Folder, workers: usize, cabinet: &mut Vec<u8>) -> Result<()> {
+    let segments = folder.segments();
+    let workers = workers.min(segments);
+    if workers <= 1 {
+        for index in 0..segments {
+            let data = folder.next_segment()?;
+            cabinet.extend_from_slice(&compress_segment(&data, index + 1 == segments)?);
+        }
+        return Ok(());
+    }
+    let in_flight = workers * IN_FLIGHT_PER_WORKER;
+    let (work, queue) = mpsc::channel::<Segment>();
+    let (done, compressed) = mpsc::channel();
+    let queue = Mutex::new(queue);
+    std::thread::scope(|scope| {
+        // Owned here, so that returning early drops it and the threads stop.
+        let work = work;
+        for _ in 0..workers {
+            let (queue, done) = (&queue, done.clone());
+            scope.spawn(move || {
+                while let Some((index, data)) = take(queue) {
+                    // A panic becomes an error: the reader would otherwise wait for this
+                    // segment forever.
+                    let last = index + 1 == segments;
+                    let result = std::panic::catch_unwind(|| compress_segment(&data, last))
+                        .unwrap_or_else(|_| {
+                            Err(Error::Internal("MSZIP compression panicked".into()))
+                        });
+                    if done.send((index, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done);
+        let (mut sent, mut appended) = (0, 0);
+        let mut waiting = BTreeMap::new();
+        while appended < segments {
+            while sent < segments && sent - appended < in_flight {
+                let data = folder.next_segment()?;
+                work.send((sent, data))
+                    .map_err(|_| Error::Internal("the MSZIP threads stopped".into()))?;
+                sent += 1;
+            }
+            let (index, result) = compressed
+                .recv()
+                .map_err(|_| Error::Internal("a cabinet segment was not compressed".into()))?;
+            waiting.insert(index, result?);
+            while let Some(segment) = waiting.remove(&appended) {
+                cabinet.extend_from_slice(&segment);
+                appended += 1;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A segment's index in the folder, and its bytes.
+type Segment = (usize, Vec<u8>);
+
+/// The next segment to compress, or `None` once the reader is gone. The lock is held only
+/// while waiting for it.
+fn take(queue: &Mutex<mpsc::Receiver<Segment>>) -> Option<Segment> {
+    let queue = queue.lock().ok()?;
+    queue.recv().ok()
+}
+
+/// The CFDATA blocks of one segment (whole blocks of 32 KiB; `last`: the folder's last
+/// segment): a deflate compressor of its own runs across its blocks (each block may refer to
 /// the previous 32 KiB), each block ending on a byte boundary. A segment's first block refers
 /// to nothing before it, which MSZIP allows: segments compress independently, and the cabinet
 /// is the same whatever the number of threads.
-fn compress_segment(
-    files: &[(&str, &[u8])],
-    index: usize,
-    total: usize,
-) -> std::io::Result<Vec<u8>> {
-    let start = index * SEGMENT;
-    let end = (start + SEGMENT).min(total);
-    // The segment's bytes, gathered across file boundaries (copied only when it spans files).
-    let mut gathered = Vec::new();
-    let mut offset = 0;
-    let mut data: &[u8] = &[];
-    for (_, file) in files {
-        let (from, to) = (start.max(offset), end.min(offset + file.len()));
-        if from < to {
-            let part = &file[from - offset..to - offset];
-            if data.is_empty() && gathered.is_empty() && to - from == end - start {
-                data = part;
-                break;
-            }
-            gathered.extend_from_slice(part);
-        }
-        offset += file.len();
-    }
-    if data.is_empty() {
-        data = &gathered;
-    }
+fn compress_segment(data: &[u8], last: bool) -> Result<Vec<u8>> {
     let mut compressor = flate2::Compress::new(flate2::Compression::new(LEVEL), false);
     let mut compressed = Vec::with_capacity(BLOCK + BLOCK / 2);
     let mut out = Vec::with_capacity(data.len() + data.len() / 64 + 64);
+    let blocks = data.len().div_ceil(BLOCK);
     for (number, block) in data.chunks(BLOCK).enumerate() {
-        let last = start + number * BLOCK + block.len() == total;
-        mszip_block(&mut compressor, block, last, &mut compressed)?;
+        let final_block = last && number + 1 == blocks;
+        mszip_block(&mut compressor, block, final_block, &mut compressed)?;
         let sizes = compressed.len() as u32 | ((block.len() as u32) << 16);
         out.extend_from_slice(&(checksum(&compressed) ^ sizes).to_le_bytes());
         out.extend_from_slice(&(compressed.len() as u16).to_le_bytes());
@@ -221,7 +295,7 @@ fn mszip_block(
     data: &[u8],
     last: bool,
     out: &mut Vec<u8>,
-) -> std::io::Result<()> {
+) -> Result<()> {
     out.clear();
     out.extend_from_slice(b"CK");
     let flush = if last {
@@ -237,7 +311,7 @@ fn mszip_block(
         }
         let status = compressor
             .compress_vec(&data[consumed..], out, flush)
-            .map_err(|e| std::io::Error::other(format!("MSZIP compression failed: {e}")))?;
+            .map_err(|e| Error::Internal(format!("MSZIP compression failed: {e}")))?;
         let done = (compressor.total_in() - before) as usize == data.len();
         // Finished when all input is in and the flush left room to spare in the output.
         if done && (status == flate2::Status::StreamEnd || out.capacity() > out.len()) {
@@ -304,6 +378,46 @@ pub fn dos_datetime(timestamp: u64) -> time::PrimitiveDateTime {
 mod tests {
     use super::*;
     use std::io::{Cursor, Read, Write};
+    use std::path::Path;
+
+    /// `files`' contents as sources in memory.
+    fn in_memory(files: &[(&str, &[u8])]) -> Vec<FileSource> {
+        let memory = |data: &[u8]| FileSource::Memory(Arc::new(data.to_vec()));
+        files.iter().map(|(_, data)| memory(data)).collect()
+    }
+
+    /// `files` written into `dir`, as sources checked now.
+    fn on_disk(dir: &Path, files: &[(&str, &[u8])]) -> Vec<FileSource> {
+        files
+            .iter()
+            .enumerate()
+            .map(|(index, (_, data))| {
+                let path = dir.join(format!("{index}.bin"));
+                std::fs::write(&path, data).unwrap();
+                FileSource::Disk {
+                    path,
+                    size: data.len() as u64,
+                    sha256: crate::model::sha256_hex(data),
+                }
+            })
+            .collect()
+    }
+
+    /// The cabinet of `files` (names from `files`, contents from `sources`) on `workers`.
+    fn cabinet_of(
+        files: &[(&str, &[u8])],
+        sources: &[FileSource],
+        timestamp: u64,
+        workers: usize,
+    ) -> Result<Vec<u8>> {
+        let named: Vec<(&str, &FileSource)> =
+            files.iter().map(|(name, _)| *name).zip(sources).collect();
+        build_on(&named, timestamp, workers)
+    }
+
+    fn built(files: &[(&str, &[u8])], timestamp: u64) -> Vec<u8> {
+        cabinet_of(files, &in_memory(files), timestamp, 2).unwrap()
+    }
 
     /// The cab crate's own cabinet of the same files (level 9), as the reference.
     fn built_by_the_cab_crate(files: &[(&str, &[u8])], timestamp: u64) -> Vec<u8> {
@@ -339,7 +453,7 @@ mod tests {
                 ("ü.dll", &text[..5]),
             ],
         ] {
-            let ours = build(&files, 1_704_067_201).unwrap();
+            let ours = built(&files, 1_704_067_201);
             let theirs = built_by_the_cab_crate(&files, 1_704_067_201);
             // Header, folder and file entries are the same bytes; only compression differs.
             let first_block = u32::from_le_bytes(ours[36..40].try_into().unwrap()) as usize;
@@ -356,26 +470,112 @@ mod tests {
             .flat_map(|i| (i % 251).to_le_bytes())
             .collect();
         let files: &[(&str, &[u8])] = &[("a.dll", b"hello"), ("big.bin", &big)];
-        let bytes = build(files, 1_704_067_200).unwrap();
-        assert_eq!(bytes, build(files, 1_704_067_200).unwrap());
+        let bytes = built(files, 1_704_067_200);
+        assert_eq!(bytes, built(files, 1_704_067_200));
         let cabinet = assert_holds(bytes, files);
         let entry = cabinet.get_file_entry("a.dll").unwrap();
         assert_eq!(entry.datetime().unwrap().year(), 2024);
     }
 
-    #[test]
-    fn segments_compressed_on_threads_give_the_same_cabinet() {
-        // Three files across segment boundaries (256 KiB), compressible and not.
-        let text: Vec<u8> = (0..1_500_000u32)
+    /// Files across segment boundaries (256 KiB), compressible and not, one empty, one exactly
+    /// a segment long.
+    fn golden_files() -> Vec<(&'static str, Vec<u8>)> {
+        let text: Vec<u8> = (0..700_000u32)
             .map(|i| b"abcdefghij"[(i % 7 + i % 3) as usize])
             .collect();
-        let noise: Vec<u8> = (0..1_200_000u32)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-            .collect();
-        let files: &[(&str, &[u8])] = &[("a", &text), ("b", &noise[..1000]), ("c", &noise)];
-        let one = build_on(files, 0, 1).unwrap();
-        assert_eq!(one, build_on(files, 0, 3).unwrap());
-        assert_holds(one, files);
+        // xorshift: incompressible, so these blocks are stored.
+        let noise = |count: usize, mut state: u32| -> Vec<u8> {
+            (0..count)
+                .map(|_| {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    state as u8
+                })
+                .collect()
+        };
+        vec![
+            ("text.txt", text),
+            ("empty", Vec::new()),
+            ("noise.bin", noise(300_000, 1)),
+            ("five", b"hello".to_vec()),
+            ("segment", noise(SEGMENT, 7)),
+        ]
+    }
+
+    /// The SHA-256 of `golden_files`' cabinet built from memory, before the builder read
+    /// files from disk: streaming them must not change a byte.
+    const GOLDEN_SHA256: &str = "25e2b99c27ae777382255e0b2f3c680f486057aea9ac63c6ebdbc68f86d16f4d";
+
+    #[test]
+    fn streamed_from_disk_on_any_number_of_threads_gives_the_same_cabinet() {
+        let golden = golden_files();
+        let files: Vec<(&str, &[u8])> = golden.iter().map(|(n, d)| (*n, &d[..])).collect();
+        let dir = tempfile::tempdir().unwrap();
+        let disk = on_disk(dir.path(), &files);
+        let memory = in_memory(&files);
+        for workers in [1, 2, 3, 8] {
+            for sources in [&disk, &memory] {
+                let bytes = cabinet_of(&files, sources, 1_704_067_200, workers).unwrap();
+                assert_eq!(crate::model::sha256_hex(&bytes), GOLDEN_SHA256, "{workers}");
+            }
+        }
+        let bytes = cabinet_of(&files, &disk, 1_704_067_200, 2).unwrap();
+        assert_holds(bytes, &files);
+    }
+
+    #[test]
+    fn empty_files_first_last_or_alone_are_read_and_checked() {
+        let noise: Vec<u8> = (0..SEGMENT as u32 + 10).map(|i| (i % 253) as u8).collect();
+        for files in [
+            vec![("empty", &b""[..])],
+            vec![("a", &b""[..]), ("b", &b""[..])],
+            vec![
+                ("first", &b""[..]),
+                ("noise", &noise[..]),
+                ("last", &b""[..]),
+            ],
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let disk = on_disk(dir.path(), &files);
+            let bytes = cabinet_of(&files, &disk, 0, 2).unwrap();
+            assert_eq!(bytes, built(&files, 0));
+            assert_holds(bytes, &files);
+            // The last file, changed after its check, even though it adds no block.
+            std::fs::write(dir.path().join(format!("{}.bin", files.len() - 1)), b"x").unwrap();
+            assert_changed(cabinet_of(&files, &disk, 0, 2));
+        }
+    }
+
+    #[test]
+    fn a_file_changed_after_its_check_stops_the_cabinet() {
+        let golden = golden_files();
+        let files: Vec<(&str, &[u8])> = golden.iter().map(|(n, d)| (*n, &d[..])).collect();
+        for (index, workers) in [(0, 1), (0, 2), (2, 2), (4, 3)] {
+            let dir = tempfile::tempdir().unwrap();
+            let disk = on_disk(dir.path(), &files);
+            // Same size, one byte flipped near the end: only the SHA-256 can tell.
+            let path = dir.path().join(format!("{index}.bin"));
+            let mut bytes = std::fs::read(&path).unwrap();
+            let at = bytes.len() - 3;
+            bytes[at] ^= 1;
+            std::fs::write(&path, bytes).unwrap();
+            assert_changed(cabinet_of(&files, &disk, 0, workers));
+            std::fs::remove_file(&path).unwrap();
+            match cabinet_of(&files, &disk, 0, workers) {
+                Err(Error::Input { path: named, .. }) => assert_eq!(named, path),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    fn assert_changed(result: Result<Vec<u8>>) {
+        match result {
+            Err(Error::Input { message, .. }) => {
+                assert_eq!(message, "the payload changed while the build ran")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     /// The cabinet `bytes`, after checking that the cab crate reads `files` back from it.
@@ -395,12 +595,13 @@ mod tests {
 
     #[test]
     fn the_cache_builds_each_content_once() {
-        let payload = Arc::new(b"payload".to_vec());
-        let copy = Arc::new(b"payload".to_vec());
-        let other = Arc::new(b"other".to_vec());
+        let dir = tempfile::tempdir().unwrap();
+        let payload = FileSource::Memory(Arc::new(b"payload".to_vec()));
+        let on_disk = on_disk(dir.path(), &[("a.dll", b"payload")]).remove(0);
+        let other = FileSource::Memory(Arc::new(b"other".to_vec()));
         let mut cache = Cache::default();
         let first = cache.get_or_build(&[("a.dll", &payload)], 0).unwrap();
-        let again = cache.get_or_build(&[("a.dll", &copy)], 0).unwrap();
+        let again = cache.get_or_build(&[("a.dll", &on_disk)], 0).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "equal content is built once");
         for (files, timestamp) in [
             (&[("a.dll", &other)], 0),
@@ -408,8 +609,7 @@ mod tests {
             (&[("a.dll", &payload)], 1_704_067_200),
         ] {
             let cabinet = cache.get_or_build(files, timestamp).unwrap();
-            let files: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (*n, d.as_slice())).collect();
-            assert_eq!(*cabinet, build(&files, timestamp).unwrap());
+            assert_eq!(*cabinet, build(files, timestamp).unwrap());
         }
         assert_eq!(cache.built.len(), 4);
     }

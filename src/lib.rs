@@ -17,6 +17,7 @@ pub mod payload;
 pub mod release;
 pub mod schema;
 pub mod sign;
+pub mod source;
 pub mod target;
 pub mod textfile;
 pub mod verify;

@@ -6,10 +6,10 @@ use crate::error::{Error, Result};
 use crate::model::sha256_hex;
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError, Signer};
+use crate::source::FileSource;
 use crate::target::Arch;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 const IMAGE_FILE_DLL: u16 = 0x2000;
 const MACHINE_I386: u16 = 0x014c;
@@ -33,12 +33,12 @@ pub enum PeKind {
     Exe,
 }
 
-/// A payload that passed every check.
+/// A payload that passed every check. Its bytes are not kept: the package reads them again
+/// from `source`, which checks they are still the bytes checked here.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckedPayload {
     pub path: PathBuf,
-    pub bytes: Arc<Vec<u8>>,
-    pub sha256: String,
+    pub source: FileSource,
     pub arch: Arch,
     /// `major.minor.build.revision` from the version resource, when it has one.
     pub file_version: Option<String>,
@@ -46,9 +46,10 @@ pub struct CheckedPayload {
     pub language: Option<u16>,
     /// How far the signature was checked.
     pub trust: Trust,
-    /// The MsiFileHash row's four parts (an MD5 of the file as little-endian i32s),
+    /// The MsiFileHash row's four parts (an MD5 of the file as little-endian i32s), for an
+    /// unversioned file only (Windows Installer compares a versioned one by its version),
     /// computed once here rather than once per package.
-    pub msi_file_hash: [i32; 4],
+    pub msi_file_hash: Option<[i32; 4]>,
 }
 
 /// What is known about the payload's Authenticode signature.
@@ -135,9 +136,13 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     };
     Ok(CheckedPayload {
         path: spec.path.clone(),
-        msi_file_hash: msi_file_hash(&bytes),
-        bytes: Arc::new(bytes),
-        sha256,
+        // Most payloads have a version: an MD5 of a 100 MB one was 5 % of a matrix build.
+        msi_file_hash: image.file_version.is_none().then(|| msi_file_hash(&bytes)),
+        source: FileSource::Disk {
+            path: spec.path.clone(),
+            size: bytes.len() as u64,
+            sha256,
+        },
         arch,
         file_version: image.file_version,
         language: image.language,

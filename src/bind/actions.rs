@@ -54,14 +54,14 @@ pub fn phase_condition(phases: &[Phase], condition: Option<&str>) -> String {
     }
 }
 
-pub(super) fn bind(actions: &Actions, db: &mut Database) {
+pub(super) fn bind(actions: &Actions, db: &mut Database) -> crate::error::Result<()> {
     for binary in &actions.binaries {
         let stream = format!("Binary.{}", binary.id);
         db.insert(
             &schema::BINARY,
             vec![binary.id.as_str().into(), stream.as_str().into()],
         );
-        db.streams.insert(stream, binary.data.clone());
+        db.streams.insert(stream, binary.source.read_all()?);
     }
     for (index, check) in actions.checks.iter().enumerate() {
         let row = action_row(&check.id, DLL_IN_BINARY, &check.binary, Some(&check.entry));
@@ -96,6 +96,7 @@ pub(super) fn bind(actions: &Actions, db: &mut Database) {
         bind_deferred(action, *next, db);
         *next += DEFERRED_STRIDE;
     }
+    Ok(())
 }
 
 fn bind_deferred(action: &DeferredAction, sequence: i32, db: &mut Database) {
@@ -299,7 +300,7 @@ mod tests {
             streams: Default::default(),
             summary: Default::default(),
         };
-        bind(&actions, &mut db);
+        bind(&actions, &mut db).unwrap();
         let type_of = |name: &str| {
             db.rows("CustomAction")
                 .iter()

@@ -7,8 +7,10 @@ pub mod formatted;
 pub mod names;
 
 use crate::cab;
+use crate::error::Result;
 use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
 use crate::schema::{self, TableSchema};
+use crate::source::FileSource;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -140,8 +142,9 @@ const LOCATOR_64BIT: i32 = 16;
 const UPGRADE_MIGRATE_FEATURES: i32 = 1;
 const UPGRADE_ONLY_DETECT: i32 = 2;
 
-/// Runs every pass, in order.
-pub fn bind(package: &Package, options: &BindOptions) -> std::io::Result<Database> {
+/// Runs every pass, in order. Fails only when a file to embed cannot be read as it was
+/// checked (or on a bug).
+pub fn bind(package: &Package, options: &BindOptions) -> Result<Database> {
     bind_with_cabinets(package, options, &mut cab::Cache::default())
 }
 
@@ -151,7 +154,7 @@ pub fn bind_with_cabinets(
     package: &Package,
     options: &BindOptions,
     cabinets: &mut cab::Cache,
-) -> std::io::Result<Database> {
+) -> Result<Database> {
     let mut db = Database {
         tables: BTreeMap::new(),
         streams: BTreeMap::new(),
@@ -169,7 +172,7 @@ pub fn bind_with_cabinets(
     bind_launch_conditions(package, &mut db);
     bind_upgrade(package, &mut db);
     bind_sequences(package, &mut db);
-    actions::bind(&package.actions, &mut db);
+    actions::bind(&package.actions, &mut db)?;
     db.tables.retain(|_, rows| !rows.is_empty());
     db.summary.package_code = model::stable_guid(
         model::GUID_NAMESPACE,
@@ -243,8 +246,8 @@ fn bind_files_and_cabinet(
     options: &BindOptions,
     cabinets: &mut cab::Cache,
     db: &mut Database,
-) -> std::io::Result<()> {
-    let mut cabinet_files: Vec<(&str, &Arc<Vec<u8>>)> = Vec::new();
+) -> Result<()> {
+    let mut cabinet_files: Vec<(&str, &FileSource)> = Vec::new();
     let mut short_names = names::ShortNames::default();
     for component in &package.components {
         for file in &component.files {
@@ -256,7 +259,7 @@ fn bind_files_and_cabinet(
                     file.id.as_str().into(),
                     component.id.as_str().into(),
                     name.into(),
-                    Cell::Int(file.data.len() as i32),
+                    Cell::Int(file.source.size() as i32),
                     file.version.clone().into(),
                     file.version
                         .as_ref()
@@ -267,12 +270,12 @@ fn bind_files_and_cabinet(
                     Cell::Int(sequence),
                 ],
             );
-            if file.version.is_none() {
+            if let Some(hash) = file.hash {
                 let mut row = vec![file.id.as_str().into(), Cell::Int(0)];
-                row.extend(file.hash.iter().map(|part| Cell::Int(*part)));
+                row.extend(hash.map(Cell::Int));
                 db.insert(&schema::MSI_FILE_HASH, row);
             }
-            cabinet_files.push((&file.id, &file.data));
+            cabinet_files.push((&file.id, &file.source));
         }
         for folder in &component.remove_empty_folders {
             let key = format!("Remove{folder}");

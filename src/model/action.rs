@@ -2,13 +2,13 @@
 //! the types, sequence numbers, conditions and CustomActionData from this, so a package can
 //! only get the safe forms: machine changes deferred, no-impersonate, with a rollback first.
 
-use std::sync::Arc;
+use crate::source::FileSource;
 
 /// A file embedded in the Binary table (a custom action's DLL or EXE), already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binary {
     pub id: String,
-    pub data: Arc<Vec<u8>>,
+    pub source: FileSource,
 }
 
 /// When an action runs. Each is one situation msiexec can be in, and no two overlap.

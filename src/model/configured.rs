@@ -24,7 +24,7 @@ pub fn add_actions(
             let spec = &specs[&target.arch];
             actions.binaries.push(Binary {
                 id: action.id.clone(),
-                data: binaries[&spec.config_key].bytes.clone(),
+                source: binaries[&spec.config_key].source.clone(),
             });
             action.id.clone()
         };

@@ -6,6 +6,7 @@ pub mod configured;
 pub mod proxy;
 pub mod sspr;
 
+use crate::source::FileSource;
 use crate::target::Target;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -167,12 +168,12 @@ pub struct File {
     pub id: String,
     /// The installed file name.
     pub name: String,
-    pub data: std::sync::Arc<Vec<u8>>,
+    pub source: FileSource,
     /// `a.b.c.d` from the PE version resource; unversioned files get a hash row instead.
     pub version: Option<String>,
     pub language: Option<u16>,
-    /// MD5 of the file as four little-endian i32s (for unversioned files).
-    pub hash: [i32; 4],
+    /// MD5 of the file as four little-endian i32s, for unversioned files only.
+    pub hash: Option<[i32; 4]>,
 }
 
 /// The unit Windows Installer installs, counts references to and removes.

@@ -63,7 +63,7 @@ pub fn add(package: &mut Package, settings: &Settings, dll: &CheckedPayload) {
     let actions = &mut package.actions;
     actions.binaries.push(Binary {
         id: BINARY_ID.to_string(),
-        data: dll.bytes.clone(),
+        source: dll.source.clone(),
     });
     actions.checks.push(CheckAction {
         id: VALIDATE_ACTION.to_string(),

@@ -279,7 +279,7 @@ fn file_component(
         files: vec![File {
             id: DLL_FILE_ID.to_string(),
             name,
-            data: payload.bytes.clone(),
+            source: payload.source.clone(),
             version: payload.file_version.clone(),
             language: payload.language,
             hash: payload.msi_file_hash,

@@ -422,13 +422,12 @@ pub(crate) mod tests {
         let target = Target::from_name(target).unwrap();
         let stand_in = |name: &str| CheckedPayload {
             path: name.into(),
-            bytes: std::sync::Arc::new(b"MZ stand-in".to_vec()),
-            sha256: String::new(),
+            source: crate::source::FileSource::Memory(std::sync::Arc::new(b"MZ stand-in".to_vec())),
             arch: target.arch,
             file_version: Some("1.0.0.0".into()),
             language: Some(1033),
             trust: Trust::UnsignedAllowed,
-            msi_file_hash: [0; 4],
+            msi_file_hash: None,
         };
         let (payload, proxy_dll) = (
             stand_in("SsprCredentialProvider.dll"),
