@@ -78,14 +78,43 @@ pub fn build(
     targets: &[Target],
     options: BuildOptions,
 ) -> Result<Vec<BuiltPackage>> {
+    let inputs = check_inputs(settings, targets, options.allow_unsigned_payloads)?;
+    build_checked(settings, inputs, options)
+}
+
+/// The files a build embeds, checked (`check_inputs`), for the targets it builds.
+pub struct CheckedInputs {
+    targets: Vec<Target>,
+    payloads: BTreeMap<Arch, CheckedPayload>,
+    custom_action_files: BTreeMap<Arch, CustomActionFiles>,
+}
+
+/// Checks every file `targets` (or the settings' own list when empty) embed: the first half
+/// of `build`, which the command line runs while it loads the signing key.
+pub fn check_inputs(
+    settings: &Settings,
+    targets: &[Target],
+    allow_unsigned_payloads: bool,
+) -> Result<CheckedInputs> {
     let targets = if targets.is_empty() {
         &settings.targets[..]
     } else {
         targets
     };
-    let trust = payload_trust(settings, options.allow_unsigned_payloads)?;
-    let payloads = check_payloads(settings, targets, &trust)?;
-    let custom_action_files = check_custom_action_files(settings, targets, &trust)?;
+    let trust = payload_trust(settings, allow_unsigned_payloads)?;
+    Ok(CheckedInputs {
+        payloads: check_payloads(settings, targets, &trust)?,
+        custom_action_files: check_custom_action_files(settings, targets, &trust)?,
+        targets: targets.to_vec(),
+    })
+}
+
+/// Builds the packages `inputs` were checked for into the output folder.
+pub fn build_checked(
+    settings: &Settings,
+    inputs: CheckedInputs,
+    options: BuildOptions,
+) -> Result<Vec<BuiltPackage>> {
     let shared = Shared {
         settings,
         options,
@@ -93,14 +122,14 @@ pub fn build(
             timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
         },
-        payloads,
-        custom_action_files,
+        payloads: inputs.payloads,
+        custom_action_files: inputs.custom_action_files,
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds the
     // cabinets (one per architecture) and no package; the files get their names only once
     // every package is written, so a failure for one target writes nothing at all (dropped
     // temporary files are removed).
-    stage_on_two_threads(&shared, targets)?
+    stage_on_two_threads(&shared, &inputs.targets)?
         .into_iter()
         .map(|(built, file)| {
             file.persist()?;
