@@ -88,7 +88,7 @@ pub fn build(files: &[(&str, &FileSource)], timestamp: u64) -> Result<Vec<u8>> {
 
 /// `build` on up to `workers` compressing threads (the bytes do not depend on it).
 fn build_on(files: &[(&str, &FileSource)], timestamp: u64, workers: usize) -> Result<Vec<u8>> {
-    let too_large = || Error::Internal("the files are too large for one cabinet".into());
+    let too_large = || too_large(files);
     let total = files.iter().try_fold(0usize, |total, (_, source)| {
         usize::try_from(source.size())
             .ok()
@@ -143,6 +143,32 @@ fn build_on(files: &[(&str, &FileSource)], timestamp: u64, workers: usize) -> Re
     cabinet[8..12].copy_from_slice(&size.to_le_bytes());
     Ok(cabinet)
 }
+
+/// The largest cabinet: one folder of at most 65,535 blocks of 32 KiB (2 GiB), and at most
+/// 65,535 files. An input error, naming the largest file on disk: a payload too large to
+/// package, not a fault of ours.
+fn too_large(files: &[(&str, &FileSource)]) -> Error {
+    let total: u64 = files.iter().map(|(_, source)| source.size()).sum();
+    let message = format!(
+        "{} files of {total} bytes in all do not fit one cabinet (at most {MAX_FILES} files and \
+         {MAX_BYTES} bytes)",
+        files.len()
+    );
+    let largest = files
+        .iter()
+        .filter_map(|(_, source)| match source {
+            FileSource::Disk { path, size, .. } => Some((size, path)),
+            FileSource::Memory(_) => None,
+        })
+        .max_by_key(|(size, _)| **size);
+    match largest {
+        Some((_, path)) => Error::input(path, message),
+        None => Error::Internal(message),
+    }
+}
+
+const MAX_FILES: usize = u16::MAX as usize;
+const MAX_BYTES: u64 = u16::MAX as u64 * BLOCK as u64;
 
 /// The folder's bytes (the files one after another), read front to back in segments.
 struct Folder<'a> {
@@ -618,5 +644,23 @@ mod tests {
     fn timestamps_outside_the_dos_range_are_clamped() {
         assert_eq!(dos_datetime(0).year(), 1980);
         assert_eq!(dos_datetime(u64::MAX).year(), 2107);
+    }
+
+    #[test]
+    fn files_too_large_for_a_cabinet_are_an_input_error_naming_the_largest() {
+        let disk = |name: &str, size: u64| FileSource::Disk {
+            path: Path::new("/payloads").join(name),
+            size,
+            sha256: String::new(),
+        };
+        let (small, large) = (disk("small.dll", 1 << 20), disk("large.dll", MAX_BYTES));
+        let files = [("small.dll", &small), ("large.dll", &large)];
+        match build(&files, 0) {
+            Err(Error::Input { path, message }) => {
+                assert_eq!(path, Path::new("/payloads/large.dll"));
+                assert!(message.contains("do not fit one cabinet"), "{message}");
+            }
+            other => panic!("expected an input error, got {other:?}"),
+        }
     }
 }
