@@ -81,20 +81,16 @@ fn rsa_signer(credentials: &Credentials) -> RsaSha256<'_> {
     RsaSha256 {
         key: rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone()),
         fast_key: credentials.fast_key.as_deref(),
+        placeholder: None,
     }
 }
 
 /// `content` signed by `key` through the CMS builder.
-fn build<S>(
+fn build(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
-    key: &S,
-) -> Result<Vec<u8>, String>
-where
-    S: signature::Keypair + spki::DynSignatureAlgorithmIdentifier,
-    S: signature::Signer<rsa::pkcs1v15::Signature>,
-    S::VerifyingKey: spki::EncodePublicKey,
-{
+    key: &RsaSha256,
+) -> Result<Vec<u8>, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
     let econtent = Any::encode_from(content).map_err(|e| text(&e))?;
     let encapsulated = EncapsulatedContentInfo {
@@ -183,9 +179,9 @@ impl Template {
                 digest: OctetString::new(file_digest.as_slice()).ok()?,
             },
         };
-        let placeholder = Placeholder {
-            key: rsa_signer(credentials),
-            signature: signature.clone(),
+        let placeholder = RsaSha256 {
+            placeholder: Some(signature.clone()),
+            ..rsa_signer(credentials)
         };
         let der = build(&content, credentials, &placeholder).ok()?;
         let content_der = Any::encode_from(&content).ok()?;
@@ -251,32 +247,6 @@ fn find_once(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     found.next().is_none().then_some(first)
 }
 
-/// Signs with a fixed placeholder, for `Template::new`.
-struct Placeholder<'a> {
-    key: RsaSha256<'a>,
-    signature: Vec<u8>,
-}
-
-impl signature::Keypair for Placeholder<'_> {
-    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<Sha256>;
-
-    fn verifying_key(&self) -> Self::VerifyingKey {
-        self.key.verifying_key()
-    }
-}
-
-impl spki::DynSignatureAlgorithmIdentifier for Placeholder<'_> {
-    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
-        self.key.signature_algorithm_identifier()
-    }
-}
-
-impl signature::Signer<rsa::pkcs1v15::Signature> for Placeholder<'_> {
-    fn try_sign(&self, _: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
-        rsa::pkcs1v15::Signature::try_from(self.signature.as_slice())
-    }
-}
-
 fn ring_sign(
     key: &ring::rsa::KeyPair,
     message: &[u8],
@@ -297,6 +267,8 @@ fn ring_sign(
 struct RsaSha256<'a> {
     key: rsa::pkcs1v15::SigningKey<Sha256>,
     fast_key: Option<&'a ring::rsa::KeyPair>,
+    /// Given as the signature instead of signing, for `Template::new`.
+    placeholder: Option<Vec<u8>>,
 }
 
 impl signature::Keypair for RsaSha256<'_> {
@@ -315,6 +287,9 @@ impl spki::DynSignatureAlgorithmIdentifier for RsaSha256<'_> {
 
 impl signature::Signer<rsa::pkcs1v15::Signature> for RsaSha256<'_> {
     fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
+        if let Some(placeholder) = &self.placeholder {
+            return rsa::pkcs1v15::Signature::try_from(placeholder.as_slice());
+        }
         let Some(key) = self.fast_key else {
             return self.key.try_sign(message);
         };
