@@ -19,6 +19,8 @@ pub enum SignatureError {
     UnsupportedAlgorithm(String),
     /// The content no longer matches what was signed.
     DigestMismatch,
+    /// An MSI's `MsiDigitalSignatureEx` no longer matches its streams' names, sizes and times.
+    MetadataMismatch,
     /// The PKCS#7 signature itself does not verify with the signer's key.
     BadSignature(String),
     NotCodeSigning(String),
@@ -38,6 +40,11 @@ impl fmt::Display for SignatureError {
             SignatureError::DigestMismatch => write!(
                 f,
                 "digest mismatch: the content was changed after it was signed"
+            ),
+            SignatureError::MetadataMismatch => write!(
+                f,
+                "MsiDigitalSignatureEx mismatch: stream names, sizes or times were changed after \
+                 the package was signed"
             ),
             SignatureError::BadSignature(why) => write!(f, "the signature does not verify: {why}"),
             SignatureError::NotCodeSigning(subject) => write!(

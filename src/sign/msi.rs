@@ -51,11 +51,86 @@ fn hash_order(a: &str, b: &str) -> Ordering {
 /// SHA-256 over every non-empty stream's content (storages recursively, each followed by its
 /// CLSID), root signature streams excluded.
 pub fn content_digest(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    signed_digest(bytes, None)
+}
+
+/// The digest a signature covers: `content_digest`'s, begun with the metadata pre-hash when the
+/// file has an `MsiDigitalSignatureEx` stream.
+fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
     let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
     let mut hasher = Sha256::new();
+    hasher.update(prehash.unwrap_or_default());
     hash_storage(&mut file, "/", &mut hasher)?;
     Ok(hasher.finalize().to_vec())
 }
+
+/// SHA-256 over the directory's metadata, what `MsiDigitalSignatureEx` holds (signtool writes
+/// it by default, osslsigncode with `-add-msi-dse`): for the root its CLSID and state bits;
+/// for each stream its UTF-16 name, the low 32 bits of its size, state bits, creation and
+/// modification times; for each storage its name, CLSID, state bits and times, then its
+/// children. Children in hashing order, root signature streams left out, as osslsigncode
+/// computes it.
+pub fn metadata_prehash(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let file = cfb::CompoundFile::open(Cursor::new(bytes))?;
+    let mut hasher = Sha256::new();
+    prehash_storage(&file, "/", &mut hasher)?;
+    Ok(hasher.finalize().to_vec())
+}
+
+fn prehash_storage(
+    file: &cfb::CompoundFile<Cursor<&[u8]>>,
+    path: &str,
+    hasher: &mut Sha256,
+) -> std::io::Result<()> {
+    let entry = file.entry(path)?;
+    prehash_entry(&entry, hasher);
+    let mut children: Vec<cfb::Entry> = file.read_storage(path)?.collect();
+    children.sort_by(|a, b| hash_order(a.name(), b.name()));
+    for child in children {
+        let child_path = child.path().to_string_lossy().into_owned();
+        if path == "/" && (child_path == SIGNATURE_STREAM || child_path == SIGNATURE_EX_STREAM) {
+            continue;
+        }
+        if child.is_stream() {
+            prehash_entry(&child, hasher);
+        } else {
+            prehash_storage(file, &child_path, hasher)?;
+        }
+    }
+    Ok(())
+}
+
+fn prehash_entry(entry: &cfb::Entry, hasher: &mut Sha256) {
+    let filetime = |time: std::time::SystemTime| -> [u8; 8] {
+        // 100-nanosecond intervals since 1601-01-01, as the directory stores them.
+        let ticks = match time.duration_since(std::time::UNIX_EPOCH) {
+            Ok(after) => UNIX_EPOCH_FILETIME + after.as_nanos() as u64 / 100,
+            Err(before) => UNIX_EPOCH_FILETIME - before.duration().as_nanos() as u64 / 100,
+        };
+        ticks.to_le_bytes()
+    };
+    if !entry.is_root() {
+        let name: Vec<u8> = entry
+            .name()
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        hasher.update(name);
+    }
+    if entry.is_stream() {
+        hasher.update((entry.len() as u32).to_le_bytes());
+    } else {
+        hasher.update(entry.clsid().to_bytes_le());
+    }
+    hasher.update(entry.state_bits().to_le_bytes());
+    if !entry.is_root() {
+        hasher.update(filetime(entry.created()));
+        hasher.update(filetime(entry.modified()));
+    }
+}
+
+/// 1970-01-01 in 100-nanosecond intervals since 1601-01-01.
+const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
 
 fn hash_storage(
     file: &mut cfb::CompoundFile<Cursor<&[u8]>>,
@@ -167,7 +242,18 @@ pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureErr
         .get(SIGNATURE_STREAM)
         .ok_or(SignatureError::Unsigned)?;
     let signature = signed_data::parse(pkcs7)?;
-    let digest = content_digest(bytes).map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    let malformed = |e: std::io::Error| SignatureError::Malformed(e.to_string());
+    let prehash = match streams.get(SIGNATURE_EX_STREAM) {
+        None => None,
+        Some(recorded) => {
+            let computed = metadata_prehash(bytes).map_err(malformed)?;
+            if recorded != computed.as_slice() {
+                return Err(SignatureError::MetadataMismatch);
+            }
+            Some(computed)
+        }
+    };
+    let digest = signed_digest(bytes, prehash.as_deref()).map_err(malformed)?;
     signed_data::verify(&signature, &digest, policy)
 }
 

@@ -30,8 +30,14 @@ fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
 
 /// `osslsigncode sign` with the test PKI's code-signing certificate, which must succeed.
 fn osslsigncode_sign(pki: &TestPki, input: &Path, output: &Path) {
+    osslsigncode_sign_with(pki, input, output, &[]);
+}
+
+/// `osslsigncode sign` with `options` besides the certificate, key and digest.
+fn osslsigncode_sign_with(pki: &TestPki, input: &Path, output: &Path, options: &[&str]) {
     let result = run(Command::new("osslsigncode")
         .arg("sign")
+        .args(options)
         .arg("-certs")
         .arg(pki.file("signer.pem"))
         .arg("-key")
@@ -466,4 +472,60 @@ fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packag
         verify_signature(&signed, &pki.file("other-ca.pem")).0,
         Some(1)
     );
+}
+
+#[test]
+fn msi_digital_signature_ex_is_checked_and_changed_metadata_is_caught_by_both_verifiers() {
+    let Some((pki, dir)) = fixture() else { return };
+    let (ca, policy) = (pki.file("ca.pem"), pki.policy("ca.pem"));
+    // What signtool writes by default: the signed digest begins with a hash of the streams'
+    // names, sizes, state bits and times, kept in MsiDigitalSignatureEx.
+    let signed = dir.path().join("dse.msi");
+    osslsigncode_sign_with(
+        &pki,
+        &unsigned_package(dir.path()),
+        &signed,
+        &["-add-msi-dse"],
+    );
+    let bytes = std::fs::read(&signed).unwrap();
+    let recorded = Streams::read(&bytes).unwrap();
+    let recorded = recorded
+        .get(msi::SIGNATURE_EX_STREAM)
+        .expect("osslsigncode wrote it");
+    assert_eq!(msi::metadata_prehash(&bytes).unwrap(), recorded);
+    assert!(osslsigncode_verify(&signed, &ca).0);
+    assert!(msi::verify(&bytes, &policy).is_ok());
+    assert_eq!(verify_signature(&signed, &ca).0, Some(0));
+
+    // One stream's state bits changed: every stream's content is the same, its metadata not.
+    let tampered = dir.path().join("tampered.msi");
+    std::fs::copy(&signed, &tampered).unwrap();
+    let mut file = cfb::open_rw(&tampered).unwrap();
+    file.set_state_bits("/\u{5}SummaryInformation", 1).unwrap();
+    file.flush().unwrap();
+    drop(file);
+    let bytes = std::fs::read(&tampered).unwrap();
+    assert_eq!(msi::content_digest(&bytes).unwrap(), {
+        msi::content_digest(&std::fs::read(&signed).unwrap()).unwrap()
+    });
+    let (ok, text) = osslsigncode_verify(&tampered, &ca);
+    assert!(!ok, "osslsigncode accepted changed metadata: {text}");
+    assert_eq!(
+        msi::verify(&bytes, &policy),
+        Err(SignatureError::MetadataMismatch)
+    );
+    let (status, report) = verify_signature(&tampered, &ca);
+    assert_eq!(status, Some(1));
+    assert!(report.contains(&"SSPR009".to_string()), "{report:?}");
+
+    // Re-signing replaces both streams with a signature of our own, without the Ex stream.
+    let resigned = dir.path().join("resigned.msi");
+    sign_with_cli(&pki, &signed, &resigned);
+    let bytes = std::fs::read(&resigned).unwrap();
+    assert!(Streams::read(&bytes)
+        .unwrap()
+        .get(msi::SIGNATURE_EX_STREAM)
+        .is_none());
+    assert!(osslsigncode_verify(&resigned, &ca).0);
+    assert!(msi::verify(&bytes, &policy).is_ok());
 }
