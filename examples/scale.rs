@@ -42,10 +42,10 @@ fn build_packages(count: usize, out: &Path) -> sspr_msi::error::Result<()> {
             out_dir: &folder,
             timestamp: DEFAULT_TIMESTAMP,
             signing: None,
-            // The default configuration allows the unsigned test payload itself.
-            allow_unsigned_payloads: false,
         };
-        built += build::build(&settings, targets, options)?.len();
+        // The default configuration allows the unsigned test payload itself.
+        let inputs = build::check_inputs(&settings, targets, false)?;
+        built += build::build(&settings, inputs, options)?.len();
     }
     Ok(())
 }

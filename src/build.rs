@@ -62,24 +62,12 @@ pub fn timestamp_from_environment() -> Result<u64> {
     }
 }
 
-/// How to build, beyond what the configuration says.
+/// How to build, beyond what the configuration and the checked inputs say.
 #[derive(Debug, Clone, Copy)]
 pub struct BuildOptions<'a> {
     pub out_dir: &'a Path,
     pub timestamp: u64,
     pub signing: Option<&'a Credentials>,
-    /// Package unsigned payloads (test builds only), with a warning and a record in the report.
-    pub allow_unsigned_payloads: bool,
-}
-
-/// Builds `targets` (or the settings' own list when empty) into the output folder.
-pub fn build(
-    settings: &Settings,
-    targets: &[Target],
-    options: BuildOptions,
-) -> Result<Vec<BuiltPackage>> {
-    let inputs = check_inputs(settings, targets, options.allow_unsigned_payloads)?;
-    build_checked(settings, inputs, options)
 }
 
 /// The files a build embeds, checked (`check_inputs`), for the targets it builds.
@@ -89,8 +77,9 @@ pub struct CheckedInputs {
     custom_action_files: BTreeMap<Arch, CustomActionFiles>,
 }
 
-/// Checks every file `targets` (or the settings' own list when empty) embed: the first half
-/// of `build`, which the command line runs while it loads the signing key.
+/// Checks every file `targets` (or the settings' own list when empty) embed, before `build`
+/// (the command line does it while it loads the signing key). `allow_unsigned_payloads`
+/// packages unsigned payloads (test builds only), with a warning and a record in the report.
 pub fn check_inputs(
     settings: &Settings,
     targets: &[Target],
@@ -110,7 +99,7 @@ pub fn check_inputs(
 }
 
 /// Builds the packages `inputs` were checked for into the output folder.
-pub fn build_checked(
+pub fn build(
     settings: &Settings,
     inputs: CheckedInputs,
     options: BuildOptions,

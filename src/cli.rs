@@ -335,9 +335,8 @@ fn run_build(args: BuildArgs) -> Result<()> {
         out_dir: &args.out,
         timestamp,
         signing: signing.as_ref(),
-        allow_unsigned_payloads: args.allow_unsigned_payloads,
     };
-    let built = build::build_checked(&settings, inputs, options)?;
+    let built = build::build(&settings, inputs, options)?;
     let bundle = if args.bundle {
         let inputs = release::BundleInputs {
             settings: &settings,

@@ -82,22 +82,32 @@ fn prehash_storage(
     path: &str,
     hasher: &mut Sha256,
 ) -> std::io::Result<()> {
-    let entry = file.entry(path)?;
-    prehash_entry(&entry, hasher);
-    let mut children: Vec<cfb::Entry> = file.read_storage(path)?.collect();
-    children.sort_by(|a, b| hash_order(a.name(), b.name()));
-    for child in children {
-        let child_path = child.path().to_string_lossy().into_owned();
-        if path == "/" && (child_path == SIGNATURE_STREAM || child_path == SIGNATURE_EX_STREAM) {
-            continue;
-        }
+    prehash_entry(&file.entry(path)?, hasher);
+    for child in hashed_children(file, path)? {
         if child.is_stream() {
             prehash_entry(&child, hasher);
         } else {
-            prehash_storage(file, &child_path, hasher)?;
+            prehash_storage(file, &child.path().to_string_lossy(), hasher)?;
         }
     }
     Ok(())
+}
+
+/// The storage's children in hashing order, the root's signature streams left out: what both
+/// digests walk.
+fn hashed_children(
+    file: &cfb::CompoundFile<Cursor<&[u8]>>,
+    path: &str,
+) -> std::io::Result<Vec<cfb::Entry>> {
+    let mut children: Vec<cfb::Entry> = file
+        .read_storage(path)?
+        .filter(|child| {
+            let signature = [SIGNATURE_STREAM, SIGNATURE_EX_STREAM].map(std::path::Path::new);
+            path != "/" || !signature.contains(&child.path())
+        })
+        .collect();
+    children.sort_by(|a, b| hash_order(a.name(), b.name()));
+    Ok(children)
 }
 
 fn prehash_entry(entry: &cfb::Entry, hasher: &mut Sha256) {
@@ -137,22 +147,9 @@ fn hash_storage(
     path: &str,
     hasher: &mut Sha256,
 ) -> std::io::Result<()> {
-    let mut children: Vec<(String, bool, String)> = file
-        .read_storage(path)?
-        .map(|entry| {
-            (
-                entry.name().to_string(),
-                entry.is_stream(),
-                entry.path().to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    children.sort_by(|a, b| hash_order(&a.0, &b.0));
-    for (_, is_stream, child) in children {
-        if path == "/" && (child == SIGNATURE_STREAM || child == SIGNATURE_EX_STREAM) {
-            continue;
-        }
-        if is_stream {
+    for child in hashed_children(file, path)? {
+        let child = child.path().to_string_lossy().into_owned();
+        if file.is_stream(&child) {
             let mut data = Vec::new();
             file.open_stream(&child)?.read_to_end(&mut data)?;
             hasher.update(&data);

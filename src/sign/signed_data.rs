@@ -184,11 +184,11 @@ impl Template {
             ..rsa_signer(credentials)
         };
         let der = build(&content, credentials, &placeholder).ok()?;
-        let content_der = Any::encode_from(&content).ok()?;
-        let content_start = find_once(&der, &content_der.to_der().ok()?)?;
-        let content_header = content_der.to_der().ok()?.len() - content_der.value().len();
-        let content =
-            content_start + content_header..content_start + content_der.to_der().ok()?.len();
+        // The content octets of the SpcIndirectDataContent, after its tag and length.
+        let content_any = Any::encode_from(&content).ok()?;
+        let content_der = content_any.to_der().ok()?;
+        let content_end = find_once(&der, &content_der)? + content_der.len();
+        let content = content_end - content_any.value().len()..content_end;
         let message_digest = Sha256::digest(&der[content.clone()]);
         let signed_attributes = signed_attributes_in(&der)?;
         Some(Template {
