@@ -167,24 +167,25 @@ struct SigningArgs {
 }
 
 impl SigningArgs {
-    /// Whether any signing option was given (`load` has something to read or refuse).
-    fn requested(&self) -> bool {
-        self.certificate.is_some()
-            || self.key.is_some()
-            || self.pkcs12.is_some()
-            || self.timestamp_url.is_some()
-    }
-
-    fn load(&self) -> Result<Option<sign::credentials::Credentials>> {
-        let source = sign::credentials::SigningSource {
+    fn source(&self) -> sign::credentials::SigningSource {
+        sign::credentials::SigningSource {
             certificate: self.certificate.clone(),
             key: self.key.clone(),
             pkcs12: self.pkcs12.clone(),
             password_env: self.password_env.clone(),
             timestamp_url: self.timestamp_url.clone(),
-        };
-        source.load().map_err(|e| Error::input(&e.path, e.message))
+        }
     }
+
+    fn load(&self) -> Result<Option<sign::credentials::Credentials>> {
+        load_signing(&self.source())
+    }
+}
+
+fn load_signing(
+    source: &sign::credentials::SigningSource,
+) -> Result<Option<sign::credentials::Credentials>> {
+    source.load().map_err(|e| Error::input(&e.path, e.message))
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -315,17 +316,17 @@ fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T)
 fn run_build(args: BuildArgs) -> Result<()> {
     // The signing key is read and checked on another thread while the configuration and the
     // payloads are (each about a third of a millisecond); its errors still come first.
+    let source = args.signing.source();
     let (signing, checked) = std::thread::scope(|scope| {
-        let signing = args
-            .signing
+        let signing = source
             .requested()
-            .then(|| scope.spawn(|| args.signing.load()));
+            .then(|| scope.spawn(|| load_signing(&source)));
         let checked = load_and_check(&args);
         let signing = match signing {
             Some(thread) => thread
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            None => args.signing.load(),
+            None => Ok(None),
         };
         (signing, checked)
     });

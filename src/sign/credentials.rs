@@ -68,17 +68,28 @@ pub struct SigningSource {
 }
 
 impl SigningSource {
+    /// Whether any option was given that `load` reads or refuses (the password variable alone
+    /// is neither).
+    pub fn requested(&self) -> bool {
+        self.certificate.is_some()
+            || self.key.is_some()
+            || self.pkcs12.is_some()
+            || self.timestamp_url.is_some()
+    }
+
     /// `None` when nothing was asked for; an error when the options do not fit together.
     pub fn load(&self) -> Result<Option<Credentials>, CredentialsError> {
+        if !self.requested() {
+            return Ok(None);
+        }
         let usage = |message: &str| CredentialsError {
             path: "<command line>".into(),
             message: message.into(),
         };
         let credentials = match (&self.certificate, &self.key, &self.pkcs12) {
-            (None, None, None) if self.timestamp_url.is_some() => {
+            (None, None, None) => {
                 return Err(usage("a timestamp server needs signing credentials"))
             }
-            (None, None, None) => return Ok(None),
             (Some(certificate), Some(key), None) => Credentials::from_pem_files(certificate, key)?,
             (None, None, Some(bundle)) => {
                 let password = match &self.password_env {
