@@ -6,7 +6,6 @@
 pub mod bind;
 pub mod build;
 pub mod cab;
-pub mod compound;
 pub mod config;
 pub mod doctor;
 pub mod error;
@@ -16,8 +15,9 @@ pub mod package;
 pub mod payload;
 pub mod release;
 pub mod schema;
-pub mod sign;
 pub mod source;
 pub mod target;
 pub mod textfile;
 pub mod verify;
+
+pub use msikit::{compound, sign};

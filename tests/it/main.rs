@@ -9,6 +9,7 @@ mod determinism;
 mod doctor;
 mod explain;
 mod msitools;
+mod pinned_digests;
 mod payload_trust;
 mod release;
 mod signing;
