@@ -2,7 +2,8 @@
 //! Every payload is checked and every package written (and signed) under a temporary name
 //! before any package gets its final name.
 
-use crate::bind::{self, BindOptions, Database};
+use crate::bind::{self, BindOptions};
+use msikit::database::Database;
 use crate::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;

@@ -99,3 +99,9 @@ impl From<ConfigError> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<msikit::database::EncodeError> for Error {
+    fn from(error: msikit::database::EncodeError) -> Self {
+        Error::Internal(format!("writing MSI tables: {error}"))
+    }
+}

@@ -14,7 +14,6 @@ pub mod model;
 pub mod package;
 pub mod payload;
 pub mod release;
-pub mod schema;
 pub mod source;
 pub mod target;
 pub mod textfile;

@@ -3,10 +3,11 @@
 //! scheduled just before it, and gets its CustomActionData from a set action just before
 //! each of the two.
 
-use super::{Cell, Database};
+use msikit::database::Database;
+use msikit::format::Cell;
 use crate::model::action::{Actions, DeferredAction, Phase, Program, SetTarget, Step};
-use crate::schema;
-use crate::schema::action_type::{
+use msikit::format::schema;
+use msikit::format::schema::action_type::{
     CONTINUE, DLL_IN_BINARY, EXE_IN_BINARY, EXE_IN_DIRECTORY, IN_SCRIPT, NO_IMPERSONATE, ROLLBACK,
     SET_DIRECTORY, SET_PROPERTY,
 };

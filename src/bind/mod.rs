@@ -9,115 +9,12 @@ pub mod names;
 use crate::cab;
 use crate::error::Result;
 use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
-use crate::schema::{self, TableSchema};
+use msikit::database::{Database, Summary};
+use msikit::format::schema;
+use msikit::format::Cell;
 use crate::source::FileSource;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use uuid::Uuid;
-
-/// One cell of a table row.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Cell {
-    Null,
-    Int(i32),
-    Str(String),
-}
-
-impl From<&str> for Cell {
-    fn from(text: &str) -> Self {
-        Cell::Str(text.to_string())
-    }
-}
-impl From<String> for Cell {
-    fn from(text: String) -> Self {
-        Cell::Str(text)
-    }
-}
-impl From<i32> for Cell {
-    fn from(value: i32) -> Self {
-        Cell::Int(value)
-    }
-}
-impl From<Option<String>> for Cell {
-    fn from(value: Option<String>) -> Self {
-        value.map_or(Cell::Null, Cell::Str)
-    }
-}
-
-/// The summary information stream's properties.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub title: String,
-    pub subject: String,
-    pub author: String,
-    pub keywords: Vec<String>,
-    pub comments: String,
-    /// `Intel` or `x64`.
-    pub platform: String,
-    pub language: u16,
-    pub package_code: Uuid,
-    pub page_count: i32,
-    pub word_count: i32,
-    pub creating_application: String,
-    pub security: i32,
-    /// Seconds since the Unix epoch, for the creation and last-save times.
-    pub timestamp: u64,
-}
-
-/// A whole MSI database before it becomes bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Database {
-    pub tables: BTreeMap<&'static str, Vec<Vec<Cell>>>,
-    /// Streams beside the tables, e.g. the embedded cabinet (shared by the packages that
-    /// embed the same files).
-    pub streams: BTreeMap<String, Arc<Vec<u8>>>,
-    pub summary: Summary,
-}
-
-impl Database {
-    fn insert(&mut self, table: &'static TableSchema, row: Vec<Cell>) {
-        debug_assert_eq!(row.len(), table.columns.len(), "{}", table.name);
-        self.tables.entry(table.name).or_default().push(row);
-    }
-
-    /// SHA-256 over every table row and stream (not the summary): equal content, equal digest.
-    pub fn content_digest(&self) -> [u8; 32] {
-        let mut hasher = Sha256::new();
-        for (name, data) in &self.streams {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            hasher.update((data.len() as u64).to_le_bytes());
-            hasher.update(data.as_slice());
-        }
-        for (name, rows) in &self.tables {
-            hasher.update(name.as_bytes());
-            hasher.update([0]);
-            for row in rows {
-                for cell in row {
-                    match cell {
-                        Cell::Null => hasher.update([0]),
-                        Cell::Int(value) => {
-                            hasher.update([1]);
-                            hasher.update(value.to_le_bytes());
-                        }
-                        Cell::Str(text) => {
-                            hasher.update([2]);
-                            hasher.update((text.len() as u64).to_le_bytes());
-                            hasher.update(text.as_bytes());
-                        }
-                    }
-                }
-            }
-        }
-        hasher.finalize().into()
-    }
-
-    /// Rows of one table, for tests and dumps.
-    pub fn rows(&self, table: &str) -> &[Vec<Cell>] {
-        self.tables.get(table).map_or(&[], Vec::as_slice)
-    }
-}
 
 /// What the binder needs beyond the model.
 #[derive(Debug, Clone)]

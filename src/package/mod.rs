@@ -1,138 +1,24 @@
-//! The only code that turns a `Database` into MSI bytes, and the
-//! only code that writes them to disk (atomically: temporary file, then rename).
-//!
-//! The tables and summary information are encoded by `tables` (the `msi` crate reads them
-//! back in tests and `verify`), and the package is written as a compound file version 3
-//! (512-byte sectors, which osslsigncode reads, unlike the crate's version 4) by
-//! `compound::write_v3`, the database's other streams (the cabinet) going from their one copy
-//! in memory straight into the output file.
+//! Writing packages and other outputs to disk, atomically: a temporary file beside the
+//! destination, then a rename. The bytes come from `msikit::database` (tables, string pool and
+//! summary information, written as a version-3 compound file with the database's own streams
+//! going from their one copy in memory straight into the output file).
 
-use crate::bind::Database;
-use crate::compound::{self, RootStream};
 use crate::error::{Error, Result};
+use msikit::database::Database;
 use sha2::{Digest, Sha256};
-use std::borrow::Cow;
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use uuid::Uuid;
-
-mod tables;
 
 /// Serialises a database to MSI bytes.
 pub fn to_bytes(db: &Database) -> Result<Vec<u8>> {
-    contents(db)?.to_bytes()
+    Ok(msikit::database::to_bytes(db)?)
 }
 
-/// A package's streams, ready to be written as a compound file: the tables and summary
-/// information (small, encoded by `tables`) and the database's own streams (a cabinet can be
-/// most of the package), borrowed, never copied.
-#[derive(Debug)]
-pub struct Contents<'a> {
-    /// By compound-file name (encoded as Windows Installer encodes stream names).
-    streams: BTreeMap<String, Cow<'a, [u8]>>,
-}
+pub use msikit::database::Contents;
 
-/// The root storage's CLSID in an installer package, {000C1084-0000-0000-C000-000000000046}.
-const INSTALLER_CLSID: Uuid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
-
-impl<'a> Contents<'a> {
-    /// Every stream, by compound-file name, in name order.
-    pub fn streams(&self) -> Vec<RootStream<'_>> {
-        self.streams
-            .iter()
-            .map(|(name, data)| (name.as_str(), data.as_ref()))
-            .collect()
-    }
-
-    pub fn root_clsid(&self) -> Uuid {
-        INSTALLER_CLSID
-    }
-
-    /// Adds (or replaces) a stream under its compound-file name, e.g. the signature.
-    pub fn insert(&mut self, name: &str, data: Vec<u8>) {
-        self.streams.insert(name.to_string(), Cow::Owned(data));
-    }
-
-    /// The size of the file `write` writes.
-    pub fn size(&self) -> u64 {
-        compound::v3_size(&self.streams())
-    }
-
-    /// Writes the package as a compound file version 3 (512-byte sectors), the format Windows
-    /// Installer itself writes and that Windows, Wine, msitools and osslsigncode all read.
-    pub fn write(&self, out: impl Write) -> std::io::Result<()> {
-        compound::write_v3(INSTALLER_CLSID, &self.streams(), out)
-    }
-
-    pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        let mut bytes = Vec::with_capacity(self.size() as usize);
-        self.write(&mut bytes)
-            .map_err(|e| Error::Internal(format!("writing the compound file: {e}")))?;
-        Ok(bytes)
-    }
-}
-
-/// `db`'s streams: its tables and summary encoded, its own streams as they are.
+/// `db`'s streams, ready to be written.
 pub fn contents(db: &Database) -> Result<Contents<'_>> {
-    let mut streams = BTreeMap::new();
-    let tables =
-        tables::encode(db).map_err(|e| Error::Internal(format!("writing MSI tables: {e}")))?;
-    for (name, data) in tables {
-        streams.insert(name, Cow::Owned(data));
-    }
-    for (name, data) in &db.streams {
-        let encoded = encode_stream_name(name)
-            .ok_or_else(|| Error::Internal(format!("{name:?} is not a valid MSI stream name")))?;
-        if streams.contains_key(&encoded) {
-            return Err(Error::Internal(format!("two streams named {name:?}")));
-        }
-        streams.insert(encoded, Cow::Borrowed(data.as_slice()));
-    }
-    Ok(Contents { streams })
-}
-
-/// A stream name as Windows Installer stores it in the compound file (what the msi crate's
-/// `write_stream` does). `None` for a name that does not fit the compound file's 31
-/// characters, is empty, or starts with the table marker U+4840.
-pub fn encode_stream_name(name: &str) -> Option<String> {
-    if name.is_empty() || name.starts_with('\u{4840}') {
-        return None;
-    }
-    let encoded = fold_stream_name(name);
-    (encoded.encode_utf16().count() <= 31).then_some(encoded)
-}
-
-/// Pairs of characters of `[0-9A-Za-z._]` folded into one character of U+3800–U+47FF, a
-/// single one into U+4800–U+483F; other characters kept.
-fn fold_stream_name(name: &str) -> String {
-    fn digit(c: char) -> Option<u32> {
-        match c {
-            '0'..='9' => Some(c as u32 - '0' as u32),
-            'A'..='Z' => Some(10 + c as u32 - 'A' as u32),
-            'a'..='z' => Some(36 + c as u32 - 'a' as u32),
-            '.' => Some(62),
-            '_' => Some(63),
-            _ => None,
-        }
-    }
-    let mut encoded = String::new();
-    let mut chars = name.chars().peekable();
-    while let Some(c) = chars.next() {
-        let folded = match (digit(c), chars.peek().copied().and_then(digit)) {
-            (Some(first), Some(second)) => {
-                chars.next();
-                0x3800 + (second << 6) + first
-            }
-            (Some(first), None) => 0x4800 + first,
-            (None, _) => {
-                encoded.push(c);
-                continue;
-            }
-        };
-        encoded.push(char::from_u32(folded).expect("U+3800..U+483F are characters"));
-    }
-    encoded
+    Ok(msikit::database::contents(db)?)
 }
 
 /// A file written under a temporary name beside `path`; `persist` renames it to `path`, and
@@ -258,35 +144,5 @@ mod tests {
         let folder = tempfile::tempdir().unwrap();
         drop(Staged::new(&folder.path().join("out.msi"), b"bytes").unwrap());
         assert!(std::fs::read_dir(folder.path()).unwrap().next().is_none());
-    }
-
-    #[test]
-    fn stream_names_are_folded_as_the_msi_crate_folds_them() {
-        for name in ["sspr.cab", "Binary.CheckTls12", "a-b", "x", "_.9Zz"] {
-            let mut package = msi::Package::create(
-                msi::PackageType::Installer,
-                std::io::Cursor::new(Vec::new()),
-            )
-            .unwrap();
-            package
-                .write_stream(name)
-                .unwrap()
-                .write_all(b"data")
-                .unwrap();
-            package.flush().unwrap();
-            let bytes = package.into_inner().unwrap().into_inner();
-            let streams = compound::Streams::read(&bytes).unwrap();
-            let theirs: Vec<&str> = streams
-                .streams
-                .iter()
-                .filter(|(_, data)| data == b"data")
-                .map(|(path, _)| path.trim_start_matches('/'))
-                .collect();
-            assert_eq!(theirs, [encode_stream_name(name).unwrap()], "{name}");
-        }
-        assert_eq!(encode_stream_name(""), None);
-        assert_eq!(encode_stream_name("\u{4840}x"), None);
-        assert_eq!(encode_stream_name(&"x".repeat(63)), None);
-        assert!(encode_stream_name(&"x".repeat(62)).is_some());
     }
 }

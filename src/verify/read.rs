@@ -6,7 +6,7 @@
 //! well-formed (e.g. `_Columns` rows in `Package::open`), so every call into it runs under
 //! `catch_unwind` and a panic there becomes [`ReadError::Malformed`].
 
-use crate::bind::Cell;
+use msikit::format::Cell;
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 use std::panic::{self, AssertUnwindSafe};

@@ -4,8 +4,8 @@
 
 use super::condition::{self, Operand};
 use super::read::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
-use crate::bind::Cell;
-use crate::schema::action_type::{
+use msikit::format::Cell;
+use msikit::format::schema::action_type::{
     COMMIT, EXE_IN_DIRECTORY, IN_SCRIPT, KIND_MASK, NO_IMPERSONATE, ROLLBACK, SET_DIRECTORY,
     SET_PROPERTY,
 };
@@ -240,7 +240,7 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
 
 fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
     for table in package.tables.values() {
-        let categories: Vec<Option<msi::Category>> = table
+        let categories: Vec<Option<msikit::format::Category>> = table
             .columns
             .iter()
             .map(|column| column_category(&table.name, column))
@@ -265,13 +265,13 @@ fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
 
 /// The column's `_Validation` category, or this tool's schema's for tables it knows (wixl
 /// writes no `_Validation`).
-fn column_category(table: &str, column: &ColumnInfo) -> Option<msi::Category> {
+fn column_category(table: &str, column: &ColumnInfo) -> Option<msikit::format::Category> {
     column
         .category
         .as_deref()
         .and_then(|category| category.parse().ok())
         .or_else(|| {
-            let schema = crate::schema::table(table)?;
+            let schema = msikit::format::schema::table(table)?;
             schema
                 .columns
                 .iter()
@@ -282,9 +282,9 @@ fn column_category(table: &str, column: &ColumnInfo) -> Option<msi::Category> {
 
 /// A string that breaks its category's syntax (GUID, Identifier, upper case, file names…),
 /// as far as the `msi` crate knows the category.
-fn category_problem(category: Option<msi::Category>, cell: &Cell) -> Option<String> {
+fn category_problem(category: Option<msikit::format::Category>, cell: &Cell) -> Option<String> {
     match (category, cell) {
-        (Some(category), Cell::Str(text)) if !category.validate(text) => {
+        (Some(category), Cell::Str(text)) if !category.accepts(text) => {
             Some(format!("`{text}` is not a valid {category}"))
         }
         _ => None,
@@ -314,7 +314,7 @@ fn cell_problem(column_type: ColumnType, nullable: bool, cell: &Cell) -> Option<
 /// Foreign keys from the package's `_Validation` table, or this tool's schema for tables
 /// it knows (wixl writes no `_Validation`).
 fn dangling_keys(package: &PackageView, table: &TableView, findings: &mut Vec<Finding>) {
-    let schema = crate::schema::table(&table.name);
+    let schema = msikit::format::schema::table(&table.name);
     for (index, column) in table.columns.iter().enumerate() {
         let foreign = column.foreign_key.clone().or_else(|| {
             let schema_column = schema?.columns.iter().find(|c| c.name == column.name)?;

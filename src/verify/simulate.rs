@@ -20,7 +20,7 @@ use super::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
 use super::read::{PackageView, RowRef};
 use crate::model::RegistryRoot;
-use crate::schema::action_type;
+use msikit::format::schema::action_type;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -588,17 +588,17 @@ impl<'a> Session<'a> {
             .filter_map(|row| {
                 let root = registry_root(row.int("Root")?, per_machine)?;
                 let value = match row.get("Value") {
-                    crate::bind::Cell::Str(value) => Some(value.as_str()),
+                    msikit::format::Cell::Str(value) => Some(value.as_str()),
                     _ => None,
                 };
                 let name = match row.get("Name") {
                     // `+`, `-` and `*` on a row without a value create or delete the key.
-                    crate::bind::Cell::Str(name)
+                    msikit::format::Cell::Str(name)
                         if value.is_none() && matches!(name.as_str(), "+" | "-" | "*") =>
                     {
                         None
                     }
-                    crate::bind::Cell::Str(name) if !name.is_empty() => {
+                    msikit::format::Cell::Str(name) if !name.is_empty() => {
                         Some(deformat::deformat(name, &references))
                     }
                     _ => None,
@@ -698,7 +698,7 @@ impl<'a> Session<'a> {
             let attributes = row.int("Attributes").unwrap_or(0);
             let left = if attributes & PERMANENT != 0 {
                 Some((true, "permanent component".to_string()))
-            } else if matches!(row.get("ComponentId"), crate::bind::Cell::Null) {
+            } else if matches!(row.get("ComponentId"), msikit::format::Cell::Null) {
                 Some((
                     false,
                     "component without a GUID is never registered, so never removed".into(),
@@ -1110,7 +1110,7 @@ mod tests {
         let table = package.tables.get_mut("InstallExecuteSequence").unwrap();
         table
             .rows
-            .retain(|row| row[0] != crate::bind::Cell::from("SsprProxyRemove"));
+            .retain(|row| row[0] != msikit::format::Cell::from("SsprProxyRemove"));
         let prediction = simulate(&package, &profile::by_name("win10-22h2-x64").unwrap()).unwrap();
         assert_eq!(prediction.residue.len(), 3, "{:?}", prediction.residue);
         assert!(prediction.residue[0].reason.contains("SsprProxyApply"));
@@ -1194,7 +1194,7 @@ mod tests {
         let components = package.tables.get_mut("Component").unwrap();
         let condition = components.column("Condition").unwrap();
         for row in &mut components.rows {
-            if let crate::bind::Cell::Str(text) = &mut row[condition] {
+            if let msikit::format::Cell::Str(text) = &mut row[condition] {
                 if text.contains("REMOVE") && !keep_remove_clause {
                     *text = text.replace(r#" OR REMOVE~="ALL""#, "");
                 }
@@ -1224,7 +1224,7 @@ mod tests {
         assert!(without.residue[0].reason.contains("false at uninstall"));
     }
 
-    fn set_cell(package: &mut PackageView, table: &str, column: &str, value: crate::bind::Cell) {
+    fn set_cell(package: &mut PackageView, table: &str, column: &str, value: msikit::format::Cell) {
         let table = package.tables.get_mut(table).unwrap();
         let index = table.column(column).unwrap();
         for row in &mut table.rows {

@@ -2,4 +2,6 @@
 //! and knows nothing of the products built with it (the crate boundary enforces that).
 
 pub mod compound;
+pub mod database;
+pub mod format;
 pub mod sign;

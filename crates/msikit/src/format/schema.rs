@@ -1,10 +1,10 @@
 //! The MSI tables this tool writes, as data: names, columns, types, keys.
 //!
-//! One definition serves the writer (it turns each table into `msi::Column`s, and the
-//! `msi` crate derives `_Validation` rows from them) and the readers in tests and `verify`.
-//! Column layouts follow the Windows Installer SDK's schema.
+//! One definition serves the writer (`database::encode` derives `_Tables`, `_Columns` and
+//! `_Validation` from it) and the readers in tests and `verify`. Column layouts follow the
+//! Windows Installer SDK's schema.
 
-use msi::Category;
+use super::Category;
 
 /// How a column stores its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,32 +64,6 @@ impl ColumnSchema {
     const fn refs(mut self, table: &'static str, column: i32) -> Self {
         self.foreign_key = Some((table, column));
         self
-    }
-
-    /// The `msi` crate's description of this column.
-    pub fn to_msi_column(&self) -> msi::Column {
-        let mut builder = msi::Column::build(self.name);
-        if self.primary_key {
-            builder = builder.primary_key();
-        }
-        if self.nullable {
-            builder = builder.nullable();
-        }
-        if self.localizable {
-            builder = builder.localizable();
-        }
-        if let Some((table, column)) = self.foreign_key {
-            builder = builder.foreign_key(table, column);
-        }
-        if let Some(category) = self.category {
-            builder = builder.category(category);
-        }
-        match self.kind {
-            ColumnKind::Int16 => builder.int16(),
-            ColumnKind::Int32 => builder.int32(),
-            ColumnKind::Str(len) => builder.string(len),
-            ColumnKind::Binary => builder.binary(),
-        }
     }
 }
 
