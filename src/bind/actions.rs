@@ -211,7 +211,7 @@ pub(super) fn directories(actions: &Actions) -> Vec<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::condition::{evaluate, MapEnvironment};
+    use msikit::condition::{evaluate, MapEnvironment};
 
     /// The properties msiexec sets in each phase (REMOVE and REINSTALL as `/x` and `/f` do).
     fn situation(phase: Phase) -> MapEnvironment {

@@ -3,7 +3,6 @@
 //! content digest becomes the package code.
 
 pub mod actions;
-pub mod formatted;
 pub mod names;
 
 use crate::cab;
@@ -12,6 +11,7 @@ use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
 use msikit::database::{Database, Summary};
 use msikit::format::schema;
 use msikit::format::Cell;
+use msikit::formatted;
 use crate::source::FileSource;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;

@@ -574,7 +574,7 @@ impl Source<'_> {
     /// A Windows Installer condition, checked by the same parser `verify` uses.
     fn condition(&self, text: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
         let condition = self.non_empty(text, key)?;
-        crate::verify::condition::parse(&condition).map_err(|error| {
+        msikit::condition::parse(&condition).map_err(|error| {
             self.error(
                 text.span(),
                 key,

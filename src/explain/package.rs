@@ -2,8 +2,8 @@
 //! under some UI levels) does not log a refusing launch condition's message, but the package's
 //! LaunchCondition table and the properties the log lists give it back.
 
-use crate::verify::condition::{self, MapEnvironment};
-use crate::verify::deformat::{deformat, PropertiesOnly};
+use msikit::condition::{self, MapEnvironment};
+use msikit::formatted::deformat::{deformat, PropertiesOnly};
 use std::collections::BTreeMap;
 use std::path::Path;
 

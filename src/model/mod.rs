@@ -87,50 +87,8 @@ pub struct Product {
     pub language: u16,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub enum RegistryRoot {
-    ClassesRoot,
-    CurrentUser,
-    LocalMachine,
-    Users,
-}
-
-impl RegistryRoot {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "HKCR" | "HKEY_CLASSES_ROOT" => Some(RegistryRoot::ClassesRoot),
-            "HKCU" | "HKEY_CURRENT_USER" => Some(RegistryRoot::CurrentUser),
-            "HKLM" | "HKEY_LOCAL_MACHINE" => Some(RegistryRoot::LocalMachine),
-            "HKU" | "HKEY_USERS" => Some(RegistryRoot::Users),
-            _ => None,
-        }
-    }
-    pub fn short_name(self) -> &'static str {
-        match self {
-            RegistryRoot::ClassesRoot => "HKCR",
-            RegistryRoot::CurrentUser => "HKCU",
-            RegistryRoot::LocalMachine => "HKLM",
-            RegistryRoot::Users => "HKU",
-        }
-    }
-}
-
-/// The data of a registry value, as the admin means it (literal text, not MSI Formatted).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RegistryData {
-    String(String),
-    ExpandString(String),
-    MultiString(Vec<String>),
-    Dword(u32),
-    Binary(Vec<u8>),
-    /// The installed path of one of the package's files, as a string or expandable string.
-    FilePath {
-        file: String,
-        expand: bool,
-    },
-    /// Text Windows Installer formats at install time, e.g. `[PROPERTY]`.
-    Formatted(String),
-}
+pub use msikit::format::RegistryRoot;
+pub use msikit::formatted::RegistryData;
 
 /// One registry value a component writes, and removes on uninstall.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,7 +7,7 @@ use super::action::{Binary, CheckAction, DeferredAction, Phase, Program, Step};
 use super::{
     Component, LaunchCondition, Package, RegistryData, RegistryRoot, RegistrySearch, RegistryValue,
 };
-use crate::bind::formatted::escape_literal;
+use msikit::formatted::escape_literal;
 use crate::config::{ProxyMode, Settings};
 use crate::payload::CheckedPayload;
 

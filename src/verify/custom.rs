@@ -2,7 +2,7 @@
 //! entry points of this project's proxy DLL (`payload/customaction`), whose effects follow
 //! from their CustomActionData. Any other program is opaque and reported as unsimulated.
 
-use super::deformat::WrittenData;
+use msikit::formatted::deformat::WrittenData;
 use super::simulate::RegistryWrite;
 use crate::model::RegistryRoot;
 

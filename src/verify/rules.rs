@@ -2,7 +2,7 @@
 //! explanation: Windows Installer validation rules modelled on the ICE suite, and rules of
 //! this project's own for silent, per-machine deployment that no ICE has.
 
-use super::condition::{self, Operand};
+use msikit::condition::{self, Operand};
 use super::read::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
 use msikit::format::Cell;
 use msikit::format::schema::action_type::{
@@ -765,7 +765,7 @@ fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
         let Some((_, condition)) = scheduled(package, &action) else {
             continue;
         };
-        let phased = crate::verify::condition::parse(condition).is_ok_and(|expr| {
+        let phased = msikit::condition::parse(condition).is_ok_and(|expr| {
             expr.properties()
                 .iter()
                 .any(|name| PHASE_PROPERTIES.contains(&name.as_str()))
@@ -801,7 +801,7 @@ fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>
         }
     }
     for row in package.rows("LaunchCondition") {
-        if let Ok(expr) = crate::verify::condition::parse(row.text("Condition")) {
+        if let Ok(expr) = msikit::condition::parse(row.text("Condition")) {
             read.extend(expr.properties());
         }
     }

@@ -14,9 +14,9 @@
 //! actions, file and directory searches (no file system in a profile), RemoveRegistry,
 //! upgrades of an installed older version.
 
-use super::condition::{self, ConditionError, InstallState, MapEnvironment};
+use msikit::condition::{self, ConditionError, InstallState, MapEnvironment};
 use super::custom::{self, KnownEntry};
-use super::deformat::{self, References, WrittenData};
+use msikit::formatted::deformat::{self, References, WrittenData};
 use super::profile::MachineProfile;
 use super::read::{PackageView, RowRef};
 use crate::model::RegistryRoot;

@@ -6,7 +6,7 @@
 use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use sspr_msi::model::RegistryRoot;
-use sspr_msi::verify::deformat::WrittenData;
+use msikit::formatted::deformat::WrittenData;
 use sspr_msi::verify::profile::{self, MachineProfile};
 use sspr_msi::verify::read;
 use sspr_msi::verify::simulate::{self, CommandLine, LaunchOutcome, Prediction, RegistryWrite};

@@ -2,6 +2,8 @@
 //! and knows nothing of the products built with it (the crate boundary enforces that).
 
 pub mod compound;
+pub mod condition;
 pub mod database;
 pub mod format;
+pub mod formatted;
 pub mod sign;

@@ -45,3 +45,32 @@ impl From<Option<String>> for Cell {
 pub fn guid_text(guid: Uuid) -> String {
     format!("{{{}}}", guid.hyphenated()).to_ascii_uppercase()
 }
+
+/// A Registry table root (the `-1` per-user-or-machine root is resolved by the installer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub enum RegistryRoot {
+    ClassesRoot,
+    CurrentUser,
+    LocalMachine,
+    Users,
+}
+
+impl RegistryRoot {
+    pub fn parse(text: &str) -> Option<Self> {
+        match text {
+            "HKCR" | "HKEY_CLASSES_ROOT" => Some(RegistryRoot::ClassesRoot),
+            "HKCU" | "HKEY_CURRENT_USER" => Some(RegistryRoot::CurrentUser),
+            "HKLM" | "HKEY_LOCAL_MACHINE" => Some(RegistryRoot::LocalMachine),
+            "HKU" | "HKEY_USERS" => Some(RegistryRoot::Users),
+            _ => None,
+        }
+    }
+    pub fn short_name(self) -> &'static str {
+        match self {
+            RegistryRoot::ClassesRoot => "HKCR",
+            RegistryRoot::CurrentUser => "HKCU",
+            RegistryRoot::LocalMachine => "HKLM",
+            RegistryRoot::Users => "HKU",
+        }
+    }
+}

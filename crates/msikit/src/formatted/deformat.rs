@@ -1,7 +1,7 @@
 //! Windows Installer's Formatted strings read back: what `MsiFormatRecord` makes of a
 //! Registry value, a launch-condition message or a key, and how a Registry `Value` prefix
 //! (`#`, `##`, `#%`, `#x`, `[~]`) chooses the value's type. The inverse of
-//! `bind::formatted`, for any package.
+//! `formatted`'s escaping, for any package.
 
 use serde::Serialize;
 
@@ -221,7 +221,7 @@ mod tests {
         let literal = "a [b] {c}";
         assert_eq!(
             deformat(
-                &crate::bind::formatted::escape_literal(literal),
+                &crate::formatted::escape_literal(literal),
                 &references
             ),
             literal
@@ -299,8 +299,8 @@ mod tests {
 
     #[test]
     fn reads_back_what_the_builder_escapes() {
-        use crate::bind::formatted::registry_value;
-        use crate::model::RegistryData as Intent;
+        use crate::formatted::registry_value;
+        use crate::formatted::RegistryData as Intent;
         let cases = [
             (
                 Intent::String("#[x]{y} plain".into()),

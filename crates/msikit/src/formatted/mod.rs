@@ -1,9 +1,27 @@
-//! Registry data → the Registry table's `Value` column, a Windows Installer Formatted string.
+//! Windows Installer's Formatted text, both ways: registry data → the Registry table's
+//! `Value` column (here), and Formatted strings read back (`deformat`).
 //!
 //! This is the one place that escapes literal text: Windows Installer expands `[...]` and
 //! `{...}` and reads a leading `#` as a type prefix, so a literal value must escape them.
 
-use crate::model::RegistryData;
+pub mod deformat;
+
+/// The data of a registry value, as the admin means it (literal text, not MSI Formatted).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegistryData {
+    String(String),
+    ExpandString(String),
+    MultiString(Vec<String>),
+    Dword(u32),
+    Binary(Vec<u8>),
+    /// The installed path of one of the package's files, as a string or expandable string.
+    FilePath {
+        file: String,
+        expand: bool,
+    },
+    /// Text Windows Installer formats at install time, e.g. `[PROPERTY]`.
+    Formatted(String),
+}
 
 /// Escapes literal text so Windows Installer writes it unchanged: `[`, `]`, `{`, `}` become
 /// `[\[]`, `[\]]`, `[\{]`, `[\}]`.
