@@ -6,7 +6,7 @@
 //! Files are stored under their own names, with the default build timestamp.
 
 use sspr_msi::build::DEFAULT_TIMESTAMP;
-use sspr_msi::source::FileSource;
+use msikit::source::FileSource;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,6 +39,6 @@ fn build(out: &Path, inputs: &[String]) -> std::io::Result<()> {
         })
         .collect();
     let files: Vec<(&str, &FileSource)> = names.iter().map(String::as_str).zip(&contents).collect();
-    let cabinet = sspr_msi::cab::build(&files, DEFAULT_TIMESTAMP).map_err(std::io::Error::other)?;
+    let cabinet = msikit::cab::build(&files, DEFAULT_TIMESTAMP).map_err(std::io::Error::other)?;
     std::fs::write(out, cabinet)
 }

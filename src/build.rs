@@ -4,7 +4,7 @@
 
 use crate::bind::{self, BindOptions};
 use msikit::database::Database;
-use crate::cab;
+use msikit::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
@@ -256,7 +256,7 @@ impl Shared<'_> {
             target: target.name(),
             file,
             size: written.size,
-            sha256: model::hex(&written.sha256),
+            sha256: msikit::hex::hex(&written.sha256),
             product_code: msi_guid(package.product.product_code),
             upgrade_code: msi_guid(package.product.upgrade_code),
             package_code: msi_guid(db.summary.package_code),

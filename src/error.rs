@@ -105,3 +105,12 @@ impl From<msikit::database::EncodeError> for Error {
         Error::Internal(format!("writing MSI tables: {error}"))
     }
 }
+
+impl From<msikit::source::Error> for Error {
+    fn from(error: msikit::source::Error) -> Self {
+        match error {
+            msikit::source::Error::Input { path, message } => Error::Input { path, message },
+            msikit::source::Error::Internal(message) => Error::Internal(message),
+        }
+    }
+}

@@ -5,7 +5,6 @@
 
 pub mod bind;
 pub mod build;
-pub mod cab;
 pub mod config;
 pub mod doctor;
 pub mod error;
@@ -14,7 +13,6 @@ pub mod model;
 pub mod package;
 pub mod payload;
 pub mod release;
-pub mod source;
 pub mod target;
 pub mod textfile;
 pub mod verify;

@@ -3,10 +3,10 @@
 //! failure is a clear error and stops the build.
 
 use crate::error::{Error, Result};
-use crate::model::sha256_hex;
+use msikit::hex::sha256_hex;
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError, Signer};
-use crate::source::FileSource;
+use msikit::source::FileSource;
 use crate::target::Arch;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};

@@ -247,7 +247,7 @@ fn zip_files(files: &[(String, Vec<u8>)], timestamp: u64) -> zip::result::ZipRes
 }
 
 fn zip_datetime(timestamp: u64) -> zip::DateTime {
-    let utc = crate::cab::dos_datetime(timestamp);
+    let utc = msikit::cab::dos_datetime(timestamp);
     zip::DateTime::from_date_and_time(
         utc.year() as u16,
         utc.month() as u8,

@@ -5,14 +5,14 @@
 pub mod actions;
 pub mod names;
 
-use crate::cab;
+use msikit::cab;
 use crate::error::Result;
 use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
 use msikit::database::{Database, Summary};
 use msikit::format::schema;
 use msikit::format::Cell;
 use msikit::formatted;
-use crate::source::FileSource;
+use msikit::source::FileSource;
 use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
@@ -73,7 +73,7 @@ pub fn bind_with_cabinets(
     db.tables.retain(|_, rows| !rows.is_empty());
     db.summary.package_code = model::stable_guid(
         model::GUID_NAMESPACE,
-        &["package-code", &model::sha256_hex(&db.content_digest())],
+        &["package-code", &msikit::hex::sha256_hex(&db.content_digest())],
     );
     Ok(db)
 }

@@ -2,7 +2,7 @@
 //! the types, sequence numbers, conditions and CustomActionData from this, so a package can
 //! only get the safe forms: machine changes deferred, no-impersonate, with a rollback first.
 
-use crate::source::FileSource;
+use msikit::source::FileSource;
 
 /// A file embedded in the Binary table (a custom action's DLL or EXE), already checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

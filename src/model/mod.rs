@@ -6,9 +6,8 @@ pub mod configured;
 pub mod proxy;
 pub mod sspr;
 
-use crate::source::FileSource;
+use msikit::source::FileSource;
 use crate::target::Target;
-use sha2::{Digest, Sha256};
 use std::fmt;
 use uuid::Uuid;
 
@@ -25,14 +24,6 @@ pub fn msi_guid(guid: Uuid) -> String {
     format!("{{{}}}", guid.hyphenated()).to_ascii_uppercase()
 }
 
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// `major.minor.build` with Windows Installer's limits (255.255.65535).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

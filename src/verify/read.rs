@@ -422,7 +422,7 @@ pub(crate) mod tests {
         let target = Target::from_name(target).unwrap();
         let stand_in = |name: &str| CheckedPayload {
             path: name.into(),
-            source: crate::source::FileSource::Memory(std::sync::Arc::new(b"MZ stand-in".to_vec())),
+            source: msikit::source::FileSource::Memory(std::sync::Arc::new(b"MZ stand-in".to_vec())),
             arch: target.arch,
             file_version: Some("1.0.0.0".into()),
             language: Some(1033),

@@ -51,7 +51,7 @@ fn json_report_lists_codes_sizes_and_hashes() {
     let file = Path::new(package["file"].as_str().unwrap());
     let bytes = std::fs::read(file).unwrap();
     assert_eq!(package["size"], bytes.len() as u64);
-    assert_eq!(package["sha256"], sspr_msi::model::sha256_hex(&bytes));
+    assert_eq!(package["sha256"], msikit::hex::sha256_hex(&bytes));
     for code in ["product_code", "upgrade_code", "package_code"] {
         assert_eq!(package[code].as_str().unwrap().len(), 38, "{code}");
     }

@@ -75,7 +75,7 @@ fn bundle_holds_packages_checksums_manifest_readme_reg_and_intune_files() {
         let file = package["file"].as_str().unwrap();
         assert_eq!(
             package["sha256"],
-            sspr_msi::model::sha256_hex(&std::fs::read(unpacked.join(file)).unwrap()),
+            msikit::hex::sha256_hex(&std::fs::read(unpacked.join(file)).unwrap()),
             "{file}"
         );
         for key in [

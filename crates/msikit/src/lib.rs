@@ -1,9 +1,12 @@
 //! msikit: a Windows Installer (MSI) toolkit. It reads and writes packages of any origin
 //! and knows nothing of the products built with it (the crate boundary enforces that).
 
+pub mod cab;
 pub mod compound;
 pub mod condition;
 pub mod database;
 pub mod format;
 pub mod formatted;
+pub mod hex;
 pub mod sign;
+pub mod source;

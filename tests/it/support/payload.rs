@@ -43,7 +43,7 @@ pub fn proxy_dll(dir: &Path, arch: &str) -> PathBuf {
 }
 
 pub fn sha256_of(path: &Path) -> String {
-    sspr_msi::model::sha256_hex(&std::fs::read(path).unwrap())
+    msikit::hex::sha256_hex(&std::fs::read(path).unwrap())
 }
 
 /// Replacements for the default configuration's payload sections, pointing at `x64` and

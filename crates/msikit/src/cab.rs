@@ -1,8 +1,7 @@
 //! Embedded cabinets: MSZIP, one folder, fixed timestamps, so the same files give the same
 //! bytes.
 
-use crate::error::{Error, Result};
-use crate::source::{FileSource, SourceReader};
+use crate::source::{Error, FileSource, Result, SourceReader};
 use std::collections::BTreeMap;
 use std::sync::{mpsc, Arc, Mutex};
 
@@ -423,7 +422,7 @@ mod tests {
                 FileSource::Disk {
                     path,
                     size: data.len() as u64,
-                    sha256: crate::model::sha256_hex(data),
+                    sha256: crate::hex::sha256_hex(data),
                 }
             })
             .collect()
@@ -543,7 +542,7 @@ mod tests {
         for workers in [1, 2, 3, 8] {
             for sources in [&disk, &memory] {
                 let bytes = cabinet_of(&files, sources, 1_704_067_200, workers).unwrap();
-                assert_eq!(crate::model::sha256_hex(&bytes), GOLDEN_SHA256, "{workers}");
+                assert_eq!(crate::hex::sha256_hex(&bytes), GOLDEN_SHA256, "{workers}");
             }
         }
         let bytes = cabinet_of(&files, &disk, 1_704_067_200, 2).unwrap();

@@ -2,7 +2,29 @@
 //! is built, and is then read front to back in chunks (memory never holds it whole): it must
 //! still be the file that was checked, or the build stops.
 
-use crate::error::{Error, Result};
+use std::path::Path;
+
+/// Why a packaged file's bytes could not be had.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file is missing, unreadable, too large, or changed since it was checked.
+    #[error("{path}: {message}")]
+    Input { path: PathBuf, message: String },
+    /// A bug: the caller broke this module's contract.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn input(path: impl AsRef<Path>, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.as_ref().to_path_buf(),
+            message: message.into(),
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::io::Read;
@@ -35,7 +57,7 @@ impl FileSource {
     pub fn sha256(&self) -> Cow<'_, str> {
         match self {
             FileSource::Disk { sha256, .. } => Cow::Borrowed(sha256),
-            FileSource::Memory(bytes) => Cow::Owned(crate::model::sha256_hex(bytes)),
+            FileSource::Memory(bytes) => Cow::Owned(crate::hex::sha256_hex(bytes)),
         }
     }
 
@@ -137,7 +159,7 @@ impl SourceReader<'_> {
             .read(&mut [0])
             .map_err(|error| read_error(self.source, error))?
             > 0;
-        if grew || crate::model::hex(&hasher.finalize()) != self.source.sha256() {
+        if grew || crate::hex::hex(&hasher.finalize()) != self.source.sha256() {
             return Err(changed(self.source));
         }
         Ok(())
@@ -171,7 +193,7 @@ mod tests {
         let source = FileSource::Disk {
             path,
             size: bytes.len() as u64,
-            sha256: crate::model::sha256_hex(bytes),
+            sha256: crate::hex::sha256_hex(bytes),
         };
         (dir, source)
     }
