@@ -173,7 +173,7 @@ fn stage_on_two_threads(shared: &Shared, targets: &[Target]) -> Result<Vec<Stage
             let payload = shared
                 .payloads
                 .get(&target.arch)
-                .filter(|_| !target.family.uses_policy());
+                .filter(|_| !crate::target::uses_policy(target.family));
             match shared.stage(target, payload, &cabinets[&target.arch]) {
                 Ok(package) => staged.push((index, package)),
                 Err(error) => {
@@ -320,7 +320,7 @@ fn check_payloads(
     trust: &PayloadTrust,
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
-    for &target in targets.iter().filter(|t| !t.family.uses_policy()) {
+    for &target in targets.iter().filter(|t| !crate::target::uses_policy(t.family)) {
         if payloads.contains_key(&target.arch) {
             continue;
         }

@@ -6,7 +6,7 @@ use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
-use sspr_msi::verify::simulate::LaunchOutcome;
+use msikit::simulate::LaunchOutcome;
 use sspr_msi::{doctor, explain, release, sign};
 use std::path::PathBuf;
 

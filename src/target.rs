@@ -7,14 +7,7 @@
 use crate::model::{LaunchCondition, RegistryRoot, RegistrySearch};
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum OsFamily {
-    Win7,
-    Win8,
-    Win81,
-    Win10,
-    Win11,
-}
+pub use msikit::windows::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Arch {
@@ -41,20 +34,9 @@ impl Arch {
     }
 }
 
-impl OsFamily {
-    pub fn label(self) -> &'static str {
-        match self {
-            OsFamily::Win7 => "Windows 7",
-            OsFamily::Win8 => "Windows 8",
-            OsFamily::Win81 => "Windows 8.1",
-            OsFamily::Win10 => "Windows 10",
-            OsFamily::Win11 => "Windows 11",
-        }
-    }
-    /// Windows 10 and 11 get the registry policy; older systems need the credential provider.
-    pub fn uses_policy(self) -> bool {
-        matches!(self, OsFamily::Win10 | OsFamily::Win11)
-    }
+/// Windows 10 and 11 get the registry policy; older systems need the credential provider.
+pub fn uses_policy(family: OsFamily) -> bool {
+    matches!(family, OsFamily::Win10 | OsFamily::Win11)
 }
 
 /// One package target: an OS family on one architecture.
@@ -117,12 +99,6 @@ pub const EDITION_PROPERTY: &str = "SSPR_WINEDITION";
 
 pub const CURRENT_VERSION_KEY: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
-/// First build of Windows 10 (1507): Windows 8.1 reports VersionNT 603 like 10 and 11, and
-/// Wine's 8.1 even has `CurrentMajorVersionNumber` (6), so the build number tells them apart.
-pub const WINDOWS10_FIRST_BUILD: u32 = 10240;
-
-/// First build of Windows 11.
-pub const WINDOWS11_FIRST_BUILD: u32 = 22000;
 
 /// What the detection may accept beyond the bare OS family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +137,7 @@ impl Target {
                 format!("The {me} package is for client editions of Windows; this machine runs Windows Server."),
             ));
         }
-        if policy.refuse_home_edition && self.family.uses_policy() {
+        if policy.refuse_home_edition && uses_policy(self.family) {
             conditions.push(LaunchCondition::unless_installed(
                 &format!("NOT ({EDITION_PROPERTY} << \"Core\")"),
                 format!(

@@ -299,7 +299,7 @@ impl Source<'_> {
                 if directory == "INSTALLFOLDER"
         );
         if uses_install_folder
-            && (targets.is_empty() || targets.iter().any(|t| t.family.uses_policy()))
+            && (targets.is_empty() || targets.iter().any(|t| crate::target::uses_policy(t.family)))
         {
             return Err(self.error(
                 raw.directory.as_ref().map_or(raw.id.span(), Spanned::span),

@@ -410,7 +410,7 @@ fn tls(report: &MachineReport, os: &OsFacts) -> Vec<Finding> {
     let Some(family) = os.family else {
         return Vec::new();
     };
-    let needs_tls12_on = !family.uses_policy();
+    let needs_tls12_on = !crate::target::uses_policy(family);
     let mut checks = vec![
         TlsCheck::new("tls12_client_enabled", |v| v != 0, "1"),
         TlsCheck::new("tls12_client_disabled_by_default", |v| v == 0, "0"),

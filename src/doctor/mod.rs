@@ -2,7 +2,7 @@
 //! fits it? The PowerShell script (`script`) collects a [`report::MachineReport`] on the
 //! machine; the reader takes that JSON, or a `reg export` file (`regfile`), and turns it into
 //! findings (`findings`) and a package choice made by the same launch simulation that
-//! checks the packages (`verify::simulate`).
+//! checks the packages (`msikit::simulate`).
 
 pub mod findings;
 pub mod regfile;
@@ -14,8 +14,8 @@ use crate::bind::{bind, BindOptions};
 use crate::config::Settings;
 use crate::model::sspr;
 use crate::target::{self, Target};
-use crate::verify::profile::{MachineFacts, MachineProfile};
-use crate::verify::simulate::{self, LaunchOutcome};
+use msikit::simulate::profile::{MachineFacts, MachineProfile};
+use msikit::simulate::LaunchOutcome;
 use findings::{Finding, OsFacts, Severity};
 use report::MachineReport;
 use serde::Serialize;
@@ -215,8 +215,8 @@ fn launch(
     .map_err(|e| format!("cannot model the package: {e}"))?;
     // Through bytes, as `verify` sees any package: the simulation reads MSI tables.
     let bytes = crate::package::to_bytes(&database).map_err(|e| e.to_string())?;
-    let package = crate::verify::read::read(&bytes).map_err(|e| e.to_string())?;
-    simulate::launch(&package, profile).map_err(|e| format!("{e:?}"))
+    let package = msikit::package::read(&bytes).map_err(|e| e.to_string())?;
+    crate::verify::custom::simulator().launch(&package, profile).map_err(|e| format!("{e:?}"))
 }
 
 /// The diagnosis as admins read it.

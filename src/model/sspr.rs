@@ -78,7 +78,7 @@ pub fn package(settings: &Settings, target: Target, inputs: Inputs) -> Package {
         secure_properties: Vec::new(),
         actions: Default::default(),
     };
-    if target.family.uses_policy() {
+    if crate::target::uses_policy(target.family) {
         if settings.policy.allow_password_reset {
             package.components.push(policy_component(win64));
         }

@@ -1,10 +1,52 @@
-//! What the simulator knows about custom actions: property and directory sets, and the
-//! entry points of this project's proxy DLL (`payload/customaction`), whose effects follow
-//! from their CustomActionData. Any other program is opaque and reported as unsimulated.
+//! What the simulator is told about this project's proxy DLL (`payload/customaction`): the
+//! effects of its entry points follow from their CustomActionData. Any other program is
+//! opaque to the simulator and reported as unsimulated.
 
-use msikit::formatted::deformat::WrittenData;
-use super::simulate::RegistryWrite;
 use crate::model::RegistryRoot;
+use msikit::formatted::deformat::WrittenData;
+use msikit::simulate::{ActionEffect, ActionModel, DllCall, RegistryWrite, Simulator};
+
+/// The simulator with the proxy DLL's semantics.
+pub fn simulator() -> Simulator<'static> {
+    Simulator {
+        actions: &ProxyDll,
+    }
+}
+
+/// The proxy DLL's entry points as an [`ActionModel`].
+pub struct ProxyDll;
+
+impl ActionModel for ProxyDll {
+    fn knows(&self, entry: &str) -> bool {
+        KnownEntry::of(entry).is_some()
+    }
+
+    fn run(&self, call: &DllCall<'_>) -> ActionEffect {
+        let data = || call.properties.get(call.action).cloned().unwrap_or_default();
+        let values = |data: &str| {
+            proxy_values(data, call.action)
+                .map_err(|problem| format!("its CustomActionData {problem}"))
+        };
+        match KnownEntry::of(call.entry) {
+            Some(KnownEntry::ValidateProxyServer) => {
+                let valid = call
+                    .properties
+                    .get(crate::model::proxy::SERVER_PROPERTY)
+                    .is_some_and(|server| crate::config::validate_proxy_server(server).is_ok());
+                let value = if valid { "1" } else { "" };
+                ActionEffect::SetProperties(vec![(
+                    crate::model::proxy::VALID_PROPERTY.into(),
+                    value.into(),
+                )])
+            }
+            Some(KnownEntry::Apply) => values(&data()).map_or_else(ActionEffect::Fails, ActionEffect::Writes),
+            Some(KnownEntry::Remove) => {
+                values(&data()).map_or_else(ActionEffect::Fails, ActionEffect::Restores)
+            }
+            Some(KnownEntry::UndoApply) | None => ActionEffect::Nothing,
+        }
+    }
+}
 
 /// The proxy DLL's entry points and what each does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,9 +1,10 @@
-//! Reading packages back and checking them: the reader, the condition language, machine
-//! profiles, static rules and the install simulation that predicts what a package does.
+//! The `verify` command over the toolkit's reader, rules and simulator: the proxy DLL's
+//! semantics for the simulator (`custom`), TOML profile files, and the judgement of a
+//! package against the target it names (`report`).
 
 pub mod custom;
-pub mod profile;
-pub mod read;
+pub mod profile_file;
 pub mod report;
-pub mod rules;
-pub mod simulate;
+
+#[cfg(test)]
+mod tests;

@@ -2,10 +2,10 @@
 //! simulation over a set of profiles, and judges the result against the package's own
 //! target, so that the command line only parses and prints.
 
-use super::profile::{self, MachineProfile};
-use super::read;
-use super::rules::{self, Finding, Severity};
-use super::simulate::{self, LaunchOutcome, Prediction};
+use msikit::simulate::profile::{self, MachineProfile};
+use msikit::package as read;
+use msikit::rules::{self, Finding, Severity};
+use msikit::simulate::{LaunchOutcome, Prediction};
 use crate::error::{ConfigError, Error, Result};
 use crate::sign::trust::TrustPolicy;
 use crate::target::{Arch, Target};
@@ -116,7 +116,7 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     for path in &options.profile_files {
         let text = std::fs::read_to_string(path)
             .map_err(|error| Error::input(path, format!("cannot read profile file: {error}")))?;
-        profiles.extend(profile::parse_profile_file(
+        profiles.extend(super::profile_file::parse_profile_file(
             &text,
             &path.display().to_string(),
         )?);
@@ -153,7 +153,7 @@ fn verify_file(
     findings.extend(rules::check_signatures(&package, &bytes, trust));
     let mut simulations = Vec::new();
     for profile in profiles {
-        match simulate::simulate(&package, profile) {
+        match super::custom::simulator().simulate(&package, profile, &Default::default()) {
             Ok(prediction) => {
                 let unexpected_install = prediction.outcome == LaunchOutcome::Installs
                     && !target_allows(target, package.is_64bit(), profile);
@@ -196,7 +196,7 @@ fn target_allows(target: Option<Target>, package_is_64bit: bool, profile: &Machi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::verify::read::tests::package_bytes;
+    use crate::verify::tests::read::package_bytes;
 
     fn write_package(dir: &Path, target: &str) -> PathBuf {
         let path = dir.join(format!("{target}.msi"));

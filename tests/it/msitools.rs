@@ -68,7 +68,7 @@ fn required_properties_and_per_machine_install() {
     }
     let dir = tempfile::tempdir().unwrap();
     let msi = build_target(None, "win10-x64", dir.path());
-    let required = sspr_msi::verify::rules::REQUIRED_PROPERTIES;
+    let required = msikit::rules::REQUIRED_PROPERTIES;
     for &name in required.iter().chain(&["UpgradeCode"]) {
         assert!(
             property(&msi, name).is_some_and(|v| !v.is_empty()),

@@ -7,9 +7,9 @@ use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use sspr_msi::model::RegistryRoot;
 use msikit::formatted::deformat::WrittenData;
-use sspr_msi::verify::profile::{self, MachineProfile};
-use sspr_msi::verify::read;
-use sspr_msi::verify::simulate::{self, CommandLine, LaunchOutcome, Prediction, RegistryWrite};
+use msikit::simulate::profile::{self, MachineProfile};
+use msikit::package as read;
+use msikit::simulate::{CommandLine, LaunchOutcome, Prediction, RegistryWrite};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -37,7 +37,7 @@ fn profile_for(windows: Windows) -> MachineProfile {
 
 fn predict(msi: &Path, profile: &MachineProfile, command_line: &CommandLine) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
-    simulate::simulate_with(&package, profile, command_line).unwrap()
+    sspr_msi::verify::custom::simulator().simulate(&package, profile, command_line).unwrap()
 }
 
 /// Registry keys Windows Installer (and Wine) keep for their own bookkeeping (product

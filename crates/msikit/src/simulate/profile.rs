@@ -1,12 +1,10 @@
 //! Machine profiles: what Windows Installer sees on a given Windows version and architecture
 //! (its properties, and the registry values packages search for): built-in ones for every
-//! target, `wine-…` ones that match what Wine 8's prefixes report (measured), and user-written
-//! TOML profile files for a fleet's real machines.
+//! target, `wine-…` ones that match what Wine 8's prefixes report (measured), and the data a
+//! fleet's own profiles (read by the product from its profile files) are made of.
 
-use crate::config;
-use crate::error::ConfigError;
-use crate::model::RegistryRoot;
-use crate::target::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
+use crate::format::RegistryRoot;
+use crate::windows::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 use std::collections::BTreeMap;
 
 /// A registry value as a RegLocator raw search returns it.
@@ -54,7 +52,7 @@ struct Spec {
     wine: bool,
 }
 
-const CURRENT_VERSION: &str = r"software\microsoft\windows nt\currentversion";
+pub const CURRENT_VERSION: &str = r"software\microsoft\windows nt\currentversion";
 
 const SPECS: &[Spec] = &[
     Spec {
@@ -350,141 +348,6 @@ impl MachineProfile {
     }
 }
 
-/// The TOML shape of a profile file: one `[[profile]]` table per machine.
-mod raw {
-    use serde::Deserialize;
-    use std::collections::BTreeMap;
-    use toml::Spanned;
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct ProfileFile {
-        pub profile: Vec<Profile>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct Profile {
-        pub name: Spanned<String>,
-        #[serde(default)]
-        pub description: String,
-        /// A built-in profile to start from.
-        pub base: Option<Spanned<String>>,
-        /// `x86` or `x64`; required without `base`.
-        pub arch: Option<Spanned<String>>,
-        #[serde(default)]
-        pub properties: BTreeMap<String, String>,
-        #[serde(default)]
-        pub registry: Vec<RegistryValue>,
-    }
-
-    #[derive(Debug, Deserialize)]
-    #[serde(deny_unknown_fields)]
-    pub struct RegistryValue {
-        /// `HKLM\SOFTWARE\…`: the root spelled out first.
-        pub key: Spanned<String>,
-        pub name: String,
-        pub string: Option<String>,
-        pub dword: Option<Spanned<i64>>,
-    }
-}
-
-/// Reads machine profiles from a TOML profile file; `file` names it in errors.
-///
-/// # Errors
-/// A [`ConfigError`] naming the file, line and key of the first problem.
-pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>, ConfigError> {
-    let parsed: raw::ProfileFile =
-        toml::from_str(text).map_err(|error| config::toml_error(text, file, &error))?;
-    let error = |span: std::ops::Range<usize>, key: &str, message: String| {
-        config::located_error(text, file, span, key, message)
-    };
-    let mut profiles = Vec::new();
-    for entry in parsed.profile {
-        let mut profile =
-            match (&entry.base, &entry.arch) {
-                (Some(base), _) => by_name(base.get_ref()).ok_or_else(|| {
-                    error(
-                        base.span(),
-                        "profile.base",
-                        format!(
-                            "unknown built-in profile `{}`; known: {}",
-                            base.get_ref(),
-                            known_names()
-                        ),
-                    )
-                })?,
-                (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
-                (None, None) => return Err(error(
-                    entry.name.span(),
-                    "profile.arch",
-                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`"
-                        .into(),
-                )),
-            };
-        if let Some(arch) = &entry.arch {
-            if !matches!(arch.get_ref().as_str(), "x86" | "x64") {
-                return Err(error(
-                    arch.span(),
-                    "profile.arch",
-                    format!("expected `x86` or `x64`, found `{}`", arch.get_ref()),
-                ));
-            }
-            profile.is_64bit = arch.get_ref() == "x64";
-        }
-        profile.name = entry.name.get_ref().clone();
-        if !entry.description.is_empty() {
-            profile.description = entry.description.clone();
-        }
-        profile.properties.extend(entry.properties);
-        for value in &entry.registry {
-            let (root, key) = value
-                .key
-                .get_ref()
-                .split_once('\\')
-                .and_then(|(root, key)| Some((RegistryRoot::parse(root)?, key)))
-                .ok_or_else(|| {
-                    error(
-                        value.key.span(),
-                        "profile.registry.key",
-                        format!(
-                            "expected `HKLM\\…`, `HKCU\\…`, `HKCR\\…` or `HKU\\…`, found `{}`",
-                            value.key.get_ref()
-                        ),
-                    )
-                })?;
-            let data = match (&value.string, &value.dword) {
-                (Some(text), None) => ProfileValue::String(text.clone()),
-                (None, Some(number)) => {
-                    ProfileValue::Dword(u32::try_from(*number.get_ref()).map_err(|_| {
-                        error(
-                            number.span(),
-                            "profile.registry.dword",
-                            format!("{} is not a 32-bit unsigned value", number.get_ref()),
-                        )
-                    })?)
-                }
-                _ => {
-                    return Err(error(
-                        value.key.span(),
-                        "profile.registry",
-                        "give exactly one of `string = \"…\"` or `dword = N`".into(),
-                    ))
-                }
-            };
-            profile.registry.insert(
-                (
-                    root,
-                    key.to_ascii_lowercase(),
-                    value.name.to_ascii_lowercase(),
-                ),
-                data,
-            );
-        }
-        profiles.push(profile);
-    }
-    Ok(profiles)
-}
 
 /// The names of the built-in profiles, for error messages.
 pub fn known_names() -> String {
@@ -495,93 +358,12 @@ pub fn known_names() -> String {
         .join(", ")
 }
 
-fn empty_profile(is_64bit: bool) -> MachineProfile {
+pub fn empty_profile(is_64bit: bool) -> MachineProfile {
     MachineProfile {
         name: String::new(),
         description: String::new(),
         is_64bit,
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_profile_file_extends_a_built_in_profile() {
-        let text = r#"
-[[profile]]
-name = "kiosk"
-base = "win10-22h2-x64"
-description = "Kiosk fleet"
-properties = { MsiNTProductType = "1" }
-
-[[profile.registry]]
-key = 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
-name = "EditionID"
-string = "Core"
-
-[[profile]]
-name = "bare"
-arch = "x86"
-"#;
-        let profiles = parse_profile_file(text, "fleet.toml").unwrap();
-        assert_eq!(profiles.len(), 2);
-        assert_eq!(profiles[0].name, "kiosk");
-        assert!(profiles[0].is_64bit);
-        assert_eq!(
-            profiles[0].registry[&(
-                RegistryRoot::LocalMachine,
-                CURRENT_VERSION.to_string(),
-                "editionid".to_string()
-            )],
-            ProfileValue::String("Core".into())
-        );
-        assert!(!profiles[1].is_64bit && profiles[1].registry.is_empty());
-    }
-
-    #[test]
-    fn profile_file_errors_name_file_line_and_key() {
-        let cases = [
-            ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
-            ("[[profile]]\nname = \"x\"\narch = \"arm\"\n", 3, "profile.arch", "expected `x86` or `x64`"),
-            ("[[profile]]\nname = \"x\"\n", 2, "profile.arch", "needs `base"),
-            (
-                "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKXX\\A'\nname = \"n\"\ndword = 1\n",
-                5,
-                "profile.registry.key",
-                "expected `HKLM",
-            ),
-            (
-                "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKLM\\A'\nname = \"n\"\ndword = -1\n",
-                7,
-                "profile.registry.dword",
-                "not a 32-bit",
-            ),
-            ("[[profile]]\nname = \"x\"\nbogus = 1\n", 3, "profile.bogus", "unknown field"),
-        ];
-        for (text, line, key, message) in cases {
-            let error = parse_profile_file(text, "fleet.toml").unwrap_err();
-            assert_eq!(error.file, "fleet.toml");
-            assert_eq!(error.line.map(|(line, _)| line), Some(line), "{error}");
-            assert_eq!(error.key.as_deref(), Some(key), "{error}");
-            assert!(error.message.contains(message), "{error}");
-        }
-    }
-
-    #[test]
-    fn wine_profiles_match_what_wine_prefixes_report() {
-        let win81 = by_name("wine-win81").unwrap();
-        let major = (
-            RegistryRoot::LocalMachine,
-            CURRENT_VERSION.to_string(),
-            "currentmajorversionnumber".to_string(),
-        );
-        assert_eq!(win81.registry[&major], ProfileValue::Dword(6));
-        let win10 = by_name("wine-win10").unwrap();
-        assert_eq!(win10.registry[&major], ProfileValue::Dword(10));
-        assert_eq!(win10.properties["VersionNT"], "603");
     }
 }

@@ -8,19 +8,21 @@
 //! conditions (re-evaluated at uninstall, as Wine does), the permanent attribute and
 //! unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
 //! the 64-bit attribute and WOW6432Node), the File table into resolved Directory paths.
-//! Custom actions: property and directory sets, and the entry points of this project's proxy
-//! DLL (see [`super::custom`]); rollback actions do not run in a successful install.
+//! Custom actions: property and directory sets, and DLL entry points an [`ActionModel`]
+//! describes (a product knows its own DLLs); rollback actions do not run in a successful
+//! install.
 //! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): other custom
 //! actions, file and directory searches (no file system in a profile), RemoveRegistry,
 //! upgrades of an installed older version.
 
-use msikit::condition::{self, ConditionError, InstallState, MapEnvironment};
-use super::custom::{self, KnownEntry};
-use msikit::formatted::deformat::{self, References, WrittenData};
-use super::profile::MachineProfile;
-use super::read::{PackageView, RowRef};
-use crate::model::RegistryRoot;
-use msikit::format::schema::action_type;
+pub mod profile;
+
+use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
+use crate::format::schema::action_type;
+use crate::format::RegistryRoot;
+use crate::formatted::deformat::{self, References, WrittenData};
+use crate::package::{PackageView, RowRef};
+use profile::MachineProfile;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -144,15 +146,48 @@ const LOCATOR_KIND_MASK: i32 = 0x0F;
 const LOCATOR_RAW: i32 = 2;
 const LOCATOR_FILE: i32 = 1;
 
-/// Runs AppSearch and LaunchConditions for a first install: whether it installs.
-///
-/// # Errors
-/// A [`SimulationError`] when a condition in the package is not valid syntax.
-pub fn launch(
-    package: &PackageView,
-    profile: &MachineProfile,
-) -> Result<LaunchOutcome, SimulationError> {
-    Session::new(package, profile, &BTreeMap::new()).search_and_check()
+/// A DLL custom action the simulator is about to run, for an [`ActionModel`] to describe.
+pub struct DllCall<'a> {
+    /// `CustomAction.Action`: deferred actions read their CustomActionData under this name.
+    pub action: &'a str,
+    /// The entry point (`CustomAction.Target`).
+    pub entry: &'a str,
+    /// The session's properties when the action runs.
+    pub properties: &'a BTreeMap<String, String>,
+}
+
+/// What a DLL custom action does, as far as the simulation can see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionEffect {
+    /// Sets these properties.
+    SetProperties(Vec<(String, String)>),
+    /// Writes these registry values.
+    Writes(Vec<RegistryWrite>),
+    /// Puts these values back to what they were before the install.
+    Restores(Vec<RegistryWrite>),
+    /// Nothing a profile shows.
+    Nothing,
+    /// Fails the install, for this reason.
+    Fails(String),
+}
+
+/// What a product knows of its own DLL entry points: the simulator cannot run a DLL, so it
+/// asks. An entry point no model knows is listed as unsimulated.
+pub trait ActionModel: Sync {
+    fn knows(&self, entry: &str) -> bool;
+    fn run(&self, call: &DllCall<'_>) -> ActionEffect;
+}
+
+/// Knows no DLL: every DLL action is unsimulated.
+pub struct NoDlls;
+
+impl ActionModel for NoDlls {
+    fn knows(&self, _: &str) -> bool {
+        false
+    }
+    fn run(&self, _: &DllCall<'_>) -> ActionEffect {
+        ActionEffect::Nothing
+    }
 }
 
 /// Properties given on the msiexec command line, for `/i` and for `/x` (each session starts
@@ -163,51 +198,67 @@ pub struct CommandLine {
     pub uninstall: BTreeMap<String, String>,
 }
 
-/// Predicts install and uninstall of `package` on `profile`, with no command-line properties.
-///
-/// # Errors
-/// A [`SimulationError`] when a condition in the package is not valid syntax.
-pub fn simulate(
-    package: &PackageView,
-    profile: &MachineProfile,
-) -> Result<Prediction, SimulationError> {
-    simulate_with(package, profile, &CommandLine::default())
+/// The install simulator, with what it knows of DLL custom actions.
+#[derive(Clone, Copy)]
+pub struct Simulator<'m> {
+    pub actions: &'m dyn ActionModel,
 }
 
-/// Predicts install and uninstall of `package` on `profile` with `command_line`.
-///
-/// # Errors
-/// A [`SimulationError`] when a condition in the package is not valid syntax.
-pub fn simulate_with(
-    package: &PackageView,
-    profile: &MachineProfile,
-    command_line: &CommandLine,
-) -> Result<Prediction, SimulationError> {
-    let mut install = Session::new(package, profile, &command_line.install);
-    let outcome = install.search_and_check()?;
-    let mut prediction = Prediction {
-        profile: profile.name.clone(),
-        outcome: outcome.clone(),
-        uninstall: None,
-        registry: Vec::new(),
-        files: Vec::new(),
-        permanent: Vec::new(),
-        residue: Vec::new(),
-        unsimulated: install.unsimulated(),
-    };
-    if outcome != LaunchOutcome::Installs {
-        return Ok(prediction);
+impl Default for Simulator<'static> {
+    fn default() -> Self {
+        Simulator { actions: &NoDlls }
     }
-    let installed = install.select_components()?;
-    prediction.registry = install.registry_writes(&installed)?;
-    prediction.files = install.file_writes(&installed)?;
-    let mut effects = ActionEffects::default();
-    install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
-    prediction.registry.extend(effects.writes);
-    prediction.unsimulated = install.unsimulated();
-    let mut uninstall = Session::new(package, profile, &command_line.uninstall);
-    uninstall.uninstall(&installed, &mut prediction)?;
-    Ok(prediction)
+}
+
+impl Simulator<'_> {
+    /// Whether `package` would install on `profile` (AppSearch, then LaunchConditions).
+    ///
+    /// # Errors
+    /// A [`SimulationError`] when a condition in the package is not valid syntax.
+    pub fn launch(
+        &self,
+        package: &PackageView,
+        profile: &MachineProfile,
+    ) -> Result<LaunchOutcome, SimulationError> {
+        Session::new(package, profile, &BTreeMap::new(), self.actions).search_and_check()
+    }
+
+    /// Predicts install and uninstall of `package` on `profile` with `command_line`.
+    ///
+    /// # Errors
+    /// A [`SimulationError`] when a condition in the package is not valid syntax.
+    pub fn simulate(
+        &self,
+        package: &PackageView,
+        profile: &MachineProfile,
+        command_line: &CommandLine,
+    ) -> Result<Prediction, SimulationError> {
+        let mut install = Session::new(package, profile, &command_line.install, self.actions);
+        let outcome = install.search_and_check()?;
+        let mut prediction = Prediction {
+            profile: profile.name.clone(),
+            outcome: outcome.clone(),
+            uninstall: None,
+            registry: Vec::new(),
+            files: Vec::new(),
+            permanent: Vec::new(),
+            residue: Vec::new(),
+            unsimulated: install.unsimulated(),
+        };
+        if outcome != LaunchOutcome::Installs {
+            return Ok(prediction);
+        }
+        let installed = install.select_components()?;
+        prediction.registry = install.registry_writes(&installed)?;
+        prediction.files = install.file_writes(&installed)?;
+        let mut effects = ActionEffects::default();
+        install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+        prediction.registry.extend(effects.writes);
+        prediction.unsimulated = install.unsimulated();
+        let mut uninstall = Session::new(package, profile, &command_line.uninstall, self.actions);
+        uninstall.uninstall(&installed, &mut prediction)?;
+        Ok(prediction)
+    }
 }
 
 /// What the modelled custom actions of one session did.
@@ -229,6 +280,7 @@ enum Span {
 struct Session<'a> {
     package: &'a PackageView,
     profile: &'a MachineProfile,
+    actions: &'a dyn ActionModel,
     env: MapEnvironment,
     notes: BTreeSet<String>,
 }
@@ -238,6 +290,7 @@ impl<'a> Session<'a> {
         package: &'a PackageView,
         profile: &'a MachineProfile,
         command_line: &BTreeMap<String, String>,
+        actions: &'a dyn ActionModel,
     ) -> Self {
         let mut env = MapEnvironment::default();
         for row in package.rows("Property") {
@@ -256,6 +309,7 @@ impl<'a> Session<'a> {
         Session {
             package,
             profile,
+            actions,
             env,
             notes: BTreeSet::new(),
         }
@@ -390,7 +444,7 @@ impl<'a> Session<'a> {
     fn unsimulated(&self) -> Vec<String> {
         let mut notes = self.notes.clone();
         for (_, action, _) in self.sequenced_custom_actions() {
-            if modelled(&action).is_none() {
+            if self.modelled(&action).is_none() {
                 let name = action.text("Action");
                 notes.insert(format!("custom action `{name}` is not simulated"));
             }
@@ -429,7 +483,7 @@ impl<'a> Session<'a> {
             {
                 continue;
             }
-            let Some(effect) = modelled(&action) else {
+            let Some(effect) = self.modelled(&action) else {
                 continue;
             };
             let name = action.text("Action");
@@ -440,32 +494,39 @@ impl<'a> Session<'a> {
                         .properties
                         .insert(action.text("Source").to_string(), target);
                 }
-                Modelled::Entry(KnownEntry::ValidateProxyServer) => {
-                    let server = self
-                        .env
-                        .properties
-                        .get(crate::model::proxy::SERVER_PROPERTY);
-                    let valid = server
-                        .is_some_and(|server| crate::config::validate_proxy_server(server).is_ok());
-                    let value = if valid { "1" } else { "" };
-                    self.env
-                        .properties
-                        .insert(crate::model::proxy::VALID_PROPERTY.into(), value.into());
-                }
-                Modelled::Entry(entry @ (KnownEntry::Apply | KnownEntry::Remove)) => {
-                    let data = self.env.properties.get(name).cloned().unwrap_or_default();
-                    match custom::proxy_values(&data, name) {
-                        Ok(values) if entry == KnownEntry::Apply => effects.writes.extend(values),
-                        Ok(values) => effects.restored.extend(values),
-                        Err(problem) => {
-                            self.notes.insert(format!(
-                                "custom action `{name}` fails: its CustomActionData {problem}"
-                            ));
+                Modelled::Dll => {
+                    let call = DllCall {
+                        action: name,
+                        entry: action.text("Target"),
+                        properties: &self.env.properties,
+                    };
+                    match self.actions.run(&call) {
+                        ActionEffect::SetProperties(set) => self.env.properties.extend(set),
+                        ActionEffect::Writes(values) => effects.writes.extend(values),
+                        ActionEffect::Restores(values) => effects.restored.extend(values),
+                        ActionEffect::Nothing => {}
+                        ActionEffect::Fails(problem) => {
+                            self.notes
+                                .insert(format!("custom action `{name}` fails: {problem}"));
                         }
                     }
                 }
-                Modelled::Entry(KnownEntry::UndoApply) | Modelled::NotRun => {}
+                Modelled::NotRun => {}
             }
+        }
+    }
+
+    fn modelled(&self, action: &RowRef<'_>) -> Option<Modelled> {
+        let kind = action.int("Type").unwrap_or(0);
+        if kind & action_type::IN_SCRIPT != 0
+            && kind & (action_type::ROLLBACK | action_type::COMMIT) != 0
+        {
+            return Some(Modelled::NotRun);
+        }
+        match kind & action_type::KIND_MASK {
+            action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
+            action_type::DLL_IN_BINARY if self.actions.knows(action.text("Target")) => Some(Modelled::Dll),
+            _ => None,
         }
     }
 
@@ -588,17 +649,17 @@ impl<'a> Session<'a> {
             .filter_map(|row| {
                 let root = registry_root(row.int("Root")?, per_machine)?;
                 let value = match row.get("Value") {
-                    msikit::format::Cell::Str(value) => Some(value.as_str()),
+                    crate::format::Cell::Str(value) => Some(value.as_str()),
                     _ => None,
                 };
                 let name = match row.get("Name") {
                     // `+`, `-` and `*` on a row without a value create or delete the key.
-                    msikit::format::Cell::Str(name)
+                    crate::format::Cell::Str(name)
                         if value.is_none() && matches!(name.as_str(), "+" | "-" | "*") =>
                     {
                         None
                     }
-                    msikit::format::Cell::Str(name) if !name.is_empty() => {
+                    crate::format::Cell::Str(name) if !name.is_empty() => {
                         Some(deformat::deformat(name, &references))
                     }
                     _ => None,
@@ -698,7 +759,7 @@ impl<'a> Session<'a> {
             let attributes = row.int("Attributes").unwrap_or(0);
             let left = if attributes & PERMANENT != 0 {
                 Some((true, "permanent component".to_string()))
-            } else if matches!(row.get("ComponentId"), msikit::format::Cell::Null) {
+            } else if matches!(row.get("ComponentId"), crate::format::Cell::Null) {
                 Some((
                     false,
                     "component without a GUID is never registered, so never removed".into(),
@@ -765,25 +826,12 @@ impl<'a> Session<'a> {
 enum Modelled {
     /// Type 51 or 35: sets a property (or directory) to its formatted target.
     Set,
-    /// An entry point of this project's proxy DLL.
-    Entry(KnownEntry),
+    /// A DLL entry point the action model knows.
+    Dll,
     /// Rollback and commit actions: not run by an install that succeeds.
     NotRun,
 }
 
-fn modelled(action: &RowRef<'_>) -> Option<Modelled> {
-    let kind = action.int("Type").unwrap_or(0);
-    if kind & action_type::IN_SCRIPT != 0
-        && kind & (action_type::ROLLBACK | action_type::COMMIT) != 0
-    {
-        return Some(Modelled::NotRun);
-    }
-    match kind & action_type::KIND_MASK {
-        action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
-        action_type::DLL_IN_BINARY => KnownEntry::of(action.text("Target")).map(Modelled::Entry),
-        _ => None,
-    }
-}
 
 /// `(installed, action)` for a first install: absent, and going local when `chosen`.
 fn install_states<'n>(
@@ -940,349 +988,4 @@ fn standard_folders(is_64bit: bool) -> Vec<(String, String)> {
         .into_iter()
         .map(|(name, path)| (name.to_string(), path.to_string()))
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::target::{self, Target};
-    use crate::verify::profile;
-    use crate::verify::read::{self, tests::package_bytes};
-
-    /// The one target each profile should accept.
-    fn expected_target(profile: &str) -> Option<&'static str> {
-        match profile {
-            "win7-x86" => Some("win7-x86"),
-            "win7-x64" => Some("win7-x64"),
-            "win8-x86" => Some("win8-x86"),
-            "win8-x64" => Some("win8-x64"),
-            "win81-x86" => Some("win81-x86"),
-            "win81-x64" => Some("win81-x64"),
-            "win10-22h2-x86" => Some("win10-x86"),
-            "win10-22h2-x64" => Some("win10-x64"),
-            "win11-x64" => Some("win11-x64"),
-            // Too old (1709), Home edition, Server: nothing applies.
-            _ => None,
-        }
-    }
-
-    fn read_target(target: &str) -> PackageView {
-        read::read(&package_bytes(target)).unwrap()
-    }
-
-    #[test]
-    fn every_target_installs_only_on_its_own_machines() {
-        for &target in target::ALL {
-            let package = read_target(&target.name());
-            for profile in profile::built_in()
-                .iter()
-                .filter(|p| !p.name.starts_with("wine-"))
-            {
-                let outcome = launch(&package, profile).unwrap();
-                let should_install = expected_target(&profile.name) == Some(&*target.name());
-                assert_eq!(
-                    outcome == LaunchOutcome::Installs,
-                    should_install,
-                    "{target} on {}: {outcome:?}",
-                    profile.name
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn refusals_explain_themselves() {
-        let win10 = read_target(&Target::from_name("win10-x64").unwrap().name());
-        let outcome = launch(&win10, &profile::by_name("win10-22h2-home-x64").unwrap()).unwrap();
-        assert!(
-            matches!(&outcome, LaunchOutcome::Refused { messages } if messages.len() == 1 && messages[0].contains("Home edition")),
-            "{outcome:?}"
-        );
-        let outcome = launch(&win10, &profile::by_name("server2019-x64").unwrap()).unwrap();
-        assert!(
-            matches!(&outcome, LaunchOutcome::Refused { messages } if messages.iter().any(|m| m.contains("Windows Server"))),
-            "{outcome:?}"
-        );
-    }
-
-    #[test]
-    fn the_policy_package_writes_its_value_and_leaves_nothing() {
-        let package = read_target("win10-x64");
-        let prediction = simulate(&package, &profile::by_name("win10-22h2-x64").unwrap()).unwrap();
-        assert_eq!(prediction.outcome, LaunchOutcome::Installs);
-        let policy: Vec<_> = prediction
-            .registry
-            .iter()
-            .filter(|write| write.name.as_deref() == Some("AllowPasswordReset"))
-            .collect();
-        assert_eq!(policy.len(), 1, "{:?}", prediction.registry);
-        assert_eq!(policy[0].root, RegistryRoot::LocalMachine);
-        assert_eq!(policy[0].key, r"SOFTWARE\Policies\Microsoft\AzureADAccount");
-        assert_eq!(policy[0].data, WrittenData::Dword(1));
-        assert!(policy[0].view64);
-        assert_eq!(prediction.residue, Vec::new());
-        assert_eq!(prediction.permanent, Vec::new());
-        assert_eq!(prediction.unsimulated, Vec::<String>::new());
-    }
-
-    fn proxy_package(mode: &str, server: Option<&str>, target: &str) -> PackageView {
-        let server = server.map_or(String::new(), |s| format!("server = \"{s}\"\n"));
-        let settings = read::tests::settings_with(&format!(
-            "[proxy]\nmode = \"{mode}\"\n{server}[proxy.custom_action.x64]\npath = \"c.dll\"\nsha256 = \"{:064}\"\n",
-            0
-        ));
-        read::read(&read::tests::package_bytes_with(&settings, target)).unwrap()
-    }
-
-    fn with_server(server: &str) -> CommandLine {
-        CommandLine {
-            install: [("PROXYSERVER".to_string(), server.to_string())].into(),
-            uninstall: BTreeMap::new(),
-        }
-    }
-
-    #[test]
-    fn proxy_modes_write_the_proxy_and_put_everything_back_at_uninstall() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        for (mode, root, expected) in [
-            ("machine", RegistryRoot::LocalMachine, 3),
-            ("default-profile", RegistryRoot::Users, 2),
-        ] {
-            let package = proxy_package(mode, Some("proxy:8080"), "win10-x64");
-            let prediction = simulate(&package, &profile).unwrap();
-            assert_eq!(prediction.outcome, LaunchOutcome::Installs, "{mode}");
-            let proxy: Vec<&RegistryWrite> = prediction
-                .registry
-                .iter()
-                .filter(|w| w.component == "custom action SsprProxyApply")
-                .collect();
-            assert_eq!(proxy.len(), expected, "{mode}: {proxy:?}");
-            assert!(proxy.iter().all(|w| w.root == root && w.view64));
-            let server = proxy
-                .iter()
-                .find(|w| w.name.as_deref() == Some("ProxyServer"))
-                .unwrap();
-            assert_eq!(server.data, WrittenData::String("proxy:8080".into()));
-            let memory = prediction
-                .registry
-                .iter()
-                .find(|w| w.name.as_deref() == Some("Server"))
-                .unwrap();
-            assert_eq!(memory.data, WrittenData::String("proxy:8080".into()));
-            assert_eq!(prediction.residue, Vec::new(), "{mode}");
-            assert_eq!(prediction.unsimulated, Vec::<String>::new(), "{mode}");
-            // The admin's value from the command line wins over the default.
-            let given = simulate_with(&package, &profile, &with_server("other:3128")).unwrap();
-            assert!(given
-                .registry
-                .iter()
-                .any(|w| w.data == WrittenData::String("other:3128".into())));
-        }
-    }
-
-    #[test]
-    fn a_bad_or_missing_proxy_server_refuses_the_install_before_anything_is_written() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        let package = proxy_package("machine", Some("proxy:8080"), "win10-x64");
-        for bad in ["proxy", "http://proxy:80", "proxy:99999", "proxy:80;x"] {
-            let prediction = simulate_with(&package, &profile, &with_server(bad)).unwrap();
-            let LaunchOutcome::Refused { messages } = &prediction.outcome else {
-                panic!("{bad} installs");
-            };
-            assert!(
-                messages[0].contains(&format!("it was \"{bad}\"")),
-                "{messages:?}"
-            );
-            assert!(prediction.registry.is_empty());
-        }
-        let unset = proxy_package("default-profile", None, "win10-x64");
-        assert!(matches!(
-            simulate(&unset, &profile).unwrap().outcome,
-            LaunchOutcome::Refused { .. }
-        ));
-        let given = simulate_with(&unset, &profile, &with_server("p:1")).unwrap();
-        assert_eq!(given.outcome, LaunchOutcome::Installs);
-    }
-
-    #[test]
-    fn a_proxy_value_nothing_removes_is_residue() {
-        let mut package = proxy_package("machine", Some("proxy:8080"), "win10-x64");
-        let table = package.tables.get_mut("InstallExecuteSequence").unwrap();
-        table
-            .rows
-            .retain(|row| row[0] != msikit::format::Cell::from("SsprProxyRemove"));
-        let prediction = simulate(&package, &profile::by_name("win10-22h2-x64").unwrap()).unwrap();
-        assert_eq!(prediction.residue.len(), 3, "{:?}", prediction.residue);
-        assert!(prediction.residue[0].reason.contains("SsprProxyApply"));
-    }
-
-    #[test]
-    fn a_refused_install_writes_nothing() {
-        let package = read_target("win10-x64");
-        let prediction = simulate(&package, &profile::by_name("win7-x64").unwrap()).unwrap();
-        assert!(matches!(prediction.outcome, LaunchOutcome::Refused { .. }));
-        assert!(prediction.registry.is_empty() && prediction.residue.is_empty());
-    }
-
-    #[test]
-    fn the_32_bit_view_lands_under_wow6432node_except_shared_keys() {
-        let write = |root, key: &str| RegistryWrite {
-            root,
-            view64: false,
-            key: key.into(),
-            name: None,
-            data: WrittenData::KeyOnly,
-            component: "c".into(),
-        };
-        let cases = [
-            (
-                RegistryRoot::LocalMachine,
-                r"SOFTWARE\Vendor",
-                r"SOFTWARE\WOW6432Node\Vendor",
-            ),
-            (
-                RegistryRoot::LocalMachine,
-                r"SOFTWARE\Policies\X",
-                r"SOFTWARE\Policies\X",
-            ),
-            (
-                RegistryRoot::ClassesRoot,
-                r"CLSID\{X}",
-                r"SOFTWARE\Classes\WOW6432Node\CLSID\{X}",
-            ),
-            (
-                RegistryRoot::LocalMachine,
-                r"SYSTEM\CurrentControlSet",
-                r"SYSTEM\CurrentControlSet",
-            ),
-        ];
-        for (root, key, expected) in cases {
-            assert_eq!(write(root, key).physical_key(true).1, expected, "{key}");
-            assert_eq!(
-                write(root, key).physical_key(false).1,
-                if root == RegistryRoot::ClassesRoot {
-                    format!(r"SOFTWARE\Classes\{key}")
-                } else {
-                    key.to_string()
-                }
-            );
-        }
-    }
-
-    #[test]
-    fn permanent_tls_values_are_listed_apart_from_residue() {
-        let package = read_target("win7-x64");
-        let prediction = simulate(&package, &profile::by_name("win7-x64").unwrap()).unwrap();
-        assert_eq!(prediction.outcome, LaunchOutcome::Installs);
-        assert_eq!(prediction.residue, Vec::new());
-        let permanent: Vec<&str> = prediction
-            .permanent
-            .iter()
-            .map(|l| l.item.as_str())
-            .collect();
-        assert_eq!(permanent.len(), 4, "{permanent:?}");
-        assert!(permanent.iter().any(|item| item.ends_with("[Enabled]")));
-        assert!(prediction.files[0]
-            .path
-            .ends_with(r"\SsprCredentialProvider.dll"));
-        assert!(prediction.files[0].path.starts_with(r"C:\Program Files\"));
-    }
-
-    /// The logging component with its `REMOVE~="ALL"` clause taken out, switched on.
-    fn logging_package(keep_remove_clause: bool) -> PackageView {
-        let mut package = read_target("win7-x64");
-        let components = package.tables.get_mut("Component").unwrap();
-        let condition = components.column("Condition").unwrap();
-        for row in &mut components.rows {
-            if let msikit::format::Cell::Str(text) = &mut row[condition] {
-                if text.contains("REMOVE") && !keep_remove_clause {
-                    *text = text.replace(r#" OR REMOVE~="ALL""#, "");
-                }
-            }
-        }
-        package
-    }
-
-    #[test]
-    fn a_component_condition_false_at_uninstall_is_residue() {
-        let profile = profile::by_name("win7-x64").unwrap();
-        let command_line = CommandLine {
-            install: BTreeMap::from([("ENABLELOGGING".into(), "1".into())]),
-            uninstall: BTreeMap::new(),
-        };
-        let with_clause = simulate_with(&logging_package(true), &profile, &command_line).unwrap();
-        assert_eq!(with_clause.residue, Vec::new());
-        assert!(with_clause
-            .registry
-            .iter()
-            .any(|write| write.name.as_deref() == Some("EnableLogging")));
-        // ENABLELOGGING is not passed again at uninstall, so without the clause the
-        // condition is false then.
-        let without = simulate_with(&logging_package(false), &profile, &command_line).unwrap();
-        assert_eq!(without.residue.len(), 1, "{:?}", without.residue);
-        assert!(without.residue[0].item.contains("EnableLogging"));
-        assert!(without.residue[0].reason.contains("false at uninstall"));
-    }
-
-    fn set_cell(package: &mut PackageView, table: &str, column: &str, value: msikit::format::Cell) {
-        let table = package.tables.get_mut(table).unwrap();
-        let index = table.column(column).unwrap();
-        for row in &mut table.rows {
-            row[index] = value.clone();
-        }
-    }
-
-    #[test]
-    fn feature_levels_decide_what_installs() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        let mut package = read_target("win10-x64");
-        set_cell(&mut package, "Feature", "Level", 0.into());
-        let disabled = simulate(&package, &profile).unwrap();
-        assert_eq!(disabled.outcome, LaunchOutcome::Installs);
-        assert!(disabled.registry.is_empty(), "{:?}", disabled.registry);
-        set_cell(&mut package, "Feature", "Level", 3.into());
-        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
-        let command_line = CommandLine {
-            install: BTreeMap::from([("INSTALLLEVEL".into(), "3".into())]),
-            uninstall: BTreeMap::new(),
-        };
-        let raised = simulate_with(&package, &profile, &command_line).unwrap();
-        assert_eq!(raised.registry.len(), 1, "{:?}", raised.registry);
-    }
-
-    #[test]
-    fn a_false_component_condition_keeps_the_component_out() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        let mut package = read_target("win10-x64");
-        set_cell(
-            &mut package,
-            "Component",
-            "Condition",
-            "VersionNT >= 1000".into(),
-        );
-        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
-    }
-
-    #[test]
-    fn an_action_missing_from_the_execute_sequence_does_nothing_under_qn() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        let mut package = read_target("win10-x64");
-        package
-            .tables
-            .get_mut("InstallExecuteSequence")
-            .unwrap()
-            .rows
-            .retain(|row| row[0] != "WriteRegistryValues".into());
-        assert!(simulate(&package, &profile).unwrap().registry.is_empty());
-    }
-
-    #[test]
-    fn bad_condition_syntax_is_an_error_naming_its_row() {
-        let profile = profile::by_name("win10-22h2-x64").unwrap();
-        let mut package = read_target("win10-x64");
-        set_cell(&mut package, "Component", "Condition", "(VersionNT".into());
-        let error = simulate(&package, &profile).unwrap_err();
-        assert_eq!(error.table, "Component");
-        assert!(error.to_string().contains("(VersionNT"), "{error}");
-    }
 }

@@ -1,0 +1,143 @@
+//! TOML profile files: a fleet's real machines, as built-in profiles plus their own
+//! properties and registry values, with file:line:key errors like the configuration's.
+
+use crate::config;
+use crate::error::ConfigError;
+use msikit::format::RegistryRoot;
+use msikit::simulate::profile::{by_name, empty_profile, known_names, MachineProfile, ProfileValue};
+
+/// The TOML shape of a profile file: one `[[profile]]` table per machine.
+mod raw {
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+    use toml::Spanned;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ProfileFile {
+        pub profile: Vec<Profile>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Profile {
+        pub name: Spanned<String>,
+        #[serde(default)]
+        pub description: String,
+        /// A built-in profile to start from.
+        pub base: Option<Spanned<String>>,
+        /// `x86` or `x64`; required without `base`.
+        pub arch: Option<Spanned<String>>,
+        #[serde(default)]
+        pub properties: BTreeMap<String, String>,
+        #[serde(default)]
+        pub registry: Vec<RegistryValue>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct RegistryValue {
+        /// `HKLM\SOFTWARE\…`: the root spelled out first.
+        pub key: Spanned<String>,
+        pub name: String,
+        pub string: Option<String>,
+        pub dword: Option<Spanned<i64>>,
+    }
+}
+
+/// Reads machine profiles from a TOML profile file; `file` names it in errors.
+///
+/// # Errors
+/// A [`ConfigError`] naming the file, line and key of the first problem.
+pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>, ConfigError> {
+    let parsed: raw::ProfileFile =
+        toml::from_str(text).map_err(|error| config::toml_error(text, file, &error))?;
+    let error = |span: std::ops::Range<usize>, key: &str, message: String| {
+        config::located_error(text, file, span, key, message)
+    };
+    let mut profiles = Vec::new();
+    for entry in parsed.profile {
+        let mut profile =
+            match (&entry.base, &entry.arch) {
+                (Some(base), _) => by_name(base.get_ref()).ok_or_else(|| {
+                    error(
+                        base.span(),
+                        "profile.base",
+                        format!(
+                            "unknown built-in profile `{}`; known: {}",
+                            base.get_ref(),
+                            known_names()
+                        ),
+                    )
+                })?,
+                (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
+                (None, None) => return Err(error(
+                    entry.name.span(),
+                    "profile.arch",
+                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`"
+                        .into(),
+                )),
+            };
+        if let Some(arch) = &entry.arch {
+            if !matches!(arch.get_ref().as_str(), "x86" | "x64") {
+                return Err(error(
+                    arch.span(),
+                    "profile.arch",
+                    format!("expected `x86` or `x64`, found `{}`", arch.get_ref()),
+                ));
+            }
+            profile.is_64bit = arch.get_ref() == "x64";
+        }
+        profile.name = entry.name.get_ref().clone();
+        if !entry.description.is_empty() {
+            profile.description = entry.description.clone();
+        }
+        profile.properties.extend(entry.properties);
+        for value in &entry.registry {
+            let (root, key) = value
+                .key
+                .get_ref()
+                .split_once('\\')
+                .and_then(|(root, key)| Some((RegistryRoot::parse(root)?, key)))
+                .ok_or_else(|| {
+                    error(
+                        value.key.span(),
+                        "profile.registry.key",
+                        format!(
+                            "expected `HKLM\\…`, `HKCU\\…`, `HKCR\\…` or `HKU\\…`, found `{}`",
+                            value.key.get_ref()
+                        ),
+                    )
+                })?;
+            let data = match (&value.string, &value.dword) {
+                (Some(text), None) => ProfileValue::String(text.clone()),
+                (None, Some(number)) => {
+                    ProfileValue::Dword(u32::try_from(*number.get_ref()).map_err(|_| {
+                        error(
+                            number.span(),
+                            "profile.registry.dword",
+                            format!("{} is not a 32-bit unsigned value", number.get_ref()),
+                        )
+                    })?)
+                }
+                _ => {
+                    return Err(error(
+                        value.key.span(),
+                        "profile.registry",
+                        "give exactly one of `string = \"…\"` or `dword = N`".into(),
+                    ))
+                }
+            };
+            profile.registry.insert(
+                (
+                    root,
+                    key.to_ascii_lowercase(),
+                    value.name.to_ascii_lowercase(),
+                ),
+                data,
+            );
+        }
+        profiles.push(profile);
+    }
+    Ok(profiles)
+}

@@ -1,0 +1,81 @@
+//! The built-in machine profiles and TOML profile files.
+
+use msikit::format::RegistryRoot;
+use crate::verify::profile_file::parse_profile_file;
+use msikit::simulate::profile::*;
+
+#[test]
+fn a_profile_file_extends_a_built_in_profile() {
+    let text = r#"
+[[profile]]
+name = "kiosk"
+base = "win10-22h2-x64"
+description = "Kiosk fleet"
+properties = { MsiNTProductType = "1" }
+
+[[profile.registry]]
+key = 'HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
+name = "EditionID"
+string = "Core"
+
+[[profile]]
+name = "bare"
+arch = "x86"
+"#;
+    let profiles = parse_profile_file(text, "fleet.toml").unwrap();
+    assert_eq!(profiles.len(), 2);
+    assert_eq!(profiles[0].name, "kiosk");
+    assert!(profiles[0].is_64bit);
+    assert_eq!(
+        profiles[0].registry[&(
+            RegistryRoot::LocalMachine,
+            CURRENT_VERSION.to_string(),
+            "editionid".to_string()
+        )],
+        ProfileValue::String("Core".into())
+    );
+    assert!(!profiles[1].is_64bit && profiles[1].registry.is_empty());
+}
+
+#[test]
+fn profile_file_errors_name_file_line_and_key() {
+    let cases = [
+        ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
+        ("[[profile]]\nname = \"x\"\narch = \"arm\"\n", 3, "profile.arch", "expected `x86` or `x64`"),
+        ("[[profile]]\nname = \"x\"\n", 2, "profile.arch", "needs `base"),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKXX\\A'\nname = \"n\"\ndword = 1\n",
+            5,
+            "profile.registry.key",
+            "expected `HKLM",
+        ),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKLM\\A'\nname = \"n\"\ndword = -1\n",
+            7,
+            "profile.registry.dword",
+            "not a 32-bit",
+        ),
+        ("[[profile]]\nname = \"x\"\nbogus = 1\n", 3, "profile.bogus", "unknown field"),
+    ];
+    for (text, line, key, message) in cases {
+        let error = parse_profile_file(text, "fleet.toml").unwrap_err();
+        assert_eq!(error.file, "fleet.toml");
+        assert_eq!(error.line.map(|(line, _)| line), Some(line), "{error}");
+        assert_eq!(error.key.as_deref(), Some(key), "{error}");
+        assert!(error.message.contains(message), "{error}");
+    }
+}
+
+#[test]
+fn wine_profiles_match_what_wine_prefixes_report() {
+    let win81 = by_name("wine-win81").unwrap();
+    let major = (
+        RegistryRoot::LocalMachine,
+        CURRENT_VERSION.to_string(),
+        "currentmajorversionnumber".to_string(),
+    );
+    assert_eq!(win81.registry[&major], ProfileValue::Dword(6));
+    let win10 = by_name("wine-win10").unwrap();
+    assert_eq!(win10.registry[&major], ProfileValue::Dword(10));
+    assert_eq!(win10.properties["VersionNT"], "603");
+}
