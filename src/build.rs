@@ -8,11 +8,11 @@ use msikit::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
-use crate::model::{self, msi_guid, Package};
+use crate::model::{self, Package};
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
-use crate::sign::trust::TrustPolicy;
-use crate::sign::{self, credentials::Credentials};
+use msikit::sign::trust::TrustPolicy;
+use msikit::sign::{self, credentials::Credentials};
 use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -257,9 +257,9 @@ impl Shared<'_> {
             file,
             size: written.size,
             sha256: msikit::hex::hex(&written.sha256),
-            product_code: msi_guid(package.product.product_code),
-            upgrade_code: msi_guid(package.product.upgrade_code),
-            package_code: msi_guid(db.summary.package_code),
+            product_code: msikit::format::guid_text(package.product.product_code),
+            upgrade_code: msikit::format::guid_text(package.product.upgrade_code),
+            package_code: msikit::format::guid_text(db.summary.package_code),
             version: package.product.version.to_string(),
             signed_by: options.signing.map(|c| sign::trust::subject(c.leaf())),
             payload: payload.map(PayloadReport::of),

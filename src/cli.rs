@@ -7,7 +7,8 @@ use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
 use msikit::simulate::LaunchOutcome;
-use sspr_msi::{doctor, explain, release, sign};
+use msikit::sign;
+use sspr_msi::{doctor, explain, release};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]

@@ -17,4 +17,3 @@ pub mod target;
 pub mod textfile;
 pub mod verify;
 
-pub use msikit::{compound, sign};

@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use msikit::hex::sha256_hex;
-use crate::sign::trust::TrustPolicy;
-use crate::sign::{self, SignatureError, Signer};
+use msikit::sign::trust::TrustPolicy;
+use msikit::sign::{self, SignatureError, Signer};
 use msikit::source::FileSource;
 use crate::target::Arch;
 use md5::{Digest, Md5};

@@ -6,7 +6,7 @@ use crate::build::BuiltPackage;
 use crate::config::Settings;
 use crate::error::{Error, Result};
 use crate::model::sspr::{POLICY_KEY, POLICY_VALUE};
-use crate::sign::{credentials::Credentials, trust, Signer};
+use msikit::sign::{credentials::Credentials, trust, Signer};
 use crate::target::Target;
 use serde::Serialize;
 use std::io::{Cursor, Write};

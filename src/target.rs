@@ -4,7 +4,6 @@
 //! `VersionNT` is 603 on Windows 8.1, 10 and 11 (msiexec is not manifested for newer
 //! versions), so Windows 10/11 are told apart by registry searches, never by `VersionNT`.
 
-use crate::model::{LaunchCondition, RegistryRoot, RegistrySearch};
 use std::fmt;
 
 pub use msikit::windows::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
@@ -110,66 +109,7 @@ pub struct DetectionPolicy {
 }
 
 impl Target {
-    /// The registry searches the launch conditions read (64-bit view for x64 packages).
-    pub fn searches(&self) -> Vec<RegistrySearch> {
-        let search = |property: &str, name: &str| RegistrySearch {
-            property: property.to_string(),
-            root: RegistryRoot::LocalMachine,
-            key: CURRENT_VERSION_KEY.to_string(),
-            name: name.to_string(),
-            win64: self.arch.is_64bit(),
-        };
-        vec![
-            search(MAJOR_VERSION_PROPERTY, "CurrentMajorVersionNumber"),
-            search(BUILD_PROPERTY, "CurrentBuildNumber"),
-            search(EDITION_PROPERTY, "EditionID"),
-        ]
-    }
-
-    /// Launch conditions that refuse every machine but this target's; each passes when the
-    /// product is already installed, so uninstall and repair work after an OS upgrade.
-    pub fn launch_conditions(&self, policy: &DetectionPolicy) -> Vec<LaunchCondition> {
-        let me = self.name();
-        let mut conditions = vec![self.architecture_condition(), self.os_condition(policy)];
-        if !policy.allow_server {
-            conditions.push(LaunchCondition::unless_installed(
-                "MsiNTProductType = 1",
-                format!("The {me} package is for client editions of Windows; this machine runs Windows Server."),
-            ));
-        }
-        if policy.refuse_home_edition && uses_policy(self.family) {
-            conditions.push(LaunchCondition::unless_installed(
-                &format!("NOT ({EDITION_PROPERTY} << \"Core\")"),
-                format!(
-                    "The {me} package needs Windows Pro, Enterprise or Education: Home edition \
-                     ([{EDITION_PROPERTY}]) cannot use self-service password reset at sign-in."
-                ),
-            ));
-        }
-        conditions
-    }
-
-    fn architecture_condition(&self) -> LaunchCondition {
-        let me = self.name();
-        match self.arch {
-            Arch::X64 => LaunchCondition::unless_installed(
-                "VersionNT64",
-                format!("The {me} package is for 64-bit Windows; this machine runs 32-bit Windows: use the {}-x86 package.", self.family_prefix()),
-            ),
-            Arch::X86 => {
-                let advice = match Target::from_name(&format!("{}-x64", self.family_prefix())) {
-                    Some(x64) => format!("install the {x64} package instead"),
-                    None => "no 32-bit package applies".to_string(),
-                };
-                LaunchCondition::unless_installed(
-                    "NOT VersionNT64",
-                    format!("The {me} package is for 32-bit Windows; this machine runs 64-bit Windows: {advice}."),
-                )
-            }
-        }
-    }
-
-    fn family_prefix(&self) -> &'static str {
+    pub fn family_prefix(&self) -> &'static str {
         match self.family {
             OsFamily::Win7 => "win7",
             OsFamily::Win8 => "win8",
@@ -177,32 +117,6 @@ impl Target {
             OsFamily::Win10 => "win10",
             OsFamily::Win11 => "win11",
         }
-    }
-
-    fn os_condition(&self, policy: &DetectionPolicy) -> LaunchCondition {
-        let major = MAJOR_VERSION_PROPERTY;
-        let build = BUILD_PROPERTY;
-        let min = policy.min_windows10_build;
-        let (condition, wanted) = match self.family {
-            OsFamily::Win7 => ("VersionNT = 601".to_string(), "Windows 7".to_string()),
-            OsFamily::Win8 => ("VersionNT = 602".to_string(), "Windows 8".to_string()),
-            OsFamily::Win81 => (
-                format!("VersionNT = 603 AND {build} < {WINDOWS10_FIRST_BUILD}"),
-                "Windows 8.1 (Windows 10 and 11 need the win10/win11 packages)".to_string(),
-            ),
-            OsFamily::Win10 => (
-                format!("{major} = \"#10\" AND {build} >= {min} AND {build} < {WINDOWS11_FIRST_BUILD}"),
-                format!("Windows 10 build {min} to {} (Windows 11 needs win11-x64)", WINDOWS11_FIRST_BUILD - 1),
-            ),
-            OsFamily::Win11 => (
-                format!("{major} = \"#10\" AND {build} >= {WINDOWS11_FIRST_BUILD}"),
-                format!("Windows 11, build {WINDOWS11_FIRST_BUILD} or later (Windows 10 needs a win10 package)"),
-            ),
-        };
-        LaunchCondition::unless_installed(
-            &condition,
-            format!("The {} package is for {wanted}. This machine reports VersionNT [VersionNT], build [{build}].", self.name()),
-        )
     }
 }
 
@@ -231,38 +145,5 @@ mod tests {
             assert_eq!(Target::from_name(&target.name()), Some(*target));
         }
         assert_eq!(Target::from_name("win11-x86"), None);
-    }
-
-    #[test]
-    fn no_condition_compares_version_nt_to_ten() {
-        let policy = DetectionPolicy {
-            min_windows10_build: 17134,
-            allow_server: false,
-            refuse_home_edition: true,
-        };
-        for target in ALL {
-            for condition in target.launch_conditions(&policy) {
-                assert!(
-                    !condition.condition.contains("1000"),
-                    "{target}: {}",
-                    condition.condition
-                );
-                assert!(condition.condition.starts_with("Installed OR ("));
-                // LaunchCondition.Description holds at most 255 characters.
-                assert!(
-                    condition.message.len() <= 255,
-                    "{target}: {}",
-                    condition.message
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn x64_searches_read_the_64bit_view() {
-        let x64 = Target::from_name("win10-x64").unwrap();
-        let x86 = Target::from_name("win10-x86").unwrap();
-        assert!(x64.searches().iter().all(|s| s.win64));
-        assert!(x86.searches().iter().all(|s| !s.win64));
     }
 }

@@ -5,9 +5,10 @@
 
 use msikit::database::Database;
 use msikit::format::Cell;
-use crate::model::action::{Actions, DeferredAction, Phase, Program, SetTarget, Step};
+use crate::model::action::{Actions, DeferredAction, Program, SetTarget, Step};
+use msikit::phase::Phase;
 use msikit::format::schema;
-use msikit::format::schema::action_type::{
+use msikit::format::bits::action_type::{
     CONTINUE, DLL_IN_BINARY, EXE_IN_BINARY, EXE_IN_DIRECTORY, IN_SCRIPT, NO_IMPERSONATE, ROLLBACK,
     SET_DIRECTORY, SET_PROPERTY,
 };

@@ -7,9 +7,12 @@ pub mod names;
 
 use msikit::cab;
 use crate::error::Result;
-use crate::model::{self, msi_guid, KeyPath, Package, RegistryRoot};
+use crate::model::{self, KeyPath, Package, RegistryRoot};
 use msikit::database::{Database, Summary};
 use msikit::format::schema;
+use msikit::format::bits::{
+    ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes,
+};
 use msikit::format::Cell;
 use msikit::formatted;
 use msikit::source::FileSource;
@@ -27,17 +30,8 @@ pub struct BindOptions {
 pub const UPGRADE_FOUND_PROPERTY: &str = "SSPR_OLDER_VERSION_FOUND";
 pub const NEWER_FOUND_PROPERTY: &str = "SSPR_NEWER_VERSION_FOUND";
 
-const COMPONENT_64BIT: i32 = 0x100;
-const COMPONENT_REGISTRY_KEY_PATH: i32 = 0x4;
-const COMPONENT_PERMANENT: i32 = 0x10;
-const FILE_VITAL: i32 = 0x200;
-const REMOVE_ON_UNINSTALL: i32 = 2;
 /// The embedded cabinet's stream name; the Media table names it with a leading `#`.
 pub const CABINET_STREAM: &str = "sspr.cab";
-const LOCATOR_RAW: i32 = 2;
-const LOCATOR_64BIT: i32 = 16;
-const UPGRADE_MIGRATE_FEATURES: i32 = 1;
-const UPGRADE_ONLY_DETECT: i32 = 2;
 
 /// Runs every pass, in order. Fails only when a file to embed cannot be read as it was
 /// checked (or on a bug).
@@ -86,8 +80,8 @@ fn bind_properties(package: &Package, db: &mut Database) {
     ];
     secure.extend(package.secure_properties.iter().cloned());
     let mut properties = vec![
-        ("ProductCode".to_string(), msi_guid(product.product_code)),
-        ("UpgradeCode".to_string(), msi_guid(product.upgrade_code)),
+        ("ProductCode".to_string(), msikit::format::guid_text(product.product_code)),
+        ("UpgradeCode".to_string(), msikit::format::guid_text(product.upgrade_code)),
         ("ProductName".to_string(), product.name.clone()),
         ("Manufacturer".to_string(), product.manufacturer.clone()),
         ("ProductVersion".to_string(), product.version.to_string()),
@@ -163,7 +157,7 @@ fn bind_files_and_cabinet(
                         .and(file.language)
                         .map(|l| l.to_string())
                         .into(),
-                    Cell::Int(FILE_VITAL),
+                    Cell::Int(FileAttributes::VITAL.bits()),
                     Cell::Int(sequence),
                 ],
             );
@@ -183,7 +177,7 @@ fn bind_files_and_cabinet(
                     component.id.as_str().into(),
                     Cell::Null,
                     folder.as_str().into(),
-                    Cell::Int(REMOVE_ON_UNINSTALL),
+                    Cell::Int(RemoveFileMode::ON_UNINSTALL.bits()),
                 ],
             );
         }
@@ -223,16 +217,12 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
         ],
     );
     for component in &package.components {
-        let mut attributes = 0;
-        if component.win64 {
-            attributes |= COMPONENT_64BIT;
-        }
-        if component.permanent {
-            attributes |= COMPONENT_PERMANENT;
-        }
+        let mut attributes = ComponentAttributes::empty();
+        attributes.set(ComponentAttributes::WIN64, component.win64);
+        attributes.set(ComponentAttributes::PERMANENT, component.permanent);
         let key_path = match &component.key_path {
             KeyPath::Registry(id) => {
-                attributes |= COMPONENT_REGISTRY_KEY_PATH;
+                attributes |= ComponentAttributes::REGISTRY_KEY_PATH;
                 id
             }
             KeyPath::File(id) => id,
@@ -241,9 +231,9 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
             &schema::COMPONENT,
             vec![
                 component.id.as_str().into(),
-                msi_guid(component.guid).into(),
+                msikit::format::guid_text(component.guid).into(),
                 component.directory.as_str().into(),
-                Cell::Int(attributes),
+                Cell::Int(attributes.bits()),
                 component.condition.clone().into(),
                 key_path.as_str().into(),
             ],
@@ -286,7 +276,8 @@ fn bind_registry(package: &Package, db: &mut Database) {
 fn bind_searches(package: &Package, db: &mut Database) {
     for search in &package.searches {
         let signature = format!("{}Search", search.property.to_ascii_lowercase());
-        let kind = LOCATOR_RAW | if search.win64 { LOCATOR_64BIT } else { 0 };
+        let mut kind = LocatorType::RAW;
+        kind.set(LocatorType::WIN64, search.win64);
         db.insert(
             &schema::REG_LOCATOR,
             vec![
@@ -294,7 +285,7 @@ fn bind_searches(package: &Package, db: &mut Database) {
                 Cell::Int(root_number(search.root)),
                 search.key.as_str().into(),
                 search.name.as_str().into(),
-                Cell::Int(kind),
+                Cell::Int(kind.bits()),
             ],
         );
         db.insert(
@@ -326,7 +317,7 @@ fn bind_launch_conditions(package: &Package, db: &mut Database) {
 
 /// Major upgrade: older versions are removed in the same transaction, newer ones block.
 fn bind_upgrade(package: &Package, db: &mut Database) {
-    let code = msi_guid(package.product.upgrade_code);
+    let code = msikit::format::guid_text(package.product.upgrade_code);
     let version = package.product.version.to_string();
     db.insert(
         &schema::UPGRADE,
@@ -335,7 +326,7 @@ fn bind_upgrade(package: &Package, db: &mut Database) {
             Cell::Null,
             version.as_str().into(),
             Cell::Null,
-            Cell::Int(UPGRADE_MIGRATE_FEATURES),
+            Cell::Int(UpgradeAttributes::MIGRATE_FEATURES.bits()),
             Cell::Null,
             UPGRADE_FOUND_PROPERTY.into(),
         ],
@@ -347,7 +338,7 @@ fn bind_upgrade(package: &Package, db: &mut Database) {
             version.as_str().into(),
             Cell::Null,
             Cell::Null,
-            Cell::Int(UPGRADE_ONLY_DETECT),
+            Cell::Int(UpgradeAttributes::ONLY_DETECT.bits()),
             Cell::Null,
             NEWER_FOUND_PROPERTY.into(),
         ],
@@ -503,8 +494,8 @@ mod tests {
     #[test]
     fn x64_components_carry_the_64bit_attribute_and_x86_do_not() {
         for (target, expected) in [
-            ("win10-x64", COMPONENT_64BIT),
-            ("win11-x64", COMPONENT_64BIT),
+            ("win10-x64", ComponentAttributes::WIN64.bits()),
+            ("win11-x64", ComponentAttributes::WIN64.bits()),
             ("win10-x86", 0),
         ] {
             let db = bound(target);
@@ -512,7 +503,7 @@ mod tests {
                 let Cell::Int(attributes) = row[3] else {
                     panic!()
                 };
-                assert_eq!(attributes & COMPONENT_64BIT, expected, "{target}");
+                assert_eq!(attributes & ComponentAttributes::WIN64.bits(), expected, "{target}");
             }
             assert_eq!(
                 db.summary.platform,

@@ -4,7 +4,7 @@
 use super::raw::{RawCustomAction, RawPayload, RawProperty, RawProxy};
 use super::Source;
 use crate::error::ConfigError;
-use crate::model::action::{is_identifier, Phase};
+use msikit::phase::Phase;
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::{Arch, Target};
 use std::collections::{BTreeMap, BTreeSet};
@@ -725,6 +725,15 @@ pub fn validate_proxy_server(text: &str) -> Result<(), String> {
     }
 }
 
+/// Whether `id` is a valid action, property or binary name: an MSI identifier short enough
+/// that `Set…Rollback` still fits the 72-character Action column.
+pub fn is_identifier(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && id.len() <= 50
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,6 +821,16 @@ mod tests {
             "proxy\":80",
         ] {
             assert!(validate_proxy_server(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn identifiers_are_msi_names() {
+        for good in ["A", "_x", "Sspr.Proxy_1"] {
+            assert!(is_identifier(good), "{good}");
+        }
+        for bad in ["", "1a", "a-b", "a b", &"x".repeat(51)] {
+            assert!(!is_identifier(bad), "{bad}");
         }
     }
 }

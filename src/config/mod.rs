@@ -10,7 +10,8 @@ pub use actions::{
 };
 
 use crate::error::ConfigError;
-use crate::model::{stable_guid, ProductVersion, RegistryData, RegistryRoot, GUID_NAMESPACE};
+use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
+use msikit::formatted::RegistryData;
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
@@ -20,6 +21,9 @@ use std::ops::Range;
 use std::path::Path;
 use toml::Spanned;
 use uuid::Uuid;
+
+/// Root of every GUID this tool derives; never change it, or every derived code changes.
+pub const GUID_NAMESPACE: Uuid = Uuid::from_u128(0x5d1f_7c1e_8a0b_4f0e_9c5e_2b7a_53c1_d0a9);
 
 /// The configuration compiled into the binary: `sspr-msi build` with no `--config`.
 pub const DEFAULT_CONFIG: &str = include_str!("../../templates/default.toml");

@@ -14,20 +14,16 @@ pub fn refusing_launch_conditions(
     msi: &Path,
     properties: &BTreeMap<String, String>,
 ) -> Result<Vec<String>, String> {
-    let mut package = msi::open(msi).map_err(|e| format!("cannot open the package: {e}"))?;
-    if !package.has_table("LaunchCondition") {
-        return Ok(Vec::new());
-    }
-    let rows = package
-        .select_rows(msi::Select::table("LaunchCondition"))
-        .map_err(|e| format!("cannot read the LaunchCondition table: {e}"))?;
+    let bytes = std::fs::read(msi).map_err(|e| format!("cannot open the package: {e}"))?;
+    let package =
+        msikit::package::read(&bytes).map_err(|e| format!("cannot open the package: {e}"))?;
     let environment = MapEnvironment {
         properties: properties.clone(),
         ..Default::default()
     };
     let mut messages = Vec::new();
-    for row in rows {
-        let text = |column: &str| row[column].as_str().unwrap_or_default().to_string();
+    for row in package.rows("LaunchCondition") {
+        let text = |column: &str| row.text(column).to_string();
         match condition::evaluate(&text("Condition"), &environment) {
             Ok(true) => {}
             Ok(false) => messages.push(deformat(&text("Description"), &PropertiesOnly(properties))),

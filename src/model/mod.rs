@@ -3,67 +3,17 @@
 
 pub mod action;
 pub mod configured;
+pub mod detection;
 pub mod proxy;
 pub mod sspr;
 
 use msikit::source::FileSource;
 use crate::target::Target;
-use std::fmt;
 use uuid::Uuid;
 
-/// Root of every GUID this tool derives; never change it, or every derived code changes.
-pub const GUID_NAMESPACE: Uuid = Uuid::from_u128(0x5d1f_7c1e_8a0b_4f0e_9c5e_2b7a_53c1_d0a9);
-
-/// A GUID that depends only on `namespace` and `parts`, so rebuilds give the same codes.
-pub fn stable_guid(namespace: Uuid, parts: &[&str]) -> Uuid {
-    Uuid::new_v5(&namespace, parts.join("\u{1f}").as_bytes())
-}
-
-/// A GUID in the form Windows Installer tables use: `{UPPERCASE-HYPHENATED}`.
-pub fn msi_guid(guid: Uuid) -> String {
-    format!("{{{}}}", guid.hyphenated()).to_ascii_uppercase()
-}
-
-
-/// `major.minor.build` with Windows Installer's limits (255.255.65535).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ProductVersion {
-    pub major: u8,
-    pub minor: u8,
-    pub build: u16,
-}
-
-impl ProductVersion {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = text.split('.').collect();
-        if parts.len() != 3 {
-            return Err(format!(
-                "expected a version `major.minor.build` (e.g. 1.2.3), found `{text}`"
-            ));
-        }
-        let field = |index: usize, max: u32| -> Result<u32, String> {
-            let part = parts[index];
-            match part.parse::<u32>() {
-                Ok(value) if value <= max && !part.starts_with('+') => Ok(value),
-                _ => Err(format!(
-                    "version field `{part}` in `{text}` must be a whole number from 0 to {max} \
-                     (Windows Installer compares only major.minor.build)"
-                )),
-            }
-        };
-        Ok(ProductVersion {
-            major: field(0, 255)? as u8,
-            minor: field(1, 255)? as u8,
-            build: field(2, 65535)? as u16,
-        })
-    }
-}
-
-impl fmt::Display for ProductVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.build)
-    }
-}
+pub use crate::config::GUID_NAMESPACE;
+pub use msikit::format::{stable_guid, ProductVersion};
+pub use msikit::phase::Phase;
 
 /// What Add/Remove Programs and the upgrade logic know the product by.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -256,7 +206,7 @@ mod tests {
         let a = stable_guid(GUID_NAMESPACE, &["a", "bc"]);
         assert_eq!(a, stable_guid(GUID_NAMESPACE, &["a", "bc"]));
         assert_ne!(a, stable_guid(GUID_NAMESPACE, &["ab", "c"]));
-        let text = msi_guid(a);
+        let text = msikit::format::guid_text(a);
         assert_eq!(text.len(), 38);
         assert_eq!(text, text.to_ascii_uppercase());
     }

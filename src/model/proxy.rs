@@ -3,7 +3,8 @@
 //! earlier values back at uninstall or rollback. Both modes work the same way; only the hive
 //! differs (HKLM, or the Default profile's NTUSER.DAT loaded for the duration of the step).
 
-use super::action::{Binary, CheckAction, DeferredAction, Phase, Program, Step};
+use super::action::{Binary, CheckAction, DeferredAction, Program, Step};
+use msikit::phase::Phase;
 use super::{
     Component, LaunchCondition, Package, RegistryData, RegistryRoot, RegistrySearch, RegistryValue,
 };

@@ -67,8 +67,8 @@ pub fn package(settings: &Settings, target: Target, inputs: Inputs) -> Package {
             .to_string(),
         product,
         components: Vec::new(),
-        searches: target.searches(),
-        launch_conditions: target.launch_conditions(&settings.policy.detection),
+        searches: super::detection::searches(&target),
+        launch_conditions: super::detection::launch_conditions(&target, &settings.policy.detection),
         properties: vec![
             ("ARPNOMODIFY".to_string(), "1".to_string()),
             ("ARPNOREPAIR".to_string(), "1".to_string()),

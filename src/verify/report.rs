@@ -7,7 +7,7 @@ use msikit::package as read;
 use msikit::rules::{self, Finding, Severity};
 use msikit::simulate::{LaunchOutcome, Prediction};
 use crate::error::{ConfigError, Error, Result};
-use crate::sign::trust::TrustPolicy;
+use msikit::sign::trust::TrustPolicy;
 use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -130,7 +130,7 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
 fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     let mut policy = TrustPolicy::default();
     for path in anchors {
-        let certificates = crate::sign::credentials::load_certificates(path)
+        let certificates = msikit::sign::credentials::load_certificates(path)
             .map_err(|e| Error::input(path, e.message))?;
         policy.anchors.extend(certificates);
     }

@@ -4,8 +4,8 @@
 use crate::support::pki::TestPki;
 use crate::support::wine::{Windows, WinePrefix};
 use crate::support::{build_target, require, run, sspr_msi, stderr, stdout};
-use sspr_msi::compound::Streams;
-use sspr_msi::sign::{msi, SignatureError};
+use msikit::compound::Streams;
+use msikit::sign::{msi, SignatureError};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -9,6 +9,7 @@ pub mod format;
 pub mod formatted;
 pub mod hex;
 pub mod package;
+pub mod phase;
 pub mod rules;
 pub mod sign;
 pub mod simulate;

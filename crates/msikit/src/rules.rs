@@ -4,8 +4,9 @@
 
 use crate::condition::{self, Operand};
 use crate::package::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
+use crate::format::bits::ComponentAttributes;
 use crate::format::Cell;
-use crate::format::schema::action_type::{
+use crate::format::bits::action_type::{
     COMMIT, EXE_IN_DIRECTORY, IN_SCRIPT, KIND_MASK, NO_IMPERSONATE, ROLLBACK, SET_DIRECTORY,
     SET_PROPERTY,
 };
@@ -375,13 +376,12 @@ fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>)
     }
 }
 
-const PERMANENT: i32 = 0x10;
-const WIN64: i32 = 0x100;
 
 fn permanent_system_components(package: &PackageView, findings: &mut Vec<Finding>) {
     for component in package.rows("Component") {
         let directory = component.text("Directory_");
-        let permanent = component.int("Attributes").unwrap_or(0) & PERMANENT != 0;
+        let permanent = ComponentAttributes::from_cell(component.int("Attributes"))
+            .contains(ComponentAttributes::PERMANENT);
         if matches!(directory, "SystemFolder" | "System64Folder") && !permanent {
             findings.push(ICE09.finding(format!(
                 "component `{}` installs into {directory} but is not permanent",
@@ -522,7 +522,9 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
         return;
     }
     for component in package.rows("Component") {
-        if component.int("Attributes").unwrap_or(0) & WIN64 != 0 {
+        if ComponentAttributes::from_cell(component.int("Attributes"))
+            .contains(ComponentAttributes::WIN64)
+        {
             findings.push(ICE80.finding(format!(
                 "component `{}` is 64-bit but the Template platform is {}",
                 component.text("Component"),

@@ -1,7 +1,7 @@
 //! The static rules on this project's packages (clean) and on each rule's mistake.
 
 use msikit::package::ColumnType;
-use msikit::format::schema::action_type::{IN_SCRIPT, NO_IMPERSONATE};
+use msikit::format::bits::action_type::{IN_SCRIPT, NO_IMPERSONATE};
 use msikit::package::TableView;
 use msikit::format::Cell;
 use msikit::package::PackageView;

@@ -135,9 +135,9 @@ impl TestPki {
     }
 
     /// A trust policy anchored at `ca_file` (e.g. `ca.pem`).
-    pub fn policy(&self, ca_file: &str) -> sspr_msi::sign::trust::TrustPolicy {
-        sspr_msi::sign::trust::TrustPolicy {
-            anchors: sspr_msi::sign::credentials::load_certificates(&self.file(ca_file)).unwrap(),
+    pub fn policy(&self, ca_file: &str) -> msikit::sign::trust::TrustPolicy {
+        msikit::sign::trust::TrustPolicy {
+            anchors: msikit::sign::credentials::load_certificates(&self.file(ca_file)).unwrap(),
             ..Default::default()
         }
     }

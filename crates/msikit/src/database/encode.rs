@@ -10,6 +10,7 @@
 
 use super::{Database, EncodeError, Summary};
 use crate::format::schema::{self, ColumnKind, ColumnSchema};
+use crate::format::bits::ColumnType;
 use crate::format::{table_stream_name, Category, Cell, Codepage};
 use rustc_hash::FxHasher;
 use std::collections::HashMap;
@@ -21,12 +22,6 @@ pub const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
 const CODEPAGE: Codepage = Codepage::WINDOWS_1252;
 const LONG_STRING_REFS: u32 = 0x8000_0000;
 
-const COL_VALID: i32 = 0x100;
-const COL_LOCALIZABLE: i32 = 0x200;
-const COL_NONBINARY: i32 = 0x400;
-const COL_STRING: i32 = 0x800;
-const COL_NULLABLE: i32 = 0x1000;
-const COL_PRIMARY_KEY: i32 = 0x2000;
 
 /// A column as the system tables describe it.
 struct Column {
@@ -72,24 +67,18 @@ impl Column {
 
     /// The `_Columns` table's `Type`.
     fn bits(&self) -> i32 {
-        let mut bits = COL_VALID
-            | match self.kind {
-                ColumnKind::Int16 => 0x2 | COL_NONBINARY,
-                ColumnKind::Int32 => 0x4,
-                ColumnKind::Str(length) => COL_STRING | COL_NONBINARY | length as i32,
-                // A stream column: its data is the stream `Table.Key`.
-                ColumnKind::Binary => COL_STRING,
-            };
-        if self.localizable {
-            bits |= COL_LOCALIZABLE;
-        }
-        if self.nullable {
-            bits |= COL_NULLABLE;
-        }
-        if self.primary_key {
-            bits |= COL_PRIMARY_KEY;
-        }
-        bits
+        let (kind, length) = match self.kind {
+            ColumnKind::Int16 => (ColumnType::NONBINARY, 2),
+            ColumnKind::Int32 => (ColumnType::empty(), 4),
+            ColumnKind::Str(length) => (ColumnType::STRING | ColumnType::NONBINARY, length as i32),
+            // A stream column: its data is the stream `Table.Key`.
+            ColumnKind::Binary => (ColumnType::STRING, 0),
+        };
+        let mut bits = ColumnType::VALID | kind;
+        bits.set(ColumnType::LOCALIZABLE, self.localizable);
+        bits.set(ColumnType::NULLABLE, self.nullable);
+        bits.set(ColumnType::PRIMARY_KEY, self.primary_key);
+        bits.bits() | length
     }
 
     /// Why `cell` cannot be stored in this column, if it cannot (the checks the msi crate

@@ -1,13 +1,16 @@
 //! The MSI database format, defined once for writing and reading: cells, column kinds and
 //! categories, the table schemas, code pages and stream names.
 
+pub mod bits;
 mod category;
 mod codepage;
+mod product_version;
 pub mod schema;
 mod stream_name;
 
 pub use category::Category;
 pub use codepage::Codepage;
+pub use product_version::ProductVersion;
 pub use stream_name::{encode_stream_name, table_stream_name};
 
 use uuid::Uuid;
@@ -39,6 +42,11 @@ impl From<Option<String>> for Cell {
     fn from(value: Option<String>) -> Self {
         value.map_or(Cell::Null, Cell::Str)
     }
+}
+
+/// A GUID that depends only on `namespace` and `parts`, so rebuilds give the same codes.
+pub fn stable_guid(namespace: Uuid, parts: &[&str]) -> Uuid {
+    Uuid::new_v5(&namespace, parts.join("\u{1f}").as_bytes())
 }
 
 /// A GUID as Windows Installer writes it: braces, upper case.

@@ -271,25 +271,6 @@ pub const CUSTOM_ACTION: TableSchema = TableSchema {
     ],
 };
 
-/// CustomAction.Type: the kind (low six bits) and the flags, as the Windows Installer SDK
-/// defines them; the binder writes them and `verify` reads them.
-pub mod action_type {
-    pub const KIND_MASK: i32 = 0x3F;
-    pub const DLL_IN_BINARY: i32 = 1;
-    pub const EXE_IN_BINARY: i32 = 2;
-    pub const EXE_IN_DIRECTORY: i32 = 34;
-    pub const SET_DIRECTORY: i32 = 35;
-    pub const SET_PROPERTY: i32 = 51;
-    /// Ignore the program's result.
-    pub const CONTINUE: i32 = 0x40;
-    pub const ROLLBACK: i32 = 0x100;
-    pub const COMMIT: i32 = 0x200;
-    /// Deferred: runs from the install script.
-    pub const IN_SCRIPT: i32 = 0x400;
-    /// Runs as LocalSystem, not as the user.
-    pub const NO_IMPERSONATE: i32 = 0x800;
-}
-
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[
     &PROPERTY,

@@ -18,7 +18,8 @@
 pub mod profile;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
-use crate::format::schema::action_type;
+use crate::format::bits::{ComponentAttributes, LocatorType};
+use crate::format::bits::action_type;
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{self, References, WrittenData};
 use crate::package::{PackageView, RowRef};
@@ -138,13 +139,6 @@ pub struct Prediction {
     pub unsimulated: Vec<String>,
 }
 
-/// Component attribute bits (Component.Attributes).
-const PERMANENT: i32 = 0x10;
-const WIN64: i32 = 0x100;
-/// RegLocator.Type: the low bits choose what is searched for; 0x10 the 64-bit view.
-const LOCATOR_KIND_MASK: i32 = 0x0F;
-const LOCATOR_RAW: i32 = 2;
-const LOCATOR_FILE: i32 = 1;
 
 /// A DLL custom action the simulator is about to run, for an [`ActionModel`] to describe.
 pub struct DllCall<'a> {
@@ -417,9 +411,9 @@ impl<'a> Session<'a> {
 
     /// A RegLocator row's result: `Ok(None)` when the value is absent.
     fn registry_search(&self, locator: &RowRef<'_>) -> Result<Option<String>, String> {
-        let kind = locator.int("Type").unwrap_or(0) & LOCATOR_KIND_MASK;
-        if kind != LOCATOR_RAW {
-            let what = if kind == LOCATOR_FILE {
+        let kind = locator.int("Type").unwrap_or(0) & LocatorType::KIND_MASK;
+        if kind != LocatorType::RAW.bits() {
+            let what = if kind == LocatorType::FILE_NAME.bits() {
                 "file"
             } else {
                 "directory"
@@ -626,7 +620,9 @@ impl<'a> Session<'a> {
             && self
                 .component(name)
                 .and_then(|row| row.int("Attributes"))
-                .is_some_and(|attributes| attributes & WIN64 != 0)
+                .is_some_and(|attributes| {
+                    ComponentAttributes::from_cell(Some(attributes)).contains(ComponentAttributes::WIN64)
+                })
     }
 
     fn registry_writes(
@@ -757,7 +753,9 @@ impl<'a> Session<'a> {
                 continue;
             };
             let attributes = row.int("Attributes").unwrap_or(0);
-            let left = if attributes & PERMANENT != 0 {
+            let left = if ComponentAttributes::from_cell(Some(attributes))
+                .contains(ComponentAttributes::PERMANENT)
+            {
                 Some((true, "permanent component".to_string()))
             } else if matches!(row.get("ComponentId"), crate::format::Cell::Null) {
                 Some((
