@@ -2,13 +2,13 @@
 //! Every payload is checked and every package written (and signed) under a temporary name
 //! before any package gets its final name.
 
-use crate::bind::{self, BindOptions};
-use msikit::database::Database;
+use crate::bind::BindOptions;
+use crate::compile::{compile, Compiled, Inputs};
 use msikit::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
-use crate::model::{self, Package};
+use crate::model;
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
 use msikit::sign::trust::TrustPolicy;
@@ -173,7 +173,7 @@ fn stage_on_two_threads(shared: &Shared, targets: &[Target]) -> Result<Vec<Stage
             let payload = shared
                 .payloads
                 .get(&target.arch)
-                .filter(|_| !crate::target::uses_policy(target.family));
+                .filter(|_| model::sspr::embeds_credential_provider(target));
             match shared.stage(target, payload, &cabinets[&target.arch]) {
                 Ok(package) => staged.push((index, package)),
                 Err(error) => {
@@ -228,13 +228,12 @@ impl Shared<'_> {
     ) -> Result<StagedPackage> {
         let (settings, options) = (self.settings, self.options);
         let files = self.custom_action_files.get(&target.arch);
-        let inputs = model::sspr::Inputs {
+        let inputs = Inputs {
             credential_provider: payload,
             proxy_dll: files.and_then(|files| files.proxy_dll.as_ref()),
             binaries: files.map(|files| &files.binaries),
         };
-        let package = model::sspr::package(settings, target, inputs);
-        let db = self.bind(&package, cabinets)?;
+        let Compiled { package, database: db } = self.compile(settings, target, inputs, cabinets)?;
         let file = options.out_dir.join(file_name(settings, target));
         let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
@@ -267,15 +266,19 @@ impl Shared<'_> {
         Ok((built, staged))
     }
 
-    /// `package`'s tables and streams, its cabinet taken from (or added to) `cabinets`.
-    fn bind(&self, package: &Package, cabinets: &Mutex<cab::Cache>) -> Result<Database> {
+    /// `target`'s package, its cabinet taken from (or added to) `cabinets`.
+    fn compile(
+        &self,
+        settings: &Settings,
+        target: Target,
+        inputs: Inputs<'_>,
+        cabinets: &Mutex<cab::Cache>,
+    ) -> Result<Compiled> {
         // Held while binding only: the first package of an architecture builds its cabinet.
         let mut cabinets = cabinets.lock().unwrap_or_else(|e| e.into_inner());
-        bind::bind_with_cabinets(package, &self.bind_options, &mut cabinets).map_err(|error| {
+        compile(settings, target, inputs, &self.bind_options, &mut cabinets).map_err(|error| {
             match error {
-                Error::Internal(message) => {
-                    Error::Internal(format!("binding {}: {message}", package.target))
-                }
+                Error::Internal(message) => Error::Internal(format!("binding {target}: {message}")),
                 // A payload that changed since its check, or cannot be read again.
                 error => error,
             }

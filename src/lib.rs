@@ -5,6 +5,7 @@
 
 pub mod bind;
 pub mod build;
+pub mod compile;
 pub mod config;
 pub mod doctor;
 pub mod error;

@@ -448,20 +448,16 @@ mod tests {
     use crate::target::Target;
 
     fn bound(target: &str) -> Database {
+        let options = BindOptions {
+            timestamp: 0,
+            creating_application: "test".into(),
+        };
+        let target = Target::from_name(target).unwrap();
         let settings = Settings::embedded_default().unwrap();
-        let package = model::sspr::package(
-            &settings,
-            Target::from_name(target).unwrap(),
-            Default::default(),
-        );
-        bind(
-            &package,
-            &BindOptions {
-                timestamp: 0,
-                creating_application: "test".into(),
-            },
-        )
-        .unwrap()
+        let inputs = Default::default();
+        crate::compile::compile(&settings, target, inputs, &options, &mut Default::default())
+            .unwrap()
+            .database
     }
 
     #[test]

@@ -10,9 +10,9 @@ pub mod report;
 pub mod script;
 pub mod settings;
 
-use crate::bind::{bind, BindOptions};
+use crate::bind::BindOptions;
+use crate::compile::{compile_to_bytes, Inputs};
 use crate::config::Settings;
-use crate::model::sspr;
 use crate::target::{self, Target};
 use msikit::simulate::profile::{MachineFacts, MachineProfile};
 use msikit::simulate::LaunchOutcome;
@@ -208,13 +208,9 @@ fn launch(
         timestamp: 0,
         creating_application: "sspr-msi doctor".into(),
     };
-    let database = bind(
-        &sspr::package(settings, target, sspr::Inputs::default()),
-        &options,
-    )
-    .map_err(|e| format!("cannot model the package: {e}"))?;
     // Through bytes, as `verify` sees any package: the simulation reads MSI tables.
-    let bytes = crate::package::to_bytes(&database).map_err(|e| e.to_string())?;
+    let bytes = compile_to_bytes(settings, target, Inputs::default(), &options)
+        .map_err(|e| format!("cannot model the package: {e}"))?;
     let package = msikit::package::read(&bytes).map_err(|e| e.to_string())?;
     crate::verify::custom::simulator().launch(&package, profile).map_err(|e| format!("{e:?}"))
 }

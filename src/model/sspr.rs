@@ -51,6 +51,12 @@ impl<'a> Inputs<'a> {
     }
 }
 
+/// Whether `target`'s package carries the credential-provider DLL (Windows 7, 8 and 8.1);
+/// Windows 10 and 11 get the registry policy instead.
+pub fn embeds_credential_provider(target: Target) -> bool {
+    !crate::target::uses_policy(target.family)
+}
+
 /// The package for one target, from the checked files it embeds.
 pub fn package(settings: &Settings, target: Target, inputs: Inputs) -> Package {
     let product = product(settings, target);
@@ -78,7 +84,7 @@ pub fn package(settings: &Settings, target: Target, inputs: Inputs) -> Package {
         secure_properties: Vec::new(),
         actions: Default::default(),
     };
-    if crate::target::uses_policy(target.family) {
+    if !embeds_credential_provider(target) {
         if settings.policy.allow_password_reset {
             package.components.push(policy_component(win64));
         }

@@ -2,7 +2,7 @@
 
 use std::io::Cursor;
 use msikit::package::*;
-use crate::bind::{bind, BindOptions};
+use crate::bind::BindOptions;
 use crate::config::Settings;
 use crate::model::sspr;
 use crate::payload::{CheckedPayload, Trust};
@@ -59,8 +59,7 @@ pub fn package_bytes_with(settings: &Settings, target: &str) -> Vec<u8> {
             .filter(|_| settings.proxy.mode != crate::config::ProxyMode::None),
         binaries: Some(&binaries),
     };
-    let db = bind(&sspr::package(settings, target, inputs), &options).unwrap();
-    crate::package::to_bytes(&db).unwrap()
+    crate::compile::compile_to_bytes(settings, target, inputs, &options).unwrap()
 }
 
 #[test]
