@@ -8,6 +8,7 @@ mod custom_actions;
 mod determinism;
 mod doctor;
 mod explain;
+mod layering;
 mod msitools;
 mod pinned_digests;
 mod payload_trust;
