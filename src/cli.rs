@@ -16,24 +16,47 @@ use std::path::PathBuf;
     name = "sspr-msi",
     version,
     about = "Build Windows Installer packages that enable Microsoft Entra SSPR at the Windows sign-in screen",
-    after_help = NETWORK_HELP
+    after_help = network_help()
 )]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-/// The endpoints per cloud and the proxy modes, for `--help`.
-const NETWORK_HELP: &str = "Network: the reset flow's temporary account must reach, through proxies and antivirus,
-  global cloud ([cloud] name = \"global\"): passwordreset.microsoftonline.com, ajax.aspnetcdn.com
-  China cloud  ([cloud] name = \"china\"):  passwordreset.activedirectory.windowsazure.cn,
-                                           ajax.aspnetcdn.com, ocsp.digicert.cn
-  It cannot use a proxy that needs user authentication: set [proxy] mode = \"machine\" (ProxySettingsPerUser = 0
-  and the machine proxy) or \"default-profile\" (the Default user profile's proxy); admins give the proxy at install
-  time with PROXYSERVER=host:port. The bundle's README.txt (sspr-msi release) lists the hosts for your cloud.
-
-Exit codes: 0 ok, 1 problems found (verify, doctor, explain), 2 usage, 3 configuration, 4 input, 5 output,
-  70 internal error.";
+/// The endpoints per cloud, the proxy modes and the exit codes, for `--help`: made from
+/// their catalogues, so the help cannot drift from what the tool does.
+fn network_help() -> String {
+    let mut help = String::from(
+        "Network: the reset flow's temporary account must reach, through proxies and antivirus,\n",
+    );
+    for cloud in config::Cloud::ALL {
+        let endpoints = cloud.endpoints().join(", ");
+        help.push_str(&format!("  {} ([cloud] name = \"{}\"): {endpoints}\n", cloud.name(), cloud.name()));
+    }
+    help.push_str(
+        "  It cannot use a proxy that needs user authentication: set [proxy] mode = \"machine\" \
+         (ProxySettingsPerUser = 0\n  and the machine proxy) or \"default-profile\" (the Default user \
+         profile's proxy); admins give the proxy at install\n  time with PROXYSERVER=host:port. The \
+         bundle's README.txt (sspr-msi release) lists the hosts for your cloud.\n\nExit codes:",
+    );
+    let codes: Vec<String> = sspr_msi::error::exit_code::ALL
+        .iter()
+        .map(|(code, meaning)| format!("{code} {meaning}"))
+        .collect();
+    // Wrapped to stay within a 120-column terminal.
+    let mut width = "Exit codes:".len();
+    for (index, code) in codes.iter().enumerate() {
+        let end = if index + 1 == codes.len() { '.' } else { ',' };
+        let piece = format!(" {code}{end}");
+        if width + piece.len() > 110 {
+            help.push_str("\n ");
+            width = 1;
+        }
+        width += piece.len();
+        help.push_str(&piece);
+    }
+    help
+}
 
 #[derive(Debug, Subcommand)]
 enum Command {

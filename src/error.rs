@@ -19,6 +19,17 @@ pub mod exit_code {
     pub const OUTPUT: i32 = 5;
     /// A bug in sspr-msi.
     pub const INTERNAL: i32 = 70;
+
+    /// Every code with its short meaning, for `--help` (README's table says more).
+    pub const ALL: [(i32, &str); 7] = [
+        (SUCCESS, "ok"),
+        (PROBLEMS, "problems found (verify, doctor, explain)"),
+        (USAGE, "usage"),
+        (CONFIG, "configuration"),
+        (INPUT, "input"),
+        (OUTPUT, "output"),
+        (INTERNAL, "internal error"),
+    ];
 }
 
 /// A configuration problem, located in its file.

@@ -18,6 +18,8 @@ pub enum Cloud {
 }
 
 impl Cloud {
+    pub const ALL: [Cloud; 2] = [Cloud::Global, Cloud::China];
+
     pub fn name(self) -> &'static str {
         match self {
             Cloud::Global => "global",

@@ -22,12 +22,23 @@ pub enum Severity {
     Warning,
 }
 
-/// A rule of the catalogue.
+/// A rule of the catalogue: one value with its id, severity, explanation and check.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Rule {
     pub id: &'static str,
     pub severity: Severity,
     pub explanation: &'static str,
+    #[serde(skip)]
+    pub check: Check,
+}
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// The tables, summary and streams.
+    Package(fn(&PackageView, &mut Vec<Finding>)),
+    /// Signatures, which need the package's bytes and a trust policy (`check_signatures`).
+    Signatures,
 }
 
 /// One problem a rule found.
@@ -38,128 +49,106 @@ pub struct Finding {
     pub message: String,
 }
 
-const fn error(id: &'static str, explanation: &'static str) -> Rule {
+const fn error(id: &'static str, explanation: &'static str, check: Check) -> Rule {
     Rule {
         id,
         severity: Severity::Error,
         explanation,
+        check,
     }
 }
 
-const fn warning(id: &'static str, explanation: &'static str) -> Rule {
+const fn warning(id: &'static str, explanation: &'static str, check: Check) -> Rule {
     Rule {
         id,
         severity: Severity::Warning,
         explanation,
+        check,
     }
 }
 
+use Check::{Package as Tables, Signatures};
+
 pub const ICE03: Rule = error(
     "ICE03",
-    "every cell matches its column's type, length, nullability and category (GUID, Identifier…), and every foreign key names an existing row",
-);
-pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID");
+    "every cell matches its column's type, length, nullability and category (GUID, Identifier…), and every foreign key names an existing row", Tables(column_types_and_keys));
+pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID", Tables(duplicate_component_guids));
 pub const ICE09: Rule = warning(
     "ICE09",
-    "components installing into SystemFolder/System64Folder are permanent",
-);
+    "components installing into SystemFolder/System64Folder are permanent", Tables(permanent_system_components));
 pub const ICE12: Rule = error(
     "ICE12",
-    "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it",
-);
+    "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it", Tables(directory_action_placement));
 pub const ICE57: Rule = error(
     "ICE57",
-    "no component mixes per-user (HKCU) and per-machine data",
-);
+    "no component mixes per-user (HKCU) and per-machine data", Tables(per_user_and_per_machine_mix));
 pub const ICE61: Rule = error(
     "ICE61",
-    "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties",
-);
+    "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties", Tables(upgrade_table));
 pub const ICE77: Rule = error(
     "ICE77",
-    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize",
-);
+    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize", Tables(deferred_action_placement));
 pub const ICE80: Rule = error(
     "ICE80",
-    "64-bit components and 64-bit folders only in a package whose Template says x64",
-);
+    "64-bit components and 64-bit folders only in a package whose Template says x64", Tables(bitness_against_template));
 pub const PROPERTIES: Rule = error(
     "PROPERTIES",
-    "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)",
-);
+    "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)", Tables(required_properties));
 pub const SUMMARY: Rule = error(
     "SUMMARY",
-    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit",
-);
+    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit", Tables(summary_properties));
 pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
-    "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)",
-);
+    "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)", Tables(codepages));
 pub const CONDITION_SYNTAX: Rule = error(
     "CONDITION",
-    "every condition (launch, component, feature, sequence) is valid condition syntax",
-);
+    "every condition (launch, component, feature, sequence) is valid condition syntax", Tables(condition_syntax));
 pub const VERSIONNT_1000: Rule = error(
     "SSPR001",
-    "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11",
-);
+    "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11", Tables(versionnt_1000));
 pub const UI_ONLY: Rule = error(
     "SSPR002",
-    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips",
-);
+    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips", Tables(ui_only_actions));
 pub const SILENT_REBOOT: Rule = error(
     "SSPR003",
-    "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning",
-);
+    "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning", Tables(silent_reboot));
 pub const DEFERRED_ROLLBACK: Rule = warning(
     "SSPR004",
-    "a deferred custom action has no rollback custom action sequenced before it",
-);
+    "a deferred custom action has no rollback custom action sequenced before it", Tables(deferred_rollback));
 pub const DEFERRED_IMPERSONATE: Rule = error(
     "SSPR005",
-    "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine",
-);
+    "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine", Tables(deferred_impersonate));
 pub const ACCIDENTAL_FORMATTING: Rule = warning(
     "SSPR006",
-    "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type",
-);
+    "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type", Tables(accidental_formatting));
 pub const UNSIGNED_PACKAGE: Rule = warning(
     "SSPR007",
-    "the package has no Authenticode signature (\\005DigitalSignature)",
-);
+    "the package has no Authenticode signature (\\005DigitalSignature)", Tables(unsigned_package));
 pub const UNSIGNED_PE: Rule = warning(
     "SSPR008",
-    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
-);
+    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature", Signatures);
 
 pub const BAD_SIGNATURE: Rule = error(
     "SSPR009",
-    "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate",
-);
+    "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate", Signatures);
 pub const BAD_PE_SIGNATURE: Rule = error(
     "SSPR010",
-    "an embedded EXE/DLL carries an Authenticode signature that does not verify",
-);
+    "an embedded EXE/DLL carries an Authenticode signature that does not verify", Signatures);
 pub const UNCHECKED_SIGNER: Rule = warning(
     "SSPR011",
-    "the signature is intact, but who signed it was not checked: give --trust-anchor",
-);
+    "the signature is intact, but who signed it was not checked: give --trust-anchor", Signatures);
 pub const CUSTOM_ACTION_DATA: Rule = error(
     "SSPR012",
-    "a deferred custom action's CustomActionData is set after the action or under another condition, so the action reads nothing",
-);
+    "a deferred custom action's CustomActionData is set after the action or under another condition, so the action reads nothing", Tables(custom_action_data));
 pub const WOW64_TOOL: Rule = warning(
     "SSPR013",
-    "a 64-bit package starts a program from SystemFolder (SysWOW64 on 64-bit Windows): its registry writes land in WOW6432Node; use System64Folder",
-);
+    "a 64-bit package starts a program from SystemFolder (SysWOW64 on 64-bit Windows): its registry writes land in WOW6432Node; use System64Folder", Tables(wow64_tools));
 pub const PHASELESS_DEFERRED: Rule = warning(
     "SSPR014",
-    "a deferred custom action has no condition on Installed, REMOVE, REINSTALL or UPGRADINGPRODUCTCODE, so it runs at install, repair and uninstall alike",
-);
+    "a deferred custom action has no condition on Installed, REMOVE, REINSTALL or UPGRADINGPRODUCTCODE, so it runs at install, repair and uninstall alike", Tables(phaseless_deferred));
 pub const INSECURE_PUBLIC_PROPERTY: Rule = warning(
     "SSPR015",
-    "a public property that custom actions or launch conditions read is not in SecureCustomProperties: an admin's PROPERTY=value on the command line does not reach the elevated install",
-);
+    "a public property that custom actions or launch conditions read is not in SecureCustomProperties: an admin's PROPERTY=value on the command line does not reach the elevated install", Tables(insecure_public_properties));
 
 /// Every rule, in report order.
 pub const RULES: &[Rule] = &[
@@ -206,30 +195,10 @@ impl Rule {
 /// Runs every rule over `package`; findings sorted by rule and message.
 pub fn check(package: &PackageView) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for run in [
-        column_types_and_keys as fn(&PackageView, &mut Vec<Finding>),
-        duplicate_component_guids,
-        permanent_system_components,
-        directory_action_placement,
-        per_user_and_per_machine_mix,
-        upgrade_table,
-        deferred_action_placement,
-        bitness_against_template,
-        required_properties,
-        summary_information,
-        condition_syntax,
-        versionnt_1000,
-        ui_only_actions,
-        silent_reboot,
-        deferred_actions,
-        custom_action_data,
-        wow64_tools,
-        phaseless_deferred,
-        insecure_public_properties,
-        accidental_formatting,
-        unsigned_package,
-    ] {
-        run(package, &mut findings);
+    for rule in RULES {
+        if let Check::Package(run) = rule.check {
+            run(package, &mut findings);
+        }
     }
     findings.sort_by_key(|finding| {
         let order = RULES.iter().position(|rule| rule.id == finding.id);
@@ -565,7 +534,7 @@ fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     }
 }
 
-fn summary_information(package: &PackageView, findings: &mut Vec<Finding>) {
+fn summary_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     let summary = &package.summary;
     if summary.package_code.is_none() {
         findings.push(SUMMARY.finding("no package code (Revision number)"));
@@ -582,6 +551,10 @@ fn summary_information(package: &PackageView, findings: &mut Vec<Finding>) {
             summary.page_count
         )));
     }
+}
+
+fn codepages(package: &PackageView, findings: &mut Vec<Finding>) {
+    let summary = &package.summary;
     // 0 = neutral; Windows rejects some non-ANSI codepages.
     for (what, codepage) in [
         ("summary", summary.codepage),
@@ -678,10 +651,12 @@ fn silent_reboot(package: &PackageView, findings: &mut Vec<Finding>) {
     }
 }
 
-fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
+/// Deferred (in-script) actions that are neither rollback nor commit, in the execute
+/// sequence: (action, type, whether a rollback action comes before it).
+fn deferred_script_actions(package: &PackageView) -> Vec<(String, i32, bool)> {
     let order = sequence(package, EXECUTE);
     let actions = custom_actions(package);
-    let per_machine = package.property("ALLUSERS") == Some("1");
+    let mut deferred = Vec::new();
     for (action, kind, _, _) in &actions {
         let Some(&position) = order.get(action) else {
             continue;
@@ -693,12 +668,27 @@ fn deferred_actions(package: &PackageView, findings: &mut Vec<Finding>) {
             other_kind & (IN_SCRIPT | ROLLBACK) == IN_SCRIPT | ROLLBACK
                 && order.get(other).is_some_and(|&at| at < position)
         });
+        deferred.push((action.clone(), *kind, has_rollback));
+    }
+    deferred
+}
+
+fn deferred_rollback(package: &PackageView, findings: &mut Vec<Finding>) {
+    for (action, _, has_rollback) in deferred_script_actions(package) {
         if !has_rollback {
             findings.push(DEFERRED_ROLLBACK.finding(format!(
                 "deferred action `{action}` has no rollback action before it"
             )));
         }
-        if per_machine && kind & NO_IMPERSONATE == 0 {
+    }
+}
+
+fn deferred_impersonate(package: &PackageView, findings: &mut Vec<Finding>) {
+    if package.property("ALLUSERS") != Some("1") {
+        return;
+    }
+    for (action, kind, _) in deferred_script_actions(package) {
+        if kind & NO_IMPERSONATE == 0 {
             findings.push(DEFERRED_IMPERSONATE.finding(format!(
                 "deferred action `{action}` (type {kind}) impersonates the user"
             )));
