@@ -76,6 +76,8 @@ pub struct CheckedInputs {
     targets: Vec<Target>,
     payloads: BTreeMap<Arch, CheckedPayload>,
     custom_action_files: BTreeMap<Arch, CustomActionFiles>,
+    /// What the caller should tell the user (unsigned payloads packaged on request).
+    pub warnings: Vec<String>,
 }
 
 /// Checks every file `targets` (or the settings' own list when empty) embed, before `build`
@@ -92,10 +94,12 @@ pub fn check_inputs(
         targets
     };
     let trust = payload_trust(settings, allow_unsigned_payloads)?;
+    let mut warnings = Vec::new();
     Ok(CheckedInputs {
-        payloads: check_payloads(settings, targets, &trust)?,
-        custom_action_files: check_custom_action_files(settings, targets, &trust)?,
+        payloads: check_payloads(settings, targets, &trust, &mut warnings)?,
+        custom_action_files: check_custom_action_files(settings, targets, &trust, &mut warnings)?,
         targets: targets.to_vec(),
+        warnings,
     })
 }
 
@@ -321,6 +325,7 @@ fn check_payloads(
     settings: &Settings,
     targets: &[Target],
     trust: &PayloadTrust,
+    warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
     for &target in targets.iter().filter(|t| !crate::target::uses_policy(t.family)) {
@@ -328,7 +333,7 @@ fn check_payloads(
             continue;
         }
         let spec = settings.payload_for(target)?;
-        payloads.insert(target.arch, check_one(spec, target.arch, trust)?);
+        payloads.insert(target.arch, check_one(spec, target.arch, trust, warnings)?);
     }
     Ok(payloads)
 }
@@ -339,6 +344,7 @@ fn check_custom_action_files(
     settings: &Settings,
     targets: &[Target],
     trust: &PayloadTrust,
+    warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<Arch, CustomActionFiles>> {
     let mut checked: BTreeMap<Arch, CustomActionFiles> = BTreeMap::new();
     for &target in targets {
@@ -346,11 +352,11 @@ fn check_custom_action_files(
         let fresh = !checked.contains_key(&arch);
         let files = checked.entry(arch).or_default();
         if fresh && settings.proxy.mode != ProxyMode::None {
-            files.proxy_dll = Some(check_one(settings.proxy_dll_for(target)?, arch, trust)?);
+            files.proxy_dll = Some(check_one(settings.proxy_dll_for(target)?, arch, trust, warnings)?);
         }
         for spec in settings.custom_action_files_for(target)? {
             if !files.binaries.contains_key(&spec.config_key) {
-                let file = check_one(spec, arch, trust)?;
+                let file = check_one(spec, arch, trust, warnings)?;
                 files.binaries.insert(spec.config_key.clone(), file);
             }
         }
@@ -358,14 +364,19 @@ fn check_custom_action_files(
     Ok(checked)
 }
 
-fn check_one(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<CheckedPayload> {
+fn check_one(
+    spec: &PayloadSpec,
+    arch: Arch,
+    trust: &PayloadTrust,
+    warnings: &mut Vec<String>,
+) -> Result<CheckedPayload> {
     let checked = payload::check(spec, arch, trust)?;
     if checked.trust == Trust::UnsignedAllowed {
-        eprintln!(
-            "sspr-msi: warning: {} (`{}`) is not signed; packaged only because unsigned payloads are allowed (test builds)",
+        warnings.push(format!(
+            "{} (`{}`) is not signed; packaged only because unsigned payloads are allowed (test builds)",
             spec.config_key,
             spec.path.display()
-        );
+        ));
     }
     Ok(checked)
 }

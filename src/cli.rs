@@ -386,6 +386,9 @@ fn load_and_check(args: &BuildArgs) -> Result<(Settings, build::CheckedInputs, u
     let targets = parse_targets(&args.targets)?;
     let timestamp = build::timestamp_from_environment()?;
     let inputs = build::check_inputs(&settings, &targets, args.allow_unsigned_payloads)?;
+    for warning in &inputs.warnings {
+        eprintln!("sspr-msi: warning: {warning}");
+    }
     Ok((settings, inputs, timestamp))
 }
 
