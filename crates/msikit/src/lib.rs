@@ -2,4 +2,5 @@
 //! and knows nothing of the products built with it (the crate boundary enforces that).
 
 pub mod compound;
+pub mod read;
 pub mod sign;
