@@ -10,6 +10,7 @@ mod doctor;
 mod explain;
 mod msitools;
 mod pinned_digests;
+mod reader;
 mod payload_trust;
 mod release;
 mod signing;
