@@ -175,15 +175,9 @@ impl<'a> CompoundFile<'a> {
             .div_ceil(size)
     }
 
-    /// `len` bytes of sector `sector` from `skip`, which must all be in the file.
-    fn sector_bytes(
-        &self,
-        sector: u32,
-        skip: usize,
-        len: usize,
-        place: impl Fn() -> Place,
-    ) -> Result<&'a [u8]> {
-        let start = self.sector_offset(sector) + skip as u64;
+    /// The first `len` bytes from the start of sector `sector`, which must all be in the file.
+    fn sector_bytes(&self, sector: u32, len: usize, place: impl Fn() -> Place) -> Result<&'a [u8]> {
+        let start = self.sector_offset(sector);
         let end = start + len as u64;
         if end > self.bytes.len() as u64 {
             return Err(ReadError::new(
@@ -237,7 +231,7 @@ impl<'a> CompoundFile<'a> {
                     ),
                 ));
             }
-            let sector = self.sector_bytes(next, 0, self.sector_size, || Place::Difat)?;
+            let sector = self.sector_bytes(next, self.sector_size, || Place::Difat)?;
             let wanted = (count - list.len()).min(per_sector);
             list.extend((0..wanted).map(|index| le_u32(sector, 4 * index)));
             offset = self.sector_offset(next) + 4 * per_sector as u64;
@@ -256,7 +250,7 @@ impl<'a> CompoundFile<'a> {
                     format!("FAT sector {index} is the marker {sector:#x}, not a sector"),
                 ));
             }
-            let bytes = self.sector_bytes(sector, 0, self.sector_size, || Place::Fat)?;
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::Fat)?;
             fat.extend(bytes.chunks_exact(4).map(|word| le_u32(word, 0)));
         }
         Ok(fat)
@@ -302,7 +296,7 @@ impl<'a> CompoundFile<'a> {
         let per_sector = self.sector_size / ENTRY_SIZE;
         let mut entries = Vec::with_capacity(self.directory_sectors.len() * per_sector);
         for &sector in &self.directory_sectors {
-            let bytes = self.sector_bytes(sector, 0, self.sector_size, || Place::Directory)?;
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::Directory)?;
             for (index, raw) in bytes.chunks_exact(ENTRY_SIZE).enumerate() {
                 let offset = self.sector_offset(sector) + (index * ENTRY_SIZE) as u64;
                 entries.push(parse_entry(raw, version, offset)?);
@@ -325,7 +319,7 @@ impl<'a> CompoundFile<'a> {
         let sectors = self.chain(header.first_mini_fat_sector, 0x3C, || Place::MiniFat)?;
         let mut mini_fat = Vec::with_capacity(sectors.len() * self.sector_size / 4);
         for &sector in &sectors {
-            let bytes = self.sector_bytes(sector, 0, self.sector_size, || Place::MiniFat)?;
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::MiniFat)?;
             mini_fat.extend(bytes.chunks_exact(4).map(|word| le_u32(word, 0)));
         }
         Ok(mini_fat)
@@ -372,13 +366,13 @@ impl<'a> CompoundFile<'a> {
             .all(|pair| pair[1] == pair[0].wrapping_add(1))
         {
             return self
-                .sector_bytes(sectors[0], 0, size, &place)
+                .sector_bytes(sectors[0], size, &place)
                 .map(Cow::Borrowed);
         }
         let mut data = Vec::with_capacity(size);
         for &sector in sectors {
             let len = (size - data.len()).min(self.sector_size);
-            data.extend_from_slice(self.sector_bytes(sector, 0, len, &place)?);
+            data.extend_from_slice(self.sector_bytes(sector, len, &place)?);
         }
         Ok(Cow::Owned(data))
     }

@@ -5,9 +5,10 @@ use std::fmt;
 
 /// Why a package could not be read, and where.
 ///
-/// `offset` is a byte offset in the file for the compound-file structures (header, DIFAT,
-/// FAT, mini FAT, directory), and a byte offset inside the named stream for everything read
-/// from a stream (a stream's own data, the string pool, a table, the summary information).
+/// `offset` is a byte offset in the file for what the compound-file layer finds (the header,
+/// DIFAT, FAT, mini FAT and directory, and a stream whose sectors cannot be followed: there it
+/// is where the bad sector number or size is), and a byte offset inside the stream for what is
+/// found in a stream's content (the string pool, a table, the summary information).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{place}, byte {offset}: {reason}")]
 pub struct ReadError {

@@ -7,9 +7,9 @@
 
 pub mod compound;
 mod error;
-pub mod strings;
-pub mod summary;
-pub mod tables;
+mod strings;
+mod summary;
+mod tables;
 #[cfg(test)]
 mod testing;
 #[cfg(test)]

@@ -18,12 +18,11 @@ const LONG_STRING_REFS: u32 = 0x8000_0000;
 
 /// The decoded string pool.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StringPool {
+pub(crate) struct StringPool {
     codepage: u32,
     long_refs: bool,
     /// String id `n` is `strings[n - 1]`.
     strings: Vec<String>,
-    refcounts: Vec<u16>,
 }
 
 impl StringPool {
@@ -44,7 +43,6 @@ impl StringPool {
             ReadError::new(Place::StringPool, 0, format!("unknown codepage {codepage}"))
         })?;
         let mut strings = Vec::with_capacity(pool.len() / 4);
-        let mut refcounts = Vec::with_capacity(pool.len() / 4);
         let mut at = 4;
         let mut data_at = 0usize;
         while at < pool.len() {
@@ -78,13 +76,11 @@ impl StringPool {
                 })?;
             data_at += length;
             strings.push(decoder.decode(bytes).into_owned());
-            refcounts.push(refcount);
         }
         Ok(StringPool {
             codepage,
             long_refs: header & LONG_STRING_REFS != 0,
             strings,
-            refcounts,
         })
     }
 
@@ -107,19 +103,9 @@ impl StringPool {
         self.strings.get(index).map(String::as_str)
     }
 
-    /// How many references the database says string `id` has.
-    pub fn refcount(&self, id: u32) -> Option<u16> {
-        let index = (id as usize).checked_sub(1)?;
-        self.refcounts.get(index).copied()
-    }
-
     /// The number of string ids, unused ones included.
     pub fn len(&self) -> usize {
         self.strings.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
     }
 }
 
@@ -219,10 +205,7 @@ mod tests {
             (strings.get(1), strings.get(2), strings.get(3)),
             (Some("café"), Some("Name"), None)
         );
-        assert_eq!(
-            (strings.get(0), strings.refcount(2), strings.ref_size()),
-            (None, Some(2), 2)
-        );
+        assert_eq!((strings.get(0), strings.ref_size()), (None, 2));
         let utf8 = StringPool::parse(
             &pool(65001 | LONG_STRING_REFS, &[(5, 1)]),
             "café".as_bytes(),
@@ -245,7 +228,7 @@ mod tests {
         assert_eq!(strings.len(), 3);
         assert_eq!(strings.get(1), Some(""));
         assert_eq!(strings.get(2).map(str::len), Some(70_000));
-        assert_eq!((strings.get(3), strings.refcount(2)), (Some("y"), Some(3)));
+        assert_eq!(strings.get(3), Some("y"));
     }
 
     #[test]

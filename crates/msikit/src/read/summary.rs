@@ -106,31 +106,25 @@ impl Summary {
         value: Property<'_>,
         decoder: Decoder,
     ) -> std::result::Result<(), String> {
-        let text = |value: &Property<'_>| match value {
-            Property::Text(bytes) => Ok(Some(
-                decoder.decode(bytes).trim_end_matches('\0').to_string(),
-            )),
-            Property::Empty => Ok(None),
-            other => Err(format!(
-                "property {id} has type {}, not VT_LPSTR",
-                other.type_name()
-            )),
+        let text = |value: &Property<'_>| {
+            value.expect(id, "VT_LPSTR", |property| match property {
+                Property::Text(bytes) => {
+                    Some(decoder.decode(bytes).trim_end_matches('\0').to_string())
+                }
+                _ => None,
+            })
         };
-        let int = |value: &Property<'_>| match value {
-            Property::Int(number) => Ok(Some(*number)),
-            Property::Empty => Ok(None),
-            other => Err(format!(
-                "property {id} has type {}, not VT_I2 or VT_I4",
-                other.type_name()
-            )),
+        let int = |value: &Property<'_>| {
+            value.expect(id, "VT_I2 or VT_I4", |property| match property {
+                Property::Int(number) => Some(*number),
+                _ => None,
+            })
         };
-        let time = |value: &Property<'_>| match value {
-            Property::FileTime(time) => Ok(Some(*time)),
-            Property::Empty => Ok(None),
-            other => Err(format!(
-                "property {id} has type {}, not VT_FILETIME",
-                other.type_name()
-            )),
+        let time = |value: &Property<'_>| {
+            value.expect(id, "VT_FILETIME", |property| match property {
+                Property::FileTime(time) => Some(*time),
+                _ => None,
+            })
         };
         match id {
             1 => {
@@ -159,6 +153,22 @@ impl Summary {
 }
 
 impl Property<'_> {
+    /// The value `pick` finds in this property; `None` for VT_EMPTY; an error naming the
+    /// property and the `wanted` type for any other type.
+    fn expect<T>(
+        &self,
+        id: u32,
+        wanted: &str,
+        pick: impl Fn(&Property<'_>) -> Option<T>,
+    ) -> std::result::Result<Option<T>, String> {
+        match self {
+            Property::Empty => Ok(None),
+            other => pick(other).map(Some).ok_or_else(|| {
+                format!("property {id} has type {}, not {wanted}", other.type_name())
+            }),
+        }
+    }
+
     fn type_name(&self) -> String {
         match self {
             Property::Empty => "VT_EMPTY".into(),

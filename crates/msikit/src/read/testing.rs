@@ -225,3 +225,62 @@ pub fn summary_with_title(length: u32, title: &[u8]) -> Vec<u8> {
     summary.extend_from_slice(title);
     summary
 }
+
+/// Counts, per thread, the bytes allocated and not yet freed, and their peak, so that a test
+/// can prove that a length field was not believed.
+struct CountingAllocator;
+
+thread_local! {
+    static LIVE: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+    static PEAK: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
+fn track(delta: i64) {
+    // `try_with`: the thread-local may already be gone while a thread shuts down.
+    let _ = LIVE.try_with(|live| {
+        let now = live.get() + delta;
+        live.set(now);
+        let _ = PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged; only counters are kept.
+unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let pointer = unsafe { std::alloc::System.alloc(layout) };
+        if !pointer.is_null() {
+            track(layout.size() as i64);
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(pointer, layout) };
+        track(-(layout.size() as i64));
+    }
+
+    unsafe fn realloc(
+        &self,
+        pointer: *mut u8,
+        layout: std::alloc::Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        let moved = unsafe { std::alloc::System.realloc(pointer, layout, new_size) };
+        if !moved.is_null() {
+            track(new_size as i64 - layout.size() as i64);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+/// The most bytes `work` had allocated at once on this thread, beyond what was live before.
+pub fn peak_allocation<T>(work: impl FnOnce() -> T) -> (T, u64) {
+    let before = LIVE.with(|live| live.get());
+    PEAK.with(|peak| peak.set(before));
+    let result = work();
+    let peak = PEAK.with(|peak| peak.get());
+    (result, (peak - before).max(0) as u64)
+}

@@ -450,6 +450,27 @@ fn long_reference_database(rows: usize) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
+fn sub_storages_are_listed_and_their_streams_read_as_cfb_reads_them() {
+    let mut file = crate::compound::Streams::read(&msi_crate_package()).unwrap();
+    file.insert("/#Transform1/\u{5}SummaryInformation", vec![1; 10]);
+    file.insert("/#Transform1/Nested/data", vec![2; 5000]);
+    let bytes = file.write_v3().unwrap();
+    assert_same_compound_file(&bytes);
+    let database = read(&bytes).unwrap();
+    assert_eq!(
+        database.storages.keys().collect::<Vec<_>>(),
+        ["#Transform1"]
+    );
+    let compound = compound::CompoundFile::parse(&bytes).unwrap();
+    let nested = compound.find(&["#Transform1", "Nested", "data"]).unwrap();
+    assert_eq!(compound.read(nested).unwrap().as_ref(), &[2; 5000][..]);
+    assert_eq!(
+        compound.find(&["#Transform1", "Nested"]).unwrap().kind,
+        compound::EntryKind::Storage
+    );
+}
+
+#[test]
 fn long_string_references_and_long_strings_read_as_the_msi_crate_reads_them() {
     let bytes = testing::compound(&long_reference_database(40_000));
     let database = read(&bytes).unwrap();
@@ -531,10 +552,18 @@ fn put_u32(bytes: &mut [u8], at: usize, value: u32) {
     bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
 
+/// The error reading `bytes` gives, within 10 seconds and allocating at most twice the
+/// input and 1 MiB besides (whatever its length fields claim).
 fn read_error(bytes: Vec<u8>) -> ReadError {
     let (sender, receiver) = mpsc::channel();
     within(Duration::from_secs(10), move || {
-        sender.send(read(&bytes).map(|_| ()).unwrap_err()).unwrap();
+        let (result, peak) = testing::peak_allocation(|| read(&bytes).map(|_| ()));
+        assert!(
+            peak <= 2 * bytes.len() as u64 + (1 << 20),
+            "{peak} bytes allocated for {} bytes of input",
+            bytes.len()
+        );
+        sender.send(result.unwrap_err()).unwrap();
     });
     receiver.recv().unwrap()
 }
