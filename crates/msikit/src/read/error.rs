@@ -31,6 +31,8 @@ pub enum Place {
     /// A table's stream (or, for `_Tables` and `_Columns`, the schema itself).
     Table(String),
     SummaryInformation,
+    /// An embedded cabinet (offsets inside it).
+    Cabinet,
 }
 
 impl fmt::Display for Place {
@@ -45,6 +47,7 @@ impl fmt::Display for Place {
             Place::StringPool => f.write_str("string pool (_StringPool/_StringData)"),
             Place::Table(name) => write!(f, "table {:?}", name),
             Place::SummaryInformation => f.write_str("summary information"),
+            Place::Cabinet => f.write_str("cabinet"),
         }
     }
 }

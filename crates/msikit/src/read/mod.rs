@@ -5,6 +5,9 @@
 //! [`read`] is the front door; its parts are public for what it does not cover (the
 //! sub-storages of embedded transforms through [`compound::CompoundFile`]).
 
+pub mod cabinet;
+#[cfg(test)]
+mod cabinet_tests;
 pub mod compound;
 mod error;
 mod strings;
