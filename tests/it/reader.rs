@@ -316,3 +316,151 @@ fn wixl_packages_read_as_msiinfo_reads_them() {
         assert_reads_as_msiinfo_reads(&msi);
     }
 }
+
+/// Every file `cabextract` extracts from `cabinet` (written to a folder under `dir`), by name.
+fn cabextract(cabinet: &[u8], dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let input = dir.join("input.cab");
+    std::fs::write(&input, cabinet).unwrap();
+    let out = dir.join("cabextract");
+    let output = run(Command::new("cabextract")
+        .arg("-q")
+        .arg("-d")
+        .arg(&out)
+        .arg(&input));
+    assert!(output.status.success(), "cabextract: {}", stderr(&output));
+    std::fs::read_dir(&out)
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Our cabinet reader gives exactly the files cabextract extracts.
+fn assert_cabinet_reads_as_cabextract_reads_it(cabinet: &[u8], dir: &Path) -> usize {
+    let ours: std::collections::BTreeMap<String, Vec<u8>> =
+        msikit::read::cabinet::extract_all(cabinet, 1 << 30)
+            .unwrap_or_else(|error| panic!("our cabinet reader: {error}"))
+            .into_iter()
+            .map(|(file, data)| (file.name, data))
+            .collect();
+    let theirs = cabextract(cabinet, dir);
+    assert_eq!(
+        ours.keys().collect::<Vec<_>>(),
+        theirs.keys().collect::<Vec<_>>()
+    );
+    for (name, data) in &theirs {
+        assert!(&ours[name] == data, "{name} differs from cabextract's");
+    }
+    ours.len()
+}
+
+/// Text and pseudo-random bytes of `size`, so that blocks both compress and do not.
+fn mixed_content(size: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed | 1;
+    (0..size)
+        .map(|index| {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            if index % 5000 < 3000 {
+                b"registry value; "[index % 16]
+            } else {
+                (state >> 56) as u8
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn cabinets_our_builder_and_gcab_write_read_as_cabextract_reads_them() {
+    if !require("cabextract") || !require("gcab") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<(String, Vec<u8>)> = vec![
+        ("SsprTestCredProv.dll".into(), mixed_content(300_000, 1)),
+        ("empty.txt".into(), Vec::new()),
+        ("small.txt".into(), b"one line\r\n".to_vec()),
+        ("exactly-one-block.bin".into(), mixed_content(32 * 1024, 2)),
+    ];
+    let sources: Vec<(&str, sspr_msi::source::FileSource)> = files
+        .iter()
+        .map(|(name, data)| {
+            (
+                name.as_str(),
+                sspr_msi::source::FileSource::Memory(std::sync::Arc::new(data.clone())),
+            )
+        })
+        .collect();
+    let references: Vec<(&str, &sspr_msi::source::FileSource)> = sources
+        .iter()
+        .map(|(name, source)| (*name, source))
+        .collect();
+    let ours = sspr_msi::cab::build(&references, 1_700_000_000).unwrap();
+    let ours_dir = dir.path().join("ours");
+    std::fs::create_dir(&ours_dir).unwrap();
+    assert_eq!(
+        assert_cabinet_reads_as_cabextract_reads_it(&ours, &ours_dir),
+        files.len()
+    );
+
+    let sources_dir = dir.path().join("sources");
+    std::fs::create_dir(&sources_dir).unwrap();
+    for (name, data) in &files {
+        std::fs::write(sources_dir.join(name), data).unwrap();
+    }
+    let gcab_file = dir.path().join("gcab.cab");
+    let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let output = run(Command::new("gcab")
+        .current_dir(&sources_dir)
+        .args(["-c", "-z", "-n"])
+        .arg(&gcab_file)
+        .args(&names));
+    assert!(output.status.success(), "gcab: {}", stderr(&output));
+    let gcab_dir = dir.path().join("gcab");
+    std::fs::create_dir(&gcab_dir).unwrap();
+    let gcab_cabinet = std::fs::read(&gcab_file).unwrap();
+    assert_eq!(
+        assert_cabinet_reads_as_cabextract_reads_it(&gcab_cabinet, &gcab_dir),
+        files.len()
+    );
+}
+
+#[test]
+fn the_cabinets_embedded_in_our_credential_provider_packages_read_as_cabextract_reads_them() {
+    if !require("cabextract") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = payload::config(dir.path(), &[]) else {
+        return;
+    };
+    let mut cabinets = 0;
+    for (index, package) in built_packages(&config, &dir.path().join("out"))
+        .iter()
+        .enumerate()
+    {
+        let bytes = std::fs::read(package).unwrap();
+        let database = msikit::read::read(&bytes).unwrap();
+        for (name, data) in database
+            .streams
+            .iter()
+            .filter(|(name, _)| name.ends_with(".cab"))
+        {
+            let work = dir.path().join(format!("{index}-{name}"));
+            std::fs::create_dir(&work).unwrap();
+            assert_eq!(
+                assert_cabinet_reads_as_cabextract_reads_it(data, &work),
+                1,
+                "{name}"
+            );
+            cabinets += 1;
+        }
+    }
+    assert!(cabinets >= 2, "{cabinets} cabinets");
+}
