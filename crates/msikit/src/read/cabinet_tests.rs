@@ -249,3 +249,25 @@ fn every_truncation_and_byte_flip_of_a_cabinet_is_files_or_an_error() {
         start.elapsed()
     );
 }
+
+#[test]
+fn thousands_of_random_multi_byte_mutations_of_a_cabinet_are_files_or_errors() {
+    let (cabinet, _) = cab_crate_cabinet();
+    let mut mutations = super::testing::Mutations(0xCAB0_5EED_0000_0001);
+    let start = std::time::Instant::now();
+    let rounds = super::testing::mutation_rounds(2000);
+    for round in 0..rounds {
+        let mutated = mutations.mutate(&cabinet);
+        let outcome =
+            std::panic::catch_unwind(|| extract(&mutated, 1 << 24, |_, _, _| {}).map(|_| ()));
+        assert!(
+            outcome.is_ok(),
+            "mutation round {round}: the cabinet reader panicked"
+        );
+    }
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(120),
+        "{:?}",
+        start.elapsed()
+    );
+}

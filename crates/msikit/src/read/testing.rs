@@ -284,3 +284,39 @@ pub fn peak_allocation<T>(work: impl FnOnce() -> T) -> (T, u64) {
     let peak = PEAK.with(|peak| peak.get());
     (result, (peak - before).max(0) as u64)
 }
+
+/// A xorshift generator: the same mutations on every run, so a failure can be replayed.
+pub struct Mutations(pub u64);
+
+impl Mutations {
+    pub fn below(&mut self, bound: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % bound.max(1) as u64) as usize
+    }
+
+    /// `input` with one to eight bytes overwritten (small values and 0xFF bytes, the ones
+    /// lengths and sector numbers go wrong with), and now and then cut short.
+    pub fn mutate(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut mutated = input.to_vec();
+        for _ in 0..1 + self.below(8) {
+            let at = self.below(mutated.len());
+            mutated[at] =
+                [0x00, 0x01, 0x7F, 0x80, 0xFE, 0xFF, self.below(256) as u8][self.below(7)];
+        }
+        if self.below(8) == 0 {
+            mutated.truncate(self.below(mutated.len()));
+        }
+        mutated
+    }
+}
+
+/// How many mutations a mutation test runs: `default`, or `MSIKIT_MUTATIONS` when set (for
+/// longer runs: `MSIKIT_MUTATIONS=1000000 cargo test --release -p msikit mutations`).
+pub fn mutation_rounds(default: usize) -> usize {
+    std::env::var("MSIKIT_MUTATIONS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

@@ -760,3 +760,25 @@ fn reading_time_grows_linearly_with_rows() {
         "10,000 rows: {small:?}; 100,000 rows: {large:?}"
     );
 }
+
+#[test]
+fn thousands_of_random_multi_byte_mutations_are_databases_or_errors() {
+    let version_4 = msi_crate_package();
+    let version_3 = version_3_copy(&version_4);
+    let rounds = testing::mutation_rounds(4000);
+    within(
+        Duration::from_secs(240).max(Duration::from_millis(rounds as u64)),
+        move || {
+            let mut mutations = testing::Mutations(0x5EED_1234_ABCD_0042);
+            for round in 0..rounds {
+                let input = if round % 4 == 0 {
+                    &version_4
+                } else {
+                    &version_3
+                };
+                let mutated = mutations.mutate(input);
+                read_without_panic(&mutated, &format!("mutation round {round}"));
+            }
+        },
+    );
+}
