@@ -12,6 +12,7 @@ mod explain;
 mod layering;
 mod msitools;
 mod pinned_digests;
+mod reader;
 mod payload_trust;
 mod release;
 mod signing;

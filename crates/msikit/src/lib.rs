@@ -10,6 +10,7 @@ pub mod formatted;
 pub mod hex;
 pub mod package;
 pub mod phase;
+pub mod read;
 pub mod rules;
 pub mod sign;
 pub mod simulate;

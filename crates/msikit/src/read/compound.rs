@@ -1,0 +1,609 @@
+//! A compound-file (OLE CFB, [MS-CFB]) reader over bytes in memory, for files from anyone.
+//!
+//! Every length a file states is checked against the file's real size before anything is
+//! allocated, every sector chain is walked at most once per sector the table has (a cycle is
+//! an error, never a hang), the directory tree is walked with an explicit stack and a visited
+//! mark per entry, and storages nest at most [`MAX_DEPTH`] deep. Errors name the structure or
+//! stream and the byte offset.
+
+use super::error::{Place, ReadError, Result};
+use std::borrow::Cow;
+use uuid::Uuid;
+
+const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+const HEADER_SIZE: usize = 512;
+const HEADER_DIFAT_ENTRIES: usize = 109;
+const HEADER_DIFAT_OFFSET: usize = 0x4C;
+/// Sector numbers above this are markers (DIFAT, FAT, end of chain, free), never sectors.
+const MAX_REGULAR_SECTOR: u32 = 0xFFFF_FFFA;
+const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
+const NO_ENTRY: u32 = 0xFFFF_FFFF;
+const ENTRY_SIZE: usize = 128;
+const MINI_SECTOR_SIZE: usize = 64;
+const MINI_STREAM_CUTOFF: u64 = 4096;
+/// How deep storages may nest. Windows Installer uses one level (embedded transforms and
+/// nested installs); the bound keeps path building linear on crafted files.
+pub const MAX_DEPTH: usize = 32;
+
+/// A parsed compound file: its directory and allocation tables, with stream data read on
+/// demand from the borrowed bytes.
+#[derive(Debug)]
+pub struct CompoundFile<'a> {
+    bytes: &'a [u8],
+    sector_size: usize,
+    fat: Vec<u32>,
+    /// Each FAT sector, to say where in the file a bad FAT entry is.
+    fat_sectors: Vec<u32>,
+    /// The directory's sectors, to say where in the file a bad entry is.
+    directory_sectors: Vec<u32>,
+    mini_fat: Vec<u32>,
+    mini_stream: Vec<u8>,
+    root_clsid: Uuid,
+    /// Every storage and stream below the root, sorted by path.
+    entries: Vec<Entry>,
+}
+
+/// A storage or stream below the root storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Names from the root's child down to this entry.
+    pub path: Vec<String>,
+    pub kind: EntryKind,
+    /// A storage's CLSID (nil for streams and most storages).
+    pub clsid: Uuid,
+    /// A stream's size in bytes (0 for storages).
+    pub size: u64,
+    start: u32,
+    /// Where the directory entry is in the file.
+    offset: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    Storage,
+    Stream,
+}
+
+/// One raw 128-byte directory entry.
+#[derive(Debug, Clone)]
+struct RawEntry {
+    name: String,
+    object_type: u8,
+    left: u32,
+    right: u32,
+    child: u32,
+    clsid: Uuid,
+    start: u32,
+    size: u64,
+}
+
+struct Header {
+    version: u16,
+    sector_size: usize,
+    fat_sector_count: u32,
+    first_directory_sector: u32,
+    first_mini_fat_sector: u32,
+    mini_fat_sector_count: u32,
+    first_difat_sector: u32,
+    difat_sector_count: u32,
+}
+
+impl<'a> CompoundFile<'a> {
+    /// Parses the header, allocation tables and directory of `bytes`.
+    pub fn parse(bytes: &'a [u8]) -> Result<CompoundFile<'a>> {
+        let header = parse_header(bytes)?;
+        let mut file = CompoundFile {
+            bytes,
+            sector_size: header.sector_size,
+            fat: Vec::new(),
+            fat_sectors: Vec::new(),
+            directory_sectors: Vec::new(),
+            mini_fat: Vec::new(),
+            mini_stream: Vec::new(),
+            root_clsid: Uuid::nil(),
+            entries: Vec::new(),
+        };
+        file.fat_sectors = file.fat_sector_list(&header)?;
+        file.fat = file.read_fat()?;
+        file.directory_sectors =
+            file.chain(header.first_directory_sector, 0x30, || Place::Directory)?;
+        let raw_entries = file.read_directory(header.version)?;
+        let root = &raw_entries[0];
+        file.root_clsid = root.clsid;
+        file.mini_fat = file.read_mini_fat(&header)?;
+        file.mini_stream = file
+            .regular_stream(root.start, root.size, file.entry_offset(0) + 116, || {
+                Place::Stream("mini stream (root entry)".into())
+            })?
+            .into_owned();
+        file.entries = file.walk_tree(&raw_entries)?;
+        Ok(file)
+    }
+
+    pub fn root_clsid(&self) -> Uuid {
+        self.root_clsid
+    }
+
+    /// 512 for a version 3 file, 4096 for version 4.
+    pub fn sector_size(&self) -> usize {
+        self.sector_size
+    }
+
+    /// Every storage and stream below the root, sorted by path.
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The entry at `path` (names from the root down).
+    pub fn find(&self, path: &[&str]) -> Option<&Entry> {
+        self.entries
+            .binary_search_by(|entry| {
+                entry
+                    .path
+                    .iter()
+                    .map(String::as_str)
+                    .cmp(path.iter().copied())
+            })
+            .ok()
+            .map(|index| &self.entries[index])
+    }
+
+    /// A stream's data, borrowed from the file when its sectors are contiguous.
+    pub fn read(&self, entry: &Entry) -> Result<Cow<'a, [u8]>> {
+        let place = || Place::Stream(entry.path.join("/"));
+        if entry.kind != EntryKind::Stream {
+            return Err(ReadError::new(place(), 0, "is a storage, not a stream"));
+        }
+        if entry.size < MINI_STREAM_CUTOFF {
+            self.mini_stream_data(entry.start, entry.size, entry.offset, place)
+                .map(Cow::Owned)
+        } else {
+            self.regular_stream(entry.start, entry.size, entry.offset, place)
+        }
+    }
+
+    /// Where sector `sector` starts in the file (sector 0 follows the header sector).
+    fn sector_offset(&self, sector: u32) -> u64 {
+        (u64::from(sector) + 1) * self.sector_size as u64
+    }
+
+    /// The sectors the file's bytes hold, counting a partial last one.
+    fn file_sectors(&self) -> u64 {
+        let size = self.sector_size as u64;
+        (self.bytes.len() as u64)
+            .saturating_sub(size)
+            .div_ceil(size)
+    }
+
+    /// The first `len` bytes from the start of sector `sector`, which must all be in the file.
+    fn sector_bytes(&self, sector: u32, len: usize, place: impl Fn() -> Place) -> Result<&'a [u8]> {
+        let start = self.sector_offset(sector);
+        let end = start + len as u64;
+        if end > self.bytes.len() as u64 {
+            return Err(ReadError::new(
+                place(),
+                start,
+                format!(
+                    "sector {sector} ends past the end of the file ({} bytes)",
+                    self.bytes.len()
+                ),
+            ));
+        }
+        Ok(&self.bytes[start as usize..end as usize])
+    }
+
+    fn fat_sector_list(&self, header: &Header) -> Result<Vec<u32>> {
+        let count = u64::from(header.fat_sector_count);
+        if count > self.file_sectors() {
+            return Err(ReadError::new(
+                Place::Header,
+                0x2C,
+                format!(
+                    "{count} FAT sectors claimed, the file has only {} sectors",
+                    self.file_sectors()
+                ),
+            ));
+        }
+        let count = count as usize;
+        let mut list: Vec<u32> = (0..count.min(HEADER_DIFAT_ENTRIES))
+            .map(|index| le_u32(self.bytes, HEADER_DIFAT_OFFSET + 4 * index))
+            .collect();
+        let per_sector = self.sector_size / 4 - 1;
+        let mut next = header.first_difat_sector;
+        let mut offset = 0x44;
+        let mut walked = 0u64;
+        while list.len() < count {
+            if next > MAX_REGULAR_SECTOR || u64::from(next) >= self.file_sectors() {
+                return Err(ReadError::new(
+                    Place::Difat,
+                    offset,
+                    format!("DIFAT sector {next:#x} is not in the file, with {} of {count} FAT sectors found", list.len()),
+                ));
+            }
+            walked += 1;
+            if walked > u64::from(header.difat_sector_count) {
+                return Err(ReadError::new(
+                    Place::Difat,
+                    offset,
+                    format!(
+                        "more DIFAT sectors chained than the {} the header claims",
+                        header.difat_sector_count
+                    ),
+                ));
+            }
+            let sector = self.sector_bytes(next, self.sector_size, || Place::Difat)?;
+            let wanted = (count - list.len()).min(per_sector);
+            list.extend((0..wanted).map(|index| le_u32(sector, 4 * index)));
+            offset = self.sector_offset(next) + 4 * per_sector as u64;
+            next = le_u32(sector, 4 * per_sector);
+        }
+        Ok(list)
+    }
+
+    fn read_fat(&self) -> Result<Vec<u32>> {
+        let mut fat = Vec::with_capacity(self.fat_sectors.len() * self.sector_size / 4);
+        for (index, &sector) in self.fat_sectors.iter().enumerate() {
+            if sector > MAX_REGULAR_SECTOR {
+                return Err(ReadError::new(
+                    Place::Difat,
+                    0,
+                    format!("FAT sector {index} is the marker {sector:#x}, not a sector"),
+                ));
+            }
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::Fat)?;
+            fat.extend(bytes.chunks_exact(4).map(|word| le_u32(word, 0)));
+        }
+        Ok(fat)
+    }
+
+    /// Where the FAT entry for `sector` is in the file.
+    fn fat_entry_offset(&self, sector: u32) -> u64 {
+        let per_sector = self.sector_size / 4;
+        let index = sector as usize / per_sector;
+        self.fat_sectors.get(index).map_or(0, |&fat_sector| {
+            self.sector_offset(fat_sector) + 4 * (sector as usize % per_sector) as u64
+        })
+    }
+
+    /// The sectors of the chain starting at `start` (pointed to from byte `origin`), up to
+    /// its end marker. Never longer than the FAT, so a cycle is found in linear time.
+    fn chain(&self, start: u32, origin: u64, place: impl Fn() -> Place) -> Result<Vec<u32>> {
+        let mut sectors = Vec::new();
+        let mut current = start;
+        let mut pointer = origin;
+        while current != END_OF_CHAIN {
+            if current > MAX_REGULAR_SECTOR || current as usize >= self.fat.len() {
+                return Err(ReadError::new(
+                    place(),
+                    pointer,
+                    format!(
+                        "sector {current:#x} after {} sectors of the chain is not in the FAT",
+                        sectors.len()
+                    ),
+                ));
+            }
+            if sectors.len() >= self.fat.len() {
+                return Err(ReadError::new(place(), pointer, "the sector chain loops"));
+            }
+            sectors.push(current);
+            pointer = self.fat_entry_offset(current);
+            current = self.fat[current as usize];
+        }
+        Ok(sectors)
+    }
+
+    fn read_directory(&self, version: u16) -> Result<Vec<RawEntry>> {
+        let per_sector = self.sector_size / ENTRY_SIZE;
+        let mut entries = Vec::with_capacity(self.directory_sectors.len() * per_sector);
+        for &sector in &self.directory_sectors {
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::Directory)?;
+            for (index, raw) in bytes.chunks_exact(ENTRY_SIZE).enumerate() {
+                let offset = self.sector_offset(sector) + (index * ENTRY_SIZE) as u64;
+                entries.push(parse_entry(raw, version, offset)?);
+            }
+        }
+        match entries.first() {
+            Some(root) if root.object_type == 5 => Ok(entries),
+            _ => Err(ReadError::new(
+                Place::Directory,
+                self.entry_offset(0),
+                "the first directory entry is not the root storage",
+            )),
+        }
+    }
+
+    fn read_mini_fat(&self, header: &Header) -> Result<Vec<u32>> {
+        if header.mini_fat_sector_count == 0 || header.first_mini_fat_sector == END_OF_CHAIN {
+            return Ok(Vec::new());
+        }
+        let sectors = self.chain(header.first_mini_fat_sector, 0x3C, || Place::MiniFat)?;
+        let mut mini_fat = Vec::with_capacity(sectors.len() * self.sector_size / 4);
+        for &sector in &sectors {
+            let bytes = self.sector_bytes(sector, self.sector_size, || Place::MiniFat)?;
+            mini_fat.extend(bytes.chunks_exact(4).map(|word| le_u32(word, 0)));
+        }
+        Ok(mini_fat)
+    }
+
+    /// A stream stored in regular sectors. Its size is checked against the file before the
+    /// chain is walked or anything allocated.
+    fn regular_stream(
+        &self,
+        start: u32,
+        size: u64,
+        origin: u64,
+        place: impl Fn() -> Place,
+    ) -> Result<Cow<'a, [u8]>> {
+        if size == 0 {
+            return Ok(Cow::Borrowed(&[]));
+        }
+        if size > self.bytes.len() as u64 {
+            return Err(ReadError::new(
+                place(),
+                origin,
+                format!(
+                    "claims {size} bytes, more than the whole file ({} bytes)",
+                    self.bytes.len()
+                ),
+            ));
+        }
+        let size = size as usize;
+        let sectors = self.chain(start, origin, &place)?;
+        let needed = size.div_ceil(self.sector_size);
+        if sectors.len() < needed {
+            return Err(ReadError::new(
+                place(),
+                origin,
+                format!(
+                    "{size} bytes need {needed} sectors, the chain has {}",
+                    sectors.len()
+                ),
+            ));
+        }
+        let sectors = &sectors[..needed];
+        if sectors
+            .windows(2)
+            .all(|pair| pair[1] == pair[0].wrapping_add(1))
+        {
+            return self
+                .sector_bytes(sectors[0], size, &place)
+                .map(Cow::Borrowed);
+        }
+        let mut data = Vec::with_capacity(size);
+        for &sector in sectors {
+            let len = (size - data.len()).min(self.sector_size);
+            data.extend_from_slice(self.sector_bytes(sector, len, &place)?);
+        }
+        Ok(Cow::Owned(data))
+    }
+
+    /// A stream stored in the mini stream, in 64-byte mini sectors chained by the mini FAT.
+    fn mini_stream_data(
+        &self,
+        start: u32,
+        size: u64,
+        origin: u64,
+        place: impl Fn() -> Place,
+    ) -> Result<Vec<u8>> {
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        if size > self.mini_stream.len() as u64 {
+            return Err(ReadError::new(
+                place(),
+                origin,
+                format!(
+                    "claims {size} bytes, more than the mini stream ({} bytes)",
+                    self.mini_stream.len()
+                ),
+            ));
+        }
+        let size = size as usize;
+        let needed = size.div_ceil(MINI_SECTOR_SIZE);
+        let mut data = Vec::with_capacity(size);
+        let mut current = start;
+        for walked in 0..needed {
+            let in_range =
+                current <= MAX_REGULAR_SECTOR && (current as usize) < self.mini_fat.len();
+            let begin = current as usize * MINI_SECTOR_SIZE;
+            let len = (size - data.len()).min(MINI_SECTOR_SIZE);
+            if !in_range || begin + len > self.mini_stream.len() {
+                return Err(ReadError::new(
+                    place(),
+                    origin,
+                    format!("mini sector {current:#x} after {walked} mini sectors is not in the mini stream"),
+                ));
+            }
+            data.extend_from_slice(&self.mini_stream[begin..begin + len]);
+            current = self.mini_fat[current as usize];
+        }
+        Ok(data)
+    }
+
+    /// The tree of storages and streams below the root, walked with an explicit stack; an
+    /// entry reached twice (a cycle, or shared between two trees) is an error.
+    fn walk_tree(&self, raw: &[RawEntry]) -> Result<Vec<Entry>> {
+        let mut visited = vec![false; raw.len()];
+        visited[0] = true;
+        let mut entries: Vec<Entry> = Vec::new();
+        // (entry id, the storage's path, from where the id was read)
+        let mut stack: Vec<(u32, Vec<String>, u64)> =
+            vec![(raw[0].child, Vec::new(), self.entry_offset(0) + 76)];
+        while let Some((id, parent, pointer)) = stack.pop() {
+            if id == NO_ENTRY {
+                continue;
+            }
+            let index = id as usize;
+            let Some(entry) = raw.get(index) else {
+                return Err(ReadError::new(
+                    Place::Directory,
+                    pointer,
+                    format!("entry {id} is past the last of {} entries", raw.len()),
+                ));
+            };
+            if visited[index] {
+                return Err(ReadError::new(
+                    Place::Directory,
+                    pointer,
+                    format!("entry {id} is reached twice: the tree loops"),
+                ));
+            }
+            visited[index] = true;
+            let offset = self.entry_offset(id);
+            let kind = match entry.object_type {
+                1 => EntryKind::Storage,
+                2 => EntryKind::Stream,
+                other => {
+                    return Err(ReadError::new(
+                        Place::Directory,
+                        offset + 66,
+                        format!("entry {id} in the tree has object type {other}, not a storage (1) or stream (2)"),
+                    ))
+                }
+            };
+            stack.push((entry.left, parent.clone(), offset + 68));
+            stack.push((entry.right, parent.clone(), offset + 72));
+            let mut path = parent;
+            path.push(entry.name.clone());
+            if kind == EntryKind::Storage {
+                if path.len() >= MAX_DEPTH {
+                    return Err(ReadError::new(
+                        Place::Directory,
+                        offset,
+                        format!("storages nest deeper than {MAX_DEPTH}"),
+                    ));
+                }
+                stack.push((entry.child, path.clone(), offset + 76));
+            }
+            entries.push(Entry {
+                path,
+                kind,
+                clsid: entry.clsid,
+                size: if kind == EntryKind::Stream {
+                    entry.size
+                } else {
+                    0
+                },
+                start: entry.start,
+                offset: offset + 116,
+            });
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        if let Some(pair) = entries.windows(2).find(|pair| pair[0].path == pair[1].path) {
+            let reason = format!("two entries are named {:?}", pair[1].path.join("/"));
+            return Err(ReadError::new(
+                Place::Directory,
+                pair[1].offset - 116,
+                reason,
+            ));
+        }
+        Ok(entries)
+    }
+
+    /// Where directory entry `id` is in the file.
+    fn entry_offset(&self, id: u32) -> u64 {
+        let per_sector = (self.sector_size / ENTRY_SIZE) as u32;
+        self.directory_sectors
+            .get((id / per_sector) as usize)
+            .map_or(0, |&sector| {
+                self.sector_offset(sector) + u64::from(id % per_sector) * ENTRY_SIZE as u64
+            })
+    }
+}
+
+fn parse_header(bytes: &[u8]) -> Result<Header> {
+    let fail = |offset: u64, reason: String| Err(ReadError::new(Place::Header, offset, reason));
+    if bytes.len() < HEADER_SIZE {
+        return fail(
+            0,
+            format!("{} bytes, shorter than the 512-byte header", bytes.len()),
+        );
+    }
+    if bytes[..8] != SIGNATURE {
+        return fail(
+            0,
+            "no compound-file signature (an MSI is an OLE compound document)".into(),
+        );
+    }
+    let version = le_u16(bytes, 0x1A);
+    let byte_order = le_u16(bytes, 0x1C);
+    let sector_shift = le_u16(bytes, 0x1E);
+    let mini_sector_shift = le_u16(bytes, 0x20);
+    if byte_order != 0xFFFE {
+        return fail(
+            0x1C,
+            format!("byte order mark {byte_order:#06x}, not 0xfffe"),
+        );
+    }
+    let sector_size = match (version, sector_shift) {
+        (3, 9) => 512,
+        (4, 12) => 4096,
+        _ => return fail(0x1A, format!("version {version} with sector shift {sector_shift} (3 with 9, or 4 with 12, expected)")),
+    };
+    if mini_sector_shift != 6 {
+        return fail(
+            0x20,
+            format!("mini sector shift {mini_sector_shift}, not 6"),
+        );
+    }
+    let cutoff = le_u32(bytes, 0x38);
+    if u64::from(cutoff) != MINI_STREAM_CUTOFF {
+        return fail(0x38, format!("mini stream cutoff {cutoff}, not 4096"));
+    }
+    Ok(Header {
+        version,
+        sector_size,
+        fat_sector_count: le_u32(bytes, 0x2C),
+        first_directory_sector: le_u32(bytes, 0x30),
+        first_mini_fat_sector: le_u32(bytes, 0x3C),
+        mini_fat_sector_count: le_u32(bytes, 0x40),
+        first_difat_sector: le_u32(bytes, 0x44),
+        difat_sector_count: le_u32(bytes, 0x48),
+    })
+}
+
+fn parse_entry(raw: &[u8], version: u16, offset: u64) -> Result<RawEntry> {
+    let object_type = raw[66];
+    let name_len = usize::from(le_u16(raw, 64));
+    let name = if object_type == 0 {
+        String::new()
+    } else {
+        if name_len > 64 || name_len % 2 != 0 || name_len < 2 {
+            return Err(ReadError::new(
+                Place::Directory,
+                offset + 64,
+                format!("name length {name_len} (an even count of bytes from 2 to 64 expected)"),
+            ));
+        }
+        let units = raw[..name_len - 2]
+            .chunks_exact(2)
+            .map(|unit| le_u16(unit, 0));
+        char::decode_utf16(units)
+            .collect::<std::result::Result<String, _>>()
+            .map_err(|_| ReadError::new(Place::Directory, offset, "the name is not valid UTF-16"))?
+    };
+    let size = u64::from(le_u32(raw, 120)) | (u64::from(le_u32(raw, 124)) << 32);
+    Ok(RawEntry {
+        name,
+        object_type,
+        left: le_u32(raw, 68),
+        right: le_u32(raw, 72),
+        child: le_u32(raw, 76),
+        clsid: Uuid::from_bytes_le(raw[80..96].try_into().expect("16 bytes")),
+        start: le_u32(raw, 116),
+        // Version 3 files may leave garbage in the high half ([MS-CFB] 2.6.3).
+        size: if version == 3 {
+            size & 0xFFFF_FFFF
+        } else {
+            size
+        },
+    })
+}
+
+pub(crate) fn le_u16(bytes: &[u8], at: usize) -> u16 {
+    u16::from_le_bytes([bytes[at], bytes[at + 1]])
+}
+
+pub(crate) fn le_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+}
