@@ -11,11 +11,14 @@ use std::process::Command;
 
 fn msiinfo(args: &[&str], msi: &Path) -> Vec<u8> {
     let mut command = Command::new("msiinfo");
+    // `msiinfo export` writes a table's streams into a folder named after the table, in its
+    // current folder: that is the package's own (temporary) folder, never the checkout.
     command
         .arg(args[0])
         .arg(msi)
         .args(&args[1..])
-        .env("TZ", "UTC");
+        .env("TZ", "UTC")
+        .current_dir(msi.parent().unwrap());
     let output = run(&mut command);
     assert!(
         output.status.success(),
