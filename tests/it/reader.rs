@@ -11,11 +11,14 @@ use std::process::Command;
 
 fn msiinfo(args: &[&str], msi: &Path) -> Vec<u8> {
     let mut command = Command::new("msiinfo");
+    // `msiinfo export` writes a table's streams into a folder named after the table, in its
+    // current folder: that is the package's own (temporary) folder, never the checkout.
     command
         .arg(args[0])
         .arg(msi)
         .args(&args[1..])
-        .env("TZ", "UTC");
+        .env("TZ", "UTC")
+        .current_dir(msi.parent().unwrap());
     let output = run(&mut command);
     assert!(
         output.status.success(),
@@ -463,4 +466,39 @@ fn the_cabinets_embedded_in_our_credential_provider_packages_read_as_cabextract_
         }
     }
     assert!(cabinets >= 2, "{cabinets} cabinets");
+}
+
+#[test]
+fn packages_osslsigncode_signed_read_as_msiinfo_reads_them() {
+    if !require("msiinfo") || !require("osslsigncode") {
+        return;
+    }
+    let Some(pki) = crate::support::pki::TestPki::new() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = build_target(None, "win10-x64", dir.path());
+    for (name, options, streams) in [
+        ("signed.msi", vec![], vec!["\u{5}DigitalSignature"]),
+        (
+            "signed-dse.msi",
+            vec!["-add-msi-dse"],
+            vec!["\u{5}DigitalSignature", "\u{5}MsiDigitalSignatureEx"],
+        ),
+    ] {
+        let signed = dir.path().join(name);
+        crate::signing::osslsigncode_sign_with(&pki, &unsigned, &signed, &options);
+        assert_reads_as_msiinfo_reads(&signed);
+        let bytes = std::fs::read(&signed).unwrap();
+        let database = msikit::read::read(&bytes).unwrap();
+        for stream in streams {
+            assert!(
+                database
+                    .streams
+                    .get(stream)
+                    .is_some_and(|data| !data.is_empty()),
+                "{name}: no {stream:?}"
+            );
+        }
+    }
 }

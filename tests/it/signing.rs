@@ -34,7 +34,7 @@ fn osslsigncode_sign(pki: &TestPki, input: &Path, output: &Path) {
 }
 
 /// `osslsigncode sign` with `options` besides the certificate, key and digest.
-fn osslsigncode_sign_with(pki: &TestPki, input: &Path, output: &Path, options: &[&str]) {
+pub(crate) fn osslsigncode_sign_with(pki: &TestPki, input: &Path, output: &Path, options: &[&str]) {
     let result = run(Command::new("osslsigncode")
         .arg("sign")
         .args(options)

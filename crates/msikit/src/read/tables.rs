@@ -62,7 +62,9 @@ pub enum Value {
 }
 
 impl ColumnKind {
-    /// The kind the Type bits of `_Columns` give, read as Windows Installer does.
+    /// The kind the Type bits of `_Columns` give, read as Wine's msi.dll does: a 4-byte size
+    /// is a 4-byte integer even with the non-binary bit (the `msi` crate reads that rare
+    /// combination as a 2-byte stream column), and sizes 0 and 1 are stored in 2 bytes.
     fn from_bits(bits: u16) -> Option<ColumnKind> {
         if bits & !NULLABLE == STRING | VALID {
             return Some(ColumnKind::Stream);

@@ -450,6 +450,22 @@ fn long_reference_database(rows: usize) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
+fn a_file_whose_fat_needs_difat_sectors_reads_as_cfb_reads_it_and_its_large_stream_is_borrowed() {
+    // 8 MiB in 512-byte sectors: more than the 109 FAT sectors the header can list.
+    let mut streams = small_database();
+    let large: Vec<u8> = (0..8u32 << 20).map(|n| (n % 251) as u8).collect();
+    streams.push((testing::encode_name("disk1.cab", false), large.clone()));
+    let bytes = testing::compound(&streams);
+    assert!(compound::le_u32(&bytes, 0x2C) > 109 && compound::le_u32(&bytes, 0x48) > 0);
+    assert_same_compound_file(&bytes);
+    let database = read(&bytes).unwrap();
+    let cabinet = &database.streams["disk1.cab"];
+    assert!(cabinet.as_ref() == large.as_slice());
+    // Its sectors are contiguous: the stream is borrowed from the input, not copied.
+    assert!(matches!(cabinet, std::borrow::Cow::Borrowed(_)));
+}
+
+#[test]
 fn sub_storages_are_listed_and_their_streams_read_as_cfb_reads_them() {
     let mut file = crate::compound::Streams::read(&msi_crate_package()).unwrap();
     file.insert("/#Transform1/\u{5}SummaryInformation", vec![1; 10]);
