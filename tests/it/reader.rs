@@ -126,7 +126,7 @@ fn idt_type(column: &Column) -> String {
         ColumnKind::Int32 => ('i', 4),
         ColumnKind::Str(length) if column.localizable => ('l', length),
         ColumnKind::Str(length) => ('s', length),
-        ColumnKind::Stream => ('v', 0),
+        ColumnKind::Binary => ('v', 0),
     };
     let letter = if column.nullable {
         letter.to_ascii_uppercase()

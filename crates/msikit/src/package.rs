@@ -2,15 +2,13 @@
 //! its columns and rows, the summary information and the streams. Rules and the simulator
 //! work on this view only, so they judge a package by its bytes, never by how it was built.
 //!
-//! Malformed input is an error, never a panic: the `msi` crate unwraps values it assumes
-//! well-formed (e.g. `_Columns` rows in `Package::open`), so every call into it runs under
-//! `catch_unwind` and a panic there becomes [`ReadError::Malformed`].
+//! The bytes are read by [`crate::read`], which never panics and checks every length against
+//! the real data before allocating; its errors name the stream and the offset.
 
+use crate::format::schema::ColumnKind;
 use crate::format::Cell;
+use crate::read;
 use std::collections::BTreeMap;
-use std::io::{Cursor, Read};
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
 
 /// Why a file could not be read as an MSI.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,15 +25,8 @@ pub enum ReadError {
     Stream { stream: String, message: String },
 }
 
-/// How a column stores its values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum ColumnType {
-    Int16,
-    Int32,
-    /// A string with its maximum length (0 = unlimited).
-    Str(usize),
-    Binary,
-}
+/// How a column stores its values: the format's own column kinds.
+pub type ColumnType = ColumnKind;
 
 /// One column as the package's `_Columns` and `_Validation` tables describe it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -77,7 +68,7 @@ pub struct SummaryView {
     pub comments: Option<String>,
     /// The platform half of Template (`Intel`, `x64`, `Arm64`…), when present.
     pub platform: Option<String>,
-    /// Language tags of Template's language half (e.g. `en-US` for 1033).
+    /// Language ids of Template's language half (e.g. `1033`).
     pub languages: Vec<String>,
     /// Revision number: the package code.
     pub package_code: Option<String>,
@@ -159,68 +150,51 @@ impl PackageView {
 ///
 /// # Errors
 /// A [`ReadError`] naming what is wrong: not a compound file, not an installer database, a
-/// table or stream that cannot be read.
+/// table or stream that cannot be read (with the offset).
 pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
-    guarded("opening the package", || read_unguarded(bytes))?
-}
-
-/// Runs `work`, turning a panic inside the `msi`/`cfb` crates into an error.
-pub(crate) fn guarded<T>(what: &str, work: impl FnOnce() -> T) -> Result<T, ReadError> {
-    // The default hook would print a panic we handle; silence it meanwhile. The hook is
-    // process-wide, so concurrent reads take turns, or one could restore another's silence.
-    static HOOK_SWAP: Mutex<()> = Mutex::new(());
-    let _turn = HOOK_SWAP
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let hook = panic::take_hook();
-    panic::set_hook(Box::new(|_| {}));
-    let result = panic::catch_unwind(AssertUnwindSafe(work));
-    panic::set_hook(hook);
-    result.map_err(|payload| {
-        let detail = payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        ReadError::Malformed(format!("{what}: inconsistent internal tables ({detail})"))
-    })
-}
-
-fn read_unguarded(bytes: &[u8]) -> Result<PackageView, ReadError> {
     check_compound_file(bytes)?;
-    let mut package = msi::Package::open(Cursor::new(bytes)).map_err(classify_open_error)?;
-    let summary = summary_view(package.summary_info());
-    let table_names: Vec<String> = package
-        .tables()
-        .map(|table| table.name().to_string())
-        .filter(|name| name != "_Tables" && name != "_Columns")
+    let database = read::read(bytes).map_err(classify)?;
+    if database.root_clsid != INSTALLER_CLSID {
+        return Err(ReadError::NotInstallerPackage(format!(
+            "the root storage's CLSID is {{{}}}, not an installer package's {{{}}}",
+            database.root_clsid.hyphenated(),
+            INSTALLER_CLSID.hyphenated()
+        )));
+    }
+    let mut tables: BTreeMap<String, TableView> = database
+        .tables
+        .iter()
+        .filter(|table| table.name != "_Tables" && table.name != "_Columns")
+        .map(|table| (table.name.clone(), table_view(table)))
         .collect();
-    let mut tables = BTreeMap::new();
-    for name in table_names {
-        let table = read_table(&mut package, &name)?;
-        tables.insert(name, table);
-    }
-    attach_foreign_keys(&mut tables);
-    let stream_names: Vec<String> = package.streams().collect();
-    let mut streams = BTreeMap::new();
-    for name in stream_names {
-        let data = read_stream(&mut package, &name)?;
-        streams.insert(name, data);
-    }
+    attach_validation(&mut tables);
+    let has_signature = database.streams.contains_key(SIGNATURE_STREAM);
+    let streams = database
+        .streams
+        .into_iter()
+        // The summary and the signatures are not the package's data streams.
+        .filter(|(name, _)| !name.starts_with('\u{5}'))
+        .map(|(name, data)| (name, data.into_owned()))
+        .collect();
     Ok(PackageView {
-        database_codepage: package.database_codepage().id(),
-        summary,
+        database_codepage: database.codepage as i32,
+        summary: database.summary.as_ref().map(summary_view).unwrap_or_default(),
         tables,
         streams,
-        has_signature: package.has_digital_signature(),
+        has_signature,
     })
 }
+
+const SIGNATURE_STREAM: &str = "\u{5}DigitalSignature";
+
+/// The root storage's CLSID in an installer package; transforms and patches have others.
+const INSTALLER_CLSID: uuid::Uuid = uuid::Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
 
 /// The compound-file signature: anything else is not an MSI at all.
 const COMPOUND_FILE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
 fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
-    if bytes.len() < 512 || bytes[..8] != COMPOUND_FILE_MAGIC {
+    if bytes.len() < 8 || bytes[..8] != COMPOUND_FILE_MAGIC {
         return Err(ReadError::NotCompoundFile(format!(
             "{} bytes without the compound-file signature D0 CF 11 E0 A1 B1 1A E1",
             bytes.len()
@@ -229,66 +203,71 @@ fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
     Ok(())
 }
 
-fn classify_open_error(error: std::io::Error) -> ReadError {
-    let message = error.to_string();
-    if message.contains("CLSID") {
-        ReadError::NotInstallerPackage(message)
-    } else {
-        ReadError::Malformed(message)
+/// The reader's error as this view's: tables and streams by name, the rest as malformed.
+fn classify(error: read::ReadError) -> ReadError {
+    let message = format!("byte {}: {}", error.offset, error.reason);
+    match error.place {
+        // A compound file without a string pool holds no tables at all.
+        read::Place::Stream(stream) if stream == "_StringPool" || stream == "_StringData" => {
+            ReadError::NotInstallerPackage(format!("stream {stream:?}: {}", error.reason))
+        }
+        read::Place::Table(table) => ReadError::Table { table, message },
+        read::Place::Stream(stream) => ReadError::Stream { stream, message },
+        _ => ReadError::Malformed(error.to_string()),
     }
 }
 
-fn read_table(
-    package: &mut msi::Package<Cursor<&[u8]>>,
-    name: &str,
-) -> Result<TableView, ReadError> {
-    let table_error = |message: String| ReadError::Table {
-        table: name.to_string(),
-        message,
-    };
-    let columns: Vec<ColumnInfo> = package
-        .get_table(name)
-        .ok_or_else(|| table_error("listed in _Tables but not readable".into()))?
-        .columns()
+fn table_view(table: &read::Table) -> TableView {
+    let columns = table
+        .columns
         .iter()
-        .map(column_info)
-        .collect();
-    let rows = package
-        .select_rows(msi::Select::table(name))
-        .map_err(|error| table_error(error.to_string()))?
-        .map(|row| {
-            let cells: Vec<Cell> = (0..row.len()).map(|index| cell(&row[index])).collect();
-            (0..row.len())
-                .map(|index| match &row[index] {
-                    msi::Value::Binary => Cell::Str(stream_name(name, &columns, &cells)),
-                    _ => cells[index].clone(),
-                })
-                .collect()
+        .map(|column| ColumnInfo {
+            name: column.name.clone(),
+            column_type: column.kind,
+            nullable: column.nullable,
+            primary_key: column.primary_key,
+            category: None,
+            foreign_key: None,
         })
         .collect();
-    Ok(TableView {
-        name: name.to_string(),
+    let rows = table
+        .rows
+        .iter()
+        .map(|row| row.iter().map(cell).collect())
+        .collect();
+    TableView {
+        name: table.name.clone(),
         columns,
         rows,
-    })
+    }
 }
 
-fn attach_foreign_keys(tables: &mut BTreeMap<String, TableView>) {
+/// A stream cell holds its stream's name (`Binary.Key`), as a string.
+fn cell(value: &read::Value) -> Cell {
+    match value {
+        read::Value::Null => Cell::Null,
+        read::Value::Int(number) => Cell::Int(*number),
+        read::Value::Str(text) | read::Value::Stream(text) => Cell::Str(text.clone()),
+    }
+}
+
+/// Each column's category and foreign key, from the `_Validation` rows.
+fn attach_validation(tables: &mut BTreeMap<String, TableView>) {
     let Some(validation) = tables.get("_Validation").cloned() else {
         return;
     };
-    let (Some(table), Some(column), Some(key_table), Some(key_column)) = (
-        validation.column("Table"),
-        validation.column("Column"),
-        validation.column("KeyTable"),
-        validation.column("KeyColumn"),
+    let index = |name| validation.column(name);
+    let (Some(table), Some(column), Some(key_table), Some(key_column), Some(category)) = (
+        index("Table"),
+        index("Column"),
+        index("KeyTable"),
+        index("KeyColumn"),
+        index("Category"),
     ) else {
         return;
     };
     for row in &validation.rows {
-        let (Cell::Str(table), Cell::Str(column), Cell::Str(key_table), Cell::Int(key_column)) =
-            (&row[table], &row[column], &row[key_table], &row[key_column])
-        else {
+        let (Cell::Str(table), Cell::Str(column)) = (&row[table], &row[column]) else {
             continue;
         };
         let Some(info) = tables
@@ -297,90 +276,41 @@ fn attach_foreign_keys(tables: &mut BTreeMap<String, TableView>) {
         else {
             continue;
         };
-        // KeyTable may list several tables separated by `;`; the first is the usual target.
-        let first = key_table.split(';').next().unwrap_or_default();
-        info.foreign_key = Some((first.to_string(), *key_column));
-    }
-}
-
-fn read_stream(
-    package: &mut msi::Package<Cursor<&[u8]>>,
-    name: &str,
-) -> Result<Vec<u8>, ReadError> {
-    let stream_error = |error: std::io::Error| ReadError::Stream {
-        stream: name.to_string(),
-        message: error.to_string(),
-    };
-    let mut data = Vec::new();
-    package
-        .read_stream(name)
-        .map_err(stream_error)?
-        .read_to_end(&mut data)
-        .map_err(stream_error)?;
-    Ok(data)
-}
-
-fn column_info(column: &msi::Column) -> ColumnInfo {
-    ColumnInfo {
-        name: column.name().to_string(),
-        column_type: match column.coltype() {
-            msi::ColumnType::Int16 => ColumnType::Int16,
-            msi::ColumnType::Int32 => ColumnType::Int32,
-            msi::ColumnType::Str(length) => ColumnType::Str(length),
-            msi::ColumnType::Binary => ColumnType::Binary,
-        },
-        nullable: column.is_nullable(),
-        primary_key: column.is_primary_key(),
-        category: column.category().map(|category| category.to_string()),
-        foreign_key: None,
-    }
-}
-
-/// A binary cell's stream: `Table.Key` (keys joined by `.`), in `PackageView::streams`.
-fn stream_name(table: &str, columns: &[ColumnInfo], cells: &[Cell]) -> String {
-    let keys = columns
-        .iter()
-        .zip(cells)
-        .filter(|(column, _)| column.primary_key);
-    let mut name = table.to_string();
-    for (_, key) in keys {
-        name.push('.');
-        match key {
-            Cell::Str(text) => name.push_str(text),
-            Cell::Int(number) => name.push_str(&number.to_string()),
-            Cell::Null => {}
+        if let Cell::Str(category) = &row[category] {
+            info.category = Some(category.clone());
+        }
+        if let (Cell::Str(key_table), Cell::Int(key_column)) = (&row[key_table], &row[key_column]) {
+            // KeyTable may list several tables separated by `;`; the first is the usual target.
+            let first = key_table.split(';').next().unwrap_or_default();
+            info.foreign_key = Some((first.to_string(), *key_column));
         }
     }
-    name
 }
 
-fn cell(value: &msi::Value) -> Cell {
-    match value {
-        msi::Value::Null | msi::Value::Binary => Cell::Null,
-        msi::Value::Int(number) => Cell::Int(*number),
-        msi::Value::Str(text) => Cell::Str(text.clone()),
-    }
-}
-
-fn summary_view(info: &msi::SummaryInfo) -> SummaryView {
+fn summary_view(summary: &read::Summary) -> SummaryView {
+    let template = summary.template.as_deref().unwrap_or_default();
+    let (platform, languages) = template.split_once(';').unwrap_or((template, ""));
     SummaryView {
-        codepage: info.codepage().id(),
-        title: info.title().map(str::to_string),
-        subject: info.subject().map(str::to_string),
-        author: info.author().map(str::to_string),
-        keywords: info.keywords(),
-        comments: info.comments().map(str::to_string),
-        platform: info.arch().map(str::to_string),
-        languages: info
-            .languages()
-            .iter()
-            .map(|l| l.tag().to_string())
+        codepage: summary.codepage.map_or(0, i32::from),
+        title: summary.title.clone(),
+        subject: summary.subject.clone(),
+        author: summary.author.clone(),
+        keywords: summary
+            .keywords
+            .as_deref()
+            .filter(|keywords| !keywords.is_empty())
+            .map(|keywords| keywords.split("; ").map(|k| k.trim_end().to_string()).collect())
+            .unwrap_or_default(),
+        comments: summary.comments.clone(),
+        platform: Some(platform.to_string()).filter(|p| !p.is_empty()),
+        languages: languages
+            .split(',')
+            .filter(|language| !language.is_empty())
+            .map(str::to_string)
             .collect(),
-        package_code: info
-            .uuid()
-            .map(|uuid| format!("{{{}}}", uuid.hyphenated()).to_ascii_uppercase()),
-        page_count: info.page_count(),
-        word_count: info.word_count(),
-        creating_application: info.creating_application().map(str::to_string),
+        package_code: summary.revision.as_ref().map(|revision| revision.to_ascii_uppercase()),
+        page_count: summary.page_count,
+        word_count: summary.word_count,
+        creating_application: summary.creating_application.clone(),
     }
 }

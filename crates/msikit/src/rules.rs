@@ -3,7 +3,7 @@
 //! this project's own for silent, per-machine deployment that no ICE has.
 
 use crate::condition::{self, Operand};
-use crate::package::{ColumnInfo, ColumnType, PackageView, RowRef, TableView};
+use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
 use crate::format::bits::ComponentAttributes;
 use crate::format::Cell;
 use crate::format::bits::action_type::{
@@ -37,7 +37,8 @@ pub struct Rule {
 pub enum Check {
     /// The tables, summary and streams.
     Package(fn(&PackageView, &mut Vec<Finding>)),
-    /// Signatures, which need the package's bytes and a trust policy (`check_signatures`).
+    /// The package's bytes and embedded files: signatures, which need a trust policy, and
+    /// cabinets (`check_signatures`).
     Signatures,
 }
 
@@ -128,6 +129,11 @@ pub const UNSIGNED_PE: Rule = warning(
     "SSPR008",
     "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature", Signatures);
 
+pub const CABINET: Rule = error(
+    "CABINET",
+    "every embedded cabinet reads: its structures fit the stream, its blocks inflate to their sizes with good checksums, and no two files overlap",
+    Signatures,
+);
 pub const BAD_SIGNATURE: Rule = error(
     "SSPR009",
     "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate", Signatures);
@@ -172,6 +178,7 @@ pub const RULES: &[Rule] = &[
     ACCIDENTAL_FORMATTING,
     UNSIGNED_PACKAGE,
     UNSIGNED_PE,
+    CABINET,
     BAD_SIGNATURE,
     BAD_PE_SIGNATURE,
     UNCHECKED_SIGNER,
@@ -952,7 +959,7 @@ pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolic
         // Asked to check who signed: an unsigned package fails, as osslsigncode fails it.
         findings.push(BAD_SIGNATURE.finding("package: not signed"));
     }
-    for (what, data) in embedded_pes(package) {
+    for (what, data) in embedded_pes(package, &mut findings) {
         match sign::pe::verify(&data, policy) {
             Err(SignatureError::Unsigned) => {
                 findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
@@ -980,8 +987,17 @@ fn signature_finding(
     }
 }
 
-/// Every PE the package embeds, named for messages.
-fn embedded_pes(package: &PackageView) -> Vec<(String, Vec<u8>)> {
+/// Every PE the package embeds, named for messages. Cabinets are read once, front to back;
+/// only files that start as PE images are kept, and a cabinet that cannot be read is a
+/// CABINET finding.
+fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(String, Vec<u8>)> {
+    let file_names: BTreeMap<&str, &str> = package
+        .rows("File")
+        .map(|row| {
+            let name = row.text("FileName");
+            (row.text("File"), name.rsplit('|').next().unwrap_or(name))
+        })
+        .collect();
     let mut pes = Vec::new();
     for (name, data) in &package.streams {
         if let Some(binary) = name.strip_prefix("Binary.") {
@@ -989,54 +1005,48 @@ fn embedded_pes(package: &PackageView) -> Vec<(String, Vec<u8>)> {
                 pes.push((format!("Binary `{binary}`"), data.clone()));
             }
         } else if data.starts_with(b"MSCF") {
-            for (file, bytes) in cabinet_files(data)
-                .into_iter()
-                .filter(|(_, bytes)| sign::pe::is_pe(bytes))
-            {
-                pes.push((
-                    format!(
-                        "cabinet `{name}` file `{}`",
-                        file_name_for_key(package, &file)
-                    ),
-                    bytes,
-                ));
+            match cabinet_pes(data) {
+                Ok(files) => pes.extend(files.into_iter().map(|(key, bytes)| {
+                    let file = file_names.get(key.as_str()).copied().unwrap_or(&key);
+                    (format!("cabinet `{name}` file `{file}`"), bytes)
+                })),
+                Err(error) => findings.push(CABINET.finding(format!("cabinet `{name}`: {error}"))),
             }
         }
     }
     pes
 }
 
-/// The File table's name for a cabinet entry (entries are named by File key).
-fn file_name_for_key(package: &PackageView, key: &str) -> String {
-    package
-        .rows("File")
-        .find(|row| row.text("File") == key)
-        .map(|row: RowRef<'_>| {
-            let name = row.text("FileName");
-            name.rsplit('|').next().unwrap_or(name).to_string()
-        })
-        .unwrap_or_else(|| key.to_string())
-}
+/// What a cabinet's files may add up to: the format's own limit (65,535 files of at most
+/// 4 GiB each) is no defence, so this caps what a package may make `verify` inflate.
+const MAX_CABINET_BYTES: u64 = 16 << 30;
 
-/// Every file of a cabinet; a cabinet the `cab` crate cannot read yields none (the file
-/// table still names the files, and Windows would fail the install loudly).
-fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
-    let read = || -> std::io::Result<Vec<(String, Vec<u8>)>> {
-        let mut cabinet = cab::Cabinet::new(std::io::Cursor::new(data))?;
-        let names: Vec<String> = cabinet
-            .folder_entries()
-            .flat_map(|folder| folder.file_entries().map(|file| file.name().to_string()))
-            .collect();
-        let mut files = Vec::new();
-        for name in names {
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut cabinet.read_file(&name)?, &mut bytes)?;
-            files.push((name, bytes));
+/// The bytes a file must start with to be kept while it streams past: a PE's `MZ`.
+const PE_SNIFF: usize = 2;
+
+/// The files of `cabinet` that are PE images, by cabinet name; every other file streams past
+/// without being kept.
+fn cabinet_pes(cabinet: &[u8]) -> Result<Vec<(String, Vec<u8>)>, crate::read::ReadError> {
+    use crate::read::cabinet::{extract, Chunk};
+    let mut pes = Vec::new();
+    let mut kept: Vec<u8> = Vec::new();
+    let mut dropped = false;
+    extract(cabinet, MAX_CABINET_BYTES, |_, file, chunk| match chunk {
+        Chunk::Data(bytes) if !dropped => {
+            kept.extend_from_slice(bytes);
+            if kept.len() >= PE_SNIFF && !kept.starts_with(b"MZ") {
+                dropped = true;
+                kept = Vec::new();
+            }
         }
-        Ok(files)
-    };
-    crate::package::guarded("reading a cabinet", read)
-        .ok()
-        .and_then(Result::ok)
-        .unwrap_or_default()
+        Chunk::Data(_) => {}
+        Chunk::End => {
+            let bytes = std::mem::take(&mut kept);
+            if !dropped && sign::pe::is_pe(&bytes) {
+                pes.push((file.name.clone(), bytes));
+            }
+            dropped = false;
+        }
+    })?;
+    Ok(pes)
 }

@@ -116,23 +116,18 @@ fn truncated_packages_give_errors_never_panics() {
 #[test]
 fn flipped_bytes_give_errors_or_a_view_never_panics() {
     let bytes = package_bytes("win7-x64");
-    let mut crate_panics = 0;
+    let mut errors = 0;
     for offset in (0..bytes.len()).step_by(7) {
         for mask in [0xFF, 0x10] {
             let mut mangled = bytes.clone();
             mangled[offset] ^= mask;
             let what = format!("byte {offset} ^ {mask:#x}");
-            if let Err(ReadError::Malformed(message)) = read_without_panic(&mangled, &what) {
-                crate_panics += usize::from(message.contains("inconsistent internal tables"));
-            }
+            errors += usize::from(read_without_panic(&mangled, &what).is_err());
         }
     }
-    // The `msi` crate does panic on some of these (measured: a few in every ~2,000 manglings of this package); the
-    // guard must have turned those into errors.
-    assert!(
-        crate_panics > 0,
-        "no mangling reached the msi crate's unwraps"
-    );
+    // Flips in the header, FAT, directory, string pool and tables are noticed (flips inside
+    // a cabinet or a string's text are not the reader's to notice).
+    assert!(errors > 100, "only {errors} flips were noticed");
 }
 
 /// Reads `bytes` on another thread and fails the test if that takes more than 20 s.

@@ -7,7 +7,7 @@
 use super::Category;
 
 /// How a column stores its value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ColumnKind {
     Int16,
     Int32,
@@ -15,6 +15,29 @@ pub enum ColumnKind {
     Str(usize),
     /// A stream named `Table.Key`; the cell holds that name.
     Binary,
+}
+
+impl ColumnKind {
+    /// The kind `_Columns`' Type bits give, read as Wine's msi.dll reads them: a 4-byte size is
+    /// a 4-byte integer even with the non-binary bit (the `msi` crate reads that rare
+    /// combination as a 2-byte stream column), and sizes 0 and 1 are stored in 2 bytes.
+    /// `None` for a size no cell has. The encoder writes these bits (`database::encode`).
+    pub fn from_type_bits(bits: u16) -> Option<ColumnKind> {
+        use super::bits::ColumnType;
+        let bits = i32::from(bits);
+        let length = bits & ColumnType::LENGTH_MASK;
+        if bits & !ColumnType::NULLABLE.bits() == (ColumnType::STRING | ColumnType::VALID).bits() {
+            return Some(ColumnKind::Binary);
+        }
+        if bits & ColumnType::STRING.bits() != 0 {
+            return Some(ColumnKind::Str(length as usize));
+        }
+        match length {
+            0..=2 => Some(ColumnKind::Int16),
+            4 => Some(ColumnKind::Int32),
+            _ => None,
+        }
+    }
 }
 
 /// One column of a table schema.

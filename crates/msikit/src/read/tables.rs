@@ -9,15 +9,10 @@
 
 use super::error::{Place, ReadError, Result};
 use super::strings::StringPool;
+use crate::format::bits::ColumnType;
+pub use crate::format::schema::ColumnKind;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-
-const VALID: u16 = 0x100;
-const LOCALIZABLE: u16 = 0x200;
-const STRING: u16 = 0x800;
-const NULLABLE: u16 = 0x1000;
-const PRIMARY_KEY: u16 = 0x2000;
-const SIZE_MASK: u16 = 0xFF;
 
 /// One table: its columns in order and its rows as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,17 +34,6 @@ pub struct Column {
     pub type_bits: u16,
 }
 
-/// How a column stores its cells.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ColumnKind {
-    Int16,
-    Int32,
-    /// A string of at most this many characters (0: unlimited).
-    Str(u8),
-    /// A stream (`Binary.Data`, `Icon.Data`…): the cell says whether the row has one.
-    Stream,
-}
-
 /// One cell.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
@@ -61,30 +45,12 @@ pub enum Value {
     Stream(String),
 }
 
-impl ColumnKind {
-    /// The kind the Type bits of `_Columns` give, read as Wine's msi.dll does: a 4-byte size
-    /// is a 4-byte integer even with the non-binary bit (the `msi` crate reads that rare
-    /// combination as a 2-byte stream column), and sizes 0 and 1 are stored in 2 bytes.
-    fn from_bits(bits: u16) -> Option<ColumnKind> {
-        if bits & !NULLABLE == STRING | VALID {
-            return Some(ColumnKind::Stream);
-        }
-        if bits & STRING != 0 {
-            return Some(ColumnKind::Str((bits & SIZE_MASK) as u8));
-        }
-        match bits & SIZE_MASK {
-            0..=2 => Some(ColumnKind::Int16),
-            4 => Some(ColumnKind::Int32),
-            _ => None,
-        }
-    }
-
-    fn width(self, ref_size: usize) -> usize {
-        match self {
-            ColumnKind::Int16 | ColumnKind::Stream => 2,
-            ColumnKind::Int32 => 4,
-            ColumnKind::Str(_) => ref_size,
-        }
+/// The bytes a cell of `kind` takes in a table stream.
+fn width(kind: ColumnKind, ref_size: usize) -> usize {
+    match kind {
+        ColumnKind::Int16 | ColumnKind::Binary => 2,
+        ColumnKind::Int32 => 4,
+        ColumnKind::Str(_) => ref_size,
     }
 }
 
@@ -189,7 +155,7 @@ fn schema_by_table(rows: &[Vec<Value>], ref_size: usize) -> Result<BTreeMap<Stri
             return Err(fail(format!("row {} has a null cell", index + 1)));
         };
         let bits = *bits as u16;
-        let kind = ColumnKind::from_bits(bits).ok_or_else(|| {
+        let kind = ColumnKind::from_type_bits(bits).ok_or_else(|| {
             fail(format!(
                 "column {table}.{name} has type {bits:#06x}, a size no cell has"
             ))
@@ -197,9 +163,9 @@ fn schema_by_table(rows: &[Vec<Value>], ref_size: usize) -> Result<BTreeMap<Stri
         let column = Column {
             name: name.clone(),
             kind,
-            nullable: bits & NULLABLE != 0,
-            primary_key: bits & PRIMARY_KEY != 0,
-            localizable: bits & LOCALIZABLE != 0,
+            nullable: i32::from(bits) & ColumnType::NULLABLE.bits() != 0,
+            primary_key: i32::from(bits) & ColumnType::PRIMARY_KEY.bits() != 0,
+            localizable: i32::from(bits) & ColumnType::LOCALIZABLE.bits() != 0,
             type_bits: bits,
         };
         if numbered
@@ -242,7 +208,7 @@ fn decode_rows(
     let place = || Place::Table(table.to_string());
     let widths: Vec<usize> = kinds
         .iter()
-        .map(|kind| kind.width(pool.ref_size()))
+        .map(|&kind| width(kind, pool.ref_size()))
         .collect();
     let row_width: usize = widths.iter().sum();
     if !bytes.len().is_multiple_of(row_width) {
@@ -267,7 +233,7 @@ fn decode_rows(
                 ColumnKind::Int16 => Value::Int(i32::from((raw as u16 ^ 0x8000) as i16)),
                 ColumnKind::Int32 => Value::Int((raw ^ 0x8000_0000) as i32),
                 // Named once the whole row is known (`name_streams`).
-                ColumnKind::Stream => Value::Stream(String::new()),
+                ColumnKind::Binary => Value::Stream(String::new()),
                 ColumnKind::Str(_) => match pool.get(raw) {
                     Some(text) => Value::Str(text.to_string()),
                     None => {
@@ -290,7 +256,7 @@ fn decode_rows(
 /// Gives every stream cell its stream's name: the table, then each primary key, after dots.
 fn name_streams(table: &str, columns: &[Column], rows: &mut [Vec<Value>]) {
     let stream_columns: Vec<usize> = (0..columns.len())
-        .filter(|&c| columns[c].kind == ColumnKind::Stream)
+        .filter(|&c| columns[c].kind == ColumnKind::Binary)
         .collect();
     if stream_columns.is_empty() {
         return;

@@ -101,9 +101,9 @@ pub fn compound(streams: &[(String, Vec<u8>)]) -> Vec<u8> {
 
 fn kind(bits: u16) -> ColumnKind {
     if bits & 0x800 != 0 && bits & 0xEFFF == 0x900 {
-        ColumnKind::Stream
+        ColumnKind::Binary
     } else if bits & 0x800 != 0 {
-        ColumnKind::Str((bits & 0xFF) as u8)
+        ColumnKind::Str((bits & 0xFF) as usize)
     } else if bits & 0xFF == 4 {
         ColumnKind::Int32
     } else {

@@ -64,7 +64,7 @@ fn assert_same_tables<F: Read + std::io::Seek>(ours: &Database, theirs: &mut msi
                 row.iter()
                     .zip(&table.columns)
                     .map(|(value, column)| match column.kind {
-                        ColumnKind::Stream => "stream".into(),
+                        ColumnKind::Binary => "stream".into(),
                         _ => describe_our_value(value),
                     })
                     .collect()
@@ -105,7 +105,7 @@ fn describe_our_column(column: &Column) -> String {
         ColumnKind::Int16 => "i2".to_string(),
         ColumnKind::Int32 => "i4".to_string(),
         ColumnKind::Str(length) => format!("s{length}"),
-        ColumnKind::Stream => "v0".to_string(),
+        ColumnKind::Binary => "v0".to_string(),
     };
     let flags = (column.nullable, column.primary_key, column.localizable);
     format!("{} {kind} {flags:?}", column.name)
