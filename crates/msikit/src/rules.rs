@@ -100,7 +100,7 @@ pub const SUMMARY: Rule = error(
     "summary information has a package code, a Template platform and a page count of 200+ for 64-bit", Tables(summary_properties));
 pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
-    "database and summary codepage are 1252 or neutral: Windows rejects some others (wixl writes 65001, which Wine accepts)", Tables(codepages));
+    "database and summary codepage are 1252 or neutral (0): Windows rejects some others", Tables(codepages));
 pub const CONDITION_SYNTAX: Rule = error(
     "CONDITION",
     "every condition (launch, component, feature, sequence) is valid condition syntax", Tables(condition_syntax));
