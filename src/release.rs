@@ -13,6 +13,10 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 
+mod facts;
+pub mod intune;
+mod xml;
+
 pub const INTUNE_OMA_URI: &str =
     "./Device/Vendor/MSFT/Policy/Config/Authentication/AllowAadPasswordReset";
 
@@ -74,12 +78,42 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     files.push(("README.txt".into(), crlf(&admin_readme(inputs))));
     files.push(("sspr-policy-windows10-11.reg".into(), reg_file()));
     files.push(("sspr-policy-intune.csv".into(), crlf(&intune_csv())));
+    files.extend(channel_files(inputs)?);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let zip = zip_files(&files, inputs.timestamp)
         .map_err(|e| Error::Internal(format!("writing the bundle: {e}")))?;
     let path = out_dir.join(format!("sspr-{}.zip", inputs.settings.product.version));
     crate::package::write_atomically(&path, &zip)?;
     Ok(path)
+}
+
+/// Each deployment channel's files, read from the packages' own bytes.
+fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
+    let keys = intune::KeySource::from_environment();
+    let mut files = vec![(
+        "intune/sspr-policy-settings-catalog.json".to_string(),
+        pretty_json(&intune::settings_catalog_policy(
+            &inputs.settings.product.name,
+        ))?,
+    )];
+    for built in inputs.packages {
+        let package = facts::PackageFacts::read(built)?;
+        files.push((
+            intune::intunewin_name(&package),
+            intune::intunewin(&package, inputs.timestamp, keys)?,
+        ));
+        if let Some(app) = intune::win32_lob_app(&package, inputs.settings) {
+            let name = format!("intune/{}.win32LobApp.json", package.file_name);
+            files.push((name, pretty_json(&app)?));
+        }
+    }
+    Ok(files)
+}
+
+fn pretty_json(value: &serde_json::Value) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    text.push(b'\n');
+    Ok(text)
 }
 
 fn file_name(path: &Path) -> String {
@@ -231,11 +265,19 @@ fn intune_csv() -> String {
     )
 }
 
-/// A zip whose bytes depend only on `files` and `timestamp`: fixed order, times and modes.
 fn zip_files(files: &[(String, Vec<u8>)], timestamp: u64) -> zip::result::ZipResult<Vec<u8>> {
+    zip_entries(files, timestamp, zip::CompressionMethod::Deflated)
+}
+
+/// A zip whose bytes depend only on `files` and `timestamp`: fixed order, times and modes.
+fn zip_entries(
+    files: &[(String, Vec<u8>)],
+    timestamp: u64,
+    method: zip::CompressionMethod,
+) -> zip::result::ZipResult<Vec<u8>> {
     let time = zip_datetime(timestamp);
     let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_method(method)
         .last_modified_time(time)
         .unix_permissions(0o644);
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));

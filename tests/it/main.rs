@@ -2,6 +2,7 @@
 
 mod support;
 
+mod channels;
 mod cli;
 mod credprov;
 mod custom_actions;

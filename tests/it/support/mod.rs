@@ -33,6 +33,23 @@ pub fn require(tool: &str) -> bool {
     found
 }
 
+/// True when Python 3 can import `module` (e.g. `cryptography`, `jsonschema`); like
+/// [`require`], a failure in CI and SKIPPED elsewhere.
+pub fn require_python_module(module: &str) -> bool {
+    if !require("python3") {
+        return false;
+    }
+    let found = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !found {
+        assert!(!in_ci(), "Python module {module} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
+        eprintln!("SKIPPED: Python module {module} is not installed (scripts/test.sh installs it)");
+    }
+    found
+}
+
 /// Runs a command and returns its output, failing the test if it cannot start.
 pub fn run(command: &mut Command) -> Output {
     command

@@ -1,0 +1,150 @@
+//! What a built package says about itself, read back from its bytes: every deployment
+//! channel's file (Intune, winget, ConfigMgr, SBOM) describes the MSI as Windows Installer
+//! will see it, never as the builder meant it, so the two cannot disagree.
+
+use crate::build::BuiltPackage;
+use crate::error::{Error, Result};
+use crate::target::Target;
+use crate::verify::read::{self, PackageView};
+
+/// Standard folders whose contents belong to the machine, not to a user.
+const MACHINE_FOLDERS: &[&str] = &[
+    "ProgramFilesFolder",
+    "ProgramFiles64Folder",
+    "CommonFilesFolder",
+    "CommonFiles64Folder",
+    "CommonAppDataFolder",
+    "SystemFolder",
+    "System64Folder",
+    "WindowsFolder",
+];
+
+/// Registry roots of the Registry table that are the machine's: HKCR, HKLM, HKU.
+const MACHINE_ROOTS: &[i32] = &[0, 2, 3];
+
+/// One package of the bundle, with what its tables and summary say.
+#[derive(Debug, Clone)]
+pub struct PackageFacts {
+    pub target: Target,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub sha256: String,
+    pub product_name: String,
+    pub manufacturer: String,
+    pub product_code: String,
+    pub product_version: String,
+    pub upgrade_code: String,
+    pub package_code: String,
+    /// ScheduleReboot or ForceReboot in InstallExecuteSequence: the install exits 3010.
+    pub requests_reboot: bool,
+    /// `ALLUSERS = 1` and no per-user choice.
+    pub per_machine: bool,
+    pub includes_services: bool,
+    pub includes_odbc: bool,
+    pub writes_machine_registry: bool,
+    pub installs_to_machine_folders: bool,
+    pub view: PackageView,
+}
+
+impl PackageFacts {
+    /// Reads the package the build report names.
+    pub fn read(built: &BuiltPackage) -> Result<PackageFacts> {
+        let bytes = std::fs::read(&built.file)
+            .map_err(|e| Error::input(&built.file, format!("cannot read: {e}")))?;
+        let target = Target::from_name(&built.target)
+            .ok_or_else(|| Error::Internal(format!("unknown target {}", built.target)))?;
+        let view = read::read(&bytes).map_err(|e| Error::input(&built.file, e.to_string()))?;
+        let property = |name: &str| {
+            view.property(name)
+                .map(str::to_string)
+                .ok_or_else(|| Error::input(&built.file, format!("no {name} property")))
+        };
+        let file_name = built
+            .file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let requests_reboot = view
+            .rows("InstallExecuteSequence")
+            .any(|row| matches!(row.text("Action"), "ScheduleReboot" | "ForceReboot"));
+        let writes_machine_registry = view
+            .rows("Registry")
+            .any(|row| row.int("Root").is_some_and(|r| MACHINE_ROOTS.contains(&r)));
+        let includes_services = has_rows(&view, "ServiceInstall");
+        let includes_odbc = has_rows(&view, "ODBCDataSource");
+        let installs_to_machine_folders = installs_to_machine_folders(&view);
+        Ok(PackageFacts {
+            target,
+            file_name,
+            sha256: crate::model::sha256_hex(&bytes),
+            product_name: property("ProductName")?,
+            manufacturer: property("Manufacturer")?,
+            product_code: property("ProductCode")?,
+            product_version: property("ProductVersion")?,
+            upgrade_code: property("UpgradeCode")?,
+            package_code: view
+                .summary
+                .package_code
+                .clone()
+                .ok_or_else(|| Error::input(&built.file, "no package code"))?,
+            requests_reboot,
+            per_machine: view.property("ALLUSERS") == Some("1")
+                && view.property("MSIINSTALLPERUSER").is_none(),
+            includes_services,
+            includes_odbc,
+            writes_machine_registry,
+            installs_to_machine_folders,
+            bytes,
+            view,
+        })
+    }
+
+    /// The architecture as Intune, winget and ConfigMgr name it.
+    pub fn architecture(&self) -> &'static str {
+        if self.target.arch.is_64bit() {
+            "x64"
+        } else {
+            "x86"
+        }
+    }
+
+    /// The first Windows build the package installs on (its launch conditions' floor;
+    /// Windows 10's is configurable, `policy.detection.min_windows10_build`).
+    pub fn minimum_build(&self, settings: &crate::config::Settings) -> u32 {
+        use crate::target::OsFamily;
+        match self.target.family {
+            OsFamily::Win7 => 7600,
+            OsFamily::Win8 => 9200,
+            OsFamily::Win81 => 9600,
+            OsFamily::Win10 => settings.policy.detection.min_windows10_build,
+            OsFamily::Win11 => crate::target::WINDOWS11_FIRST_BUILD,
+        }
+    }
+}
+
+fn has_rows(view: &PackageView, table: &str) -> bool {
+    view.rows(table).next().is_some()
+}
+
+/// Whether any component's folder lies under one of [`MACHINE_FOLDERS`].
+fn installs_to_machine_folders(view: &PackageView) -> bool {
+    let parent = |directory: &str| {
+        view.rows("Directory")
+            .find(|row| row.text("Directory") == directory)
+            .map(|row| row.text("Directory_Parent").to_string())
+    };
+    view.rows("Component").any(|component| {
+        let mut directory = component.text("Directory_").to_string();
+        // The Directory table may be hostile: a cycle must not loop for ever.
+        for _ in 0..view.rows("Directory").count() + 1 {
+            if MACHINE_FOLDERS.contains(&directory.as_str()) {
+                return true;
+            }
+            match parent(&directory) {
+                Some(next) if !next.is_empty() && next != directory => directory = next,
+                _ => return false,
+            }
+        }
+        false
+    })
+}

@@ -1,0 +1,336 @@
+//! Deployment channels in the release bundle, each read by a reader sspr-msi did not write:
+//! `.intunewin` files opened by a Python decryptor written from the published format
+//! (`tests/fixtures/channels/intunewin_open.py`, Python's `cryptography`), their
+//! Detection.xml and the Graph app bodies compared with what `msiinfo` reads from the MSI.
+
+use crate::support::{
+    msiinfo_rows, payload, require, require_python_module, run, sspr_msi, stderr, stdout,
+};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+const SOURCE_DATE_EPOCH: &str = "1700000000";
+
+/// `sspr-msi release` in `dir` (unsigned; `SOURCE_DATE_EPOCH` when `epoch`), unpacked by
+/// `unzip` into `dir/unpacked`.
+fn release_unpacked(dir: &Path, epoch: Option<&str>) -> PathBuf {
+    payload::stage_for_default_config(dir).expect("payload");
+    let mut command = sspr_msi();
+    command.arg("release").current_dir(dir);
+    match epoch {
+        Some(epoch) => command.env("SOURCE_DATE_EPOCH", epoch),
+        None => command.env_remove("SOURCE_DATE_EPOCH"),
+    };
+    let output = run(&mut command);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let unpacked = dir.join("unpacked");
+    let output = run(Command::new("unzip")
+        .arg("-q")
+        .arg(dir.join("dist/sspr-1.0.0.zip"))
+        .arg("-d")
+        .arg(&unpacked));
+    assert!(output.status.success(), "{}", stderr(&output));
+    unpacked
+}
+
+/// One bundle built under `SOURCE_DATE_EPOCH`, shared by the tests that only read it; `None`
+/// when a tool is missing outside CI.
+fn bundle() -> Option<&'static Path> {
+    static BUNDLE: OnceLock<Option<PathBuf>> = OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            if !require("unzip") || !require("msiinfo") || payload::built().is_none() {
+                return None;
+            }
+            let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("channels-bundle");
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Some(release_unpacked(&dir, Some(SOURCE_DATE_EPOCH)))
+        })
+        .as_deref()
+}
+
+/// The bundle's MSIs, sorted.
+fn msis(bundle: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(bundle)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "msi"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), sspr_msi::target::ALL.len());
+    files
+}
+
+/// What msiinfo reads from a package: Property table, package code, whether
+/// InstallExecuteSequence schedules a reboot, and the Template.
+struct MsiinfoFacts {
+    properties: BTreeMap<String, String>,
+    package_code: String,
+    template: String,
+    schedules_reboot: bool,
+}
+
+fn msiinfo_facts(msi: &Path) -> MsiinfoFacts {
+    let properties = msiinfo_rows(msi, "Property")
+        .into_iter()
+        .filter(|row| row.len() == 2)
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect();
+    let suminfo = run(Command::new("msiinfo").arg("suminfo").arg(msi));
+    assert!(suminfo.status.success(), "{}", stderr(&suminfo));
+    let suminfo = stdout(&suminfo);
+    let field = |prefix: &str| {
+        suminfo
+            .lines()
+            .find_map(|line| line.strip_prefix(prefix))
+            .unwrap_or_else(|| panic!("msiinfo suminfo has no {prefix}: {suminfo}"))
+            .trim()
+            .to_string()
+    };
+    MsiinfoFacts {
+        properties,
+        package_code: field("Revision number (UUID):"),
+        template: field("Template:"),
+        schedules_reboot: msiinfo_rows(msi, "InstallExecuteSequence")
+            .iter()
+            .any(|row| row[0] == "ScheduleReboot" || row[0] == "ForceReboot"),
+    }
+}
+
+/// The Python reader's view of one `.intunewin`, its MSI unpacked into `out`.
+fn open_intunewin(file: &Path, out: &Path) -> Value {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/intunewin_open.py");
+    let output = run(Command::new("python3").arg(script).arg(file).arg(out));
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        file.display(),
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+#[test]
+fn every_msi_has_an_intunewin_that_decrypts_to_it_with_detection_xml_matching_msiinfo() {
+    if !require_python_module("cryptography") {
+        return;
+    }
+    let Some(bundle) = bundle() else { return };
+    let mut reboot_flags = Vec::new();
+    for msi in msis(bundle) {
+        let name = name_of(&msi);
+        let out = tempfile::tempdir().unwrap();
+        let opened = open_intunewin(&bundle.join(format!("{name}.intunewin")), out.path());
+        assert_eq!(
+            opened["inner"],
+            serde_json::json!([{"name": name, "deflated": true}]),
+            "{name}"
+        );
+        assert!(
+            std::fs::read(out.path().join(&name)).unwrap() == std::fs::read(&msi).unwrap(),
+            "{name}: the decrypted MSI is not the bundle's"
+        );
+        assert_eq!(
+            opened["order"],
+            serde_json::json!([
+                "Name",
+                "UnencryptedContentSize",
+                "FileName",
+                "SetupFile",
+                "EncryptionInfo",
+                "MsiInfo"
+            ]),
+            "{name}"
+        );
+        assert_eq!(opened["FileName"], "IntunePackage.intunewin");
+        assert_eq!(opened["SetupFile"], name.as_str());
+
+        let facts = msiinfo_facts(&msi);
+        let property = |key: &str| facts.properties[key].as_str();
+        let info = &opened["MsiInfo"];
+        assert_eq!(opened["Name"], property("ProductName"), "{name}");
+        assert_eq!(info["MsiProductCode"], property("ProductCode"), "{name}");
+        assert_eq!(
+            info["MsiProductVersion"],
+            property("ProductVersion"),
+            "{name}"
+        );
+        assert_eq!(info["MsiUpgradeCode"], property("UpgradeCode"), "{name}");
+        assert_eq!(info["MsiPublisher"], property("Manufacturer"), "{name}");
+        assert_eq!(
+            info["MsiPackageCode"],
+            facts.package_code.as_str(),
+            "{name}"
+        );
+        let per_machine = facts.properties.get("ALLUSERS").map(String::as_str) == Some("1");
+        assert_eq!(
+            info["MsiIsMachineInstall"],
+            per_machine.to_string(),
+            "{name}"
+        );
+        assert_eq!(
+            info["MsiIsUserInstall"],
+            (!per_machine).to_string(),
+            "{name}"
+        );
+        assert_eq!(
+            info["MsiExecutionContext"],
+            if per_machine { "System" } else { "User" }
+        );
+        assert_eq!(
+            info["MsiRequiresReboot"],
+            facts.schedules_reboot.to_string(),
+            "{name}"
+        );
+        reboot_flags.push(facts.schedules_reboot);
+    }
+    // Both answers occur: the credential-provider packages ask for a restart, the policy ones do not.
+    assert!(reboot_flags.contains(&true) && reboot_flags.contains(&false));
+}
+
+#[test]
+fn intunewin_keys_are_fresh_without_source_date_epoch_and_the_content_still_decrypts() {
+    if !require("unzip") || !require_python_module("cryptography") || payload::built().is_none() {
+        return;
+    }
+    let (first, second) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let a = release_unpacked(first.path(), None);
+    let b = release_unpacked(second.path(), None);
+    let file = "sspr-win10-x64-1.0.0.msi.intunewin";
+    let out = tempfile::tempdir().unwrap();
+    let opened_a = open_intunewin(&a.join(file), &out.path().join("a"));
+    let opened_b = open_intunewin(&b.join(file), &out.path().join("b"));
+    for key in ["EncryptionKey", "MacKey", "InitializationVector"] {
+        assert_ne!(
+            opened_a["EncryptionInfo"][key], opened_b["EncryptionInfo"][key],
+            "{key}"
+        );
+    }
+    assert_eq!(
+        opened_a["EncryptionInfo"]["FileDigest"],
+        opened_b["EncryptionInfo"]["FileDigest"]
+    );
+    assert_eq!(
+        std::fs::read(out.path().join("a/sspr-win10-x64-1.0.0.msi")).unwrap(),
+        std::fs::read(a.join("sspr-win10-x64-1.0.0.msi")).unwrap()
+    );
+}
+
+#[test]
+fn graph_win32_lob_apps_detect_the_product_code_msiinfo_reads_and_require_the_target() {
+    let Some(bundle) = bundle() else { return };
+    for msi in msis(bundle) {
+        let name = name_of(&msi);
+        let json_file = bundle.join(format!("intune/{name}.win32LobApp.json"));
+        let target = name
+            .trim_start_matches("sspr-")
+            .trim_end_matches("-1.0.0.msi");
+        if !target.starts_with("win1") {
+            // Intune delivers Win32 apps to Windows 10 1607 and later only.
+            assert!(!json_file.exists(), "{name}");
+            continue;
+        }
+        let app: Value = serde_json::from_slice(&std::fs::read(&json_file).unwrap()).unwrap();
+        let facts = msiinfo_facts(&msi);
+        let product_code = facts.properties["ProductCode"].as_str();
+        let version = facts.properties["ProductVersion"].as_str();
+        assert_eq!(app["@odata.type"], "#microsoft.graph.win32LobApp");
+        assert_eq!(app["fileName"], format!("{name}.intunewin"));
+        assert_eq!(app["setupFilePath"], name.as_str());
+        assert_eq!(
+            app["installCommandLine"],
+            format!("msiexec /i \"{name}\" /qn")
+        );
+        assert_eq!(
+            app["uninstallCommandLine"],
+            format!("msiexec /x {product_code} /qn")
+        );
+        assert_eq!(app["installExperience"]["runAsAccount"], "system");
+        let architecture = if facts.template.starts_with("x64;") {
+            "x64"
+        } else {
+            "x86"
+        };
+        assert!(facts.template.starts_with("x64;") || facts.template.starts_with("Intel;"));
+        assert_eq!(app["applicableArchitectures"], architecture, "{name}");
+
+        let codes: BTreeMap<u64, &str> = app["returnCodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["returnCode"].as_u64().unwrap(),
+                    c["type"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let expected: BTreeMap<u64, &str> = [
+            (0, "success"),
+            (1707, "success"),
+            (3010, "softReboot"),
+            (1641, "hardReboot"),
+            (1618, "retry"),
+        ]
+        .into();
+        assert_eq!(codes, expected);
+
+        let rules = app["rules"].as_array().unwrap();
+        let detection: Vec<&Value> = rules
+            .iter()
+            .filter(|r| r["ruleType"] == "detection")
+            .collect();
+        assert_eq!(detection.len(), 1, "{name}");
+        assert_eq!(
+            detection[0]["@odata.type"],
+            "#microsoft.graph.win32LobAppProductCodeRule"
+        );
+        assert_eq!(detection[0]["productCode"], product_code);
+        assert_eq!(detection[0]["productVersion"], version);
+        assert_eq!(detection[0]["productVersionOperator"], "greaterThanOrEqual");
+        let floor = rules
+            .iter()
+            .find(|r| r["ruleType"] == "requirement" && r["operator"] == "greaterThanOrEqual")
+            .unwrap_or_else(|| panic!("{name}: no minimum build"));
+        assert_eq!(floor["valueName"], "CurrentBuildNumber");
+        let minimum = if target.starts_with("win11") {
+            "22000"
+        } else {
+            "17134"
+        };
+        assert_eq!(floor["comparisonValue"], minimum, "{name}");
+        assert_eq!(app["msiInformation"]["productCode"], product_code);
+        assert_eq!(
+            app["msiInformation"]["upgradeCode"],
+            facts.properties["UpgradeCode"].as_str()
+        );
+        assert_eq!(
+            app["msiInformation"]["requiresReboot"],
+            facts.schedules_reboot
+        );
+    }
+}
+
+#[test]
+fn settings_catalog_policy_sets_allow_aad_password_reset_to_1() {
+    let Some(bundle) = bundle() else { return };
+    let policy: Value = serde_json::from_slice(
+        &std::fs::read(bundle.join("intune/sspr-policy-settings-catalog.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(policy["platforms"], "windows10");
+    assert_eq!(policy["technologies"], "mdm");
+    let instance = &policy["settings"][0]["settingInstance"];
+    let id = "device_vendor_msft_policy_config_authentication_allowaadpasswordreset";
+    assert_eq!(instance["settingDefinitionId"], id);
+    assert_eq!(instance["choiceSettingValue"]["value"], format!("{id}_1"));
+}
