@@ -5,11 +5,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl
-          python3 python3-cryptography)
+          python3 python3-cryptography python3-yaml)
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl python3
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
 # Python modules the independent readers import (tests/fixtures/channels/).
-python_modules=(cryptography)
+python_modules=(cryptography yaml)
 
 source scripts/tools.sh
 install_missing test.sh

@@ -13,8 +13,10 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 
+pub mod configmgr;
 mod facts;
 pub mod intune;
+pub mod winget;
 mod xml;
 
 pub const INTUNE_OMA_URI: &str =
@@ -106,7 +108,15 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
             let name = format!("intune/{}.win32LobApp.json", package.file_name);
             files.push((name, pretty_json(&app)?));
         }
+        for (name, text) in winget::manifests(&package, inputs.settings).unwrap_or_default() {
+            files.push((name, text.into_bytes()));
+        }
+        files.push((
+            format!("configmgr/{}.ps1", package.file_name),
+            configmgr::application_script(&package).into_bytes(),
+        ));
     }
+    files.push(("configmgr/exit-codes.csv".into(), crlf(&configmgr::exit_codes_csv())));
     Ok(files)
 }
 

@@ -334,3 +334,126 @@ fn settings_catalog_policy_sets_allow_aad_password_reset_to_1() {
     assert_eq!(instance["settingDefinitionId"], id);
     assert_eq!(instance["choiceSettingValue"]["value"], format!("{id}_1"));
 }
+
+/// The winget manifest folders of the bundle: `winget/<identifier>/<version>`.
+fn winget_folders(bundle: &Path) -> Vec<PathBuf> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(bundle.join("winget"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path().join("1.0.0"))
+        .collect();
+    folders.sort();
+    folders
+}
+
+#[test]
+fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo_and_sha256sum_read(
+) {
+    if !require_python_module("yaml") || !require("sha256sum") {
+        return;
+    }
+    let Some(bundle) = bundle() else { return };
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/winget_check.py");
+    let folders = winget_folders(bundle);
+    // One manifest set per Windows 10/11 package (winget runs on Windows 10 1809 and later).
+    assert_eq!(folders.len(), 3, "{folders:?}");
+    for folder in folders {
+        let output = run(Command::new("python3").arg(&script).arg(&folder));
+        assert!(
+            output.status.success(),
+            "{}: {}",
+            folder.display(),
+            stderr(&output)
+        );
+        let manifest: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let installer = &manifest["installer"];
+        let url = installer["Installers"][0]["InstallerUrl"].as_str().unwrap();
+        let name = url.rsplit('/').next().unwrap();
+        let msi = bundle.join(name);
+        let facts = msiinfo_facts(&msi);
+        assert_eq!(installer["InstallerType"], "msi");
+        assert_eq!(installer["Scope"], "machine");
+        assert_eq!(
+            installer["ProductCode"],
+            facts.properties["ProductCode"].as_str()
+        );
+        assert_eq!(
+            installer["PackageVersion"],
+            facts.properties["ProductVersion"].as_str()
+        );
+        let entry = &installer["AppsAndFeaturesEntries"][0];
+        assert_eq!(
+            entry["ProductCode"],
+            facts.properties["ProductCode"].as_str()
+        );
+        assert_eq!(
+            entry["UpgradeCode"],
+            facts.properties["UpgradeCode"].as_str()
+        );
+        assert_eq!(
+            entry["DisplayName"],
+            facts.properties["ProductName"].as_str()
+        );
+        assert_eq!(
+            entry["Publisher"],
+            facts.properties["Manufacturer"].as_str()
+        );
+        let architecture = if facts.template.starts_with("x64;") {
+            "x64"
+        } else {
+            "x86"
+        };
+        assert_eq!(installer["Installers"][0]["Architecture"], architecture);
+        let sum = run(Command::new("sha256sum").arg(&msi));
+        let sum = stdout(&sum);
+        assert_eq!(
+            installer["Installers"][0]["InstallerSha256"]
+                .as_str()
+                .unwrap()
+                .to_lowercase(),
+            sum.split_whitespace().next().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_soft_reboot() {
+    let Some(bundle) = bundle() else { return };
+    for msi in msis(bundle) {
+        let name = name_of(&msi);
+        let script = std::fs::read_to_string(bundle.join(format!("configmgr/{name}.ps1"))).unwrap();
+        let facts = msiinfo_facts(&msi);
+        let product_code = facts.properties["ProductCode"].as_str();
+        let version = facts.properties["ProductVersion"].as_str();
+        assert!(
+            script.contains(&format!(
+                "New-CMDetectionClauseWindowsInstaller -ProductCode '{product_code}' -Value -ExpressionOperator GreaterEquals -ExpectedValue '{version}'"
+            )),
+            "{script}"
+        );
+        assert!(
+            script.contains(&format!("-InstallCommand 'msiexec /i \"{name}\" /qn'")),
+            "{script}"
+        );
+        assert!(script.contains(&format!(
+            "-UninstallCommand 'msiexec /x {product_code} /qn'"
+        )));
+        assert!(script.contains("-InstallationBehaviorType InstallForSystem"));
+        // PowerShell quoting: every single-quoted string outside comments is closed on its line (no PowerShell
+        // runs here: Debian ships none).
+        for line in script.lines().filter(|line| !line.starts_with('#')) {
+            assert_eq!(line.matches('\'').count() % 2, 0, "{line}");
+        }
+    }
+    let codes = std::fs::read_to_string(bundle.join("configmgr/exit-codes.csv")).unwrap();
+    for row in [
+        "0,Success,",
+        "1707,Success,",
+        "3010,Soft Reboot,",
+        "1641,Hard Reboot,",
+        "1618,Fast Retry,",
+    ] {
+        assert!(codes.contains(&format!("\r\n{row}\"")), "{row}: {codes}");
+    }
+}
