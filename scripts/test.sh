@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl
-          python3 python3-cryptography python3-yaml)
+          python3 python3-cryptography python3-yaml libxml2-utils)
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl python3
-       x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
+       x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres
+       xmllint)
 # Python modules the independent readers import (tests/fixtures/channels/).
 python_modules=(cryptography yaml)
 

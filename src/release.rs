@@ -15,6 +15,7 @@ use zip::write::SimpleFileOptions;
 
 pub mod configmgr;
 mod facts;
+pub mod gpo;
 pub mod intune;
 pub mod winget;
 mod xml;
@@ -98,25 +99,30 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
             &inputs.settings.product.name,
         ))?,
     )];
-    for built in inputs.packages {
-        let package = facts::PackageFacts::read(built)?;
+    let packages = inputs
+        .packages
+        .iter()
+        .map(facts::PackageFacts::read)
+        .collect::<Result<Vec<_>>>()?;
+    for package in &packages {
         files.push((
-            intune::intunewin_name(&package),
-            intune::intunewin(&package, inputs.timestamp, keys)?,
+            intune::intunewin_name(package),
+            intune::intunewin(package, inputs.timestamp, keys)?,
         ));
-        if let Some(app) = intune::win32_lob_app(&package, inputs.settings) {
+        if let Some(app) = intune::win32_lob_app(package, inputs.settings) {
             let name = format!("intune/{}.win32LobApp.json", package.file_name);
             files.push((name, pretty_json(&app)?));
         }
-        for (name, text) in winget::manifests(&package, inputs.settings).unwrap_or_default() {
+        for (name, text) in winget::manifests(package, inputs.settings).unwrap_or_default() {
             files.push((name, text.into_bytes()));
         }
         files.push((
             format!("configmgr/{}.ps1", package.file_name),
-            configmgr::application_script(&package).into_bytes(),
+            configmgr::application_script(package).into_bytes(),
         ));
     }
     files.push(("configmgr/exit-codes.csv".into(), crlf(&configmgr::exit_codes_csv())));
+    files.extend(gpo::files(&packages, inputs.timestamp));
     Ok(files)
 }
 

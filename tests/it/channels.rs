@@ -457,3 +457,76 @@ fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_s
         assert!(codes.contains(&format!("\r\n{row}\"")), "{row}: {codes}");
     }
 }
+
+#[test]
+fn gpo_policies_and_preferences_set_exactly_the_values_the_msis_registry_tables_write() {
+    if !require("xmllint") || !require("python3") {
+        return;
+    }
+    let Some(bundle) = bundle() else { return };
+    let admx = bundle.join("gpo/PolicyDefinitions/sspr.admx");
+    let adml = bundle.join("gpo/PolicyDefinitions/en-US/sspr.adml");
+    let preferences = bundle.join("gpo/Machine/Preferences/Registry/Registry.xml");
+    let wellformed = run(Command::new("xmllint")
+        .arg("--noout")
+        .args([&admx, &adml, &preferences]));
+    assert!(wellformed.status.success(), "{}", stderr(&wellformed));
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/gpo_check.py");
+    let output = run(Command::new("python3")
+        .arg(script)
+        .args([&admx, &adml, &preferences]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let read: Value = serde_json::from_slice(&output.stdout).unwrap();
+
+    // What the packages write, by msiinfo: (key, value name) -> data, HKLM rows only.
+    let mut written: BTreeMap<(String, String), std::collections::BTreeSet<String>> =
+        BTreeMap::new();
+    for msi in msis(bundle) {
+        for row in msiinfo_rows(&msi, "Registry") {
+            if row.len() >= 5 && row[1] == "2" {
+                written
+                    .entry((row[2].clone(), row[3].clone()))
+                    .or_default()
+                    .insert(row[4].clone());
+            }
+        }
+    }
+    let policies = read["policies"].as_array().unwrap();
+    let names: Vec<&str> = policies
+        .iter()
+        .map(|p| p["valueName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["AllowPasswordReset", "EnableLogging"]);
+    for policy in policies {
+        let value_name = policy["valueName"].as_str().unwrap();
+        // Every package that writes this value name writes it under the policy's key, with
+        // the policy's enabled value.
+        let keys: Vec<&(String, String)> = written
+            .keys()
+            .filter(|(_, name)| name == value_name)
+            .collect();
+        assert_eq!(keys.len(), 1, "{value_name}: {keys:?}");
+        let (key, _) = keys[0];
+        assert_eq!(policy["key"], key.as_str(), "{value_name}");
+        let data = &written[keys[0]];
+        assert_eq!(
+            data.iter().collect::<Vec<_>>(),
+            [&format!("#{}", policy["enabled"])],
+            "{value_name}"
+        );
+        let preference = read["preferences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["name"] == value_name)
+            .unwrap_or_else(|| panic!("{value_name}: no preference item"));
+        assert_eq!(preference["hive"], "HKEY_LOCAL_MACHINE");
+        assert_eq!(preference["key"], key.as_str());
+        assert_eq!(preference["value"], policy["enabled"]);
+        assert_eq!(preference["action"], "U");
+    }
+    assert_eq!(
+        read["preferences"].as_array().unwrap().len(),
+        policies.len()
+    );
+}
