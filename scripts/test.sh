@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl
-          python3 python3-cryptography python3-yaml libxml2-utils)
+          python3 python3-pip python3-cryptography python3-yaml python3-jsonschema libxml2-utils)
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl python3
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres
        xmllint)
 # Python modules the independent readers import (tests/fixtures/channels/).
-python_modules=(cryptography yaml)
+python_modules=(cryptography yaml jsonschema)
 
 source scripts/tools.sh
 install_missing test.sh
@@ -22,6 +22,21 @@ if [ -n "$missing" ]; then
     exit 1
   fi
   echo "test.sh: tests that need them will say SKIPPED (they fail when CI=true)"
+fi
+
+# Published schemas and definitions that ship inside PyPI packages (CycloneDX's JSON schemas,
+# the in-toto Statement and SLSA Provenance definitions with the protobuf runtime), installed
+# beside the build for tests/fixtures/channels/sbom_check.py; never committed.
+python_deps=target/python-deps
+python_packages=(cyclonedx-python-lib==11.12.0 in-toto-attestation==0.9.3 "protobuf>=4.21,<7")
+stamp="$python_deps/.installed-$(printf '%s ' "${python_packages[@]}" | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ] && command -v python3 >/dev/null 2>&1; then
+  if PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install --quiet --no-deps --upgrade \
+       --target "$python_deps" "${python_packages[@]}"; then
+    touch "$stamp"
+  else
+    echo "test.sh: pip could not install ${python_packages[*]} into $python_deps"
+  fi
 fi
 
 # Wine tests wait on wineserver more than they compute: run more of them at once than cores.

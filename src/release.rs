@@ -17,6 +17,8 @@ pub mod configmgr;
 mod facts;
 pub mod gpo;
 pub mod intune;
+pub mod provenance;
+pub mod sbom;
 pub mod winget;
 mod xml;
 
@@ -104,7 +106,11 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
         .iter()
         .map(facts::PackageFacts::read)
         .collect::<Result<Vec<_>>>()?;
-    for package in &packages {
+    for (package, built) in packages.iter().zip(inputs.packages) {
+        files.push((
+            format!("sbom/{}.cdx.json", package.file_name),
+            pretty_json(&sbom::sbom(package, built, inputs.timestamp))?,
+        ));
         files.push((
             intune::intunewin_name(package),
             intune::intunewin(package, inputs.timestamp, keys)?,
@@ -123,6 +129,10 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
     }
     files.push(("configmgr/exit-codes.csv".into(), crlf(&configmgr::exit_codes_csv())));
     files.extend(gpo::files(&packages, inputs.timestamp));
+    files.push((
+        provenance::PATH.into(),
+        pretty_json(&provenance::statement(inputs, &packages)?)?,
+    ));
     Ok(files)
 }
 

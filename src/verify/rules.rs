@@ -1028,7 +1028,7 @@ fn file_name_for_key(package: &PackageView, key: &str) -> String {
 
 /// Every file of a cabinet; a cabinet the `cab` crate cannot read yields none (the file
 /// table still names the files, and Windows would fail the install loudly).
-fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
     let read = || -> std::io::Result<Vec<(String, Vec<u8>)>> {
         let mut cabinet = cab::Cabinet::new(std::io::Cursor::new(data))?;
         let names: Vec<String> = cabinet

@@ -530,3 +530,279 @@ fn gpo_policies_and_preferences_set_exactly_the_values_the_msis_registry_tables_
         policies.len()
     );
 }
+
+/// Where `scripts/test.sh` installs the Python packages that carry the published schemas
+/// and definitions (PyPI cyclonedx-python-lib, in-toto-attestation, protobuf); `None` (and
+/// a failure in CI) when it has not.
+fn python_deps() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/python-deps");
+    let found = dir
+        .join("cyclonedx/schema/_res/bom-1.6.SNAPSHOT.schema.json")
+        .exists()
+        && dir.join("in_toto_attestation/v1/statement.py").exists();
+    if !found {
+        assert!(
+            !crate::support::in_ci(),
+            "{} lacks the CycloneDX schema or in-toto-attestation: scripts/test.sh installs them",
+            dir.display()
+        );
+        eprintln!(
+            "SKIPPED: {} is not set up (scripts/test.sh installs it)",
+            dir.display()
+        );
+        return None;
+    }
+    Some(dir)
+}
+
+/// The SBOMs and the provenance of `bundle`, validated by `sbom_check.py`.
+fn validated_sboms_and_provenance(bundle: &Path) -> Option<Value> {
+    let deps = python_deps()?;
+    if !require_python_module("jsonschema") {
+        return None;
+    }
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/sbom_check.py");
+    let output = run(Command::new("python3").arg(script).arg(deps).arg(bundle));
+    assert!(output.status.success(), "{}", stderr(&output));
+    Some(serde_json::from_slice(&output.stdout).unwrap())
+}
+
+#[test]
+fn sboms_are_valid_cyclonedx_1_6_listing_every_embedded_file_and_binary_with_its_digest() {
+    if !require("osslsigncode") {
+        return;
+    }
+    let Some(bundle) = bundle() else { return };
+    let Some(read) = validated_sboms_and_provenance(bundle) else {
+        return;
+    };
+    for msi in msis(bundle) {
+        let name = name_of(&msi);
+        let bom = &read["sboms"][format!("{name}.cdx.json")];
+        assert_eq!(bom["specVersion"], "1.6", "{name}");
+        let root = &bom["metadata"]["component"];
+        let facts = msiinfo_facts(&msi);
+        assert_eq!(root["name"], facts.properties["ProductName"].as_str());
+        assert_eq!(root["version"], facts.properties["ProductVersion"].as_str());
+        assert_eq!(
+            root["hashes"][0]["content"],
+            sspr_msi::model::sha256_hex(&std::fs::read(&msi).unwrap())
+        );
+
+        // What msiextract unpacks is what the SBOM lists: names, digests; the File table's versions.
+        let out = tempfile::tempdir().unwrap();
+        let tables = stdout(&run(Command::new("msiinfo").arg("tables").arg(&msi)));
+        let mut on_disk: BTreeMap<String, String> = BTreeMap::new();
+        // msiextract refuses a package without a File table (the policy packages).
+        let has_files = tables.lines().any(|table| table.trim() == "File");
+        if has_files {
+            let extracted = run(Command::new("msiextract")
+                .arg("-C")
+                .arg(out.path())
+                .arg(&msi));
+            assert!(extracted.status.success(), "{}", stderr(&extracted));
+            for entry in walk(out.path()) {
+                let digest = sspr_msi::model::sha256_hex(&std::fs::read(&entry).unwrap());
+                on_disk.insert(name_of(&entry), digest);
+            }
+        }
+        let files: BTreeMap<String, String> = bom["components"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["bom-ref"].as_str().unwrap().starts_with("file:"))
+            .map(|c| {
+                (
+                    c["name"].as_str().unwrap().to_string(),
+                    c["hashes"][0]["content"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(files, on_disk, "{name}");
+        let file_rows = if has_files {
+            msiinfo_rows(&msi, "File")
+        } else {
+            Vec::new()
+        };
+        let versions: BTreeMap<String, String> = file_rows
+            .into_iter()
+            .filter(|row| row.len() > 4 && !row[4].is_empty())
+            .map(|row| {
+                (
+                    row[2].rsplit('|').next().unwrap().to_string(),
+                    row[4].clone(),
+                )
+            })
+            .collect();
+        for component in bom["components"].as_array().unwrap() {
+            let file = component["name"].as_str().unwrap();
+            if let Some(version) = versions.get(file) {
+                assert_eq!(component["version"], version.as_str(), "{name}: {file}");
+            }
+        }
+        // Binary rows, as msiinfo lists their streams.
+        let streams = run(Command::new("msiinfo").arg("streams").arg(&msi));
+        let binaries: Vec<String> = stdout(&streams)
+            .lines()
+            .filter_map(|s| s.strip_prefix("Binary."))
+            .map(|s| format!("binary:{s}"))
+            .collect();
+        for binary in &binaries {
+            assert!(
+                bom["components"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["bom-ref"] == binary.as_str()),
+                "{name}: {binary}"
+            );
+        }
+        // The embedded DLLs are the unsigned test payloads: osslsigncode agrees.
+        for component in bom["components"].as_array().unwrap() {
+            let file = component["name"].as_str().unwrap();
+            let Some(path) = walk(out.path()).into_iter().find(|p| name_of(p) == file) else {
+                continue;
+            };
+            let status = component["properties"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "sspr-msi:authenticode:status")
+                .map(|p| p["value"].as_str().unwrap().to_string())
+                .unwrap();
+            let verify = run(Command::new("osslsigncode")
+                .arg("verify")
+                .arg("-in")
+                .arg(&path));
+            let unsigned = !verify.status.success()
+                && (stdout(&verify) + &stderr(&verify)).contains("No signature found");
+            assert_eq!(status == "unsigned", unsigned, "{name}: {file}: {status}");
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn provenance_is_an_in_toto_slsa_v1_statement_naming_every_msi_and_input_by_digest() {
+    let Some(bundle) = bundle() else { return };
+    let Some(read) = validated_sboms_and_provenance(bundle) else {
+        return;
+    };
+    let statement = &read["provenance"];
+    let subjects: BTreeMap<String, String> = statement["subject"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["digest"]["sha256"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let sums = std::fs::read_to_string(bundle.join("SHA256SUMS")).unwrap();
+    let expected: BTreeMap<String, String> = sums
+        .lines()
+        .map(|line| {
+            let (sum, file) = line.split_once("  ").unwrap();
+            (file.to_string(), sum.to_string())
+        })
+        .collect();
+    assert_eq!(subjects, expected);
+    let definition = &statement["predicate"]["buildDefinition"];
+    assert_eq!(
+        definition["externalParameters"]["sourceDateEpoch"],
+        SOURCE_DATE_EPOCH.parse::<u64>().unwrap()
+    );
+    let dependencies = definition["resolvedDependencies"].as_array().unwrap();
+    let configuration = sspr_msi::model::sha256_hex(sspr_msi::config::DEFAULT_CONFIG.as_bytes());
+    assert!(dependencies
+        .iter()
+        .any(|d| d["digest"]["sha256"] == configuration.as_str()));
+    let built = payload::built().unwrap();
+    for arch in ["x64", "x86"] {
+        let digest = payload::sha256_of(&payload::dll(built, arch));
+        assert!(
+            dependencies
+                .iter()
+                .any(|d| d["digest"]["sha256"] == digest.as_str()
+                    && d["name"].as_str().unwrap().contains(arch)),
+            "{arch}: {dependencies:?}"
+        );
+    }
+    assert_eq!(
+        statement["predicate"]["runDetails"]["byproducts"],
+        serde_json::json!([]),
+        "unsigned: nothing before signing"
+    );
+}
+
+#[test]
+fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_it() {
+    if !require("unzip") || payload::built().is_none() {
+        return;
+    }
+    let Some(pki) = crate::support::pki::TestPki::new() else {
+        return;
+    };
+    let (signed, unsigned) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    payload::stage_for_default_config(signed.path()).unwrap();
+    let output = run(sspr_msi()
+        .arg("release")
+        .arg("--sign-cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--sign-key")
+        .arg(pki.file("signer.key"))
+        .current_dir(signed.path())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let unpacked = signed.path().join("unpacked");
+    let output = run(Command::new("unzip")
+        .arg("-q")
+        .arg(signed.path().join("dist/sspr-1.0.0.zip"))
+        .arg("-d")
+        .arg(&unpacked));
+    assert!(output.status.success());
+    payload::stage_for_default_config(unsigned.path()).unwrap();
+    let output = run(sspr_msi()
+        .arg("build")
+        .current_dir(unsigned.path())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let Some(read) = validated_sboms_and_provenance(&unpacked) else {
+        return;
+    };
+    let byproducts = read["provenance"]["predicate"]["runDetails"]["byproducts"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(byproducts.len(), sspr_msi::target::ALL.len());
+    for byproduct in byproducts {
+        let name = byproduct["name"]
+            .as_str()
+            .unwrap()
+            .trim_end_matches(" (before signing)");
+        let digest = sspr_msi::model::sha256_hex(
+            &std::fs::read(unsigned.path().join("dist").join(name)).unwrap(),
+        );
+        assert_eq!(byproduct["digest"]["sha256"], digest.as_str(), "{name}");
+        assert_ne!(
+            digest,
+            sspr_msi::model::sha256_hex(&std::fs::read(unpacked.join(name)).unwrap())
+        );
+    }
+}
