@@ -16,6 +16,7 @@ use zip::write::SimpleFileOptions;
 pub mod configmgr;
 mod facts;
 pub mod gpo;
+mod guide;
 pub mod intune;
 pub mod provenance;
 pub mod sbom;
@@ -80,10 +81,11 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     }
     files.push(("SHA256SUMS".into(), checksums(inputs.packages).into_bytes()));
     files.push(("manifest.json".into(), manifest(inputs)?));
-    files.push(("README.txt".into(), crlf(&admin_readme(inputs))));
+    let (channels, guide) = channel_files(inputs)?;
+    files.push(("README.txt".into(), crlf(&(admin_readme(inputs) + &guide))));
     files.push(("sspr-policy-windows10-11.reg".into(), reg_file()));
     files.push(("sspr-policy-intune.csv".into(), crlf(&intune_csv())));
-    files.extend(channel_files(inputs)?);
+    files.extend(channels);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let zip = zip_files(&files, inputs.timestamp)
         .map_err(|e| Error::Internal(format!("writing the bundle: {e}")))?;
@@ -92,11 +94,12 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Each deployment channel's files, read from the packages' own bytes.
-fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
+/// Each deployment channel's files, read from the packages' own bytes, and the README part
+/// that says which serves which channel.
+fn channel_files(inputs: &BundleInputs) -> Result<(Vec<(String, Vec<u8>)>, String)> {
     let keys = intune::KeySource::from_environment();
     let mut files = vec![(
-        "intune/sspr-policy-settings-catalog.json".to_string(),
+        intune::SETTINGS_CATALOG_PATH.to_string(),
         pretty_json(&intune::settings_catalog_policy(
             &inputs.settings.product.name,
         ))?,
@@ -108,7 +111,7 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
         .collect::<Result<Vec<_>>>()?;
     for (package, built) in packages.iter().zip(inputs.packages) {
         files.push((
-            format!("sbom/{}.cdx.json", package.file_name),
+            sbom::path(package),
             pretty_json(&sbom::sbom(package, built, inputs.timestamp))?,
         ));
         files.push((
@@ -116,24 +119,26 @@ fn channel_files(inputs: &BundleInputs) -> Result<Vec<(String, Vec<u8>)>> {
             intune::intunewin(package, inputs.timestamp, keys)?,
         ));
         if let Some(app) = intune::win32_lob_app(package, inputs.settings) {
-            let name = format!("intune/{}.win32LobApp.json", package.file_name);
-            files.push((name, pretty_json(&app)?));
+            files.push((intune::app_json_path(package), pretty_json(&app)?));
         }
         for (name, text) in winget::manifests(package, inputs.settings).unwrap_or_default() {
             files.push((name, text.into_bytes()));
         }
         files.push((
-            format!("configmgr/{}.ps1", package.file_name),
+            configmgr::script_path(package),
             configmgr::application_script(package).into_bytes(),
         ));
     }
-    files.push(("configmgr/exit-codes.csv".into(), crlf(&configmgr::exit_codes_csv())));
+    files.push((
+        configmgr::EXIT_CODES_PATH.into(),
+        crlf(&configmgr::exit_codes_csv()),
+    ));
     files.extend(gpo::files(&packages, inputs.timestamp));
     files.push((
         provenance::PATH.into(),
         pretty_json(&provenance::statement(inputs, &packages)?)?,
     ));
-    Ok(files)
+    Ok((files, guide::text(&packages, inputs.settings)))
 }
 
 fn pretty_json(value: &serde_json::Value) -> Result<Vec<u8>> {

@@ -34,6 +34,13 @@ pub fn exit_codes_csv() -> String {
     text
 }
 
+pub const EXIT_CODES_PATH: &str = "configmgr/exit-codes.csv";
+
+/// Where a package's script goes in the bundle.
+pub fn script_path(package: &PackageFacts) -> String {
+    format!("configmgr/{}.ps1", package.file_name)
+}
+
 /// The script that creates the ConfigMgr application for one package.
 pub fn application_script(package: &PackageFacts) -> String {
     let quote = |text: &str| format!("'{}'", text.replace('\'', "''"));

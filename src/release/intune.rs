@@ -24,6 +24,7 @@ pub const CONTENT_ENTRY: &str = "IntuneWinPackage/Contents/IntunePackage.intunew
 pub const DETECTION_ENTRY: &str = "IntuneWinPackage/Metadata/Detection.xml";
 /// The IntuneWinAppUtil version whose output this mirrors (Detection.xml's ToolVersion).
 const TOOL_VERSION: &str = "1.8.6.0";
+pub const SETTINGS_CATALOG_PATH: &str = "intune/sspr-policy-settings-catalog.json";
 pub const SETTINGS_CATALOG_ID: &str =
     "device_vendor_msft_policy_config_authentication_allowaadpasswordreset";
 
@@ -293,6 +294,11 @@ fn build_requirement(operator: &str, build: u32) -> Value {
         "operator": operator,
         "comparisonValue": build.to_string(),
     })
+}
+
+/// Where the Graph body of a package goes in the bundle.
+pub fn app_json_path(package: &PackageFacts) -> String {
+    format!("intune/{}.win32LobApp.json", package.file_name)
 }
 
 /// `<msi file name>.intunewin`.

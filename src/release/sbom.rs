@@ -10,6 +10,11 @@ use serde_json::{json, Value};
 
 pub const SPEC_VERSION: &str = "1.6";
 
+/// Where a package's SBOM goes in the bundle.
+pub fn path(package: &PackageFacts) -> String {
+    format!("sbom/{}.cdx.json", package.file_name)
+}
+
 /// One embedded file or Binary row.
 struct Embedded {
     bom_ref: String,

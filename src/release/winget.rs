@@ -21,9 +21,9 @@ pub fn manifests(
     if !package.target.family.uses_policy() {
         return None;
     }
-    let identifier = package_identifier(package, settings);
+    let identifier = package_identifier(settings, package.target);
     let version = &package.product_version;
-    let folder = format!("winget/{identifier}/{version}");
+    let folder = folder(package, settings);
     let header = |kind: &str| {
         format!(
             "# yaml-language-server: $schema=https://aka.ms/winget-manifest.{kind}.{MANIFEST_VERSION}.schema.json\n\
@@ -83,16 +83,28 @@ pub fn manifests(
 }
 
 /// `Publisher.Product.target`: each part at most 32 characters, without dots or spaces.
-pub fn package_identifier(package: &PackageFacts, settings: &crate::config::Settings) -> String {
+pub fn package_identifier(
+    settings: &crate::config::Settings,
+    target: crate::target::Target,
+) -> String {
     [
         settings.product.manufacturer.as_str(),
         settings.product.name.as_str(),
-        &package.target.name(),
+        &target.name(),
     ]
     .iter()
     .map(|part| identifier_part(part))
     .collect::<Vec<_>>()
     .join(".")
+}
+
+/// The folder of a package's manifest set in the bundle.
+pub fn folder(package: &PackageFacts, settings: &crate::config::Settings) -> String {
+    format!(
+        "winget/{}/{}",
+        package_identifier(settings, package.target),
+        package.product_version
+    )
 }
 
 fn identifier_part(text: &str) -> String {

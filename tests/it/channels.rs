@@ -806,3 +806,52 @@ fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_i
         );
     }
 }
+
+#[test]
+fn the_bundle_readme_names_every_channel_file_with_its_steps() {
+    let Some(bundle) = bundle() else { return };
+    let readme = std::fs::read_to_string(bundle.join("README.txt")).unwrap();
+    assert!(
+        !readme.replace("\r\n", "").contains('\n'),
+        "README.txt has CRLF line ends"
+    );
+    for file in walk(bundle) {
+        let path = file
+            .strip_prefix(bundle)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let is_channel_file = path.ends_with(".intunewin")
+            || [
+                "intune/",
+                "gpo/",
+                "configmgr/",
+                "sbom/",
+                "winget/",
+                "provenance",
+            ]
+            .iter()
+            .any(|prefix| path.starts_with(prefix));
+        if !is_channel_file {
+            continue;
+        }
+        // winget manifests are named by their folder (`winget install --manifest FOLDER`).
+        let named = match path.strip_prefix("winget/") {
+            Some(_) => readme.contains(path.rsplit_once('/').unwrap().0),
+            None => readme.contains(&path),
+        };
+        assert!(named, "README.txt does not name {path}");
+    }
+    for step in [
+        "Windows app (Win32)",
+        "Software Settings > Software",
+        "Assigned",
+        "Advanced > Modifications",
+        "PolicyDefinitions",
+        "-ContentShare",
+        "winget install --manifest",
+        "msiexec /x {",
+    ] {
+        assert!(readme.contains(step), "README.txt lacks {step}");
+    }
+}
