@@ -94,9 +94,12 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A file of the bundle: its path in the zip and its bytes.
+type BundleFile = (String, Vec<u8>);
+
 /// Each deployment channel's files, read from the packages' own bytes, and the README part
 /// that says which serves which channel.
-fn channel_files(inputs: &BundleInputs) -> Result<(Vec<(String, Vec<u8>)>, String)> {
+fn channel_files(inputs: &BundleInputs) -> Result<(Vec<BundleFile>, String)> {
     let keys = intune::KeySource::from_environment();
     let mut files = vec![(
         intune::SETTINGS_CATALOG_PATH.to_string(),
