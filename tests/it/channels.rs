@@ -855,3 +855,98 @@ fn the_bundle_readme_names_every_channel_file_with_its_steps() {
         assert!(readme.contains(step), "README.txt lacks {step}");
     }
 }
+
+#[test]
+fn a_signed_payload_appears_in_the_sbom_with_the_signer_osslsigncode_reads() {
+    if !require("osslsigncode") || !require("unzip") || payload::built().is_none() {
+        return;
+    }
+    let Some(pki) = crate::support::pki::TestPki::new() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let built = payload::built().unwrap();
+    let sign = |arch: &str| {
+        let out = dir.path().join(format!("{arch}.dll"));
+        let output = run(Command::new("osslsigncode")
+            .arg("sign")
+            .arg("-certs")
+            .arg(pki.file("signer.pem"))
+            .arg("-key")
+            .arg(pki.file("signer.key"))
+            .args(["-h", "sha256", "-in"])
+            .arg(payload::dll(built, arch))
+            .arg("-out")
+            .arg(&out));
+        assert!(output.status.success(), "{}", stderr(&output));
+        out
+    };
+    let (x64, x86) = (sign("x64"), sign("x86"));
+    let pins = payload::payload_replacements(&x64, &x86, None);
+    let trust = format!("trust_anchors = ['{}']", pki.file("ca.pem").display());
+    let mut replacements: Vec<(&str, &str)> =
+        pins.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    replacements.push(("allow_unsigned_payloads = true", &trust));
+    let config = crate::support::config_file(dir.path(), &replacements);
+    let output = run(sspr_msi()
+        .args(["release", "--target", "win7-x64", "--config"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let unpacked = dir.path().join("unpacked");
+    let output = run(Command::new("unzip")
+        .arg("-q")
+        .arg(dir.path().join("dist/sspr-1.0.0.zip"))
+        .arg("-d")
+        .arg(&unpacked));
+    assert!(output.status.success());
+    let bom: Value = serde_json::from_slice(
+        &std::fs::read(unpacked.join("sbom/sspr-win7-x64-1.0.0.msi.cdx.json")).unwrap(),
+    )
+    .unwrap();
+    let dll = bom["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| {
+            c["hashes"][0]["content"]
+                == sspr_msi::model::sha256_hex(&std::fs::read(&x64).unwrap()).as_str()
+        })
+        .unwrap_or_else(|| panic!("the signed DLL is not in the SBOM: {bom}"));
+    let property = |name: &str| {
+        dll["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| p["value"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        property("sspr-msi:authenticode:status").as_deref(),
+        Some("verified")
+    );
+    let verify = run(Command::new("osslsigncode")
+        .arg("verify")
+        .arg("-in")
+        .arg(&x64)
+        .arg("-CAfile")
+        .arg(pki.file("ca.pem")));
+    let text = stdout(&verify);
+    let subject = text
+        .lines()
+        .find_map(|line| line.trim().strip_prefix("Subject:"))
+        .unwrap_or_else(|| panic!("osslsigncode names no subject: {text}"))
+        .trim()
+        .to_string();
+    let signer = property("sspr-msi:authenticode:signer").unwrap();
+    // osslsigncode writes /C=../CN=..; compare the common name both show.
+    let common_name = subject
+        .rsplit("CN=")
+        .next()
+        .unwrap()
+        .split(['/', ','])
+        .next()
+        .unwrap();
+    assert!(signer.contains(common_name), "{signer} vs {subject}");
+}
