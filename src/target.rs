@@ -176,14 +176,20 @@ impl Target {
     fn architecture_condition(&self) -> LaunchCondition {
         let me = self.name();
         match self.arch {
-            Arch::X64 => LaunchCondition::unless_installed(
-                "VersionNT64",
-                format!("The {me} package is for 64-bit Windows; this machine runs 32-bit Windows: use the {}-x86 package.", self.family_prefix()),
-            ),
+            Arch::X64 => {
+                let advice = match self.sibling(Arch::X86) {
+                    Some(x86) => format!("use the {x86} package"),
+                    None => format!("{} has no 32-bit package", self.family.label()),
+                };
+                LaunchCondition::unless_installed(
+                    "VersionNT64",
+                    format!("The {me} package is for 64-bit Windows; this machine runs 32-bit Windows: {advice}."),
+                )
+            }
             Arch::X86 => {
-                let advice = match Target::from_name(&format!("{}-x64", self.family_prefix())) {
+                let advice = match self.sibling(Arch::X64) {
                     Some(x64) => format!("install the {x64} package instead"),
-                    None => "no 32-bit package applies".to_string(),
+                    None => format!("{} has no 64-bit package", self.family.label()),
                 };
                 LaunchCondition::unless_installed(
                     "NOT VersionNT64",
@@ -191,6 +197,13 @@ impl Target {
                 )
             }
         }
+    }
+
+    /// The same Windows version's target for `arch`, if the matrix has one (there is no
+    /// 32-bit Windows 11).
+    fn sibling(&self, arch: Arch) -> Option<Target> {
+        let sibling = Target::new(self.family, arch);
+        ALL.contains(&sibling).then_some(sibling)
     }
 
     fn family_prefix(&self) -> &'static str {
@@ -280,6 +293,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn messages_name_only_targets_that_exist() {
+        let policy = DetectionPolicy {
+            min_windows10_build: 17134,
+            allow_server: false,
+            refuse_home_edition: true,
+        };
+        let mentioned = |message: &str| -> Vec<String> {
+            message
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .filter(|word| word.starts_with("win") && word.contains('-'))
+                .map(str::to_string)
+                .collect()
+        };
+        for target in ALL {
+            for condition in target.launch_conditions(&policy) {
+                for name in mentioned(&condition.message) {
+                    assert!(
+                        Target::from_name(&name).is_some(),
+                        "{target}: `{}` names {name}",
+                        condition.message
+                    );
+                }
+            }
+        }
+        let win11 = Target::from_name("win11-x64").unwrap();
+        assert!(win11
+            .launch_conditions(&policy)
+            .iter()
+            .any(|c| c.message.contains("Windows 11 has no 32-bit package")));
     }
 
     #[test]
