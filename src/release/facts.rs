@@ -128,23 +128,5 @@ fn has_rows(view: &PackageView, table: &str) -> bool {
 
 /// Whether any component's folder lies under one of [`MACHINE_FOLDERS`].
 fn installs_to_machine_folders(view: &PackageView) -> bool {
-    let parent = |directory: &str| {
-        view.rows("Directory")
-            .find(|row| row.text("Directory") == directory)
-            .map(|row| row.text("Directory_Parent").to_string())
-    };
-    view.rows("Component").any(|component| {
-        let mut directory = component.text("Directory_").to_string();
-        // The Directory table may be hostile: a cycle must not loop for ever.
-        for _ in 0..view.rows("Directory").count() + 1 {
-            if MACHINE_FOLDERS.contains(&directory.as_str()) {
-                return true;
-            }
-            match parent(&directory) {
-                Some(next) if !next.is_empty() && next != directory => directory = next,
-                _ => return false,
-            }
-        }
-        false
-    })
+    !crate::verify::gpo::components_under(view, MACHINE_FOLDERS).is_empty()
 }

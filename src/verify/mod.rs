@@ -4,6 +4,7 @@
 pub mod condition;
 pub mod custom;
 pub mod deformat;
+pub mod gpo;
 pub mod profile;
 pub mod read;
 pub mod report;

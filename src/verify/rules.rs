@@ -189,6 +189,9 @@ pub const RULES: &[Rule] = &[
     WOW64_TOOL,
     PHASELESS_DEFERRED,
     INSECURE_PUBLIC_PROPERTY,
+    super::gpo::PER_USER,
+    super::gpo::USER_PROFILE,
+    super::gpo::NETWORK_AT_STARTUP,
 ];
 
 impl Rule {
@@ -227,6 +230,7 @@ pub fn check(package: &PackageView) -> Vec<Finding> {
         insecure_public_properties,
         accidental_formatting,
         unsigned_package,
+        super::gpo::check,
     ] {
         run(package, &mut findings);
     }
@@ -1050,7 +1054,7 @@ pub(crate) fn cabinet_files(data: &[u8]) -> Vec<(String, Vec<u8>)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::verify::read::{self, tests::package_bytes};
 
