@@ -107,30 +107,12 @@ fn channel_files(inputs: &BundleInputs) -> Result<(Vec<BundleFile>, String)> {
             &inputs.settings.product.name,
         ))?,
     )];
-    let packages = inputs
-        .packages
-        .iter()
-        .map(facts::PackageFacts::read)
-        .collect::<Result<Vec<_>>>()?;
-    for (package, built) in packages.iter().zip(inputs.packages) {
-        files.push((
-            sbom::path(package),
-            pretty_json(&sbom::sbom(package, built, inputs.timestamp))?,
-        ));
-        files.push((
-            intune::intunewin_name(package),
-            intune::intunewin(package, inputs.timestamp, keys)?,
-        ));
-        if let Some(app) = intune::win32_lob_app(package, inputs.settings) {
-            files.push((intune::app_json_path(package), pretty_json(&app)?));
-        }
-        for (name, text) in winget::manifests(package, inputs.settings).unwrap_or_default() {
-            files.push((name, text.into_bytes()));
-        }
-        files.push((
-            configmgr::script_path(package),
-            configmgr::application_script(package).into_bytes(),
-        ));
+    let mut packages = Vec::with_capacity(inputs.packages.len());
+    for built in inputs.packages {
+        let mut package = facts::PackageFacts::read(built)?;
+        files.extend(package_files(&package, built, inputs, keys)?);
+        package.shed_content();
+        packages.push(package);
     }
     files.push((
         configmgr::EXIT_CODES_PATH.into(),
@@ -142,6 +124,36 @@ fn channel_files(inputs: &BundleInputs) -> Result<(Vec<BundleFile>, String)> {
         pretty_json(&provenance::statement(inputs, &packages)?)?,
     ));
     Ok((files, guide::text(&packages, inputs.settings)))
+}
+
+/// One package's own files in every channel.
+fn package_files(
+    package: &facts::PackageFacts,
+    built: &BuiltPackage,
+    inputs: &BundleInputs,
+    keys: intune::KeySource,
+) -> Result<Vec<BundleFile>> {
+    let mut files = vec![
+        (
+            sbom::path(package),
+            pretty_json(&sbom::sbom(package, built, inputs.timestamp))?,
+        ),
+        (
+            intune::intunewin_name(package),
+            intune::intunewin(package, inputs.timestamp, keys)?,
+        ),
+        (
+            configmgr::script_path(package),
+            configmgr::application_script(package).into_bytes(),
+        ),
+    ];
+    if let Some(app) = intune::win32_lob_app(package, inputs.settings) {
+        files.push((intune::app_json_path(package), pretty_json(&app)?));
+    }
+    for (name, text) in winget::manifests(package, inputs.settings).unwrap_or_default() {
+        files.push((name, text.into_bytes()));
+    }
+    Ok(files)
 }
 
 fn pretty_json(value: &serde_json::Value) -> Result<Vec<u8>> {

@@ -6,6 +6,7 @@ use crate::build::BuiltPackage;
 use crate::error::{Error, Result};
 use crate::target::Target;
 use crate::verify::read::{self, PackageView};
+use std::collections::BTreeMap;
 
 /// Standard folders whose contents belong to the machine, not to a user.
 const MACHINE_FOLDERS: &[&str] = &[
@@ -43,6 +44,12 @@ pub struct PackageFacts {
     pub includes_odbc: bool,
     pub writes_machine_registry: bool,
     pub installs_to_machine_folders: bool,
+    /// SHA-256 of each Binary row's data, by row name.
+    pub binary_digests: BTreeMap<String, String>,
+    /// For a signed package, its digest without the signature: the same streams written
+    /// again, as the build wrote them before it signed.
+    pub unsigned_sha256: Option<String>,
+    /// Tables, summary and (until [`PackageFacts::shed_content`]) streams.
     pub view: PackageView,
 }
 
@@ -73,6 +80,19 @@ impl PackageFacts {
         let includes_services = has_rows(&view, "ServiceInstall");
         let includes_odbc = has_rows(&view, "ODBCDataSource");
         let installs_to_machine_folders = installs_to_machine_folders(&view);
+        let binary_digests = view
+            .streams
+            .iter()
+            .filter_map(|(stream, data)| {
+                let name = stream.strip_prefix("Binary.")?;
+                Some((name.to_string(), crate::model::sha256_hex(data)))
+            })
+            .collect();
+        let unsigned_sha256 = if view.has_signature {
+            Some(unsigned_sha256(&bytes).map_err(|e| Error::input(&built.file, e.to_string()))?)
+        } else {
+            None
+        };
         Ok(PackageFacts {
             target,
             file_name,
@@ -94,9 +114,18 @@ impl PackageFacts {
             includes_odbc,
             writes_machine_registry,
             installs_to_machine_folders,
+            binary_digests,
+            unsigned_sha256,
             bytes,
             view,
         })
+    }
+
+    /// Drops the package's bytes and streams once its own files are written: the release
+    /// goes on with what every package says, not with every package in memory.
+    pub fn shed_content(&mut self) {
+        self.bytes = Vec::new();
+        self.view.streams.clear();
     }
 
     /// The architecture as Intune, winget and ConfigMgr name it.
@@ -120,6 +149,12 @@ impl PackageFacts {
             OsFamily::Win11 => crate::target::WINDOWS11_FIRST_BUILD,
         }
     }
+}
+
+fn unsigned_sha256(bytes: &[u8]) -> std::io::Result<String> {
+    let mut streams = crate::compound::Streams::read(bytes)?;
+    streams.remove(crate::sign::msi::SIGNATURE_STREAM);
+    Ok(crate::model::sha256_hex(&streams.write_v3()?))
 }
 
 fn has_rows(view: &PackageView, table: &str) -> bool {

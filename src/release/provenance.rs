@@ -22,11 +22,13 @@ pub fn statement(inputs: &BundleInputs, packages: &[PackageFacts]) -> Result<Val
         .map(|p| json!({"name": p.file_name, "digest": {"sha256": p.sha256}}))
         .collect();
     let mut byproducts = Vec::new();
-    for package in packages.iter().filter(|p| p.view.has_signature) {
-        byproducts.push(json!({
-            "name": format!("{} (before signing)", package.file_name),
-            "digest": {"sha256": unsigned_sha256(package)?},
-        }));
+    for package in packages {
+        if let Some(digest) = &package.unsigned_sha256 {
+            byproducts.push(json!({
+                "name": format!("{} (before signing)", package.file_name),
+                "digest": {"sha256": digest},
+            }));
+        }
     }
     Ok(json!({
         "_type": STATEMENT_TYPE,
@@ -72,13 +74,8 @@ fn resolved_dependencies(inputs: &BundleInputs, packages: &[PackageFacts]) -> Re
                 payload.sha256.clone(),
             );
         }
-        for (stream, data) in &package.view.streams {
-            if let Some(name) = stream.strip_prefix("Binary.") {
-                dependencies.insert(
-                    format!("binary:{arch}/{name}"),
-                    crate::model::sha256_hex(data),
-                );
-            }
+        for (name, digest) in &package.binary_digests {
+            dependencies.insert(format!("binary:{arch}/{name}"), digest.clone());
         }
     }
     Ok(dependencies
@@ -93,15 +90,4 @@ fn configuration_bytes(source: &str) -> Result<Vec<u8>> {
         return Ok(crate::config::DEFAULT_CONFIG.as_bytes().to_vec());
     }
     std::fs::read(source).map_err(|e| Error::input(source, format!("cannot read: {e}")))
-}
-
-/// The package's digest without its signature: the same streams written again, as the build
-/// wrote them before it signed.
-fn unsigned_sha256(package: &PackageFacts) -> Result<String> {
-    let malformed = |e: std::io::Error| Error::input(&package.file_name, e.to_string());
-    let mut streams = crate::compound::Streams::read(&package.bytes).map_err(malformed)?;
-    streams.remove(crate::sign::msi::SIGNATURE_STREAM);
-    Ok(crate::model::sha256_hex(
-        &streams.write_v3().map_err(malformed)?,
-    ))
 }
