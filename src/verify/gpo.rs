@@ -5,16 +5,8 @@
 //! the set; `verify` runs them on every package.
 
 use super::read::PackageView;
-use super::rules::{Finding, Rule, Severity};
+use super::rules::{warning, Finding, Rule};
 use crate::schema::action_type::{KIND_MASK, SET_DIRECTORY, SET_PROPERTY};
-
-const fn warning(id: &'static str, explanation: &'static str) -> Rule {
-    Rule {
-        id,
-        severity: Severity::Warning,
-        explanation,
-    }
-}
 
 pub const PER_USER: Rule = warning(
     "GPO001",

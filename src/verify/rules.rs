@@ -45,7 +45,7 @@ const fn error(id: &'static str, explanation: &'static str) -> Rule {
     }
 }
 
-const fn warning(id: &'static str, explanation: &'static str) -> Rule {
+pub(crate) const fn warning(id: &'static str, explanation: &'static str) -> Rule {
     Rule {
         id,
         severity: Severity::Warning,

@@ -14,12 +14,16 @@ use std::sync::OnceLock;
 
 const SOURCE_DATE_EPOCH: &str = "1700000000";
 
-/// `sspr-msi release` in `dir` (unsigned; `SOURCE_DATE_EPOCH` when `epoch`), unpacked by
-/// `unzip` into `dir/unpacked`.
-fn release_unpacked(dir: &Path, epoch: Option<&str>) -> PathBuf {
+/// `sspr-msi release ARGS` in `dir` (`SOURCE_DATE_EPOCH` when `epoch`), unpacked by `unzip`
+/// into `dir/unpacked`.
+fn release_unpacked_with<S: AsRef<std::ffi::OsStr>>(
+    dir: &Path,
+    args: &[S],
+    epoch: Option<&str>,
+) -> PathBuf {
     payload::stage_for_default_config(dir).expect("payload");
     let mut command = sspr_msi();
-    command.arg("release").current_dir(dir);
+    command.arg("release").args(args).current_dir(dir);
     match epoch {
         Some(epoch) => command.env("SOURCE_DATE_EPOCH", epoch),
         None => command.env_remove("SOURCE_DATE_EPOCH"),
@@ -34,6 +38,11 @@ fn release_unpacked(dir: &Path, epoch: Option<&str>) -> PathBuf {
         .arg(&unpacked));
     assert!(output.status.success(), "{}", stderr(&output));
     unpacked
+}
+
+/// An unsigned release of the default configuration.
+fn release_unpacked(dir: &Path, epoch: Option<&str>) -> PathBuf {
+    release_unpacked_with::<&str>(dir, &[], epoch)
 }
 
 /// One bundle built under `SOURCE_DATE_EPOCH`, shared by the tests that only read it; `None`
@@ -759,23 +768,13 @@ fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_i
         return;
     };
     let (signed, unsigned) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    payload::stage_for_default_config(signed.path()).unwrap();
-    let output = run(sspr_msi()
-        .arg("release")
-        .arg("--sign-cert")
-        .arg(pki.file("signer.pem"))
-        .arg("--sign-key")
-        .arg(pki.file("signer.key"))
-        .current_dir(signed.path())
-        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
-    assert!(output.status.success(), "{}", stderr(&output));
-    let unpacked = signed.path().join("unpacked");
-    let output = run(Command::new("unzip")
-        .arg("-q")
-        .arg(signed.path().join("dist/sspr-1.0.0.zip"))
-        .arg("-d")
-        .arg(&unpacked));
-    assert!(output.status.success());
+    let sign_args = [
+        std::ffi::OsString::from("--sign-cert"),
+        pki.file("signer.pem").into(),
+        "--sign-key".into(),
+        pki.file("signer.key").into(),
+    ];
+    let unpacked = release_unpacked_with(signed.path(), &sign_args, Some(SOURCE_DATE_EPOCH));
     payload::stage_for_default_config(unsigned.path()).unwrap();
     let output = run(sspr_msi()
         .arg("build")
@@ -888,19 +887,13 @@ fn a_signed_payload_appears_in_the_sbom_with_the_signer_osslsigncode_reads() {
         pins.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     replacements.push(("allow_unsigned_payloads = true", &trust));
     let config = crate::support::config_file(dir.path(), &replacements);
-    let output = run(sspr_msi()
-        .args(["release", "--target", "win7-x64", "--config"])
-        .arg(&config)
-        .current_dir(dir.path())
-        .env("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH));
-    assert!(output.status.success(), "{}", stderr(&output));
-    let unpacked = dir.path().join("unpacked");
-    let output = run(Command::new("unzip")
-        .arg("-q")
-        .arg(dir.path().join("dist/sspr-1.0.0.zip"))
-        .arg("-d")
-        .arg(&unpacked));
-    assert!(output.status.success());
+    let args = [
+        std::ffi::OsString::from("--target"),
+        "win7-x64".into(),
+        "--config".into(),
+        config.into(),
+    ];
+    let unpacked = release_unpacked_with(dir.path(), &args, Some(SOURCE_DATE_EPOCH));
     let bom: Value = serde_json::from_slice(
         &std::fs::read(unpacked.join("sbom/sspr-win7-x64-1.0.0.msi.cdx.json")).unwrap(),
     )
