@@ -22,7 +22,10 @@ pub fn in_ci() -> bool {
 /// True when `tool` is on PATH. In CI a missing tool fails the test; elsewhere the test
 /// says it is skipped and why.
 pub fn require(tool: &str) -> bool {
-    required(succeeds(Command::new("sh").args(["-c", &format!("command -v {tool}")])), tool)
+    required(
+        succeeds(Command::new("sh").args(["-c", &format!("command -v {tool}")])),
+        tool,
+    )
 }
 
 /// True when Python 3 can import `module` (e.g. `cryptography`, `jsonschema`); like
@@ -36,9 +39,7 @@ pub fn require_python_module(module: &str) -> bool {
 }
 
 fn succeeds(command: &mut Command) -> bool {
-    command
-        .output()
-        .is_ok_and(|output| output.status.success())
+    command.output().is_ok_and(|output| output.status.success())
 }
 
 /// `found`, after failing in CI or saying SKIPPED elsewhere when it is false.
