@@ -5,10 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl
-          python3 python3-pip python3-cryptography python3-yaml python3-jsonschema libxml2-utils)
+          python3 python3-pip python3-cryptography python3-yaml python3-jsonschema libxml2-utils npm)
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl python3
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres
-       xmllint)
+       xmllint npm)
 # Python modules the independent readers import (tests/fixtures/channels/).
 python_modules=(cryptography yaml jsonschema)
 
@@ -36,6 +36,20 @@ if [ ! -e "$stamp" ] && command -v python3 >/dev/null 2>&1; then
     touch "$stamp"
   else
     echo "test.sh: pip could not install ${python_packages[*]} into $python_deps"
+  fi
+fi
+
+# Microsoft's published Graph type definitions (npm), for tests/fixtures/channels/graph_check.py.
+npm_deps=target/npm-deps
+npm_packages=(@microsoft/microsoft-graph-types@2.43.1 @microsoft/microsoft-graph-types-beta@0.44.0-preview)
+stamp="$npm_deps/.installed-$(printf '%s ' "${npm_packages[@]}" | sha256sum | cut -c1-16)"
+if [ ! -e "$stamp" ] && command -v npm >/dev/null 2>&1; then
+  mkdir -p "$npm_deps"
+  if npm install --silent --no-save --ignore-scripts --no-audit --no-fund --prefix "$npm_deps" \
+       "${npm_packages[@]}"; then
+    touch "$stamp"
+  else
+    echo "test.sh: npm could not install ${npm_packages[*]} into $npm_deps"
   fi
 fi
 

@@ -256,7 +256,6 @@ pub fn win32_lob_app(package: &PackageFacts, settings: &crate::config::Settings)
         "displayName": package.product_name,
         "description": format!("{} ({}): enables Microsoft Entra self-service password reset at the Windows sign-in screen.", package.product_name, package.target.name()),
         "publisher": package.manufacturer,
-        "displayVersion": package.product_version,
         "fileName": intunewin_name(package),
         "setupFilePath": package.file_name,
         "installCommandLine": format!("msiexec /i \"{}\" /qn", package.file_name),

@@ -943,3 +943,69 @@ fn a_signed_payload_appears_in_the_sbom_with_the_signer_osslsigncode_reads() {
         .unwrap();
     assert!(signer.contains(common_name), "{signer} vs {subject}");
 }
+
+/// `microsoft-graph.d.ts` of the npm package `name` as `scripts/test.sh` installs it; `None`
+/// (and a failure in CI) when it has not.
+fn graph_definitions(name: &str) -> Option<PathBuf> {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/npm-deps/node_modules/@microsoft")
+        .join(name)
+        .join("microsoft-graph.d.ts");
+    if !file.exists() {
+        assert!(
+            !crate::support::in_ci(),
+            "{} is missing: scripts/test.sh installs it",
+            file.display()
+        );
+        eprintln!(
+            "SKIPPED: {} is missing (scripts/test.sh installs it)",
+            file.display()
+        );
+        return None;
+    }
+    Some(file)
+}
+
+fn graph_check(definitions: &Path, root: &str, body: &Path) {
+    let script =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/graph_check.py");
+    let output = run(Command::new("python3")
+        .arg(script)
+        .arg(definitions)
+        .arg(root)
+        .arg(body));
+    assert!(
+        output.status.success(),
+        "{}: {}",
+        body.display(),
+        stderr(&output)
+    );
+}
+
+#[test]
+fn graph_bodies_use_only_what_microsofts_published_graph_types_define() {
+    if !require("python3") {
+        return;
+    }
+    let Some(bundle) = bundle() else { return };
+    let (Some(v1), Some(beta)) = (
+        graph_definitions("microsoft-graph-types"),
+        graph_definitions("microsoft-graph-types-beta"),
+    ) else {
+        return;
+    };
+    let apps: Vec<PathBuf> = walk(&bundle.join("intune"))
+        .into_iter()
+        .filter(|p| name_of(p).ends_with(".win32LobApp.json"))
+        .collect();
+    assert_eq!(apps.len(), 3);
+    for app in apps {
+        graph_check(&v1, "MobileApp", &app);
+    }
+    // The Settings Catalog is a beta API.
+    graph_check(
+        &beta,
+        "DeviceManagementConfigurationPolicy",
+        &bundle.join("intune/sspr-policy-settings-catalog.json"),
+    );
+}
