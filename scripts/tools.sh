@@ -1,11 +1,17 @@
 # Sourced by scripts/test.sh and benches/run.sh. With `packages` (Debian packages) and `tools`
 # (commands) set, `install_missing NAME` installs the packages with apt when a tool is missing
 # and we are root, then leaves the tools still missing in `missing` (empty when none).
+# `python_modules` (optional) lists Python modules that must import; a missing one is
+# reported as `python3-<module>`.
 
 missing_tools() {
   local tool
   for tool in "${tools[@]}"; do
     command -v "$tool" >/dev/null 2>&1 || printf '%s ' "$tool"
+  done
+  local module
+  for module in ${python_modules[@]+"${python_modules[@]}"}; do
+    python3 -c "import $module" >/dev/null 2>&1 || printf 'python3-%s ' "$module"
   done
 }
 

@@ -13,6 +13,16 @@ use std::io::{Cursor, Write};
 use std::path::{Path, PathBuf};
 use zip::write::SimpleFileOptions;
 
+pub mod configmgr;
+mod facts;
+pub mod gpo;
+mod guide;
+pub mod intune;
+pub mod provenance;
+pub mod sbom;
+pub mod winget;
+mod xml;
+
 pub const INTUNE_OMA_URI: &str =
     "./Device/Vendor/MSFT/Policy/Config/Authentication/AllowAadPasswordReset";
 
@@ -71,15 +81,85 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     }
     files.push(("SHA256SUMS".into(), checksums(inputs.packages).into_bytes()));
     files.push(("manifest.json".into(), manifest(inputs)?));
-    files.push(("README.txt".into(), crlf(&admin_readme(inputs))));
+    let (channels, guide) = channel_files(inputs)?;
+    files.push(("README.txt".into(), crlf(&(admin_readme(inputs) + &guide))));
     files.push(("sspr-policy-windows10-11.reg".into(), reg_file()));
     files.push(("sspr-policy-intune.csv".into(), crlf(&intune_csv())));
+    files.extend(channels);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let zip = zip_files(&files, inputs.timestamp)
         .map_err(|e| Error::Internal(format!("writing the bundle: {e}")))?;
     let path = out_dir.join(format!("sspr-{}.zip", inputs.settings.product.version));
     crate::package::write_atomically(&path, &zip)?;
     Ok(path)
+}
+
+/// A file of the bundle: its path in the zip and its bytes.
+type BundleFile = (String, Vec<u8>);
+
+/// Each deployment channel's files, read from the packages' own bytes, and the README part
+/// that says which serves which channel.
+fn channel_files(inputs: &BundleInputs) -> Result<(Vec<BundleFile>, String)> {
+    let keys = intune::KeySource::from_environment();
+    let mut files = vec![(
+        intune::SETTINGS_CATALOG_PATH.to_string(),
+        pretty_json(&intune::settings_catalog_policy(
+            &inputs.settings.product.name,
+        ))?,
+    )];
+    let mut packages = Vec::with_capacity(inputs.packages.len());
+    for built in inputs.packages {
+        let mut package = facts::PackageFacts::read(built)?;
+        files.extend(package_files(&package, built, inputs, keys)?);
+        package.shed_content();
+        packages.push(package);
+    }
+    files.push((
+        configmgr::EXIT_CODES_PATH.into(),
+        crlf(&configmgr::exit_codes_csv()),
+    ));
+    files.extend(gpo::files(&packages, inputs.timestamp));
+    files.push((
+        provenance::PATH.into(),
+        pretty_json(&provenance::statement(inputs, &packages)?)?,
+    ));
+    Ok((files, guide::text(&packages, inputs.settings)))
+}
+
+/// One package's own files in every channel.
+fn package_files(
+    package: &facts::PackageFacts,
+    built: &BuiltPackage,
+    inputs: &BundleInputs,
+    keys: intune::KeySource,
+) -> Result<Vec<BundleFile>> {
+    let mut files = vec![
+        (
+            sbom::path(package),
+            pretty_json(&sbom::sbom(package, built, inputs.timestamp))?,
+        ),
+        (
+            intune::intunewin_name(package),
+            intune::intunewin(package, inputs.timestamp, keys)?,
+        ),
+        (
+            configmgr::script_path(package),
+            configmgr::application_script(package).into_bytes(),
+        ),
+    ];
+    if let Some(app) = intune::win32_lob_app(package, inputs.settings) {
+        files.push((intune::app_json_path(package), pretty_json(&app)?));
+    }
+    for (name, text) in winget::manifests(package, inputs.settings).unwrap_or_default() {
+        files.push((name, text.into_bytes()));
+    }
+    Ok(files)
+}
+
+fn pretty_json(value: &serde_json::Value) -> Result<Vec<u8>> {
+    let mut text = serde_json::to_vec_pretty(value).map_err(|e| Error::Internal(e.to_string()))?;
+    text.push(b'\n');
+    Ok(text)
 }
 
 fn file_name(path: &Path) -> String {
@@ -231,11 +311,19 @@ fn intune_csv() -> String {
     )
 }
 
-/// A zip whose bytes depend only on `files` and `timestamp`: fixed order, times and modes.
 fn zip_files(files: &[(String, Vec<u8>)], timestamp: u64) -> zip::result::ZipResult<Vec<u8>> {
+    zip_entries(files, timestamp, zip::CompressionMethod::Deflated)
+}
+
+/// A zip whose bytes depend only on `files` and `timestamp`: fixed order, times and modes.
+fn zip_entries(
+    files: &[(String, Vec<u8>)],
+    timestamp: u64,
+    method: zip::CompressionMethod,
+) -> zip::result::ZipResult<Vec<u8>> {
     let time = zip_datetime(timestamp);
     let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_method(method)
         .last_modified_time(time)
         .unix_permissions(0o644);
     let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));

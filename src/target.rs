@@ -109,7 +109,14 @@ pub struct DetectionPolicy {
 }
 
 impl Target {
-    pub fn family_prefix(&self) -> &'static str {
+    /// The same Windows version's target for `arch`, if the matrix has one (there is no
+    /// 32-bit Windows 11).
+    pub fn sibling(&self, arch: Arch) -> Option<Target> {
+        let sibling = Target::new(self.family, arch);
+        ALL.contains(&sibling).then_some(sibling)
+    }
+
+    fn family_prefix(&self) -> &'static str {
         match self.family {
             OsFamily::Win7 => "win7",
             OsFamily::Win8 => "win8",

@@ -50,14 +50,20 @@ pub fn launch_conditions(target: &Target, policy: &DetectionPolicy) -> Vec<Launc
 fn architecture_condition(target: &Target) -> LaunchCondition {
     let me = target.name();
     match target.arch {
-        Arch::X64 => LaunchCondition::unless_installed(
-            "VersionNT64",
-            format!("The {me} package is for 64-bit Windows; this machine runs 32-bit Windows: use the {}-x86 package.", target.family_prefix()),
-        ),
+        Arch::X64 => {
+            let advice = match target.sibling(Arch::X86) {
+                Some(x86) => format!("use the {x86} package"),
+                None => format!("{} has no 32-bit package", target.family.label()),
+            };
+            LaunchCondition::unless_installed(
+                "VersionNT64",
+                format!("The {me} package is for 64-bit Windows; this machine runs 32-bit Windows: {advice}."),
+            )
+        }
         Arch::X86 => {
-            let advice = match Target::from_name(&format!("{}-x64", target.family_prefix())) {
+            let advice = match target.sibling(Arch::X64) {
                 Some(x64) => format!("install the {x64} package instead"),
-                None => "no 32-bit package applies".to_string(),
+                None => format!("{} has no 64-bit package", target.family.label()),
             };
             LaunchCondition::unless_installed(
                 "NOT VersionNT64",
@@ -129,5 +135,36 @@ mod tests {
         let x86 = Target::from_name("win10-x86").unwrap();
         assert!(searches(&x64).iter().all(|s| s.win64));
         assert!(searches(&x86).iter().all(|s| !s.win64));
+    }
+
+    #[test]
+    fn messages_name_only_targets_that_exist() {
+        let policy = DetectionPolicy {
+            min_windows10_build: 17134,
+            allow_server: false,
+            refuse_home_edition: true,
+        };
+        let mentioned = |message: &str| -> Vec<String> {
+            message
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+                .filter(|word| word.starts_with("win") && word.contains('-'))
+                .map(str::to_string)
+                .collect()
+        };
+        for target in ALL {
+            for condition in launch_conditions(target, &policy) {
+                for name in mentioned(&condition.message) {
+                    assert!(
+                        Target::from_name(&name).is_some(),
+                        "{target}: `{}` names {name}",
+                        condition.message
+                    );
+                }
+            }
+        }
+        let win11 = Target::from_name("win11-x64").unwrap();
+        assert!(launch_conditions(&win11, &policy)
+            .iter()
+            .any(|c| c.message.contains("Windows 11 has no 32-bit package")));
     }
 }

@@ -3,6 +3,7 @@
 mod support;
 
 mod catalogues;
+mod channels;
 mod cli;
 mod credprov;
 mod custom_actions;

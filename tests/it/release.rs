@@ -17,7 +17,13 @@ fn release(dir: &Path, pki: Option<&TestPki>, wrapper: &[&str], tz: &str) -> Vec
         }
         None => sspr_msi(),
     };
-    command.arg("release").current_dir(dir).env("TZ", tz);
+    // The .intunewin keys are random unless SOURCE_DATE_EPOCH is set (then derived from the
+    // content): reproducible bundles need it. 1704067200 is the default timestamp.
+    command
+        .arg("release")
+        .current_dir(dir)
+        .env("TZ", tz)
+        .env("SOURCE_DATE_EPOCH", "1704067200");
     if let Some(pki) = pki {
         command
             .arg("--sign-cert")

@@ -86,7 +86,12 @@ fn json_report_has_findings_simulations_and_the_rule_catalogue() {
         .map(|f| f["id"].as_str().unwrap())
         .collect();
     // wixl writes the neutral codepage 0 (msiinfo's _ForceCodepage says so): no CODEPAGE.
-    assert_eq!(ids, ["SSPR007"]);
+    // GPO002: its HKCU value would land in the SYSTEM profile when assigned to computers.
+    assert_eq!(ids, ["SSPR007", "GPO002"]);
+    assert!(package["findings"][1]["message"]
+        .as_str()
+        .unwrap()
+        .contains(r"HKCU\Software\Fabrikam\VerifyFixture"));
     let simulation = &package["simulations"][0];
     assert_eq!(simulation["profile"], "wine-win10");
     assert_eq!(simulation["outcome"], "Installs");

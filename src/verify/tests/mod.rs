@@ -2,6 +2,7 @@
 //! (the toolkit's own tests use small databases of their own).
 
 pub mod read;
+mod gpo;
 mod profile;
 mod rules;
 mod simulate;

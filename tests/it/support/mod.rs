@@ -22,13 +22,31 @@ pub fn in_ci() -> bool {
 /// True when `tool` is on PATH. In CI a missing tool fails the test; elsewhere the test
 /// says it is skipped and why.
 pub fn require(tool: &str) -> bool {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .output()
-        .is_ok_and(|output| output.status.success());
+    required(
+        succeeds(Command::new("sh").args(["-c", &format!("command -v {tool}")])),
+        tool,
+    )
+}
+
+/// True when Python 3 can import `module` (e.g. `cryptography`, `jsonschema`); like
+/// [`require`], a failure in CI and SKIPPED elsewhere.
+pub fn require_python_module(module: &str) -> bool {
+    require("python3")
+        && required(
+            succeeds(Command::new("python3").args(["-c", &format!("import {module}")])),
+            &format!("Python module {module}"),
+        )
+}
+
+fn succeeds(command: &mut Command) -> bool {
+    command.output().is_ok_and(|output| output.status.success())
+}
+
+/// `found`, after failing in CI or saying SKIPPED elsewhere when it is false.
+fn required(found: bool, what: &str) -> bool {
     if !found {
-        assert!(!in_ci(), "{tool} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
-        eprintln!("SKIPPED: {tool} is not installed (scripts/test.sh installs it)");
+        assert!(!in_ci(), "{what} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
+        eprintln!("SKIPPED: {what} is not installed (scripts/test.sh installs it)");
     }
     found
 }

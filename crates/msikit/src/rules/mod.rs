@@ -2,6 +2,8 @@
 //! explanation: Windows Installer validation rules modelled on the ICE suite, and rules of
 //! this project's own for silent, per-machine deployment that no ICE has.
 
+pub mod gpo;
+
 use crate::condition::{self, Operand};
 use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
 use crate::format::bits::ComponentAttributes;
@@ -186,6 +188,9 @@ pub const RULES: &[Rule] = &[
     WOW64_TOOL,
     PHASELESS_DEFERRED,
     INSECURE_PUBLIC_PROPERTY,
+    gpo::PER_USER,
+    gpo::USER_PROFILE,
+    gpo::NETWORK_AT_STARTUP,
 ];
 
 impl Rule {
