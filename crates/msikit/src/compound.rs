@@ -109,17 +109,25 @@ fn create_parents<F: Read + Write + Seek>(
 /// encoded) and content.
 pub type RootStream<'a> = (&'a str, &'a [u8]);
 
-const SECTOR: usize = 512;
-const MINI_SECTOR: usize = 64;
-const MINI_STREAM_CUTOFF: usize = 4096;
-const DIR_ENTRY: usize = 128;
+// The compound-file layout ([MS-CFB]), for this writer and for `read::compound`.
+/// The first eight bytes of every compound file.
+pub const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+/// A version-3 sector, and the header's size in every version.
+pub(crate) const SECTOR: usize = 512;
+pub(crate) const MINI_SECTOR: usize = 64;
+/// Streams smaller than this live in the mini stream.
+pub(crate) const MINI_STREAM_CUTOFF: usize = 4096;
+pub(crate) const DIR_ENTRY: usize = 128;
 const IDS_PER_SECTOR: usize = SECTOR / 4;
-const HEADER_DIFAT: usize = 109;
-const FREESECT: u32 = 0xFFFF_FFFF;
-const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
+/// DIFAT entries in the header itself, at `HEADER_DIFAT_OFFSET`.
+pub(crate) const HEADER_DIFAT: usize = 109;
+pub(crate) const HEADER_DIFAT_OFFSET: usize = 0x4C;
+pub(crate) const FREESECT: u32 = 0xFFFF_FFFF;
+pub(crate) const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FATSECT: u32 = 0xFFFF_FFFD;
 const DIFSECT: u32 = 0xFFFF_FFFC;
-const NOSTREAM: u32 = 0xFFFF_FFFF;
+/// No sibling, child or stream: the directory's null link.
+pub(crate) const NOSTREAM: u32 = 0xFFFF_FFFF;
 
 /// The size in bytes of the version-3 file `write_v3` writes for these streams.
 pub fn v3_size(streams: &[RootStream]) -> u64 {
@@ -296,7 +304,7 @@ impl Layout {
         let mut put = |offset: usize, bytes: &[u8]| {
             header[offset..offset + bytes.len()].copy_from_slice(bytes)
         };
-        put(0, &[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]);
+        put(0, &SIGNATURE);
         put(24, &0x003Eu16.to_le_bytes()); // minor version
         put(26, &3u16.to_le_bytes()); // major version
         put(28, &0xFFFEu16.to_le_bytes()); // little-endian

@@ -190,11 +190,8 @@ const SIGNATURE_STREAM: &str = "\u{5}DigitalSignature";
 /// The root storage's CLSID in an installer package; transforms and patches have others.
 const INSTALLER_CLSID: uuid::Uuid = uuid::Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
 
-/// The compound-file signature: anything else is not an MSI at all.
-const COMPOUND_FILE_MAGIC: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-
 fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
-    if bytes.len() < 8 || bytes[..8] != COMPOUND_FILE_MAGIC {
+    if bytes.len() < 8 || bytes[..8] != crate::compound::SIGNATURE {
         return Err(ReadError::NotCompoundFile(format!(
             "{} bytes without the compound-file signature D0 CF 11 E0 A1 B1 1A E1",
             bytes.len()

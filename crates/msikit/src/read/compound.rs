@@ -10,16 +10,13 @@ use super::error::{Place, ReadError, Result};
 use std::borrow::Cow;
 use uuid::Uuid;
 
-const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-const HEADER_SIZE: usize = 512;
-const HEADER_DIFAT_ENTRIES: usize = 109;
-const HEADER_DIFAT_OFFSET: usize = 0x4C;
+use crate::compound::{
+    DIR_ENTRY as ENTRY_SIZE, ENDOFCHAIN as END_OF_CHAIN, HEADER_DIFAT as HEADER_DIFAT_ENTRIES,
+    HEADER_DIFAT_OFFSET, MINI_SECTOR as MINI_SECTOR_SIZE, NOSTREAM as NO_ENTRY,
+    SECTOR as HEADER_SIZE, SIGNATURE,
+};
 /// Sector numbers above this are markers (DIFAT, FAT, end of chain, free), never sectors.
 const MAX_REGULAR_SECTOR: u32 = 0xFFFF_FFFA;
-const END_OF_CHAIN: u32 = 0xFFFF_FFFE;
-const NO_ENTRY: u32 = 0xFFFF_FFFF;
-const ENTRY_SIZE: usize = 128;
-const MINI_SECTOR_SIZE: usize = 64;
 const MINI_STREAM_CUTOFF: u64 = 4096;
 /// How deep storages may nest. Windows Installer uses one level (embedded transforms and
 /// nested installs); the bound keeps path building linear on crafted files.
