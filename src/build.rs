@@ -37,6 +37,9 @@ pub struct BuiltPackage {
     pub signed_by: Option<String>,
     /// The embedded credential-provider DLL, for Windows 7/8/8.1 packages.
     pub payload: Option<PayloadReport>,
+    /// About the signature (a small RSA key; ECDSA where Windows' acceptance is unconfirmed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -262,6 +265,10 @@ impl Shared<'_> {
             version: package.product.version.to_string(),
             signed_by: options.signing.map(|c| sign::trust::subject(c.leaf())),
             payload: payload.map(PayloadReport::of),
+            warnings: options
+                .signing
+                .map(|c| crate::sign_warnings::for_target(c, target))
+                .unwrap_or_default(),
         };
         Ok((built, staged))
     }

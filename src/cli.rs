@@ -147,7 +147,7 @@ struct SigningArgs {
     /// Signing certificate chain (PEM, leaf first).
     #[arg(long = "sign-cert", visible_alias = "cert", value_name = "PEM")]
     certificate: Option<PathBuf>,
-    /// Private key of the certificate (PEM, RSA).
+    /// Private key of the certificate (PEM: RSA 2048-4096 bits, or ECDSA P-256/P-384).
     #[arg(long = "sign-key", visible_alias = "key", value_name = "PEM")]
     key: Option<PathBuf>,
     /// PKCS#12 bundle (.pfx/.p12) with the key and its chain, instead of --cert/--key.
@@ -213,6 +213,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let credentials = signing.load()?.ok_or_else(|| {
                 Error::input("<command line>", "give --cert and --key, or --pkcs12")
             })?;
+            print_warnings(&credentials.warnings);
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::input(&file, format!("cannot read: {e}")))?;
             let signed = sign::msi::sign(&bytes, &credentials)
@@ -384,7 +385,21 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
+/// Warnings go to stderr, so that `--json` output stays one document.
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("sspr-msi: warning: {warning}");
+    }
+}
+
 fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: bool) {
+    // The key's own warnings are the same for every package: said once.
+    let mut said = std::collections::BTreeSet::new();
+    for warning in built.iter().flat_map(|package| &package.warnings) {
+        if said.insert(warning) {
+            print_warnings(std::slice::from_ref(warning));
+        }
+    }
     if json {
         println!(
             "{}",

@@ -2,8 +2,10 @@
 //! and of the PE files they embed. One PKCS#7 implementation serves both directions.
 
 pub mod credentials;
+pub mod key;
 pub mod msi;
 pub mod pe;
+pub mod public_key;
 pub mod timestamp;
 pub mod trust;
 

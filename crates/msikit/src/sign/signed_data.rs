@@ -3,7 +3,8 @@
 //! and PE alike.
 
 use super::credentials::Credentials;
-use super::trust::{rsa_public_key, verify_rsa, TrustPolicy};
+use super::key::{Placeholder, RawSignature, SignatureAlgorithm, SigningKey};
+use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use authenticode::{
     AuthenticodeSignature, DigestInfo, SpcAttributeTypeAndOptionalValue, SpcIndirectDataContent,
@@ -58,40 +59,49 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error>
     })
 }
 
-/// A DER PKCS#7 ContentInfo signing `content` with `credentials` (RSA PKCS#1 v1.5, SHA-256).
-/// No signing time is added, so the same key and content always give the same bytes.
+/// A DER PKCS#7 ContentInfo signing `content` with `credentials` (RSA PKCS#1 v1.5 SHA-256,
+/// or ECDSA). No signing time is added, so the same key and content always give the same
+/// bytes (ECDSA signatures are RFC 6979 deterministic).
 pub(super) fn sign(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
 ) -> Result<Vec<u8>, String> {
-    if credentials.timestamp_url.is_none() {
-        if let Some(fast_key) = credentials.fast_key.as_deref() {
-            let template = credentials
-                .signature_template
-                .get_or_init(|| Template::new(&content.data, credentials).map(Arc::new));
-            if let Some(template) = template.as_ref().filter(|t| t.data == content.data) {
-                return template.sign(content.message_digest.digest.as_bytes(), fast_key);
-            }
+    let key = credentials.key.as_ref();
+    if credentials.timestamp_url.is_none() && key.algorithm().fixed_signature_len().is_some() {
+        let template = credentials
+            .signature_template
+            .get_or_init(|| Template::new(&content.data, credentials).map(Arc::new));
+        if let Some(template) = template.as_ref().filter(|t| t.data == content.data) {
+            return template.sign(content.message_digest.digest.as_bytes(), key);
         }
     }
-    build(content, credentials, &rsa_signer(credentials))
+    build(content, credentials)
 }
 
-fn rsa_signer(credentials: &Credentials) -> RsaSha256<'_> {
-    RsaSha256 {
-        key: rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone()),
-        fast_key: credentials.fast_key.as_deref(),
-        placeholder: None,
+/// `content` signed through the CMS builder, then timestamped when asked for.
+fn build(content: &SpcIndirectDataContent, credentials: &Credentials) -> Result<Vec<u8>, String> {
+    let algorithm = credentials.key.algorithm();
+    let placeholder = vec![0; algorithm.fixed_signature_len().unwrap_or(0)];
+    let mut signed = unsigned(content, credentials, placeholder)?;
+    let signature = credentials.key.sign(&to_be_signed(&signed)?)?;
+    with_signer(&mut signed, |signer| {
+        signer.signature = OctetString::new(signature).map_err(|e| e.to_string())?;
+        Ok(())
+    })?;
+    if let Some(url) = &credentials.timestamp_url {
+        add_timestamp(&mut signed, url)?;
     }
+    encode(&signed)
 }
 
-/// `content` signed by `key` through the CMS builder.
-fn build(
+/// The SignedData for `content` with every field but the signature, which is `placeholder`.
+fn unsigned(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
-    key: &RsaSha256,
-) -> Result<Vec<u8>, String> {
+    placeholder: Vec<u8>,
+) -> Result<SignedData, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
+    let algorithm = credentials.key.algorithm();
     let econtent = Any::encode_from(content).map_err(|e| text(&e))?;
     let encapsulated = EncapsulatedContentInfo {
         econtent_type: SPC_INDIRECT_DATA_OBJID,
@@ -102,8 +112,18 @@ fn build(
         issuer: leaf.tbs_certificate.issuer.clone(),
         serial_number: leaf.tbs_certificate.serial_number.clone(),
     });
-    let mut signer = SignerInfoBuilder::new(key, sid, sha256_algorithm(), &encapsulated, None)
-        .map_err(|e| text(&e))?;
+    let placeholder = Placeholder {
+        algorithm,
+        signature: placeholder,
+    };
+    let mut signer = SignerInfoBuilder::new(
+        &placeholder,
+        sid,
+        algorithm.digest_algorithm(),
+        &encapsulated,
+        None,
+    )
+    .map_err(|e| text(&e))?;
     let empty_opus_info = Any::new(Tag::Sequence, Vec::<u8>::new()).map_err(|e| text(&e))?;
     let statement = Any::encode_from(&vec![SPC_INDIVIDUAL_SP_KEY_PURPOSE]).map_err(|e| text(&e))?;
     signer
@@ -114,7 +134,7 @@ fn build(
         .map_err(|e| text(&e))?;
     let mut builder = SignedDataBuilder::new(&encapsulated);
     builder
-        .add_digest_algorithm(sha256_algorithm())
+        .add_digest_algorithm(algorithm.digest_algorithm())
         .map_err(|e| text(&e))?;
     for certificate in &credentials.chain {
         builder
@@ -122,22 +142,31 @@ fn build(
             .map_err(|e| text(&e))?;
     }
     builder
-        .add_signer_info::<_, rsa::pkcs1v15::Signature>(signer)
+        .add_signer_info::<_, RawSignature>(signer)
         .map_err(|e| text(&e))?;
     let built = builder.build().map_err(|e| text(&e))?;
     // Authenticode requires SignedData version 1 whatever the content type.
     let mut signed: SignedData = built.content.decode_as().map_err(|e| text(&e))?;
     signed.version = CmsVersion::V1;
-    if let Some(url) = &credentials.timestamp_url {
-        add_timestamp(&mut signed, url)?;
-    }
-    let content = Any::encode_from(&signed).map_err(|e| text(&e))?;
+    Ok(signed)
+}
+
+/// The bytes the signer's key signs: the signed attributes as a DER SET OF (RFC 5652 5.4).
+fn to_be_signed(signed: &SignedData) -> Result<Vec<u8>, String> {
+    let signer = signed.signer_infos.0.iter().next().ok_or("no signer")?;
+    let attributes = signer.signed_attrs.as_ref().ok_or("no signed attributes")?;
+    attributes.to_der().map_err(|e| e.to_string())
+}
+
+fn encode(signed: &SignedData) -> Result<Vec<u8>, String> {
+    let text = |e: der::Error| e.to_string();
+    let content = Any::encode_from(signed).map_err(text)?;
     ContentInfo {
         content_type: ID_SIGNED_DATA,
         content,
     }
     .to_der()
-    .map_err(|e| text(&e))
+    .map_err(text)
 }
 
 /// One signer's PKCS#7 for one kind of signed blob, with the three fields that differ from
@@ -150,6 +179,7 @@ fn build(
 pub(crate) struct Template {
     /// The signed blob this template is for.
     data: SpcAttributeTypeAndOptionalValue,
+    algorithm: SignatureAlgorithm,
     der: Vec<u8>,
     file_digest: Range<usize>,
     /// The content octets of the SpcIndirectDataContent: what the message digest covers.
@@ -162,15 +192,16 @@ pub(crate) struct Template {
 
 impl Template {
     /// Built once with placeholders that cannot occur elsewhere by chance; `None` when a
-    /// placeholder is not found exactly once (then every file is signed through the builder).
+    /// placeholder is not found exactly once, or the key's signatures vary in length (then
+    /// every file is signed through the builder).
     fn new(data: &SpcAttributeTypeAndOptionalValue, credentials: &Credentials) -> Option<Template> {
-        let fast_key = credentials.fast_key.as_deref()?;
+        let algorithm = credentials.key.algorithm();
         let file_digest = Sha256::digest(b"sspr-msi placeholder: file digest");
         let signature: Vec<u8> = Sha256::digest(b"sspr-msi placeholder: signature")
             .iter()
             .copied()
             .cycle()
-            .take(fast_key.public().modulus_len())
+            .take(algorithm.fixed_signature_len()?)
             .collect();
         let content = SpcIndirectDataContent {
             data: data.clone(),
@@ -179,20 +210,17 @@ impl Template {
                 digest: OctetString::new(file_digest.as_slice()).ok()?,
             },
         };
-        let placeholder = RsaSha256 {
-            placeholder: Some(signature.clone()),
-            ..rsa_signer(credentials)
-        };
-        let der = build(&content, credentials, &placeholder).ok()?;
+        let der = encode(&unsigned(&content, credentials, signature.clone()).ok()?).ok()?;
         // The content octets of the SpcIndirectDataContent, after its tag and length.
         let content_any = Any::encode_from(&content).ok()?;
         let content_der = content_any.to_der().ok()?;
         let content_end = find_once(&der, &content_der)? + content_der.len();
         let content = content_end - content_any.value().len()..content_end;
-        let message_digest = Sha256::digest(&der[content.clone()]);
+        let message_digest = algorithm.digest(&der[content.clone()]);
         let signed_attributes = signed_attributes_in(&der)?;
         Some(Template {
             data: data.clone(),
+            algorithm,
             file_digest: range(find_once(&der, &file_digest)?, file_digest.len()),
             content,
             message_digest: range(find_once(&der, &message_digest)?, message_digest.len()),
@@ -205,18 +233,25 @@ impl Template {
         })
     }
 
-    fn sign(&self, file_digest: &[u8], key: &ring::rsa::KeyPair) -> Result<Vec<u8>, String> {
+    fn sign(&self, file_digest: &[u8], key: &dyn SigningKey) -> Result<Vec<u8>, String> {
         if file_digest.len() != self.file_digest.len() {
             return Err("the file digest is not SHA-256".into());
         }
         let mut der = self.der.clone();
         der[self.file_digest.clone()].copy_from_slice(file_digest);
-        let message_digest = Sha256::digest(&der[self.content.clone()]);
+        let message_digest = self.algorithm.digest(&der[self.content.clone()]);
         der[self.message_digest.clone()].copy_from_slice(&message_digest);
         // Signed as the DER SET OF they are (RFC 5652 5.4), not with the implicit tag.
         let mut signed_attributes = der[self.signed_attributes.clone()].to_vec();
         signed_attributes[0] = 0x31;
-        let signature = ring_sign(key, &signed_attributes).map_err(|_| "RSA signing failed")?;
+        let signature = key.sign(&signed_attributes)?;
+        if signature.len() != self.signature.len() {
+            return Err(format!(
+                "the key returned a {}-byte signature where {} bytes were expected",
+                signature.len(),
+                self.signature.len()
+            ));
+        }
         der[self.signature.clone()].copy_from_slice(&signature);
         Ok(der)
     }
@@ -226,8 +261,7 @@ impl Template {
 fn signed_attributes_in(der: &[u8]) -> Option<Vec<u8>> {
     let info = ContentInfo::from_der(der).ok()?;
     let signed: SignedData = info.content.decode_as().ok()?;
-    let signer = signed.signer_infos.0.iter().next()?;
-    let mut attributes = signer.signed_attrs.as_ref()?.to_der().ok()?;
+    let mut attributes = to_be_signed(&signed).ok()?;
     attributes[0] = 0xa0;
     Some(attributes)
 }
@@ -247,55 +281,16 @@ fn find_once(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     found.next().is_none().then_some(first)
 }
 
-fn ring_sign(
-    key: &ring::rsa::KeyPair,
-    message: &[u8],
-) -> Result<Vec<u8>, ring::error::Unspecified> {
-    let mut signature = vec![0; key.public().modulus_len()];
-    key.sign(
-        &ring::signature::RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        message,
-        &mut signature,
-    )?;
-    Ok(signature)
-}
-
-/// RSA PKCS#1 v1.5 with SHA-256, as the `rsa` crate describes it to the CMS builder, signed by
-/// ring when ring took the key. PKCS#1 v1.5 signatures are deterministic: both give the same
-/// bytes.
-struct RsaSha256<'a> {
-    key: rsa::pkcs1v15::SigningKey<Sha256>,
-    fast_key: Option<&'a ring::rsa::KeyPair>,
-    /// Given as the signature instead of signing, for `Template::new`.
-    placeholder: Option<Vec<u8>>,
-}
-
-impl signature::Keypair for RsaSha256<'_> {
-    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<Sha256>;
-
-    fn verifying_key(&self) -> Self::VerifyingKey {
-        self.key.verifying_key()
-    }
-}
-
-impl spki::DynSignatureAlgorithmIdentifier for RsaSha256<'_> {
-    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
-        self.key.signature_algorithm_identifier()
-    }
-}
-
-impl signature::Signer<rsa::pkcs1v15::Signature> for RsaSha256<'_> {
-    fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
-        if let Some(placeholder) = &self.placeholder {
-            return rsa::pkcs1v15::Signature::try_from(placeholder.as_slice());
-        }
-        let Some(key) = self.fast_key else {
-            return self.key.try_sign(message);
-        };
-        let signature = ring_sign(key, message).map_err(|_| signature::Error::new())?;
-        rsa::pkcs1v15::Signature::try_from(signature.as_slice())
-    }
+/// Changes the (only) SignerInfo of `signed`.
+fn with_signer(
+    signed: &mut SignedData,
+    change: impl FnOnce(&mut cms::signed_data::SignerInfo) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
+    change(signer_infos.first_mut().ok_or("no signer")?)?;
+    signed.signer_infos =
+        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 /// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
@@ -303,15 +298,14 @@ const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.
 
 /// Adds the authority's token over the signer's signature as an unsigned attribute.
 fn add_timestamp(signed: &mut SignedData, url: &str) -> Result<(), String> {
-    let text = |e: der::Error| e.to_string();
-    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
-    let signer = signer_infos.first_mut().ok_or("no signer")?;
-    let token = super::timestamp::request(url, signer.signature.as_bytes())?;
-    let attribute = attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
-    signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
-    signed.signer_infos =
-        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(text)?);
-    Ok(())
+    with_signer(signed, |signer| {
+        let text = |e: der::Error| e.to_string();
+        let token = super::timestamp::request(url, signer.signature.as_bytes())?;
+        let attribute =
+            attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
+        signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
+        Ok(())
+    })
 }
 
 /// Parses a DER PKCS#7 Authenticode signature.
@@ -353,7 +347,8 @@ pub(super) fn verify(
         .and_then(|attribute| attribute.values.iter().next())
         .and_then(|value| OctetString::from_der(&value.to_der().ok()?).ok())
         .ok_or_else(|| SignatureError::Malformed("no message digest attribute".into()))?;
-    if message_digest.as_bytes() != Sha256::digest(content).as_slice() {
+    let content_digest = digest_with(&signer_info.digest_alg.oid, content)?;
+    if message_digest.as_bytes() != content_digest.as_slice() {
         return Err(SignatureError::BadSignature(
             "the signed attributes do not match the signed content".into(),
         ));
@@ -363,14 +358,27 @@ pub(super) fn verify(
     let signed_attributes = attributes
         .to_der()
         .map_err(|e| SignatureError::Malformed(e.to_string()))?;
-    verify_rsa(
-        &rsa_public_key(leaf)?,
+    super::public_key::verify(
+        leaf,
         &signer_info.signature_algorithm.oid,
         &signed_attributes,
         signature.signature(),
         "the signer's signature",
     )?;
     policy.check(leaf, &certificates)
+}
+
+/// `data`'s digest under the SignerInfo's digest algorithm (SHA-1 refused).
+fn digest_with(algorithm: &ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    use const_oid::db::rfc5912::{ID_SHA_384, ID_SHA_512};
+    match *algorithm {
+        a if a == ID_SHA_256 => Ok(Sha256::digest(data).to_vec()),
+        a if a == ID_SHA_384 => Ok(sha2::Sha384::digest(data).to_vec()),
+        a if a == ID_SHA_512 => Ok(sha2::Sha512::digest(data).to_vec()),
+        other => Err(SignatureError::UnsupportedAlgorithm(format!(
+            "signer digest {other} (SHA-256, SHA-384 or SHA-512)"
+        ))),
+    }
 }
 
 fn signer_certificate<'a>(
@@ -443,7 +451,7 @@ mod tests {
         ] {
             let content = content(&digest);
             let patched = sign(&content, &credentials).unwrap();
-            let built = build(&content, &credentials, &rsa_signer(&credentials)).unwrap();
+            let built = build(&content, &credentials).unwrap();
             assert_eq!(patched, built);
         }
         let template = credentials
@@ -466,7 +474,7 @@ mod tests {
             &[2; 32],
         )
         .unwrap();
-        let built = build(&other, &credentials, &rsa_signer(&credentials)).unwrap();
+        let built = build(&other, &credentials).unwrap();
         assert_eq!(sign(&other, &credentials).unwrap(), built);
     }
 
