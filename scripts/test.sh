@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl)
-tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl
+packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl softhsm2 opensc)
+tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl softhsm2-util pkcs11-tool
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres)
 
 source scripts/tools.sh

@@ -147,7 +147,8 @@ struct SigningArgs {
     /// Signing certificate chain (PEM, leaf first).
     #[arg(long = "sign-cert", visible_alias = "cert", value_name = "PEM")]
     certificate: Option<PathBuf>,
-    /// Private key of the certificate (PEM: RSA 2048-4096 bits, or ECDSA P-256/P-384).
+    /// Private key of the certificate: a PEM file (RSA 2048-4096 bits, or ECDSA P-256/P-384),
+    /// or a PKCS#11 URI (`pkcs11:token=…;object=…`) with --pkcs11-module.
     #[arg(long = "sign-key", visible_alias = "key", value_name = "PEM")]
     key: Option<PathBuf>,
     /// PKCS#12 bundle (.pfx/.p12) with the key and its chain, instead of --cert/--key.
@@ -160,6 +161,16 @@ struct SigningArgs {
         value_name = "VAR"
     )]
     password_env: Option<String>,
+    /// PKCS#11 module (shared library) of the token a `pkcs11:` key is on.
+    #[arg(
+        long = "sign-pkcs11-module",
+        visible_alias = "pkcs11-module",
+        value_name = "LIB"
+    )]
+    pkcs11_module: Option<PathBuf>,
+    /// Environment variable that holds the token's PIN.
+    #[arg(long = "sign-pin-env", visible_alias = "pin-env", value_name = "VAR")]
+    pin_env: Option<String>,
     /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
     /// without it, signing is deterministic.
     #[arg(long = "timestamp-url", value_name = "URL")]
@@ -174,6 +185,8 @@ impl SigningArgs {
             pkcs12: self.pkcs12.clone(),
             password_env: self.password_env.clone(),
             timestamp_url: self.timestamp_url.clone(),
+            pkcs11_module: self.pkcs11_module.clone(),
+            pin_env: self.pin_env.clone(),
         }
     }
 
@@ -211,7 +224,10 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Sign { file, out, signing } => {
             let credentials = signing.load()?.ok_or_else(|| {
-                Error::input("<command line>", "give --cert and --key, or --pkcs12")
+                Error::input(
+                    "<command line>",
+                    "give --cert and --key (a file or a pkcs11: URI), or --pkcs12",
+                )
             })?;
             print_warnings(&credentials.warnings);
             let bytes = std::fs::read(&file)

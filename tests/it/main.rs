@@ -14,6 +14,7 @@ mod pinned_digests;
 mod release;
 mod signing;
 mod signing_keys;
+mod signing_pkcs11;
 mod verify;
 mod verify_wine;
 mod wine_credprov;

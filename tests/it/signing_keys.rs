@@ -10,7 +10,7 @@ use std::process::{Command, Output};
 
 /// A test PKI and a win10-x64 package to sign, or `None` (outside CI) when openssl or
 /// osslsigncode is missing.
-fn fixture() -> Option<(TestPki, tempfile::TempDir, PathBuf)> {
+pub(crate) fn fixture() -> Option<(TestPki, tempfile::TempDir, PathBuf)> {
     let pki = TestPki::new()?;
     if !require("osslsigncode") {
         return None;
@@ -34,7 +34,7 @@ fn sign(input: &Path, output: &Path, certificate: &Path, key: &Path) -> Output {
 
 /// osslsigncode and `sspr-msi verify --trust-anchor` both accept `signed` as signed under
 /// the test CA.
-fn assert_verified(pki: &TestPki, signed: &Path) {
+pub(crate) fn assert_verified(pki: &TestPki, signed: &Path) {
     let output = run(Command::new("osslsigncode")
         .arg("verify")
         .arg("-CAfile")
@@ -56,7 +56,7 @@ fn assert_verified(pki: &TestPki, signed: &Path) {
     assert!(signer.subject.contains("Contoso"), "{signer:?}");
 }
 
-const KEYS: &[(&str, &[&str])] = &[
+pub(crate) const KEYS: &[(&str, &[&str])] = &[
     ("rsa3072", &["-newkey", "rsa:3072"]),
     ("rsa4096", &["-newkey", "rsa:4096"]),
     (
@@ -189,7 +189,7 @@ fn an_ecdsa_key_in_a_pkcs12_bundle_signs() {
 }
 
 /// `sign` must fail with exit 4, saying `expected`, and write nothing.
-fn assert_refused(result: &Output, out: &Path, expected: &str) {
+pub(crate) fn assert_refused(result: &Output, out: &Path, expected: &str) {
     assert_eq!(result.status.code(), Some(4), "{}", stderr(result));
     assert!(stderr(result).contains(expected), "{}", stderr(result));
     assert!(!out.exists());

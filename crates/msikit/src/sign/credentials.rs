@@ -65,6 +65,10 @@ pub struct SigningSource {
     /// itself, which would show in process listings and CI logs).
     pub password_env: Option<String>,
     pub timestamp_url: Option<String>,
+    /// The PKCS#11 module (shared library) for a `key` that is a `pkcs11:` URI.
+    pub pkcs11_module: Option<std::path::PathBuf>,
+    /// Name of the environment variable holding the token's PIN.
+    pub pin_env: Option<String>,
 }
 
 impl SigningSource {
@@ -75,6 +79,22 @@ impl SigningSource {
             || self.key.is_some()
             || self.pkcs12.is_some()
             || self.timestamp_url.is_some()
+            || self.pkcs11_module.is_some()
+    }
+
+    /// The key names a PKCS#11 object rather than a file.
+    fn pkcs11_uri(&self) -> Option<&str> {
+        let key = self.key.as_ref()?.to_str()?;
+        super::pkcs11::is_uri(key).then_some(key)
+    }
+
+    /// The value of the environment variable `name`, which must be set.
+    fn secret(name: &Option<String>, what: &str) -> Result<Option<String>, CredentialsError> {
+        let Some(name) = name else { return Ok(None) };
+        std::env::var(name).map(Some).map_err(|_| CredentialsError {
+            path: "<command line>".into(),
+            message: format!("environment variable {name} ({what}) is not set"),
+        })
     }
 
     /// `None` when nothing was asked for; an error when the options do not fit together.
@@ -87,20 +107,25 @@ impl SigningSource {
             message: message.into(),
         };
         let credentials = match (&self.certificate, &self.key, &self.pkcs12) {
+            (certificate, Some(_), None) if self.pkcs11_uri().is_some() => {
+                let pin = Self::secret(&self.pin_env, "the token PIN")?;
+                super::pkcs11::credentials(
+                    self.pkcs11_uri().unwrap_or_default(),
+                    certificate.as_deref(),
+                    self.pkcs11_module.as_deref(),
+                    pin.as_deref(),
+                )?
+            }
+            _ if self.pkcs11_module.is_some() => {
+                return Err(usage("--pkcs11-module needs --key pkcs11:…"))
+            }
             (None, None, None) => {
                 return Err(usage("a timestamp server needs signing credentials"))
             }
             (Some(certificate), Some(key), None) => Credentials::from_pem_files(certificate, key)?,
             (None, None, Some(bundle)) => {
-                let password = match &self.password_env {
-                    Some(name) => std::env::var(name).map_err(|_| {
-                        usage(&format!(
-                            "environment variable {name} (the PKCS#12 password) is not set"
-                        ))
-                    })?,
-                    None => String::new(),
-                };
-                Credentials::from_pkcs12(bundle, &password)?
+                let password = Self::secret(&self.password_env, "the PKCS#12 password")?;
+                Credentials::from_pkcs12(bundle, &password.unwrap_or_default())?
             }
             _ => {
                 return Err(usage(

@@ -116,6 +116,23 @@ pub const RSA_RECOMMENDED_BITS: usize = 3072;
 /// The largest RSA key: the `rsa` crate that verifies signatures stops there.
 pub const RSA_MAX_BITS: usize = 4096;
 
+/// Refuses RSA keys below 2048 or above 4096 bits, naming the size.
+pub fn check_rsa_bits(bits: usize) -> Result<(), String> {
+    if bits < RSA_MIN_BITS {
+        return Err(format!(
+            "RSA-{bits} key: too weak to sign with; use at least {RSA_MIN_BITS} bits \
+             ({RSA_RECOMMENDED_BITS} for a publicly trusted certificate)"
+        ));
+    }
+    if bits > RSA_MAX_BITS {
+        return Err(format!(
+            "RSA-{bits} key: keys above {RSA_MAX_BITS} bits are not supported; use a \
+             {RSA_RECOMMENDED_BITS}- or {RSA_MAX_BITS}-bit key"
+        ));
+    }
+    Ok(())
+}
+
 /// An RSA key read from a file: signed by ring (about 4 times faster) when ring takes it.
 pub struct RsaKey {
     key: RsaPrivateKey,
@@ -125,19 +142,7 @@ pub struct RsaKey {
 impl RsaKey {
     /// Refuses keys below 2048 or above 4096 bits, naming the size.
     pub fn new(key: RsaPrivateKey) -> Result<RsaKey, String> {
-        let bits = key.size() * 8;
-        if bits < RSA_MIN_BITS {
-            return Err(format!(
-                "RSA-{bits} key: too weak to sign with; use at least {RSA_MIN_BITS} bits \
-                 ({RSA_RECOMMENDED_BITS} for a publicly trusted certificate)"
-            ));
-        }
-        if bits > RSA_MAX_BITS {
-            return Err(format!(
-                "RSA-{bits} key: keys above {RSA_MAX_BITS} bits are not supported; use a \
-                 {RSA_RECOMMENDED_BITS}- or {RSA_MAX_BITS}-bit key"
-            ));
-        }
+        check_rsa_bits(key.n().bits())?;
         let fast_key = key
             .to_pkcs1_der()
             .ok()
@@ -149,7 +154,7 @@ impl RsaKey {
 impl SigningKey for RsaKey {
     fn algorithm(&self) -> SignatureAlgorithm {
         SignatureAlgorithm::RsaSha256 {
-            bits: self.key.size() * 8,
+            bits: self.key.n().bits(),
         }
     }
 

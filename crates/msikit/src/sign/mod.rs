@@ -5,6 +5,7 @@ pub mod credentials;
 pub mod key;
 pub mod msi;
 pub mod pe;
+pub mod pkcs11;
 pub mod public_key;
 pub mod timestamp;
 pub mod trust;
