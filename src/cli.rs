@@ -50,6 +50,8 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         signing: SigningArgs,
+        #[command(flatten)]
+        detached: DetachedArgs,
     },
     /// Write the default configuration to a file for editing.
     Init {
@@ -141,6 +143,25 @@ struct BuildArgs {
     bundle: bool,
 }
 
+/// `sign` without the key at hand: each is a mode of its own.
+#[derive(Debug, clap::Args)]
+#[group(multiple = false)]
+struct DetachedArgs {
+    /// Write the bytes to sign (DER of the signed attributes) to FILE, and how to sign them
+    /// to FILE.json; needs --cert. The package is not changed.
+    #[arg(long, value_name = "FILE", requires = "certificate")]
+    digest_out: Option<PathBuf>,
+    /// Sign with a raw signature made elsewhere over the --digest-out bytes; needs --cert.
+    #[arg(long, value_name = "SIG", requires = "certificate")]
+    signature_in: Option<PathBuf>,
+    /// Save the signed package's PKCS#7 to FILE (e.g. PKG.sig). The package is not changed.
+    #[arg(long, value_name = "FILE")]
+    export_signature: Option<PathBuf>,
+    /// Put the PKCS#7 saved by --export-signature on this (rebuilt, unsigned) package.
+    #[arg(long, value_name = "SIG")]
+    attach: Option<PathBuf>,
+}
+
 /// The signing identity: PEM certificate + key, or a PKCS#12 bundle.
 #[derive(Debug, clap::Args)]
 struct SigningArgs {
@@ -171,6 +192,10 @@ struct SigningArgs {
     /// Environment variable that holds the token's PIN.
     #[arg(long = "sign-pin-env", visible_alias = "pin-env", value_name = "VAR")]
     pin_env: Option<String>,
+    /// Sign by running this command (through `sh -c`): the bytes to sign on its stdin, the
+    /// raw signature on its stdout; needs --cert.
+    #[arg(long, value_name = "CMD", requires = "certificate")]
+    signer_command: Option<String>,
     /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
     /// without it, signing is deterministic.
     #[arg(long = "timestamp-url", value_name = "URL")]
@@ -187,6 +212,7 @@ impl SigningArgs {
             timestamp_url: self.timestamp_url.clone(),
             pkcs11_module: self.pkcs11_module.clone(),
             pin_env: self.pin_env.clone(),
+            signer_command: self.signer_command.clone(),
         }
     }
 
@@ -222,8 +248,49 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("wrote {}", file.display());
             Ok(())
         }
-        Command::Sign { file, out, signing } => {
-            let credentials = signing.load()?.ok_or_else(|| {
+        Command::Sign {
+            file,
+            out,
+            signing,
+            detached,
+        } => {
+            use sspr_msi::sign_command;
+            let done = match &detached {
+                DetachedArgs {
+                    digest_out: Some(digest_out),
+                    ..
+                } => Some(sign_command::digest_out(
+                    &file,
+                    signing.certificate.as_deref().unwrap_or(&file),
+                    digest_out,
+                )?),
+                DetachedArgs {
+                    export_signature: Some(signature),
+                    ..
+                } => Some(sign_command::export_signature(&file, signature)?),
+                DetachedArgs {
+                    attach: Some(signature),
+                    ..
+                } => Some(sign_command::attach(
+                    &file,
+                    signature,
+                    out.as_deref().unwrap_or(&file),
+                )?),
+                _ => None,
+            };
+            if let Some(line) = done {
+                println!("{line}");
+                return Ok(());
+            }
+            let credentials = match (&detached.signature_in, &signing.certificate) {
+                (Some(signature), Some(certificate)) => Some(sign_command::given_signature(
+                    certificate,
+                    signature,
+                    signing.timestamp_url.clone(),
+                )?),
+                _ => signing.load()?,
+            };
+            let credentials = credentials.ok_or_else(|| {
                 Error::input(
                     "<command line>",
                     "give --cert and --key (a file or a pkcs11: URI), or --pkcs12",

@@ -15,6 +15,7 @@ pub mod package;
 pub mod payload;
 pub mod release;
 pub mod schema;
+pub mod sign_command;
 pub mod sign_warnings;
 pub mod source;
 pub mod target;

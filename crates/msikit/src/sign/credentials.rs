@@ -69,6 +69,9 @@ pub struct SigningSource {
     pub pkcs11_module: Option<std::path::PathBuf>,
     /// Name of the environment variable holding the token's PIN.
     pub pin_env: Option<String>,
+    /// A program that signs: to-be-signed bytes on stdin, raw signature on stdout (needs
+    /// `certificate`).
+    pub signer_command: Option<String>,
 }
 
 impl SigningSource {
@@ -80,6 +83,7 @@ impl SigningSource {
             || self.pkcs12.is_some()
             || self.timestamp_url.is_some()
             || self.pkcs11_module.is_some()
+            || self.signer_command.is_some()
     }
 
     /// The key names a PKCS#11 object rather than a file.
@@ -115,6 +119,19 @@ impl SigningSource {
                     self.pkcs11_module.as_deref(),
                     pin.as_deref(),
                 )?
+            }
+            (Some(certificate), None, None) if self.signer_command.is_some() => {
+                let chain = load_certificates(certificate)?;
+                let command = self.signer_command.as_deref().unwrap_or_default();
+                let key = super::detached::CommandKey::new(command, &chain[0])
+                    .map_err(|message| error(certificate, message))?;
+                Credentials::with_key(chain, Arc::new(key))
+                    .map_err(|message| error(certificate, message))?
+            }
+            _ if self.signer_command.is_some() => {
+                return Err(usage(
+                    "--signer-command needs --cert, and no --key or --pkcs12",
+                ))
             }
             _ if self.pkcs11_module.is_some() => {
                 return Err(usage("--pkcs11-module needs --key pkcs11:…"))

@@ -2,6 +2,7 @@
 //! and of the PE files they embed. One PKCS#7 implementation serves both directions.
 
 pub mod credentials;
+pub mod detached;
 pub mod key;
 pub mod msi;
 pub mod pe;

@@ -30,11 +30,7 @@ pub fn verify(
             what,
         ),
         oid if oid == ID_EC_PUBLIC_KEY => {
-            let curve = key_info
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|parameters| parameters.decode_as::<ObjectIdentifier>().ok());
+            let curve = named_curve(certificate);
             let point = key_info.subject_public_key.raw_bytes();
             let prehash = ecdsa_prehash(algorithm, signed)
                 .ok_or_else(|| unsupported(format!("{what} signed with {algorithm}")))?;
@@ -61,6 +57,19 @@ pub fn verify(
             subject(certificate)
         ))),
     }
+}
+
+/// The named curve of `certificate`'s EC key (its algorithm parameters).
+pub(super) fn named_curve(certificate: &Certificate) -> Option<ObjectIdentifier> {
+    let algorithm = &certificate
+        .tbs_certificate
+        .subject_public_key_info
+        .algorithm;
+    algorithm
+        .parameters
+        .as_ref()?
+        .decode_as::<ObjectIdentifier>()
+        .ok()
 }
 
 fn unsupported(what: String) -> SignatureError {
