@@ -241,15 +241,17 @@ impl Shared<'_> {
         let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
             // Signed from the streams in memory: the digest needs no file written and read back.
-            let signature =
-                sign::msi::signature(contents.root_clsid(), &contents.streams(), credentials)
-                    // A timestamp server that cannot be reached is the usual cause: an input
-                    // problem.
-                    .map_err(|e| {
-                        Error::input(file_name(settings, target), format!("cannot sign: {e}"))
-                    })?;
-            let name = sign::msi::SIGNATURE_STREAM.trim_start_matches('/');
-            contents.insert(name, signature);
+            let signature_streams = sign::msi::signature_streams(
+                contents.root_clsid(),
+                &contents.streams(),
+                credentials,
+            )
+            // A timestamp server that cannot be reached is the usual cause: an input
+            // problem.
+            .map_err(|e| Error::input(file_name(settings, target), format!("cannot sign: {e}")))?;
+            for (name, data) in signature_streams {
+                contents.insert(name, data);
+            }
         }
         // Straight into the file (buffered): the cabinet is never copied into a package in
         // memory, so memory holds one copy of it, whatever the number of packages.

@@ -196,10 +196,21 @@ struct SigningArgs {
     /// raw signature on its stdout; needs --cert.
     #[arg(long, value_name = "CMD", requires = "certificate")]
     signer_command: Option<String>,
-    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
-    /// without it, signing is deterministic.
+    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature
+    /// (repeatable: tried in order, each 3 times); without it, signing is deterministic.
     #[arg(long = "timestamp-url", value_name = "URL")]
-    timestamp_url: Option<String>,
+    timestamp_urls: Vec<String>,
+    /// Intermediate certificates (PEM) to embed after the signing certificate.
+    #[arg(
+        long = "sign-cert-chain",
+        visible_alias = "cert-chain",
+        value_name = "PEM"
+    )]
+    cert_chain: Option<PathBuf>,
+    /// Also write \005MsiDigitalSignatureEx (a hash of the streams' names and sizes, as
+    /// signtool writes by default).
+    #[arg(long = "sign-msi-dse", visible_alias = "msi-dse")]
+    msi_dse: bool,
 }
 
 impl SigningArgs {
@@ -209,7 +220,9 @@ impl SigningArgs {
             key: self.key.clone(),
             pkcs12: self.pkcs12.clone(),
             password_env: self.password_env.clone(),
-            timestamp_url: self.timestamp_url.clone(),
+            timestamp_urls: self.timestamp_urls.clone(),
+            cert_chain: self.cert_chain.clone(),
+            msi_dse: self.msi_dse,
             pkcs11_module: self.pkcs11_module.clone(),
             pin_env: self.pin_env.clone(),
             signer_command: self.signer_command.clone(),
@@ -263,6 +276,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     &file,
                     signing.certificate.as_deref().unwrap_or(&file),
                     digest_out,
+                    signing.msi_dse,
                 )?),
                 DetachedArgs {
                     export_signature: Some(signature),
@@ -283,11 +297,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             let credentials = match (&detached.signature_in, &signing.certificate) {
-                (Some(signature), Some(certificate)) => Some(sign_command::given_signature(
-                    certificate,
-                    signature,
-                    signing.timestamp_url.clone(),
-                )?),
+                (Some(signature), Some(certificate)) => Some(
+                    signing
+                        .source()
+                        .finish(sign_command::given_signature(certificate, signature)?)
+                        .map_err(|e| Error::input(&e.path, e.message))?,
+                ),
                 _ => signing.load()?,
             };
             let credentials = credentials.ok_or_else(|| {

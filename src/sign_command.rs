@@ -21,10 +21,16 @@ pub fn description_path(digest_out: &Path) -> PathBuf {
 }
 
 /// Writes the DER of the signed attributes that signing `package` as `certificate` signs to
-/// `digest_out`, and what the signer must do with them to `digest_out.json`.
-pub fn digest_out(package: &Path, certificate: &Path, digest_out: &Path) -> Result<String> {
+/// `digest_out`, and what the signer must do with them to `digest_out.json` (with
+/// MsiDigitalSignatureEx when `msi_dse`: give `--msi-dse` again with `--signature-in`).
+pub fn digest_out(
+    package: &Path,
+    certificate: &Path,
+    digest_out: &Path,
+    msi_dse: bool,
+) -> Result<String> {
     let chain = load_certificates(certificate).map_err(|e| Error::input(&e.path, e.message))?;
-    let to_be_signed = detached::to_be_signed(&read(package)?, chain)
+    let to_be_signed = detached::to_be_signed(&read(package)?, chain, msi_dse)
         .map_err(|message| Error::input(package, message))?;
     let description = serde_json::to_string_pretty(&to_be_signed).expect("serialises") + "\n";
     write_atomically(digest_out, &to_be_signed.bytes)?;
@@ -39,20 +45,13 @@ pub fn digest_out(package: &Path, certificate: &Path, digest_out: &Path) -> Resu
     ))
 }
 
-/// Credentials whose signature is the one in `signature` (made over `digest_out`'s bytes),
-/// timestamped by `timestamp_url` when given.
-pub fn given_signature(
-    certificate: &Path,
-    signature: &Path,
-    timestamp_url: Option<String>,
-) -> Result<Credentials> {
+/// Credentials whose signature is the one in `signature` (made over `digest_out`'s bytes).
+pub fn given_signature(certificate: &Path, signature: &Path) -> Result<Credentials> {
     let chain = load_certificates(certificate).map_err(|e| Error::input(&e.path, e.message))?;
     let key = GivenSignature::new(&chain[0], read(signature)?)
         .map_err(|message| Error::input(certificate, message))?;
-    let mut credentials = Credentials::with_key(chain, Arc::new(key))
-        .map_err(|message| Error::input(certificate, message))?;
-    credentials.timestamp_url = timestamp_url;
-    Ok(credentials)
+    Credentials::with_key(chain, Arc::new(key))
+        .map_err(|message| Error::input(certificate, message))
 }
 
 /// Saves the PKCS#7 of the signed `package` to `signature`.

@@ -13,6 +13,7 @@ mod payload_trust;
 mod pinned_digests;
 mod release;
 mod signing;
+mod signing_chain_dse;
 mod signing_detached;
 mod signing_keys;
 mod signing_pkcs11;

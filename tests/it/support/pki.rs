@@ -152,6 +152,27 @@ impl TestPki {
         );
     }
 
+    /// An intermediate CA (`intermediate.pem`) issued by the test CA, and a code-signing leaf
+    /// (`chained.pem`, `chained.key`, RSA-3072) issued by the intermediate.
+    pub fn intermediate_and_leaf(&self) {
+        leaf_with_key(
+            &self.dir,
+            "intermediate",
+            "/CN=sspr-msi test intermediate CA",
+            "ca",
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+            &["-newkey", "rsa:3072"],
+        );
+        leaf_with_key(
+            &self.dir,
+            "chained",
+            "/O=Contoso/CN=Contoso chained",
+            "intermediate",
+            "extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
+            &["-newkey", "rsa:3072"],
+        );
+    }
+
     /// Runs openssl in the PKI's folder; it must succeed.
     pub fn openssl(&self, args: &[&str]) {
         openssl(&self.dir, args);

@@ -14,8 +14,12 @@ use x509_cert::Certificate;
 pub struct Credentials {
     pub chain: Vec<Certificate>,
     pub(crate) key: Arc<dyn SigningKey>,
-    /// An RFC 3161 time-stamping authority (http URL) to countersign each signature.
-    pub timestamp_url: Option<String>,
+    /// RFC 3161 time-stamping authorities (http URLs), tried in order, to countersign each
+    /// signature.
+    pub timestamp_urls: Vec<String>,
+    /// Also write `\u{5}MsiDigitalSignatureEx` (the directory metadata's hash, which the
+    /// signed digest then begins with), as signtool does by default.
+    pub msi_dse: bool,
     /// Made at the first signature, for every later one (`None` inside when it cannot be).
     pub(crate) signature_template: Arc<OnceLock<Option<Arc<Template>>>>,
     /// What the caller should pass on to the user (e.g. a key below the recommended size):
@@ -64,7 +68,10 @@ pub struct SigningSource {
     /// Name of the environment variable holding the PKCS#12 password (never the password
     /// itself, which would show in process listings and CI logs).
     pub password_env: Option<String>,
-    pub timestamp_url: Option<String>,
+    pub timestamp_urls: Vec<String>,
+    /// Intermediate certificates (PEM) to embed after the leaf.
+    pub cert_chain: Option<std::path::PathBuf>,
+    pub msi_dse: bool,
     /// The PKCS#11 module (shared library) for a `key` that is a `pkcs11:` URI.
     pub pkcs11_module: Option<std::path::PathBuf>,
     /// Name of the environment variable holding the token's PIN.
@@ -81,7 +88,9 @@ impl SigningSource {
         self.certificate.is_some()
             || self.key.is_some()
             || self.pkcs12.is_some()
-            || self.timestamp_url.is_some()
+            || !self.timestamp_urls.is_empty()
+            || self.cert_chain.is_some()
+            || self.msi_dse
             || self.pkcs11_module.is_some()
             || self.signer_command.is_some()
     }
@@ -150,10 +159,23 @@ impl SigningSource {
                 ))
             }
         };
-        Ok(Some(Credentials {
-            timestamp_url: self.timestamp_url.clone(),
+        self.finish(credentials).map(Some)
+    }
+
+    /// `credentials` with what the options add to any key: intermediates, timestamp servers,
+    /// MsiDigitalSignatureEx.
+    pub fn finish(&self, credentials: Credentials) -> Result<Credentials, CredentialsError> {
+        let mut chain = credentials.chain.clone();
+        if let Some(path) = &self.cert_chain {
+            chain.extend(load_certificates(path)?);
+            refuse_sha1(&chain).map_err(|message| error(path, message))?;
+        }
+        Ok(Credentials {
+            chain: without_duplicates(chain),
+            timestamp_urls: self.timestamp_urls.clone(),
+            msi_dse: self.msi_dse,
             ..credentials
-        }))
+        })
     }
 }
 
@@ -214,7 +236,8 @@ impl Credentials {
         Ok(Credentials {
             chain,
             key,
-            timestamp_url: None,
+            timestamp_urls: Vec::new(),
+            msi_dse: false,
             signature_template: Arc::default(),
             warnings,
         })

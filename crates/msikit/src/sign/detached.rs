@@ -91,8 +91,13 @@ impl SigningKey for Capture {
     }
 }
 
-/// The bytes a key would sign to sign `package` as the leaf of `chain`.
-pub fn to_be_signed(package: &[u8], chain: Vec<Certificate>) -> Result<ToBeSigned, String> {
+/// The bytes a key would sign to sign `package` as the leaf of `chain` (with
+/// `\u{5}MsiDigitalSignatureEx` when `msi_dse`).
+pub fn to_be_signed(
+    package: &[u8],
+    chain: Vec<Certificate>,
+    msi_dse: bool,
+) -> Result<ToBeSigned, String> {
     let leaf = chain.first().ok_or("no certificate")?;
     let algorithm = algorithm_of(leaf)?;
     let capture = Arc::new(Capture {
@@ -100,7 +105,8 @@ pub fn to_be_signed(package: &[u8], chain: Vec<Certificate>) -> Result<ToBeSigne
         public: spki_of(leaf),
         message: Mutex::default(),
     });
-    let credentials = Credentials::with_key(chain.clone(), capture.clone())?;
+    let mut credentials = Credentials::with_key(chain.clone(), capture.clone())?;
+    credentials.msi_dse = msi_dse;
     msi::sign(package, &credentials).map_err(|e| e.to_string())?;
     let bytes = capture
         .message
@@ -269,16 +275,10 @@ impl SigningKey for CommandKey {
     }
 }
 
-/// The PKCS#7 of a signed package (its `\u{5}DigitalSignature` stream).
+/// The PKCS#7 of a signed package (its `\u{5}DigitalSignature` stream). An
+/// `\u{5}MsiDigitalSignatureEx` beside it is not saved: `attach_signature` computes it again.
 pub fn export_signature(package: &[u8]) -> Result<Vec<u8>, String> {
     let streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
-    if streams.get(SIGNATURE_EX_STREAM).is_some() {
-        return Err(
-            "the package also has an MsiDigitalSignatureEx stream, which a .sig file \
-                    does not carry"
-                .into(),
-        );
-    }
     streams
         .get(SIGNATURE_STREAM)
         .map(<[u8]>::to_vec)
@@ -286,23 +286,44 @@ pub fn export_signature(package: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// `package` (unsigned, or signed: the signature is replaced) with `pkcs7` as its signature,
-/// written as `msi::sign` writes it; refused unless `pkcs7` signs this package's content.
+/// written as `msi::sign` writes it, with the `\u{5}MsiDigitalSignatureEx` the signature was
+/// made with, if any; refused unless `pkcs7` signs this package's content.
 pub fn attach_signature(package: &[u8], pkcs7: &[u8]) -> Result<Vec<u8>, String> {
     let mut streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
     streams.remove(SIGNATURE_STREAM);
     streams.remove(SIGNATURE_EX_STREAM);
+    let unsigned = streams.write_v3().map_err(|e| e.to_string())?;
+    let prehash = msi::metadata_prehash(&unsigned).map_err(|e| e.to_string())?;
     streams.insert(SIGNATURE_STREAM, pkcs7.to_vec());
-    let attached = streams.write_v3().map_err(|e| e.to_string())?;
-    let signed = super::signed_data::parse(pkcs7).map_err(|e| e.to_string())?;
-    let digest = msi::content_digest(&attached).map_err(|e| e.to_string())?;
-    if signed.digest() != digest.as_slice() {
-        return Err(
-            "the signature is for another package: its digest does not match this \
-                    package's content (rebuild it from the same sources and configuration)"
-                .into(),
-        );
+    let plain = streams.write_v3().map_err(|e| e.to_string())?;
+    if signs_content(&plain)? {
+        return Ok(plain);
     }
-    Ok(attached)
+    streams.insert(SIGNATURE_EX_STREAM, prehash);
+    let with_ex = streams.write_v3().map_err(|e| e.to_string())?;
+    if signs_content(&with_ex)? {
+        return Ok(with_ex);
+    }
+    Err(
+        "the signature is for another package: its digest does not match this package's \
+         content (rebuild it from the same sources and configuration)"
+            .into(),
+    )
+}
+
+/// Whether the package's signature covers its content and verifies with its own certificate
+/// (whom to trust is `verify`'s question, not this one's).
+fn signs_content(package: &[u8]) -> Result<bool, String> {
+    use super::SignatureError;
+    match msi::verify(package, &super::trust::TrustPolicy::default()) {
+        Ok(_)
+        | Err(SignatureError::Untrusted(_))
+        | Err(SignatureError::NotCodeSigning(_))
+        | Err(SignatureError::Expired(_))
+        | Err(SignatureError::WrongSigner(_)) => Ok(true),
+        Err(SignatureError::DigestMismatch | SignatureError::MetadataMismatch) => Ok(false),
+        Err(other) => Err(format!("the signature cannot be attached: {other}")),
+    }
 }
 
 #[cfg(test)]

@@ -67,7 +67,7 @@ pub(super) fn sign(
     credentials: &Credentials,
 ) -> Result<Vec<u8>, String> {
     let key = credentials.key.as_ref();
-    if credentials.timestamp_url.is_none() && key.algorithm().fixed_signature_len().is_some() {
+    if credentials.timestamp_urls.is_empty() && key.algorithm().fixed_signature_len().is_some() {
         let template = credentials
             .signature_template
             .get_or_init(|| Template::new(&content.data, credentials).map(Arc::new));
@@ -88,8 +88,8 @@ fn build(content: &SpcIndirectDataContent, credentials: &Credentials) -> Result<
         signer.signature = OctetString::new(signature).map_err(|e| e.to_string())?;
         Ok(())
     })?;
-    if let Some(url) = &credentials.timestamp_url {
-        add_timestamp(&mut signed, url)?;
+    if !credentials.timestamp_urls.is_empty() {
+        add_timestamp(&mut signed, &credentials.timestamp_urls)?;
     }
     encode(&signed)
 }
@@ -296,11 +296,11 @@ fn with_signer(
 /// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
 const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
 
-/// Adds the authority's token over the signer's signature as an unsigned attribute.
-fn add_timestamp(signed: &mut SignedData, url: &str) -> Result<(), String> {
+/// Adds the first authority's token over the signer's signature as an unsigned attribute.
+fn add_timestamp(signed: &mut SignedData, urls: &[String]) -> Result<(), String> {
     with_signer(signed, |signer| {
         let text = |e: der::Error| e.to_string();
-        let token = super::timestamp::request(url, signer.signature.as_bytes())?;
+        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())?;
         let attribute =
             attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
         signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
