@@ -2,10 +2,10 @@
 //! other `SigningKey`.
 
 use super::key::{self, SignatureAlgorithm, SigningKey};
-use super::signed_data::Template;
+use super::signed_data::Templates;
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::Certificate;
 
@@ -20,8 +20,8 @@ pub struct Credentials {
     /// Also write `\u{5}MsiDigitalSignatureEx` (the directory metadata's hash, which the
     /// signed digest then begins with), as signtool does by default.
     pub msi_dse: bool,
-    /// Made at the first signature, for every later one (`None` inside when it cannot be).
-    pub(crate) signature_template: Arc<OnceLock<Option<Arc<Template>>>>,
+    /// Made at the first signature of each signature length, for every later one.
+    pub(crate) signature_template: Arc<Templates>,
     /// What the caller should pass on to the user (e.g. a key below the recommended size):
     /// the library prints nothing.
     pub warnings: Vec<String>,

@@ -3,7 +3,7 @@
 //! and PE alike.
 
 use super::credentials::Credentials;
-use super::key::{Placeholder, RawSignature, SignatureAlgorithm, SigningKey};
+use super::key::{Placeholder, RawSignature, SignatureAlgorithm};
 use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use authenticode::{
@@ -20,8 +20,9 @@ use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Tag};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
 
@@ -66,16 +67,77 @@ pub(super) fn sign(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
 ) -> Result<Vec<u8>, String> {
-    let key = credentials.key.as_ref();
-    if credentials.timestamp_urls.is_empty() && key.algorithm().fixed_signature_len().is_some() {
-        let template = credentials
-            .signature_template
-            .get_or_init(|| Template::new(&content.data, credentials).map(Arc::new));
-        if let Some(template) = template.as_ref().filter(|t| t.data == content.data) {
-            return template.sign(content.message_digest.digest.as_bytes(), key);
+    if credentials.timestamp_urls.is_empty() {
+        if let Some(signed) = credentials.signature_template.sign(content, credentials)? {
+            return Ok(signed);
         }
     }
     build(content, credentials)
+}
+
+/// One signer's templates, one per signature length: RSA signatures have one length, ECDSA's
+/// DER signatures two or three (70 to 72 bytes for P-256, rarely fewer). Each is made the
+/// first time a signature of its length is (`None` inside when it cannot be).
+#[derive(Default)]
+pub(crate) struct Templates {
+    by_length: Mutex<BTreeMap<usize, Option<Arc<Template>>>>,
+}
+
+/// The placeholder length of the first ECDSA template, whose signed attributes every
+/// signature of the signer signs (they do not depend on the signature's length).
+const FIRST_ECDSA_PLACEHOLDER: usize = 72;
+
+impl Templates {
+    /// `content` signed by patching a template; `None` when no template fits (another
+    /// signed blob than the first one, or placeholders not found once): the builder signs.
+    fn sign(
+        &self,
+        content: &SpcIndirectDataContent,
+        credentials: &Credentials,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let key = credentials.key.as_ref();
+        let file_digest = content.message_digest.digest.as_bytes();
+        let first_length = key
+            .algorithm()
+            .fixed_signature_len()
+            .unwrap_or(FIRST_ECDSA_PLACEHOLDER);
+        let Some(first) = self.get(first_length, content, credentials) else {
+            return Ok(None);
+        };
+        let with_digests = first.with_digests(file_digest)?;
+        let signature = key.sign(&first.to_be_signed(&with_digests))?;
+        if signature.len() == first_length {
+            return first.with_signature(with_digests, &signature).map(Some);
+        }
+        let Some(template) = self.get(signature.len(), content, credentials) else {
+            return Ok(None);
+        };
+        let with_digests = template.with_digests(file_digest)?;
+        template.with_signature(with_digests, &signature).map(Some)
+    }
+
+    fn get(
+        &self,
+        signature_length: usize,
+        content: &SpcIndirectDataContent,
+        credentials: &Credentials,
+    ) -> Option<Arc<Template>> {
+        let mut by_length = self.by_length.lock().unwrap_or_else(|e| e.into_inner());
+        by_length
+            .entry(signature_length)
+            .or_insert_with(|| {
+                Template::new(&content.data, credentials, signature_length).map(Arc::new)
+            })
+            .clone()
+            .filter(|template| template.data == content.data)
+    }
+
+    /// How many templates were made, and how many could be: for the tests.
+    #[cfg(test)]
+    fn made(&self) -> (usize, usize) {
+        let by_length = self.by_length.lock().unwrap();
+        (by_length.values().flatten().count(), by_length.len())
+    }
 }
 
 /// `content` signed through the CMS builder, then timestamped when asked for.
@@ -191,17 +253,20 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// Built once with placeholders that cannot occur elsewhere by chance; `None` when a
-    /// placeholder is not found exactly once, or the key's signatures vary in length (then
-    /// every file is signed through the builder).
-    fn new(data: &SpcAttributeTypeAndOptionalValue, credentials: &Credentials) -> Option<Template> {
+    /// Built once with placeholders (the signature's `signature_length` bytes long) that
+    /// cannot occur elsewhere by chance; `None` when a placeholder is not found exactly once.
+    fn new(
+        data: &SpcAttributeTypeAndOptionalValue,
+        credentials: &Credentials,
+        signature_length: usize,
+    ) -> Option<Template> {
         let algorithm = credentials.key.algorithm();
         let file_digest = Sha256::digest(b"sspr-msi placeholder: file digest");
         let signature: Vec<u8> = Sha256::digest(b"sspr-msi placeholder: signature")
             .iter()
             .copied()
             .cycle()
-            .take(algorithm.fixed_signature_len()?)
+            .take(signature_length)
             .collect();
         let content = SpcIndirectDataContent {
             data: data.clone(),
@@ -233,7 +298,8 @@ impl Template {
         })
     }
 
-    fn sign(&self, file_digest: &[u8], key: &dyn SigningKey) -> Result<Vec<u8>, String> {
+    /// The template with the file digest and the message digest over the content patched in.
+    fn with_digests(&self, file_digest: &[u8]) -> Result<Vec<u8>, String> {
         if file_digest.len() != self.file_digest.len() {
             return Err("the file digest is not SHA-256".into());
         }
@@ -241,10 +307,18 @@ impl Template {
         der[self.file_digest.clone()].copy_from_slice(file_digest);
         let message_digest = self.algorithm.digest(&der[self.content.clone()]);
         der[self.message_digest.clone()].copy_from_slice(&message_digest);
-        // Signed as the DER SET OF they are (RFC 5652 5.4), not with the implicit tag.
-        let mut signed_attributes = der[self.signed_attributes.clone()].to_vec();
+        Ok(der)
+    }
+
+    /// What the key signs: the signed attributes as the DER SET OF they are (RFC 5652 5.4),
+    /// not with the implicit tag they have in place.
+    fn to_be_signed(&self, with_digests: &[u8]) -> Vec<u8> {
+        let mut signed_attributes = with_digests[self.signed_attributes.clone()].to_vec();
         signed_attributes[0] = 0x31;
-        let signature = key.sign(&signed_attributes)?;
+        signed_attributes
+    }
+
+    fn with_signature(&self, mut der: Vec<u8>, signature: &[u8]) -> Result<Vec<u8>, String> {
         if signature.len() != self.signature.len() {
             return Err(format!(
                 "the key returned a {}-byte signature where {} bytes were expected",
@@ -252,7 +326,7 @@ impl Template {
                 self.signature.len()
             ));
         }
-        der[self.signature.clone()].copy_from_slice(&signature);
+        der[self.signature.clone()].copy_from_slice(signature);
         Ok(der)
     }
 }
@@ -408,17 +482,16 @@ mod tests {
 
     /// A throwaway RSA-2048 key and self-signed certificate, made by openssl.
     fn credentials() -> (tempfile::TempDir, Credentials) {
+        credentials_with(&["-newkey", "rsa:2048"])
+    }
+
+    /// A throwaway key (`openssl req` options `new_key`) and self-signed certificate.
+    fn credentials_with(new_key: &[&str]) -> (tempfile::TempDir, Credentials) {
         let dir = tempfile::tempdir().unwrap();
         let status = std::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=template",
-            ])
+            .args(["req", "-x509"])
+            .args(new_key)
+            .args(["-nodes", "-subj", "/CN=template"])
             .args(["-days", "2", "-keyout", "key.pem", "-out", "cert.pem"])
             .current_dir(dir.path())
             .stderr(std::process::Stdio::null())
@@ -454,14 +527,31 @@ mod tests {
             let built = build(&content, &credentials).unwrap();
             assert_eq!(patched, built);
         }
-        let template = credentials
-            .signature_template
-            .get()
-            .expect("made at the first signature");
-        assert!(
-            template.is_some(),
-            "every placeholder was found exactly once"
+        assert_eq!(
+            credentials.signature_template.made(),
+            (1, 1),
+            "one template, every placeholder found exactly once"
         );
+    }
+
+    #[test]
+    fn ecdsa_templates_give_the_bytes_the_cms_builder_gives_whatever_the_signature_length() {
+        for curve in ["P-256", "P-384"] {
+            let option = format!("ec_paramgen_curve:{curve}");
+            let (_dir, credentials) = credentials_with(&["-newkey", "ec", "-pkeyopt", &option]);
+            // Enough digests that signatures of more than one DER length occur.
+            for index in 0u8..24 {
+                let content = content(&Sha256::digest([index]));
+                assert_eq!(
+                    sign(&content, &credentials).unwrap(),
+                    build(&content, &credentials).unwrap(),
+                    "{curve}, digest {index}"
+                );
+            }
+            let (made, tried) = credentials.signature_template.made();
+            assert_eq!(made, tried, "{curve}: every template's placeholders found once");
+            assert!(made >= 2, "{curve}: {made} templates");
+        }
     }
 
     #[test]
