@@ -299,3 +299,39 @@ fn an_exported_signature_attached_to_a_rebuilt_package_gives_the_same_signed_byt
     ]);
     assert_refused(&unsigned_export, &out, "the package is not signed");
 }
+
+#[test]
+fn the_bundle_manifest_records_the_unsigned_and_the_signed_digest() {
+    let Some((pki, dir, unsigned)) = fixture() else {
+        return;
+    };
+    if !crate::support::require("unzip") {
+        return;
+    }
+    let out = dir.path().join("release");
+    succeed(run(sspr_msi()
+        .arg("build")
+        .args(["--target", "win10-x64", "--bundle", "--json", "--out"])
+        .arg(&out)
+        .arg("--sign-cert")
+        .arg(pki.file("signer.pem"))
+        .arg("--sign-key")
+        .arg(pki.file("signer.key"))));
+    let zip = out.join("sspr-1.0.0.zip");
+    let manifest = succeed(run(std::process::Command::new("unzip")
+        .arg("-p")
+        .arg(&zip)
+        .arg("manifest.json")));
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.stdout).unwrap();
+    let package = &manifest["packages"][0];
+    let signed = out.join(package["file"].as_str().unwrap());
+    let sha256 = |path: &Path| sspr_msi::model::sha256_hex(&std::fs::read(path).unwrap());
+    assert_eq!(package["sha256"], sha256(&signed).as_str(), "{package}");
+    // The unsigned digest is the one of a build without a key: what `--attach` takes.
+    assert_eq!(
+        package["unsigned_sha256"],
+        sha256(&unsigned).as_str(),
+        "{package}"
+    );
+    assert_ne!(package["unsigned_sha256"], package["sha256"]);
+}

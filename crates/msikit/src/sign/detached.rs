@@ -285,15 +285,23 @@ pub fn export_signature(package: &[u8]) -> Result<Vec<u8>, String> {
         .ok_or_else(|| "the package is not signed".into())
 }
 
+/// `package` as it was before it was signed: its signature streams removed, written as
+/// `msi::sign` writes it (so a signed package's unsigned twin is the one a build without
+/// signing writes).
+pub fn without_signature(package: &[u8]) -> Result<Vec<u8>, String> {
+    let mut streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
+    streams.remove(SIGNATURE_STREAM);
+    streams.remove(SIGNATURE_EX_STREAM);
+    streams.write_v3().map_err(|e| e.to_string())
+}
+
 /// `package` (unsigned, or signed: the signature is replaced) with `pkcs7` as its signature,
 /// written as `msi::sign` writes it, with the `\u{5}MsiDigitalSignatureEx` the signature was
 /// made with, if any; refused unless `pkcs7` signs this package's content.
 pub fn attach_signature(package: &[u8], pkcs7: &[u8]) -> Result<Vec<u8>, String> {
-    let mut streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
-    streams.remove(SIGNATURE_STREAM);
-    streams.remove(SIGNATURE_EX_STREAM);
-    let unsigned = streams.write_v3().map_err(|e| e.to_string())?;
+    let unsigned = without_signature(package)?;
     let prehash = msi::metadata_prehash(&unsigned).map_err(|e| e.to_string())?;
+    let mut streams = Streams::read(&unsigned).map_err(|e| format!("not a compound file: {e}"))?;
     streams.insert(SIGNATURE_STREAM, pkcs7.to_vec());
     let plain = streams.write_v3().map_err(|e| e.to_string())?;
     if signs_content(&plain)? {

@@ -549,7 +549,10 @@ mod tests {
                 );
             }
             let (made, tried) = credentials.signature_template.made();
-            assert_eq!(made, tried, "{curve}: every template's placeholders found once");
+            assert_eq!(
+                made, tried,
+                "{curve}: every template's placeholders found once"
+            );
             assert!(made >= 2, "{curve}: {made} templates");
         }
     }
