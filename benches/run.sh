@@ -73,6 +73,13 @@ fact date "$(date -u '+%Y-%m-%d %H:%M UTC')"
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=sspr-msi-bench -days 30 \
   -addext extendedKeyUsage=codeSigning \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+# What publicly trusted certificates use since June 2023: ECDSA P-256 and RSA-3072.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=sspr-msi-bench \
+  -days 30 -addext extendedKeyUsage=codeSigning \
+  -keyout "$work/ec-key.pem" -out "$work/ec-cert.pem" 2>/dev/null
+openssl req -x509 -newkey rsa:3072 -nodes -subj /CN=sspr-msi-bench -days 30 \
+  -addext extendedKeyUsage=codeSigning \
+  -keyout "$work/rsa3072-key.pem" -out "$work/rsa3072-cert.pem" 2>/dev/null
 
 echo "== 1. build: the whole matrix vs wixl's single packages"
 dll64=payload/build/x64/SsprTestCredProv.dll
@@ -82,11 +89,14 @@ dll64=payload/build/x64/SsprTestCredProv.dll
 # One --prepare per command, in order.
 bench build --warmup 3 --runs "$runs" \
   --prepare "rm -rf $work/dist" --prepare "rm -rf $work/signed-dist" \
+  --prepare "rm -rf $work/ecdsa-dist" \
   --prepare "rm -rf $work/one" --prepare "rm -rf $work/one" \
   --prepare "rm -f $work/wixl-policy.msi" --prepare "rm -f $work/wixl-credprov.msi" \
   -n "sspr-msi build (9 packages)" "$bin build --out $work/dist" \
   -n "sspr-msi build --sign-cert … --sign-key … (9 packages, signed)" \
   "$bin build --out $work/signed-dist --sign-cert $work/cert.pem --sign-key $work/key.pem" \
+  -n "sspr-msi build --sign-cert … --sign-key … (9 packages, ECDSA P-256)" \
+  "$bin build --out $work/ecdsa-dist --sign-cert $work/ec-cert.pem --sign-key $work/ec-key.pem" \
   -n "sspr-msi build --target win10-x64" "$bin build --out $work/one --target win10-x64" \
   -n "sspr-msi build --target win7-x64" "$bin build --out $work/one --target win7-x64" \
   -n "wixl policy.wxs" "wixl -a x64 -o $work/wixl-policy.msi benches/policy.wxs" \
@@ -94,6 +104,7 @@ bench build --warmup 3 --runs "$runs" \
   "wixl -a x64 -D Payload=$dll64 -o $work/wixl-credprov.msi benches/credprov.wxs"
 fact size_matrix "$(cat "$work"/dist/*.msi | wc -c)"
 fact size_matrix_signed "$(cat "$work"/signed-dist/*.msi | wc -c)"
+fact size_matrix_ecdsa "$(cat "$work"/ecdsa-dist/*.msi | wc -c)"
 fact size_win10_x64 "$(size_of "$work/dist/sspr-win10-x64-1.0.0.msi")"
 fact size_win7_x64 "$(size_of "$work/dist/sspr-win7-x64-1.0.0.msi")"
 fact size_wixl_policy "$(size_of "$work/wixl-policy.msi")"
@@ -146,12 +157,19 @@ unsigned=$work/dist/sspr-win7-x64-1.0.0.msi
 # One --prepare per command: each removes only its own output.
 bench sign --warmup 3 --runs "$runs" \
   --prepare "rm -f $work/signed-ours.msi" --prepare "rm -f $work/signed-osslsigncode.msi" \
+  --prepare "rm -f $work/signed-ours-3072.msi" --prepare "rm -f $work/signed-osslsigncode-3072.msi" \
   -n "sspr-msi sign (win7-x64)" \
   "$bin sign $unsigned --cert $work/cert.pem --key $work/key.pem --out $work/signed-ours.msi" \
   -n "osslsigncode sign (win7-x64)" \
-  "osslsigncode sign -certs $work/cert.pem -key $work/key.pem -in $unsigned -out $work/signed-osslsigncode.msi"
+  "osslsigncode sign -certs $work/cert.pem -key $work/key.pem -in $unsigned -out $work/signed-osslsigncode.msi" \
+  -n "sspr-msi sign, RSA-3072 (win7-x64)" \
+  "$bin sign $unsigned --cert $work/rsa3072-cert.pem --key $work/rsa3072-key.pem --out $work/signed-ours-3072.msi" \
+  -n "osslsigncode sign, RSA-3072 (win7-x64)" \
+  "osslsigncode sign -certs $work/rsa3072-cert.pem -key $work/rsa3072-key.pem -in $unsigned -out $work/signed-osslsigncode-3072.msi"
 fact size_signed_ours "$(size_of "$work/signed-ours.msi")"
 fact size_signed_osslsigncode "$(size_of "$work/signed-osslsigncode.msi")"
+fact size_signed_ours_3072 "$(size_of "$work/signed-ours-3072.msi")"
+fact size_signed_osslsigncode_3072 "$(size_of "$work/signed-osslsigncode-3072.msi")"
 
 echo "== 5. scaling: targets (examples/scale) and payload size (the whole matrix)"
 for count in 1 10 100; do

@@ -38,6 +38,9 @@ pub struct BuiltPackage {
     pub signed_by: Option<String>,
     /// The embedded credential-provider DLL, for Windows 7/8/8.1 packages.
     pub payload: Option<PayloadReport>,
+    /// About the signature (a small RSA key; ECDSA where Windows' acceptance is unconfirmed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -242,15 +245,17 @@ impl Shared<'_> {
         let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
             // Signed from the streams in memory: the digest needs no file written and read back.
-            let signature =
-                sign::msi::signature(contents.root_clsid(), &contents.streams(), credentials)
-                    // A timestamp server that cannot be reached is the usual cause: an input
-                    // problem.
-                    .map_err(|e| {
-                        Error::input(file_name(settings, target), format!("cannot sign: {e}"))
-                    })?;
-            let name = sign::msi::SIGNATURE_STREAM.trim_start_matches('/');
-            contents.insert(name, signature);
+            let signature_streams = sign::msi::signature_streams(
+                contents.root_clsid(),
+                &contents.streams(),
+                credentials,
+            )
+            // A timestamp server that cannot be reached is the usual cause: an input
+            // problem.
+            .map_err(|e| Error::input(file_name(settings, target), format!("cannot sign: {e}")))?;
+            for (name, data) in signature_streams {
+                contents.insert(name, data);
+            }
         }
         // Straight into the file (buffered): the cabinet is never copied into a package in
         // memory, so memory holds one copy of it, whatever the number of packages.
@@ -266,6 +271,10 @@ impl Shared<'_> {
             version: package.product.version.to_string(),
             signed_by: options.signing.map(|c| sign::trust::subject(c.leaf())),
             payload: payload.map(PayloadReport::of),
+            warnings: options
+                .signing
+                .map(|c| crate::sign_warnings::for_target(c, target))
+                .unwrap_or_default(),
         };
         Ok((built, staged))
     }

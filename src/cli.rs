@@ -74,6 +74,8 @@ enum Command {
         out: Option<PathBuf>,
         #[command(flatten)]
         signing: SigningArgs,
+        #[command(flatten)]
+        detached: DetachedArgs,
     },
     /// Write the default configuration to a file for editing.
     Init {
@@ -165,13 +167,33 @@ struct BuildArgs {
     bundle: bool,
 }
 
+/// `sign` without the key at hand: each is a mode of its own.
+#[derive(Debug, clap::Args)]
+#[group(multiple = false)]
+struct DetachedArgs {
+    /// Write the bytes to sign (DER of the signed attributes) to FILE, and how to sign them
+    /// to FILE.json; needs --cert. The package is not changed.
+    #[arg(long, value_name = "FILE", requires = "certificate")]
+    digest_out: Option<PathBuf>,
+    /// Sign with a raw signature made elsewhere over the --digest-out bytes; needs --cert.
+    #[arg(long, value_name = "SIG", requires = "certificate")]
+    signature_in: Option<PathBuf>,
+    /// Save the signed package's PKCS#7 to FILE (e.g. PKG.sig). The package is not changed.
+    #[arg(long, value_name = "FILE")]
+    export_signature: Option<PathBuf>,
+    /// Put the PKCS#7 saved by --export-signature on this (rebuilt, unsigned) package.
+    #[arg(long, value_name = "SIG")]
+    attach: Option<PathBuf>,
+}
+
 /// The signing identity: PEM certificate + key, or a PKCS#12 bundle.
 #[derive(Debug, clap::Args)]
 struct SigningArgs {
     /// Signing certificate chain (PEM, leaf first).
     #[arg(long = "sign-cert", visible_alias = "cert", value_name = "PEM")]
     certificate: Option<PathBuf>,
-    /// Private key of the certificate (PEM, RSA).
+    /// Private key of the certificate: a PEM file (RSA 2048-4096 bits, or ECDSA P-256/P-384),
+    /// or a PKCS#11 URI (`pkcs11:token=…;object=…`) with --pkcs11-module.
     #[arg(long = "sign-key", visible_alias = "key", value_name = "PEM")]
     key: Option<PathBuf>,
     /// PKCS#12 bundle (.pfx/.p12) with the key and its chain, instead of --cert/--key.
@@ -184,10 +206,35 @@ struct SigningArgs {
         value_name = "VAR"
     )]
     password_env: Option<String>,
-    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature;
-    /// without it, signing is deterministic.
+    /// PKCS#11 module (shared library) of the token a `pkcs11:` key is on.
+    #[arg(
+        long = "sign-pkcs11-module",
+        visible_alias = "pkcs11-module",
+        value_name = "LIB"
+    )]
+    pkcs11_module: Option<PathBuf>,
+    /// Environment variable that holds the token's PIN.
+    #[arg(long = "sign-pin-env", visible_alias = "pin-env", value_name = "VAR")]
+    pin_env: Option<String>,
+    /// Sign by running this command (through `sh -c`): the bytes to sign on its stdin, the
+    /// raw signature on its stdout; needs --cert.
+    #[arg(long, value_name = "CMD", requires = "certificate")]
+    signer_command: Option<String>,
+    /// RFC 3161 time-stamping authority (http URL) that countersigns each signature
+    /// (repeatable: tried in order, each 3 times); without it, signing is deterministic.
     #[arg(long = "timestamp-url", value_name = "URL")]
-    timestamp_url: Option<String>,
+    timestamp_urls: Vec<String>,
+    /// Intermediate certificates (PEM) to embed after the signing certificate.
+    #[arg(
+        long = "sign-cert-chain",
+        visible_alias = "cert-chain",
+        value_name = "PEM"
+    )]
+    cert_chain: Option<PathBuf>,
+    /// Also write \005MsiDigitalSignatureEx (a hash of the streams' names and sizes, as
+    /// signtool writes by default).
+    #[arg(long = "sign-msi-dse", visible_alias = "msi-dse")]
+    msi_dse: bool,
 }
 
 impl SigningArgs {
@@ -197,7 +244,12 @@ impl SigningArgs {
             key: self.key.clone(),
             pkcs12: self.pkcs12.clone(),
             password_env: self.password_env.clone(),
-            timestamp_url: self.timestamp_url.clone(),
+            timestamp_urls: self.timestamp_urls.clone(),
+            cert_chain: self.cert_chain.clone(),
+            msi_dse: self.msi_dse,
+            pkcs11_module: self.pkcs11_module.clone(),
+            pin_env: self.pin_env.clone(),
+            signer_command: self.signer_command.clone(),
         }
     }
 
@@ -233,10 +285,57 @@ pub fn run(cli: Cli) -> Result<()> {
             println!("wrote {}", file.display());
             Ok(())
         }
-        Command::Sign { file, out, signing } => {
-            let credentials = signing.load()?.ok_or_else(|| {
-                Error::input("<command line>", "give --cert and --key, or --pkcs12")
+        Command::Sign {
+            file,
+            out,
+            signing,
+            detached,
+        } => {
+            use sspr_msi::sign_command;
+            let done = match &detached {
+                DetachedArgs {
+                    digest_out: Some(digest_out),
+                    ..
+                } => Some(sign_command::digest_out(
+                    &file,
+                    signing.certificate.as_deref().unwrap_or(&file),
+                    digest_out,
+                    signing.msi_dse,
+                )?),
+                DetachedArgs {
+                    export_signature: Some(signature),
+                    ..
+                } => Some(sign_command::export_signature(&file, signature)?),
+                DetachedArgs {
+                    attach: Some(signature),
+                    ..
+                } => Some(sign_command::attach(
+                    &file,
+                    signature,
+                    out.as_deref().unwrap_or(&file),
+                )?),
+                _ => None,
+            };
+            if let Some(line) = done {
+                println!("{line}");
+                return Ok(());
+            }
+            let credentials = match (&detached.signature_in, &signing.certificate) {
+                (Some(signature), Some(certificate)) => Some(
+                    signing
+                        .source()
+                        .finish(sign_command::given_signature(certificate, signature)?)
+                        .map_err(|e| Error::input(&e.path, e.message))?,
+                ),
+                _ => signing.load()?,
+            };
+            let credentials = credentials.ok_or_else(|| {
+                Error::input(
+                    "<command line>",
+                    "give --cert and --key (a file or a pkcs11: URI), or --pkcs12",
+                )
             })?;
+            print_warnings(&credentials.warnings);
             let bytes = std::fs::read(&file)
                 .map_err(|e| Error::input(&file, format!("cannot read: {e}")))?;
             let signed = sign::msi::sign(&bytes, &credentials)
@@ -411,7 +510,21 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .collect()
 }
 
+/// Warnings go to stderr, so that `--json` output stays one document.
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("sspr-msi: warning: {warning}");
+    }
+}
+
 fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: bool) {
+    // The key's own warnings are the same for every package: said once.
+    let mut said = std::collections::BTreeSet::new();
+    for warning in built.iter().flat_map(|package| &package.warnings) {
+        if said.insert(warning) {
+            print_warnings(std::slice::from_ref(warning));
+        }
+    }
     if json {
         println!(
             "{}",

@@ -14,6 +14,8 @@ pub mod model;
 pub mod package;
 pub mod payload;
 pub mod release;
+pub mod sign_command;
+pub mod sign_warnings;
 pub mod target;
 pub mod textfile;
 pub mod verify;

@@ -47,6 +47,10 @@ struct ManifestPackage<'a> {
     file: String,
     size: u64,
     sha256: &'a str,
+    /// SHA-256 of the package before it was signed (what a build without a key makes, and
+    /// `sign --attach` takes): anyone can check a rebuild against it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unsigned_sha256: Option<String>,
     version: &'a str,
     product_code: &'a str,
     upgrade_code: &'a str,
@@ -176,6 +180,14 @@ fn checksums(packages: &[BuiltPackage]) -> String {
         .collect()
 }
 
+/// SHA-256 (hex) of the signed package at `path` as it was before it was signed.
+fn unsigned_sha256(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
+    let unsigned = msikit::sign::detached::without_signature(&bytes)
+        .map_err(|message| Error::input(path, message))?;
+    Ok(msikit::hex::sha256_hex(&unsigned))
+}
+
 fn manifest(inputs: &BundleInputs) -> Result<Vec<u8>> {
     let product = &inputs.settings.product;
     let packages = inputs
@@ -191,6 +203,10 @@ fn manifest(inputs: &BundleInputs) -> Result<Vec<u8>> {
                 file: file_name(&built.file),
                 size: built.size,
                 sha256: &built.sha256,
+                unsigned_sha256: match built.signed_by {
+                    Some(_) => Some(unsigned_sha256(&built.file)?),
+                    None => None,
+                },
                 version: &built.version,
                 product_code: &built.product_code,
                 upgrade_code: &built.upgrade_code,

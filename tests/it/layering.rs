@@ -11,12 +11,12 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["textfile", "package"],
     &["target"],
-    &["payload"],
+    &["payload", "sign_warnings"],
     &["config"],
     &["model"],
     &["bind"],
     &["compile"],
-    &["verify", "build", "explain"],
+    &["verify", "build", "explain", "sign_command"],
     &["doctor", "release"],
 ];
 

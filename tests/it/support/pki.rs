@@ -45,22 +45,31 @@ fn ca(dir: &Path, name: &str, subject: &str) {
 }
 
 fn leaf(dir: &Path, name: &str, subject: &str, issuer: &str, extensions: &str) {
-    std::fs::write(dir.join(format!("{name}.ext")), extensions).unwrap();
-    openssl(
+    leaf_with_key(
         dir,
-        &[
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            &format!("{name}.key"),
-            "-out",
-            &format!("{name}.csr"),
-            "-subj",
-            subject,
-        ],
+        name,
+        subject,
+        issuer,
+        extensions,
+        &["-newkey", "rsa:2048"],
     );
+}
+
+/// A leaf whose key `openssl req` makes with `new_key` (e.g. `-newkey ec -pkeyopt …`).
+fn leaf_with_key(
+    dir: &Path,
+    name: &str,
+    subject: &str,
+    issuer: &str,
+    extensions: &str,
+    new_key: &[&str],
+) {
+    std::fs::write(dir.join(format!("{name}.ext")), extensions).unwrap();
+    let (key, csr) = (format!("{name}.key"), format!("{name}.csr"));
+    let mut request = vec!["req"];
+    request.extend_from_slice(new_key);
+    request.extend_from_slice(&["-nodes", "-keyout", &key, "-out", &csr, "-subj", subject]);
+    openssl(dir, &request);
     openssl(
         dir,
         &[
@@ -128,6 +137,45 @@ impl TestPki {
             _dir: dir,
             dir: path,
         })
+    }
+
+    /// A code-signing leaf `name` (`name.pem`, `name.key`) issued by the test CA, its key made
+    /// by `openssl req` with `new_key` (e.g. `["-newkey", "rsa:3072"]`).
+    pub fn signer_with_key(&self, name: &str, new_key: &[&str]) {
+        leaf_with_key(
+            &self.dir,
+            name,
+            &format!("/O=Contoso/CN=Contoso {name}"),
+            "ca",
+            "extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
+            new_key,
+        );
+    }
+
+    /// An intermediate CA (`intermediate.pem`) issued by the test CA, and a code-signing leaf
+    /// (`chained.pem`, `chained.key`, RSA-3072) issued by the intermediate.
+    pub fn intermediate_and_leaf(&self) {
+        leaf_with_key(
+            &self.dir,
+            "intermediate",
+            "/CN=sspr-msi test intermediate CA",
+            "ca",
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n",
+            &["-newkey", "rsa:3072"],
+        );
+        leaf_with_key(
+            &self.dir,
+            "chained",
+            "/O=Contoso/CN=Contoso chained",
+            "intermediate",
+            "extendedKeyUsage=codeSigning\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
+            &["-newkey", "rsa:3072"],
+        );
+    }
+
+    /// Runs openssl in the PKI's folder; it must succeed.
+    pub fn openssl(&self, args: &[&str]) {
+        openssl(&self.dir, args);
     }
 
     pub fn file(&self, name: &str) -> PathBuf {

@@ -1,26 +1,30 @@
-//! The signing certificate chain and private key, from PEM files or a PKCS#12 bundle.
+//! The signing certificate chain and private key, from PEM files or a PKCS#12 bundle, or any
+//! other `SigningKey`.
 
-use super::signed_data::Template;
-use rsa::pkcs1::{DecodeRsaPrivateKey, EncodeRsaPrivateKey};
-use rsa::pkcs8::DecodePrivateKey;
-use rsa::RsaPrivateKey;
+use super::key::{self, SignatureAlgorithm, SigningKey};
+use super::signed_data::Templates;
+use rsa::pkcs1::DecodeRsaPrivateKey;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
-use x509_cert::der::Decode;
+use std::sync::Arc;
+use x509_cert::der::{Decode, Encode};
 use x509_cert::Certificate;
 
 /// A signing identity: the leaf certificate first, then any intermediates.
 #[derive(Clone)]
 pub struct Credentials {
     pub chain: Vec<Certificate>,
-    pub(crate) key: RsaPrivateKey,
-    /// The same key for ring, which signs about 4 times faster (`None` when ring refuses the
-    /// key, e.g. below 2,048 bits: `key` signs then).
-    pub(crate) fast_key: Option<Arc<ring::rsa::KeyPair>>,
-    /// An RFC 3161 time-stamping authority (http URL) to countersign each signature.
-    pub timestamp_url: Option<String>,
-    /// Made at the first signature, for every later one (`None` inside when it cannot be).
-    pub(crate) signature_template: Arc<OnceLock<Option<Arc<Template>>>>,
+    pub(crate) key: Arc<dyn SigningKey>,
+    /// RFC 3161 time-stamping authorities (http URLs), tried in order, to countersign each
+    /// signature.
+    pub timestamp_urls: Vec<String>,
+    /// Also write `\u{5}MsiDigitalSignatureEx` (the directory metadata's hash, which the
+    /// signed digest then begins with), as signtool does by default.
+    pub msi_dse: bool,
+    /// Made at the first signature of each signature length, for every later one.
+    pub(crate) signature_template: Arc<Templates>,
+    /// What the caller should pass on to the user (e.g. a key below the recommended size):
+    /// the library prints nothing.
+    pub warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Credentials {
@@ -64,7 +68,17 @@ pub struct SigningSource {
     /// Name of the environment variable holding the PKCS#12 password (never the password
     /// itself, which would show in process listings and CI logs).
     pub password_env: Option<String>,
-    pub timestamp_url: Option<String>,
+    pub timestamp_urls: Vec<String>,
+    /// Intermediate certificates (PEM) to embed after the leaf.
+    pub cert_chain: Option<std::path::PathBuf>,
+    pub msi_dse: bool,
+    /// The PKCS#11 module (shared library) for a `key` that is a `pkcs11:` URI.
+    pub pkcs11_module: Option<std::path::PathBuf>,
+    /// Name of the environment variable holding the token's PIN.
+    pub pin_env: Option<String>,
+    /// A program that signs: to-be-signed bytes on stdin, raw signature on stdout (needs
+    /// `certificate`).
+    pub signer_command: Option<String>,
 }
 
 impl SigningSource {
@@ -74,7 +88,26 @@ impl SigningSource {
         self.certificate.is_some()
             || self.key.is_some()
             || self.pkcs12.is_some()
-            || self.timestamp_url.is_some()
+            || !self.timestamp_urls.is_empty()
+            || self.cert_chain.is_some()
+            || self.msi_dse
+            || self.pkcs11_module.is_some()
+            || self.signer_command.is_some()
+    }
+
+    /// The key names a PKCS#11 object rather than a file.
+    fn pkcs11_uri(&self) -> Option<&str> {
+        let key = self.key.as_ref()?.to_str()?;
+        super::pkcs11::is_uri(key).then_some(key)
+    }
+
+    /// The value of the environment variable `name`, which must be set.
+    fn secret(name: &Option<String>, what: &str) -> Result<Option<String>, CredentialsError> {
+        let Some(name) = name else { return Ok(None) };
+        std::env::var(name).map(Some).map_err(|_| CredentialsError {
+            path: "<command line>".into(),
+            message: format!("environment variable {name} ({what}) is not set"),
+        })
     }
 
     /// `None` when nothing was asked for; an error when the options do not fit together.
@@ -87,20 +120,38 @@ impl SigningSource {
             message: message.into(),
         };
         let credentials = match (&self.certificate, &self.key, &self.pkcs12) {
+            (certificate, Some(_), None) if self.pkcs11_uri().is_some() => {
+                let pin = Self::secret(&self.pin_env, "the token PIN")?;
+                super::pkcs11::credentials(
+                    self.pkcs11_uri().unwrap_or_default(),
+                    certificate.as_deref(),
+                    self.pkcs11_module.as_deref(),
+                    pin.as_deref(),
+                )?
+            }
+            (Some(certificate), None, None) if self.signer_command.is_some() => {
+                let chain = load_certificates(certificate)?;
+                let command = self.signer_command.as_deref().unwrap_or_default();
+                let key = super::detached::CommandKey::new(command, &chain[0])
+                    .map_err(|message| error(certificate, message))?;
+                Credentials::with_key(chain, Arc::new(key))
+                    .map_err(|message| error(certificate, message))?
+            }
+            _ if self.signer_command.is_some() => {
+                return Err(usage(
+                    "--signer-command needs --cert, and no --key or --pkcs12",
+                ))
+            }
+            _ if self.pkcs11_module.is_some() => {
+                return Err(usage("--pkcs11-module needs --key pkcs11:…"))
+            }
             (None, None, None) => {
                 return Err(usage("a timestamp server needs signing credentials"))
             }
             (Some(certificate), Some(key), None) => Credentials::from_pem_files(certificate, key)?,
             (None, None, Some(bundle)) => {
-                let password = match &self.password_env {
-                    Some(name) => std::env::var(name).map_err(|_| {
-                        usage(&format!(
-                            "environment variable {name} (the PKCS#12 password) is not set"
-                        ))
-                    })?,
-                    None => String::new(),
-                };
-                Credentials::from_pkcs12(bundle, &password)?
+                let password = Self::secret(&self.password_env, "the PKCS#12 password")?;
+                Credentials::from_pkcs12(bundle, &password.unwrap_or_default())?
             }
             _ => {
                 return Err(usage(
@@ -108,23 +159,34 @@ impl SigningSource {
                 ))
             }
         };
-        Ok(Some(Credentials {
-            timestamp_url: self.timestamp_url.clone(),
+        self.finish(credentials).map(Some)
+    }
+
+    /// `credentials` with what the options add to any key: intermediates, timestamp servers,
+    /// MsiDigitalSignatureEx.
+    pub fn finish(&self, credentials: Credentials) -> Result<Credentials, CredentialsError> {
+        let mut chain = credentials.chain.clone();
+        if let Some(path) = &self.cert_chain {
+            chain.extend(load_certificates(path)?);
+            refuse_sha1(&chain).map_err(|message| error(path, message))?;
+        }
+        Ok(Credentials {
+            chain: without_duplicates(chain),
+            timestamp_urls: self.timestamp_urls.clone(),
+            msi_dse: self.msi_dse,
             ..credentials
-        }))
+        })
     }
 }
 
 impl Credentials {
-    /// A PEM certificate file (leaf first, intermediates after) and a PEM RSA key
-    /// (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`).
+    /// A PEM certificate file (leaf first, intermediates after) and a PEM private key: PKCS#8
+    /// `PRIVATE KEY` (RSA or EC), PKCS#1 `RSA PRIVATE KEY` or SEC1 `EC PRIVATE KEY`.
     pub fn from_pem_files(certificate: &Path, key: &Path) -> Result<Credentials, CredentialsError> {
         let chain = load_certificates(certificate)?;
         let key_text = String::from_utf8(read(key)?).map_err(|_| error(key, "not a PEM file"))?;
-        let key = RsaPrivateKey::from_pkcs8_pem(&key_text)
-            .or_else(|_| RsaPrivateKey::from_pkcs1_pem(&key_text))
-            .map_err(|e| error(key, format!("not an unencrypted RSA private key in PEM ({e}); only RSA keys are supported")))?;
-        Credentials::new(chain, key).map_err(|message| error(certificate, message))
+        let signing_key = pem_key(&key_text).map_err(|message| error(key, message))?;
+        Credentials::with_key(chain, signing_key).map_err(|message| error(certificate, message))
     }
 
     /// A PKCS#12 (`.pfx`/`.p12`) bundle holding the key and its certificate chain.
@@ -139,40 +201,147 @@ impl Credentials {
         let (_, chain) = store
             .private_key_chain()
             .ok_or_else(|| error(path, "no private key with a certificate in the bundle"))?;
-        let key = RsaPrivateKey::from_pkcs8_der(chain.key().as_der())
-            .map_err(|e| error(path, format!("the key is not RSA ({e})")))?;
+        let signing_key = key::from_pkcs8_der(chain.key().as_der())
+            .map_err(|message| error(path, format!("the key in the bundle: {message}")))?;
         let certificates = chain
             .certs()
             .iter()
             .map(|cert| Certificate::from_der(cert.as_der()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| error(path, format!("bad certificate in the bundle: {e}")))?;
-        Credentials::new(certificates, key).map_err(|message| error(path, message))
+        Credentials::with_key(certificates, signing_key).map_err(|message| error(path, message))
     }
 
-    fn new(chain: Vec<Certificate>, key: RsaPrivateKey) -> Result<Credentials, String> {
+    /// `chain` (leaf first) with the private key of its leaf, wherever the key lives. A
+    /// certificate listed twice is kept once; a certificate signed with SHA-1, or a key that
+    /// does not belong to the leaf, is refused.
+    pub fn with_key(
+        chain: Vec<Certificate>,
+        key: Arc<dyn SigningKey>,
+    ) -> Result<Credentials, String> {
+        let chain = without_duplicates(chain);
         let leaf = chain.first().ok_or("no certificate")?;
-        let public = super::trust::rsa_public_key(leaf).map_err(|e| e.to_string())?;
-        if public != key.to_public_key() {
-            return Err("the private key does not belong to the first certificate".into());
+        refuse_sha1(&chain)?;
+        check_key_matches(leaf, key.as_ref())?;
+        let mut warnings = Vec::new();
+        if let SignatureAlgorithm::RsaSha256 { bits } = key.algorithm() {
+            if bits < key::RSA_RECOMMENDED_BITS {
+                warnings.push(format!(
+                    "the signing key is RSA-{bits}: publicly trusted code-signing certificates \
+                     need at least {} bits since June 2023",
+                    key::RSA_RECOMMENDED_BITS
+                ));
+            }
         }
-        let fast_key = key
-            .to_pkcs1_der()
-            .ok()
-            .and_then(|der| ring::rsa::KeyPair::from_der(der.as_bytes()).ok())
-            .map(Arc::new);
         Ok(Credentials {
             chain,
             key,
-            fast_key,
-            timestamp_url: None,
+            timestamp_urls: Vec::new(),
+            msi_dse: false,
             signature_template: Arc::default(),
+            warnings,
         })
     }
 
     pub fn leaf(&self) -> &Certificate {
         &self.chain[0]
     }
+
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.key.algorithm()
+    }
+}
+
+/// The private key of a PEM file: the first block whose label names one.
+fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, String> {
+    let begin = text
+        .match_indices("-----BEGIN ")
+        .map(|(at, _)| &text[at..])
+        .find(|block| {
+            block
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("PRIVATE KEY"))
+        })
+        .ok_or("no private key in the PEM file")?;
+    let (label, der) = der::pem::decode_vec(begin.as_bytes())
+        .map_err(|e| format!("not a readable PEM private key ({e})"))?;
+    match label {
+        "PRIVATE KEY" => key::from_pkcs8_der(&der),
+        "RSA PRIVATE KEY" => {
+            let rsa = rsa::RsaPrivateKey::from_pkcs1_der(&der)
+                .map_err(|e| format!("not a readable RSA private key ({e})"))?;
+            Ok(Arc::new(key::RsaKey::new(rsa)?))
+        }
+        "EC PRIVATE KEY" => key::EcdsaKey::from_sec1_pem(begin)
+            .map(|key| Arc::new(key) as Arc<dyn SigningKey>)
+            .ok_or_else(|| "an EC key not on P-256 or P-384 (the curves supported)".into()),
+        "ENCRYPTED PRIVATE KEY" => Err(
+            "an encrypted private key: give an unencrypted PEM key, or a PKCS#12 bundle with \
+             --password-env"
+                .into(),
+        ),
+        other => Err(format!("a `{other}` block is not a supported private key")),
+    }
+}
+
+/// `chain` in order, each certificate once (a chain file concatenated twice is common).
+fn without_duplicates(chain: Vec<Certificate>) -> Vec<Certificate> {
+    let mut kept: Vec<Certificate> = Vec::with_capacity(chain.len());
+    for certificate in chain {
+        if !kept.contains(&certificate) {
+            kept.push(certificate);
+        }
+    }
+    kept
+}
+
+/// Windows stopped trusting SHA-1 code-signing certificates; a self-signed root's own
+/// signature is never checked, so it may be SHA-1.
+fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
+    use const_oid::db::rfc5912::{ECDSA_WITH_SHA_224, SHA_1_WITH_RSA_ENCRYPTION};
+    const ECDSA_WITH_SHA_1: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+    for certificate in chain {
+        let tbs = &certificate.tbs_certificate;
+        let oid = certificate.signature_algorithm.oid;
+        let self_signed = tbs.subject == tbs.issuer;
+        if !self_signed
+            && [
+                SHA_1_WITH_RSA_ENCRYPTION,
+                ECDSA_WITH_SHA_1,
+                ECDSA_WITH_SHA_224,
+            ]
+            .contains(&oid)
+        {
+            return Err(format!(
+                "certificate `{}` is signed with SHA-1 (or SHA-224), which Windows no longer \
+                 trusts for code signing",
+                tbs.subject
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The key must belong to the leaf: compared by public key when the key source tells it,
+/// otherwise by a probe signature checked with the certificate.
+fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), String> {
+    let mismatch = || "the private key does not belong to the first certificate".to_string();
+    let certificate_key = leaf
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    if let Some(public) = key.public_key_der() {
+        return (public == certificate_key)
+            .then_some(())
+            .ok_or_else(mismatch);
+    }
+    let probe = b"sspr-msi: does this key belong to the certificate?";
+    let signature = key.sign(probe)?;
+    let algorithm = key.algorithm().signature_algorithm().oid;
+    super::public_key::verify(leaf, &algorithm, probe, &signature, "probe").map_err(|_| mismatch())
 }
 
 /// Every certificate in a PEM file, in order.

@@ -2,8 +2,12 @@
 //! and of the PE files they embed. One PKCS#7 implementation serves both directions.
 
 pub mod credentials;
+pub mod detached;
+pub mod key;
 pub mod msi;
 pub mod pe;
+pub mod pkcs11;
+pub mod public_key;
 pub mod timestamp;
 pub mod trust;
 

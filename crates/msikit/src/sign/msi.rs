@@ -170,6 +170,22 @@ fn io_error(error: impl std::fmt::Display) -> std::io::Error {
 /// `root_clsid`, as `content_digest` computes it over the file they make: no file is written
 /// or read back to sign one.
 pub fn root_digest(root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
+    root_digest_after(&[], root_clsid, streams)
+}
+
+/// `root_digest`, the hash begun with `prehash` (MsiDigitalSignatureEx's, or nothing).
+fn root_digest_after(prehash: &[u8], root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    hasher.update(prehash);
+    for (_, data) in hashed_root_streams(streams) {
+        hasher.update(data);
+    }
+    hasher.update(root_clsid.to_bytes_le());
+    hasher.finalize().to_vec()
+}
+
+/// `streams` in hashing order, the signature streams left out.
+fn hashed_root_streams<'a>(streams: &'a [RootStream<'a>]) -> Vec<&'a RootStream<'a>> {
     let mut streams: Vec<&RootStream> = streams
         .iter()
         .filter(|(name, _)| {
@@ -178,22 +194,46 @@ pub fn root_digest(root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
         })
         .collect();
     streams.sort_by(|a, b| hash_order(a.0, b.0));
+    streams
+}
+
+/// `metadata_prehash` of the file `compound::write_v3` makes of `streams`: it writes no
+/// times and no state bits, so names and sizes are all that vary.
+pub fn root_prehash(root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
     let mut hasher = Sha256::new();
-    for (_, data) in streams {
-        hasher.update(data);
-    }
     hasher.update(root_clsid.to_bytes_le());
+    hasher.update(0u32.to_le_bytes());
+    for (name, data) in hashed_root_streams(streams) {
+        let name: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        hasher.update(name);
+        hasher.update((data.len() as u32).to_le_bytes());
+        // State bits, then the creation and modification times: all zero.
+        hasher.update([0u8; 4 + 8 + 8]);
+    }
     hasher.finalize().to_vec()
 }
 
-/// The signature stream's content for a file holding `streams` in its root storage (the
-/// signature streams among them are left out of the digest).
-pub fn signature(
+/// The signature streams (names without the leading `/`, contents) for a file holding
+/// `streams` in its root storage: `\u{5}DigitalSignature`, and `\u{5}MsiDigitalSignatureEx`
+/// first when `credentials.msi_dse` asks for it.
+pub fn signature_streams(
     root_clsid: Uuid,
     streams: &[RootStream],
     credentials: &Credentials,
-) -> std::io::Result<Vec<u8>> {
-    signature_over(&root_digest(root_clsid, streams), credentials)
+) -> std::io::Result<Vec<(&'static str, Vec<u8>)>> {
+    let prehash = credentials
+        .msi_dse
+        .then(|| root_prehash(root_clsid, streams));
+    let digest = root_digest_after(prehash.as_deref().unwrap_or_default(), root_clsid, streams);
+    let mut signature_streams = Vec::new();
+    if let Some(prehash) = prehash {
+        signature_streams.push((&SIGNATURE_EX_STREAM[1..], prehash));
+    }
+    signature_streams.push((
+        &SIGNATURE_STREAM[1..],
+        signature_over(&digest, credentials)?,
+    ));
+    Ok(signature_streams)
 }
 
 /// The signature stream's content for a file whose content digest is `digest`.
@@ -222,12 +262,26 @@ pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>>
     let mut streams = Streams::read(bytes)?;
     streams.remove(SIGNATURE_STREAM);
     streams.remove(SIGNATURE_EX_STREAM);
-    let digest = match streams.root_streams() {
-        Some(root) => root_digest(streams.root_clsid, &root),
+    let signature_streams = match streams.root_streams() {
+        Some(root) => signature_streams(streams.root_clsid, &root, credentials)?,
         // Sub-storages: hashed as the file that holds them.
-        None => content_digest(&streams.write_v3()?)?,
+        None => {
+            let file = streams.write_v3()?;
+            let prehash = match credentials.msi_dse {
+                true => Some(metadata_prehash(&file)?),
+                false => None,
+            };
+            let digest = signed_digest(&file, prehash.as_deref())?;
+            let signature = signature_over(&digest, credentials)?;
+            let ex = prehash.map(|prehash| (&SIGNATURE_EX_STREAM[1..], prehash));
+            ex.into_iter()
+                .chain([(&SIGNATURE_STREAM[1..], signature)])
+                .collect()
+        }
     };
-    streams.insert(SIGNATURE_STREAM, signature_over(&digest, credentials)?);
+    for (name, data) in signature_streams {
+        streams.insert(&format!("/{name}"), data);
+    }
     streams.write_v3()
 }
 
@@ -274,6 +328,10 @@ mod tests {
         let mut file = Vec::new();
         crate::compound::write_v3(clsid, &streams, &mut file).unwrap();
         assert_eq!(root_digest(clsid, &streams), content_digest(&file).unwrap());
+        assert_eq!(
+            root_prehash(clsid, &streams),
+            metadata_prehash(&file).unwrap()
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! and PE alike.
 
 use super::credentials::Credentials;
-use super::trust::{rsa_public_key, verify_rsa, TrustPolicy};
+use super::key::{Placeholder, RawSignature, SignatureAlgorithm};
+use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use authenticode::{
     AuthenticodeSignature, DigestInfo, SpcAttributeTypeAndOptionalValue, SpcIndirectDataContent,
@@ -19,8 +20,9 @@ use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Tag};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
+use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use x509_cert::attr::Attribute;
 use x509_cert::Certificate;
 
@@ -58,40 +60,110 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error>
     })
 }
 
-/// A DER PKCS#7 ContentInfo signing `content` with `credentials` (RSA PKCS#1 v1.5, SHA-256).
-/// No signing time is added, so the same key and content always give the same bytes.
+/// A DER PKCS#7 ContentInfo signing `content` with `credentials` (RSA PKCS#1 v1.5 SHA-256,
+/// or ECDSA). No signing time is added, so the same key and content always give the same
+/// bytes (ECDSA signatures are RFC 6979 deterministic).
 pub(super) fn sign(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
 ) -> Result<Vec<u8>, String> {
-    if credentials.timestamp_url.is_none() {
-        if let Some(fast_key) = credentials.fast_key.as_deref() {
-            let template = credentials
-                .signature_template
-                .get_or_init(|| Template::new(&content.data, credentials).map(Arc::new));
-            if let Some(template) = template.as_ref().filter(|t| t.data == content.data) {
-                return template.sign(content.message_digest.digest.as_bytes(), fast_key);
-            }
+    if credentials.timestamp_urls.is_empty() {
+        if let Some(signed) = credentials.signature_template.sign(content, credentials)? {
+            return Ok(signed);
         }
     }
-    build(content, credentials, &rsa_signer(credentials))
+    build(content, credentials)
 }
 
-fn rsa_signer(credentials: &Credentials) -> RsaSha256<'_> {
-    RsaSha256 {
-        key: rsa::pkcs1v15::SigningKey::<Sha256>::new(credentials.key.clone()),
-        fast_key: credentials.fast_key.as_deref(),
-        placeholder: None,
+/// One signer's templates, one per signature length: RSA signatures have one length, ECDSA's
+/// DER signatures two or three (70 to 72 bytes for P-256, rarely fewer). Each is made the
+/// first time a signature of its length is (`None` inside when it cannot be).
+#[derive(Default)]
+pub(crate) struct Templates {
+    by_length: Mutex<BTreeMap<usize, Option<Arc<Template>>>>,
+}
+
+/// The placeholder length of the first ECDSA template, whose signed attributes every
+/// signature of the signer signs (they do not depend on the signature's length).
+const FIRST_ECDSA_PLACEHOLDER: usize = 72;
+
+impl Templates {
+    /// `content` signed by patching a template; `None` when no template fits (another
+    /// signed blob than the first one, or placeholders not found once): the builder signs.
+    fn sign(
+        &self,
+        content: &SpcIndirectDataContent,
+        credentials: &Credentials,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let key = credentials.key.as_ref();
+        let file_digest = content.message_digest.digest.as_bytes();
+        let first_length = key
+            .algorithm()
+            .fixed_signature_len()
+            .unwrap_or(FIRST_ECDSA_PLACEHOLDER);
+        let Some(first) = self.get(first_length, content, credentials) else {
+            return Ok(None);
+        };
+        let with_digests = first.with_digests(file_digest)?;
+        let signature = key.sign(&first.to_be_signed(&with_digests))?;
+        if signature.len() == first_length {
+            return first.with_signature(with_digests, &signature).map(Some);
+        }
+        let Some(template) = self.get(signature.len(), content, credentials) else {
+            return Ok(None);
+        };
+        let with_digests = template.with_digests(file_digest)?;
+        template.with_signature(with_digests, &signature).map(Some)
+    }
+
+    fn get(
+        &self,
+        signature_length: usize,
+        content: &SpcIndirectDataContent,
+        credentials: &Credentials,
+    ) -> Option<Arc<Template>> {
+        let mut by_length = self.by_length.lock().unwrap_or_else(|e| e.into_inner());
+        by_length
+            .entry(signature_length)
+            .or_insert_with(|| {
+                Template::new(&content.data, credentials, signature_length).map(Arc::new)
+            })
+            .clone()
+            .filter(|template| template.data == content.data)
+    }
+
+    /// How many templates were made, and how many could be: for the tests.
+    #[cfg(test)]
+    fn made(&self) -> (usize, usize) {
+        let by_length = self.by_length.lock().unwrap();
+        (by_length.values().flatten().count(), by_length.len())
     }
 }
 
-/// `content` signed by `key` through the CMS builder.
-fn build(
+/// `content` signed through the CMS builder, then timestamped when asked for.
+fn build(content: &SpcIndirectDataContent, credentials: &Credentials) -> Result<Vec<u8>, String> {
+    let algorithm = credentials.key.algorithm();
+    let placeholder = vec![0; algorithm.fixed_signature_len().unwrap_or(0)];
+    let mut signed = unsigned(content, credentials, placeholder)?;
+    let signature = credentials.key.sign(&to_be_signed(&signed)?)?;
+    with_signer(&mut signed, |signer| {
+        signer.signature = OctetString::new(signature).map_err(|e| e.to_string())?;
+        Ok(())
+    })?;
+    if !credentials.timestamp_urls.is_empty() {
+        add_timestamp(&mut signed, &credentials.timestamp_urls)?;
+    }
+    encode(&signed)
+}
+
+/// The SignedData for `content` with every field but the signature, which is `placeholder`.
+fn unsigned(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
-    key: &RsaSha256,
-) -> Result<Vec<u8>, String> {
+    placeholder: Vec<u8>,
+) -> Result<SignedData, String> {
     let text = |e: &dyn std::fmt::Display| e.to_string();
+    let algorithm = credentials.key.algorithm();
     let econtent = Any::encode_from(content).map_err(|e| text(&e))?;
     let encapsulated = EncapsulatedContentInfo {
         econtent_type: SPC_INDIRECT_DATA_OBJID,
@@ -102,8 +174,18 @@ fn build(
         issuer: leaf.tbs_certificate.issuer.clone(),
         serial_number: leaf.tbs_certificate.serial_number.clone(),
     });
-    let mut signer = SignerInfoBuilder::new(key, sid, sha256_algorithm(), &encapsulated, None)
-        .map_err(|e| text(&e))?;
+    let placeholder = Placeholder {
+        algorithm,
+        signature: placeholder,
+    };
+    let mut signer = SignerInfoBuilder::new(
+        &placeholder,
+        sid,
+        algorithm.digest_algorithm(),
+        &encapsulated,
+        None,
+    )
+    .map_err(|e| text(&e))?;
     let empty_opus_info = Any::new(Tag::Sequence, Vec::<u8>::new()).map_err(|e| text(&e))?;
     let statement = Any::encode_from(&vec![SPC_INDIVIDUAL_SP_KEY_PURPOSE]).map_err(|e| text(&e))?;
     signer
@@ -114,7 +196,7 @@ fn build(
         .map_err(|e| text(&e))?;
     let mut builder = SignedDataBuilder::new(&encapsulated);
     builder
-        .add_digest_algorithm(sha256_algorithm())
+        .add_digest_algorithm(algorithm.digest_algorithm())
         .map_err(|e| text(&e))?;
     for certificate in &credentials.chain {
         builder
@@ -122,22 +204,31 @@ fn build(
             .map_err(|e| text(&e))?;
     }
     builder
-        .add_signer_info::<_, rsa::pkcs1v15::Signature>(signer)
+        .add_signer_info::<_, RawSignature>(signer)
         .map_err(|e| text(&e))?;
     let built = builder.build().map_err(|e| text(&e))?;
     // Authenticode requires SignedData version 1 whatever the content type.
     let mut signed: SignedData = built.content.decode_as().map_err(|e| text(&e))?;
     signed.version = CmsVersion::V1;
-    if let Some(url) = &credentials.timestamp_url {
-        add_timestamp(&mut signed, url)?;
-    }
-    let content = Any::encode_from(&signed).map_err(|e| text(&e))?;
+    Ok(signed)
+}
+
+/// The bytes the signer's key signs: the signed attributes as a DER SET OF (RFC 5652 5.4).
+fn to_be_signed(signed: &SignedData) -> Result<Vec<u8>, String> {
+    let signer = signed.signer_infos.0.iter().next().ok_or("no signer")?;
+    let attributes = signer.signed_attrs.as_ref().ok_or("no signed attributes")?;
+    attributes.to_der().map_err(|e| e.to_string())
+}
+
+fn encode(signed: &SignedData) -> Result<Vec<u8>, String> {
+    let text = |e: der::Error| e.to_string();
+    let content = Any::encode_from(signed).map_err(text)?;
     ContentInfo {
         content_type: ID_SIGNED_DATA,
         content,
     }
     .to_der()
-    .map_err(|e| text(&e))
+    .map_err(text)
 }
 
 /// One signer's PKCS#7 for one kind of signed blob, with the three fields that differ from
@@ -150,6 +241,7 @@ fn build(
 pub(crate) struct Template {
     /// The signed blob this template is for.
     data: SpcAttributeTypeAndOptionalValue,
+    algorithm: SignatureAlgorithm,
     der: Vec<u8>,
     file_digest: Range<usize>,
     /// The content octets of the SpcIndirectDataContent: what the message digest covers.
@@ -161,16 +253,20 @@ pub(crate) struct Template {
 }
 
 impl Template {
-    /// Built once with placeholders that cannot occur elsewhere by chance; `None` when a
-    /// placeholder is not found exactly once (then every file is signed through the builder).
-    fn new(data: &SpcAttributeTypeAndOptionalValue, credentials: &Credentials) -> Option<Template> {
-        let fast_key = credentials.fast_key.as_deref()?;
+    /// Built once with placeholders (the signature's `signature_length` bytes long) that
+    /// cannot occur elsewhere by chance; `None` when a placeholder is not found exactly once.
+    fn new(
+        data: &SpcAttributeTypeAndOptionalValue,
+        credentials: &Credentials,
+        signature_length: usize,
+    ) -> Option<Template> {
+        let algorithm = credentials.key.algorithm();
         let file_digest = Sha256::digest(b"sspr-msi placeholder: file digest");
         let signature: Vec<u8> = Sha256::digest(b"sspr-msi placeholder: signature")
             .iter()
             .copied()
             .cycle()
-            .take(fast_key.public().modulus_len())
+            .take(signature_length)
             .collect();
         let content = SpcIndirectDataContent {
             data: data.clone(),
@@ -179,20 +275,17 @@ impl Template {
                 digest: OctetString::new(file_digest.as_slice()).ok()?,
             },
         };
-        let placeholder = RsaSha256 {
-            placeholder: Some(signature.clone()),
-            ..rsa_signer(credentials)
-        };
-        let der = build(&content, credentials, &placeholder).ok()?;
+        let der = encode(&unsigned(&content, credentials, signature.clone()).ok()?).ok()?;
         // The content octets of the SpcIndirectDataContent, after its tag and length.
         let content_any = Any::encode_from(&content).ok()?;
         let content_der = content_any.to_der().ok()?;
         let content_end = find_once(&der, &content_der)? + content_der.len();
         let content = content_end - content_any.value().len()..content_end;
-        let message_digest = Sha256::digest(&der[content.clone()]);
+        let message_digest = algorithm.digest(&der[content.clone()]);
         let signed_attributes = signed_attributes_in(&der)?;
         Some(Template {
             data: data.clone(),
+            algorithm,
             file_digest: range(find_once(&der, &file_digest)?, file_digest.len()),
             content,
             message_digest: range(find_once(&der, &message_digest)?, message_digest.len()),
@@ -205,19 +298,35 @@ impl Template {
         })
     }
 
-    fn sign(&self, file_digest: &[u8], key: &ring::rsa::KeyPair) -> Result<Vec<u8>, String> {
+    /// The template with the file digest and the message digest over the content patched in.
+    fn with_digests(&self, file_digest: &[u8]) -> Result<Vec<u8>, String> {
         if file_digest.len() != self.file_digest.len() {
             return Err("the file digest is not SHA-256".into());
         }
         let mut der = self.der.clone();
         der[self.file_digest.clone()].copy_from_slice(file_digest);
-        let message_digest = Sha256::digest(&der[self.content.clone()]);
+        let message_digest = self.algorithm.digest(&der[self.content.clone()]);
         der[self.message_digest.clone()].copy_from_slice(&message_digest);
-        // Signed as the DER SET OF they are (RFC 5652 5.4), not with the implicit tag.
-        let mut signed_attributes = der[self.signed_attributes.clone()].to_vec();
+        Ok(der)
+    }
+
+    /// What the key signs: the signed attributes as the DER SET OF they are (RFC 5652 5.4),
+    /// not with the implicit tag they have in place.
+    fn to_be_signed(&self, with_digests: &[u8]) -> Vec<u8> {
+        let mut signed_attributes = with_digests[self.signed_attributes.clone()].to_vec();
         signed_attributes[0] = 0x31;
-        let signature = ring_sign(key, &signed_attributes).map_err(|_| "RSA signing failed")?;
-        der[self.signature.clone()].copy_from_slice(&signature);
+        signed_attributes
+    }
+
+    fn with_signature(&self, mut der: Vec<u8>, signature: &[u8]) -> Result<Vec<u8>, String> {
+        if signature.len() != self.signature.len() {
+            return Err(format!(
+                "the key returned a {}-byte signature where {} bytes were expected",
+                signature.len(),
+                self.signature.len()
+            ));
+        }
+        der[self.signature.clone()].copy_from_slice(signature);
         Ok(der)
     }
 }
@@ -226,8 +335,7 @@ impl Template {
 fn signed_attributes_in(der: &[u8]) -> Option<Vec<u8>> {
     let info = ContentInfo::from_der(der).ok()?;
     let signed: SignedData = info.content.decode_as().ok()?;
-    let signer = signed.signer_infos.0.iter().next()?;
-    let mut attributes = signer.signed_attrs.as_ref()?.to_der().ok()?;
+    let mut attributes = to_be_signed(&signed).ok()?;
     attributes[0] = 0xa0;
     Some(attributes)
 }
@@ -247,71 +355,31 @@ fn find_once(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     found.next().is_none().then_some(first)
 }
 
-fn ring_sign(
-    key: &ring::rsa::KeyPair,
-    message: &[u8],
-) -> Result<Vec<u8>, ring::error::Unspecified> {
-    let mut signature = vec![0; key.public().modulus_len()];
-    key.sign(
-        &ring::signature::RSA_PKCS1_SHA256,
-        &ring::rand::SystemRandom::new(),
-        message,
-        &mut signature,
-    )?;
-    Ok(signature)
-}
-
-/// RSA PKCS#1 v1.5 with SHA-256, as the `rsa` crate describes it to the CMS builder, signed by
-/// ring when ring took the key. PKCS#1 v1.5 signatures are deterministic: both give the same
-/// bytes.
-struct RsaSha256<'a> {
-    key: rsa::pkcs1v15::SigningKey<Sha256>,
-    fast_key: Option<&'a ring::rsa::KeyPair>,
-    /// Given as the signature instead of signing, for `Template::new`.
-    placeholder: Option<Vec<u8>>,
-}
-
-impl signature::Keypair for RsaSha256<'_> {
-    type VerifyingKey = rsa::pkcs1v15::VerifyingKey<Sha256>;
-
-    fn verifying_key(&self) -> Self::VerifyingKey {
-        self.key.verifying_key()
-    }
-}
-
-impl spki::DynSignatureAlgorithmIdentifier for RsaSha256<'_> {
-    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
-        self.key.signature_algorithm_identifier()
-    }
-}
-
-impl signature::Signer<rsa::pkcs1v15::Signature> for RsaSha256<'_> {
-    fn try_sign(&self, message: &[u8]) -> Result<rsa::pkcs1v15::Signature, signature::Error> {
-        if let Some(placeholder) = &self.placeholder {
-            return rsa::pkcs1v15::Signature::try_from(placeholder.as_slice());
-        }
-        let Some(key) = self.fast_key else {
-            return self.key.try_sign(message);
-        };
-        let signature = ring_sign(key, message).map_err(|_| signature::Error::new())?;
-        rsa::pkcs1v15::Signature::try_from(signature.as_slice())
-    }
+/// Changes the (only) SignerInfo of `signed`.
+fn with_signer(
+    signed: &mut SignedData,
+    change: impl FnOnce(&mut cms::signed_data::SignerInfo) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
+    change(signer_infos.first_mut().ok_or("no signer")?)?;
+    signed.signer_infos =
+        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(|e| e.to_string())?);
+    Ok(())
 }
 
 /// Authenticode's RFC 3161 countersignature attribute (`szOID_RFC3161_counterSign`).
 const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
 
-/// Adds the authority's token over the signer's signature as an unsigned attribute.
-fn add_timestamp(signed: &mut SignedData, url: &str) -> Result<(), String> {
-    let text = |e: der::Error| e.to_string();
-    let mut signer_infos = signed.signer_infos.0.clone().into_vec();
-    let signer = signer_infos.first_mut().ok_or("no signer")?;
-    let token = super::timestamp::request(url, signer.signature.as_bytes())?;
-    let attribute = attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
-    signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
-    signed.signer_infos =
-        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(text)?);
-    Ok(())
+/// Adds the first authority's token over the signer's signature as an unsigned attribute.
+fn add_timestamp(signed: &mut SignedData, urls: &[String]) -> Result<(), String> {
+    with_signer(signed, |signer| {
+        let text = |e: der::Error| e.to_string();
+        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())?;
+        let attribute =
+            attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
+        signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
+        Ok(())
+    })
 }
 
 /// Parses a DER PKCS#7 Authenticode signature.
@@ -353,7 +421,8 @@ pub(super) fn verify(
         .and_then(|attribute| attribute.values.iter().next())
         .and_then(|value| OctetString::from_der(&value.to_der().ok()?).ok())
         .ok_or_else(|| SignatureError::Malformed("no message digest attribute".into()))?;
-    if message_digest.as_bytes() != Sha256::digest(content).as_slice() {
+    let content_digest = digest_with(&signer_info.digest_alg.oid, content)?;
+    if message_digest.as_bytes() != content_digest.as_slice() {
         return Err(SignatureError::BadSignature(
             "the signed attributes do not match the signed content".into(),
         ));
@@ -363,14 +432,27 @@ pub(super) fn verify(
     let signed_attributes = attributes
         .to_der()
         .map_err(|e| SignatureError::Malformed(e.to_string()))?;
-    verify_rsa(
-        &rsa_public_key(leaf)?,
+    super::public_key::verify(
+        leaf,
         &signer_info.signature_algorithm.oid,
         &signed_attributes,
         signature.signature(),
         "the signer's signature",
     )?;
     policy.check(leaf, &certificates)
+}
+
+/// `data`'s digest under the SignerInfo's digest algorithm (SHA-1 refused).
+fn digest_with(algorithm: &ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, SignatureError> {
+    use const_oid::db::rfc5912::{ID_SHA_384, ID_SHA_512};
+    match *algorithm {
+        a if a == ID_SHA_256 => Ok(Sha256::digest(data).to_vec()),
+        a if a == ID_SHA_384 => Ok(sha2::Sha384::digest(data).to_vec()),
+        a if a == ID_SHA_512 => Ok(sha2::Sha512::digest(data).to_vec()),
+        other => Err(SignatureError::UnsupportedAlgorithm(format!(
+            "signer digest {other} (SHA-256, SHA-384 or SHA-512)"
+        ))),
+    }
 }
 
 fn signer_certificate<'a>(
@@ -400,17 +482,16 @@ mod tests {
 
     /// A throwaway RSA-2048 key and self-signed certificate, made by openssl.
     fn credentials() -> (tempfile::TempDir, Credentials) {
+        credentials_with(&["-newkey", "rsa:2048"])
+    }
+
+    /// A throwaway key (`openssl req` options `new_key`) and self-signed certificate.
+    fn credentials_with(new_key: &[&str]) -> (tempfile::TempDir, Credentials) {
         let dir = tempfile::tempdir().unwrap();
         let status = std::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=template",
-            ])
+            .args(["req", "-x509"])
+            .args(new_key)
+            .args(["-nodes", "-subj", "/CN=template"])
             .args(["-days", "2", "-keyout", "key.pem", "-out", "cert.pem"])
             .current_dir(dir.path())
             .stderr(std::process::Stdio::null())
@@ -443,17 +524,37 @@ mod tests {
         ] {
             let content = content(&digest);
             let patched = sign(&content, &credentials).unwrap();
-            let built = build(&content, &credentials, &rsa_signer(&credentials)).unwrap();
+            let built = build(&content, &credentials).unwrap();
             assert_eq!(patched, built);
         }
-        let template = credentials
-            .signature_template
-            .get()
-            .expect("made at the first signature");
-        assert!(
-            template.is_some(),
-            "every placeholder was found exactly once"
+        assert_eq!(
+            credentials.signature_template.made(),
+            (1, 1),
+            "one template, every placeholder found exactly once"
         );
+    }
+
+    #[test]
+    fn ecdsa_templates_give_the_bytes_the_cms_builder_gives_whatever_the_signature_length() {
+        for curve in ["P-256", "P-384"] {
+            let option = format!("ec_paramgen_curve:{curve}");
+            let (_dir, credentials) = credentials_with(&["-newkey", "ec", "-pkeyopt", &option]);
+            // Enough digests that signatures of more than one DER length occur.
+            for index in 0u8..24 {
+                let content = content(&Sha256::digest([index]));
+                assert_eq!(
+                    sign(&content, &credentials).unwrap(),
+                    build(&content, &credentials).unwrap(),
+                    "{curve}, digest {index}"
+                );
+            }
+            let (made, tried) = credentials.signature_template.made();
+            assert_eq!(
+                made, tried,
+                "{curve}: every template's placeholders found once"
+            );
+            assert!(made >= 2, "{curve}: {made} templates");
+        }
     }
 
     #[test]
@@ -466,7 +567,7 @@ mod tests {
             &[2; 32],
         )
         .unwrap();
-        let built = build(&other, &credentials, &rsa_signer(&credentials)).unwrap();
+        let built = build(&other, &credentials).unwrap();
         assert_eq!(sign(&other, &credentials).unwrap(), built);
     }
 

@@ -8,6 +8,33 @@ use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifier;
 use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion};
 
+/// Attempts per authority before the next is tried: a busy public TSA often answers the
+/// second request.
+const ATTEMPTS: u32 = 3;
+
+/// The first token any of `urls` gives, each tried `ATTEMPTS` times (with a short pause)
+/// in order; the error lists every authority's last failure.
+pub fn request_first(urls: &[String], signature: &[u8]) -> Result<Vec<u8>, String> {
+    let mut failures = Vec::new();
+    for url in urls {
+        let mut last = String::new();
+        for attempt in 1..=ATTEMPTS {
+            match request(url, signature) {
+                Ok(token) => return Ok(token),
+                Err(error) => last = error,
+            }
+            if attempt < ATTEMPTS {
+                std::thread::sleep(std::time::Duration::from_millis(250 * u64::from(attempt)));
+            }
+        }
+        failures.push(format!("{last} ({ATTEMPTS} attempts)"));
+    }
+    Err(match failures.len() {
+        0 => "no timestamp server given".into(),
+        _ => format!("no timestamp server answered: {}", failures.join("; ")),
+    })
+}
+
 /// Asks the authority at `url` to timestamp `signature` (the signer's signature value) and
 /// returns the timestamp token (a DER ContentInfo).
 pub fn request(url: &str, signature: &[u8]) -> Result<Vec<u8>, String> {

@@ -33,7 +33,7 @@ pub fn rsa_public_key(certificate: &Certificate) -> Result<RsaPublicKey, Signatu
         .map_err(|e| SignatureError::Malformed(e.to_string()))?;
     RsaPublicKey::from_public_key_der(&spki).map_err(|_| {
         SignatureError::UnsupportedAlgorithm(format!(
-            "public key of `{}` (only RSA is supported)",
+            "RSA public key of `{}` cannot be read (up to 4096 bits are supported)",
             subject(certificate)
         ))
     })
@@ -166,8 +166,8 @@ impl TrustPolicy {
                 .to_der()
                 .map_err(|e| SignatureError::Malformed(e.to_string()))?;
             let what = format!("certificate `{}`", subject(&current));
-            verify_rsa(
-                &rsa_public_key(issuer)?,
+            super::public_key::verify(
+                issuer,
                 &current.signature_algorithm.oid,
                 &tbs,
                 current.signature.raw_bytes(),
