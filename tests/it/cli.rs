@@ -15,6 +15,8 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn build_without_arguments_builds_the_default_matrix_into_dist() {
     let dir = tempfile::tempdir().unwrap();
     // The embedded default pins the test payload as Debian 12's mingw-w64 builds it.
@@ -58,6 +60,8 @@ fn json_report_lists_codes_sizes_and_hashes() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn init_writes_the_default_config_which_builds_the_same_packages() {
     let dir = tempfile::tempdir().unwrap();
     let Some(()) = payload::stage_for_default_config(dir.path()) else {

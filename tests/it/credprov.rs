@@ -28,6 +28,8 @@ fn assert_payload_refused(config: &Path, target: &str, message: &str) {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn wrong_architecture_dll_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -45,6 +47,8 @@ fn wrong_architecture_dll_is_refused() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn hash_mismatch_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -79,6 +83,8 @@ fn missing_file_is_refused() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn non_pe_and_non_dll_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -100,6 +106,8 @@ fn non_pe_and_non_dll_files_are_refused() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_failing_payload_stops_the_whole_build() {
     let dir = tempfile::tempdir().unwrap();
     let zeros = "0".repeat(64);
@@ -150,6 +158,8 @@ fn credential_provider_target_without_a_payload_is_a_config_error() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn file_table_media_and_embedded_cabinet_hold_the_payload() {
     if !require("msiinfo") || !require("cabextract") || !require("gcab") {
         return;
@@ -218,6 +228,8 @@ fn file_table_media_and_embedded_cabinet_hold_the_payload() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn registration_points_at_the_installed_file() {
     if !require("msiinfo") {
         return;
@@ -275,6 +287,8 @@ fn registration_points_at_the_installed_file() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_unversioned_dll_gets_a_file_hash_row() {
     if !require("msiinfo") || !require("x86_64-w64-mingw32-objcopy") {
         return;

@@ -16,6 +16,8 @@ fn policy_value(prefix: &WinePrefix) -> Option<(String, String)> {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn win10_x64_installs_silently_and_uninstalls_without_residue() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -72,6 +74,8 @@ fn win10_x64_installs_silently_and_uninstalls_without_residue() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -104,6 +108,8 @@ fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
     let Some(prefix) = WinePrefix::new(Windows::Win11) else {
         return;
@@ -130,6 +136,8 @@ fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn win11_x64_is_refused_on_windows_10() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -142,6 +150,8 @@ fn win11_x64_is_refused_on_windows_10() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn policy_packages_are_refused_on_windows_7_and_8_1() {
     let dir = tempfile::tempdir().unwrap();
     let packages = [
@@ -159,6 +169,8 @@ fn policy_packages_are_refused_on_windows_7_and_8_1() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -171,6 +183,8 @@ fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -226,6 +240,8 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
 }
 
 #[test]
+
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn literal_strings_land_in_the_registry_unexpanded() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;

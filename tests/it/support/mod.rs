@@ -20,8 +20,9 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|value| value == "true" || value == "1")
 }
 
-/// True when `tool` is on PATH. In CI a missing tool fails the test; elsewhere the test
-/// says it is skipped and why.
+/// True when `tool` is on PATH; a missing tool fails the test. Tests that need tools are
+/// compiled as ignored where any is missing (`build.rs`), so they show as skipped there; one
+/// that reaches this without the tool lacks its `cfg_attr(sspr_missing_tools, ignore)`.
 pub fn require(tool: &str) -> bool {
     required(
         succeeds(Command::new("sh").args(["-c", &format!("command -v {tool}")])),
@@ -30,7 +31,7 @@ pub fn require(tool: &str) -> bool {
 }
 
 /// True when Python 3 can import `module` (e.g. `cryptography`, `jsonschema`); like
-/// [`require`], a failure in CI and SKIPPED elsewhere.
+/// [`require`], a failure when it cannot.
 pub fn require_python_module(module: &str) -> bool {
     require("python3")
         && required(
@@ -45,10 +46,13 @@ fn succeeds(command: &mut Command) -> bool {
 
 /// `found`, after failing in CI or saying SKIPPED elsewhere when it is false.
 fn required(found: bool, what: &str) -> bool {
-    if !found {
-        assert!(!in_ci(), "{what} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
-        eprintln!("SKIPPED: {what} is not installed (scripts/test.sh installs it)");
+    if !found && in_ci() {
+        panic!("{what} is required in CI (CI=true) but is not installed; run scripts/test.sh as root to install it");
     }
+    if !found && cfg!(sspr_missing_tools) {
+        panic!("{what} is not installed, and this test is not marked to be skipped without it: add #[cfg_attr(sspr_missing_tools, ignore = \"needs the tools scripts/test.sh installs\")]");
+    }
+    assert!(found, "{what} is not installed, but was when the tests were built: rebuild them (cargo test) to skip what needs it");
     found
 }
 

@@ -515,6 +515,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(msikit_no_openssl, ignore = "needs openssl")]
     fn the_template_gives_the_bytes_the_cms_builder_gives() {
         let (_dir, credentials) = credentials();
         for digest in [
@@ -535,6 +536,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(msikit_no_openssl, ignore = "needs openssl")]
     fn ecdsa_templates_give_the_bytes_the_cms_builder_gives_whatever_the_signature_length() {
         for curve in ["P-256", "P-384"] {
             let option = format!("ec_paramgen_curve:{curve}");
@@ -558,6 +560,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(msikit_no_openssl, ignore = "needs openssl")]
     fn another_signed_blob_is_signed_through_the_builder() {
         let (_dir, credentials) = credentials();
         sign(&content(&[1; 32]), &credentials).unwrap();
