@@ -11,6 +11,26 @@ pub fn evaluate(condition: &str, env: &dyn Environment) -> Result<bool, Conditio
     Ok(parse(condition)?.evaluate(env))
 }
 
+impl Expr {
+    /// Evaluates an already parsed condition.
+    #[must_use]
+    pub fn evaluate(&self, env: &dyn Environment) -> bool {
+        match self {
+            Expr::Empty => true,
+            Expr::Operand(operand) => Value::of(operand, env).is_true(),
+            Expr::Compare { left, op, right } => {
+                compare_values(&Value::of(left, env), *op, &Value::of(right, env))
+            }
+            Expr::Not(inner) => !inner.evaluate(env),
+            Expr::Logical { op, operands } => operands
+                .iter()
+                .map(|operand| operand.evaluate(env))
+                .reduce(|left, right| op.apply(left, right))
+                .unwrap_or(false),
+        }
+    }
+}
+
 /// An operand's value. msi.dll treats the three kinds differently when comparing.
 pub(super) enum Value<'a> {
     Integer(i32),

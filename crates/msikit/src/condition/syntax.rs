@@ -1,9 +1,7 @@
 //! The syntax tree: what a condition says, printed back in a canonical form.
 
-use super::*;
 use std::cmp::Ordering;
 use std::fmt;
-use super::eval::{compare_values, Value};
 
 /// A parsed condition.
 ///
@@ -108,24 +106,6 @@ pub enum LogicalOp {
 }
 
 impl Expr {
-    /// Evaluates an already parsed condition.
-    #[must_use]
-    pub fn evaluate(&self, env: &dyn Environment) -> bool {
-        match self {
-            Expr::Empty => true,
-            Expr::Operand(operand) => Value::of(operand, env).is_true(),
-            Expr::Compare { left, op, right } => {
-                compare_values(&Value::of(left, env), *op, &Value::of(right, env))
-            }
-            Expr::Not(inner) => !inner.evaluate(env),
-            Expr::Logical { op, operands } => operands
-                .iter()
-                .map(|operand| operand.evaluate(env))
-                .reduce(|left, right| op.apply(left, right))
-                .unwrap_or(false),
-        }
-    }
-
     /// Every comparison in the tree, in source order, for lint rules.
     #[must_use]
     pub fn comparisons(&self) -> Vec<(&Operand, CompareOp, &Operand)> {
