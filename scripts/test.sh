@@ -57,4 +57,4 @@ if [ ! -e "$stamp" ] && command -v npm >/dev/null 2>&1; then
 fi
 
 # Wine tests wait on wineserver more than they compute: run more of them at once than cores.
-exec cargo test --locked "$@" -- --test-threads="${SSPR_TEST_THREADS:-4}"
+exec cargo test --locked --workspace "$@" -- --test-threads="${SSPR_TEST_THREADS:-4}"
