@@ -129,7 +129,6 @@ fn name_of(path: &Path) -> String {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn every_msi_has_an_intunewin_that_decrypts_to_it_with_detection_xml_matching_msiinfo() {
     if !require_python_module("cryptography") {
@@ -209,7 +208,6 @@ fn every_msi_has_an_intunewin_that_decrypts_to_it_with_detection_xml_matching_ms
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn intunewin_keys_are_fresh_without_source_date_epoch_and_the_content_still_decrypts() {
     if !require("unzip") || !require_python_module("cryptography") || payload::built().is_none() {
@@ -361,7 +359,6 @@ fn winget_folders(bundle: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo_and_sha256sum_read(
 ) {
@@ -435,7 +432,6 @@ fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_soft_reboot() {
     let Some(bundle) = bundle() else { return };
@@ -478,7 +474,6 @@ fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_s
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn gpo_policies_and_preferences_set_exactly_the_values_the_msis_registry_tables_write() {
     if !require("xmllint") || !require("python3") {
@@ -590,7 +585,6 @@ fn validated_sboms_and_provenance(bundle: &Path) -> Option<Value> {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn sboms_are_valid_cyclonedx_1_6_listing_every_embedded_file_and_binary_with_its_digest() {
     if !require("osslsigncode") {
@@ -775,7 +769,6 @@ fn provenance_is_an_in_toto_slsa_v1_statement_naming_every_msi_and_input_by_dige
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_it() {
     if !require("unzip") || payload::built().is_none() {
@@ -874,7 +867,6 @@ fn the_bundle_readme_names_every_channel_file_with_its_steps() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_signed_payload_appears_in_the_sbom_with_the_signer_osslsigncode_reads() {
     if !require("osslsigncode") || !require("unzip") || payload::built().is_none() {
@@ -1003,7 +995,6 @@ fn graph_check(definitions: &Path, root: &str, body: &Path) {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn graph_bodies_use_only_what_microsofts_published_graph_types_define() {
     if !require("python3") {

@@ -15,7 +15,6 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn build_without_arguments_builds_the_default_matrix_into_dist() {
     let dir = tempfile::tempdir().unwrap();
@@ -60,7 +59,6 @@ fn json_report_lists_codes_sizes_and_hashes() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn init_writes_the_default_config_which_builds_the_same_packages() {
     let dir = tempfile::tempdir().unwrap();

@@ -28,7 +28,6 @@ fn assert_payload_refused(config: &Path, target: &str, message: &str) {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn wrong_architecture_dll_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -47,7 +46,6 @@ fn wrong_architecture_dll_is_refused() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn hash_mismatch_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -83,7 +81,6 @@ fn missing_file_is_refused() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn non_pe_and_non_dll_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -106,7 +103,6 @@ fn non_pe_and_non_dll_files_are_refused() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_failing_payload_stops_the_whole_build() {
     let dir = tempfile::tempdir().unwrap();
@@ -158,7 +154,6 @@ fn credential_provider_target_without_a_payload_is_a_config_error() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn file_table_media_and_embedded_cabinet_hold_the_payload() {
     if !require("msiinfo") || !require("cabextract") || !require("gcab") {
@@ -228,7 +223,6 @@ fn file_table_media_and_embedded_cabinet_hold_the_payload() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn registration_points_at_the_installed_file() {
     if !require("msiinfo") {
@@ -287,7 +281,6 @@ fn registration_points_at_the_installed_file() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_unversioned_dll_gets_a_file_hash_row() {
     if !require("msiinfo") || !require("x86_64-w64-mingw32-objcopy") {

@@ -67,7 +67,6 @@ fn package(dir: &Path, target: &str, version: &str) -> PathBuf {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_successful_install_by_wine_is_explained_as_exit_code_0() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
@@ -93,7 +92,6 @@ fn a_successful_install_by_wine_is_explained_as_exit_code_0() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
@@ -146,7 +144,6 @@ fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_credential_provider_install_that_asks_for_a_restart_is_explained_as_3010() {
     let Some(prefix) = WinePrefix::new(Windows::Win7) else {
@@ -169,7 +166,6 @@ fn a_credential_provider_install_that_asks_for_a_restart_is_explained_as_3010() 
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn installing_an_older_version_over_a_newer_one_is_explained_as_a_downgrade() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {

@@ -20,7 +20,6 @@ fn property(msi: &Path, name: &str) -> Option<String> {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn summary_information_is_complete_for_x64_and_x86() {
     if !require("msiinfo") {
@@ -64,7 +63,6 @@ fn summary_information_is_complete_for_x64_and_x86() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn required_properties_and_per_machine_install() {
     if !require("msiinfo") {
@@ -85,7 +83,6 @@ fn required_properties_and_per_machine_install() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn policy_value_is_a_dword_in_a_64bit_component() {
     if !require("msiinfo") {
@@ -110,7 +107,6 @@ fn policy_value_is_a_dword_in_a_64bit_component() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn os_detection_reads_the_registry_not_version_nt_alone() {
     if !require("msiinfo") {
@@ -151,7 +147,6 @@ fn os_detection_reads_the_registry_not_version_nt_alone() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn msidump_exports_every_table() {
     if !require("msidump") {
@@ -181,7 +176,6 @@ fn msidump_exports_every_table() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn osslsigncode_can_open_the_compound_file() {
     if !require("osslsigncode") {
@@ -203,7 +197,6 @@ fn osslsigncode_can_open_the_compound_file() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn literal_registry_strings_are_escaped_in_the_table() {
     if !require("msiinfo") {

@@ -26,7 +26,6 @@ fn digests(dir: &Path, config: Option<&Path>, label: &str, into: &mut BTreeMap<S
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn every_default_and_test_configuration_builds_its_pinned_bytes() {
     let dir = tempfile::tempdir().unwrap();

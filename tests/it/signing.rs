@@ -78,7 +78,6 @@ fn unsigned_package(dir: &Path) -> PathBuf {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
     let Some((pki, dir)) = fixture() else { return };
@@ -95,7 +94,6 @@ fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn we_accept_what_osslsigncode_signs() {
     let Some((pki, dir)) = fixture() else { return };
@@ -106,7 +104,6 @@ fn we_accept_what_osslsigncode_signs() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
     let Some((pki, dir)) = fixture() else { return };
@@ -143,7 +140,6 @@ fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
     let Some((pki, dir)) = fixture() else { return };
@@ -170,7 +166,6 @@ fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_certificate_without_code_signing_usage_is_refused() {
     let Some(pki) = TestPki::new() else { return };
@@ -185,7 +180,6 @@ fn a_certificate_without_code_signing_usage_is_refused() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
     let Some((pki, dir)) = fixture() else { return };
@@ -219,7 +213,6 @@ fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn pkcs12_bundles_sign_too() {
     let Some(pki) = TestPki::new() else { return };
@@ -246,7 +239,6 @@ fn pkcs12_bundles_sign_too() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn build_with_signing_signs_every_package_and_wine_installs_it() {
     let Some((pki, dir)) = fixture() else { return };
@@ -285,7 +277,6 @@ fn build_with_signing_signs_every_package_and_wine_installs_it() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn bad_signing_inputs_are_clear_errors() {
     let Some(pki) = TestPki::new() else { return };
@@ -342,7 +333,6 @@ fn bad_signing_inputs_are_clear_errors() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
     let Some(pki) = TestPki::new() else { return };
@@ -383,7 +373,6 @@ fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
     let Some(pki) = TestPki::new() else { return };
@@ -454,7 +443,6 @@ fn verify_signature(msi: &Path, ca: &Path) -> (Option<i32>, Vec<String>) {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packages() {
     let Some((pki, dir)) = fixture() else { return };
@@ -499,7 +487,6 @@ fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packag
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn msi_digital_signature_ex_is_checked_and_changed_metadata_is_caught_by_both_verifiers() {
     let Some((pki, dir)) = fixture() else { return };

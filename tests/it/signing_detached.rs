@@ -72,7 +72,6 @@ fn pkeyutl(pki: &TestPki, name: &str, digest: &str, input: &Path, output: &Path)
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn digest_out_then_signature_in_signs_what_osslsigncode_and_we_verify() {
     let Some((pki, dir, unsigned)) = fixture() else {
@@ -151,7 +150,6 @@ fn digest_out_then_signature_in_signs_what_osslsigncode_and_we_verify() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_signature_of_other_bytes_is_refused() {
     let Some((pki, dir, unsigned)) = fixture() else {
@@ -188,7 +186,6 @@ fn signer_script(pki: &TestPki, dir: &Path, name: &str, digest: &str) -> PathBuf
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_signer_command_signs_for_sign_and_build() {
     let Some((pki, dir, unsigned)) = fixture() else {
@@ -231,7 +228,6 @@ fn a_signer_command_signs_for_sign_and_build() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_failing_signer_command_is_exit_4_quoting_its_error() {
     let Some((pki, dir, unsigned)) = fixture() else {
@@ -261,7 +257,6 @@ fn a_failing_signer_command_is_exit_4_quoting_its_error() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_exported_signature_attached_to_a_rebuilt_package_gives_the_same_signed_bytes() {
     let Some((pki, dir, unsigned)) = fixture() else {
@@ -311,7 +306,6 @@ fn an_exported_signature_attached_to_a_rebuilt_package_gives_the_same_signed_byt
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn the_bundle_manifest_records_the_unsigned_and_the_signed_digest() {
     let Some((pki, dir, unsigned)) = fixture() else {

@@ -34,7 +34,6 @@ fn our_package_verifies_clean_across_every_built_in_profile() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_versionnt_1000_condition_fails_verification_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -54,7 +53,6 @@ fn a_versionnt_1000_condition_fails_verification_with_exit_1() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn residue_after_uninstall_fails_verification_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
@@ -72,7 +70,6 @@ fn residue_after_uninstall_fails_verification_with_exit_1() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn json_report_has_findings_simulations_and_the_rule_catalogue() {
     let dir = tempfile::tempdir().unwrap();
@@ -177,7 +174,6 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
     let dir = tempfile::tempdir().unwrap();

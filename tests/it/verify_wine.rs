@@ -246,7 +246,6 @@ fn assert_wine_agrees_on_wixl_fixture(fixture: &str) {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
@@ -254,7 +253,6 @@ fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
@@ -262,7 +260,6 @@ fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,28 +272,24 @@ fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version(
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("registry-per-machine");
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_a_wixl_launch_condition_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("launch-condition");
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn simulator_matches_wine_for_a_wixl_versionnt_1000_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("versionnt-1000");
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
@@ -305,7 +298,6 @@ fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
@@ -320,7 +312,6 @@ fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
@@ -344,7 +335,6 @@ fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_al
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_launch_condition_that_blocks_uninstall_leaves_everything_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();

@@ -136,7 +136,6 @@ fn earlier_settings(prefix: &WinePrefix) {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
     let Some(case) = Case::new("machine", "") else {
@@ -173,7 +172,6 @@ fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_state() {
     let Some(case) = Case::new("machine", &format!("{SITE_ACTION}{FORCED_FAILURE}")) else {
@@ -202,7 +200,6 @@ fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_st
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
     let Some(case) = Case::new("none", &format!("{SITE_ACTION}{SITE_REMOVAL}")) else {
@@ -225,7 +222,6 @@ fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn bad_public_property_values_are_refused_before_anything_is_written() {
     let Some(case) = Case::new("machine", SITE_ACTION) else {
@@ -276,7 +272,6 @@ fn default_profile(prefix: &WinePrefix) -> PathBuf {
 const MOUNT: &str = r"HKU\SSPR_DefaultProfile";
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it() {
     let Some(case) = Case::new("default-profile", "") else {
@@ -317,7 +312,6 @@ fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it(
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
     let Some(case) = Case::new("default-profile", FORCED_FAILURE) else {
@@ -341,7 +335,6 @@ fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
     // A Wine prefix has no Default profile hive: the DLL must say so and change nothing.
@@ -362,7 +355,6 @@ fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_values() {
     let Some(case) = Case::new("machine", "") else {
@@ -441,7 +433,6 @@ return = "ignore"
 }
 
 #[test]
-
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass() {
     let Some(built) = crate::support::payload::built() else {
