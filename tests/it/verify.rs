@@ -199,3 +199,39 @@ fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
         "{row}"
     );
 }
+
+/// Issue 20 items 1 and 2: Registry values nested 32,000 deep crashed `verify --simulate` with
+/// a stack overflow, and `{[`×100k hung it. Now each is read, checked and simulated.
+#[test]
+#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+fn deeply_nested_formatted_values_neither_crash_nor_hang_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let msi = crate::support::build_target(None, "win10-x64", dir.path());
+    for (index, value) in [
+        format!("{}X{}", "[".repeat(32_000), "]".repeat(32_000)),
+        "{[".repeat(100_000),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let hostile = dir.path().join(format!("hostile-{index}.msi"));
+        std::fs::copy(&msi, &hostile).unwrap();
+        let mut package = msi::open_rw(&hostile).unwrap();
+        package
+            .update_rows(
+                msi::Update::table("Registry").set("Value", msi::Value::from(value.as_str())),
+            )
+            .unwrap();
+        package.flush().unwrap();
+        drop(package);
+        let output = verify(&["--simulate", "--profile", "win10-22h2-x64"], &[&hostile]);
+        assert!(
+            matches!(output.status.code(), Some(0 | 1)),
+            "exit {:?}: {}",
+            output.status,
+            stderr(&output)
+        );
+        let rows = crate::support::msiinfo_rows(&hostile, "Registry");
+        assert!(rows.iter().any(|row| row[4] == value), "the hostile value is in the package");
+    }
+}

@@ -40,11 +40,19 @@ impl References for PropertiesOnly<'_> {
 /// the literal `x`, and a `{...}` group vanishes when any property in it is unset, as
 /// `MsiFormatRecord` does; braces without references (a GUID) stay as written.
 pub fn deformat(text: &str, references: &dyn References) -> String {
-    deformat_with_state(text, references).0
+    deformat_with_state(text, references, 0).0
 }
 
+/// How deep `[...]` and `{...}` may nest before the rest is kept as literal text: each level
+/// rescans what it holds, so the bound keeps hostile values (`[`×32000…) linear in their
+/// length and the recursion off the stack's end. Real packages nest two or three levels.
+pub const MAX_NESTING: usize = 16;
+
 /// The expansion, and whether every property reference in it was set.
-fn deformat_with_state(text: &str, references: &dyn References) -> (String, bool) {
+fn deformat_with_state(text: &str, references: &dyn References, depth: usize) -> (String, bool) {
+    if depth > MAX_NESTING {
+        return (text.to_string(), true);
+    }
     let mut out = String::new();
     let mut all_set = true;
     let mut rest = text;
@@ -63,11 +71,11 @@ fn deformat_with_state(text: &str, references: &dyn References) -> (String, bool
         };
         let inner = &rest[start + 1..start + length];
         if opener == b'[' {
-            let (value, set) = reference(inner, references);
+            let (value, set) = reference(inner, references, depth);
             all_set &= set;
             out.push_str(&value);
         } else {
-            out.push_str(&group(inner, references));
+            out.push_str(&group(inner, references, depth));
         }
         rest = &rest[start + length + 1..];
     }
@@ -102,10 +110,10 @@ fn matching_close(text: &str, open: u8, close: u8) -> Option<usize> {
     None
 }
 
-fn reference(inner: &str, references: &dyn References) -> (String, bool) {
+fn reference(inner: &str, references: &dyn References, depth: usize) -> (String, bool) {
     // Nested references name the property to read: `[[NAME]]`.
     let inner = if inner.contains('[') {
-        deformat(inner, references)
+        deformat_with_state(inner, references, depth + 1).0
     } else {
         inner.to_string()
     };
@@ -125,11 +133,11 @@ fn reference(inner: &str, references: &dyn References) -> (String, bool) {
     (value.unwrap_or_default(), set || !is_property)
 }
 
-fn group(inner: &str, references: &dyn References) -> String {
+fn group(inner: &str, references: &dyn References, depth: usize) -> String {
     if !inner.contains('[') {
         return format!("{{{inner}}}");
     }
-    let (expanded, all_set) = deformat_with_state(inner, references);
+    let (expanded, all_set) = deformat_with_state(inner, references, depth + 1);
     if all_set {
         expanded
     } else {
@@ -335,6 +343,28 @@ mod tests {
                 written,
                 "{formatted}"
             );
+        }
+    }
+
+    /// Issue 20 items 1 and 2: `[`×32000 … `]`×32000 overflowed the stack, and `{[`×100k took
+    /// quadratic time. Both now finish at once (in a thread with a deadline, and on a small
+    /// stack, as a worker thread might have).
+    #[test]
+    fn deep_nesting_neither_overflows_nor_takes_quadratic_time() {
+        let hostile = [
+            format!("{}X{}", "[".repeat(32_000), "]".repeat(32_000)),
+            "{[".repeat(100_000),
+            format!("{}P{}", "{[".repeat(50_000), "]}".repeat(50_000)),
+            "[]".repeat(25_000),
+        ];
+        for text in hostile {
+            let (sender, receiver) = std::sync::mpsc::channel();
+            let worker = std::thread::Builder::new().stack_size(256 * 1024);
+            let _ = worker.spawn(move || {
+                let _ = sender.send(deformat(&text, &references()).len());
+            });
+            let expanded = receiver.recv_timeout(std::time::Duration::from_secs(10));
+            assert!(expanded.is_ok(), "deformat did not finish (or overflowed)");
         }
     }
 }
