@@ -344,3 +344,19 @@ fn each_rule_catches_its_mistake() {
         assert!(found.contains(&id), "{id}: {found:?}");
     }
 }
+
+/// Issue 20 item 7: a value of `[]`×25000 made 25,000 findings, each quoting the whole
+/// value (1.34 GB). Now a cell gives at most four, each quoting at most 80 characters of it.
+#[test]
+fn a_value_full_of_stray_brackets_gives_few_short_findings() {
+    let mut package = read::read(&package_bytes("win10-x64")).unwrap();
+    setting_first_row("Registry", "Value", "[]".repeat(25_000).into())(&mut package);
+    let findings: Vec<Finding> = check(&package)
+        .into_iter()
+        .filter(|finding| finding.id == "SSPR006")
+        .collect();
+    // Three alike collapse into one (findings are deduplicated), then the count of the rest.
+    assert!(findings.len() <= 4, "{findings:?}");
+    assert!(findings.iter().any(|finding| finding.message.contains("24997 more")));
+    assert!(findings.iter().all(|finding| finding.message.len() < 600));
+}

@@ -880,12 +880,34 @@ fn accidental_formatting(package: &PackageView, findings: &mut Vec<Finding>) {
         let Cell::Str(value) = row.get("Value") else {
             continue;
         };
-        for problem in formatting_surprises(value, &known) {
+        let problems = formatting_surprises(value, &known);
+        let shown = quoted(value);
+        for problem in problems.iter().take(MAX_FINDINGS_PER_CELL) {
             findings.push(ACCIDENTAL_FORMATTING.finding(format!(
-                "Registry `{}` value `{value}`: {problem}",
+                "Registry `{}` value `{shown}`: {problem}",
                 row.text("Registry")
             )));
         }
+        if problems.len() > MAX_FINDINGS_PER_CELL {
+            findings.push(ACCIDENTAL_FORMATTING.finding(format!(
+                "Registry `{}` value `{shown}`: {} more such references",
+                row.text("Registry"),
+                problems.len() - MAX_FINDINGS_PER_CELL
+            )));
+        }
+    }
+}
+
+/// Findings of one rule about one cell, at most: a hostile value with 25,000 references
+/// would otherwise make as many findings, each quoting the whole value.
+const MAX_FINDINGS_PER_CELL: usize = 3;
+
+/// Text from the package as a finding quotes it: cut after 80 characters.
+pub fn quoted(text: &str) -> String {
+    const MAX_CHARS: usize = 80;
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
+        None => text.to_string(),
     }
 }
 
@@ -909,6 +931,7 @@ fn formatting_surprises(value: &str, known: &BTreeSet<String>) -> Vec<String> {
             || known.contains(inner)
             || is_standard_property(inner);
         if !intended {
+            let inner = quoted(inner);
             problems.push(format!(
                 "`[{inner}]` names no property of the package, so it expands to nothing: write `[\\[]{inner}[\\]]` for literal brackets"
             ));
