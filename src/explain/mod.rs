@@ -70,11 +70,27 @@ struct LogFacts {
     started: Vec<String>,
     logged_code: Option<u32>,
     custom_action_error: Option<String>,
-    messages: Vec<String>,
-    error_numbers: Vec<u32>,
+    messages: Unique<String>,
+    error_numbers: Unique<u32>,
     /// From `Product: NAME -- message` lines, when no ProductName property is logged.
     product_in_messages: Option<String>,
     saw_installer_lines: bool,
+}
+
+/// Items in the order first seen, each once: a set beside the list keeps a log with 100,000
+/// distinct messages linear (issue 20 item 9: `Vec::contains` on every line was quadratic).
+#[derive(Debug, Default)]
+struct Unique<T> {
+    items: Vec<T>,
+    seen: std::collections::BTreeSet<T>,
+}
+
+impl<T: Ord + Clone> Unique<T> {
+    fn push(&mut self, item: T) {
+        if self.seen.insert(item.clone()) {
+            self.items.push(item);
+        }
+    }
 }
 
 /// Reads and explains a log file; a file that is not a verbose log is an input error. With
@@ -90,9 +106,7 @@ pub fn explain_file(
         let refusals = package::refusing_launch_conditions(msi, &facts.properties)
             .map_err(|message| crate::error::Error::input(msi, message))?;
         for message in refusals {
-            if !facts.messages.contains(&message) {
-                facts.messages.push(message);
-            }
+            facts.messages.push(message);
         }
     }
     Ok(interpret(facts))
@@ -138,17 +152,13 @@ fn read_facts(text: &str) -> LogFacts {
             }
         }
         if let Some(number) = error_number(line) {
-            if !facts.error_numbers.contains(&number) {
-                facts.error_numbers.push(number);
-            }
+            facts.error_numbers.push(number);
         }
         if facts.product_in_messages.is_none() {
             facts.product_in_messages = product_in_message(line);
         }
         if let Some(message) = message(line, in_launch_conditions) {
-            if !facts.messages.contains(&message) {
-                facts.messages.push(message);
-            }
+            facts.messages.push(message);
         }
     }
     facts
@@ -258,9 +268,10 @@ fn interpret(facts: LogFacts) -> Explanation {
         operation: operation(&facts).into(),
         failing_action: actions.failing_action,
         custom_action_error: facts.custom_action_error.clone(),
-        messages: facts.messages.clone(),
+        messages: facts.messages.items.clone(),
         errors: facts
             .error_numbers
+            .items
             .iter()
             .map(|&number| match codes::lookup(number) {
                 Some(known) => format!("{number}: {}", known.meaning),
@@ -368,7 +379,7 @@ fn advice(facts: &LogFacts, outcome: Outcome, exit_code: Option<u32>) -> Vec<Str
     if outcome == Outcome::RefusedByLaunchCondition {
         advice.push(launch_condition_advice(facts));
     }
-    for number in &facts.error_numbers {
+    for number in &facts.error_numbers.items {
         if let Some(known) = codes::lookup(*number) {
             advice.push(known.what_to_do.to_string());
         }
@@ -378,13 +389,11 @@ fn advice(facts: &LogFacts, outcome: Outcome, exit_code: Option<u32>) -> Vec<Str
             advice.push(known.what_to_do.to_string());
         }
     }
-    let mut unique: Vec<String> = Vec::new();
+    let mut unique = Unique::default();
     for line in advice.drain(..) {
-        if !unique.contains(&line) {
-            unique.push(line);
-        }
+        unique.push(line);
     }
-    advice = unique;
+    advice = unique.items;
     if outcome == Outcome::Incomplete {
         advice.push("Get the whole log: msiexec /i PACKAGE /qn /l*v install.log, and wait for it to finish.".into());
     }
@@ -502,6 +511,21 @@ MSI (c) (A0:B4) [10:00:03:000]: MainEngineThread is returning 1603\r
             .as_deref()
             .is_some_and(|e| e.contains("ConfigureThing returned actual error code 1603")));
         assert_eq!(explanation.product.as_deref(), Some("Contoso Thing"));
+    }
+
+    /// Issue 20 item 9: 100,000 distinct messages hung explain (each line searched every
+    /// message before it). Each is kept once, in order, and a repeat is dropped.
+    #[test]
+    fn a_log_with_100000_distinct_messages_keeps_each_once_in_order() {
+        let mut log = String::from("Action start 10:00:00: INSTALL.\n");
+        for index in 0..100_000 {
+            log.push_str(&format!("MSI (s) (2C:40): Product: Thing -- message {index}\n"));
+        }
+        log.push_str("MSI (s) (2C:40): Product: Thing -- message 7\n");
+        let explanation = explain(&log).unwrap();
+        assert_eq!(explanation.messages.len(), 100_000);
+        assert_eq!(explanation.messages[0], "message 0");
+        assert_eq!(explanation.messages[99_999], "message 99999");
     }
 
     #[test]
