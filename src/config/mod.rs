@@ -218,15 +218,9 @@ impl Source<'_> {
             (&product.name, "product.name", &name),
             (&product.manufacturer, "product.manufacturer", &manufacturer),
         ] {
-            if let Some(bad) = text
-                .chars()
-                .find(|c| r#"\/:*?"<>|"#.contains(*c) || c.is_control())
-            {
-                return Err(self.error(
-                    value.span(),
-                    key,
-                    format!("`{bad}` cannot appear in a Windows folder name"),
-                ));
+            // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
+            if let Some(problem) = msikit::windows_names::path_component_problem(text) {
+                return Err(self.error(value.span(), key, problem));
             }
         }
         let comments = product.comments.clone().unwrap_or_default();

@@ -185,3 +185,36 @@ fn bad_source_date_epoch_is_rejected() {
     assert_eq!(output.status.code(), Some(3));
     assert!(stderr(&output).contains("SOURCE_DATE_EPOCH"));
 }
+
+/// Issue 20 item 12: `..` as product name and manufacturer put the credential-provider DLL in
+/// `C:\`; device names and trailing dots are as bad. Each is a configuration error at its
+/// line and key, and nothing is built.
+#[test]
+fn names_windows_treats_specially_are_refused_as_folder_names() {
+    for (key, bad) in [
+        ("manufacturer", ".."),
+        ("manufacturer", "CON"),
+        ("name", "COM1"),
+        ("name", "Contoso."),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let original = if key == "name" {
+            "name = \"Entra SSPR at Windows sign-in\""
+        } else {
+            "manufacturer = \"Contoso IT\""
+        };
+        let replaced = format!("{key} = \"{bad}\"");
+        let config = config_file(dir.path(), &[(original, &replaced)]);
+        let output = run(
+            sspr_msi()
+                .args(["build", "--target", "win10-x64", "--out"])
+                .arg(dir.path().join("out"))
+                .arg("--config")
+                .arg(&config),
+        );
+        let error = stderr(&output);
+        assert_eq!(output.status.code(), Some(3), "{bad}: {error}");
+        assert!(error.contains(&format!("key `product.{key}`")), "{error}");
+        assert!(!dir.path().join("out").exists(), "{bad}: something was written");
+    }
+}

@@ -16,3 +16,4 @@ pub mod sign;
 pub mod simulate;
 pub mod source;
 pub mod windows;
+pub mod windows_names;
