@@ -439,6 +439,7 @@ impl Source<'_> {
             )
         })?;
         let key = self.non_empty(&entry.key, "registry.key")?;
+        self.fits_registry_column(&entry.key, "Key", "registry.key")?;
         if key.starts_with('\\') || key.ends_with('\\') {
             return Err(self.error(
                 entry.key.span(),
@@ -454,7 +455,10 @@ impl Source<'_> {
                     "`+`, `-` and `*` are Windows Installer key commands, not value names",
                 ));
             }
-            Some(name) => Some(name.get_ref().clone()),
+            Some(name) => {
+                self.fits_registry_column(name, "Name", "registry.name")?;
+                Some(name.get_ref().clone())
+            }
             None => None,
         };
         Ok(ExtraRegistryValue {
@@ -467,6 +471,32 @@ impl Source<'_> {
                 None => Vec::new(),
             },
         })
+    }
+
+    /// `text` fits the Registry table's `column` (its length from the table schema) and holds
+    /// no NUL: found here at its line, not by the table writer as an internal error.
+    fn fits_registry_column(
+        &self,
+        text: &Spanned<String>,
+        column: &str,
+        key: &str,
+    ) -> Result<(), ConfigError> {
+        let limit = msikit::format::schema::REGISTRY
+            .columns
+            .iter()
+            .find(|schema| schema.name == column)
+            .and_then(|schema| match schema.kind {
+                msikit::format::schema::ColumnKind::Str(length) if length > 0 => Some(length),
+                _ => None,
+            });
+        let value = text.get_ref();
+        if let Some(limit) = limit.filter(|&limit| value.chars().count() > limit) {
+            return Err(self.error(text.span(), key, format!("at most {limit} characters (the Registry table's {column} column)")));
+        }
+        if value.contains('\0') {
+            return Err(self.error(text.span(), key, "must not contain a NUL character"));
+        }
+        Ok(())
     }
 
     fn registry_data(&self, entry: &RawRegistryValue) -> Result<RegistryData, ConfigError> {
@@ -512,6 +542,15 @@ impl Source<'_> {
                 return Err(self.error(entry.kind.span(), "registry.type", format!("unknown type `{other}`; expected string, expand_string, multi_string, dword or binary")));
             }
         };
+        let texts: Vec<&String> = match &data {
+            RegistryData::String(text) | RegistryData::ExpandString(text) => vec![text],
+            RegistryData::MultiString(items) => items.iter().collect(),
+            _ => Vec::new(),
+        };
+        if texts.iter().any(|text| text.contains('\0')) {
+            // Windows reads a REG_SZ only up to its first NUL (issue 20 item 15).
+            return Err(bad("text without NUL characters (several strings: type `multi_string`)"));
+        }
         if matches!(&data, RegistryData::String(text) | RegistryData::ExpandString(text) if text.is_empty())
         {
             return Err(bad(

@@ -218,3 +218,30 @@ fn names_windows_treats_specially_are_refused_as_folder_names() {
         assert!(!dir.path().join("out").exists(), "{bad}: something was written");
     }
 }
+
+/// Issue 20 items 14 and 15: a registry key or name longer than the Registry table holds
+/// reached the table writer (exit 70, "internal error"), and a NUL inside a string was written
+/// as is (Windows reads the value cut at it). Both are configuration errors at their key.
+#[test]
+fn registry_values_beyond_the_table_or_with_nul_are_configuration_errors() {
+    let long_key = format!("SOFTWARE\\\\{}", "k".repeat(300));
+    let cases = [
+        (format!("key = '{}'\nname = \"N\"\ntype = \"string\"\nvalue = \"v\"", long_key.replace("\\\\", "\\")), "registry.key"),
+        (format!("key = 'SOFTWARE\\Contoso'\nname = \"{}\"\ntype = \"string\"\nvalue = \"v\"", "n".repeat(256)), "registry.name"),
+        ("key = 'SOFTWARE\\Contoso'\nname = \"N\"\ntype = \"string\"\nvalue = \"a\\u0000b\"".to_string(), "registry.value"),
+        ("key = 'SOFTWARE\\Contoso'\nname = \"N\"\ntype = \"multi_string\"\nvalue = [\"a\", \"b\\u0000c\"]".to_string(), "registry.value"),
+    ];
+    for (entry, key) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let extra = format!("[[registry]]\nroot = \"HKLM\"\n{entry}\n");
+        let config = crate::support::config_with_registry(dir.path(), &extra);
+        let output = run(sspr_msi()
+            .args(["build", "--target", "win10-x64", "--out"])
+            .arg(dir.path().join("out"))
+            .arg("--config")
+            .arg(&config));
+        let error = stderr(&output);
+        assert_eq!(output.status.code(), Some(3), "{entry}: {error}");
+        assert!(error.contains(&format!("key `{key}`")), "{entry}: {error}");
+    }
+}
