@@ -432,7 +432,7 @@ fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T)
             serde_json::to_string_pretty(report).expect("reports serialise")
         );
     } else {
-        print!("{}", render_text(report));
+        print!("{}", sspr_msi::textfile::terminal_safe(&render_text(report)));
     }
 }
 
@@ -566,13 +566,17 @@ fn print_package_report(package: &PackageReport) {
     );
     for finding in &package.findings {
         let severity = format!("{:?}", finding.severity).to_lowercase();
-        println!("  {severity:<7} {:<10} {}", finding.id, finding.message);
+        println!(
+            "  {severity:<7} {:<10} {}",
+            finding.id,
+            sspr_msi::textfile::terminal_safe(&finding.message)
+        );
     }
     let Some(first) = package.simulations.first() else {
         return;
     };
     for note in &first.prediction.unsimulated {
-        println!("  not simulated: {note}");
+        println!("  not simulated: {}", sspr_msi::textfile::terminal_safe(note));
     }
     println!(
         "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  message",
@@ -597,7 +601,11 @@ fn print_package_report(package: &PackageReport) {
             prediction.residue.len()
         );
         for leftover in &prediction.residue {
-            println!("      residue: {} ({})", leftover.item, leftover.reason);
+            println!(
+                "      residue: {} ({})",
+                sspr_msi::textfile::terminal_safe(&leftover.item),
+                sspr_msi::textfile::terminal_safe(&leftover.reason)
+            );
         }
     }
 }

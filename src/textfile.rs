@@ -53,6 +53,25 @@ pub fn encode_utf16le_with_bom(text: &str) -> Vec<u8> {
     bytes
 }
 
+/// `text` as it may reach a terminal: control characters other than line breaks and tabs
+/// (ESC, BEL, C1 controls) shown as `\u{1b}`, so a stranger's log or registry export cannot
+/// retitle the window or move the cursor (issue 20 item 16).
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.contains(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +92,15 @@ mod tests {
         assert!(decode(&[0xFF, 0xFE, 0x41]).is_err());
         assert!(decode(&[0xFF, 0xFE, 0x00, 0xD8]).is_err());
         assert!(decode(b"a\0b").is_err());
+    }
+
+    #[test]
+    fn control_characters_are_shown_not_sent_to_the_terminal() {
+        let title_escape = "before\u{1b}]0;owned\u{7}after\r\nnext\tcolumn";
+        assert_eq!(
+            terminal_safe(title_escape),
+            "before\\u{1b}]0;owned\\u{7}after\\u{d}\nnext\tcolumn"
+        );
+        assert!(matches!(terminal_safe("plain\n"), std::borrow::Cow::Borrowed(_)));
     }
 }

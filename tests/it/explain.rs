@@ -368,3 +368,20 @@ fn a_log_cut_before_the_end_is_incomplete() {
     assert_eq!(explanation["outcome"], "incomplete");
     assert_eq!(explanation["exit_code"], Value::Null);
 }
+
+/// Issue 20 item 16: a log's text reached the terminal raw, so an ESC ] 0 ; … BEL sequence
+/// in a message retitled the admin's window. Control characters are shown, not sent.
+#[test]
+fn control_characters_in_a_log_are_shown_not_sent_to_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("hostile.log");
+    std::fs::write(
+        &log,
+        "Action start 10:00:00: INSTALL.\r\nMSI (s): Product: X -- owned \u{1b}]0;pwned\u{7} title\r\nAction ended 10:00:01: INSTALL. Return value 3.\r\n",
+    )
+    .unwrap();
+    let output = run(sspr_msi().arg("explain").arg(&log));
+    let text = stdout(&output);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(text.contains(r"\u{1b}]0;pwned\u{7}"), "{text}");
+}
