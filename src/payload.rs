@@ -92,6 +92,20 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
             format!("{} (`{}`): {message}", spec.config_key, spec.path.display()),
         )
     };
+    // A device (`/dev/zero`) never ends and a FIFO blocks: only regular files, and no more
+    // than a cabinet holds, are read at all (issue 20 item 8).
+    let metadata = std::fs::metadata(&spec.path)
+        .map_err(|error| fail(format!("cannot read the payload: {error}")))?;
+    if !metadata.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if metadata.len() > msikit::cab::MAX_BYTES {
+        return Err(fail(format!(
+            "{} bytes: more than a cabinet holds ({} bytes)",
+            metadata.len(),
+            msikit::cab::MAX_BYTES
+        )));
+    }
     let bytes = std::fs::read(&spec.path)
         .map_err(|error| fail(format!("cannot read the payload: {error}")))?;
     let sha256 = sha256_hex(&bytes);

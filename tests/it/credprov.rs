@@ -80,6 +80,23 @@ fn missing_file_is_refused() {
     assert_payload_refused(&config, "win8-x64", "cannot read the payload");
 }
 
+/// Issue 20 item 8: `path = "/dev/zero"` grew past 5.8 GB and a FIFO blocked for ever. Only
+/// regular files are read; a device or a FIFO is refused before anything is read from it.
+#[test]
+fn devices_and_fifos_are_refused_before_they_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("payload.fifo");
+    let made = run(Command::new("mkfifo").arg(&fifo));
+    assert!(made.status.success(), "mkfifo: {}", stderr(&made));
+    for path in [Path::new("/dev/zero"), fifo.as_path()] {
+        let config_dir = tempfile::tempdir().unwrap();
+        let pins = payload_replacements(path, path, Some((&"a".repeat(64), &"a".repeat(64))));
+        let pins: Vec<(&str, &str)> = pins.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let config = config_file(config_dir.path(), &pins);
+        assert_payload_refused(&config, "win8-x64", "not a regular file");
+    }
+}
+
 #[test]
 #[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
 fn non_pe_and_non_dll_files_are_refused() {

@@ -167,7 +167,8 @@ fn too_large(files: &[(&str, &FileSource)]) -> Error {
 }
 
 const MAX_FILES: usize = u16::MAX as usize;
-const MAX_BYTES: u64 = u16::MAX as u64 * BLOCK as u64;
+/// The most one cabinet folder holds: 65,535 blocks of 32 KiB.
+pub const MAX_BYTES: u64 = u16::MAX as u64 * BLOCK as u64;
 
 /// The folder's bytes (the files one after another), read front to back in segments.
 struct Folder<'a> {
