@@ -39,7 +39,9 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
         if line.is_empty() || line.starts_with(';') || HEADERS.contains(&line) {
             continue;
         }
-        let located = |message: String| format!("line {number}: {message}");
+        // Messages quote the line: a 100 MB line is cut (issue 20 item 11).
+        let located =
+            |message: String| format!("line {number}: {}", msikit::excerpt::excerpt(&message, 300));
         if line.starts_with('[') {
             let key = section(line).map_err(located)?;
             report.keys.push(key.clone());
@@ -240,6 +242,19 @@ mod tests {
 \"Multi\"=hex(7):61,00,00,00,62,00,00,00,\\\r\n  00,00\r\n\r\n\
 [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Authentication\\Credential Providers\\{60b78e88-ead8-445c-9cfd-0b87f74ea6cd}]\r\n\
 @=\"PasswordProvider\"\r\n";
+
+    /// Issue 20 item 11: an error quoted its whole line, so a 100 MB line made a 100 MB
+    /// message. The quote is cut.
+    #[test]
+    fn an_error_on_a_huge_line_quotes_only_its_start() {
+        let export = format!(
+            "Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\SOFTWARE]\r\n\"A\"={}\r\n",
+            "z".repeat(1 << 20)
+        );
+        let error = parse(&export).unwrap_err();
+        assert!(error.starts_with("line 4: "), "{error}");
+        assert!(error.len() < 1_000, "{} bytes", error.len());
+    }
 
     /// Issue 20 item 10: 40,000 credential-provider subkeys took 12 s (each subkey's default
     /// value was searched among all values). Each is read, with its own default name.

@@ -5,6 +5,7 @@ pub mod cab;
 pub mod compound;
 pub mod condition;
 pub mod database;
+pub mod excerpt;
 pub mod format;
 pub mod formatted;
 pub mod hex;

@@ -903,12 +903,8 @@ fn accidental_formatting(package: &PackageView, findings: &mut Vec<Finding>) {
 const MAX_FINDINGS_PER_CELL: usize = 3;
 
 /// Text from the package as a finding quotes it: cut after 80 characters.
-pub fn quoted(text: &str) -> String {
-    const MAX_CHARS: usize = 80;
-    match text.char_indices().nth(MAX_CHARS) {
-        Some((cut, _)) => format!("{}… ({} bytes in all)", &text[..cut], text.len()),
-        None => text.to_string(),
-    }
+fn quoted(text: &str) -> String {
+    crate::excerpt::excerpt(text, 80)
 }
 
 fn formatting_surprises(value: &str, known: &BTreeSet<String>) -> Vec<String> {
