@@ -227,7 +227,17 @@ impl WinePrefix {
 
     /// DisplayVersion of every installed product whose DisplayName contains `name`.
     pub fn installed_versions(&self, name: &str) -> Vec<String> {
-        let output = self.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
+        // The Uninstall key always exists: a failed query is Wine failing to start `reg`
+        // under load (as with msiexec above), not an answer, so it is asked again.
+        let query = || self.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
+        let mut output = query();
+        for _ in 0..2 {
+            if output.status.success() {
+                break;
+            }
+            eprintln!("wine reg query failed (exit {:?}); asking again", output.status.code());
+            output = query();
+        }
         let text = String::from_utf8_lossy(&output.stdout);
         text.split("\nHKEY_")
             .filter(|block| block.contains(name))
