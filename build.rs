@@ -50,9 +50,8 @@ fn listed<'s>(script: &'s str, name: &str) -> Vec<&'s str> {
 }
 
 fn on_path(tool: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|path| {
-        std::env::split_paths(&path).any(|folder| folder.join(tool).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|folder| folder.join(tool).is_file()))
 }
 
 fn python_imports(module: &str) -> bool {

@@ -5,8 +5,8 @@
 //!
 //! Files are stored under their own names, with the default build timestamp.
 
-use sspr_msi::build::DEFAULT_TIMESTAMP;
 use msikit::source::FileSource;
+use sspr_msi::build::DEFAULT_TIMESTAMP;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -4,16 +4,16 @@
 
 use crate::bind::BindOptions;
 use crate::compile::{compile, Compiled, Inputs};
-use msikit::cab;
 use crate::config::ProxyMode;
 use crate::config::Settings;
 use crate::error::{ConfigError, Error, Result};
 use crate::model;
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
+use crate::target::{Arch, Target};
+use msikit::cab;
 use msikit::sign::trust::TrustPolicy;
 use msikit::sign::{self, credentials::Credentials};
-use crate::target::{Arch, Target};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -240,7 +240,10 @@ impl Shared<'_> {
             proxy_dll: files.and_then(|files| files.proxy_dll.as_ref()),
             binaries: files.map(|files| &files.binaries),
         };
-        let Compiled { package, database: db } = self.compile(settings, target, inputs, cabinets)?;
+        let Compiled {
+            package,
+            database: db,
+        } = self.compile(settings, target, inputs, cabinets)?;
         let file = options.out_dir.join(file_name(settings, target));
         let mut contents = package::contents(&db)?;
         if let Some(credentials) = options.signing {
@@ -337,7 +340,10 @@ fn check_payloads(
     warnings: &mut Vec<String>,
 ) -> Result<BTreeMap<Arch, CheckedPayload>> {
     let mut payloads = BTreeMap::new();
-    for &target in targets.iter().filter(|t| !crate::target::uses_policy(t.family)) {
+    for &target in targets
+        .iter()
+        .filter(|t| !crate::target::uses_policy(t.family))
+    {
         if payloads.contains_key(&target.arch) {
             continue;
         }
@@ -361,7 +367,12 @@ fn check_custom_action_files(
         let fresh = !checked.contains_key(&arch);
         let files = checked.entry(arch).or_default();
         if fresh && settings.proxy.mode != ProxyMode::None {
-            files.proxy_dll = Some(check_one(settings.proxy_dll_for(target)?, arch, trust, warnings)?);
+            files.proxy_dll = Some(check_one(
+                settings.proxy_dll_for(target)?,
+                arch,
+                trust,
+                warnings,
+            )?);
         }
         for spec in settings.custom_action_files_for(target)? {
             if !files.binaries.contains_key(&spec.config_key) {

@@ -1,13 +1,13 @@
 //! Command-line arguments and printing; no logic of its own.
 
 use clap::{Parser, Subcommand};
+use msikit::sign;
+use msikit::simulate::LaunchOutcome;
 use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, Error, Result};
 use sspr_msi::target::{self, Target};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
-use msikit::simulate::LaunchOutcome;
-use msikit::sign;
 use sspr_msi::{doctor, explain, release};
 use std::path::PathBuf;
 
@@ -31,7 +31,11 @@ fn network_help() -> String {
     );
     for cloud in config::Cloud::ALL {
         let endpoints = cloud.endpoints().join(", ");
-        help.push_str(&format!("  {} ([cloud] name = \"{}\"): {endpoints}\n", cloud.name(), cloud.name()));
+        help.push_str(&format!(
+            "  {} ([cloud] name = \"{}\"): {endpoints}\n",
+            cloud.name(),
+            cloud.name()
+        ));
     }
     help.push_str(
         "  It cannot use a proxy that needs user authentication: set [proxy] mode = \"machine\" \
@@ -432,7 +436,10 @@ fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T)
             serde_json::to_string_pretty(report).expect("reports serialise")
         );
     } else {
-        print!("{}", sspr_msi::textfile::terminal_safe(&render_text(report)));
+        print!(
+            "{}",
+            sspr_msi::textfile::terminal_safe(&render_text(report))
+        );
     }
 }
 
@@ -576,7 +583,10 @@ fn print_package_report(package: &PackageReport) {
         return;
     };
     for note in &first.prediction.unsimulated {
-        println!("  not simulated: {}", sspr_msi::textfile::terminal_safe(note));
+        println!(
+            "  not simulated: {}",
+            sspr_msi::textfile::terminal_safe(note)
+        );
     }
     println!(
         "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  message",

@@ -46,6 +46,12 @@ pub fn compile_to_bytes(
     inputs: Inputs<'_>,
     options: &BindOptions,
 ) -> Result<Vec<u8>> {
-    let compiled = compile(settings, target, inputs, options, &mut cab::Cache::default())?;
+    let compiled = compile(
+        settings,
+        target,
+        inputs,
+        options,
+        &mut cab::Cache::default(),
+    )?;
     crate::package::to_bytes(&compiled.database)
 }

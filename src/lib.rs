@@ -19,4 +19,3 @@ pub mod sign_warnings;
 pub mod target;
 pub mod textfile;
 pub mod verify;
-

@@ -3,12 +3,12 @@
 //! failure is a clear error and stops the build.
 
 use crate::error::{Error, Result};
+use crate::target::Arch;
+use md5::{Digest, Md5};
 use msikit::hex::sha256_hex;
 use msikit::sign::trust::TrustPolicy;
 use msikit::sign::{self, SignatureError, Signer};
 use msikit::source::FileSource;
-use crate::target::Arch;
-use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
 
 const IMAGE_FILE_DLL: u16 = 0x2000;

@@ -2,8 +2,8 @@
 //! warnings (an RSA key below 3072 bits), and ECDSA on the Windows versions where nobody here
 //! could confirm that Windows accepts it.
 
-use msikit::sign::credentials::Credentials;
 use crate::target::{OsFamily, Target};
+use msikit::sign::credentials::Credentials;
 
 /// The warnings for signing `target`'s package with `credentials`, in a stable order.
 pub fn for_target(credentials: &Credentials, target: Target) -> Vec<String> {

@@ -98,7 +98,6 @@ pub const EDITION_PROPERTY: &str = "SSPR_WINEDITION";
 
 pub const CURRENT_VERSION_KEY: &str = r"SOFTWARE\Microsoft\Windows NT\CurrentVersion";
 
-
 /// What the detection may accept beyond the bare OS family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DetectionPolicy {

@@ -101,6 +101,9 @@ mod tests {
             terminal_safe(title_escape),
             "before\\u{1b}]0;owned\\u{7}after\\u{d}\nnext\tcolumn"
         );
-        assert!(matches!(terminal_safe("plain\n"), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(
+            terminal_safe("plain\n"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }

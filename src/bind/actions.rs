@@ -3,15 +3,15 @@
 //! scheduled just before it, and gets its CustomActionData from a set action just before
 //! each of the two.
 
-use msikit::database::Database;
-use msikit::format::Cell;
 use crate::model::action::{Actions, DeferredAction, Program, SetTarget, Step};
-use msikit::phase::Phase;
-use msikit::format::schema;
+use msikit::database::Database;
 use msikit::format::bits::action_type::{
     CONTINUE, DLL_IN_BINARY, EXE_IN_BINARY, EXE_IN_DIRECTORY, IN_SCRIPT, NO_IMPERSONATE, ROLLBACK,
     SET_DIRECTORY, SET_PROPERTY,
 };
+use msikit::format::schema;
+use msikit::format::Cell;
+use msikit::phase::Phase;
 
 /// Where each group of actions goes in the sequences. Checks and property sets run after
 /// AppSearch (50) and before LaunchConditions (100), so launch conditions see their results;

@@ -5,14 +5,14 @@
 pub mod actions;
 pub mod names;
 
-use msikit::cab;
 use crate::error::Result;
 use crate::model::{self, KeyPath, Package, RegistryRoot};
+use msikit::cab;
 use msikit::database::{Database, Summary};
-use msikit::format::schema;
 use msikit::format::bits::{
     ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes,
 };
+use msikit::format::schema;
 use msikit::format::Cell;
 use msikit::formatted;
 use msikit::source::FileSource;
@@ -67,7 +67,10 @@ pub fn bind_with_cabinets(
     db.tables.retain(|_, rows| !rows.is_empty());
     db.summary.package_code = model::stable_guid(
         model::GUID_NAMESPACE,
-        &["package-code", &msikit::hex::sha256_hex(&db.content_digest())],
+        &[
+            "package-code",
+            &msikit::hex::sha256_hex(&db.content_digest()),
+        ],
     );
     Ok(db)
 }
@@ -80,8 +83,14 @@ fn bind_properties(package: &Package, db: &mut Database) {
     ];
     secure.extend(package.secure_properties.iter().cloned());
     let mut properties = vec![
-        ("ProductCode".to_string(), msikit::format::guid_text(product.product_code)),
-        ("UpgradeCode".to_string(), msikit::format::guid_text(product.upgrade_code)),
+        (
+            "ProductCode".to_string(),
+            msikit::format::guid_text(product.product_code),
+        ),
+        (
+            "UpgradeCode".to_string(),
+            msikit::format::guid_text(product.upgrade_code),
+        ),
         ("ProductName".to_string(), product.name.clone()),
         ("Manufacturer".to_string(), product.manufacturer.clone()),
         ("ProductVersion".to_string(), product.version.to_string()),
@@ -499,7 +508,11 @@ mod tests {
                 let Cell::Int(attributes) = row[3] else {
                     panic!()
                 };
-                assert_eq!(attributes & ComponentAttributes::WIN64.bits(), expected, "{target}");
+                assert_eq!(
+                    attributes & ComponentAttributes::WIN64.bits(),
+                    expected,
+                    "{target}"
+                );
             }
             assert_eq!(
                 db.summary.platform,

@@ -4,9 +4,9 @@
 use super::raw::{RawCustomAction, RawPayload, RawProperty, RawProxy};
 use super::Source;
 use crate::error::ConfigError;
-use msikit::phase::Phase;
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::{Arch, Target};
+use msikit::phase::Phase;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
 

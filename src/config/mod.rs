@@ -10,11 +10,11 @@ pub use actions::{
 };
 
 use crate::error::ConfigError;
-use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
-use msikit::formatted::RegistryData;
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
+use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
+use msikit::formatted::RegistryData;
 use raw::{RawConfig, RawCredentialProvider, RawRegistryValue};
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -491,7 +491,11 @@ impl Source<'_> {
             });
         let value = text.get_ref();
         if let Some(limit) = limit.filter(|&limit| value.chars().count() > limit) {
-            return Err(self.error(text.span(), key, format!("at most {limit} characters (the Registry table's {column} column)")));
+            return Err(self.error(
+                text.span(),
+                key,
+                format!("at most {limit} characters (the Registry table's {column} column)"),
+            ));
         }
         if value.contains('\0') {
             return Err(self.error(text.span(), key, "must not contain a NUL character"));
@@ -549,7 +553,9 @@ impl Source<'_> {
         };
         if texts.iter().any(|text| text.contains('\0')) {
             // Windows reads a REG_SZ only up to its first NUL (issue 20 item 15).
-            return Err(bad("text without NUL characters (several strings: type `multi_string`)"));
+            return Err(bad(
+                "text without NUL characters (several strings: type `multi_string`)",
+            ));
         }
         if matches!(&data, RegistryData::String(text) | RegistryData::ExpandString(text) if text.is_empty())
         {

@@ -14,9 +14,9 @@ use crate::bind::BindOptions;
 use crate::compile::{compile_to_bytes, Inputs};
 use crate::config::Settings;
 use crate::target::{self, Target};
+use findings::{Finding, OsFacts, Severity};
 use msikit::simulate::profile::{MachineFacts, MachineProfile};
 use msikit::simulate::LaunchOutcome;
-use findings::{Finding, OsFacts, Severity};
 use report::MachineReport;
 use serde::Serialize;
 
@@ -212,7 +212,9 @@ fn launch(
     let bytes = compile_to_bytes(settings, target, Inputs::default(), &options)
         .map_err(|e| format!("cannot model the package: {e}"))?;
     let package = msikit::package::read(&bytes).map_err(|e| e.to_string())?;
-    crate::verify::custom::simulator().launch(&package, profile).map_err(|e| format!("{e:?}"))
+    crate::verify::custom::simulator()
+        .launch(&package, profile)
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// The diagnosis as admins read it.

@@ -519,7 +519,9 @@ MSI (c) (A0:B4) [10:00:03:000]: MainEngineThread is returning 1603\r
     fn a_log_with_100000_distinct_messages_keeps_each_once_in_order() {
         let mut log = String::from("Action start 10:00:00: INSTALL.\n");
         for index in 0..100_000 {
-            log.push_str(&format!("MSI (s) (2C:40): Product: Thing -- message {index}\n"));
+            log.push_str(&format!(
+                "MSI (s) (2C:40): Product: Thing -- message {index}\n"
+            ));
         }
         log.push_str("MSI (s) (2C:40): Product: Thing -- message 7\n");
         let explanation = explain(&log).unwrap();

@@ -7,8 +7,8 @@ pub mod detection;
 pub mod proxy;
 pub mod sspr;
 
-use msikit::source::FileSource;
 use crate::target::Target;
+use msikit::source::FileSource;
 use uuid::Uuid;
 
 pub use crate::config::GUID_NAMESPACE;

@@ -4,13 +4,13 @@
 //! differs (HKLM, or the Default profile's NTUSER.DAT loaded for the duration of the step).
 
 use super::action::{Binary, CheckAction, DeferredAction, Program, Step};
-use msikit::phase::Phase;
 use super::{
     Component, LaunchCondition, Package, RegistryData, RegistryRoot, RegistrySearch, RegistryValue,
 };
-use msikit::formatted::escape_literal;
 use crate::config::{ProxyMode, Settings};
 use crate::payload::CheckedPayload;
+use msikit::formatted::escape_literal;
+use msikit::phase::Phase;
 
 pub const SERVER_PROPERTY: &str = "PROXYSERVER";
 pub const BYPASS_PROPERTY: &str = "PROXYBYPASS";

@@ -115,7 +115,10 @@ fn winget_section(packages: &[PackageFacts], settings: &Settings) -> String {
          \x20    winget install --manifest <folder> --scope machine --silent\n",
         winget::DOWNLOAD_URL_PLACEHOLDER
     );
-    for package in packages.iter().filter(|p| crate::target::uses_policy(p.target.family)) {
+    for package in packages
+        .iter()
+        .filter(|p| crate::target::uses_policy(p.target.family))
+    {
         text.push_str(&format!(
             "  {}: {}\n",
             package.target.name(),

@@ -8,9 +8,7 @@ use msikit::simulate::{ActionEffect, ActionModel, DllCall, RegistryWrite, Simula
 
 /// The simulator with the proxy DLL's semantics.
 pub fn simulator() -> Simulator<'static> {
-    Simulator {
-        actions: &ProxyDll,
-    }
+    Simulator { actions: &ProxyDll }
 }
 
 /// The proxy DLL's entry points as an [`ActionModel`].
@@ -22,7 +20,12 @@ impl ActionModel for ProxyDll {
     }
 
     fn run(&self, call: &DllCall<'_>) -> ActionEffect {
-        let data = || call.properties.get(call.action).cloned().unwrap_or_default();
+        let data = || {
+            call.properties
+                .get(call.action)
+                .cloned()
+                .unwrap_or_default()
+        };
         let values = |data: &str| {
             proxy_values(data, call.action)
                 .map_err(|problem| format!("its CustomActionData {problem}"))
@@ -39,7 +42,9 @@ impl ActionModel for ProxyDll {
                     value.into(),
                 )])
             }
-            Some(KnownEntry::Apply) => values(&data()).map_or_else(ActionEffect::Fails, ActionEffect::Writes),
+            Some(KnownEntry::Apply) => {
+                values(&data()).map_or_else(ActionEffect::Fails, ActionEffect::Writes)
+            }
             Some(KnownEntry::Remove) => {
                 values(&data()).map_or_else(ActionEffect::Fails, ActionEffect::Restores)
             }

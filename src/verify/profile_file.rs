@@ -4,7 +4,9 @@
 use crate::config;
 use crate::error::ConfigError;
 use msikit::format::RegistryRoot;
-use msikit::simulate::profile::{by_name, empty_profile, known_names, MachineProfile, ProfileValue};
+use msikit::simulate::profile::{
+    by_name, empty_profile, known_names, MachineProfile, ProfileValue,
+};
 
 /// The TOML shape of a profile file: one `[[profile]]` table per machine.
 mod raw {

@@ -2,13 +2,13 @@
 //! simulation over a set of profiles, and judges the result against the package's own
 //! target, so that the command line only parses and prints.
 
-use msikit::simulate::profile::{self, MachineProfile};
+use crate::error::{ConfigError, Error, Result};
+use crate::target::{Arch, Target};
 use msikit::package as read;
 use msikit::rules::{self, Finding, Severity};
-use msikit::simulate::{LaunchOutcome, Prediction};
-use crate::error::{ConfigError, Error, Result};
 use msikit::sign::trust::TrustPolicy;
-use crate::target::{Arch, Target};
+use msikit::simulate::profile::{self, MachineProfile};
+use msikit::simulate::{LaunchOutcome, Prediction};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 

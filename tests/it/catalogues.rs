@@ -10,7 +10,9 @@ fn readme() -> String {
 /// The first cells of the rows of the README table whose header row starts with `header`.
 fn table_rows(readme: &str, header: &str) -> Vec<Vec<String>> {
     let mut lines = readme.lines().skip_while(|line| !line.starts_with(header));
-    lines.next().unwrap_or_else(|| panic!("README has no table headed {header}"));
+    lines
+        .next()
+        .unwrap_or_else(|| panic!("README has no table headed {header}"));
     lines
         .skip(1) // the |---| line
         .take_while(|line| line.starts_with('|'))
@@ -44,6 +46,9 @@ fn the_readme_rule_table_is_the_rule_catalogue() {
 fn the_readme_exit_code_table_is_the_exit_code_catalogue() {
     let rows = table_rows(&readme(), "| code | meaning |");
     let documented: Vec<i32> = rows.iter().map(|row| row[0].parse().unwrap()).collect();
-    let catalogue: Vec<i32> = sspr_msi::error::exit_code::ALL.iter().map(|(code, _)| *code).collect();
+    let catalogue: Vec<i32> = sspr_msi::error::exit_code::ALL
+        .iter()
+        .map(|(code, _)| *code)
+        .collect();
     assert_eq!(documented, catalogue);
 }

@@ -129,7 +129,10 @@ fn name_of(path: &Path) -> String {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn every_msi_has_an_intunewin_that_decrypts_to_it_with_detection_xml_matching_msiinfo() {
     if !require_python_module("cryptography") {
         return;
@@ -208,7 +211,10 @@ fn every_msi_has_an_intunewin_that_decrypts_to_it_with_detection_xml_matching_ms
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn intunewin_keys_are_fresh_without_source_date_epoch_and_the_content_still_decrypts() {
     if !require("unzip") || !require_python_module("cryptography") || payload::built().is_none() {
         return;
@@ -237,7 +243,10 @@ fn intunewin_keys_are_fresh_without_source_date_epoch_and_the_content_still_decr
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn graph_win32_lob_apps_detect_the_product_code_msiinfo_reads_and_require_the_target() {
     let Some(bundle) = bundle() else { return };
     for msi in msis(bundle) {
@@ -333,7 +342,10 @@ fn graph_win32_lob_apps_detect_the_product_code_msiinfo_reads_and_require_the_ta
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn settings_catalog_policy_sets_allow_aad_password_reset_to_1() {
     let Some(bundle) = bundle() else { return };
     let policy: Value = serde_json::from_slice(
@@ -359,7 +371,10 @@ fn winget_folders(bundle: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo_and_sha256sum_read(
 ) {
     if !require_python_module("yaml") || !require("sha256sum") {
@@ -432,7 +447,10 @@ fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_soft_reboot() {
     let Some(bundle) = bundle() else { return };
     for msi in msis(bundle) {
@@ -474,7 +492,10 @@ fn configmgr_scripts_detect_each_package_by_its_product_code_and_map_3010_to_a_s
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn gpo_policies_and_preferences_set_exactly_the_values_the_msis_registry_tables_write() {
     if !require("xmllint") || !require("python3") {
         return;
@@ -585,7 +606,10 @@ fn validated_sboms_and_provenance(bundle: &Path) -> Option<Value> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn sboms_are_valid_cyclonedx_1_6_listing_every_embedded_file_and_binary_with_its_digest() {
     if !require("osslsigncode") {
         return;
@@ -713,7 +737,10 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn provenance_is_an_in_toto_slsa_v1_statement_naming_every_msi_and_input_by_digest() {
     let Some(bundle) = bundle() else { return };
     let Some(read) = validated_sboms_and_provenance(bundle) else {
@@ -769,7 +796,10 @@ fn provenance_is_an_in_toto_slsa_v1_statement_naming_every_msi_and_input_by_dige
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_it() {
     if !require("unzip") || payload::built().is_none() {
         return;
@@ -817,7 +847,10 @@ fn signed_provenance_names_each_msi_before_signing_as_an_unsigned_build_writes_i
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn the_bundle_readme_names_every_channel_file_with_its_steps() {
     let Some(bundle) = bundle() else { return };
     let readme = std::fs::read_to_string(bundle.join("README.txt")).unwrap();
@@ -867,7 +900,10 @@ fn the_bundle_readme_names_every_channel_file_with_its_steps() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_signed_payload_appears_in_the_sbom_with_the_signer_osslsigncode_reads() {
     if !require("osslsigncode") || !require("unzip") || payload::built().is_none() {
         return;
@@ -995,7 +1031,10 @@ fn graph_check(definitions: &Path, root: &str, body: &Path) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn graph_bodies_use_only_what_microsofts_published_graph_types_define() {
     if !require("python3") {
         return;

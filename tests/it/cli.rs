@@ -15,7 +15,10 @@ fn files_in(dir: &Path) -> Vec<String> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn build_without_arguments_builds_the_default_matrix_into_dist() {
     let dir = tempfile::tempdir().unwrap();
     // The embedded default pins the test payload as Debian 12's mingw-w64 builds it.
@@ -59,7 +62,10 @@ fn json_report_lists_codes_sizes_and_hashes() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn init_writes_the_default_config_which_builds_the_same_packages() {
     let dir = tempfile::tempdir().unwrap();
     let Some(()) = payload::stage_for_default_config(dir.path()) else {
@@ -205,17 +211,18 @@ fn names_windows_treats_specially_are_refused_as_folder_names() {
         };
         let replaced = format!("{key} = \"{bad}\"");
         let config = config_file(dir.path(), &[(original, &replaced)]);
-        let output = run(
-            sspr_msi()
-                .args(["build", "--target", "win10-x64", "--out"])
-                .arg(dir.path().join("out"))
-                .arg("--config")
-                .arg(&config),
-        );
+        let output = run(sspr_msi()
+            .args(["build", "--target", "win10-x64", "--out"])
+            .arg(dir.path().join("out"))
+            .arg("--config")
+            .arg(&config));
         let error = stderr(&output);
         assert_eq!(output.status.code(), Some(3), "{bad}: {error}");
         assert!(error.contains(&format!("key `product.{key}`")), "{error}");
-        assert!(!dir.path().join("out").exists(), "{bad}: something was written");
+        assert!(
+            !dir.path().join("out").exists(),
+            "{bad}: something was written"
+        );
     }
 }
 

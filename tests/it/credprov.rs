@@ -28,7 +28,10 @@ fn assert_payload_refused(config: &Path, target: &str, message: &str) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn wrong_architecture_dll_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -46,7 +49,10 @@ fn wrong_architecture_dll_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn hash_mismatch_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -98,7 +104,10 @@ fn devices_and_fifos_are_refused_before_they_are_read() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn non_pe_and_non_dll_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let Some(built) = payload::built() else {
@@ -120,7 +129,10 @@ fn non_pe_and_non_dll_files_are_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_failing_payload_stops_the_whole_build() {
     let dir = tempfile::tempdir().unwrap();
     let zeros = "0".repeat(64);
@@ -171,7 +183,10 @@ fn credential_provider_target_without_a_payload_is_a_config_error() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn file_table_media_and_embedded_cabinet_hold_the_payload() {
     if !require("msiinfo") || !require("cabextract") || !require("gcab") {
         return;
@@ -240,7 +255,10 @@ fn file_table_media_and_embedded_cabinet_hold_the_payload() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn registration_points_at_the_installed_file() {
     if !require("msiinfo") {
         return;
@@ -298,7 +316,10 @@ fn registration_points_at_the_installed_file() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_unversioned_dll_gets_a_file_hash_row() {
     if !require("msiinfo") || !require("x86_64-w64-mingw32-objcopy") {
         return;

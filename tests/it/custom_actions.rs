@@ -76,7 +76,10 @@ fn row<'r>(rows: &'r [Vec<String>], name: &str) -> &'r Vec<String> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn msiinfo_reads_deferred_no_impersonate_actions_with_rollbacks_before_them() {
     if !require("msiinfo") {
         return;
@@ -148,7 +151,10 @@ fn msiinfo_reads_deferred_no_impersonate_actions_with_rollbacks_before_them() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn verify_finds_no_problem_and_simulates_the_proxy_on_every_target() {
     let dir = tempfile::tempdir().unwrap();
     for mode in ["machine", "default-profile"] {
@@ -191,7 +197,10 @@ fn verify_finds_no_problem_and_simulates_the_proxy_on_every_target() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn unsafe_or_broken_action_configuration_is_refused_with_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
     let cases = [
@@ -218,7 +227,10 @@ fn unsafe_or_broken_action_configuration_is_refused_with_file_line_and_key() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_proxy_mode_without_its_dll_or_with_a_wrong_pin_builds_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let Some(config) = payload::config(dir.path(), &[("mode = \"none\"", "mode = \"machine\"")])
@@ -251,7 +263,10 @@ fn a_proxy_mode_without_its_dll_or_with_a_wrong_pin_builds_nothing() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn help_and_the_admin_readme_list_the_clouds_endpoints() {
     let help = stdout(&run(sspr_msi().arg("--help")));
     for cloud in [
@@ -319,7 +334,10 @@ targets = ["win10-x64"]
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn embedded_exe_and_dll_actions_are_checked_payloads_with_their_data() {
     if !require("msiinfo") {
         return;
@@ -378,7 +396,10 @@ fn out_dir(path: &Path) -> PathBuf {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn packages_with_custom_actions_are_deterministic_and_osslsigncode_verifies_them_signed() {
     let Some(pki) = crate::support::pki::TestPki::new() else {
         return;

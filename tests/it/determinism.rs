@@ -22,7 +22,10 @@ fn build_all(command: &mut Command, dir: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn builds_in_different_folders_time_zones_and_clocks_are_byte_identical() {
     if !require("faketime") {
         return;
@@ -45,7 +48,10 @@ fn builds_in_different_folders_time_zones_and_clocks_are_byte_identical() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn source_date_epoch_sets_the_summary_times() {
     if !require("msiinfo") {
         return;
@@ -67,7 +73,10 @@ fn source_date_epoch_sets_the_summary_times() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_package_is_the_same_built_alone_or_with_the_whole_matrix() {
     // A build reuses cabinets and empty table sets across its packages: what else is in the
     // build must not show in any package's bytes.

@@ -272,7 +272,10 @@ fn the_same_machine_as_json_and_as_reg_export_gets_the_same_findings() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_reg_export_converted_by_iconv_and_the_json_powershell_redirects_are_read() {
     if !require("iconv") {
         return;

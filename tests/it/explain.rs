@@ -67,7 +67,10 @@ fn package(dir: &Path, target: &str, version: &str) -> PathBuf {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_successful_install_by_wine_is_explained_as_exit_code_0() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -92,7 +95,10 @@ fn a_successful_install_by_wine_is_explained_as_exit_code_0() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -144,7 +150,10 @@ fn a_launch_condition_refusal_by_wine_is_found_although_wine_logs_return_value_0
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_credential_provider_install_that_asks_for_a_restart_is_explained_as_3010() {
     let Some(prefix) = WinePrefix::new(Windows::Win7) else {
         return;
@@ -166,7 +175,10 @@ fn a_credential_provider_install_that_asks_for_a_restart_is_explained_as_3010() 
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn installing_an_older_version_over_a_newer_one_is_explained_as_a_downgrade() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -382,6 +394,9 @@ fn control_characters_in_a_log_are_shown_not_sent_to_the_terminal() {
     .unwrap();
     let output = run(sspr_msi().arg("explain").arg(&log));
     let text = stdout(&output);
-    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{7}'),
+        "{text:?}"
+    );
     assert!(text.contains(r"\u{1b}]0;pwned\u{7}"), "{text}");
 }

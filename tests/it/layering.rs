@@ -51,7 +51,11 @@ fn module_of(root: &Path, file: &str) -> Option<String> {
 fn crate_paths(code: &str) -> Vec<String> {
     code.split("crate::")
         .skip(1)
-        .map(|rest| rest.chars().take_while(|c| c.is_ascii_lowercase() || *c == '_').collect())
+        .map(|rest| {
+            rest.chars()
+                .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                .collect()
+        })
         .collect()
 }
 
@@ -83,7 +87,10 @@ fn product_modules_use_only_lower_layers() {
 fn the_toolkit_never_names_the_product() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/msikit");
     let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    assert!(!manifest.contains("sspr"), "msikit's Cargo.toml names the product");
+    assert!(
+        !manifest.contains("sspr"),
+        "msikit's Cargo.toml names the product"
+    );
     let mut files = BTreeMap::new();
     sources(&root.join("src"), &mut files);
     for (file, code) in files {

@@ -20,7 +20,10 @@ fn property(msi: &Path, name: &str) -> Option<String> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn summary_information_is_complete_for_x64_and_x86() {
     if !require("msiinfo") {
         return;
@@ -63,7 +66,10 @@ fn summary_information_is_complete_for_x64_and_x86() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn required_properties_and_per_machine_install() {
     if !require("msiinfo") {
         return;
@@ -83,7 +89,10 @@ fn required_properties_and_per_machine_install() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn policy_value_is_a_dword_in_a_64bit_component() {
     if !require("msiinfo") {
         return;
@@ -107,7 +116,10 @@ fn policy_value_is_a_dword_in_a_64bit_component() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn os_detection_reads_the_registry_not_version_nt_alone() {
     if !require("msiinfo") {
         return;
@@ -147,7 +159,10 @@ fn os_detection_reads_the_registry_not_version_nt_alone() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn msidump_exports_every_table() {
     if !require("msidump") {
         return;
@@ -176,7 +191,10 @@ fn msidump_exports_every_table() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn osslsigncode_can_open_the_compound_file() {
     if !require("osslsigncode") {
         return;
@@ -197,7 +215,10 @@ fn osslsigncode_can_open_the_compound_file() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn literal_registry_strings_are_escaped_in_the_table() {
     if !require("msiinfo") {
         return;

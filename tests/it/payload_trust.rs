@@ -91,7 +91,10 @@ fn assert_refused(output: &std::process::Output, message: &str) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_validly_signed_payload_is_accepted_and_its_signer_reported() {
     let Some(f) = fixture() else { return };
     let config = f.config(
@@ -114,7 +117,10 @@ fn a_validly_signed_payload_is_accepted_and_its_signer_reported() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn one_flipped_byte_in_the_image_is_refused() {
     let Some(f) = fixture() else { return };
     let signed = f.signed_dll("x64", "signer");
@@ -131,7 +137,10 @@ fn one_flipped_byte_in_the_image_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_signature_from_an_untrusted_ca_is_refused() {
     let Some(f) = fixture() else { return };
     let config = f.config(&f.signed_dll("x64", "signer"), "other-ca.pem", "");
@@ -139,7 +148,10 @@ fn a_signature_from_an_untrusted_ca_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_signer_without_code_signing_usage_or_the_wrong_signer_is_refused() {
     let Some(f) = fixture() else { return };
     let tls_signed = f.signed_dll("x64", "tls");
@@ -156,7 +168,10 @@ fn a_signer_without_code_signing_usage_or_the_wrong_signer_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn unsigned_payloads_are_refused_unless_allowed_for_a_test_build() {
     let Some(f) = fixture() else { return };
     let config = f.config(&dll(f.built, "x64"), "ca.pem", "");

@@ -26,7 +26,10 @@ fn digests(dir: &Path, config: Option<&Path>, label: &str, into: &mut BTreeMap<S
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn every_default_and_test_configuration_builds_its_pinned_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let Some(()) = payload::stage_for_default_config(dir.path()) else {
@@ -41,8 +44,16 @@ fn every_default_and_test_configuration_builds_its_pinned_bytes() {
     );
     let cases = [
         ("proxy-machine", "machine", SITE_ACTION.to_string()),
-        ("proxy-default-profile", "default-profile", SITE_ACTION.to_string()),
-        ("binary-actions", "machine", format!("{SITE_ACTION}{site_binaries}")),
+        (
+            "proxy-default-profile",
+            "default-profile",
+            SITE_ACTION.to_string(),
+        ),
+        (
+            "binary-actions",
+            "machine",
+            format!("{SITE_ACTION}{site_binaries}"),
+        ),
     ];
     for (label, mode, extra) in cases {
         let case_dir = dir.path().join(format!("{label}-config"));

@@ -215,7 +215,10 @@ fn ctime(filetime: u64) -> String {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn our_packages_for_every_target_read_as_msiinfo_reads_them() {
     if !require("msiinfo") {
         return;
@@ -233,7 +236,10 @@ fn our_packages_for_every_target_read_as_msiinfo_reads_them() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn our_packages_with_the_proxy_custom_action_read_as_msiinfo_reads_them() {
     if !require("msiinfo") {
         return;
@@ -279,7 +285,10 @@ fn built_packages(config: &Path, out: &Path) -> Vec<PathBuf> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn wixl_packages_read_as_msiinfo_reads_them() {
     if !require("msiinfo") {
         return;
@@ -383,7 +392,10 @@ fn mixed_content(size: usize, seed: u64) -> Vec<u8> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn cabinets_our_builder_and_gcab_write_read_as_cabextract_reads_them() {
     if !require("cabextract") || !require("gcab") {
         return;
@@ -439,7 +451,10 @@ fn cabinets_our_builder_and_gcab_write_read_as_cabextract_reads_them() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn the_cabinets_embedded_in_our_credential_provider_packages_read_as_cabextract_reads_them() {
     if !require("cabextract") {
         return;
@@ -474,7 +489,10 @@ fn the_cabinets_embedded_in_our_credential_provider_packages_read_as_cabextract_
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn packages_osslsigncode_signed_read_as_msiinfo_reads_them() {
     if !require("msiinfo") || !require("osslsigncode") {
         return;

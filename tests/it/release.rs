@@ -42,7 +42,10 @@ fn release(dir: &Path, pki: Option<&TestPki>, wrapper: &[&str], tz: &str) -> Vec
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn bundle_holds_packages_checksums_manifest_readme_reg_and_intune_files() {
     if !require("unzip") || !require("sha256sum") || !require("iconv") {
         return;
@@ -134,7 +137,10 @@ fn bundle_holds_packages_checksums_manifest_readme_reg_and_intune_files() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn signed_bundles_are_byte_identical_across_folders_clocks_and_time_zones() {
     if !require("faketime") {
         return;

@@ -78,7 +78,10 @@ fn unsigned_package(dir: &Path) -> PathBuf {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
     let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("signed.msi");
@@ -94,7 +97,10 @@ fn osslsigncode_accepts_our_signature_and_we_accept_it_too() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn we_accept_what_osslsigncode_signs() {
     let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("oss.msi");
@@ -104,7 +110,10 @@ fn we_accept_what_osslsigncode_signs() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
     let Some((pki, dir)) = fixture() else { return };
     let signed = dir.path().join("signed.msi");
@@ -140,7 +149,10 @@ fn any_changed_stream_breaks_the_signature_for_both_verifiers() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
     let Some((pki, dir)) = fixture() else { return };
     let unsigned = unsigned_package(dir.path());
@@ -166,7 +178,10 @@ fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_certificate_without_code_signing_usage_is_refused() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -180,7 +195,10 @@ fn a_certificate_without_code_signing_usage_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
     let Some((pki, dir)) = fixture() else { return };
     let unsigned = unsigned_package(dir.path());
@@ -213,7 +231,10 @@ fn re_signing_replaces_the_signature_and_signing_is_deterministic() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn pkcs12_bundles_sign_too() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -239,7 +260,10 @@ fn pkcs12_bundles_sign_too() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn build_with_signing_signs_every_package_and_wine_installs_it() {
     let Some((pki, dir)) = fixture() else { return };
     let out = dir.path().join("out");
@@ -277,7 +301,10 @@ fn build_with_signing_signs_every_package_and_wine_installs_it() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn bad_signing_inputs_are_clear_errors() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -333,7 +360,10 @@ fn bad_signing_inputs_are_clear_errors() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
     let Some(pki) = TestPki::new() else { return };
     if !require("osslsigncode") {
@@ -373,7 +403,10 @@ fn large_streams_are_hashed_as_osslsigncode_hashes_them() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn rfc3161_timestamps_from_a_configured_authority_verify_with_osslsigncode() {
     let Some(pki) = TestPki::new() else { return };
     if !require("osslsigncode") {
@@ -443,7 +476,10 @@ fn verify_signature(msi: &Path, ca: &Path) -> (Option<i32>, Vec<String>) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packages() {
     let Some((pki, dir)) = fixture() else { return };
     let unsigned = unsigned_package(dir.path());
@@ -487,7 +523,10 @@ fn sspr_msi_verify_agrees_with_osslsigncode_on_good_tampered_and_unsigned_packag
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn msi_digital_signature_ex_is_checked_and_changed_metadata_is_caught_by_both_verifiers() {
     let Some((pki, dir)) = fixture() else { return };
     let (ca, policy) = (pki.file("ca.pem"), pki.policy("ca.pem"));

@@ -29,7 +29,10 @@ fn sign(input: &Path, out: &Path, cert: &Path, key: &Path, options: &[&str]) -> 
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn intermediates_from_cert_chain_let_osslsigncode_verify_with_only_the_root() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -61,7 +64,10 @@ fn intermediates_from_cert_chain_let_osslsigncode_verify_with_only_the_root() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn msi_dse_writes_the_metadata_hash_deterministically_for_sign_build_and_attach() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -116,7 +122,10 @@ fn msi_dse_writes_the_metadata_hash_deterministically_for_sign_build_and_attach(
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn timestamp_urls_are_tried_in_order() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;

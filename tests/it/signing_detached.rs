@@ -72,7 +72,10 @@ fn pkeyutl(pki: &TestPki, name: &str, digest: &str, input: &Path, output: &Path)
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn digest_out_then_signature_in_signs_what_osslsigncode_and_we_verify() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -150,7 +153,10 @@ fn digest_out_then_signature_in_signs_what_osslsigncode_and_we_verify() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_signature_of_other_bytes_is_refused() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -186,7 +192,10 @@ fn signer_script(pki: &TestPki, dir: &Path, name: &str, digest: &str) -> PathBuf
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_signer_command_signs_for_sign_and_build() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -228,7 +237,10 @@ fn a_signer_command_signs_for_sign_and_build() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_failing_signer_command_is_exit_4_quoting_its_error() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -257,7 +269,10 @@ fn a_failing_signer_command_is_exit_4_quoting_its_error() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_exported_signature_attached_to_a_rebuilt_package_gives_the_same_signed_bytes() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -306,7 +321,10 @@ fn an_exported_signature_attached_to_a_rebuilt_package_gives_the_same_signed_byt
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn the_bundle_manifest_records_the_unsigned_and_the_signed_digest() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;

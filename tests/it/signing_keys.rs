@@ -70,7 +70,10 @@ pub(crate) const KEYS: &[(&str, &[&str])] = &[
 ];
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn rsa_3072_4096_and_ecdsa_p256_p384_keys_sign_what_osslsigncode_and_we_verify() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -95,7 +98,10 @@ fn rsa_3072_4096_and_ecdsa_p256_p384_keys_sign_what_osslsigncode_and_we_verify()
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn ecdsa_signatures_are_deterministic() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -119,7 +125,10 @@ fn ecdsa_signatures_are_deterministic() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn sec1_ec_and_pkcs1_rsa_pem_keys_are_read() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -158,7 +167,10 @@ fn sec1_ec_and_pkcs1_rsa_pem_keys_are_read() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_ecdsa_key_in_a_pkcs12_bundle_signs() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -200,7 +212,10 @@ pub(crate) fn assert_refused(result: &Output, out: &Path, expected: &str) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn rsa_keys_below_2048_and_above_4096_bits_are_refused_with_their_size() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -227,7 +242,10 @@ fn rsa_keys_below_2048_and_above_4096_bits_are_refused_with_their_size() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_rsa_2048_key_signs_with_a_warning() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -249,7 +267,10 @@ fn an_rsa_2048_key_signs_with_a_warning() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_certificate_signed_with_sha1_and_a_key_of_another_certificate_are_refused() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -291,7 +312,10 @@ fn a_certificate_signed_with_sha1_and_a_key_of_another_certificate_are_refused()
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_chain_that_lists_a_certificate_twice_signs_without_a_panic() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -321,7 +345,10 @@ fn a_chain_that_lists_a_certificate_twice_signs_without_a_panic() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn build_warns_when_ecdsa_signs_a_windows_7_8_or_81_package() {
     let Some((pki, dir, _)) = fixture() else {
         return;

@@ -57,7 +57,10 @@ fn token_with_keys(pki: &TestPki, settings: &str) -> Option<Token> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn rsa_3072_and_ecdsa_p256_keys_on_a_token_sign_what_osslsigncode_and_we_verify() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -79,7 +82,10 @@ fn rsa_3072_and_ecdsa_p256_keys_on_a_token_sign_what_osslsigncode_and_we_verify(
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_token_without_the_hashing_rsa_mechanism_signs_with_ckm_rsa_pkcs() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -106,7 +112,10 @@ fn a_token_without_the_hashing_rsa_mechanism_signs_with_ckm_rsa_pkcs() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn build_signs_every_package_with_a_key_on_a_token() {
     let Some((pki, dir, _)) = fixture() else {
         return;
@@ -148,7 +157,10 @@ fn build_signs_every_package_with_a_key_on_a_token() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn token_problems_are_exit_4_naming_the_problem_and_never_the_pin() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;
@@ -194,7 +206,10 @@ fn token_problems_are_exit_4_naming_the_problem_and_never_the_pin() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_token_lacking_the_rsa_mechanisms_and_a_key_without_a_certificate_are_refused() {
     let Some((pki, dir, unsigned)) = fixture() else {
         return;

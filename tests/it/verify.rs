@@ -34,7 +34,10 @@ fn our_package_verifies_clean_across_every_built_in_profile() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_versionnt_1000_condition_fails_verification_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = wixl_package("versionnt-1000", dir.path()) else {
@@ -53,7 +56,10 @@ fn a_versionnt_1000_condition_fails_verification_with_exit_1() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn residue_after_uninstall_fails_verification_with_exit_1() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = wixl_package("residue-not-installed", dir.path()) else {
@@ -70,7 +76,10 @@ fn residue_after_uninstall_fails_verification_with_exit_1() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn json_report_has_findings_simulations_and_the_rule_catalogue() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
@@ -174,7 +183,10 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let Some(config) = crate::support::payload::config(dir.path(), &[]) else {
@@ -203,7 +215,10 @@ fn an_unsigned_dll_in_the_cabinet_is_reported_by_name() {
 /// Issue 20 items 1 and 2: Registry values nested 32,000 deep crashed `verify --simulate` with
 /// a stack overflow, and `{[`×100k hung it. Now each is read, checked and simulated.
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn deeply_nested_formatted_values_neither_crash_nor_hang_verify() {
     let dir = tempfile::tempdir().unwrap();
     let msi = crate::support::build_target(None, "win10-x64", dir.path());
@@ -232,6 +247,9 @@ fn deeply_nested_formatted_values_neither_crash_nor_hang_verify() {
             stderr(&output)
         );
         let rows = crate::support::msiinfo_rows(&hostile, "Registry");
-        assert!(rows.iter().any(|row| row[4] == value), "the hostile value is in the package");
+        assert!(
+            rows.iter().any(|row| row[4] == value),
+            "the hostile value is in the package"
+        );
     }
 }

@@ -5,11 +5,11 @@
 
 use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
-use sspr_msi::model::RegistryRoot;
 use msikit::formatted::deformat::WrittenData;
-use msikit::simulate::profile::{self, MachineProfile};
 use msikit::package as read;
+use msikit::simulate::profile::{self, MachineProfile};
 use msikit::simulate::{CommandLine, LaunchOutcome, Prediction, RegistryWrite};
+use sspr_msi::model::RegistryRoot;
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -37,7 +37,9 @@ fn profile_for(windows: Windows) -> MachineProfile {
 
 fn predict(msi: &Path, profile: &MachineProfile, command_line: &CommandLine) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
-    sspr_msi::verify::custom::simulator().simulate(&package, profile, command_line).unwrap()
+    sspr_msi::verify::custom::simulator()
+        .simulate(&package, profile, command_line)
+        .unwrap()
 }
 
 /// Registry keys Windows Installer (and Wine) keep for their own bookkeeping (product
@@ -246,21 +248,30 @@ fn assert_wine_agrees_on_wixl_fixture(fixture: &str) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
     assert_wine_agrees_on_every_version(&build_target(None, "win10-x64", dir.path()));
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
     assert_wine_agrees_on_every_version(&build_target(None, "win11-x64", dir.path()));
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
     let Some(config) = payload::config(dir.path(), &[]) else {
@@ -272,25 +283,37 @@ fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version(
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("registry-per-machine");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_a_wixl_launch_condition_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("launch-condition");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn simulator_matches_wine_for_a_wixl_versionnt_1000_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("versionnt-1000");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
     let msi = build_target(None, "win10-x86", dir.path());
@@ -298,7 +321,10 @@ fn the_x86_policy_package_is_refused_by_wine_and_the_simulator_alike() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = wixl_package("residue-not-installed", dir.path()) else {
@@ -312,7 +338,10 @@ fn a_component_kept_at_uninstall_is_residue_for_wine_and_the_simulator_alike() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
     let Some(config) = payload::config(dir.path(), &[]) else {
@@ -335,7 +364,10 @@ fn a_command_line_property_switches_a_component_on_for_wine_and_the_simulator_al
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_launch_condition_that_blocks_uninstall_leaves_everything_for_wine_and_the_simulator_alike() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = wixl_package("uninstall-blocked", dir.path()) else {

@@ -135,25 +135,37 @@ fn install_use_and_remove(windows: Windows, target: &str) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win7_x64_installs_registers_a_working_com_server_and_uninstalls() {
     install_use_and_remove(Windows::Win7, "win7-x64");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win8_x64_installs_registers_a_working_com_server_and_uninstalls() {
     install_use_and_remove(Windows::Win8, "win8-x64");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win81_x64_installs_registers_a_working_com_server_and_uninstalls() {
     install_use_and_remove(Windows::Win81, "win81-x64");
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win81_package_is_refused_on_windows_10_and_11() {
     let dir = tempfile::tempdir().unwrap();
     let Some(msi) = package("win81-x64", dir.path(), &[]) else {
@@ -168,7 +180,10 @@ fn win81_package_is_refused_on_windows_10_and_11() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn os_specific_packages_are_refused_on_other_versions_and_x86_on_64bit() {
     let dir = tempfile::tempdir().unwrap();
     let Some(win7) = package("win7-x64", dir.path(), &[]) else {
@@ -188,7 +203,10 @@ fn os_specific_packages_are_refused_on_other_versions_and_x86_on_64bit() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn enablelogging_property_turns_on_verbose_logging_and_rejects_bad_values() {
     let Some(prefix) = WinePrefix::new(Windows::Win7) else {
         return;
@@ -213,7 +231,10 @@ fn enablelogging_property_turns_on_verbose_logging_and_rejects_bad_values() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn enable_logging_in_the_config_writes_it_by_default() {
     let Some(prefix) = WinePrefix::new(Windows::Win8) else {
         return;
@@ -239,7 +260,10 @@ fn enable_logging_in_the_config_writes_it_by_default() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn tls12_require_refuses_until_tls12_is_enabled_and_reboot_none_exits_0() {
     let Some(prefix) = WinePrefix::new(Windows::Win7) else {
         return;
@@ -290,7 +314,10 @@ fn tls12_require_refuses_until_tls12_is_enabled_and_reboot_none_exits_0() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_newer_credential_provider_upgrades_in_place() {
     let Some(prefix) = WinePrefix::new(Windows::Win81) else {
         return;

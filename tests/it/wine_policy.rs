@@ -16,7 +16,10 @@ fn policy_value(prefix: &WinePrefix) -> Option<(String, String)> {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win10_x64_installs_silently_and_uninstalls_without_residue() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -73,7 +76,10 @@ fn win10_x64_installs_silently_and_uninstalls_without_residue() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -106,7 +112,10 @@ fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
     let Some(prefix) = WinePrefix::new(Windows::Win11) else {
         return;
@@ -133,7 +142,10 @@ fn win11_x64_installs_on_build_22631_and_win10_x64_is_refused_there() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn win11_x64_is_refused_on_windows_10() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -146,7 +158,10 @@ fn win11_x64_is_refused_on_windows_10() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn policy_packages_are_refused_on_windows_7_and_8_1() {
     let dir = tempfile::tempdir().unwrap();
     let packages = [
@@ -164,7 +179,10 @@ fn policy_packages_are_refused_on_windows_7_and_8_1() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -177,7 +195,10 @@ fn x86_package_is_refused_on_64bit_windows_and_points_to_x64() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;
@@ -233,7 +254,10 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn literal_strings_land_in_the_registry_unexpanded() {
     let Some(prefix) = WinePrefix::new(Windows::Win10) else {
         return;

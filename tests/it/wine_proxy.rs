@@ -136,7 +136,10 @@ fn earlier_settings(prefix: &WinePrefix) {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
     let Some(case) = Case::new("machine", "") else {
         return;
@@ -172,7 +175,10 @@ fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_state() {
     let Some(case) = Case::new("machine", &format!("{SITE_ACTION}{FORCED_FAILURE}")) else {
         return;
@@ -200,7 +206,10 @@ fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_st
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
     let Some(case) = Case::new("none", &format!("{SITE_ACTION}{SITE_REMOVAL}")) else {
         return;
@@ -222,7 +231,10 @@ fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn bad_public_property_values_are_refused_before_anything_is_written() {
     let Some(case) = Case::new("machine", SITE_ACTION) else {
         return;
@@ -272,7 +284,10 @@ fn default_profile(prefix: &WinePrefix) -> PathBuf {
 const MOUNT: &str = r"HKU\SSPR_DefaultProfile";
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it() {
     let Some(case) = Case::new("default-profile", "") else {
         return;
@@ -312,7 +327,10 @@ fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it(
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
     let Some(case) = Case::new("default-profile", FORCED_FAILURE) else {
         return;
@@ -335,7 +353,10 @@ fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
     // A Wine prefix has no Default profile hive: the DLL must say so and change nothing.
     let Some(case) = Case::new("default-profile", "") else {
@@ -355,7 +376,10 @@ fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_values() {
     let Some(case) = Case::new("machine", "") else {
         return;
@@ -433,7 +457,10 @@ return = "ignore"
 }
 
 #[test]
-#[cfg_attr(sspr_missing_tools, ignore = "needs the tools scripts/test.sh installs")]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
 fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass() {
     let Some(built) = crate::support::payload::built() else {
         return;

@@ -178,7 +178,11 @@ pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
         .collect();
     Ok(PackageView {
         database_codepage: database.codepage as i32,
-        summary: database.summary.as_ref().map(summary_view).unwrap_or_default(),
+        summary: database
+            .summary
+            .as_ref()
+            .map(summary_view)
+            .unwrap_or_default(),
         tables,
         streams,
         has_signature,
@@ -188,7 +192,8 @@ pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
 const SIGNATURE_STREAM: &str = "\u{5}DigitalSignature";
 
 /// The root storage's CLSID in an installer package; transforms and patches have others.
-const INSTALLER_CLSID: uuid::Uuid = uuid::Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
+const INSTALLER_CLSID: uuid::Uuid =
+    uuid::Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
 
 fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
     if bytes.len() < 8 || bytes[..8] != crate::compound::SIGNATURE {
@@ -296,7 +301,12 @@ fn summary_view(summary: &read::Summary) -> SummaryView {
             .keywords
             .as_deref()
             .filter(|keywords| !keywords.is_empty())
-            .map(|keywords| keywords.split("; ").map(|k| k.trim_end().to_string()).collect())
+            .map(|keywords| {
+                keywords
+                    .split("; ")
+                    .map(|k| k.trim_end().to_string())
+                    .collect()
+            })
             .unwrap_or_default(),
         comments: summary.comments.clone(),
         platform: Some(platform.to_string()).filter(|p| !p.is_empty()),
@@ -305,7 +315,10 @@ fn summary_view(summary: &read::Summary) -> SummaryView {
             .filter(|language| !language.is_empty())
             .map(str::to_string)
             .collect(),
-        package_code: summary.revision.as_ref().map(|revision| revision.to_ascii_uppercase()),
+        package_code: summary
+            .revision
+            .as_ref()
+            .map(|revision| revision.to_ascii_uppercase()),
         page_count: summary.page_count,
         word_count: summary.word_count,
         creating_application: summary.creating_application.clone(),

@@ -9,8 +9,14 @@ pub fn path_component_problem(name: &str) -> Option<String> {
     if name.chars().all(|c| c == '.') {
         return Some(format!("`{name}` names a folder relative to its parent"));
     }
-    if let Some(bad) = name.chars().find(|c| r#"\/:*?"<>|"#.contains(*c) || c.is_control()) {
-        return Some(format!("`{}` cannot appear in a Windows folder name", bad.escape_default()));
+    if let Some(bad) = name
+        .chars()
+        .find(|c| r#"\/:*?"<>|"#.contains(*c) || c.is_control())
+    {
+        return Some(format!(
+            "`{}` cannot appear in a Windows folder name",
+            bad.escape_default()
+        ));
     }
     if name.ends_with(['.', ' ']) {
         return Some("Windows drops a trailing dot or space from a folder name".into());
@@ -26,7 +32,10 @@ pub fn path_component_problem(name: &str) -> Option<String> {
 /// in any case.
 fn is_device_name(stem: &str) -> bool {
     let upper = stem.to_ascii_uppercase();
-    if matches!(upper.as_str(), "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$") {
+    if matches!(
+        upper.as_str(),
+        "CON" | "PRN" | "AUX" | "NUL" | "CONIN$" | "CONOUT$"
+    ) {
         return true;
     }
     let Some(digit) = upper
@@ -49,12 +58,35 @@ mod tests {
     #[test]
     fn special_names_are_refused_and_ordinary_ones_kept() {
         for bad in [
-            "", ".", "..", "...", "CON", "con", "NUL", "Nul.txt", "COM1", "lpt9", "COM¹", "AUX ",
-            "Contoso.", "Contoso ", "a/b", "a\\b", "a:b", "tab\there",
+            "",
+            ".",
+            "..",
+            "...",
+            "CON",
+            "con",
+            "NUL",
+            "Nul.txt",
+            "COM1",
+            "lpt9",
+            "COM¹",
+            "AUX ",
+            "Contoso.",
+            "Contoso ",
+            "a/b",
+            "a\\b",
+            "a:b",
+            "tab\there",
         ] {
             assert!(path_component_problem(bad).is_some(), "{bad:?}");
         }
-        for good in ["Contoso", "SSPR Sign-in", "Contoso Ltd.x", "CONTOSO", "COM10", "Console"] {
+        for good in [
+            "Contoso",
+            "SSPR Sign-in",
+            "Contoso Ltd.x",
+            "CONTOSO",
+            "COM10",
+            "Console",
+        ] {
             assert_eq!(path_component_problem(good), None, "{good:?}");
         }
     }

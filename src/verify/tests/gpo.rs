@@ -1,6 +1,5 @@
 //! The Group Policy check set on this project's packages and on each rule's mistake.
 
-
 use crate::verify::tests::read::{package_bytes, package_bytes_with, settings_with};
 use msikit::format::Cell;
 use msikit::package::{self as read, PackageView};

@@ -1,7 +1,7 @@
 //! The built-in machine profiles and TOML profile files.
 
-use msikit::format::RegistryRoot;
 use crate::verify::profile_file::parse_profile_file;
+use msikit::format::RegistryRoot;
 use msikit::simulate::profile::*;
 
 #[test]

@@ -1,12 +1,12 @@
 //! The reader on the packages this project builds: every table, row and summary property.
 
-use std::io::Cursor;
-use msikit::package::*;
 use crate::bind::BindOptions;
 use crate::config::Settings;
 use crate::model::sspr;
 use crate::payload::{CheckedPayload, Trust};
 use crate::target::Target;
+use msikit::package::*;
+use std::io::Cursor;
 
 /// Our package for `target` as MSI bytes, built from the embedded default configuration;
 /// credential-provider targets get a stand-in DLL (the payload checks are not under test).

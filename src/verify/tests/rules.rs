@@ -1,13 +1,13 @@
 //! The static rules on this project's packages (clean) and on each rule's mistake.
 
-use msikit::package::ColumnType;
-use msikit::format::bits::action_type::{IN_SCRIPT, NO_IMPERSONATE};
-use msikit::package::TableView;
-use msikit::format::Cell;
-use msikit::package::PackageView;
-use msikit::rules::*;
-use msikit::package as read;
 use crate::verify::tests::read::package_bytes;
+use msikit::format::bits::action_type::{IN_SCRIPT, NO_IMPERSONATE};
+use msikit::format::Cell;
+use msikit::package as read;
+use msikit::package::ColumnType;
+use msikit::package::PackageView;
+use msikit::package::TableView;
+use msikit::rules::*;
 
 fn ids(findings: &[Finding]) -> Vec<&'static str> {
     findings.iter().map(|finding| finding.id).collect()
@@ -357,6 +357,8 @@ fn a_value_full_of_stray_brackets_gives_few_short_findings() {
         .collect();
     // Three alike collapse into one (findings are deduplicated), then the count of the rest.
     assert!(findings.len() <= 4, "{findings:?}");
-    assert!(findings.iter().any(|finding| finding.message.contains("24997 more")));
+    assert!(findings
+        .iter()
+        .any(|finding| finding.message.contains("24997 more")));
     assert!(findings.iter().all(|finding| finding.message.len() < 600));
 }

@@ -1,19 +1,22 @@
 //! The simulator on this project's packages: each target installs only on its machines.
 
 use msikit::format::RegistryRoot;
-use msikit::simulate::profile::MachineProfile;
 use msikit::formatted::deformat::WrittenData;
+use msikit::simulate::profile::MachineProfile;
 
-fn simulate(package: &PackageView, profile: &MachineProfile) -> Result<Prediction, SimulationError> {
+fn simulate(
+    package: &PackageView,
+    profile: &MachineProfile,
+) -> Result<Prediction, SimulationError> {
     crate::verify::custom::simulator().simulate(package, profile, &CommandLine::default())
 }
-use std::collections::BTreeMap;
-use msikit::package::PackageView;
-use msikit::simulate::*;
 use crate::target::{self, Target};
-use msikit::simulate::profile;
-use msikit::package as read;
 use crate::verify::tests::read::package_bytes;
+use msikit::package as read;
+use msikit::package::PackageView;
+use msikit::simulate::profile;
+use msikit::simulate::*;
+use std::collections::BTreeMap;
 
 /// The one target each profile should accept.
 fn expected_target(profile: &str) -> Option<&'static str> {
@@ -44,7 +47,9 @@ fn every_target_installs_only_on_its_own_machines() {
             .iter()
             .filter(|p| !p.name.starts_with("wine-"))
         {
-            let outcome = crate::verify::custom::simulator().launch(&package, profile).unwrap();
+            let outcome = crate::verify::custom::simulator()
+                .launch(&package, profile)
+                .unwrap();
             let should_install = expected_target(&profile.name) == Some(&*target.name());
             assert_eq!(
                 outcome == LaunchOutcome::Installs,
@@ -59,12 +64,16 @@ fn every_target_installs_only_on_its_own_machines() {
 #[test]
 fn refusals_explain_themselves() {
     let win10 = read_target(&Target::from_name("win10-x64").unwrap().name());
-    let outcome = crate::verify::custom::simulator().launch(&win10, &profile::by_name("win10-22h2-home-x64").unwrap()).unwrap();
+    let outcome = crate::verify::custom::simulator()
+        .launch(&win10, &profile::by_name("win10-22h2-home-x64").unwrap())
+        .unwrap();
     assert!(
         matches!(&outcome, LaunchOutcome::Refused { messages } if messages.len() == 1 && messages[0].contains("Home edition")),
         "{outcome:?}"
     );
-    let outcome = crate::verify::custom::simulator().launch(&win10, &profile::by_name("server2019-x64").unwrap()).unwrap();
+    let outcome = crate::verify::custom::simulator()
+        .launch(&win10, &profile::by_name("server2019-x64").unwrap())
+        .unwrap();
     assert!(
         matches!(&outcome, LaunchOutcome::Refused { messages } if messages.iter().any(|m| m.contains("Windows Server"))),
         "{outcome:?}"
@@ -97,7 +106,10 @@ fn proxy_package(mode: &str, server: Option<&str>, target: &str) -> PackageView 
         "[proxy]\nmode = \"{mode}\"\n{server}[proxy.custom_action.x64]\npath = \"c.dll\"\nsha256 = \"{:064}\"\n",
         0
     ));
-    read::read(&crate::verify::tests::read::package_bytes_with(&settings, target)).unwrap()
+    read::read(&crate::verify::tests::read::package_bytes_with(
+        &settings, target,
+    ))
+    .unwrap()
 }
 
 fn with_server(server: &str) -> CommandLine {
@@ -115,7 +127,9 @@ fn proxy_modes_write_the_proxy_and_put_everything_back_at_uninstall() {
         ("default-profile", RegistryRoot::Users, 2),
     ] {
         let package = proxy_package(mode, Some("proxy:8080"), "win10-x64");
-        let prediction = crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap();
+        let prediction = crate::verify::custom::simulator()
+            .simulate(&package, &profile, &CommandLine::default())
+            .unwrap();
         assert_eq!(prediction.outcome, LaunchOutcome::Installs, "{mode}");
         let proxy: Vec<&RegistryWrite> = prediction
             .registry
@@ -138,7 +152,9 @@ fn proxy_modes_write_the_proxy_and_put_everything_back_at_uninstall() {
         assert_eq!(prediction.residue, Vec::new(), "{mode}");
         assert_eq!(prediction.unsimulated, Vec::<String>::new(), "{mode}");
         // The admin's value from the command line wins over the default.
-        let given = crate::verify::custom::simulator().simulate(&package, &profile, &with_server("other:3128")).unwrap();
+        let given = crate::verify::custom::simulator()
+            .simulate(&package, &profile, &with_server("other:3128"))
+            .unwrap();
         assert!(given
             .registry
             .iter()
@@ -151,7 +167,9 @@ fn a_bad_or_missing_proxy_server_refuses_the_install_before_anything_is_written(
     let profile = profile::by_name("win10-22h2-x64").unwrap();
     let package = proxy_package("machine", Some("proxy:8080"), "win10-x64");
     for bad in ["proxy", "http://proxy:80", "proxy:99999", "proxy:80;x"] {
-        let prediction = crate::verify::custom::simulator().simulate(&package, &profile, &with_server(bad)).unwrap();
+        let prediction = crate::verify::custom::simulator()
+            .simulate(&package, &profile, &with_server(bad))
+            .unwrap();
         let LaunchOutcome::Refused { messages } = &prediction.outcome else {
             panic!("{bad} installs");
         };
@@ -163,10 +181,15 @@ fn a_bad_or_missing_proxy_server_refuses_the_install_before_anything_is_written(
     }
     let unset = proxy_package("default-profile", None, "win10-x64");
     assert!(matches!(
-        crate::verify::custom::simulator().simulate(&unset, &profile, &CommandLine::default()).unwrap().outcome,
+        crate::verify::custom::simulator()
+            .simulate(&unset, &profile, &CommandLine::default())
+            .unwrap()
+            .outcome,
         LaunchOutcome::Refused { .. }
     ));
-    let given = crate::verify::custom::simulator().simulate(&unset, &profile, &with_server("p:1")).unwrap();
+    let given = crate::verify::custom::simulator()
+        .simulate(&unset, &profile, &with_server("p:1"))
+        .unwrap();
     assert_eq!(given.outcome, LaunchOutcome::Installs);
 }
 
@@ -276,7 +299,9 @@ fn a_component_condition_false_at_uninstall_is_residue() {
         install: BTreeMap::from([("ENABLELOGGING".into(), "1".into())]),
         uninstall: BTreeMap::new(),
     };
-    let with_clause = crate::verify::custom::simulator().simulate(&logging_package(true), &profile, &command_line).unwrap();
+    let with_clause = crate::verify::custom::simulator()
+        .simulate(&logging_package(true), &profile, &command_line)
+        .unwrap();
     assert_eq!(with_clause.residue, Vec::new());
     assert!(with_clause
         .registry
@@ -284,7 +309,9 @@ fn a_component_condition_false_at_uninstall_is_residue() {
         .any(|write| write.name.as_deref() == Some("EnableLogging")));
     // ENABLELOGGING is not passed again at uninstall, so without the clause the
     // condition is false then.
-    let without = crate::verify::custom::simulator().simulate(&logging_package(false), &profile, &command_line).unwrap();
+    let without = crate::verify::custom::simulator()
+        .simulate(&logging_package(false), &profile, &command_line)
+        .unwrap();
     assert_eq!(without.residue.len(), 1, "{:?}", without.residue);
     assert!(without.residue[0].item.contains("EnableLogging"));
     assert!(without.residue[0].reason.contains("false at uninstall"));
@@ -303,16 +330,24 @@ fn feature_levels_decide_what_installs() {
     let profile = profile::by_name("win10-22h2-x64").unwrap();
     let mut package = read_target("win10-x64");
     set_cell(&mut package, "Feature", "Level", 0.into());
-    let disabled = crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap();
+    let disabled = crate::verify::custom::simulator()
+        .simulate(&package, &profile, &CommandLine::default())
+        .unwrap();
     assert_eq!(disabled.outcome, LaunchOutcome::Installs);
     assert!(disabled.registry.is_empty(), "{:?}", disabled.registry);
     set_cell(&mut package, "Feature", "Level", 3.into());
-    assert!(crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap().registry.is_empty());
+    assert!(crate::verify::custom::simulator()
+        .simulate(&package, &profile, &CommandLine::default())
+        .unwrap()
+        .registry
+        .is_empty());
     let command_line = CommandLine {
         install: BTreeMap::from([("INSTALLLEVEL".into(), "3".into())]),
         uninstall: BTreeMap::new(),
     };
-    let raised = crate::verify::custom::simulator().simulate(&package, &profile, &command_line).unwrap();
+    let raised = crate::verify::custom::simulator()
+        .simulate(&package, &profile, &command_line)
+        .unwrap();
     assert_eq!(raised.registry.len(), 1, "{:?}", raised.registry);
 }
 
@@ -326,7 +361,11 @@ fn a_false_component_condition_keeps_the_component_out() {
         "Condition",
         "VersionNT >= 1000".into(),
     );
-    assert!(crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap().registry.is_empty());
+    assert!(crate::verify::custom::simulator()
+        .simulate(&package, &profile, &CommandLine::default())
+        .unwrap()
+        .registry
+        .is_empty());
 }
 
 #[test]
@@ -339,7 +378,11 @@ fn an_action_missing_from_the_execute_sequence_does_nothing_under_qn() {
         .unwrap()
         .rows
         .retain(|row| row[0] != "WriteRegistryValues".into());
-    assert!(crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap().registry.is_empty());
+    assert!(crate::verify::custom::simulator()
+        .simulate(&package, &profile, &CommandLine::default())
+        .unwrap()
+        .registry
+        .is_empty());
 }
 
 #[test]
@@ -347,7 +390,9 @@ fn bad_condition_syntax_is_an_error_naming_its_row() {
     let profile = profile::by_name("win10-22h2-x64").unwrap();
     let mut package = read_target("win10-x64");
     set_cell(&mut package, "Component", "Condition", "(VersionNT".into());
-    let error = crate::verify::custom::simulator().simulate(&package, &profile, &CommandLine::default()).unwrap_err();
+    let error = crate::verify::custom::simulator()
+        .simulate(&package, &profile, &CommandLine::default())
+        .unwrap_err();
     assert_eq!(error.table, "Component");
     assert!(error.to_string().contains("(VersionNT"), "{error}");
 }

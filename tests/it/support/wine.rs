@@ -235,7 +235,10 @@ impl WinePrefix {
             if output.status.success() {
                 break;
             }
-            eprintln!("wine reg query failed (exit {:?}); asking again", output.status.code());
+            eprintln!(
+                "wine reg query failed (exit {:?}); asking again",
+                output.status.code()
+            );
             output = query();
         }
         let text = String::from_utf8_lossy(&output.stdout);

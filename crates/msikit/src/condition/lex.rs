@@ -1,7 +1,7 @@
 //! The lexer: a condition's text as tokens, each with its byte offset.
 
-use super::*;
 use super::eval::leading_integer;
+use super::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum TokenKind {

@@ -1,7 +1,7 @@
 //! The parser: tokens into an [`Expr`], by precedence climbing with a nesting bound.
 
-use super::*;
 use super::lex::{tokenize, Token, TokenKind};
+use super::*;
 
 /// Parses `condition` into an [`Expr`]; an empty or blank condition is [`Expr::Empty`].
 ///
@@ -69,7 +69,11 @@ impl<'a> Parser<'a> {
         &self.source[token.start..token.end]
     }
 
-    pub(super) fn error_at(&self, token: Option<Token>, message: impl Into<String>) -> ConditionError {
+    pub(super) fn error_at(
+        &self,
+        token: Option<Token>,
+        message: impl Into<String>,
+    ) -> ConditionError {
         ConditionError::new(
             token.map_or(self.source.len(), |token| token.start),
             message,

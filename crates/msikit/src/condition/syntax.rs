@@ -144,7 +144,10 @@ impl Expr {
         }
     }
 
-    pub(super) fn collect_comparisons<'e>(&'e self, found: &mut Vec<(&'e Operand, CompareOp, &'e Operand)>) {
+    pub(super) fn collect_comparisons<'e>(
+        &'e self,
+        found: &mut Vec<(&'e Operand, CompareOp, &'e Operand)>,
+    ) {
         match self {
             Expr::Empty | Expr::Operand(_) => {}
             Expr::Compare { left, op, right } => found.push((left, *op, right)),
@@ -159,7 +162,11 @@ impl Expr {
 
     /// Writes `self` as an operand of `parent` (or of NOT when `parent` is
     /// `None`), parenthesised when it would otherwise bind differently.
-    pub(super) fn fmt_within(&self, f: &mut fmt::Formatter<'_>, parent: Option<LogicalOp>) -> fmt::Result {
+    pub(super) fn fmt_within(
+        &self,
+        f: &mut fmt::Formatter<'_>,
+        parent: Option<LogicalOp>,
+    ) -> fmt::Result {
         let needs_parens = match self {
             Expr::Logical { op, .. } => {
                 parent.is_none_or(|parent| op.binds_no_tighter_than(parent))

@@ -1,8 +1,8 @@
 //! The condition language against the cases Windows answers (re-authored from the behaviour
 //! Wine's tests record on Windows).
 
-use super::*;
 use super::parse::MAX_NESTING;
+use super::*;
 
 type Properties = &'static [(&'static str, &'static str)];
 
@@ -506,9 +506,7 @@ fn precedence_matches_explicit_parentheses() {
     check_all(SAME_TREE, |&(implicit, explicit)| {
         let (implicit_tree, explicit_tree) = (parse(implicit), parse(explicit));
         (implicit_tree != explicit_tree).then(|| {
-            format!(
-                "{implicit:?} parsed as {implicit_tree:?}, {explicit:?} as {explicit_tree:?}"
-            )
+            format!("{implicit:?} parsed as {implicit_tree:?}, {explicit:?} as {explicit_tree:?}")
         })
     });
 }
@@ -568,10 +566,9 @@ fn parses_into_public_tree() {
 
 #[test]
 fn lists_comparisons_for_lint_rules() {
-    let expr = parse(
-        "Installed OR (WINMAJOR = \"#10\" AND WINBUILD >= 17134 AND NOT WINBUILD ~< 22000)",
-    )
-    .unwrap();
+    let expr =
+        parse("Installed OR (WINMAJOR = \"#10\" AND WINBUILD >= 17134 AND NOT WINBUILD ~< 22000)")
+            .unwrap();
     let listed: Vec<String> = expr
         .comparisons()
         .into_iter()

@@ -9,8 +9,8 @@
 //! `verify`, so a mistake here is caught by an independent reader (msitools and Wine too).
 
 use super::{Database, EncodeError, Summary};
-use crate::format::schema::{self, ColumnKind, ColumnSchema};
 use crate::format::bits::ColumnType;
+use crate::format::schema::{self, ColumnKind, ColumnSchema};
 use crate::format::{table_stream_name, Category, Cell, Codepage};
 use rustc_hash::FxHasher;
 use std::collections::HashMap;
@@ -21,7 +21,6 @@ pub const SUMMARY_STREAM: &str = "\u{5}SummaryInformation";
 
 const CODEPAGE: Codepage = Codepage::WINDOWS_1252;
 const LONG_STRING_REFS: u32 = 0x8000_0000;
-
 
 /// A column as the system tables describe it.
 struct Column {

@@ -167,7 +167,6 @@ pub fn contents(db: &Database) -> Result<Contents<'_>, EncodeError> {
     Ok(Contents { streams })
 }
 
-
 /// Serialises a database to MSI bytes.
 pub fn to_bytes(db: &Database) -> Result<Vec<u8>, EncodeError> {
     Ok(contents(db)?.to_bytes())
@@ -203,34 +202,92 @@ pub(crate) mod tests {
         let s = |text: &str| Cell::from(text);
         let rows: Vec<(&'static TableSchema, Vec<Cell>)> = vec![
             (&schema::PROPERTY, vec![s("ProductName"), s("Sample Qué")]),
-            (&schema::PROPERTY, vec![s("ProductCode"), s("{8E3C2A5B-0000-4000-8000-000000000001}")]),
+            (
+                &schema::PROPERTY,
+                vec![
+                    s("ProductCode"),
+                    s("{8E3C2A5B-0000-4000-8000-000000000001}"),
+                ],
+            ),
             (&schema::PROPERTY, vec![s("ALLUSERS"), s("1")]),
-            (&schema::DIRECTORY, vec![s("TARGETDIR"), Cell::Null, s("SourceDir")]),
-            (&schema::DIRECTORY, vec![s("INSTALLDIR"), s("TARGETDIR"), s("Sample")]),
+            (
+                &schema::DIRECTORY,
+                vec![s("TARGETDIR"), Cell::Null, s("SourceDir")],
+            ),
+            (
+                &schema::DIRECTORY,
+                vec![s("INSTALLDIR"), s("TARGETDIR"), s("Sample")],
+            ),
             (
                 &schema::FEATURE,
-                vec![s("Main"), Cell::Null, s("Main"), Cell::Null, Cell::Int(1), Cell::Int(1), Cell::Null, Cell::Int(0)],
+                vec![
+                    s("Main"),
+                    Cell::Null,
+                    s("Main"),
+                    Cell::Null,
+                    Cell::Int(1),
+                    Cell::Int(1),
+                    Cell::Null,
+                    Cell::Int(0),
+                ],
             ),
             (
                 &schema::COMPONENT,
-                vec![s("Reg"), s("{8E3C2A5B-0000-4000-8000-000000000002}"), s("INSTALLDIR"), Cell::Int(0x104), Cell::Null, s("RegValue")],
+                vec![
+                    s("Reg"),
+                    s("{8E3C2A5B-0000-4000-8000-000000000002}"),
+                    s("INSTALLDIR"),
+                    Cell::Int(0x104),
+                    Cell::Null,
+                    s("RegValue"),
+                ],
             ),
             (&schema::FEATURE_COMPONENTS, vec![s("Main"), s("Reg")]),
             (
                 &schema::REGISTRY,
-                vec![s("RegValue"), Cell::Int(2), s("SOFTWARE\\Contoso"), s("Enabled"), s("#1"), s("Reg")],
+                vec![
+                    s("RegValue"),
+                    Cell::Int(2),
+                    s("SOFTWARE\\Contoso"),
+                    s("Enabled"),
+                    s("#1"),
+                    s("Reg"),
+                ],
             ),
-            (&schema::REGISTRY, vec![s("RegKey"), Cell::Int(-1), s("SOFTWARE\\Contoso\\Sub"), s("+"), Cell::Null, s("Reg")]),
+            (
+                &schema::REGISTRY,
+                vec![
+                    s("RegKey"),
+                    Cell::Int(-1),
+                    s("SOFTWARE\\Contoso\\Sub"),
+                    s("+"),
+                    Cell::Null,
+                    s("Reg"),
+                ],
+            ),
             (&schema::BINARY, vec![s("Tool"), s("Tool")]),
-            (&schema::CUSTOM_ACTION, vec![s("RunTool"), Cell::Int(0xC02), s("Tool"), s("--quiet")]),
-            (&schema::INSTALL_EXECUTE_SEQUENCE, vec![s("InstallFinalize"), Cell::Null, Cell::Int(6600)]),
-            (&schema::INSTALL_EXECUTE_SEQUENCE, vec![s("RunTool"), s("NOT Installed"), Cell::Int(6000)]),
-            (&schema::LAUNCH_CONDITION, vec![s("VersionNT >= 601"), s("Needs Windows 7 [ProductName]")]),
+            (
+                &schema::CUSTOM_ACTION,
+                vec![s("RunTool"), Cell::Int(0xC02), s("Tool"), s("--quiet")],
+            ),
+            (
+                &schema::INSTALL_EXECUTE_SEQUENCE,
+                vec![s("InstallFinalize"), Cell::Null, Cell::Int(6600)],
+            ),
+            (
+                &schema::INSTALL_EXECUTE_SEQUENCE,
+                vec![s("RunTool"), s("NOT Installed"), Cell::Int(6000)],
+            ),
+            (
+                &schema::LAUNCH_CONDITION,
+                vec![s("VersionNT >= 601"), s("Needs Windows 7 [ProductName]")],
+            ),
         ];
         for (table, row) in rows {
             db.insert(table, row);
         }
-        db.streams.insert("Binary.Tool".into(), Arc::new(b"MZ tool".to_vec()));
+        db.streams
+            .insert("Binary.Tool".into(), Arc::new(b"MZ tool".to_vec()));
         db
     }
 }

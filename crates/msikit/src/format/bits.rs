@@ -132,4 +132,10 @@ macro_rules! from_cell {
         }
     )*};
 }
-from_cell!(ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes);
+from_cell!(
+    ComponentAttributes,
+    FileAttributes,
+    LocatorType,
+    RemoveFileMode,
+    UpgradeAttributes
+);

@@ -126,7 +126,9 @@ impl Category {
 
 fn is_identifier(text: &str) -> bool {
     text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
 /// `{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}` in upper case.
@@ -188,9 +190,21 @@ mod tests {
             (Category::Identifier, "1abc", false),
             (Category::Identifier, "a-b", false),
             (Category::Property, "%PATH", true),
-            (Category::Guid, "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}", true),
-            (Category::Guid, "{86d2f0ac-2171-46cf-9998-4e33b3d7fd4f}", false),
-            (Category::Guid, "86D2F0AC-2171-46CF-9998-4E33B3D7FD4F", false),
+            (
+                Category::Guid,
+                "{86D2F0AC-2171-46CF-9998-4E33B3D7FD4F}",
+                true,
+            ),
+            (
+                Category::Guid,
+                "{86d2f0ac-2171-46cf-9998-4e33b3d7fd4f}",
+                false,
+            ),
+            (
+                Category::Guid,
+                "86D2F0AC-2171-46CF-9998-4E33B3D7FD4F",
+                false,
+            ),
             (Category::Version, "1.2.3.4", true),
             (Category::Version, "1.2.3.4.5", false),
             (Category::Version, "1.70000", false),

@@ -64,7 +64,10 @@ mod tests {
 
     #[test]
     fn encodes_as_windows_does() {
-        assert_eq!(Codepage::WINDOWS_1252.encode("¿Qué pasa?"), b"\xbfQu\xe9 pasa?");
+        assert_eq!(
+            Codepage::WINDOWS_1252.encode("¿Qué pasa?"),
+            b"\xbfQu\xe9 pasa?"
+        );
         assert_eq!(Codepage::WINDOWS_1252.encode("a\u{4e2d}b"), b"a?b");
         assert_eq!(Codepage::UTF8.encode("é"), "é".as_bytes());
         assert_eq!(

@@ -228,10 +228,7 @@ mod tests {
         );
         let literal = "a [b] {c}";
         assert_eq!(
-            deformat(
-                &crate::formatted::escape_literal(literal),
-                &references
-            ),
+            deformat(&crate::formatted::escape_literal(literal), &references),
             literal
         );
     }

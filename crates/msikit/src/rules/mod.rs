@@ -5,13 +5,13 @@
 pub mod gpo;
 
 use crate::condition::{self, Operand};
-use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
-use crate::format::bits::ComponentAttributes;
-use crate::format::Cell;
 use crate::format::bits::action_type::{
     COMMIT, EXE_IN_DIRECTORY, IN_SCRIPT, KIND_MASK, NO_IMPERSONATE, ROLLBACK, SET_DIRECTORY,
     SET_PROPERTY,
 };
+use crate::format::bits::ComponentAttributes;
+use crate::format::Cell;
+use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError};
 use serde::Serialize;
@@ -75,25 +75,37 @@ use Check::{Package as Tables, Signatures};
 pub const ICE03: Rule = error(
     "ICE03",
     "every cell matches its column's type, length, nullability and category (GUID, Identifier…), and every foreign key names an existing row", Tables(column_types_and_keys));
-pub const ICE08: Rule = error("ICE08", "no two components share a ComponentId GUID", Tables(duplicate_component_guids));
+pub const ICE08: Rule = error(
+    "ICE08",
+    "no two components share a ComponentId GUID",
+    Tables(duplicate_component_guids),
+);
 pub const ICE09: Rule = warning(
     "ICE09",
-    "components installing into SystemFolder/System64Folder are permanent", Tables(permanent_system_components));
+    "components installing into SystemFolder/System64Folder are permanent",
+    Tables(permanent_system_components),
+);
 pub const ICE12: Rule = error(
     "ICE12",
     "type 35 custom actions come after CostFinalize; type 51 actions setting a Directory come before it", Tables(directory_action_placement));
 pub const ICE57: Rule = error(
     "ICE57",
-    "no component mixes per-user (HKCU) and per-machine data", Tables(per_user_and_per_machine_mix));
+    "no component mixes per-user (HKCU) and per-machine data",
+    Tables(per_user_and_per_machine_mix),
+);
 pub const ICE61: Rule = error(
     "ICE61",
     "Upgrade rows have a version range, and an upper-case ActionProperty listed in SecureCustomProperties", Tables(upgrade_table));
 pub const ICE77: Rule = error(
     "ICE77",
-    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize", Tables(deferred_action_placement));
+    "deferred custom actions are sequenced between InstallInitialize and InstallFinalize",
+    Tables(deferred_action_placement),
+);
 pub const ICE80: Rule = error(
     "ICE80",
-    "64-bit components and 64-bit folders only in a package whose Template says x64", Tables(bitness_against_template));
+    "64-bit components and 64-bit folders only in a package whose Template says x64",
+    Tables(bitness_against_template),
+);
 pub const PROPERTIES: Rule = error(
     "PROPERTIES",
     "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)", Tables(required_properties));
@@ -102,22 +114,30 @@ pub const SUMMARY: Rule = error(
     "summary information has a package code, a Template platform and a page count of 200+ for 64-bit", Tables(summary_properties));
 pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
-    "database and summary codepage are 1252 or neutral (0): Windows rejects some others", Tables(codepages));
+    "database and summary codepage are 1252 or neutral (0): Windows rejects some others",
+    Tables(codepages),
+);
 pub const CONDITION_SYNTAX: Rule = error(
     "CONDITION",
-    "every condition (launch, component, feature, sequence) is valid condition syntax", Tables(condition_syntax));
+    "every condition (launch, component, feature, sequence) is valid condition syntax",
+    Tables(condition_syntax),
+);
 pub const VERSIONNT_1000: Rule = error(
     "SSPR001",
     "a condition compares VersionNT to 1000 or more, which never holds: msiexec reports 603 on Windows 10 and 11", Tables(versionnt_1000));
 pub const UI_ONLY: Rule = error(
     "SSPR002",
-    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips", Tables(ui_only_actions));
+    "an action the install needs is only in InstallUISequence, which a silent (/qn) install skips",
+    Tables(ui_only_actions),
+);
 pub const SILENT_REBOOT: Rule = error(
     "SSPR003",
     "ScheduleReboot/ForceReboot without REBOOT=ReallySuppress restarts a /qn install's machine without warning", Tables(silent_reboot));
 pub const DEFERRED_ROLLBACK: Rule = warning(
     "SSPR004",
-    "a deferred custom action has no rollback custom action sequenced before it", Tables(deferred_rollback));
+    "a deferred custom action has no rollback custom action sequenced before it",
+    Tables(deferred_rollback),
+);
 pub const DEFERRED_IMPERSONATE: Rule = error(
     "SSPR005",
     "a deferred custom action in a per-machine package impersonates the user (no 0x800 no-impersonate bit), so it cannot change the machine", Tables(deferred_impersonate));
@@ -126,10 +146,14 @@ pub const ACCIDENTAL_FORMATTING: Rule = warning(
     "a Registry value looks literal but Windows Installer will expand its `[...]` or read its leading `#` as a type", Tables(accidental_formatting));
 pub const UNSIGNED_PACKAGE: Rule = warning(
     "SSPR007",
-    "the package has no Authenticode signature (\\005DigitalSignature)", Tables(unsigned_package));
+    "the package has no Authenticode signature (\\005DigitalSignature)",
+    Tables(unsigned_package),
+);
 pub const UNSIGNED_PE: Rule = warning(
     "SSPR008",
-    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature", Signatures);
+    "an embedded EXE/DLL (cabinet file or Binary row) has no Authenticode signature",
+    Signatures,
+);
 
 pub const CABINET: Rule = error(
     "CABINET",
@@ -141,10 +165,14 @@ pub const BAD_SIGNATURE: Rule = error(
     "the package's Authenticode signature does not verify: changed after signing, malformed, or (with --trust-anchor) not from a trusted code-signing certificate", Signatures);
 pub const BAD_PE_SIGNATURE: Rule = error(
     "SSPR010",
-    "an embedded EXE/DLL carries an Authenticode signature that does not verify", Signatures);
+    "an embedded EXE/DLL carries an Authenticode signature that does not verify",
+    Signatures,
+);
 pub const UNCHECKED_SIGNER: Rule = warning(
     "SSPR011",
-    "the signature is intact, but who signed it was not checked: give --trust-anchor", Signatures);
+    "the signature is intact, but who signed it was not checked: give --trust-anchor",
+    Signatures,
+);
 pub const CUSTOM_ACTION_DATA: Rule = error(
     "SSPR012",
     "a deferred custom action's CustomActionData is set after the action or under another condition, so the action reads nothing", Tables(custom_action_data));
@@ -356,7 +384,6 @@ fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>)
         }
     }
 }
-
 
 fn permanent_system_components(package: &PackageView, findings: &mut Vec<Finding>) {
     for component in package.rows("Component") {

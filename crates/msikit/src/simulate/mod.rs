@@ -18,8 +18,8 @@
 pub mod profile;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
-use crate::format::bits::{ComponentAttributes, LocatorType};
 use crate::format::bits::action_type;
+use crate::format::bits::{ComponentAttributes, LocatorType};
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{self, References, WrittenData};
 use crate::package::{PackageView, RowRef};
@@ -138,7 +138,6 @@ pub struct Prediction {
     /// Parts of the package the simulation cannot predict, so the prediction may be incomplete.
     pub unsimulated: Vec<String>,
 }
-
 
 /// A DLL custom action the simulator is about to run, for an [`ActionModel`] to describe.
 pub struct DllCall<'a> {
@@ -519,7 +518,9 @@ impl<'a> Session<'a> {
         }
         match kind & action_type::KIND_MASK {
             action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
-            action_type::DLL_IN_BINARY if self.actions.knows(action.text("Target")) => Some(Modelled::Dll),
+            action_type::DLL_IN_BINARY if self.actions.knows(action.text("Target")) => {
+                Some(Modelled::Dll)
+            }
             _ => None,
         }
     }
@@ -621,7 +622,8 @@ impl<'a> Session<'a> {
                 .component(name)
                 .and_then(|row| row.int("Attributes"))
                 .is_some_and(|attributes| {
-                    ComponentAttributes::from_cell(Some(attributes)).contains(ComponentAttributes::WIN64)
+                    ComponentAttributes::from_cell(Some(attributes))
+                        .contains(ComponentAttributes::WIN64)
                 })
     }
 
@@ -829,7 +831,6 @@ enum Modelled {
     /// Rollback and commit actions: not run by an install that succeeds.
     NotRun,
 }
-
 
 /// `(installed, action)` for a first install: absent, and going local when `chosen`.
 fn install_states<'n>(

@@ -348,7 +348,6 @@ impl MachineProfile {
     }
 }
 
-
 /// The names of the built-in profiles, for error messages.
 pub fn known_names() -> String {
     SPECS
