@@ -9,8 +9,8 @@ use msikit::format::bits::action_type::{
     CONTINUE, DLL_IN_BINARY, EXE_IN_BINARY, EXE_IN_DIRECTORY, IN_SCRIPT, NO_IMPERSONATE, ROLLBACK,
     SET_DIRECTORY, SET_PROPERTY,
 };
+use msikit::format::row::Table;
 use msikit::format::schema;
-use msikit::format::Cell;
 use msikit::phase::Phase;
 
 /// Where each group of actions goes in the sequences. Checks and property sets run after
@@ -61,7 +61,10 @@ pub(super) fn bind(actions: &Actions, db: &mut Database) -> crate::error::Result
         let stream = format!("Binary.{}", binary.id);
         db.insert(
             &schema::BINARY,
-            vec![binary.id.as_str().into(), stream.as_str().into()],
+            schema::Binary {
+                name: binary.id.clone(),
+                data: stream.clone(),
+            },
         );
         db.streams.insert(stream, binary.source.read_all()?);
     }
@@ -145,13 +148,13 @@ fn program_source_and_target(program: &Program) -> (&str, &str) {
     }
 }
 
-fn action_row(name: &str, kind: i32, source: &str, target: Option<&str>) -> Vec<Cell> {
-    vec![
-        name.into(),
-        Cell::Int(kind),
-        source.into(),
-        target.filter(|t| !t.is_empty()).map(str::to_string).into(),
-    ]
+fn action_row(name: &str, kind: i32, source: &str, target: Option<&str>) -> schema::CustomAction {
+    schema::CustomAction {
+        action: name.into(),
+        action_type: kind,
+        source: Some(source.into()),
+        target: target.filter(|t| !t.is_empty()).map(str::to_string),
+    }
 }
 
 fn execute_sequence(db: &mut Database, action: &str, condition: Option<&str>, sequence: i32) {
@@ -179,16 +182,16 @@ fn both_sequences(db: &mut Database, action: &str, condition: Option<&str>, sequ
 
 fn insert_sequence(
     db: &mut Database,
-    table: &'static schema::TableSchema,
+    table: &Table<schema::SequenceAction>,
     action: &str,
     condition: Option<&str>,
     sequence: i32,
 ) {
-    let row = vec![
-        action.into(),
-        condition.map(str::to_string).into(),
-        Cell::Int(sequence),
-    ];
+    let row = schema::SequenceAction {
+        action: action.into(),
+        condition: condition.map(str::to_string),
+        sequence: Some(sequence),
+    };
     db.insert(table, row);
 }
 
@@ -304,29 +307,24 @@ mod tests {
         };
         bind(&actions, &mut db).unwrap();
         let type_of = |name: &str| {
-            db.rows("CustomAction")
-                .iter()
-                .find(|r| r[0] == Cell::from(name))
-                .map(|r| r[1].clone())
+            db.table(&schema::CUSTOM_ACTION)
+                .find(|row| row.action == name)
+                .map(|row| row.action_type)
         };
         let sequence_of = |name: &str| {
-            db.rows("InstallExecuteSequence")
-                .iter()
-                .find(|r| r[0] == Cell::from(name))
-                .map(|r| r[2].clone())
+            db.table(&schema::INSTALL_EXECUTE_SEQUENCE)
+                .find(|row| row.action == name)
+                .and_then(|row| row.sequence)
         };
-        assert_eq!(
-            type_of("Do"),
-            Some(Cell::Int(1 | IN_SCRIPT | NO_IMPERSONATE))
-        );
+        assert_eq!(type_of("Do"), Some(1 | IN_SCRIPT | NO_IMPERSONATE));
         assert_eq!(
             type_of("Do.Rollback"),
-            Some(Cell::Int(1 | IN_SCRIPT | NO_IMPERSONATE | ROLLBACK))
+            Some(1 | IN_SCRIPT | NO_IMPERSONATE | ROLLBACK)
         );
-        assert_eq!(type_of("Do.Data"), Some(Cell::Int(SET_PROPERTY)));
+        assert_eq!(type_of("Do.Data"), Some(SET_PROPERTY));
         assert_eq!(
             type_of("Gone"),
-            Some(Cell::Int(34 | IN_SCRIPT | NO_IMPERSONATE | CONTINUE))
+            Some(34 | IN_SCRIPT | NO_IMPERSONATE | CONTINUE)
         );
         assert_eq!(type_of("Gone.Data"), None);
         let order = ["Do.Rollback.Data", "Do.Rollback", "Do.Data", "Do"];
@@ -338,10 +336,7 @@ mod tests {
             sequences.windows(2).all(|pair| pair[0] < pair[1]),
             "{sequences:?}"
         );
-        assert!(
-            sequence_of("Gone") < Some(Cell::Int(3500))
-                && sequence_of("Gone") > Some(Cell::Int(2600))
-        );
-        assert!(sequence_of("Do") > Some(Cell::Int(5000)));
+        assert!(sequence_of("Gone") < Some(3500) && sequence_of("Gone") > Some(2600));
+        assert!(sequence_of("Do") > Some(5000));
     }
 }

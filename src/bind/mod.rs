@@ -13,7 +13,6 @@ use msikit::format::bits::{
     ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes,
 };
 use msikit::format::schema;
-use msikit::format::Cell;
 use msikit::formatted;
 use msikit::source::FileSource;
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,14 +102,24 @@ fn bind_properties(package: &Package, db: &mut Database) {
     properties.extend(package.properties.iter().cloned());
     properties.sort();
     for (name, value) in properties {
-        db.insert(&schema::PROPERTY, vec![name.into(), value.into()]);
+        db.insert(
+            &schema::PROPERTY,
+            schema::Property {
+                property: name,
+                value,
+            },
+        );
     }
 }
 
 fn bind_directories(package: &Package, db: &mut Database) {
     db.insert(
         &schema::DIRECTORY,
-        vec![model::TARGET_DIR.into(), Cell::Null, "SourceDir".into()],
+        schema::Directory {
+            directory: model::TARGET_DIR.into(),
+            parent: None,
+            default_dir: "SourceDir".into(),
+        },
     );
     // Standard folders (ProgramFiles64Folder, …) are the parents the package does not define.
     let standard: BTreeSet<&str> = package
@@ -123,7 +132,11 @@ fn bind_directories(package: &Package, db: &mut Database) {
     for folder in standard {
         db.insert(
             &schema::DIRECTORY,
-            vec![folder.into(), model::TARGET_DIR.into(), ".".into()],
+            schema::Directory {
+                directory: folder.into(),
+                parent: Some(model::TARGET_DIR.into()),
+                default_dir: ".".into(),
+            },
         );
     }
     let mut short_names = names::ShortNames::default();
@@ -131,11 +144,11 @@ fn bind_directories(package: &Package, db: &mut Database) {
         let name = short_names.name_in(&directory.parent, &directory.name);
         db.insert(
             &schema::DIRECTORY,
-            vec![
-                directory.id.as_str().into(),
-                directory.parent.as_str().into(),
-                name.into(),
-            ],
+            schema::Directory {
+                directory: directory.id.clone(),
+                parent: Some(directory.parent.clone()),
+                default_dir: name,
+            },
         );
     }
 }
@@ -155,25 +168,31 @@ fn bind_files_and_cabinet(
             let name = short_names.name_in(&component.directory, &file.name);
             db.insert(
                 &schema::FILE,
-                vec![
-                    file.id.as_str().into(),
-                    component.id.as_str().into(),
-                    name.into(),
-                    Cell::Int(file.source.size() as i32),
-                    file.version.clone().into(),
-                    file.version
+                schema::File {
+                    file: file.id.clone(),
+                    component: component.id.clone(),
+                    file_name: name,
+                    file_size: file.source.size() as i32,
+                    version: file.version.clone(),
+                    language: file
+                        .version
                         .as_ref()
                         .and(file.language)
-                        .map(|l| l.to_string())
-                        .into(),
-                    Cell::Int(FileAttributes::VITAL.bits()),
-                    Cell::Int(sequence),
-                ],
+                        .map(|l| l.to_string()),
+                    attributes: Some(FileAttributes::VITAL),
+                    sequence,
+                },
             );
-            if let Some(hash) = file.hash {
-                let mut row = vec![file.id.as_str().into(), Cell::Int(0)];
-                row.extend(hash.map(Cell::Int));
-                db.insert(&schema::MSI_FILE_HASH, row);
+            if let Some([part1, part2, part3, part4]) = file.hash {
+                let hash = schema::MsiFileHash {
+                    file: file.id.clone(),
+                    options: 0,
+                    part1,
+                    part2,
+                    part3,
+                    part4,
+                };
+                db.insert(&schema::MSI_FILE_HASH, hash);
             }
             cabinet_files.push((&file.id, &file.source));
         }
@@ -181,13 +200,13 @@ fn bind_files_and_cabinet(
             let key = format!("Remove{folder}");
             db.insert(
                 &schema::REMOVE_FILE,
-                vec![
-                    key.into(),
-                    component.id.as_str().into(),
-                    Cell::Null,
-                    folder.as_str().into(),
-                    Cell::Int(RemoveFileMode::ON_UNINSTALL.bits()),
-                ],
+                schema::RemoveFile {
+                    file_key: key,
+                    component: component.id.clone(),
+                    file_name: None,
+                    dir_property: folder.clone(),
+                    install_mode: RemoveFileMode::ON_UNINSTALL,
+                },
             );
         }
     }
@@ -197,14 +216,14 @@ fn bind_files_and_cabinet(
     let cabinet = cabinets.get_or_build(&cabinet_files, options.timestamp)?;
     db.insert(
         &schema::MEDIA,
-        vec![
-            Cell::Int(1),
-            Cell::Int(cabinet_files.len() as i32),
-            Cell::Null,
-            format!("#{CABINET_STREAM}").into(),
-            Cell::Null,
-            Cell::Null,
-        ],
+        schema::Media {
+            disk_id: 1,
+            last_sequence: cabinet_files.len() as i32,
+            disk_prompt: None,
+            cabinet: Some(format!("#{CABINET_STREAM}")),
+            volume_label: None,
+            source: None,
+        },
     );
     db.streams.insert(CABINET_STREAM.to_string(), cabinet);
     Ok(())
@@ -214,16 +233,16 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
     let feature = &package.feature;
     db.insert(
         &schema::FEATURE,
-        vec![
-            feature.id.as_str().into(),
-            Cell::Null,
-            feature.title.as_str().into(),
-            feature.description.as_str().into(),
-            Cell::Int(1),
-            Cell::Int(1),
-            model::TARGET_DIR.into(),
-            Cell::Int(0),
-        ],
+        schema::Feature {
+            feature: feature.id.clone(),
+            parent: None,
+            title: Some(feature.title.clone()),
+            description: Some(feature.description.clone()),
+            display: Some(1),
+            level: 1,
+            directory: Some(model::TARGET_DIR.into()),
+            attributes: 0,
+        },
     );
     for component in &package.components {
         let mut attributes = ComponentAttributes::empty();
@@ -238,18 +257,21 @@ fn bind_feature_and_components(package: &Package, db: &mut Database) {
         };
         db.insert(
             &schema::COMPONENT,
-            vec![
-                component.id.as_str().into(),
-                msikit::format::guid_text(component.guid).into(),
-                component.directory.as_str().into(),
-                Cell::Int(attributes.bits()),
-                component.condition.clone().into(),
-                key_path.as_str().into(),
-            ],
+            schema::Component {
+                component: component.id.clone(),
+                component_id: Some(msikit::format::guid_text(component.guid)),
+                directory: component.directory.clone(),
+                attributes,
+                condition: component.condition.clone(),
+                key_path: Some(key_path.clone()),
+            },
         );
         db.insert(
             &schema::FEATURE_COMPONENTS,
-            vec![feature.id.as_str().into(), component.id.as_str().into()],
+            schema::FeatureComponent {
+                feature: feature.id.clone(),
+                component: component.id.clone(),
+            },
         );
     }
 }
@@ -269,14 +291,14 @@ fn bind_registry(package: &Package, db: &mut Database) {
         for value in &component.registry {
             db.insert(
                 &schema::REGISTRY,
-                vec![
-                    value.id.as_str().into(),
-                    Cell::Int(root_number(value.root)),
-                    value.key.as_str().into(),
-                    value.name.as_deref().map(formatted::escape_literal).into(),
-                    formatted::registry_value(&value.data).into(),
-                    component.id.as_str().into(),
-                ],
+                schema::Registry {
+                    registry: value.id.clone(),
+                    root: root_number(value.root),
+                    key: value.key.clone(),
+                    name: value.name.as_deref().map(formatted::escape_literal),
+                    value: Some(formatted::registry_value(&value.data)),
+                    component: component.id.clone(),
+                },
             );
         }
     }
@@ -289,17 +311,20 @@ fn bind_searches(package: &Package, db: &mut Database) {
         kind.set(LocatorType::WIN64, search.win64);
         db.insert(
             &schema::REG_LOCATOR,
-            vec![
-                signature.as_str().into(),
-                Cell::Int(root_number(search.root)),
-                search.key.as_str().into(),
-                search.name.as_str().into(),
-                Cell::Int(kind.bits()),
-            ],
+            schema::RegLocator {
+                signature: signature.clone(),
+                root: root_number(search.root),
+                key: search.key.clone(),
+                name: Some(search.name.clone()),
+                locator_type: Some(kind),
+            },
         );
         db.insert(
             &schema::APP_SEARCH,
-            vec![search.property.as_str().into(), signature.into()],
+            schema::AppSearch {
+                property: search.property.clone(),
+                signature,
+            },
         );
     }
 }
@@ -316,10 +341,10 @@ fn bind_launch_conditions(package: &Package, db: &mut Database) {
     {
         db.insert(
             &schema::LAUNCH_CONDITION,
-            vec![
-                condition.condition.as_str().into(),
-                condition.message.as_str().into(),
-            ],
+            schema::LaunchCondition {
+                condition: condition.condition.clone(),
+                description: condition.message.clone(),
+            },
         );
     }
 }
@@ -330,27 +355,27 @@ fn bind_upgrade(package: &Package, db: &mut Database) {
     let version = package.product.version.to_string();
     db.insert(
         &schema::UPGRADE,
-        vec![
-            code.as_str().into(),
-            Cell::Null,
-            version.as_str().into(),
-            Cell::Null,
-            Cell::Int(UpgradeAttributes::MIGRATE_FEATURES.bits()),
-            Cell::Null,
-            UPGRADE_FOUND_PROPERTY.into(),
-        ],
+        schema::Upgrade {
+            upgrade_code: code.clone(),
+            version_min: None,
+            version_max: Some(version.clone()),
+            language: None,
+            attributes: UpgradeAttributes::MIGRATE_FEATURES,
+            remove: None,
+            action_property: UPGRADE_FOUND_PROPERTY.into(),
+        },
     );
     db.insert(
         &schema::UPGRADE,
-        vec![
-            code.as_str().into(),
-            version.as_str().into(),
-            Cell::Null,
-            Cell::Null,
-            Cell::Int(UpgradeAttributes::ONLY_DETECT.bits()),
-            Cell::Null,
-            NEWER_FOUND_PROPERTY.into(),
-        ],
+        schema::Upgrade {
+            upgrade_code: code,
+            version_min: Some(version),
+            version_max: None,
+            language: None,
+            attributes: UpgradeAttributes::ONLY_DETECT,
+            remove: None,
+            action_property: NEWER_FOUND_PROPERTY.into(),
+        },
     );
 }
 
@@ -415,11 +440,11 @@ fn bind_sequences(package: &Package, db: &mut Database) {
         for (action, sequence, condition) in applicable {
             db.insert(
                 table,
-                vec![
-                    (*action).into(),
-                    condition.map(str::to_string).into(),
-                    Cell::Int(*sequence),
-                ],
+                schema::SequenceAction {
+                    action: (*action).into(),
+                    condition: condition.map(str::to_string),
+                    sequence: Some(*sequence),
+                },
             );
         }
     }
@@ -455,6 +480,7 @@ mod tests {
     use super::*;
     use crate::config::Settings;
     use crate::target::Target;
+    use msikit::format::Cell;
 
     fn bound(target: &str) -> Database {
         let options = BindOptions {
@@ -504,12 +530,9 @@ mod tests {
             ("win10-x86", 0),
         ] {
             let db = bound(target);
-            for row in db.rows("Component") {
-                let Cell::Int(attributes) = row[3] else {
-                    panic!()
-                };
+            for row in db.table(&schema::COMPONENT) {
                 assert_eq!(
-                    attributes & ComponentAttributes::WIN64.bits(),
+                    row.attributes.bits() & ComponentAttributes::WIN64.bits(),
                     expected,
                     "{target}"
                 );
@@ -537,20 +560,24 @@ mod tests {
     #[test]
     fn app_search_runs_before_launch_conditions_in_both_sequences() {
         let db = bound("win11-x64");
-        for table in ["InstallExecuteSequence", "InstallUISequence"] {
+        for table in [
+            &schema::INSTALL_EXECUTE_SEQUENCE,
+            &schema::INSTALL_UI_SEQUENCE,
+        ] {
             let sequence_of = |action: &str| {
-                db.rows(table)
-                    .iter()
-                    .find(|row| row[0] == Cell::from(action))
-                    .map(|row| row[2].clone())
+                db.table(table)
+                    .find(|row| row.action == action)
+                    .and_then(|row| row.sequence)
             };
             assert!(
                 sequence_of("AppSearch") < sequence_of("LaunchConditions"),
-                "{table}"
+                "{}",
+                table.name()
             );
             assert!(
                 sequence_of("FindRelatedProducts") < sequence_of("LaunchConditions"),
-                "{table}"
+                "{}",
+                table.name()
             );
         }
     }

@@ -482,6 +482,7 @@ impl Source<'_> {
         key: &str,
     ) -> Result<(), ConfigError> {
         let limit = msikit::format::schema::REGISTRY
+            .schema
             .columns
             .iter()
             .find(|schema| schema.name == column)

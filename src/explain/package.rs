@@ -3,6 +3,7 @@
 //! LaunchCondition table and the properties the log lists give it back.
 
 use msikit::condition::{self, MapEnvironment};
+use msikit::format::schema;
 use msikit::formatted::deformat::{deformat, PropertiesOnly};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -22,15 +23,13 @@ pub fn refusing_launch_conditions(
         ..Default::default()
     };
     let mut messages = Vec::new();
-    for row in package.rows("LaunchCondition") {
-        let text = |column: &str| row.text(column).to_string();
-        match condition::evaluate(&text("Condition"), &environment) {
+    for row in package.rows(&schema::LAUNCH_CONDITION) {
+        match condition::evaluate(&row.condition, &environment) {
             Ok(true) => {}
-            Ok(false) => messages.push(deformat(&text("Description"), &PropertiesOnly(properties))),
+            Ok(false) => messages.push(deformat(&row.description, &PropertiesOnly(properties))),
             Err(error) => messages.push(format!(
                 "launch condition `{}` could not be evaluated ({error:?}); its message: {}",
-                text("Condition"),
-                text("Description")
+                row.condition, row.description
             )),
         }
     }

@@ -5,6 +5,7 @@
 use crate::build::BuiltPackage;
 use crate::error::{Error, Result};
 use crate::target::Target;
+use msikit::format::schema;
 use msikit::package::{self as read, PackageView};
 use std::collections::BTreeMap;
 
@@ -63,7 +64,6 @@ impl PackageFacts {
         let view = read::read(&bytes).map_err(|e| Error::input(&built.file, e.to_string()))?;
         let property = |name: &str| {
             view.property(name)
-                .map(str::to_string)
                 .ok_or_else(|| Error::input(&built.file, format!("no {name} property")))
         };
         let file_name = built
@@ -72,11 +72,11 @@ impl PackageFacts {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let requests_reboot = view
-            .rows("InstallExecuteSequence")
-            .any(|row| matches!(row.text("Action"), "ScheduleReboot" | "ForceReboot"));
+            .rows(&schema::INSTALL_EXECUTE_SEQUENCE)
+            .any(|row| matches!(row.action.as_str(), "ScheduleReboot" | "ForceReboot"));
         let writes_machine_registry = view
-            .rows("Registry")
-            .any(|row| row.int("Root").is_some_and(|r| MACHINE_ROOTS.contains(&r)));
+            .rows(&schema::REGISTRY)
+            .any(|row| MACHINE_ROOTS.contains(&row.root));
         let includes_services = has_rows(&view, "ServiceInstall");
         let includes_odbc = has_rows(&view, "ODBCDataSource");
         let installs_to_machine_folders = installs_to_machine_folders(&view);
@@ -108,7 +108,7 @@ impl PackageFacts {
                 .clone()
                 .ok_or_else(|| Error::input(&built.file, "no package code"))?,
             requests_reboot,
-            per_machine: view.property("ALLUSERS") == Some("1")
+            per_machine: view.property("ALLUSERS").as_deref() == Some("1")
                 && view.property("MSIINSTALLPERUSER").is_none(),
             includes_services,
             includes_odbc,
@@ -158,7 +158,9 @@ fn unsigned_sha256(bytes: &[u8]) -> std::io::Result<String> {
 }
 
 fn has_rows(view: &PackageView, table: &str) -> bool {
-    view.rows(table).next().is_some()
+    view.tables
+        .get(table)
+        .is_some_and(|table| !table.rows.is_empty())
 }
 
 /// Whether any component's folder lies under one of [`MACHINE_FOLDERS`].

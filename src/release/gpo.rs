@@ -6,6 +6,7 @@
 use super::facts::PackageFacts;
 use super::xml::escape;
 use crate::model::sspr::POLICY_VALUE;
+use msikit::format::schema;
 
 pub const ADMX_PATH: &str = "gpo/PolicyDefinitions/sspr.admx";
 pub const ADML_PATH: &str = "gpo/PolicyDefinitions/en-US/sspr.adml";
@@ -40,10 +41,9 @@ const SUPPORTED: &[(&str, &str)] = &[
 /// one: `(key, data)`.
 fn machine_dword(packages: &[PackageFacts], value_name: &str) -> Option<(String, u32)> {
     packages.iter().find_map(|package| {
-        package.view.rows("Registry").find_map(|row| {
-            let data = row.text("Value").strip_prefix('#')?.parse::<u32>().ok()?;
-            (row.int("Root") == Some(2) && row.text("Name") == value_name)
-                .then(|| (row.text("Key").to_string(), data))
+        package.view.rows(&schema::REGISTRY).find_map(|row| {
+            let data = row.value?.strip_prefix('#')?.parse::<u32>().ok()?;
+            (row.root == 2 && row.name.as_deref() == Some(value_name)).then_some((row.key, data))
         })
     })
 }

@@ -5,8 +5,10 @@
 use super::facts::PackageFacts;
 use crate::build::BuiltPackage;
 use crate::payload::Trust;
+use msikit::format::schema;
 use msikit::sign::{trust::TrustPolicy, SignatureError};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 pub const SPEC_VERSION: &str = "1.6";
 
@@ -82,23 +84,25 @@ fn embedded(package: &PackageFacts) -> Vec<Embedded> {
         } else if data.starts_with(b"MSCF") {
             // Our own package, just built: its cabinet reads (the reader's cap is no concern).
             let files = msikit::read::cabinet::extract_all(data, u64::MAX).unwrap_or_default();
+            let rows: BTreeMap<String, schema::File> = view
+                .rows(&schema::FILE)
+                .map(|row| (row.file.clone(), row))
+                .collect();
             for (file, bytes) in files {
                 let key = file.name;
-                let row = view.rows("File").find(|row| row.text("File") == key);
-                let name = row.as_ref().map_or(key.as_str(), |row| {
-                    let name = row.text("FileName");
-                    name.rsplit('|').next().unwrap_or(name)
+                let row = rows.get(&key);
+                let name = row.map_or(key.as_str(), |row| {
+                    row.file_name.rsplit('|').next().unwrap_or("")
                 });
                 // A version is digits and dots; otherwise the column names a companion file.
                 let version = row
-                    .as_ref()
-                    .map(|row| row.text("Version"))
+                    .and_then(|row| row.version.clone())
                     .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'));
                 items.push(Embedded {
                     bom_ref: format!("file:{key}"),
                     name: name.to_string(),
                     table: "File",
-                    version: version.map(str::to_string),
+                    version,
                     bytes,
                 });
             }

@@ -5,7 +5,8 @@
 //! The bytes are read by [`crate::read`], which never panics and checks every length against
 //! the real data before allocating; its errors name the stream and the offset.
 
-use crate::format::schema::ColumnKind;
+use crate::format::row::{Row, Table};
+use crate::format::schema::{self, ColumnKind};
 use crate::format::Cell;
 use crate::read;
 use std::collections::BTreeMap;
@@ -89,52 +90,27 @@ pub struct PackageView {
     pub has_signature: bool,
 }
 
-/// Row cells of one column in a table, looked up by column name.
-pub struct RowRef<'a> {
-    table: &'a TableView,
-    cells: &'a [Cell],
-}
-
-impl<'a> RowRef<'a> {
-    /// The cell of column `name`, or `Null` when the table has no such column.
-    pub fn get(&self, name: &str) -> &'a Cell {
-        self.table
-            .column(name)
-            .and_then(|index| self.cells.get(index))
-            .unwrap_or(&Cell::Null)
-    }
-
-    /// The text of column `name`; empty for null, integers or a missing column.
-    pub fn text(&self, name: &str) -> &'a str {
-        match self.get(name) {
-            Cell::Str(text) => text,
-            _ => "",
-        }
-    }
-
-    /// The integer of column `name`, if it holds one.
-    pub fn int(&self, name: &str) -> Option<i32> {
-        match self.get(name) {
-            Cell::Int(value) => Some(*value),
-            _ => None,
-        }
-    }
-}
-
 impl PackageView {
-    /// Rows of `table` (none when the package has no such table).
-    pub fn rows<'a>(&'a self, table: &str) -> impl Iterator<Item = RowRef<'a>> + 'a {
+    /// Rows of `table` as typed rows (none when the package has no such table), each column
+    /// found by its name in the package's own `_Columns`.
+    pub fn rows<'a, R: Row + 'a>(&'a self, table: &Table<R>) -> impl Iterator<Item = R> + 'a {
         self.tables
-            .get(table)
+            .get(table.name())
+            .map(|view| {
+                (
+                    view,
+                    table.reader(view.columns.iter().map(|c| c.name.as_str())),
+                )
+            })
             .into_iter()
-            .flat_map(|table| table.rows.iter().map(move |cells| RowRef { table, cells }))
+            .flat_map(|(view, reader)| view.rows.iter().map(move |cells| reader.read(cells)))
     }
 
     /// A Property table value.
-    pub fn property(&self, name: &str) -> Option<&str> {
-        self.rows("Property")
-            .find(|row| row.text("Property") == name)
-            .map(|row| row.text("Value"))
+    pub fn property(&self, name: &str) -> Option<String> {
+        self.rows(&schema::PROPERTY)
+            .find(|row| row.property == name)
+            .map(|row| row.value)
     }
 
     /// Whether the Template says the package is 64-bit.

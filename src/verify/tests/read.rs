@@ -74,7 +74,7 @@ fn reads_back_every_table_row_and_the_summary_we_wrote() {
         view.summary.keywords
     );
     assert!(view.is_64bit());
-    assert_eq!(view.property("ALLUSERS"), Some("1"));
+    assert_eq!(view.property("ALLUSERS").as_deref(), Some("1"));
     let registry = &view.tables["Registry"];
     assert_eq!(registry.columns[0].name, "Registry");
     assert!(registry.columns[0].primary_key);
@@ -83,8 +83,9 @@ fn reads_back_every_table_row_and_the_summary_we_wrote() {
         Some(("Component".to_string(), 1))
     );
     assert!(view
-        .rows("Registry")
-        .any(|row| row.text("Name") == "AllowPasswordReset" && row.text("Value") == "#1"));
+        .rows(&msikit::format::schema::REGISTRY)
+        .any(|row| row.name.as_deref() == Some("AllowPasswordReset")
+            && row.value.as_deref() == Some("#1")));
     assert!(!view.has_signature);
 }
 

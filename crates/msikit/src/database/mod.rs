@@ -4,7 +4,7 @@
 pub mod encode;
 
 use crate::compound::{self, RootStream};
-use crate::format::schema::TableSchema;
+use crate::format::row::{read_row, Row, Table};
 use crate::format::{encode_stream_name, Cell};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -57,9 +57,16 @@ pub struct Database {
 
 impl Database {
     /// Appends a row to `table`.
-    pub fn insert(&mut self, table: &'static TableSchema, row: Vec<Cell>) {
-        debug_assert_eq!(row.len(), table.columns.len(), "{}", table.name);
-        self.tables.entry(table.name).or_default().push(row);
+    pub fn insert<R: Row>(&mut self, table: &Table<R>, row: R) {
+        self.tables
+            .entry(table.name())
+            .or_default()
+            .push(row.into_cells());
+    }
+
+    /// The typed rows of `table`.
+    pub fn table<'a, R: Row + 'a>(&'a self, table: &Table<R>) -> impl Iterator<Item = R> + 'a {
+        self.rows(table.name()).iter().map(|cells| read_row(cells))
     }
 
     /// SHA-256 over every table row and stream (not the summary): equal content, equal digest.
@@ -175,6 +182,7 @@ pub fn to_bytes(db: &Database) -> Result<Vec<u8>, EncodeError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::format::bits::ComponentAttributes;
     use crate::format::schema;
 
     /// A small database over most tables, with nulls, integers, a non-ASCII string, a 64-bit
@@ -199,93 +207,117 @@ pub(crate) mod tests {
                 timestamp: 1_704_067_200,
             },
         };
-        let s = |text: &str| Cell::from(text);
-        let rows: Vec<(&'static TableSchema, Vec<Cell>)> = vec![
-            (&schema::PROPERTY, vec![s("ProductName"), s("Sample Qué")]),
-            (
+        let text = |text: &str| text.to_string();
+        let some = |value: &str| Some(value.to_string());
+        for (property, value) in [
+            ("ProductName", "Sample Qué"),
+            ("ProductCode", "{8E3C2A5B-0000-4000-8000-000000000001}"),
+            ("ALLUSERS", "1"),
+        ] {
+            db.insert(
                 &schema::PROPERTY,
-                vec![
-                    s("ProductCode"),
-                    s("{8E3C2A5B-0000-4000-8000-000000000001}"),
-                ],
-            ),
-            (&schema::PROPERTY, vec![s("ALLUSERS"), s("1")]),
-            (
-                &schema::DIRECTORY,
-                vec![s("TARGETDIR"), Cell::Null, s("SourceDir")],
-            ),
-            (
-                &schema::DIRECTORY,
-                vec![s("INSTALLDIR"), s("TARGETDIR"), s("Sample")],
-            ),
-            (
-                &schema::FEATURE,
-                vec![
-                    s("Main"),
-                    Cell::Null,
-                    s("Main"),
-                    Cell::Null,
-                    Cell::Int(1),
-                    Cell::Int(1),
-                    Cell::Null,
-                    Cell::Int(0),
-                ],
-            ),
-            (
-                &schema::COMPONENT,
-                vec![
-                    s("Reg"),
-                    s("{8E3C2A5B-0000-4000-8000-000000000002}"),
-                    s("INSTALLDIR"),
-                    Cell::Int(0x104),
-                    Cell::Null,
-                    s("RegValue"),
-                ],
-            ),
-            (&schema::FEATURE_COMPONENTS, vec![s("Main"), s("Reg")]),
-            (
-                &schema::REGISTRY,
-                vec![
-                    s("RegValue"),
-                    Cell::Int(2),
-                    s("SOFTWARE\\Contoso"),
-                    s("Enabled"),
-                    s("#1"),
-                    s("Reg"),
-                ],
-            ),
-            (
-                &schema::REGISTRY,
-                vec![
-                    s("RegKey"),
-                    Cell::Int(-1),
-                    s("SOFTWARE\\Contoso\\Sub"),
-                    s("+"),
-                    Cell::Null,
-                    s("Reg"),
-                ],
-            ),
-            (&schema::BINARY, vec![s("Tool"), s("Tool")]),
-            (
-                &schema::CUSTOM_ACTION,
-                vec![s("RunTool"), Cell::Int(0xC02), s("Tool"), s("--quiet")],
-            ),
-            (
-                &schema::INSTALL_EXECUTE_SEQUENCE,
-                vec![s("InstallFinalize"), Cell::Null, Cell::Int(6600)],
-            ),
-            (
-                &schema::INSTALL_EXECUTE_SEQUENCE,
-                vec![s("RunTool"), s("NOT Installed"), Cell::Int(6000)],
-            ),
-            (
-                &schema::LAUNCH_CONDITION,
-                vec![s("VersionNT >= 601"), s("Needs Windows 7 [ProductName]")],
-            ),
-        ];
-        for (table, row) in rows {
-            db.insert(table, row);
+                schema::Property {
+                    property: text(property),
+                    value: text(value),
+                },
+            );
         }
+        for (directory, parent, default_dir) in [
+            ("TARGETDIR", None, "SourceDir"),
+            ("INSTALLDIR", some("TARGETDIR"), "Sample"),
+        ] {
+            db.insert(
+                &schema::DIRECTORY,
+                schema::Directory {
+                    directory: text(directory),
+                    parent,
+                    default_dir: text(default_dir),
+                },
+            );
+        }
+        db.insert(
+            &schema::FEATURE,
+            schema::Feature {
+                feature: text("Main"),
+                parent: None,
+                title: some("Main"),
+                description: None,
+                display: Some(1),
+                level: 1,
+                directory: None,
+                attributes: 0,
+            },
+        );
+        db.insert(
+            &schema::COMPONENT,
+            schema::Component {
+                component: text("Reg"),
+                component_id: some("{8E3C2A5B-0000-4000-8000-000000000002}"),
+                directory: text("INSTALLDIR"),
+                attributes: ComponentAttributes::from_bits_retain(0x104),
+                condition: None,
+                key_path: some("RegValue"),
+            },
+        );
+        db.insert(
+            &schema::FEATURE_COMPONENTS,
+            schema::FeatureComponent {
+                feature: text("Main"),
+                component: text("Reg"),
+            },
+        );
+        for (registry, root, key, name, value) in [
+            ("RegValue", 2, "SOFTWARE\\Contoso", "Enabled", some("#1")),
+            ("RegKey", -1, "SOFTWARE\\Contoso\\Sub", "+", None),
+        ] {
+            db.insert(
+                &schema::REGISTRY,
+                schema::Registry {
+                    registry: text(registry),
+                    root,
+                    key: text(key),
+                    name: some(name),
+                    value,
+                    component: text("Reg"),
+                },
+            );
+        }
+        db.insert(
+            &schema::BINARY,
+            schema::Binary {
+                name: text("Tool"),
+                data: text("Tool"),
+            },
+        );
+        db.insert(
+            &schema::CUSTOM_ACTION,
+            schema::CustomAction {
+                action: text("RunTool"),
+                action_type: 0xC02,
+                source: some("Tool"),
+                target: some("--quiet"),
+            },
+        );
+        for (action, condition, sequence) in [
+            ("InstallFinalize", None, 6600),
+            ("RunTool", some("NOT Installed"), 6000),
+        ] {
+            db.insert(
+                &schema::INSTALL_EXECUTE_SEQUENCE,
+                schema::SequenceAction {
+                    action: text(action),
+                    condition,
+                    sequence: Some(sequence),
+                },
+            );
+        }
+        db.insert(
+            &schema::LAUNCH_CONDITION,
+            schema::LaunchCondition {
+                condition: text("VersionNT >= 601"),
+                description: text("Needs Windows 7 [ProductName]"),
+            },
+        );
         db.streams
             .insert("Binary.Tool".into(), Arc::new(b"MZ tool".to_vec()));
         db

@@ -122,17 +122,9 @@ impl ColumnType {
     pub const LENGTH_MASK: i32 = 0xFF;
 }
 
-macro_rules! from_cell {
-    ($($flags:ty),*) => {$(
-        impl $flags {
-            /// The bits of a cell's value, unnamed ones kept; a null cell has none.
-            pub fn from_cell(value: Option<i32>) -> Self {
-                Self::from_bits_retain(value.unwrap_or(0))
-            }
-        }
-    )*};
-}
-from_cell!(
+use super::Cell;
+
+super::row::flag_values!(
     ComponentAttributes,
     FileAttributes,
     LocatorType,

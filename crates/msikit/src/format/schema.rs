@@ -1,10 +1,16 @@
-//! The MSI tables this tool writes, as data: names, columns, types, keys.
+//! The MSI tables this toolkit knows, as data: names, columns, types, keys, and a typed row
+//! per table layout.
 //!
 //! One definition serves the writer (`database::encode` derives `_Tables`, `_Columns` and
-//! `_Validation` from it) and the readers in tests and `verify`. Column layouts follow the
-//! Windows Installer SDK's schema.
+//! `_Validation` from it, the binder fills the typed rows) and the readers (`package` reads
+//! the same rows back from any package). Column layouts follow the Windows Installer SDK's
+//! schema.
 
-use super::Category;
+use super::bits::{
+    ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes,
+};
+use super::row::{rows, Table};
+use super::{Category, Cell};
 
 /// How a column stores its value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -101,219 +107,215 @@ const GUID: Option<Category> = Some(C::Guid);
 const REGPATH: Option<Category> = Some(C::RegPath);
 const NONE: Option<Category> = None;
 
-pub const PROPERTY: TableSchema = TableSchema {
-    name: "Property",
-    columns: &[
-        col("Property", S(72), ID).key(),
-        col("Value", S(0), TEXT).loc(),
-    ],
-};
+rows! {
+    pub struct Property {
+        property: String = col("Property", S(72), ID).key(),
+        value: String = col("Value", S(0), TEXT).loc(),
+    }
 
-pub const DIRECTORY: TableSchema = TableSchema {
-    name: "Directory",
-    columns: &[
-        col("Directory", S(72), ID).key(),
-        col("Directory_Parent", S(72), ID)
+    pub struct Directory {
+        directory: String = col("Directory", S(72), ID).key(),
+        parent: Option<String> = col("Directory_Parent", S(72), ID).null().refs("Directory", 1),
+        default_dir: String = col("DefaultDir", S(255), Some(C::DefaultDir)).loc(),
+    }
+
+    pub struct Feature {
+        feature: String = col("Feature", S(38), ID).key(),
+        parent: Option<String> = col("Feature_Parent", S(38), ID).null().refs("Feature", 1),
+        title: Option<String> = col("Title", S(64), TEXT).null().loc(),
+        description: Option<String> = col("Description", S(255), TEXT).null().loc(),
+        display: Option<i32> = col("Display", I2, NONE).null(),
+        level: i32 = col("Level", I2, NONE),
+        directory: Option<String> = col("Directory_", S(72), Some(C::UpperCase))
             .null()
             .refs("Directory", 1),
-        col("DefaultDir", S(255), Some(C::DefaultDir)).loc(),
-    ],
-};
+        attributes: i32 = col("Attributes", I2, NONE),
+    }
 
-pub const FEATURE: TableSchema = TableSchema {
-    name: "Feature",
-    columns: &[
-        col("Feature", S(38), ID).key(),
-        col("Feature_Parent", S(38), ID).null().refs("Feature", 1),
-        col("Title", S(64), TEXT).null().loc(),
-        col("Description", S(255), TEXT).null().loc(),
-        col("Display", I2, NONE).null(),
-        col("Level", I2, NONE),
-        col("Directory_", S(72), Some(C::UpperCase))
-            .null()
-            .refs("Directory", 1),
-        col("Attributes", I2, NONE),
-    ],
-};
+    pub struct Component {
+        component: String = col("Component", S(72), ID).key(),
+        component_id: Option<String> = col("ComponentId", S(38), GUID).null(),
+        directory: String = col("Directory_", S(72), ID).refs("Directory", 1),
+        attributes: ComponentAttributes = col("Attributes", I2, NONE),
+        condition: Option<String> = col("Condition", S(255), CONDITION).null(),
+        key_path: Option<String> = col("KeyPath", S(72), ID).null(),
+    }
 
-pub const COMPONENT: TableSchema = TableSchema {
-    name: "Component",
-    columns: &[
-        col("Component", S(72), ID).key(),
-        col("ComponentId", S(38), GUID).null(),
-        col("Directory_", S(72), ID).refs("Directory", 1),
-        col("Attributes", I2, NONE),
-        col("Condition", S(255), CONDITION).null(),
-        col("KeyPath", S(72), ID).null(),
-    ],
-};
+    pub struct FeatureComponent {
+        feature: String = col("Feature_", S(38), ID).key().refs("Feature", 1),
+        component: String = col("Component_", S(72), ID).key().refs("Component", 1),
+    }
 
-pub const FEATURE_COMPONENTS: TableSchema = TableSchema {
-    name: "FeatureComponents",
-    columns: &[
-        col("Feature_", S(38), ID).key().refs("Feature", 1),
-        col("Component_", S(72), ID).key().refs("Component", 1),
-    ],
-};
+    pub struct Registry {
+        registry: String = col("Registry", S(72), ID).key(),
+        root: i32 = col("Root", I2, NONE),
+        key: String = col("Key", S(255), REGPATH).loc(),
+        name: Option<String> = col("Name", S(255), FORMATTED).null().loc(),
+        value: Option<String> = col("Value", S(0), FORMATTED).null().loc(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
 
-pub const REGISTRY: TableSchema = TableSchema {
-    name: "Registry",
-    columns: &[
-        col("Registry", S(72), ID).key(),
-        col("Root", I2, NONE),
-        col("Key", S(255), REGPATH).loc(),
-        col("Name", S(255), FORMATTED).null().loc(),
-        col("Value", S(0), FORMATTED).null().loc(),
-        col("Component_", S(72), ID).refs("Component", 1),
-    ],
-};
+    /// Read, never written: the registry values a package removes.
+    pub struct RemoveRegistry {
+        remove_registry: String = col("RemoveRegistry", S(72), ID).key(),
+        root: i32 = col("Root", I2, NONE),
+        key: String = col("Key", S(255), REGPATH).loc(),
+        name: Option<String> = col("Name", S(255), FORMATTED).null().loc(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
 
-pub const REG_LOCATOR: TableSchema = TableSchema {
-    name: "RegLocator",
-    columns: &[
-        col("Signature_", S(72), ID).key(),
-        col("Root", I2, NONE),
-        col("Key", S(255), REGPATH),
-        col("Name", S(255), FORMATTED).null(),
-        col("Type", I2, NONE).null(),
-    ],
-};
+    pub struct RegLocator {
+        signature: String = col("Signature_", S(72), ID).key(),
+        root: i32 = col("Root", I2, NONE),
+        key: String = col("Key", S(255), REGPATH),
+        name: Option<String> = col("Name", S(255), FORMATTED).null(),
+        locator_type: Option<LocatorType> = col("Type", I2, NONE).null(),
+    }
 
-pub const APP_SEARCH: TableSchema = TableSchema {
-    name: "AppSearch",
-    columns: &[
-        col("Property", S(72), ID).key(),
-        col("Signature_", S(72), ID).key(),
-    ],
-};
+    pub struct AppSearch {
+        property: String = col("Property", S(72), ID).key(),
+        signature: String = col("Signature_", S(72), ID).key(),
+    }
 
-pub const LAUNCH_CONDITION: TableSchema = TableSchema {
-    name: "LaunchCondition",
-    columns: &[
-        col("Condition", S(255), CONDITION).key(),
-        col("Description", S(255), FORMATTED).loc(),
-    ],
-};
+    pub struct LaunchCondition {
+        condition: String = col("Condition", S(255), CONDITION).key(),
+        description: String = col("Description", S(255), FORMATTED).loc(),
+    }
 
-pub const UPGRADE: TableSchema = TableSchema {
-    name: "Upgrade",
-    columns: &[
-        col("UpgradeCode", S(38), GUID).key(),
-        col("VersionMin", S(20), TEXT).key().null(),
-        col("VersionMax", S(20), TEXT).key().null(),
-        col("Language", S(255), Some(C::Language)).key().null(),
-        col("Attributes", I4, NONE).key(),
-        col("Remove", S(255), FORMATTED).null(),
-        col("ActionProperty", S(72), Some(C::UpperCase)),
-    ],
-};
+    pub struct Upgrade {
+        upgrade_code: String = col("UpgradeCode", S(38), GUID).key(),
+        version_min: Option<String> = col("VersionMin", S(20), TEXT).key().null(),
+        version_max: Option<String> = col("VersionMax", S(20), TEXT).key().null(),
+        language: Option<String> = col("Language", S(255), Some(C::Language)).key().null(),
+        attributes: UpgradeAttributes = col("Attributes", I4, NONE).key(),
+        remove: Option<String> = col("Remove", S(255), FORMATTED).null(),
+        action_property: String = col("ActionProperty", S(72), Some(C::UpperCase)),
+    }
 
-const SEQUENCE_COLUMNS: &[ColumnSchema] = &[
-    col("Action", S(72), ID).key(),
-    col("Condition", S(255), CONDITION).null(),
-    col("Sequence", I2, NONE).null(),
-];
+    /// A row of either sequence table.
+    pub struct SequenceAction {
+        action: String = col("Action", S(72), ID).key(),
+        condition: Option<String> = col("Condition", S(255), CONDITION).null(),
+        sequence: Option<i32> = col("Sequence", I2, NONE).null(),
+    }
 
-pub const INSTALL_EXECUTE_SEQUENCE: TableSchema = TableSchema {
-    name: "InstallExecuteSequence",
-    columns: SEQUENCE_COLUMNS,
-};
+    pub struct File {
+        file: String = col("File", S(72), ID).key(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+        file_name: String = col("FileName", S(255), Some(C::Filename)).loc(),
+        file_size: i32 = col("FileSize", I4, NONE),
+        version: Option<String> = col("Version", S(72), Some(C::Version)).null(),
+        language: Option<String> = col("Language", S(20), Some(C::Language)).null(),
+        attributes: Option<FileAttributes> = col("Attributes", I2, NONE).null(),
+        sequence: i32 = col("Sequence", I2, NONE),
+    }
 
-pub const INSTALL_UI_SEQUENCE: TableSchema = TableSchema {
-    name: "InstallUISequence",
-    columns: SEQUENCE_COLUMNS,
-};
+    pub struct Media {
+        disk_id: i32 = col("DiskId", I2, NONE).key(),
+        last_sequence: i32 = col("LastSequence", I2, NONE),
+        disk_prompt: Option<String> = col("DiskPrompt", S(64), TEXT).null().loc(),
+        cabinet: Option<String> = col("Cabinet", S(255), Some(C::Cabinet)).null(),
+        volume_label: Option<String> = col("VolumeLabel", S(32), TEXT).null(),
+        source: Option<String> = col("Source", S(72), Some(C::Property)).null(),
+    }
 
-pub const FILE: TableSchema = TableSchema {
-    name: "File",
-    columns: &[
-        col("File", S(72), ID).key(),
-        col("Component_", S(72), ID).refs("Component", 1),
-        col("FileName", S(255), Some(C::Filename)).loc(),
-        col("FileSize", I4, NONE),
-        col("Version", S(72), Some(C::Version)).null(),
-        col("Language", S(20), Some(C::Language)).null(),
-        col("Attributes", I2, NONE).null(),
-        col("Sequence", I2, NONE),
-    ],
-};
+    pub struct MsiFileHash {
+        file: String = col("File_", S(72), ID).key().refs("File", 1),
+        options: i32 = col("Options", I2, NONE),
+        part1: i32 = col("HashPart1", I4, NONE),
+        part2: i32 = col("HashPart2", I4, NONE),
+        part3: i32 = col("HashPart3", I4, NONE),
+        part4: i32 = col("HashPart4", I4, NONE),
+    }
 
-pub const MEDIA: TableSchema = TableSchema {
-    name: "Media",
-    columns: &[
-        col("DiskId", I2, NONE).key(),
-        col("LastSequence", I2, NONE),
-        col("DiskPrompt", S(64), TEXT).null().loc(),
-        col("Cabinet", S(255), Some(C::Cabinet)).null(),
-        col("VolumeLabel", S(32), TEXT).null(),
-        col("Source", S(72), Some(C::Property)).null(),
-    ],
-};
-
-pub const MSI_FILE_HASH: TableSchema = TableSchema {
-    name: "MsiFileHash",
-    columns: &[
-        col("File_", S(72), ID).key().refs("File", 1),
-        col("Options", I2, NONE),
-        col("HashPart1", I4, NONE),
-        col("HashPart2", I4, NONE),
-        col("HashPart3", I4, NONE),
-        col("HashPart4", I4, NONE),
-    ],
-};
-
-pub const REMOVE_FILE: TableSchema = TableSchema {
-    name: "RemoveFile",
-    columns: &[
-        col("FileKey", S(72), ID).key(),
-        col("Component_", S(72), ID).refs("Component", 1),
-        col("FileName", S(255), Some(C::WildCardFilename))
+    pub struct RemoveFile {
+        file_key: String = col("FileKey", S(72), ID).key(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+        file_name: Option<String> = col("FileName", S(255), Some(C::WildCardFilename))
             .null()
             .loc(),
-        col("DirProperty", S(72), ID),
-        col("InstallMode", I2, NONE),
-    ],
-};
+        dir_property: String = col("DirProperty", S(72), ID),
+        install_mode: RemoveFileMode = col("InstallMode", I2, NONE),
+    }
 
-pub const BINARY: TableSchema = TableSchema {
-    name: "Binary",
-    columns: &[
-        col("Name", S(72), ID).key(),
-        col("Data", ColumnKind::Binary, Some(C::Binary)),
-    ],
-};
+    pub struct Binary {
+        name: String = col("Name", S(72), ID).key(),
+        /// The stream's name, `Binary.<Name>`.
+        data: String = col("Data", ColumnKind::Binary, Some(C::Binary)),
+    }
 
-/// `Target` is Formatted text of any length: CustomActionData often exceeds 255 characters.
-pub const CUSTOM_ACTION: TableSchema = TableSchema {
-    name: "CustomAction",
-    columns: &[
-        col("Action", S(72), ID).key(),
-        col("Type", I2, NONE),
-        col("Source", S(72), Some(C::CustomSource)).null(),
-        col("Target", S(0), FORMATTED).null(),
-    ],
-};
+    /// `Target` is Formatted text of any length: CustomActionData often exceeds 255 characters.
+    pub struct CustomAction {
+        action: String = col("Action", S(72), ID).key(),
+        action_type: i32 = col("Type", I2, NONE),
+        source: Option<String> = col("Source", S(72), Some(C::CustomSource)).null(),
+        target: Option<String> = col("Target", S(0), FORMATTED).null(),
+    }
+
+    /// Read, never written: a feature's install level set by a condition.
+    pub struct Condition {
+        feature: String = col("Feature_", S(38), ID).key().refs("Feature", 1),
+        level: i32 = col("Level", I2, NONE).key(),
+        condition: Option<String> = col("Condition", S(255), CONDITION).null(),
+    }
+
+    /// Read, never written: the dialogs of a package's UI.
+    pub struct Dialog {
+        dialog: String = col("Dialog", S(72), ID).key(),
+        h_centering: i32 = col("HCentering", I2, NONE),
+        v_centering: i32 = col("VCentering", I2, NONE),
+        width: i32 = col("Width", I2, NONE),
+        height: i32 = col("Height", I2, NONE),
+        attributes: Option<i32> = col("Attributes", I4, NONE).null(),
+        title: Option<String> = col("Title", S(128), FORMATTED).null().loc(),
+        control_first: String = col("Control_First", S(50), ID),
+        control_default: Option<String> = col("Control_Default", S(50), ID).null(),
+        control_cancel: Option<String> = col("Control_Cancel", S(50), ID).null(),
+    }
+}
+
+pub const PROPERTY: Table<Property> = Table::new("Property");
+pub const DIRECTORY: Table<Directory> = Table::new("Directory");
+pub const FEATURE: Table<Feature> = Table::new("Feature");
+pub const COMPONENT: Table<Component> = Table::new("Component");
+pub const FEATURE_COMPONENTS: Table<FeatureComponent> = Table::new("FeatureComponents");
+pub const REGISTRY: Table<Registry> = Table::new("Registry");
+pub const REMOVE_REGISTRY: Table<RemoveRegistry> = Table::new("RemoveRegistry");
+pub const REG_LOCATOR: Table<RegLocator> = Table::new("RegLocator");
+pub const APP_SEARCH: Table<AppSearch> = Table::new("AppSearch");
+pub const LAUNCH_CONDITION: Table<LaunchCondition> = Table::new("LaunchCondition");
+pub const UPGRADE: Table<Upgrade> = Table::new("Upgrade");
+pub const INSTALL_EXECUTE_SEQUENCE: Table<SequenceAction> = Table::new("InstallExecuteSequence");
+pub const INSTALL_UI_SEQUENCE: Table<SequenceAction> = Table::new("InstallUISequence");
+pub const FILE: Table<File> = Table::new("File");
+pub const MEDIA: Table<Media> = Table::new("Media");
+pub const MSI_FILE_HASH: Table<MsiFileHash> = Table::new("MsiFileHash");
+pub const REMOVE_FILE: Table<RemoveFile> = Table::new("RemoveFile");
+pub const BINARY: Table<Binary> = Table::new("Binary");
+pub const CUSTOM_ACTION: Table<CustomAction> = Table::new("CustomAction");
+pub const CONDITION_TABLE: Table<Condition> = Table::new("Condition");
+pub const DIALOG: Table<Dialog> = Table::new("Dialog");
 
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[
-    &PROPERTY,
-    &DIRECTORY,
-    &FEATURE,
-    &COMPONENT,
-    &FEATURE_COMPONENTS,
-    &FILE,
-    &MEDIA,
-    &MSI_FILE_HASH,
-    &REMOVE_FILE,
-    &REGISTRY,
-    &REG_LOCATOR,
-    &APP_SEARCH,
-    &LAUNCH_CONDITION,
-    &UPGRADE,
-    &BINARY,
-    &CUSTOM_ACTION,
-    &INSTALL_EXECUTE_SEQUENCE,
-    &INSTALL_UI_SEQUENCE,
+    &PROPERTY.schema,
+    &DIRECTORY.schema,
+    &FEATURE.schema,
+    &COMPONENT.schema,
+    &FEATURE_COMPONENTS.schema,
+    &FILE.schema,
+    &MEDIA.schema,
+    &MSI_FILE_HASH.schema,
+    &REMOVE_FILE.schema,
+    &REGISTRY.schema,
+    &REG_LOCATOR.schema,
+    &APP_SEARCH.schema,
+    &LAUNCH_CONDITION.schema,
+    &UPGRADE.schema,
+    &BINARY.schema,
+    &CUSTOM_ACTION.schema,
+    &INSTALL_EXECUTE_SEQUENCE.schema,
+    &INSTALL_UI_SEQUENCE.schema,
 ];
 
 /// The schema of a table by name.

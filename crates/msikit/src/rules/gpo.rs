@@ -8,6 +8,7 @@
 
 use super::{warning, Check, Finding, Rule};
 use crate::format::bits::action_type::{KIND_MASK, SET_DIRECTORY, SET_PROPERTY};
+use crate::format::schema;
 use crate::package::PackageView;
 use std::collections::BTreeMap;
 
@@ -45,21 +46,20 @@ pub const PER_USER_FOLDERS: &[&str] = &[
 const HKCU: i32 = 1;
 
 fn per_machine(package: &PackageView, findings: &mut Vec<Finding>) {
-    let all_users = package.property("ALLUSERS").unwrap_or("");
-    if !matches!(all_users, "1" | "2") {
+    let all_users = package.property("ALLUSERS").unwrap_or_default();
+    if !matches!(all_users.as_str(), "1" | "2") {
         findings.push(PER_USER.finding(format!("ALLUSERS is `{all_users}`")));
-    } else if package.property("MSIINSTALLPERUSER") == Some("1") {
+    } else if package.property("MSIINSTALLPERUSER").as_deref() == Some("1") {
         findings.push(PER_USER.finding("MSIINSTALLPERUSER is 1"));
     }
 }
 
 fn user_profile(package: &PackageView, findings: &mut Vec<Finding>) {
-    for row in package.rows("Registry") {
-        if row.int("Root") == Some(HKCU) {
+    for row in package.rows(&schema::REGISTRY) {
+        if row.root == HKCU {
             findings.push(USER_PROFILE.finding(format!(
                 "Registry row `{}` writes HKCU\\{}",
-                row.text("Registry"),
-                row.text("Key")
+                row.registry, row.key
             )));
         }
     }
@@ -71,19 +71,20 @@ fn user_profile(package: &PackageView, findings: &mut Vec<Finding>) {
 }
 
 fn network(package: &PackageView, findings: &mut Vec<Finding>) {
-    for row in package.rows("CustomAction") {
-        let kind = row.int("Type").unwrap_or(0) & KIND_MASK;
+    for row in package.rows(&schema::CUSTOM_ACTION) {
+        let kind = row.action_type & KIND_MASK;
         // Property and directory sets only compute text; an error message (19) only shows it.
         if matches!(kind, SET_PROPERTY | SET_DIRECTORY | 19) {
             continue;
         }
-        let names_network = [row.text("Source"), row.text("Target")]
-            .iter()
+        let names_network = [&row.source, &row.target]
+            .into_iter()
+            .flatten()
             .any(|text| text.contains("\\\\") || text.contains("://"));
         if names_network {
             findings.push(NETWORK_AT_STARTUP.finding(format!(
                 "custom action `{}` names a network location",
-                row.text("Action")
+                row.action
             )));
         }
     }
@@ -93,25 +94,25 @@ fn network(package: &PackageView, findings: &mut Vec<Finding>) {
 /// Each folder's parent is looked up in a map built once; the walk up stops after as many
 /// steps as there are folders, so a hostile Directory table with a cycle cannot loop.
 pub fn components_under(package: &PackageView, folders: &[&str]) -> Vec<String> {
-    let parents: BTreeMap<&str, &str> = package
-        .rows("Directory")
-        .map(|row| (row.text("Directory"), row.text("Directory_Parent")))
+    let parents: BTreeMap<String, String> = package
+        .rows(&schema::DIRECTORY)
+        .map(|row| (row.directory, row.parent.unwrap_or_default()))
         .collect();
     package
-        .rows("Component")
+        .rows(&schema::COMPONENT)
         .filter(|component| {
-            let mut directory = component.text("Directory_");
+            let mut directory = component.directory.as_str();
             for _ in 0..=parents.len() {
                 if folders.contains(&directory) {
                     return true;
                 }
-                match parents.get(directory) {
-                    Some(&next) if !next.is_empty() && next != directory => directory = next,
+                match parents.get(directory).map(String::as_str) {
+                    Some(next) if !next.is_empty() && next != directory => directory = next,
                     _ => return false,
                 }
             }
             false
         })
-        .map(|component| component.text("Component").to_string())
+        .map(|component| component.component)
         .collect()
 }

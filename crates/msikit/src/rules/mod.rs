@@ -10,6 +10,8 @@ use crate::format::bits::action_type::{
     SET_PROPERTY,
 };
 use crate::format::bits::ComponentAttributes;
+use crate::format::row::Table;
+use crate::format::schema::{self, SequenceAction};
 use crate::format::Cell;
 use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
 use crate::sign::trust::TrustPolicy;
@@ -373,12 +375,15 @@ fn show(cell: &Cell) -> String {
 
 fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>) {
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for component in package.rows("Component") {
-        let guid = component.text("ComponentId").to_ascii_uppercase();
+    for component in package.rows(&schema::COMPONENT) {
+        let guid = component
+            .component_id
+            .unwrap_or_default()
+            .to_ascii_uppercase();
         if guid.is_empty() {
             continue;
         }
-        let name = component.text("Component").to_string();
+        let name = component.component;
         if let Some(first) = seen.insert(guid.clone(), name.clone()) {
             findings.push(ICE08.finding(format!("components `{first}` and `{name}` share {guid}")));
         }
@@ -386,49 +391,50 @@ fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>)
 }
 
 fn permanent_system_components(package: &PackageView, findings: &mut Vec<Finding>) {
-    for component in package.rows("Component") {
-        let directory = component.text("Directory_");
-        let permanent = ComponentAttributes::from_cell(component.int("Attributes"))
+    for component in package.rows(&schema::COMPONENT) {
+        let directory = component.directory.as_str();
+        let permanent = component
+            .attributes
             .contains(ComponentAttributes::PERMANENT);
         if matches!(directory, "SystemFolder" | "System64Folder") && !permanent {
             findings.push(ICE09.finding(format!(
                 "component `{}` installs into {directory} but is not permanent",
-                component.text("Component")
+                component.component
             )));
         }
     }
 }
 
 /// `(action, sequence)` of a sequence table.
-fn sequence(package: &PackageView, table: &str) -> BTreeMap<String, i32> {
+fn sequence(package: &PackageView, table: &Table<SequenceAction>) -> BTreeMap<String, i32> {
     package
         .rows(table)
-        .filter_map(|row| Some((row.text("Action").to_string(), row.int("Sequence")?)))
+        .filter_map(|row| Some((row.action, row.sequence?)))
         .collect()
 }
 
-const EXECUTE: &str = "InstallExecuteSequence";
-const UI: &str = "InstallUISequence";
+const EXECUTE: &Table<SequenceAction> = &schema::INSTALL_EXECUTE_SEQUENCE;
+const UI: &Table<SequenceAction> = &schema::INSTALL_UI_SEQUENCE;
 
-/// Every CustomAction row as (Action, Type, Source, Target).
+/// Every CustomAction row as (Action, Type, Source, Target), null text as empty.
 fn custom_actions(package: &PackageView) -> Vec<(String, i32, String, String)> {
     package
-        .rows("CustomAction")
+        .rows(&schema::CUSTOM_ACTION)
         .map(|row| {
             (
-                row.text("Action").to_string(),
-                row.int("Type").unwrap_or(0),
-                row.text("Source").to_string(),
-                row.text("Target").to_string(),
+                row.action,
+                row.action_type,
+                row.source.unwrap_or_default(),
+                row.target.unwrap_or_default(),
             )
         })
         .collect()
 }
 
 fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>) {
-    let directories: BTreeSet<&str> = package
-        .rows("Directory")
-        .map(|row| row.text("Directory"))
+    let directories: BTreeSet<String> = package
+        .rows(&schema::DIRECTORY)
+        .map(|row| row.directory)
         .collect();
     for table in [EXECUTE, UI] {
         let order = sequence(package, table);
@@ -442,15 +448,14 @@ fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>
             let base = kind & KIND_MASK;
             if base == SET_DIRECTORY && position <= cost_finalize {
                 findings.push(ICE12.finding(format!(
-                    "{table}: type 35 action `{action}` ({position}) runs before CostFinalize ({cost_finalize})"
+                    "{}: type 35 action `{action}` ({position}) runs before CostFinalize ({cost_finalize})",
+                    table.name()
                 )));
             }
-            if base == SET_PROPERTY
-                && directories.contains(source.as_str())
-                && position >= cost_finalize
-            {
+            if base == SET_PROPERTY && directories.contains(&source) && position >= cost_finalize {
                 findings.push(ICE12.finding(format!(
-                    "{table}: type 51 action `{action}` sets Directory `{source}` after CostFinalize ({cost_finalize})"
+                    "{}: type 51 action `{action}` sets Directory `{source}` after CostFinalize ({cost_finalize})",
+                    table.name()
                 )));
             }
         }
@@ -459,18 +464,14 @@ fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>
 
 fn per_user_and_per_machine_mix(package: &PackageView, findings: &mut Vec<Finding>) {
     let mut roots: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
-    let per_machine = package.property("ALLUSERS") == Some("1");
-    for row in package.rows("Registry") {
-        let scope = match row.int("Root") {
-            Some(1) => "per-user",
-            Some(-1) if !per_machine => "per-user",
-            Some(_) => "per-machine",
-            None => continue,
+    let per_machine = package.property("ALLUSERS").as_deref() == Some("1");
+    for row in package.rows(&schema::REGISTRY) {
+        let scope = match row.root {
+            1 => "per-user",
+            -1 if !per_machine => "per-user",
+            _ => "per-machine",
         };
-        roots
-            .entry(row.text("Component_").to_string())
-            .or_default()
-            .insert(scope);
+        roots.entry(row.component).or_default().insert(scope);
     }
     for (component, scopes) in roots {
         if scopes.len() > 1 {
@@ -482,14 +483,11 @@ fn per_user_and_per_machine_mix(package: &PackageView, findings: &mut Vec<Findin
 }
 
 fn upgrade_table(package: &PackageView, findings: &mut Vec<Finding>) {
-    let secure: BTreeSet<&str> = package
-        .property("SecureCustomProperties")
-        .unwrap_or("")
-        .split(';')
-        .collect();
-    for row in package.rows("Upgrade") {
-        let property = row.text("ActionProperty");
-        if row.text("VersionMin").is_empty() && row.text("VersionMax").is_empty() {
+    let secure = secure_properties(package);
+    for row in package.rows(&schema::UPGRADE) {
+        let property = row.action_property.as_str();
+        let empty = |version: &Option<String>| version.as_deref().unwrap_or("").is_empty();
+        if empty(&row.version_min) && empty(&row.version_max) {
             findings.push(ICE61.finding(format!(
                 "Upgrade row for `{property}` has neither VersionMin nor VersionMax"
             )));
@@ -505,6 +503,16 @@ fn upgrade_table(package: &PackageView, findings: &mut Vec<Finding>) {
             )));
         }
     }
+}
+
+/// SecureCustomProperties, split at `;`.
+fn secure_properties(package: &PackageView) -> BTreeSet<String> {
+    package
+        .property("SecureCustomProperties")
+        .unwrap_or_default()
+        .split(';')
+        .map(str::to_string)
+        .collect()
 }
 
 fn deferred_action_placement(package: &PackageView, findings: &mut Vec<Finding>) {
@@ -529,21 +537,19 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
     if package.is_64bit() {
         return;
     }
-    for component in package.rows("Component") {
-        if ComponentAttributes::from_cell(component.int("Attributes"))
-            .contains(ComponentAttributes::WIN64)
-        {
+    for component in package.rows(&schema::COMPONENT) {
+        if component.attributes.contains(ComponentAttributes::WIN64) {
             findings.push(ICE80.finding(format!(
                 "component `{}` is 64-bit but the Template platform is {}",
-                component.text("Component"),
+                component.component,
                 package.summary.platform.as_deref().unwrap_or("missing")
             )));
         }
     }
-    for directory in package.rows("Directory") {
-        let id = directory.text("Directory");
+    for directory in package.rows(&schema::DIRECTORY) {
+        let id = directory.directory;
         if matches!(
-            id,
+            id.as_str(),
             "ProgramFiles64Folder" | "System64Folder" | "CommonFiles64Folder"
         ) {
             findings.push(ICE80.finding(format!(
@@ -564,11 +570,12 @@ pub const REQUIRED_PROPERTIES: &[&str] = &[
 
 fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     for &name in REQUIRED_PROPERTIES {
-        if package.property(name).is_none_or(str::is_empty) {
+        if package.property(name).is_none_or(|value| value.is_empty()) {
             findings.push(PROPERTIES.finding(format!("property `{name}` is missing")));
         }
     }
-    if package.rows("Upgrade").next().is_some() && package.property("UpgradeCode").is_none() {
+    if package.rows(&schema::UPGRADE).next().is_some() && package.property("UpgradeCode").is_none()
+    {
         findings.push(PROPERTIES.finding("an Upgrade table without an UpgradeCode property"));
     }
 }
@@ -609,22 +616,29 @@ fn codepages(package: &PackageView, findings: &mut Vec<Finding>) {
 
 /// Every condition in the package, with where it is.
 fn conditions(package: &PackageView) -> Vec<(String, String)> {
-    let mut found = Vec::new();
-    for (table, key, column) in [
-        ("LaunchCondition", "Description", "Condition"),
-        ("Component", "Component", "Condition"),
-        ("Condition", "Feature_", "Condition"),
-        (EXECUTE, "Action", "Condition"),
-        (UI, "Action", "Condition"),
-    ] {
-        for row in package.rows(table) {
-            let text = row.text(column);
-            if !text.is_empty() {
-                found.push((format!("{table} `{}`", row.text(key)), text.to_string()));
-            }
-        }
-    }
-    found
+    let launch = package
+        .rows(&schema::LAUNCH_CONDITION)
+        .map(|row| ("LaunchCondition", row.description, Some(row.condition)));
+    let components = package
+        .rows(&schema::COMPONENT)
+        .map(|row| ("Component", row.component, row.condition));
+    let features = package
+        .rows(&schema::CONDITION_TABLE)
+        .map(|row| ("Condition", row.feature, row.condition));
+    let sequences = [EXECUTE, UI].into_iter().flat_map(|table| {
+        package
+            .rows(table)
+            .map(|row| (table.name(), row.action, row.condition))
+    });
+    launch
+        .chain(components)
+        .chain(features)
+        .chain(sequences)
+        .filter_map(|(table, key, condition)| {
+            let condition = condition.filter(|text| !text.is_empty())?;
+            Some((format!("{table} `{key}`"), condition))
+        })
+        .collect()
 }
 
 fn condition_syntax(package: &PackageView, findings: &mut Vec<Finding>) {
@@ -657,13 +671,13 @@ const UI_ONLY_ACTIONS: &[&str] = &["ExecuteAction", "DisableRollback", "ResolveS
 
 fn ui_only_actions(package: &PackageView, findings: &mut Vec<Finding>) {
     let execute = sequence(package, EXECUTE);
-    let dialogs: BTreeSet<&str> = package
-        .rows("Dialog")
-        .map(|row| row.text("Dialog"))
+    let dialogs: BTreeSet<String> = package
+        .rows(&schema::DIALOG)
+        .map(|row| row.dialog)
         .collect();
     for action in sequence(package, UI).keys() {
         if execute.contains_key(action)
-            || dialogs.contains(action.as_str())
+            || dialogs.contains(action)
             || UI_ONLY_ACTIONS.contains(&action.as_str())
         {
             continue;
@@ -723,7 +737,7 @@ fn deferred_rollback(package: &PackageView, findings: &mut Vec<Finding>) {
 }
 
 fn deferred_impersonate(package: &PackageView, findings: &mut Vec<Finding>) {
-    if package.property("ALLUSERS") != Some("1") {
+    if package.property("ALLUSERS").as_deref() != Some("1") {
         return;
     }
     for (action, kind, _) in deferred_script_actions(package) {
@@ -736,11 +750,11 @@ fn deferred_impersonate(package: &PackageView, findings: &mut Vec<Finding>) {
 }
 
 /// The execute sequence's (position, condition) of `action`.
-fn scheduled<'p>(package: &'p PackageView, action: &str) -> Option<(i32, &'p str)> {
+fn scheduled(package: &PackageView, action: &str) -> Option<(i32, String)> {
     package
         .rows(EXECUTE)
-        .find(|row| row.text("Action") == action)
-        .and_then(|row| Some((row.int("Sequence")?, row.text("Condition"))))
+        .find(|row| row.action == action)
+        .and_then(|row| Some((row.sequence?, row.condition.unwrap_or_default())))
 }
 
 fn custom_action_data(package: &PackageView, findings: &mut Vec<Finding>) {
@@ -796,7 +810,7 @@ fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
         let Some((_, condition)) = scheduled(package, &action) else {
             continue;
         };
-        let phased = crate::condition::parse(condition).is_ok_and(|expr| {
+        let phased = crate::condition::parse(&condition).is_ok_and(|expr| {
             expr.properties()
                 .iter()
                 .any(|name| PHASE_PROPERTIES.contains(&name.as_str()))
@@ -809,30 +823,30 @@ fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
 }
 
 fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>) {
-    let secure: BTreeSet<&str> = package
-        .property("SecureCustomProperties")
-        .unwrap_or("")
-        .split(';')
-        .collect();
+    let secure = secure_properties(package);
     // Set by the package itself at install time, not by an admin.
-    let derived: BTreeSet<&str> = package
-        .rows("AppSearch")
-        .map(|row| row.text("Property"))
+    let derived: BTreeSet<String> = package
+        .rows(&schema::APP_SEARCH)
+        .map(|row| row.property)
         .chain(
             package
-                .rows("Upgrade")
-                .map(|row| row.text("ActionProperty")),
+                .rows(&schema::UPGRADE)
+                .map(|row| row.action_property),
         )
-        .chain(package.rows("CustomAction").map(|row| row.text("Source")))
+        .chain(
+            package
+                .rows(&schema::CUSTOM_ACTION)
+                .filter_map(|row| row.source),
+        )
         .collect();
     let mut read = BTreeSet::new();
-    for row in package.rows("CustomAction") {
-        if row.int("Type").unwrap_or(0) & KIND_MASK == SET_PROPERTY {
-            read.extend(bracketed_names(row.text("Target")));
+    for row in package.rows(&schema::CUSTOM_ACTION) {
+        if row.action_type & KIND_MASK == SET_PROPERTY {
+            read.extend(bracketed_names(row.target.as_deref().unwrap_or("")));
         }
     }
-    for row in package.rows("LaunchCondition") {
-        if let Ok(expr) = crate::condition::parse(row.text("Condition")) {
+    for row in package.rows(&schema::LAUNCH_CONDITION) {
+        if let Ok(expr) = crate::condition::parse(&row.condition) {
             read.extend(expr.properties());
         }
     }
@@ -840,8 +854,8 @@ fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>
         let public = name.chars().any(|c| c.is_ascii_uppercase())
             && !name.chars().any(|c| c.is_ascii_lowercase());
         if public
-            && !secure.contains(name.as_str())
-            && !derived.contains(name.as_str())
+            && !secure.contains(&name)
+            && !derived.contains(&name)
             && !is_standard_property(&name)
         {
             findings.push(INSECURE_PUBLIC_PROPERTY.finding(format!(
@@ -875,50 +889,38 @@ fn bracketed_names(text: &str) -> Vec<String> {
 /// Names a `[...]` in a Formatted value can mean on purpose.
 fn known_references(package: &PackageView) -> BTreeSet<String> {
     let mut known: BTreeSet<String> = package
-        .rows("Property")
-        .map(|row| row.text("Property").to_string())
+        .rows(&schema::PROPERTY)
+        .map(|row| row.property)
+        .chain(package.rows(&schema::APP_SEARCH).map(|row| row.property))
+        .chain(package.rows(&schema::DIRECTORY).map(|row| row.directory))
         .chain(
             package
-                .rows("AppSearch")
-                .map(|row| row.text("Property").to_string()),
-        )
-        .chain(
-            package
-                .rows("Directory")
-                .map(|row| row.text("Directory").to_string()),
-        )
-        .chain(
-            package
-                .rows("CustomAction")
-                .map(|row| row.text("Source").to_string()),
+                .rows(&schema::CUSTOM_ACTION)
+                .map(|row| row.source.unwrap_or_default()),
         )
         .collect();
-    for row in package.rows("Property") {
-        if row.text("Property") == "SecureCustomProperties" {
-            known.extend(row.text("Value").split(';').map(str::to_string));
-        }
-    }
+    known.extend(secure_properties(package));
     known
 }
 
 fn accidental_formatting(package: &PackageView, findings: &mut Vec<Finding>) {
     let known = known_references(package);
-    for row in package.rows("Registry") {
-        let Cell::Str(value) = row.get("Value") else {
+    for row in package.rows(&schema::REGISTRY) {
+        let Some(value) = row.value else {
             continue;
         };
-        let problems = formatting_surprises(value, &known);
-        let shown = quoted(value);
+        let problems = formatting_surprises(&value, &known);
+        let shown = quoted(&value);
         for problem in problems.iter().take(MAX_FINDINGS_PER_CELL) {
             findings.push(ACCIDENTAL_FORMATTING.finding(format!(
                 "Registry `{}` value `{shown}`: {problem}",
-                row.text("Registry")
+                row.registry
             )));
         }
         if problems.len() > MAX_FINDINGS_PER_CELL {
             findings.push(ACCIDENTAL_FORMATTING.finding(format!(
                 "Registry `{}` value `{shown}`: {} more such references",
-                row.text("Registry"),
+                row.registry,
                 problems.len() - MAX_FINDINGS_PER_CELL
             )));
         }
@@ -1042,11 +1044,11 @@ fn signature_finding(
 /// only files that start as PE images are kept, and a cabinet that cannot be read is a
 /// CABINET finding.
 fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(String, Vec<u8>)> {
-    let file_names: BTreeMap<&str, &str> = package
-        .rows("File")
+    let file_names: BTreeMap<String, String> = package
+        .rows(&schema::FILE)
         .map(|row| {
-            let name = row.text("FileName");
-            (row.text("File"), name.rsplit('|').next().unwrap_or(name))
+            let long_name = row.file_name.rsplit('|').next().unwrap_or("").to_string();
+            (row.file, long_name)
         })
         .collect();
     let mut pes = Vec::new();
@@ -1058,7 +1060,7 @@ fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(Stri
         } else if data.starts_with(b"MSCF") {
             match cabinet_pes(data) {
                 Ok(files) => pes.extend(files.into_iter().map(|(key, bytes)| {
-                    let file = file_names.get(key.as_str()).copied().unwrap_or(&key);
+                    let file = file_names.get(&key).unwrap_or(&key);
                     (format!("cabinet `{name}` file `{file}`"), bytes)
                 })),
                 Err(error) => findings.push(CABINET.finding(format!("cabinet `{name}`: {error}"))),

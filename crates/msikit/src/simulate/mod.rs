@@ -16,16 +16,19 @@
 //! upgrades of an installed older version.
 
 pub mod profile;
+mod tables;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
 use crate::format::bits::action_type;
 use crate::format::bits::{ComponentAttributes, LocatorType};
+use crate::format::schema::{CustomAction, RegLocator};
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{self, References, WrittenData};
-use crate::package::{PackageView, RowRef};
+use crate::package::PackageView;
 use profile::MachineProfile;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
+use tables::Tables;
 
 /// Whether the package would install, or which launch conditions refuse it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -213,7 +216,8 @@ impl Simulator<'_> {
         package: &PackageView,
         profile: &MachineProfile,
     ) -> Result<LaunchOutcome, SimulationError> {
-        Session::new(package, profile, &BTreeMap::new(), self.actions).search_and_check()
+        let tables = Tables::read(package);
+        Session::new(package, &tables, profile, &BTreeMap::new(), self.actions).search_and_check()
     }
 
     /// Predicts install and uninstall of `package` on `profile` with `command_line`.
@@ -226,7 +230,14 @@ impl Simulator<'_> {
         profile: &MachineProfile,
         command_line: &CommandLine,
     ) -> Result<Prediction, SimulationError> {
-        let mut install = Session::new(package, profile, &command_line.install, self.actions);
+        let tables = Tables::read(package);
+        let mut install = Session::new(
+            package,
+            &tables,
+            profile,
+            &command_line.install,
+            self.actions,
+        );
         let outcome = install.search_and_check()?;
         let mut prediction = Prediction {
             profile: profile.name.clone(),
@@ -242,13 +253,20 @@ impl Simulator<'_> {
             return Ok(prediction);
         }
         let installed = install.select_components()?;
-        prediction.registry = install.registry_writes(&installed)?;
-        prediction.files = install.file_writes(&installed)?;
+        let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
+        prediction.registry = install.registry_writes(&installed_set)?;
+        prediction.files = install.file_writes(&installed_set)?;
         let mut effects = ActionEffects::default();
         install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
         prediction.registry.extend(effects.writes);
         prediction.unsimulated = install.unsimulated();
-        let mut uninstall = Session::new(package, profile, &command_line.uninstall, self.actions);
+        let mut uninstall = Session::new(
+            package,
+            &tables,
+            profile,
+            &command_line.uninstall,
+            self.actions,
+        );
         uninstall.uninstall(&installed, &mut prediction)?;
         Ok(prediction)
     }
@@ -272,6 +290,7 @@ enum Span {
 /// The installer's state while it runs one package on one profile.
 struct Session<'a> {
     package: &'a PackageView,
+    tables: &'a Tables,
     profile: &'a MachineProfile,
     actions: &'a dyn ActionModel,
     env: MapEnvironment,
@@ -281,16 +300,15 @@ struct Session<'a> {
 impl<'a> Session<'a> {
     fn new(
         package: &'a PackageView,
+        tables: &'a Tables,
         profile: &'a MachineProfile,
         command_line: &BTreeMap<String, String>,
         actions: &'a dyn ActionModel,
     ) -> Self {
         let mut env = MapEnvironment::default();
-        for row in package.rows("Property") {
-            env.properties.insert(
-                row.text("Property").to_string(),
-                row.text("Value").to_string(),
-            );
+        for row in &tables.properties {
+            env.properties
+                .insert(row.property.clone(), row.value.clone());
         }
         env.properties.extend(profile.properties.clone());
         env.properties.extend(standard_folders(profile.is_64bit));
@@ -301,6 +319,7 @@ impl<'a> Session<'a> {
         env.properties.extend(command_line.clone());
         Session {
             package,
+            tables,
             profile,
             actions,
             env,
@@ -308,30 +327,8 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// Execute-sequence actions in order, with their conditions.
-    fn execute_sequence(&self) -> Vec<(String, String)> {
-        let mut actions: Vec<(i32, String, String)> = self
-            .package
-            .rows("InstallExecuteSequence")
-            .filter_map(|row| {
-                let sequence = row.int("Sequence")?;
-                Some((
-                    sequence,
-                    row.text("Action").to_string(),
-                    row.text("Condition").to_string(),
-                ))
-            })
-            .filter(|(sequence, _, _)| *sequence > 0)
-            .collect();
-        actions.sort();
-        actions
-            .into_iter()
-            .map(|(_, action, condition)| (action, condition))
-            .collect()
-    }
-
     fn runs(&self, action: &str) -> Result<bool, SimulationError> {
-        let sequence = self.execute_sequence();
+        let sequence = &self.tables.execute;
         let Some((_, condition)) = sequence.iter().find(|(name, _)| name == action) else {
             return Ok(false);
         };
@@ -365,13 +362,10 @@ impl<'a> Session<'a> {
             return Ok(LaunchOutcome::Installs);
         }
         let mut messages = Vec::new();
-        for row in self.package.rows("LaunchCondition") {
-            let condition = row.text("Condition");
+        for row in &self.tables.launch_conditions {
+            let condition = &row.condition;
             if !self.check("LaunchCondition", condition, condition)? {
-                messages.push(deformat::deformat(
-                    row.text("Description"),
-                    &self.references(),
-                ));
+                messages.push(deformat::deformat(&row.description, &self.references()));
             }
         }
         Ok(if messages.is_empty() {
@@ -382,23 +376,19 @@ impl<'a> Session<'a> {
     }
 
     fn app_search(&mut self) {
-        // The rows borrow the package, not the session, so the session can take results.
-        let package = self.package;
-        for search in package.rows("AppSearch") {
-            let (property, signature) = (search.text("Property"), search.text("Signature_"));
-            let locator = self
-                .package
-                .rows("RegLocator")
-                .find(|row| row.text("Signature_") == signature);
-            let Some(locator) = locator else {
+        // The rows belong to the tables, not the session, so the session can take results.
+        let tables = self.tables;
+        for search in &tables.app_searches {
+            let (property, signature) = (&search.property, &search.signature);
+            let Some(locator) = tables.reg_locators.get(signature) else {
                 self.notes.insert(format!(
                     "AppSearch `{property}`: only registry searches are simulated (`{signature}` has no RegLocator row)"
                 ));
                 continue;
             };
-            match self.registry_search(&locator) {
+            match self.registry_search(locator) {
                 Ok(Some(value)) => {
-                    self.env.properties.insert(property.to_string(), value);
+                    self.env.properties.insert(property.clone(), value);
                 }
                 Ok(None) => {}
                 Err(note) => {
@@ -409,8 +399,8 @@ impl<'a> Session<'a> {
     }
 
     /// A RegLocator row's result: `Ok(None)` when the value is absent.
-    fn registry_search(&self, locator: &RowRef<'_>) -> Result<Option<String>, String> {
-        let kind = locator.int("Type").unwrap_or(0) & LocatorType::KIND_MASK;
+    fn registry_search(&self, locator: &RegLocator) -> Result<Option<String>, String> {
+        let kind = locator.locator_type.map_or(0, |kind| kind.bits()) & LocatorType::KIND_MASK;
         if kind != LocatorType::RAW.bits() {
             let what = if kind == LocatorType::FILE_NAME.bits() {
                 "file"
@@ -422,11 +412,12 @@ impl<'a> Session<'a> {
             ));
         }
         let references = self.references();
-        let Some(root) = locator_root(locator.int("Root")) else {
-            return Err(format!("unknown root {:?}", locator.int("Root")));
+        let Some(root) = locator_root(locator.root) else {
+            return Err(format!("unknown root {}", locator.root));
         };
-        let key = deformat::deformat(locator.text("Key"), &references).to_ascii_lowercase();
-        let name = deformat::deformat(locator.text("Name"), &references).to_ascii_lowercase();
+        let key = deformat::deformat(&locator.key, &references).to_ascii_lowercase();
+        let name = deformat::deformat(locator.name.as_deref().unwrap_or(""), &references)
+            .to_ascii_lowercase();
         Ok(self
             .profile
             .registry
@@ -437,12 +428,12 @@ impl<'a> Session<'a> {
     fn unsimulated(&self) -> Vec<String> {
         let mut notes = self.notes.clone();
         for (_, action, _) in self.sequenced_custom_actions() {
-            if self.modelled(&action).is_none() {
-                let name = action.text("Action");
+            if self.modelled(action).is_none() {
+                let name = &action.action;
                 notes.insert(format!("custom action `{name}` is not simulated"));
             }
         }
-        if self.package.rows("RemoveRegistry").next().is_some() {
+        if self.tables.removes_registry {
             notes.insert("RemoveRegistry rows are not simulated".into());
         }
         notes.into_iter().collect()
@@ -450,18 +441,15 @@ impl<'a> Session<'a> {
 
     /// Custom actions in the execute sequence, in order: (whether before LaunchConditions, row,
     /// condition).
-    fn sequenced_custom_actions(&self) -> Vec<(bool, RowRef<'a>, String)> {
-        let package = self.package;
+    fn sequenced_custom_actions(&self) -> Vec<(bool, &'a CustomAction, &'a str)> {
+        let tables = self.tables;
         let mut before_launch_conditions = true;
         let mut actions = Vec::new();
-        for (action, condition) in self.execute_sequence() {
+        for (action, condition) in &tables.execute {
             if action == "LaunchConditions" {
                 before_launch_conditions = false;
-            } else if let Some(row) = package
-                .rows("CustomAction")
-                .find(|row| row.text("Action") == action)
-            {
-                actions.push((before_launch_conditions, row, condition));
+            } else if let Some(row) = tables.custom_actions.get(action) {
+                actions.push((before_launch_conditions, row, condition.as_str()));
             }
         }
         actions
@@ -472,25 +460,25 @@ impl<'a> Session<'a> {
     fn run_custom_actions(&mut self, span: Span, effects: &mut ActionEffects) {
         for (before, action, condition) in self.sequenced_custom_actions() {
             if before != (span == Span::BeforeLaunchConditions)
-                || !condition::evaluate(&condition, &self.env).unwrap_or(false)
+                || !condition::evaluate(condition, &self.env).unwrap_or(false)
             {
                 continue;
             }
-            let Some(effect) = self.modelled(&action) else {
+            let Some(effect) = self.modelled(action) else {
                 continue;
             };
-            let name = action.text("Action");
-            let target = deformat::deformat(action.text("Target"), &self.references());
+            let name = &action.action;
+            let entry = action.target.as_deref().unwrap_or("");
+            let target = deformat::deformat(entry, &self.references());
             match effect {
                 Modelled::Set => {
-                    self.env
-                        .properties
-                        .insert(action.text("Source").to_string(), target);
+                    let source = action.source.clone().unwrap_or_default();
+                    self.env.properties.insert(source, target);
                 }
                 Modelled::Dll => {
                     let call = DllCall {
                         action: name,
-                        entry: action.text("Target"),
+                        entry,
                         properties: &self.env.properties,
                     };
                     match self.actions.run(&call) {
@@ -509,18 +497,17 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn modelled(&self, action: &RowRef<'_>) -> Option<Modelled> {
-        let kind = action.int("Type").unwrap_or(0);
+    fn modelled(&self, action: &CustomAction) -> Option<Modelled> {
+        let kind = action.action_type;
         if kind & action_type::IN_SCRIPT != 0
             && kind & (action_type::ROLLBACK | action_type::COMMIT) != 0
         {
             return Some(Modelled::NotRun);
         }
+        let entry = action.target.as_deref().unwrap_or("");
         match kind & action_type::KIND_MASK {
             action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
-            action_type::DLL_IN_BINARY if self.actions.knows(action.text("Target")) => {
-                Some(Modelled::Dll)
-            }
+            action_type::DLL_IN_BINARY if self.actions.knows(entry) => Some(Modelled::Dll),
             _ => None,
         }
     }
@@ -532,28 +519,26 @@ impl<'a> Session<'a> {
     /// Components install puts on the machine: those of enabled features whose condition holds.
     fn select_components(&mut self) -> Result<Vec<String>, SimulationError> {
         let features = self.enabled_features()?;
-        let mut chosen = BTreeSet::new();
-        for row in self.package.rows("FeatureComponents") {
-            if features.contains(row.text("Feature_")) {
-                chosen.insert(row.text("Component_").to_string());
-            }
-        }
+        let tables = self.tables;
+        let chosen: BTreeSet<&str> = tables
+            .feature_components
+            .iter()
+            .filter(|row| features.contains(&row.feature))
+            .map(|row| row.component.as_str())
+            .collect();
         let mut installed = Vec::new();
-        for component in self.package.rows("Component") {
-            let name = component.text("Component");
-            let condition = component.text("Condition");
+        for component in &tables.components {
+            let name = component.component.as_str();
+            let condition = component.condition.as_deref().unwrap_or("");
             if chosen.contains(name) && self.check("Component", name, condition)? {
                 installed.push(name.to_string());
             }
         }
-        let feature_names = self.package.rows("Feature").map(|row| row.text("Feature"));
+        let feature_names = tables.features.iter().map(|row| row.feature.as_str());
         self.env.features = install_states(feature_names, |name| features.contains(name));
-        let component_names = self
-            .package
-            .rows("Component")
-            .map(|row| row.text("Component"));
-        self.env.components =
-            install_states(component_names, |name| installed.iter().any(|c| c == name));
+        let component_names = tables.components.iter().map(|row| row.component.as_str());
+        let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
+        self.env.components = install_states(component_names, |name| installed_set.contains(name));
         Ok(installed)
     }
 
@@ -567,19 +552,19 @@ impl<'a> Session<'a> {
             .and_then(|level| level.parse().ok())
             .unwrap_or(1);
         let mut levels: BTreeMap<String, (i32, String)> = self
-            .package
-            .rows("Feature")
+            .tables
+            .features
+            .iter()
             .map(|row| {
-                let level = row.int("Level").unwrap_or(0);
-                let parent = row.text("Feature_Parent").to_string();
-                (row.text("Feature").to_string(), (level, parent))
+                let parent = row.parent.clone().unwrap_or_default();
+                (row.feature.clone(), (row.level, parent))
             })
             .collect();
-        for row in self.package.rows("Condition") {
-            let feature = row.text("Feature_");
-            if self.check("Condition", feature, row.text("Condition"))? {
-                if let Some(entry) = levels.get_mut(feature) {
-                    entry.0 = row.int("Level").unwrap_or(0);
+        for row in &self.tables.feature_conditions {
+            let condition = row.condition.as_deref().unwrap_or("");
+            if self.check("Condition", &row.feature, condition)? {
+                if let Some(entry) = levels.get_mut(&row.feature) {
+                    entry.0 = row.level;
                 }
             }
         }
@@ -610,26 +595,17 @@ impl<'a> Session<'a> {
             .collect())
     }
 
-    fn component(&self, name: &str) -> Option<RowRef<'a>> {
-        self.package
-            .rows("Component")
-            .find(|row| row.text("Component") == name)
-    }
-
     fn component_is_64bit(&self, name: &str) -> bool {
         self.profile.is_64bit
             && self
+                .tables
                 .component(name)
-                .and_then(|row| row.int("Attributes"))
-                .is_some_and(|attributes| {
-                    ComponentAttributes::from_cell(Some(attributes))
-                        .contains(ComponentAttributes::WIN64)
-                })
+                .is_some_and(|row| row.attributes.contains(ComponentAttributes::WIN64))
     }
 
     fn registry_writes(
         &mut self,
-        installed: &[String],
+        installed: &BTreeSet<&str>,
     ) -> Result<Vec<RegistryWrite>, SimulationError> {
         if !self.runs("WriteRegistryValues")? {
             return Ok(Vec::new());
@@ -641,37 +617,29 @@ impl<'a> Session<'a> {
             .is_some_and(|v| v == "1");
         let references = self.references();
         let mut writes: Vec<RegistryWrite> = self
-            .package
-            .rows("Registry")
-            .filter(|row| installed.iter().any(|c| c == row.text("Component_")))
+            .tables
+            .registry
+            .iter()
+            .filter(|row| installed.contains(row.component.as_str()))
             .filter_map(|row| {
-                let root = registry_root(row.int("Root")?, per_machine)?;
-                let value = match row.get("Value") {
-                    crate::format::Cell::Str(value) => Some(value.as_str()),
-                    _ => None,
-                };
-                let name = match row.get("Name") {
+                let root = registry_root(row.root, per_machine)?;
+                let value = row.value.as_deref();
+                let name = match row.name.as_deref() {
                     // `+`, `-` and `*` on a row without a value create or delete the key.
-                    crate::format::Cell::Str(name)
-                        if value.is_none() && matches!(name.as_str(), "+" | "-" | "*") =>
-                    {
-                        None
-                    }
-                    crate::format::Cell::Str(name) if !name.is_empty() => {
-                        Some(deformat::deformat(name, &references))
-                    }
+                    Some("+" | "-" | "*") if value.is_none() => None,
+                    Some(name) if !name.is_empty() => Some(deformat::deformat(name, &references)),
                     _ => None,
                 };
                 Some(RegistryWrite {
                     root,
-                    view64: self.component_is_64bit(row.text("Component_")),
+                    view64: self.component_is_64bit(&row.component),
                     // Windows Installer ignores a trailing backslash (wixl writes one).
-                    key: deformat::deformat(row.text("Key"), &references)
+                    key: deformat::deformat(&row.key, &references)
                         .trim_end_matches('\\')
                         .to_string(),
                     name,
                     data: deformat::registry_data(value, &references),
-                    component: row.text("Component_").to_string(),
+                    component: row.component.clone(),
                 })
             })
             .collect();
@@ -679,19 +647,23 @@ impl<'a> Session<'a> {
         Ok(writes)
     }
 
-    fn file_writes(&mut self, installed: &[String]) -> Result<Vec<FileWrite>, SimulationError> {
+    fn file_writes(
+        &mut self,
+        installed: &BTreeSet<&str>,
+    ) -> Result<Vec<FileWrite>, SimulationError> {
         if !self.runs("InstallFiles")? {
             return Ok(Vec::new());
         }
         let references = self.references();
         let mut files: Vec<FileWrite> = self
-            .package
-            .rows("File")
-            .filter(|row| installed.iter().any(|c| c == row.text("Component_")))
+            .tables
+            .files
+            .iter()
+            .filter(|row| installed.contains(row.component.as_str()))
             .filter_map(|row| {
                 Some(FileWrite {
-                    path: references.file_path(row.text("File"))?,
-                    component: row.text("Component_").to_string(),
+                    path: references.file_path(&row.file)?,
+                    component: row.component.clone(),
                 })
             })
             .collect();
@@ -707,11 +679,11 @@ impl<'a> Session<'a> {
     ) -> Result<(), SimulationError> {
         self.env.properties.insert("Installed".into(), "1".into());
         self.env.properties.insert("REMOVE".into(), "ALL".into());
-        for feature in self.package.rows("Feature") {
-            let name = feature.text("Feature").to_string();
-            self.env
-                .features
-                .insert(name, (InstallState::Local, InstallState::Absent));
+        for feature in &self.tables.features {
+            self.env.features.insert(
+                feature.feature.clone(),
+                (InstallState::Local, InstallState::Absent),
+            );
         }
         for component in installed {
             self.env.components.insert(
@@ -728,48 +700,25 @@ impl<'a> Session<'a> {
         }
         let mut effects = ActionEffects::default();
         self.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
-        for write in &prediction.registry {
-            let Some(action) = write.component.strip_prefix("custom action ") else {
-                continue;
-            };
-            let put_back = effects.restored.iter().any(|restored| {
-                (
-                    restored.root,
-                    restored.view64,
-                    &restored.key,
-                    &restored.name,
-                ) == (write.root, write.view64, &write.key, &write.name)
-            });
-            if !put_back {
-                prediction.residue.push(Leftover {
-                    item: write.display_key(),
-                    reason: format!(
-                        "written by custom action `{action}`; no action puts it back at uninstall"
-                    ),
-                    component: write.component.clone(),
-                });
-            }
-        }
+        residue_of_actions(prediction, &effects);
+        let mut items = ComponentItems::of(prediction);
         for component in installed {
-            let Some(row) = self.component(component) else {
+            let Some(row) = self.tables.component(component) else {
                 continue;
             };
-            let attributes = row.int("Attributes").unwrap_or(0);
-            let left = if ComponentAttributes::from_cell(Some(attributes))
-                .contains(ComponentAttributes::PERMANENT)
-            {
+            let condition = row.condition.as_deref().unwrap_or("");
+            let left = if row.attributes.contains(ComponentAttributes::PERMANENT) {
                 Some((true, "permanent component".to_string()))
-            } else if matches!(row.get("ComponentId"), crate::format::Cell::Null) {
+            } else if row.component_id.is_none() {
                 Some((
                     false,
                     "component without a GUID is never registered, so never removed".into(),
                 ))
-            } else if !self.check("Component", component, row.text("Condition"))? {
+            } else if !self.check("Component", component, condition)? {
                 Some((
                     false,
                     format!(
-                        "component condition `{}` is false at uninstall (Wine re-evaluates it and keeps the component)",
-                        row.text("Condition")
+                        "component condition `{condition}` is false at uninstall (Wine re-evaluates it and keeps the component)"
                     ),
                 ))
             } else {
@@ -781,12 +730,7 @@ impl<'a> Session<'a> {
                 } else {
                     &mut prediction.residue
                 };
-                list.extend(component_items(
-                    prediction.registry.iter(),
-                    &prediction.files,
-                    component,
-                    &reason,
-                ));
+                list.extend(items.take(component, &reason));
             }
         }
         prediction.permanent.sort();
@@ -802,22 +746,49 @@ impl<'a> Session<'a> {
         if id == "TARGETDIR" || depth > 64 {
             return Some(r"C:\".into());
         }
-        let row = self
-            .package
-            .rows("Directory")
-            .find(|row| row.text("Directory") == id)?;
-        let parent = row.text("Directory_Parent");
+        let row = self.tables.directories.get(id)?;
+        let parent = row.parent.as_deref().unwrap_or("");
         let base = if parent.is_empty() || parent == id {
             r"C:\".to_string()
         } else {
             self.directory_path(parent, depth + 1)?
         };
-        let name = long_name(target_part(row.text("DefaultDir")));
+        let name = long_name(target_part(&row.default_dir));
         Some(if name == "." || name.is_empty() {
             base
         } else {
             format!(r"{base}{name}\")
         })
+    }
+}
+
+/// Values custom actions wrote at install that no action puts back at uninstall.
+fn residue_of_actions(prediction: &mut Prediction, effects: &ActionEffects) {
+    let restored: BTreeSet<_> = effects
+        .restored
+        .iter()
+        .map(|restored| {
+            (
+                restored.root,
+                restored.view64,
+                &restored.key,
+                &restored.name,
+            )
+        })
+        .collect();
+    for write in &prediction.registry {
+        let Some(action) = write.component.strip_prefix("custom action ") else {
+            continue;
+        };
+        if !restored.contains(&(write.root, write.view64, &write.key, &write.name)) {
+            prediction.residue.push(Leftover {
+                item: write.display_key(),
+                reason: format!(
+                    "written by custom action `{action}`; no action puts it back at uninstall"
+                ),
+                component: write.component.clone(),
+            });
+        }
     }
 }
 
@@ -849,45 +820,54 @@ fn install_states<'n>(
         .collect()
 }
 
-/// Every item of `component` in the prediction, with `reason`.
-fn component_items<'w>(
-    registry: impl Iterator<Item = &'w RegistryWrite>,
-    files: &[FileWrite],
-    component: &str,
-    reason: &str,
-) -> Vec<Leftover> {
-    let registry_items = registry
-        .filter(|write| write.component == component && write.data != WrittenData::KeyOnly)
-        .map(|write| write.display_key());
-    let file_items = files
-        .iter()
-        .filter(|file| file.component == component)
-        .map(|file| file.path.clone());
-    registry_items
-        .chain(file_items)
-        .map(|item| Leftover {
-            item,
-            reason: reason.to_string(),
-            component: component.to_string(),
-        })
-        .collect()
+/// The prediction's items (registry values, files) grouped by component once, so leaving
+/// each of many components costs its own items only.
+struct ComponentItems {
+    by_component: BTreeMap<String, Vec<String>>,
+}
+
+impl ComponentItems {
+    fn of(prediction: &Prediction) -> ComponentItems {
+        let mut by_component: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let registry_items = prediction
+            .registry
+            .iter()
+            .filter(|write| write.data != WrittenData::KeyOnly)
+            .map(|write| (&write.component, write.display_key()));
+        let file_items = prediction
+            .files
+            .iter()
+            .map(|file| (&file.component, file.path.clone()));
+        for (component, item) in registry_items.chain(file_items) {
+            by_component
+                .entry(component.clone())
+                .or_default()
+                .push(item);
+        }
+        ComponentItems { by_component }
+    }
+
+    /// The items of `component`, left for `reason` (each component's items once).
+    fn take(&mut self, component: &str, reason: &str) -> Vec<Leftover> {
+        self.by_component
+            .remove(component)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| Leftover {
+                item,
+                reason: reason.to_string(),
+                component: component.to_string(),
+            })
+            .collect()
+    }
 }
 
 fn leave_all(prediction: &mut Prediction, reason: &str) {
-    let components: BTreeSet<String> = prediction
-        .registry
-        .iter()
-        .map(|write| write.component.clone())
-        .chain(prediction.files.iter().map(|file| file.component.clone()))
-        .collect();
+    let mut items = ComponentItems::of(prediction);
+    let components: Vec<String> = items.by_component.keys().cloned().collect();
     for component in components {
-        let items = component_items(
-            prediction.registry.iter(),
-            &prediction.files,
-            &component,
-            reason,
-        );
-        prediction.residue.extend(items);
+        let left = items.take(&component, reason);
+        prediction.residue.extend(left);
     }
     prediction.residue.sort();
 }
@@ -902,18 +882,14 @@ impl References for SessionReferences<'_> {
     }
 
     fn file_path(&self, file: &str) -> Option<String> {
-        let row = self
-            .session
-            .package
-            .rows("File")
-            .find(|row| row.text("File") == file)?;
-        let folder = self.component_folder(row.text("Component_"))?;
-        Some(format!("{folder}{}", long_name(row.text("FileName"))))
+        let row = self.session.tables.file(file)?;
+        let folder = self.component_folder(&row.component)?;
+        Some(format!("{folder}{}", long_name(&row.file_name)))
     }
 
     fn component_folder(&self, component: &str) -> Option<String> {
-        let row = self.session.component(component)?;
-        self.session.directory_path(row.text("Directory_"), 0)
+        let row = self.session.tables.component(component)?;
+        self.session.directory_path(&row.directory, 0)
     }
 
     fn environment(&self, name: &str) -> Option<String> {
@@ -939,8 +915,8 @@ fn with_backslash(path: &str) -> String {
     }
 }
 
-fn locator_root(root: Option<i32>) -> Option<RegistryRoot> {
-    match root? {
+fn locator_root(root: i32) -> Option<RegistryRoot> {
+    match root {
         0 => Some(RegistryRoot::ClassesRoot),
         1 => Some(RegistryRoot::CurrentUser),
         2 => Some(RegistryRoot::LocalMachine),
@@ -954,7 +930,7 @@ fn registry_root(root: i32, per_machine: bool) -> Option<RegistryRoot> {
     match root {
         -1 if per_machine => Some(RegistryRoot::LocalMachine),
         -1 => Some(RegistryRoot::CurrentUser),
-        other => locator_root(Some(other)),
+        other => locator_root(other),
     }
 }
 

@@ -1,0 +1,103 @@
+//! The package's tables as the simulator asks them: typed rows read once, keyed rows in maps,
+//! so a prediction costs time linear in the package's size (a lookup per file, never a scan).
+//! Where a hostile package repeats a key, the first row wins, as a table scan would find it.
+
+use crate::format::schema::{self, *};
+use crate::package::PackageView;
+use std::collections::BTreeMap;
+
+pub(super) struct Tables {
+    pub properties: Vec<Property>,
+    /// Execute-sequence actions with a positive sequence number, in order, with conditions.
+    pub execute: Vec<(String, String)>,
+    pub launch_conditions: Vec<LaunchCondition>,
+    pub app_searches: Vec<AppSearch>,
+    pub reg_locators: BTreeMap<String, RegLocator>,
+    pub custom_actions: BTreeMap<String, CustomAction>,
+    pub features: Vec<Feature>,
+    pub feature_conditions: Vec<Condition>,
+    pub feature_components: Vec<FeatureComponent>,
+    /// In table order; `component` finds one by name.
+    pub components: Vec<Component>,
+    component_index: BTreeMap<String, usize>,
+    pub registry: Vec<Registry>,
+    pub files: Vec<File>,
+    file_index: BTreeMap<String, usize>,
+    pub directories: BTreeMap<String, Directory>,
+    pub removes_registry: bool,
+}
+
+impl Tables {
+    pub fn read(package: &PackageView) -> Tables {
+        let components: Vec<Component> = package.rows(&schema::COMPONENT).collect();
+        let files: Vec<File> = package.rows(&schema::FILE).collect();
+        Tables {
+            properties: package.rows(&schema::PROPERTY).collect(),
+            execute: execute_sequence(package),
+            launch_conditions: package.rows(&schema::LAUNCH_CONDITION).collect(),
+            app_searches: package.rows(&schema::APP_SEARCH).collect(),
+            reg_locators: first_by_key(package.rows(&schema::REG_LOCATOR), |row| {
+                row.signature.clone()
+            }),
+            custom_actions: first_by_key(package.rows(&schema::CUSTOM_ACTION), |row| {
+                row.action.clone()
+            }),
+            features: package.rows(&schema::FEATURE).collect(),
+            feature_conditions: package.rows(&schema::CONDITION_TABLE).collect(),
+            feature_components: package.rows(&schema::FEATURE_COMPONENTS).collect(),
+            component_index: index(&components, |row| &row.component),
+            components,
+            registry: package.rows(&schema::REGISTRY).collect(),
+            file_index: index(&files, |row| &row.file),
+            files,
+            directories: first_by_key(package.rows(&schema::DIRECTORY), |row| {
+                row.directory.clone()
+            }),
+            removes_registry: package.rows(&schema::REMOVE_REGISTRY).next().is_some(),
+        }
+    }
+
+    pub fn component(&self, name: &str) -> Option<&Component> {
+        self.component_index
+            .get(name)
+            .map(|&index| &self.components[index])
+    }
+
+    pub fn file(&self, key: &str) -> Option<&File> {
+        self.file_index.get(key).map(|&index| &self.files[index])
+    }
+}
+
+fn execute_sequence(package: &PackageView) -> Vec<(String, String)> {
+    let mut actions: Vec<(i32, String, String)> = package
+        .rows(&schema::INSTALL_EXECUTE_SEQUENCE)
+        .filter_map(|row| {
+            let sequence = row.sequence.filter(|sequence| *sequence > 0)?;
+            Some((sequence, row.action, row.condition.unwrap_or_default()))
+        })
+        .collect();
+    actions.sort();
+    actions
+        .into_iter()
+        .map(|(_, action, condition)| (action, condition))
+        .collect()
+}
+
+fn first_by_key<R>(
+    rows: impl Iterator<Item = R>,
+    key: impl Fn(&R) -> String,
+) -> BTreeMap<String, R> {
+    let mut map = BTreeMap::new();
+    for row in rows {
+        map.entry(key(&row)).or_insert(row);
+    }
+    map
+}
+
+fn index<R>(rows: &[R], key: impl Fn(&R) -> &String) -> BTreeMap<String, usize> {
+    let mut map = BTreeMap::new();
+    for (position, row) in rows.iter().enumerate() {
+        map.entry(key(row).clone()).or_insert(position);
+    }
+    map
+}
