@@ -104,8 +104,7 @@ impl PackageFacts {
             upgrade_code: property("UpgradeCode")?,
             package_code: view
                 .summary
-                .package_code
-                .clone()
+                .package_code()
                 .ok_or_else(|| Error::input(&built.file, "no package code"))?,
             requests_reboot,
             per_machine: view.property("ALLUSERS").as_deref() == Some("1")

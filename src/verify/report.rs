@@ -146,8 +146,8 @@ fn verify_file(
     let package = read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?;
     let target = package
         .summary
-        .keywords
-        .iter()
+        .keyword_list()
+        .into_iter()
         .find_map(|keyword| Target::from_name(keyword.trim()));
     let mut findings = rules::check(&package);
     findings.extend(rules::check_signatures(&package, &bytes, trust));
@@ -174,7 +174,7 @@ fn verify_file(
     Ok(PackageReport {
         file: file.to_path_buf(),
         target: target.map(|target| target.name()),
-        platform: package.summary.platform.clone(),
+        platform: package.summary.platform().map(str::to_string),
         findings,
         simulations,
     })

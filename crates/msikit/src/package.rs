@@ -58,31 +58,12 @@ impl TableView {
     }
 }
 
-/// The summary information stream's properties that verification needs.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct SummaryView {
-    pub codepage: i32,
-    pub title: Option<String>,
-    pub subject: Option<String>,
-    pub author: Option<String>,
-    pub keywords: Vec<String>,
-    pub comments: Option<String>,
-    /// The platform half of Template (`Intel`, `x64`, `Arm64`…), when present.
-    pub platform: Option<String>,
-    /// Language ids of Template's language half (e.g. `1033`).
-    pub languages: Vec<String>,
-    /// Revision number: the package code.
-    pub package_code: Option<String>,
-    pub page_count: Option<i32>,
-    pub word_count: Option<i32>,
-    pub creating_application: Option<String>,
-}
-
 /// A whole package as read from its bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PackageView {
     pub database_codepage: i32,
-    pub summary: SummaryView,
+    /// Empty when the package has no summary information stream.
+    pub summary: read::Summary,
     pub tables: BTreeMap<String, TableView>,
     /// Binary streams beside the tables (cabinets, Binary table data), by name.
     pub streams: BTreeMap<String, Vec<u8>>,
@@ -116,7 +97,7 @@ impl PackageView {
     /// Whether the Template says the package is 64-bit.
     pub fn is_64bit(&self) -> bool {
         matches!(
-            self.summary.platform.as_deref(),
+            self.summary.platform(),
             Some("x64" | "Intel64" | "Arm64" | "AMD64")
         )
     }
@@ -154,11 +135,7 @@ pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
         .collect();
     Ok(PackageView {
         database_codepage: database.codepage as i32,
-        summary: database
-            .summary
-            .as_ref()
-            .map(summary_view)
-            .unwrap_or_default(),
+        summary: database.summary.unwrap_or_default(),
         tables,
         streams,
         has_signature,
@@ -262,41 +239,5 @@ fn attach_validation(tables: &mut BTreeMap<String, TableView>) {
             let first = key_table.split(';').next().unwrap_or_default();
             info.foreign_key = Some((first.to_string(), *key_column));
         }
-    }
-}
-
-fn summary_view(summary: &read::Summary) -> SummaryView {
-    let template = summary.template.as_deref().unwrap_or_default();
-    let (platform, languages) = template.split_once(';').unwrap_or((template, ""));
-    SummaryView {
-        codepage: summary.codepage.map_or(0, i32::from),
-        title: summary.title.clone(),
-        subject: summary.subject.clone(),
-        author: summary.author.clone(),
-        keywords: summary
-            .keywords
-            .as_deref()
-            .filter(|keywords| !keywords.is_empty())
-            .map(|keywords| {
-                keywords
-                    .split("; ")
-                    .map(|k| k.trim_end().to_string())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        comments: summary.comments.clone(),
-        platform: Some(platform.to_string()).filter(|p| !p.is_empty()),
-        languages: languages
-            .split(',')
-            .filter(|language| !language.is_empty())
-            .map(str::to_string)
-            .collect(),
-        package_code: summary
-            .revision
-            .as_ref()
-            .map(|revision| revision.to_ascii_uppercase()),
-        page_count: summary.page_count,
-        word_count: summary.word_count,
-        creating_application: summary.creating_application.clone(),
     }
 }

@@ -67,9 +67,9 @@ fn reads_back_every_table_row_and_the_summary_we_wrote() {
     let bytes = package_bytes("win10-x64");
     let view = read(&bytes).unwrap();
     assert_eq!(view.database_codepage, 1252);
-    assert_eq!(view.summary.platform.as_deref(), Some("x64"));
+    assert_eq!(view.summary.platform(), Some("x64"));
     assert!(
-        view.summary.keywords.iter().any(|k| k == "win10-x64"),
+        view.summary.keyword_list().contains(&"win10-x64"),
         "{:?}",
         view.summary.keywords
     );

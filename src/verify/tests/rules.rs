@@ -234,7 +234,7 @@ fn each_rule_catches_its_mistake() {
         ("ICE77", custom_action(IN_SCRIPT | NO_IMPERSONATE | 1, 6700)),
         (
             "ICE80",
-            Box::new(|p| p.summary.platform = Some("Intel".into())),
+            Box::new(|p| p.summary.template = Some("Intel;1033".into())),
         ),
         (
             "PROPERTIES",

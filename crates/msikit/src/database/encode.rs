@@ -516,27 +516,36 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
         Text(Vec<u8>),
         FileTime(u64),
     }
+    use crate::format::summary::{self as format, id};
     let text = |s: &str| Value::Text(CODEPAGE.encode(s));
-    // 100-nanosecond intervals since 1601-01-01.
-    let time = 116_444_736_000_000_000 + summary.timestamp * 10_000_000;
+    let time = format::filetime(summary.timestamp);
     let properties: [(u32, Value); 14] = [
-        (1, Value::I2(CODEPAGE.0 as i16)),
-        (2, text(&summary.title)),
-        (3, text(&summary.subject)),
-        (4, text(&summary.author)),
-        (5, text(&summary.keywords.join("; "))),
-        (6, text(&summary.comments)),
+        (id::CODEPAGE, Value::I2(CODEPAGE.0 as i16)),
+        (id::TITLE, text(&summary.title)),
+        (id::SUBJECT, text(&summary.subject)),
+        (id::AUTHOR, text(&summary.author)),
         (
-            7,
-            text(&format!("{};{}", summary.platform, summary.language)),
+            id::KEYWORDS,
+            text(&summary.keywords.join(format::KEYWORD_SEPARATOR)),
         ),
-        (9, text(&crate::format::guid_text(summary.package_code))),
-        (12, Value::FileTime(time)),
-        (13, Value::FileTime(time)),
-        (14, Value::I4(summary.page_count)),
-        (15, Value::I4(summary.word_count)),
-        (18, text(&summary.creating_application)),
-        (19, Value::I4(summary.security)),
+        (id::COMMENTS, text(&summary.comments)),
+        (
+            id::TEMPLATE,
+            text(&format::template(&summary.platform, summary.language)),
+        ),
+        (
+            id::REVISION,
+            text(&crate::format::guid_text(summary.package_code)),
+        ),
+        (id::CREATED, Value::FileTime(time)),
+        (id::LAST_SAVED, Value::FileTime(time)),
+        (id::PAGE_COUNT, Value::I4(summary.page_count)),
+        (id::WORD_COUNT, Value::I4(summary.word_count)),
+        (
+            id::CREATING_APPLICATION,
+            text(&summary.creating_application),
+        ),
+        (id::SECURITY, Value::I4(summary.security)),
     ];
     let mut values = Vec::new();
     let mut offsets = Vec::new();
@@ -545,16 +554,16 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
         offsets.push((*id, (table_size + values.len()) as u32));
         match value {
             Value::I2(v) => {
-                values.extend_from_slice(&2u32.to_le_bytes());
+                values.extend_from_slice(&format::vt::I2.to_le_bytes());
                 values.extend_from_slice(&v.to_le_bytes());
                 values.extend_from_slice(&[0, 0]);
             }
             Value::I4(v) => {
-                values.extend_from_slice(&3u32.to_le_bytes());
+                values.extend_from_slice(&format::vt::I4.to_le_bytes());
                 values.extend_from_slice(&v.to_le_bytes());
             }
             Value::Text(bytes) => {
-                values.extend_from_slice(&30u32.to_le_bytes());
+                values.extend_from_slice(&format::vt::LPSTR.to_le_bytes());
                 values.extend_from_slice(&(bytes.len() as u32 + 1).to_le_bytes());
                 values.extend_from_slice(bytes);
                 values.push(0);
@@ -563,7 +572,7 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
                 }
             }
             Value::FileTime(v) => {
-                values.extend_from_slice(&64u32.to_le_bytes());
+                values.extend_from_slice(&format::vt::FILETIME.to_le_bytes());
                 values.extend_from_slice(&v.to_le_bytes());
             }
         }
@@ -575,8 +584,7 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
     out.extend_from_slice(&2u16.to_le_bytes()); // Win32
     out.extend_from_slice(&[0; 16]); // CLSID
     out.extend_from_slice(&1u32.to_le_bytes()); // one section
-                                                // FMTID_SummaryInformation, F29F85E0-4FF9-1068-AB91-08002B27B3D9, and the section offset.
-    out.extend_from_slice(b"\xe0\x85\x9f\xf2\xf9\x4f\x68\x10\xab\x91\x08\x00\x2b\x27\xb3\xd9");
+    out.extend_from_slice(&format::FMTID.to_bytes_le());
     out.extend_from_slice(&48u32.to_le_bytes());
     out.extend_from_slice(&((table_size + values.len()) as u32).to_le_bytes());
     out.extend_from_slice(&(properties.len() as u32).to_le_bytes());

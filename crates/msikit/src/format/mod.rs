@@ -8,6 +8,7 @@ mod product_version;
 pub mod row;
 pub mod schema;
 mod stream_name;
+pub mod summary;
 
 pub use category::Category;
 pub use codepage::Codepage;

@@ -7,12 +7,7 @@ use super::error::{Place, ReadError, Result};
 use super::strings::Decoder;
 use uuid::Uuid;
 
-const SUMMARY_FMTID: Uuid = Uuid::from_u128(0xF29F85E0_4FF9_1068_AB91_08002B27B3D9);
-const VT_EMPTY: u32 = 0;
-const VT_I2: u32 = 2;
-const VT_I4: u32 = 3;
-const VT_LPSTR: u32 = 30;
-const VT_FILETIME: u32 = 64;
+use crate::format::summary::{self as format, id, vt};
 
 /// The summary properties an installer package uses; each is `None` when absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -84,7 +79,7 @@ pub fn parse(bytes: &[u8]) -> Result<Summary> {
     }
     let mut summary = Summary::default();
     for (id, value) in &properties {
-        if let (1, Property::Int(codepage)) = (id, value) {
+        if let (id::CODEPAGE, Property::Int(codepage)) = (*id, value) {
             summary.codepage = Some(*codepage as u16);
         }
     }
@@ -100,6 +95,32 @@ pub fn parse(bytes: &[u8]) -> Result<Summary> {
 }
 
 impl Summary {
+    /// Template's platform (`Intel`, `x64`, `Arm64`…), when present.
+    pub fn platform(&self) -> Option<&str> {
+        let (platform, _) = format::split_template(self.template.as_deref()?);
+        Some(platform).filter(|platform| !platform.is_empty())
+    }
+
+    /// Template's language ids (e.g. `1033`).
+    pub fn languages(&self) -> Vec<&str> {
+        format::split_template(self.template.as_deref().unwrap_or_default()).1
+    }
+
+    /// Keywords' words.
+    pub fn keyword_list(&self) -> Vec<&str> {
+        format::split_keywords(self.keywords.as_deref().unwrap_or_default())
+    }
+
+    /// The package code (Revision number), upper case.
+    pub fn package_code(&self) -> Option<String> {
+        self.revision.as_ref().map(|code| code.to_ascii_uppercase())
+    }
+
+    /// The codepage the strings are in; 0 (neutral) when absent.
+    pub fn codepage(&self) -> i32 {
+        self.codepage.map_or(0, i32::from)
+    }
+
     fn set(
         &mut self,
         id: u32,
@@ -127,24 +148,24 @@ impl Summary {
             })
         };
         match id {
-            1 => {
+            id::CODEPAGE => {
                 int(&value)?;
             }
-            2 => self.title = text(&value)?,
-            3 => self.subject = text(&value)?,
-            4 => self.author = text(&value)?,
-            5 => self.keywords = text(&value)?,
-            6 => self.comments = text(&value)?,
-            7 => self.template = text(&value)?,
-            8 => self.last_author = text(&value)?,
-            9 => self.revision = text(&value)?,
-            12 => self.created = time(&value)?,
-            13 => self.last_saved = time(&value)?,
-            14 => self.page_count = int(&value)?,
-            15 => self.word_count = int(&value)?,
-            16 => self.char_count = int(&value)?,
-            18 => self.creating_application = text(&value)?,
-            19 => self.security = int(&value)?,
+            id::TITLE => self.title = text(&value)?,
+            id::SUBJECT => self.subject = text(&value)?,
+            id::AUTHOR => self.author = text(&value)?,
+            id::KEYWORDS => self.keywords = text(&value)?,
+            id::COMMENTS => self.comments = text(&value)?,
+            id::TEMPLATE => self.template = text(&value)?,
+            id::LAST_AUTHOR => self.last_author = text(&value)?,
+            id::REVISION => self.revision = text(&value)?,
+            id::CREATED => self.created = time(&value)?,
+            id::LAST_SAVED => self.last_saved = time(&value)?,
+            id::PAGE_COUNT => self.page_count = int(&value)?,
+            id::WORD_COUNT => self.word_count = int(&value)?,
+            id::CHAR_COUNT => self.char_count = int(&value)?,
+            id::CREATING_APPLICATION => self.creating_application = text(&value)?,
+            id::SECURITY => self.security = int(&value)?,
             // Other properties (thumbnail, edit time…) say nothing an installer reads.
             _ => {}
         }
@@ -206,7 +227,7 @@ fn section_offset(bytes: &[u8]) -> Result<usize> {
         let at = 28 + 20 * index;
         let fmtid = Uuid::from_bytes_le(bytes[at..at + 16].try_into().expect("16 bytes"));
         let offset = u32_at(bytes, at + 16).expect("in bounds") as usize;
-        if fmtid == SUMMARY_FMTID {
+        if fmtid == format::FMTID {
             if offset.checked_add(8).is_none_or(|end| end > bytes.len()) {
                 return fail(
                     at + 16,
@@ -233,20 +254,20 @@ fn property(bytes: &[u8], at: usize) -> Result<Property<'_>> {
     let kind = u32_at(bytes, at).ok_or_else(cut)? & 0xFFFF;
     let data = at + 4;
     Ok(match kind {
-        VT_EMPTY => Property::Empty,
-        VT_I2 => Property::Int(i32::from(
+        vt::EMPTY => Property::Empty,
+        vt::I2 => Property::Int(i32::from(
             bytes
                 .get(data..data + 2)
                 .map(|b| i16::from_le_bytes([b[0], b[1]]))
                 .ok_or_else(cut)?,
         )),
-        VT_I4 => Property::Int(u32_at(bytes, data).ok_or_else(cut)? as i32),
-        VT_FILETIME => {
+        vt::I4 => Property::Int(u32_at(bytes, data).ok_or_else(cut)? as i32),
+        vt::FILETIME => {
             let low = u32_at(bytes, data).ok_or_else(cut)?;
             let high = u32_at(bytes, data + 4).ok_or_else(cut)?;
             Property::FileTime(u64::from(low) | (u64::from(high) << 32))
         }
-        VT_LPSTR => {
+        vt::LPSTR => {
             let length = u32_at(bytes, data).ok_or_else(cut)? as usize;
             let text = (data + 4)
                 .checked_add(length)

@@ -542,7 +542,7 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
             findings.push(ICE80.finding(format!(
                 "component `{}` is 64-bit but the Template platform is {}",
                 component.component,
-                package.summary.platform.as_deref().unwrap_or("missing")
+                package.summary.platform().unwrap_or("missing")
             )));
         }
     }
@@ -582,10 +582,10 @@ fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
 
 fn summary_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     let summary = &package.summary;
-    if summary.package_code.is_none() {
+    if summary.revision.is_none() {
         findings.push(SUMMARY.finding("no package code (Revision number)"));
     }
-    match summary.platform.as_deref() {
+    match summary.platform() {
         Some("Intel" | "x64" | "Arm64" | "Intel64" | "AMD64") => {}
         other => findings.push(SUMMARY.finding(format!(
             "Template platform {other:?} is not Intel, x64 or Arm64"
@@ -603,7 +603,7 @@ fn codepages(package: &PackageView, findings: &mut Vec<Finding>) {
     let summary = &package.summary;
     // 0 = neutral; Windows rejects some non-ANSI codepages.
     for (what, codepage) in [
-        ("summary", summary.codepage),
+        ("summary", summary.codepage()),
         ("database", package.database_codepage),
     ] {
         if !matches!(codepage, 0 | 1252) {
