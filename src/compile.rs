@@ -32,7 +32,7 @@ pub fn compile(
     cabinets: &mut cab::Cache,
 ) -> Result<Compiled> {
     let package = sspr::package(settings, target, inputs);
-    let database = bind::bind_with_cabinets(&package, options, cabinets)?;
+    let database = bind::bind(&package, options, cabinets)?;
     Ok(Compiled { package, database })
 }
 

@@ -3,19 +3,19 @@
 //!
 //! A compiler: config (TOML) → model → tables (`bind`) → bytes (`package`).
 
-pub mod bind;
+pub(crate) mod bind;
 pub mod build;
-pub mod compile;
+pub(crate) mod compile;
 pub mod config;
 pub mod doctor;
 pub mod error;
 pub mod explain;
 pub mod model;
 pub mod package;
-pub mod payload;
+pub(crate) mod payload;
 pub mod release;
 pub mod sign_command;
-pub mod sign_warnings;
+pub(crate) mod sign_warnings;
 pub mod target;
 pub mod textfile;
 pub mod verify;

@@ -32,15 +32,10 @@ pub const NEWER_FOUND_PROPERTY: &str = "SSPR_NEWER_VERSION_FOUND";
 /// The embedded cabinet's stream name; the Media table names it with a leading `#`.
 pub const CABINET_STREAM: &str = "sspr.cab";
 
-/// Runs every pass, in order. Fails only when a file to embed cannot be read as it was
-/// checked (or on a bug).
-pub fn bind(package: &Package, options: &BindOptions) -> Result<Database> {
-    bind_with_cabinets(package, options, &mut cab::Cache::default())
-}
-
-/// Like `bind`, taking the cabinet from `cabinets` when an earlier package of the same build
-/// embedded the same files.
-pub fn bind_with_cabinets(
+/// Runs every pass, in order, taking the cabinet from `cabinets` when an earlier package of
+/// the same build embedded the same files. Fails only when a file to embed cannot be read as
+/// it was checked (or on a bug).
+pub fn bind(
     package: &Package,
     options: &BindOptions,
     cabinets: &mut cab::Cache,
