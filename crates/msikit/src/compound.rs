@@ -109,25 +109,16 @@ fn create_parents<F: Read + Write + Seek>(
 /// encoded) and content.
 pub type RootStream<'a> = (&'a str, &'a [u8]);
 
-// The compound-file layout ([MS-CFB]), for this writer and for `read::compound`.
-/// The first eight bytes of every compound file.
-pub const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-/// A version-3 sector, and the header's size in every version.
-pub(crate) const SECTOR: usize = 512;
-pub(crate) const MINI_SECTOR: usize = 64;
-/// Streams smaller than this live in the mini stream.
-pub(crate) const MINI_STREAM_CUTOFF: usize = 4096;
-pub(crate) const DIR_ENTRY: usize = 128;
+pub mod directory;
+
+pub use directory::SIGNATURE;
+use directory::{
+    DirEntry, ObjectType, DIR_ENTRY, ENDOFCHAIN, FREESECT, HEADER_DIFAT, MINI_SECTOR,
+    MINI_STREAM_CUTOFF, NOSTREAM, SECTOR,
+};
 const IDS_PER_SECTOR: usize = SECTOR / 4;
-/// DIFAT entries in the header itself, at `HEADER_DIFAT_OFFSET`.
-pub(crate) const HEADER_DIFAT: usize = 109;
-pub(crate) const HEADER_DIFAT_OFFSET: usize = 0x4C;
-pub(crate) const FREESECT: u32 = 0xFFFF_FFFF;
-pub(crate) const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
 const FATSECT: u32 = 0xFFFF_FFFD;
 const DIFSECT: u32 = 0xFFFF_FFFC;
-/// No sibling, child or stream: the directory's null link.
-pub(crate) const NOSTREAM: u32 = 0xFFFF_FFFF;
 
 /// The size in bytes of the version-3 file `write_v3` writes for these streams.
 pub fn v3_size(streams: &[RootStream]) -> u64 {
@@ -344,38 +335,34 @@ impl Layout {
         let root = link_subtree(&order, 0, full_levels, &mut links);
         let mut directory = vec![0u8; self.directory_sectors * SECTOR];
         let mini_stream_bytes = (self.mini_sectors * MINI_SECTOR) as u64;
-        let root_entry = Entry {
-            name: "Root Entry",
-            kind: 5,
+        let root_entry = DirEntry {
+            name: "Root Entry".into(),
+            object_type: ObjectType::Root,
             red: false,
-            left: NOSTREAM,
-            right: NOSTREAM,
             child: root,
             clsid: root_clsid,
             start: chain_start(self.mini_stream_start, self.mini_stream_sectors),
             size: mini_stream_bytes,
+            ..DirEntry::unused()
         };
-        root_entry.write(&mut directory[..DIR_ENTRY]);
+        root_entry.encode(&mut directory[..DIR_ENTRY]);
         for (index, (name, data)) in streams.iter().enumerate() {
             let (left, right, red) = links[index];
-            let entry = Entry {
-                name,
-                kind: 2,
+            let entry = DirEntry {
+                name: name.to_string(),
+                object_type: ObjectType::Stream,
                 red,
                 left,
                 right,
-                child: NOSTREAM,
-                clsid: Uuid::nil(),
                 start: self.start[index],
                 size: data.len() as u64,
+                ..DirEntry::unused()
             };
             let offset = (index + 1) * DIR_ENTRY;
-            entry.write(&mut directory[offset..offset + DIR_ENTRY]);
+            entry.encode(&mut directory[offset..offset + DIR_ENTRY]);
         }
         for unused in directory.chunks_mut(DIR_ENTRY).skip(1 + streams.len()) {
-            for offset in [68, 72, 76] {
-                unused[offset..offset + 4].copy_from_slice(&NOSTREAM.to_le_bytes());
-            }
+            DirEntry::unused().encode(unused);
         }
         directory
     }
@@ -399,36 +386,6 @@ fn link_subtree(
     let right = link_subtree(&sorted[middle + 1..], depth + 1, full_levels, links);
     links[sorted[middle]] = (left, right, depth >= full_levels);
     sorted[middle] as u32 + 1
-}
-
-struct Entry<'a> {
-    name: &'a str,
-    kind: u8,
-    red: bool,
-    left: u32,
-    right: u32,
-    child: u32,
-    clsid: Uuid,
-    start: u32,
-    size: u64,
-}
-
-impl Entry<'_> {
-    fn write(&self, out: &mut [u8]) {
-        let name: Vec<u16> = self.name.encode_utf16().collect();
-        for (i, unit) in name.iter().enumerate() {
-            out[2 * i..2 * i + 2].copy_from_slice(&unit.to_le_bytes());
-        }
-        out[64..66].copy_from_slice(&(((name.len() + 1) * 2) as u16).to_le_bytes());
-        out[66] = self.kind;
-        out[67] = if self.red { 0 } else { 1 };
-        out[68..72].copy_from_slice(&self.left.to_le_bytes());
-        out[72..76].copy_from_slice(&self.right.to_le_bytes());
-        out[76..80].copy_from_slice(&self.child.to_le_bytes());
-        out[80..96].copy_from_slice(&self.clsid.to_bytes_le());
-        out[116..120].copy_from_slice(&self.start.to_le_bytes());
-        out[120..128].copy_from_slice(&self.size.to_le_bytes());
-    }
 }
 
 /// The key that sorts names in the compound-file order of a storage: shorter first, then by
