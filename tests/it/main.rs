@@ -19,6 +19,7 @@ mod release;
 mod signing;
 mod signing_chain_dse;
 mod signing_detached;
+mod signing_digests;
 mod signing_keys;
 mod signing_pkcs11;
 mod verify;

@@ -6,6 +6,7 @@
 //! builds or signs) in one pass to any `Write`; files with sub-storages (embedded transforms)
 //! go through the `cfb` crate.
 
+use crate::read::compound::{CompoundFile, EntryKind};
 use std::io::{Cursor, Read, Seek, Write};
 use uuid::Uuid;
 
@@ -18,25 +19,21 @@ pub struct Streams {
 }
 
 impl Streams {
+    /// Every stream of the compound file `bytes`, through our bounded reader.
     pub fn read(bytes: &[u8]) -> std::io::Result<Streams> {
-        let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
-        let root_clsid = *file.root_entry().clsid();
-        let mut paths: Vec<String> = file
-            .walk()
-            .filter(|entry| entry.is_stream())
-            .map(|entry| entry.path().to_string_lossy().into_owned())
-            .collect();
-        paths.sort();
-        let streams = paths
-            .into_iter()
-            .map(|path| {
-                let mut data = Vec::new();
-                file.open_stream(&path)?.read_to_end(&mut data)?;
-                Ok((path, data))
+        let file = CompoundFile::parse(bytes)?;
+        let mut streams = file
+            .entries()
+            .iter()
+            .filter(|entry| entry.kind == EntryKind::Stream)
+            .map(|entry| {
+                let path = format!("/{}", entry.path.join("/"));
+                Ok((path, file.read(entry)?.into_owned()))
             })
-            .collect::<std::io::Result<_>>()?;
+            .collect::<std::io::Result<Vec<_>>>()?;
+        streams.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Streams {
-            root_clsid,
+            root_clsid: file.root_clsid(),
             streams,
         })
     }
