@@ -5,6 +5,7 @@ mod support;
 mod catalogues;
 mod channels;
 mod cli;
+mod compound_writer;
 mod credprov;
 mod custom_actions;
 mod determinism;

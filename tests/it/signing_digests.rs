@@ -5,7 +5,7 @@
 
 use crate::signing::osslsigncode_sign_with;
 use crate::support::pki::TestPki;
-use crate::support::{build_target, require, run, stderr, stdout};
+use crate::support::{build_target, require, run, sspr_msi, stderr, stdout};
 use msikit::sign::msi;
 use std::io::Write;
 use std::path::Path;
@@ -112,6 +112,40 @@ fn our_content_digest_and_metadata_prehash_are_osslsigncodes() {
         add_a_sub_storage(&signed);
         let (ok, text) = osslsigncode_verify(&signed, &ca);
         assert!(!ok, "{text}");
+        assert_osslsigncode_calculates_our_digests(&signed, &ca);
+    }
+}
+/// A package with a sub-storage that we sign, with and without MsiDigitalSignatureEx, verifies
+/// with osslsigncode, which calculates the digests we signed.
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn our_signature_on_a_package_with_a_sub_storage_verifies_with_osslsigncode() {
+    let Some(pki) = TestPki::new() else { return };
+    if !require("osslsigncode") {
+        return;
+    }
+    let ca = pki.file("ca.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let unsigned = build_target(None, "win10-x64", dir.path());
+    add_a_sub_storage(&unsigned);
+    for (name, options) in [("dse", &["--msi-dse"][..]), ("plain", &[][..])] {
+        let signed = dir.path().join(format!("{name}.msi"));
+        let result = run(sspr_msi()
+            .arg("sign")
+            .arg(&unsigned)
+            .arg("--out")
+            .arg(&signed)
+            .args(options)
+            .arg("--cert")
+            .arg(pki.file("signer.pem"))
+            .arg("--key")
+            .arg(pki.file("signer.key")));
+        assert!(result.status.success(), "{}", stderr(&result));
+        let (ok, text) = osslsigncode_verify(&signed, &ca);
+        assert!(ok, "{text}");
         assert_osslsigncode_calculates_our_digests(&signed, &ca);
     }
 }
