@@ -12,6 +12,7 @@ mod determinism;
 mod doctor;
 mod explain;
 mod layering;
+mod module_circles;
 mod msitools;
 mod payload_trust;
 mod pinned_digests;

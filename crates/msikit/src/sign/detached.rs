@@ -6,9 +6,9 @@
 //! Every path goes through the same PKCS#7 code as a key file: the bytes handed out are
 //! the ones a key would have been given.
 
-use super::credentials::Credentials;
 use super::key::{self, SignatureAlgorithm, SigningKey};
 use super::msi::{self, SIGNATURE_EX_STREAM, SIGNATURE_STREAM};
+use super::signed_data::Credentials;
 use crate::compound::Streams;
 use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
 use der::Encode;

@@ -1,8 +1,8 @@
 //! MSI signatures: the `\u{5}DigitalSignature` stream holds a PKCS#7 signature over the
 //! content of every other stream, in the order osslsigncode and Windows hash them.
 
-use super::credentials::Credentials;
 use super::signed_data;
+use super::signed_data::Credentials;
 use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use crate::compound::{RootStream, Streams};
