@@ -2,7 +2,7 @@
 //! tools nobody here wrote: msitools' `msiinfo` and `msiextract` (libgsf's reader) and the
 //! cfb crate.
 
-use crate::support::{require, run, sspr_msi, stderr, stdout};
+use crate::support::{require, run, stderr, stdout};
 use msikit::compound::Streams;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -47,21 +47,8 @@ fn msitools_and_cfb_read_a_package_with_sub_storages_that_we_write() {
     let Some(config) = crate::support::payload::config(dir.path(), &[]) else {
         return;
     };
-    let out = dir.path().join("out");
-    let output = run(sspr_msi()
-        .arg("build")
-        .arg("--config")
-        .arg(&config)
-        .arg("--out")
-        .arg(&out)
-        .arg("--json"));
-    assert!(output.status.success(), "build: {}", stderr(&output));
-    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let built = report
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|entry| PathBuf::from(entry["file"].as_str().unwrap()))
+    let built = crate::reader::built_packages(&config, &dir.path().join("out"))
+        .into_iter()
         .find(|msi| {
             let tables = msitools("msiinfo", &[Path::new("tables"), msi]);
             tables.lines().any(|table| table.trim() == "File")

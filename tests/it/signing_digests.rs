@@ -3,13 +3,12 @@
 //! signed: a built package, and one with a sub-storage (an embedded transform, written with
 //! the cfb crate) whose entries carry state bits, a CLSID and times.
 
-use crate::signing::osslsigncode_sign_with;
+use crate::signing::{osslsigncode_sign_with, osslsigncode_verify, sign_as_with};
 use crate::support::pki::TestPki;
-use crate::support::{build_target, require, run, sspr_msi, stderr, stdout};
+use crate::support::{build_target, require};
 use msikit::sign::msi;
 use std::io::Write;
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, UNIX_EPOCH};
 
 /// The hex value osslsigncode prints after `label` (upper case, perhaps followed by
@@ -21,18 +20,6 @@ fn printed_digest(text: &str, label: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
-}
-
-/// What `osslsigncode verify` prints, and whether it accepted the signature.
-fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
-    let output = run(Command::new("osslsigncode")
-        .arg("verify")
-        .arg("-CAfile")
-        .arg(ca)
-        .arg("-in")
-        .arg(msi));
-    let text = format!("{}{}", stdout(&output), stderr(&output));
-    (output.status.success(), text)
 }
 
 /// Adds to `file` a sub-storage `#SubTransform` (a nested storage inside it) with the cfb
@@ -133,17 +120,7 @@ fn our_signature_on_a_package_with_a_sub_storage_verifies_with_osslsigncode() {
     add_a_sub_storage(&unsigned);
     for (name, options) in [("dse", &["--msi-dse"][..]), ("plain", &[][..])] {
         let signed = dir.path().join(format!("{name}.msi"));
-        let result = run(sspr_msi()
-            .arg("sign")
-            .arg(&unsigned)
-            .arg("--out")
-            .arg(&signed)
-            .args(options)
-            .arg("--cert")
-            .arg(pki.file("signer.pem"))
-            .arg("--key")
-            .arg(pki.file("signer.key")));
-        assert!(result.status.success(), "{}", stderr(&result));
+        sign_as_with(&pki, "signer", &unsigned, &signed, options);
         let (ok, text) = osslsigncode_verify(&signed, &ca);
         assert!(ok, "{text}");
         assert_osslsigncode_calculates_our_digests(&signed, &ca);

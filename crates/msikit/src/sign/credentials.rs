@@ -3,7 +3,7 @@
 
 use super::certificates::{error, read};
 pub use super::certificates::{load_certificates, CredentialsError};
-use super::key::{self, SigningKey};
+use super::key::{self, KeyError, SigningKey};
 pub use super::signed_data::Credentials;
 use super::signed_data::{refuse_sha1, without_duplicates};
 use rsa::pkcs1::DecodeRsaPrivateKey;
@@ -167,7 +167,7 @@ impl Credentials {
 }
 
 /// The private key of a PEM file: the first block whose label names one.
-fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, String> {
+fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, KeyError> {
     let begin = text
         .match_indices("-----BEGIN ")
         .map(|(at, _)| &text[at..])
@@ -177,24 +177,22 @@ fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, String> {
                 .next()
                 .is_some_and(|l| l.contains("PRIVATE KEY"))
         })
-        .ok_or("no private key in the PEM file")?;
+        .ok_or(KeyError::NoPemKey)?;
     let (label, der) = der::pem::decode_vec(begin.as_bytes())
-        .map_err(|e| format!("not a readable PEM private key ({e})"))?;
+        .map_err(|e| KeyError::UnreadablePem(e.to_string()))?;
     match label {
         "PRIVATE KEY" => key::from_pkcs8_der(&der),
         "RSA PRIVATE KEY" => {
             let rsa = rsa::RsaPrivateKey::from_pkcs1_der(&der)
-                .map_err(|e| format!("not a readable RSA private key ({e})"))?;
+                .map_err(|e| KeyError::UnreadableRsaPem(e.to_string()))?;
             Ok(Arc::new(key::RsaKey::new(rsa)?))
         }
         "EC PRIVATE KEY" => key::EcdsaKey::from_sec1_pem(begin)
             .map(|key| Arc::new(key) as Arc<dyn SigningKey>)
-            .ok_or_else(|| "an EC key not on P-256 or P-384 (the curves supported)".into()),
-        "ENCRYPTED PRIVATE KEY" => Err(
-            "an encrypted private key: give an unencrypted PEM key, or a PKCS#12 bundle with \
-             --password-env"
-                .into(),
-        ),
-        other => Err(format!("a `{other}` block is not a supported private key")),
+            .ok_or(KeyError::UnsupportedSec1Curve),
+        "ENCRYPTED PRIVATE KEY" => Err(KeyError::EncryptedPem),
+        other => Err(KeyError::UnsupportedPemBlock {
+            label: other.to_string(),
+        }),
     }
 }
