@@ -6,7 +6,7 @@
 //! Every path goes through the same PKCS#7 code as a key file: the bytes handed out are
 //! the ones a key would have been given.
 
-use super::key::{self, SignatureAlgorithm, SigningKey};
+use super::key::{self, KeyError, SignatureAlgorithm, SigningKey};
 use super::msi::{self, SIGNATURE_EX_STREAM, SIGNATURE_STREAM};
 use super::signed_data::Credentials;
 use super::SignatureError;
@@ -20,12 +20,13 @@ use std::sync::{Arc, Mutex};
 use x509_cert::Certificate;
 
 /// The signature algorithm `certificate`'s key signs with (RSA sizes checked as for keys).
-pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, String> {
+pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, KeyError> {
     let info = &certificate.tbs_certificate.subject_public_key_info;
     match info.algorithm.oid {
         oid if oid == RSA_ENCRYPTION => {
             use rsa::traits::PublicKeyParts;
-            let public = super::trust::rsa_public_key(certificate).map_err(|e| e.to_string())?;
+            let public = super::public_key::rsa_public_key(certificate)
+                .map_err(|e| KeyError::UnreadableCertificateKey(e.to_string()))?;
             let bits = public.n().bits();
             key::check_rsa_bits(bits)?;
             Ok(SignatureAlgorithm::RsaSha256 { bits })
@@ -33,11 +34,11 @@ pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, Str
         oid if oid == ID_EC_PUBLIC_KEY => match super::public_key::named_curve(certificate) {
             Some(curve) if curve == SECP_256_R_1 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
             Some(curve) if curve == SECP_384_R_1 => Ok(SignatureAlgorithm::EcdsaP384Sha384),
-            _ => Err("the certificate's EC key is not on P-256 or P-384".into()),
+            _ => Err(KeyError::CertificateCurve),
         },
-        other => Err(format!(
-            "the certificate's {other} key is neither RSA nor ECDSA"
-        )),
+        other => Err(KeyError::CertificateAlgorithm {
+            algorithm: other.to_string(),
+        }),
     }
 }
 

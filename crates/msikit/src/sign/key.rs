@@ -156,6 +156,13 @@ pub enum KeyError {
     EncryptedPem,
     #[error("a `{label}` block is not a supported private key")]
     UnsupportedPemBlock { label: String },
+    /// A certificate whose key a detached signature or token would be made with.
+    #[error("{0}")]
+    UnreadableCertificateKey(String),
+    #[error("the certificate's EC key is not on P-256 or P-384")]
+    CertificateCurve,
+    #[error("the certificate's {algorithm} key is neither RSA nor ECDSA")]
+    CertificateAlgorithm { algorithm: String },
 }
 
 /// For the callers that still carry errors as text (the `SigningKey` trait's `sign`).
