@@ -264,7 +264,7 @@ fn our_packages_with_the_proxy_custom_action_read_as_msiinfo_reads_them() {
     }
 }
 
-fn built_packages(config: &Path, out: &Path) -> Vec<PathBuf> {
+pub(crate) fn built_packages(config: &Path, out: &Path) -> Vec<PathBuf> {
     let output = run(crate::support::sspr_msi()
         .arg("build")
         .arg("--config")

@@ -15,7 +15,7 @@ fn fixture() -> Option<(TestPki, tempfile::TempDir)> {
     require("osslsigncode").then(|| (pki, tempfile::tempdir().unwrap()))
 }
 
-fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
+pub(crate) fn osslsigncode_verify(msi: &Path, ca: &Path) -> (bool, String) {
     let output = run(Command::new("osslsigncode")
         .arg("verify")
         .arg("-CAfile")
@@ -65,7 +65,19 @@ fn sign_with_cli(pki: &TestPki, input: &Path, output: &Path) {
 
 /// Signs with the test PKI's certificate `name` (`signer`, `tls`), which must succeed.
 fn sign_as(pki: &TestPki, name: &str, input: &Path, output: &Path) {
+    sign_as_with(pki, name, input, output, &[]);
+}
+
+/// `sign_as` with more options (`--msi-dse`…).
+pub(crate) fn sign_as_with(
+    pki: &TestPki,
+    name: &str,
+    input: &Path,
+    output: &Path,
+    options: &[&str],
+) {
     let result = run(sign_command(input, output)
+        .args(options)
         .arg("--cert")
         .arg(pki.file(&format!("{name}.pem")))
         .arg("--key")

@@ -1,12 +1,15 @@
-//! Compound files (the container an MSI is): every stream read out, or written into a
-//! fresh version-3 file. Rewriting the whole file, rather than patching it, leaves no unused
-//! sectors behind: a signature added or replaced that way is all the file holds.
+//! Compound files (the container an MSI is): every stream read out (through our bounded
+//! reader, `read::compound`), or written into a fresh version-3 file. Rewriting the whole
+//! file, rather than patching it, leaves no unused sectors behind: a signature added or
+//! replaced that way is all the file holds.
 //!
 //! `write_v3` writes a file whose streams all sit in the root storage (every MSI this tool
-//! builds or signs) in one pass to any `Write`; files with sub-storages (embedded transforms)
-//! go through the `cfb` crate.
+//! builds or signs) in one pass to any `Write`; `Streams::write_v3` does the same for any tree
+//! of sub-storages (embedded transforms). The `cfb` crate is only a test oracle.
 
-use std::io::{Cursor, Read, Seek, Write};
+use crate::read::compound::{CompoundFile, EntryKind};
+use std::collections::BTreeMap;
+use std::io::Write;
 use uuid::Uuid;
 
 /// A compound file's content: the root storage CLSID and every stream by path (`/name`).
@@ -18,45 +21,63 @@ pub struct Streams {
 }
 
 impl Streams {
+    /// Every stream of the compound file `bytes`, through our bounded reader.
     pub fn read(bytes: &[u8]) -> std::io::Result<Streams> {
-        let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
-        let root_clsid = *file.root_entry().clsid();
-        let mut paths: Vec<String> = file
-            .walk()
-            .filter(|entry| entry.is_stream())
-            .map(|entry| entry.path().to_string_lossy().into_owned())
-            .collect();
-        paths.sort();
-        let streams = paths
-            .into_iter()
-            .map(|path| {
-                let mut data = Vec::new();
-                file.open_stream(&path)?.read_to_end(&mut data)?;
-                Ok((path, data))
+        let file = CompoundFile::parse(bytes)?;
+        let mut streams = file
+            .entries()
+            .iter()
+            .filter(|entry| entry.kind == EntryKind::Stream)
+            .map(|entry| {
+                let path = format!("/{}", entry.path.join("/"));
+                Ok((path, file.read(entry)?.into_owned()))
             })
-            .collect::<std::io::Result<_>>()?;
+            .collect::<std::io::Result<Vec<_>>>()?;
+        streams.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(Streams {
-            root_clsid,
+            root_clsid: file.root_clsid(),
             streams,
         })
     }
 
-    /// A fresh version-3 compound file (512-byte sectors).
+    /// A fresh version-3 compound file (512-byte sectors). Sub-storages (embedded
+    /// transforms) are made from the paths, with nil CLSIDs and no times or state bits.
     pub fn write_v3(&self) -> std::io::Result<Vec<u8>> {
-        if let Some(root) = self.root_streams() {
-            let mut bytes = Vec::with_capacity(v3_size(&root) as usize);
-            write_v3(self.root_clsid, &root, &mut bytes)?;
-            return Ok(bytes);
-        }
-        let mut file =
-            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
-        file.set_storage_clsid("/", self.root_clsid)?;
+        let nodes = self.nodes()?;
+        let mut bytes = Vec::with_capacity(tree_size(&nodes) as usize);
+        write_tree(self.root_clsid, &nodes, &mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// The directory below the root: each storage before what is in it, then the streams in
+    /// path order. When every stream is in the root, node `i` is stream `i`, as `write_v3`
+    /// (the function) numbers them.
+    fn nodes(&self) -> std::io::Result<Vec<Node<'_>>> {
+        let mut nodes = Vec::with_capacity(self.streams.len());
+        let mut storages: BTreeMap<&str, u32> = BTreeMap::new();
         for (path, data) in &self.streams {
-            create_parents(&mut file, path)?;
-            file.create_stream(path)?.write_all(data)?;
+            let relative = path.strip_prefix('/').unwrap_or(path);
+            let mut parent = ROOT_ID;
+            let mut end = 0;
+            let parts: Vec<&str> = relative.split('/').collect();
+            let (name, storage_names) = parts.split_last().expect("split yields one part");
+            for storage in storage_names {
+                end += storage.len() + 1;
+                let storage_path = &relative[..end - 1];
+                parent = match storages.get(storage_path) {
+                    Some(&id) => id,
+                    None => {
+                        nodes.push(Node::storage(storage, parent));
+                        let id = nodes.len() as u32;
+                        storages.insert(storage_path, id);
+                        id
+                    }
+                };
+            }
+            nodes.push(Node::stream(name, parent, data));
         }
-        file.flush()?;
-        Ok(file.into_inner().into_inner())
+        check_names(&nodes)?;
+        Ok(nodes)
     }
 
     /// Every stream by name, when all of them are in the root storage.
@@ -88,50 +109,81 @@ impl Streams {
     }
 }
 
-/// Sub-storages (rare in MSIs: embedded transforms) are recreated on the way.
-fn create_parents<F: Read + Write + Seek>(
-    file: &mut cfb::CompoundFile<F>,
-    path: &str,
-) -> std::io::Result<()> {
-    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let mut storage = String::new();
-    for part in &parts[..parts.len().saturating_sub(1)] {
-        storage.push('/');
-        storage.push_str(part);
-        if !file.exists(&storage) {
-            file.create_storage(&storage)?;
+/// A stream of the root storage to write: its compound-file name (for an MSI, already
+/// encoded) and content.
+pub type RootStream<'a> = (&'a str, &'a [u8]);
+
+pub mod directory;
+
+pub use directory::SIGNATURE;
+use directory::{
+    DirEntry, ObjectType, DIR_ENTRY, ENDOFCHAIN, FREESECT, HEADER_DIFAT, MINI_SECTOR,
+    MINI_STREAM_CUTOFF, NOSTREAM, SECTOR,
+};
+const IDS_PER_SECTOR: usize = SECTOR / 4;
+const FATSECT: u32 = 0xFFFF_FFFD;
+const DIFSECT: u32 = 0xFFFF_FFFC;
+
+/// The directory id of the root storage; node `i` has id `i + 1`.
+const ROOT_ID: u32 = 0;
+
+/// An entry below the root to write: a stream, or a storage (which has no data).
+struct Node<'a> {
+    name: &'a str,
+    /// The directory id of the storage it is in.
+    parent: u32,
+    data: &'a [u8],
+    is_storage: bool,
+}
+
+impl<'a> Node<'a> {
+    fn stream(name: &'a str, parent: u32, data: &'a [u8]) -> Node<'a> {
+        Node {
+            name,
+            parent,
+            data,
+            is_storage: false,
+        }
+    }
+
+    fn storage(name: &'a str, parent: u32) -> Node<'a> {
+        Node {
+            name,
+            parent,
+            data: &[],
+            is_storage: true,
+        }
+    }
+}
+
+fn root_nodes<'a>(streams: &[RootStream<'a>]) -> Vec<Node<'a>> {
+    streams
+        .iter()
+        .map(|&(name, data)| Node::stream(name, ROOT_ID, data))
+        .collect()
+}
+
+/// A name the directory can hold: 1 to 31 UTF-16 code units, no `/`.
+fn check_names(nodes: &[Node]) -> std::io::Result<()> {
+    for node in nodes {
+        let name = node.name;
+        if name.is_empty() || name.contains('/') || name.encode_utf16().count() > 31 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{name:?} is not a compound-file name"),
+            ));
         }
     }
     Ok(())
 }
 
-/// A stream of the root storage to write: its compound-file name (for an MSI, already
-/// encoded) and content.
-pub type RootStream<'a> = (&'a str, &'a [u8]);
-
-// The compound-file layout ([MS-CFB]), for this writer and for `read::compound`.
-/// The first eight bytes of every compound file.
-pub const SIGNATURE: [u8; 8] = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-/// A version-3 sector, and the header's size in every version.
-pub(crate) const SECTOR: usize = 512;
-pub(crate) const MINI_SECTOR: usize = 64;
-/// Streams smaller than this live in the mini stream.
-pub(crate) const MINI_STREAM_CUTOFF: usize = 4096;
-pub(crate) const DIR_ENTRY: usize = 128;
-const IDS_PER_SECTOR: usize = SECTOR / 4;
-/// DIFAT entries in the header itself, at `HEADER_DIFAT_OFFSET`.
-pub(crate) const HEADER_DIFAT: usize = 109;
-pub(crate) const HEADER_DIFAT_OFFSET: usize = 0x4C;
-pub(crate) const FREESECT: u32 = 0xFFFF_FFFF;
-pub(crate) const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
-const FATSECT: u32 = 0xFFFF_FFFD;
-const DIFSECT: u32 = 0xFFFF_FFFC;
-/// No sibling, child or stream: the directory's null link.
-pub(crate) const NOSTREAM: u32 = 0xFFFF_FFFF;
-
 /// The size in bytes of the version-3 file `write_v3` writes for these streams.
 pub fn v3_size(streams: &[RootStream]) -> u64 {
-    ((1 + Layout::new(streams).total_sectors) * SECTOR) as u64
+    tree_size(&root_nodes(streams))
+}
+
+fn tree_size(nodes: &[Node]) -> u64 {
+    ((1 + Layout::new(nodes).total_sectors) * SECTOR) as u64
 }
 
 /// Writes a version-3 compound file (512-byte sectors) holding `streams` in the root storage
@@ -140,29 +192,24 @@ pub fn v3_size(streams: &[RootStream]) -> u64 {
 /// its one copy in memory straight to `out`. The layout is fixed by the streams alone (large
 /// streams, the mini stream, mini FAT, directory, FAT, DIFAT, in that order; no timestamps),
 /// so the same streams give the same bytes.
-pub fn write_v3(
-    root_clsid: Uuid,
-    streams: &[RootStream],
-    mut out: impl Write,
-) -> std::io::Result<()> {
-    for (name, _) in streams {
-        if name.is_empty() || name.contains('/') || name.encode_utf16().count() > 31 {
-            return Err(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{name:?} is not a root stream name"),
-            ));
-        }
-    }
+pub fn write_v3(root_clsid: Uuid, streams: &[RootStream], out: impl Write) -> std::io::Result<()> {
+    let nodes = root_nodes(streams);
+    check_names(&nodes)?;
+    write_tree(root_clsid, &nodes, out)
+}
+
+/// `write_v3` for any tree of storages and streams.
+fn write_tree(root_clsid: Uuid, streams: &[Node], mut out: impl Write) -> std::io::Result<()> {
     let layout = Layout::new(streams);
     out.write_all(&layout.header())?;
     let zeros = [0u8; SECTOR];
     for &index in &layout.large {
-        let data = streams[index].1;
+        let data = streams[index].data;
         out.write_all(data)?;
         out.write_all(&zeros[..padding(data.len(), SECTOR)])?;
     }
     for &index in &layout.small {
-        let data = streams[index].1;
+        let data = streams[index].data;
         out.write_all(data)?;
         out.write_all(&zeros[..padding(data.len(), MINI_SECTOR)])?;
     }
@@ -171,7 +218,10 @@ pub fn write_v3(
     // Mini FAT: one chain per small stream, in order.
     let mut mini_fat = Vec::with_capacity(layout.mini_fat_sectors * SECTOR);
     for &index in &layout.small {
-        push_chain(&mut mini_fat, sectors(streams[index].1.len(), MINI_SECTOR));
+        push_chain(
+            &mut mini_fat,
+            sectors(streams[index].data.len(), MINI_SECTOR),
+        );
     }
     pad_ids(&mut mini_fat);
     out.write_all(&mini_fat)?;
@@ -180,7 +230,7 @@ pub fn write_v3(
     // FAT's and DIFAT's own sectors.
     let mut fat = Vec::with_capacity(layout.fat_sectors * SECTOR);
     for &index in &layout.large {
-        push_chain(&mut fat, sectors(streams[index].1.len(), SECTOR));
+        push_chain(&mut fat, sectors(streams[index].data.len(), SECTOR));
     }
     for count in [
         layout.mini_stream_sectors,
@@ -243,11 +293,11 @@ struct Layout {
 }
 
 impl Layout {
-    fn new(streams: &[RootStream]) -> Layout {
+    fn new(streams: &[Node]) -> Layout {
         let mut start = vec![ENDOFCHAIN; streams.len()];
         let (mut large, mut small) = (Vec::new(), Vec::new());
         let mut next = 0;
-        for (index, (_, data)) in streams.iter().enumerate() {
+        for (index, data) in streams.iter().map(|node| node.data).enumerate() {
             if data.len() >= MINI_STREAM_CUTOFF {
                 start[index] = next as u32;
                 next += sectors(data.len(), SECTOR);
@@ -255,7 +305,7 @@ impl Layout {
             }
         }
         let mut mini_sectors = 0;
-        for (index, (_, data)) in streams.iter().enumerate() {
+        for (index, data) in streams.iter().map(|node| node.data).enumerate() {
             if !data.is_empty() && data.len() < MINI_STREAM_CUTOFF {
                 start[index] = mini_sectors as u32;
                 mini_sectors += sectors(data.len(), MINI_SECTOR);
@@ -334,48 +384,64 @@ impl Layout {
         header
     }
 
-    /// The root entry, then one entry per stream (entry `i + 1` is `streams[i]`), the
-    /// streams as a balanced binary search tree in the compound-file name order.
-    fn directory(&self, root_clsid: Uuid, streams: &[RootStream]) -> Vec<u8> {
-        let mut order: Vec<usize> = (0..streams.len()).collect();
-        order.sort_by_cached_key(|&index| name_key(streams[index].0));
-        let mut links = vec![(NOSTREAM, NOSTREAM, false); streams.len()];
-        let full_levels = usize::BITS - (streams.len() + 1).leading_zeros() - 1;
-        let root = link_subtree(&order, 0, full_levels, &mut links);
+    /// The root entry, then one entry per node (entry `i + 1` is `nodes[i]`), each storage's
+    /// children as a balanced binary search tree in the compound-file name order.
+    fn directory(&self, root_clsid: Uuid, nodes: &[Node]) -> Vec<u8> {
+        let mut links = vec![(NOSTREAM, NOSTREAM, false); nodes.len()];
+        let mut children: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (index, node) in nodes.iter().enumerate() {
+            children.entry(node.parent).or_default().push(index);
+        }
+        let mut child_of = vec![NOSTREAM; 1 + nodes.len()];
+        for (storage, mut order) in children {
+            order.sort_by_cached_key(|&index| name_key(nodes[index].name));
+            let full_levels = usize::BITS - (order.len() + 1).leading_zeros() - 1;
+            child_of[storage as usize] = link_subtree(&order, 0, full_levels, &mut links);
+        }
         let mut directory = vec![0u8; self.directory_sectors * SECTOR];
         let mini_stream_bytes = (self.mini_sectors * MINI_SECTOR) as u64;
-        let root_entry = Entry {
-            name: "Root Entry",
-            kind: 5,
+        let root_entry = DirEntry {
+            name: "Root Entry".into(),
+            object_type: ObjectType::Root,
             red: false,
-            left: NOSTREAM,
-            right: NOSTREAM,
-            child: root,
+            child: child_of[ROOT_ID as usize],
             clsid: root_clsid,
             start: chain_start(self.mini_stream_start, self.mini_stream_sectors),
             size: mini_stream_bytes,
+            ..DirEntry::unused()
         };
-        root_entry.write(&mut directory[..DIR_ENTRY]);
-        for (index, (name, data)) in streams.iter().enumerate() {
+        root_entry.encode(&mut directory[..DIR_ENTRY]);
+        for (index, node) in nodes.iter().enumerate() {
             let (left, right, red) = links[index];
-            let entry = Entry {
-                name,
-                kind: 2,
-                red,
-                left,
-                right,
-                child: NOSTREAM,
-                clsid: Uuid::nil(),
-                start: self.start[index],
-                size: data.len() as u64,
+            let entry = if node.is_storage {
+                // A storage's start and size are zero ([MS-CFB] 2.6.3).
+                DirEntry {
+                    name: node.name.to_string(),
+                    object_type: ObjectType::Storage,
+                    red,
+                    left,
+                    right,
+                    child: child_of[index + 1],
+                    start: 0,
+                    ..DirEntry::unused()
+                }
+            } else {
+                DirEntry {
+                    name: node.name.to_string(),
+                    object_type: ObjectType::Stream,
+                    red,
+                    left,
+                    right,
+                    start: self.start[index],
+                    size: node.data.len() as u64,
+                    ..DirEntry::unused()
+                }
             };
             let offset = (index + 1) * DIR_ENTRY;
-            entry.write(&mut directory[offset..offset + DIR_ENTRY]);
+            entry.encode(&mut directory[offset..offset + DIR_ENTRY]);
         }
-        for unused in directory.chunks_mut(DIR_ENTRY).skip(1 + streams.len()) {
-            for offset in [68, 72, 76] {
-                unused[offset..offset + 4].copy_from_slice(&NOSTREAM.to_le_bytes());
-            }
+        for unused in directory.chunks_mut(DIR_ENTRY).skip(1 + nodes.len()) {
+            DirEntry::unused().encode(unused);
         }
         directory
     }
@@ -399,36 +465,6 @@ fn link_subtree(
     let right = link_subtree(&sorted[middle + 1..], depth + 1, full_levels, links);
     links[sorted[middle]] = (left, right, depth >= full_levels);
     sorted[middle] as u32 + 1
-}
-
-struct Entry<'a> {
-    name: &'a str,
-    kind: u8,
-    red: bool,
-    left: u32,
-    right: u32,
-    child: u32,
-    clsid: Uuid,
-    start: u32,
-    size: u64,
-}
-
-impl Entry<'_> {
-    fn write(&self, out: &mut [u8]) {
-        let name: Vec<u16> = self.name.encode_utf16().collect();
-        for (i, unit) in name.iter().enumerate() {
-            out[2 * i..2 * i + 2].copy_from_slice(&unit.to_le_bytes());
-        }
-        out[64..66].copy_from_slice(&(((name.len() + 1) * 2) as u16).to_le_bytes());
-        out[66] = self.kind;
-        out[67] = if self.red { 0 } else { 1 };
-        out[68..72].copy_from_slice(&self.left.to_le_bytes());
-        out[72..76].copy_from_slice(&self.right.to_le_bytes());
-        out[76..80].copy_from_slice(&self.child.to_le_bytes());
-        out[80..96].copy_from_slice(&self.clsid.to_bytes_le());
-        out[116..120].copy_from_slice(&self.start.to_le_bytes());
-        out[120..128].copy_from_slice(&self.size.to_le_bytes());
-    }
 }
 
 /// The key that sorts names in the compound-file order of a storage: shorter first, then by
@@ -489,6 +525,7 @@ fn pad_ids(ids: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Cursor, Read};
 
     fn round_trip(streams: &[(String, Vec<u8>)]) {
         let clsid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
@@ -565,9 +602,62 @@ mod tests {
             ("big".to_string(), pattern(8_000_000, 7)),
             ("small".to_string(), pattern(100, 8)),
         ];
-        let layout = Layout::new(&[("big", &streams[0].1), ("small", &streams[1].1)]);
+        let layout = Layout::new(&root_nodes(&[
+            ("big", &streams[0].1),
+            ("small", &streams[1].1),
+        ]));
         assert!(layout.difat_sectors > 0);
         round_trip(&streams);
+    }
+
+    #[test]
+    fn sub_storages_are_written_and_read_back_by_cfb_and_our_reader() {
+        let clsid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
+        let mut streams = Streams {
+            root_clsid: clsid,
+            streams: Vec::new(),
+        };
+        streams.insert("/\u{5}SummaryInformation", pattern(400, 1));
+        streams.insert("/cab", pattern(9000, 2));
+        streams.insert("/#Transform1/\u{5}SummaryInformation", pattern(300, 3));
+        streams.insert("/#Transform1/big", pattern(5000, 4));
+        streams.insert("/#Transform1/Nested/deep", pattern(70, 5));
+        streams.insert("/#Transform1/Nested/empty", Vec::new());
+        for i in 0..12 {
+            streams.insert(&format!("/#T{i}/s"), pattern(i * 10, 6));
+        }
+        let bytes = streams.write_v3().unwrap();
+        assert_eq!(bytes, streams.write_v3().unwrap(), "deterministic");
+        assert_eq!(Streams::read(&bytes).unwrap(), streams);
+        let mut file = cfb::CompoundFile::open(Cursor::new(&bytes)).unwrap();
+        assert_eq!(file.version(), cfb::Version::V3);
+        assert_eq!(*file.root_entry().clsid(), clsid);
+        assert!(file.is_storage("/#Transform1/Nested"));
+        let storages = file.walk().filter(|entry| entry.is_storage()).count();
+        assert_eq!(
+            storages,
+            1 + 2 + 12,
+            "the root, #Transform1, Nested and #T0..#T11"
+        );
+        for (path, data) in &streams.streams {
+            let mut content = Vec::new();
+            file.open_stream(path)
+                .unwrap()
+                .read_to_end(&mut content)
+                .unwrap();
+            assert_eq!(&content, data, "{path}");
+        }
+    }
+
+    #[test]
+    fn bad_names_in_sub_storages_are_refused() {
+        for path in ["/a//b", "/a/", &format!("/{}/s", "x".repeat(32))] {
+            let streams = Streams {
+                root_clsid: Uuid::nil(),
+                streams: vec![(path.to_string(), vec![1])],
+            };
+            assert!(streams.write_v3().is_err(), "{path}");
+        }
     }
 
     #[test]

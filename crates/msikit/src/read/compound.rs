@@ -10,10 +10,10 @@ use super::error::{Place, ReadError, Result};
 use std::borrow::Cow;
 use uuid::Uuid;
 
-use crate::compound::{
-    DIR_ENTRY as ENTRY_SIZE, ENDOFCHAIN as END_OF_CHAIN, HEADER_DIFAT as HEADER_DIFAT_ENTRIES,
-    HEADER_DIFAT_OFFSET, MINI_SECTOR as MINI_SECTOR_SIZE, NOSTREAM as NO_ENTRY,
-    SECTOR as HEADER_SIZE, SIGNATURE,
+use crate::compound::directory::{
+    DirEntry, ObjectType, DIR_ENTRY as ENTRY_SIZE, ENDOFCHAIN as END_OF_CHAIN,
+    HEADER_DIFAT as HEADER_DIFAT_ENTRIES, HEADER_DIFAT_OFFSET, MINI_SECTOR as MINI_SECTOR_SIZE,
+    NOSTREAM as NO_ENTRY, SECTOR as HEADER_SIZE, SIGNATURE,
 };
 /// Sector numbers above this are markers (DIFAT, FAT, end of chain, free), never sectors.
 const MAX_REGULAR_SECTOR: u32 = 0xFFFF_FFFA;
@@ -35,7 +35,8 @@ pub struct CompoundFile<'a> {
     directory_sectors: Vec<u32>,
     mini_fat: Vec<u32>,
     mini_stream: Vec<u8>,
-    root_clsid: Uuid,
+    /// The root storage (an empty path).
+    root: Entry,
     /// Every storage and stream below the root, sorted by path.
     entries: Vec<Entry>,
 }
@@ -50,6 +51,11 @@ pub struct Entry {
     pub clsid: Uuid,
     /// A stream's size in bytes (0 for storages).
     pub size: u64,
+    /// The directory's user-defined flags, which the MSI signature's metadata hash covers.
+    pub state_bits: u32,
+    /// FILETIMEs (100-nanosecond intervals since 1601), 0 when not set.
+    pub created: u64,
+    pub modified: u64,
     start: u32,
     /// Where the directory entry is in the file.
     offset: u64,
@@ -59,19 +65,6 @@ pub struct Entry {
 pub enum EntryKind {
     Storage,
     Stream,
-}
-
-/// One raw 128-byte directory entry.
-#[derive(Debug, Clone)]
-struct RawEntry {
-    name: String,
-    object_type: u8,
-    left: u32,
-    right: u32,
-    child: u32,
-    clsid: Uuid,
-    start: u32,
-    size: u64,
 }
 
 struct Header {
@@ -97,7 +90,17 @@ impl<'a> CompoundFile<'a> {
             directory_sectors: Vec::new(),
             mini_fat: Vec::new(),
             mini_stream: Vec::new(),
-            root_clsid: Uuid::nil(),
+            root: Entry {
+                path: Vec::new(),
+                kind: EntryKind::Storage,
+                clsid: Uuid::nil(),
+                size: 0,
+                state_bits: 0,
+                created: 0,
+                modified: 0,
+                start: END_OF_CHAIN,
+                offset: 0,
+            },
             entries: Vec::new(),
         };
         file.fat_sectors = file.fat_sector_list(&header)?;
@@ -106,7 +109,17 @@ impl<'a> CompoundFile<'a> {
             file.chain(header.first_directory_sector, 0x30, || Place::Directory)?;
         let raw_entries = file.read_directory(header.version)?;
         let root = &raw_entries[0];
-        file.root_clsid = root.clsid;
+        file.root = Entry {
+            path: Vec::new(),
+            kind: EntryKind::Storage,
+            clsid: root.clsid,
+            size: 0,
+            state_bits: root.state_bits,
+            created: root.created,
+            modified: root.modified,
+            start: root.start,
+            offset: file.entry_offset(0) + 116,
+        };
         file.mini_fat = file.read_mini_fat(&header)?;
         file.mini_stream = file
             .regular_stream(root.start, root.size, file.entry_offset(0) + 116, || {
@@ -118,7 +131,12 @@ impl<'a> CompoundFile<'a> {
     }
 
     pub fn root_clsid(&self) -> Uuid {
-        self.root_clsid
+        self.root.clsid
+    }
+
+    /// The root storage: an empty path, its CLSID, state bits and times.
+    pub fn root(&self) -> &Entry {
+        &self.root
     }
 
     /// 512 for a version 3 file, 4096 for version 4.
@@ -129,6 +147,19 @@ impl<'a> CompoundFile<'a> {
     /// Every storage and stream below the root, sorted by path.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
+    }
+
+    /// The storages and streams directly in `storage` (the root, or a storage of
+    /// [`entries`](Self::entries)), sorted by name.
+    pub fn children<'s>(&'s self, storage: &'s Entry) -> impl Iterator<Item = &'s Entry> + 's {
+        // Sorted by path, a storage's descendants follow it in one run.
+        let first = self
+            .entries
+            .partition_point(|entry| entry.path <= storage.path);
+        self.entries[first..]
+            .iter()
+            .take_while(move |entry| entry.path.starts_with(&storage.path))
+            .filter(move |entry| entry.path.len() == storage.path.len() + 1)
     }
 
     /// The entry at `path` (names from the root down).
@@ -289,18 +320,20 @@ impl<'a> CompoundFile<'a> {
         Ok(sectors)
     }
 
-    fn read_directory(&self, version: u16) -> Result<Vec<RawEntry>> {
+    fn read_directory(&self, version: u16) -> Result<Vec<DirEntry>> {
         let per_sector = self.sector_size / ENTRY_SIZE;
         let mut entries = Vec::with_capacity(self.directory_sectors.len() * per_sector);
         for &sector in &self.directory_sectors {
             let bytes = self.sector_bytes(sector, self.sector_size, || Place::Directory)?;
             for (index, raw) in bytes.chunks_exact(ENTRY_SIZE).enumerate() {
                 let offset = self.sector_offset(sector) + (index * ENTRY_SIZE) as u64;
-                entries.push(parse_entry(raw, version, offset)?);
+                let entry = DirEntry::decode(raw, version)
+                    .map_err(|bad| ReadError::new(Place::Directory, offset + bad.at, bad.reason))?;
+                entries.push(entry);
             }
         }
         match entries.first() {
-            Some(root) if root.object_type == 5 => Ok(entries),
+            Some(root) if root.object_type == ObjectType::Root => Ok(entries),
             _ => Err(ReadError::new(
                 Place::Directory,
                 self.entry_offset(0),
@@ -419,7 +452,7 @@ impl<'a> CompoundFile<'a> {
 
     /// The tree of storages and streams below the root, walked with an explicit stack; an
     /// entry reached twice (a cycle, or shared between two trees) is an error.
-    fn walk_tree(&self, raw: &[RawEntry]) -> Result<Vec<Entry>> {
+    fn walk_tree(&self, raw: &[DirEntry]) -> Result<Vec<Entry>> {
         let mut visited = vec![false; raw.len()];
         visited[0] = true;
         let mut entries: Vec<Entry> = Vec::new();
@@ -448,14 +481,15 @@ impl<'a> CompoundFile<'a> {
             visited[index] = true;
             let offset = self.entry_offset(id);
             let kind = match entry.object_type {
-                1 => EntryKind::Storage,
-                2 => EntryKind::Stream,
+                ObjectType::Storage => EntryKind::Storage,
+                ObjectType::Stream => EntryKind::Stream,
                 other => {
+                    let byte = other.byte();
                     return Err(ReadError::new(
                         Place::Directory,
                         offset + 66,
-                        format!("entry {id} in the tree has object type {other}, not a storage (1) or stream (2)"),
-                    ))
+                        format!("entry {id} in the tree has object type {byte}, not a storage (1) or stream (2)"),
+                    ));
                 }
             };
             stack.push((entry.left, parent.clone(), offset + 68));
@@ -481,6 +515,9 @@ impl<'a> CompoundFile<'a> {
                 } else {
                     0
                 },
+                state_bits: entry.state_bits,
+                created: entry.created,
+                modified: entry.modified,
                 start: entry.start,
                 offset: offset + 116,
             });
@@ -556,44 +593,6 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
         mini_fat_sector_count: le_u32(bytes, 0x40),
         first_difat_sector: le_u32(bytes, 0x44),
         difat_sector_count: le_u32(bytes, 0x48),
-    })
-}
-
-fn parse_entry(raw: &[u8], version: u16, offset: u64) -> Result<RawEntry> {
-    let object_type = raw[66];
-    let name_len = usize::from(le_u16(raw, 64));
-    let name = if object_type == 0 {
-        String::new()
-    } else {
-        if name_len > 64 || name_len % 2 != 0 || name_len < 2 {
-            return Err(ReadError::new(
-                Place::Directory,
-                offset + 64,
-                format!("name length {name_len} (an even count of bytes from 2 to 64 expected)"),
-            ));
-        }
-        let units = raw[..name_len - 2]
-            .chunks_exact(2)
-            .map(|unit| le_u16(unit, 0));
-        char::decode_utf16(units)
-            .collect::<std::result::Result<String, _>>()
-            .map_err(|_| ReadError::new(Place::Directory, offset, "the name is not valid UTF-16"))?
-    };
-    let size = u64::from(le_u32(raw, 120)) | (u64::from(le_u32(raw, 124)) << 32);
-    Ok(RawEntry {
-        name,
-        object_type,
-        left: le_u32(raw, 68),
-        right: le_u32(raw, 72),
-        child: le_u32(raw, 76),
-        clsid: Uuid::from_bytes_le(raw[80..96].try_into().expect("16 bytes")),
-        start: le_u32(raw, 116),
-        // Version 3 files may leave garbage in the high half ([MS-CFB] 2.6.3).
-        size: if version == 3 {
-            size & 0xFFFF_FFFF
-        } else {
-            size
-        },
     })
 }
 

@@ -62,4 +62,11 @@ impl ReadError {
     }
 }
 
+/// For callers that speak `std::io` (the signer, `compound::Streams`): the message kept whole.
+impl From<ReadError> for std::io::Error {
+    fn from(error: ReadError) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, error)
+    }
+}
+
 pub type Result<T> = std::result::Result<T, ReadError>;

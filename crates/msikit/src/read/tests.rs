@@ -218,11 +218,23 @@ fn assert_same_summary(ours: &Summary, theirs: &msi::SummaryInfo) {
     assert_eq!(ours.security, theirs.doc_security());
 }
 
+/// A time the cfb crate gives back as the FILETIME the directory holds.
+fn cfb_filetime(time: SystemTime) -> u64 {
+    const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => UNIX_EPOCH_FILETIME + (after.as_nanos() / 100) as u64,
+        Err(before) => UNIX_EPOCH_FILETIME - (before.duration().as_nanos() / 100) as u64,
+    }
+}
+
 fn assert_same_compound_file(bytes: &[u8]) {
     let ours = compound::CompoundFile::parse(bytes).unwrap();
     let mut theirs = cfb::CompoundFile::open(Cursor::new(bytes)).unwrap();
     assert_eq!(ours.root_clsid(), *theirs.root_entry().clsid());
-    let their_entries: Vec<(String, bool, uuid::Uuid, u64)> = theirs
+    assert_eq!(ours.root().clsid, *theirs.root_entry().clsid());
+    assert_eq!(ours.root().state_bits, theirs.root_entry().state_bits());
+    type Described = (String, bool, uuid::Uuid, u64, u32, u64, u64);
+    let mut their_entries: Vec<Described> = theirs
         .walk()
         .filter(|entry| !entry.is_root())
         .map(|entry| {
@@ -236,12 +248,14 @@ fn assert_same_compound_file(bytes: &[u8]) {
                 entry.is_stream(),
                 *entry.clsid(),
                 if entry.is_stream() { entry.len() } else { 0 },
+                entry.state_bits(),
+                cfb_filetime(entry.created()),
+                cfb_filetime(entry.modified()),
             )
         })
         .collect();
-    let mut their_entries = their_entries;
     their_entries.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
-    let our_entries: Vec<(String, bool, uuid::Uuid, u64)> = ours
+    let our_entries: Vec<Described> = ours
         .entries()
         .iter()
         .map(|entry| {
@@ -250,10 +264,37 @@ fn assert_same_compound_file(bytes: &[u8]) {
                 entry.kind == compound::EntryKind::Stream,
                 entry.clsid,
                 entry.size,
+                entry.state_bits,
+                entry.created,
+                entry.modified,
             )
         })
         .collect();
     assert_eq!(our_entries, their_entries);
+    // Each storage's children are the entries cfb lists in it.
+    for storage in std::iter::once(ours.root()).chain(
+        ours.entries()
+            .iter()
+            .filter(|entry| entry.kind == compound::EntryKind::Storage),
+    ) {
+        let ours_in_it: Vec<String> = ours
+            .children(storage)
+            .map(|entry| entry.path.join("/"))
+            .collect();
+        let mut theirs_in_it: Vec<String> = theirs
+            .read_storage(format!("/{}", storage.path.join("/")))
+            .unwrap()
+            .map(|entry| {
+                entry
+                    .path()
+                    .to_string_lossy()
+                    .trim_start_matches('/')
+                    .to_string()
+            })
+            .collect();
+        theirs_in_it.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+        assert_eq!(ours_in_it, theirs_in_it, "in {:?}", storage.path);
+    }
     for entry in ours
         .entries()
         .iter()
@@ -648,6 +689,99 @@ fn a_stream_claiming_more_than_the_file_is_refused_before_allocating() {
     let error = read_error(bytes);
     assert!(matches!(error.place, Place::Stream(_)), "{error}");
     assert!(error.reason.contains("more than the whole file"), "{error}");
+}
+
+/// A version-3 file with a sub-storage `#T` holding one stream, the directory offset of `#T`'s
+/// entry, and `#T`'s entry id.
+fn file_with_a_sub_storage() -> (Vec<u8>, usize, u32) {
+    let mut streams = crate::compound::Streams::read(&small_package().0).unwrap();
+    streams.insert("/#T/data", vec![3; 100]);
+    let bytes = streams.write_v3().unwrap();
+    let file = compound::CompoundFile::parse(&bytes).unwrap();
+    let storage = file.find(&["#T"]).unwrap().clone();
+    drop(file);
+    let directory = compound::le_u32(&bytes, 0x30) as usize;
+    // The directory's first sector holds entries 0..4; find #T's by its name.
+    let name: Vec<u8> = "#T".encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let (offset, id) = (0..bytes.len() / 128)
+        .map(|slot| (slot * 128, slot))
+        .find(|(offset, _)| {
+            *offset >= (directory + 1) * 512
+                && bytes[*offset..*offset + 4] == name[..]
+                && bytes[*offset + 66] == 1
+        })
+        .map(|(offset, slot)| (offset, (slot - (directory + 1) * 4) as u32))
+        .expect("the storage's entry");
+    assert_eq!(storage.kind, compound::EntryKind::Storage);
+    (bytes, offset, id)
+}
+
+#[test]
+fn a_sub_storage_whose_child_is_itself_is_an_error() {
+    let (mut bytes, storage, id) = file_with_a_sub_storage();
+    put_u32(&mut bytes, storage + 76, id);
+    let error = read_error(bytes);
+    assert_eq!(error.place, Place::Directory);
+    assert!(error.reason.contains("reached twice"), "{error}");
+}
+
+#[test]
+fn a_sub_storage_whose_child_is_the_root_is_an_error() {
+    let (mut bytes, storage, _) = file_with_a_sub_storage();
+    put_u32(&mut bytes, storage + 76, 0);
+    let error = read_error(bytes);
+    assert_eq!(
+        (&error.place, error.offset),
+        (&Place::Directory, storage as u64 + 76)
+    );
+    assert!(error.reason.contains("reached twice"), "{error}");
+}
+
+#[test]
+fn a_directory_running_past_the_end_of_the_file_is_an_error() {
+    let (mut bytes, directory, fat) = small_package();
+    // The directory's chain goes on to a sector the FAT has but the file does not.
+    assert!(bytes.len() < 120 * 512);
+    put_u32(&mut bytes, (fat + 1) * 512 + 4 * directory, 120);
+    put_u32(&mut bytes, (fat + 1) * 512 + 4 * 120, 0xFFFF_FFFE);
+    let error = read_error(bytes);
+    assert_eq!(error.place, Place::Directory);
+    assert!(error.reason.contains("past the end of the file"), "{error}");
+}
+
+#[test]
+fn state_bits_and_times_read_as_cfb_reads_them() {
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    file.create_storage("/sub").unwrap();
+    file.create_stream("/sub/data")
+        .unwrap()
+        .write_all(b"x")
+        .unwrap();
+    file.create_stream("/top")
+        .unwrap()
+        .write_all(&[1; 5000])
+        .unwrap();
+    file.set_state_bits("/", 0x11).unwrap();
+    file.set_state_bits("/sub", 0x2222).unwrap();
+    file.set_state_bits("/top", 0x3333_0000).unwrap();
+    let when = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    file.set_created_time("/sub", when).unwrap();
+    file.set_modified_time("/sub", when + Duration::from_secs(1))
+        .unwrap();
+    file.flush().unwrap();
+    let bytes = file.into_inner().into_inner();
+    assert_same_compound_file(&bytes);
+    let ours = compound::CompoundFile::parse(&bytes).unwrap();
+    assert_eq!(ours.root().state_bits, 0x11);
+    let sub = ours.find(&["sub"]).unwrap();
+    assert_eq!(sub.state_bits, 0x2222);
+    assert_eq!(sub.created, cfb_filetime(when));
+    let children: Vec<&str> = ours
+        .children(ours.root())
+        .map(|entry| entry.path[0].as_str())
+        .collect();
+    assert_eq!(children, ["sub", "top"]);
 }
 
 fn small_database() -> Vec<(String, Vec<u8>)> {

@@ -1,63 +1,16 @@
 //! The signing certificate chain and private key, from PEM files or a PKCS#12 bundle, or any
 //! other `SigningKey`.
 
-use super::key::{self, SignatureAlgorithm, SigningKey};
-use super::signed_data::Templates;
+use super::certificates::{error, read};
+pub use super::certificates::{load_certificates, CredentialsError};
+use super::key::{self, KeyError, SigningKey};
+pub use super::signed_data::Credentials;
+use super::signed_data::{refuse_sha1, without_duplicates};
 use rsa::pkcs1::DecodeRsaPrivateKey;
 use std::path::Path;
 use std::sync::Arc;
-use x509_cert::der::{Decode, Encode};
+use x509_cert::der::Decode;
 use x509_cert::Certificate;
-
-/// A signing identity: the leaf certificate first, then any intermediates.
-#[derive(Clone)]
-pub struct Credentials {
-    pub chain: Vec<Certificate>,
-    pub(crate) key: Arc<dyn SigningKey>,
-    /// RFC 3161 time-stamping authorities (http URLs), tried in order, to countersign each
-    /// signature.
-    pub timestamp_urls: Vec<String>,
-    /// Also write `\u{5}MsiDigitalSignatureEx` (the directory metadata's hash, which the
-    /// signed digest then begins with), as signtool does by default.
-    pub msi_dse: bool,
-    /// Made at the first signature of each signature length, for every later one.
-    pub(crate) signature_template: Arc<Templates>,
-    /// What the caller should pass on to the user (e.g. a key below the recommended size):
-    /// the library prints nothing.
-    pub warnings: Vec<String>,
-}
-
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("chain", &self.chain.len())
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why credentials could not be loaded; names the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialsError {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for CredentialsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path, self.message)
-    }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, CredentialsError> {
-    std::fs::read(path).map_err(|e| error(path, format!("cannot read: {e}")))
-}
-
-fn error(path: &Path, message: impl Into<String>) -> CredentialsError {
-    CredentialsError {
-        path: path.display().to_string(),
-        message: message.into(),
-    }
-}
 
 /// Where the signing identity comes from, as the command line names it.
 #[derive(Debug, Clone, Default)]
@@ -211,49 +164,10 @@ impl Credentials {
             .map_err(|e| error(path, format!("bad certificate in the bundle: {e}")))?;
         Credentials::with_key(certificates, signing_key).map_err(|message| error(path, message))
     }
-
-    /// `chain` (leaf first) with the private key of its leaf, wherever the key lives. A
-    /// certificate listed twice is kept once; a certificate signed with SHA-1, or a key that
-    /// does not belong to the leaf, is refused.
-    pub fn with_key(
-        chain: Vec<Certificate>,
-        key: Arc<dyn SigningKey>,
-    ) -> Result<Credentials, String> {
-        let chain = without_duplicates(chain);
-        let leaf = chain.first().ok_or("no certificate")?;
-        refuse_sha1(&chain)?;
-        check_key_matches(leaf, key.as_ref())?;
-        let mut warnings = Vec::new();
-        if let SignatureAlgorithm::RsaSha256 { bits } = key.algorithm() {
-            if bits < key::RSA_RECOMMENDED_BITS {
-                warnings.push(format!(
-                    "the signing key is RSA-{bits}: publicly trusted code-signing certificates \
-                     need at least {} bits since June 2023",
-                    key::RSA_RECOMMENDED_BITS
-                ));
-            }
-        }
-        Ok(Credentials {
-            chain,
-            key,
-            timestamp_urls: Vec::new(),
-            msi_dse: false,
-            signature_template: Arc::default(),
-            warnings,
-        })
-    }
-
-    pub fn leaf(&self) -> &Certificate {
-        &self.chain[0]
-    }
-
-    pub fn algorithm(&self) -> SignatureAlgorithm {
-        self.key.algorithm()
-    }
 }
 
 /// The private key of a PEM file: the first block whose label names one.
-fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, String> {
+fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, KeyError> {
     let begin = text
         .match_indices("-----BEGIN ")
         .map(|(at, _)| &text[at..])
@@ -263,94 +177,22 @@ fn pem_key(text: &str) -> Result<Arc<dyn SigningKey>, String> {
                 .next()
                 .is_some_and(|l| l.contains("PRIVATE KEY"))
         })
-        .ok_or("no private key in the PEM file")?;
+        .ok_or(KeyError::NoPemKey)?;
     let (label, der) = der::pem::decode_vec(begin.as_bytes())
-        .map_err(|e| format!("not a readable PEM private key ({e})"))?;
+        .map_err(|e| KeyError::UnreadablePem(e.to_string()))?;
     match label {
         "PRIVATE KEY" => key::from_pkcs8_der(&der),
         "RSA PRIVATE KEY" => {
             let rsa = rsa::RsaPrivateKey::from_pkcs1_der(&der)
-                .map_err(|e| format!("not a readable RSA private key ({e})"))?;
+                .map_err(|e| KeyError::UnreadableRsaPem(e.to_string()))?;
             Ok(Arc::new(key::RsaKey::new(rsa)?))
         }
         "EC PRIVATE KEY" => key::EcdsaKey::from_sec1_pem(begin)
             .map(|key| Arc::new(key) as Arc<dyn SigningKey>)
-            .ok_or_else(|| "an EC key not on P-256 or P-384 (the curves supported)".into()),
-        "ENCRYPTED PRIVATE KEY" => Err(
-            "an encrypted private key: give an unencrypted PEM key, or a PKCS#12 bundle with \
-             --password-env"
-                .into(),
-        ),
-        other => Err(format!("a `{other}` block is not a supported private key")),
+            .ok_or(KeyError::UnsupportedSec1Curve),
+        "ENCRYPTED PRIVATE KEY" => Err(KeyError::EncryptedPem),
+        other => Err(KeyError::UnsupportedPemBlock {
+            label: other.to_string(),
+        }),
     }
-}
-
-/// `chain` in order, each certificate once (a chain file concatenated twice is common).
-fn without_duplicates(chain: Vec<Certificate>) -> Vec<Certificate> {
-    let mut kept: Vec<Certificate> = Vec::with_capacity(chain.len());
-    for certificate in chain {
-        if !kept.contains(&certificate) {
-            kept.push(certificate);
-        }
-    }
-    kept
-}
-
-/// Windows stopped trusting SHA-1 code-signing certificates; a self-signed root's own
-/// signature is never checked, so it may be SHA-1.
-fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
-    use const_oid::db::rfc5912::{ECDSA_WITH_SHA_224, SHA_1_WITH_RSA_ENCRYPTION};
-    const ECDSA_WITH_SHA_1: der::asn1::ObjectIdentifier =
-        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
-    for certificate in chain {
-        let tbs = &certificate.tbs_certificate;
-        let oid = certificate.signature_algorithm.oid;
-        let self_signed = tbs.subject == tbs.issuer;
-        if !self_signed
-            && [
-                SHA_1_WITH_RSA_ENCRYPTION,
-                ECDSA_WITH_SHA_1,
-                ECDSA_WITH_SHA_224,
-            ]
-            .contains(&oid)
-        {
-            return Err(format!(
-                "certificate `{}` is signed with SHA-1 (or SHA-224), which Windows no longer \
-                 trusts for code signing",
-                tbs.subject
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The key must belong to the leaf: compared by public key when the key source tells it,
-/// otherwise by a probe signature checked with the certificate.
-fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), String> {
-    let mismatch = || "the private key does not belong to the first certificate".to_string();
-    let certificate_key = leaf
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| e.to_string())?;
-    if let Some(public) = key.public_key_der() {
-        return (public == certificate_key)
-            .then_some(())
-            .ok_or_else(mismatch);
-    }
-    let probe = b"sspr-msi: does this key belong to the certificate?";
-    let signature = key.sign(probe)?;
-    let algorithm = key.algorithm().signature_algorithm().oid;
-    super::public_key::verify(leaf, &algorithm, probe, &signature, "probe").map_err(|_| mismatch())
-}
-
-/// Every certificate in a PEM file, in order.
-pub fn load_certificates(path: &Path) -> Result<Vec<Certificate>, CredentialsError> {
-    let text = read(path)?;
-    let certificates = Certificate::load_pem_chain(&text)
-        .map_err(|e| error(path, format!("not PEM certificates: {e}")))?;
-    if certificates.is_empty() {
-        return Err(error(path, "no certificate in the file"));
-    }
-    Ok(certificates)
 }

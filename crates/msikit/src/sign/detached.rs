@@ -6,9 +6,10 @@
 //! Every path goes through the same PKCS#7 code as a key file: the bytes handed out are
 //! the ones a key would have been given.
 
-use super::credentials::Credentials;
-use super::key::{self, SignatureAlgorithm, SigningKey};
+use super::key::{self, KeyError, SignatureAlgorithm, SigningKey};
 use super::msi::{self, SIGNATURE_EX_STREAM, SIGNATURE_STREAM};
+use super::signed_data::Credentials;
+use super::SignatureError;
 use crate::compound::Streams;
 use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
 use der::Encode;
@@ -19,12 +20,13 @@ use std::sync::{Arc, Mutex};
 use x509_cert::Certificate;
 
 /// The signature algorithm `certificate`'s key signs with (RSA sizes checked as for keys).
-pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, String> {
+pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, KeyError> {
     let info = &certificate.tbs_certificate.subject_public_key_info;
     match info.algorithm.oid {
         oid if oid == RSA_ENCRYPTION => {
             use rsa::traits::PublicKeyParts;
-            let public = super::trust::rsa_public_key(certificate).map_err(|e| e.to_string())?;
+            let public = super::public_key::rsa_public_key(certificate)
+                .map_err(|e| KeyError::UnreadableCertificateKey(e.to_string()))?;
             let bits = public.n().bits();
             key::check_rsa_bits(bits)?;
             Ok(SignatureAlgorithm::RsaSha256 { bits })
@@ -32,11 +34,11 @@ pub fn algorithm_of(certificate: &Certificate) -> Result<SignatureAlgorithm, Str
         oid if oid == ID_EC_PUBLIC_KEY => match super::public_key::named_curve(certificate) {
             Some(curve) if curve == SECP_256_R_1 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
             Some(curve) if curve == SECP_384_R_1 => Ok(SignatureAlgorithm::EcdsaP384Sha384),
-            _ => Err("the certificate's EC key is not on P-256 or P-384".into()),
+            _ => Err(KeyError::CertificateCurve),
         },
-        other => Err(format!(
-            "the certificate's {other} key is neither RSA nor ECDSA"
-        )),
+        other => Err(KeyError::CertificateAlgorithm {
+            algorithm: other.to_string(),
+        }),
     }
 }
 
@@ -275,54 +277,75 @@ impl SigningKey for CommandKey {
     }
 }
 
+/// Why a signature could not be exported from, or attached to, a package.
+#[derive(Debug, thiserror::Error)]
+pub enum AttachError {
+    #[error("not a compound file: {0}")]
+    NotCompoundFile(std::io::Error),
+    #[error("the package is not signed")]
+    Unsigned,
+    /// Writing the package again (or hashing its directory) failed.
+    #[error("{0}")]
+    Rewrite(std::io::Error),
+    #[error(
+        "the signature is for another package: its digest does not match this package's \
+         content (rebuild it from the same sources and configuration)"
+    )]
+    OtherPackage,
+    #[error("the signature cannot be attached: {0}")]
+    Unattachable(SignatureError),
+}
+
+/// For the callers that report errors as text.
+impl From<AttachError> for String {
+    fn from(error: AttachError) -> String {
+        error.to_string()
+    }
+}
+
 /// The PKCS#7 of a signed package (its `\u{5}DigitalSignature` stream). An
 /// `\u{5}MsiDigitalSignatureEx` beside it is not saved: `attach_signature` computes it again.
-pub fn export_signature(package: &[u8]) -> Result<Vec<u8>, String> {
-    let streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
+pub fn export_signature(package: &[u8]) -> Result<Vec<u8>, AttachError> {
+    let streams = Streams::read(package).map_err(AttachError::NotCompoundFile)?;
     streams
         .get(SIGNATURE_STREAM)
         .map(<[u8]>::to_vec)
-        .ok_or_else(|| "the package is not signed".into())
+        .ok_or(AttachError::Unsigned)
 }
 
 /// `package` as it was before it was signed: its signature streams removed, written as
 /// `msi::sign` writes it (so a signed package's unsigned twin is the one a build without
 /// signing writes).
-pub fn without_signature(package: &[u8]) -> Result<Vec<u8>, String> {
-    let mut streams = Streams::read(package).map_err(|e| format!("not a compound file: {e}"))?;
+pub fn without_signature(package: &[u8]) -> Result<Vec<u8>, AttachError> {
+    let mut streams = Streams::read(package).map_err(AttachError::NotCompoundFile)?;
     streams.remove(SIGNATURE_STREAM);
     streams.remove(SIGNATURE_EX_STREAM);
-    streams.write_v3().map_err(|e| e.to_string())
+    streams.write_v3().map_err(AttachError::Rewrite)
 }
 
 /// `package` (unsigned, or signed: the signature is replaced) with `pkcs7` as its signature,
 /// written as `msi::sign` writes it, with the `\u{5}MsiDigitalSignatureEx` the signature was
 /// made with, if any; refused unless `pkcs7` signs this package's content.
-pub fn attach_signature(package: &[u8], pkcs7: &[u8]) -> Result<Vec<u8>, String> {
+pub fn attach_signature(package: &[u8], pkcs7: &[u8]) -> Result<Vec<u8>, AttachError> {
     let unsigned = without_signature(package)?;
-    let prehash = msi::metadata_prehash(&unsigned).map_err(|e| e.to_string())?;
-    let mut streams = Streams::read(&unsigned).map_err(|e| format!("not a compound file: {e}"))?;
+    let prehash = msi::metadata_prehash(&unsigned).map_err(AttachError::Rewrite)?;
+    let mut streams = Streams::read(&unsigned).map_err(AttachError::NotCompoundFile)?;
     streams.insert(SIGNATURE_STREAM, pkcs7.to_vec());
-    let plain = streams.write_v3().map_err(|e| e.to_string())?;
+    let plain = streams.write_v3().map_err(AttachError::Rewrite)?;
     if signs_content(&plain)? {
         return Ok(plain);
     }
     streams.insert(SIGNATURE_EX_STREAM, prehash);
-    let with_ex = streams.write_v3().map_err(|e| e.to_string())?;
+    let with_ex = streams.write_v3().map_err(AttachError::Rewrite)?;
     if signs_content(&with_ex)? {
         return Ok(with_ex);
     }
-    Err(
-        "the signature is for another package: its digest does not match this package's \
-         content (rebuild it from the same sources and configuration)"
-            .into(),
-    )
+    Err(AttachError::OtherPackage)
 }
 
 /// Whether the package's signature covers its content and verifies with its own certificate
 /// (whom to trust is `verify`'s question, not this one's).
-fn signs_content(package: &[u8]) -> Result<bool, String> {
-    use super::SignatureError;
+fn signs_content(package: &[u8]) -> Result<bool, AttachError> {
     match msi::verify(package, &super::trust::TrustPolicy::default()) {
         Ok(_)
         | Err(SignatureError::Untrusted(_))
@@ -330,7 +353,7 @@ fn signs_content(package: &[u8]) -> Result<bool, String> {
         | Err(SignatureError::Expired(_))
         | Err(SignatureError::WrongSigner(_)) => Ok(true),
         Err(SignatureError::DigestMismatch | SignatureError::MetadataMismatch) => Ok(false),
-        Err(other) => Err(format!("the signature cannot be attached: {other}")),
+        Err(other) => Err(AttachError::Unattachable(other)),
     }
 }
 

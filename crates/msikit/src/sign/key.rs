@@ -116,19 +116,69 @@ pub const RSA_RECOMMENDED_BITS: usize = 3072;
 /// The largest RSA key: the `rsa` crate that verifies signatures stops there.
 pub const RSA_MAX_BITS: usize = 4096;
 
+/// Why a key is not taken to sign with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "RSA-{bits} key: too weak to sign with; use at least {min} bits ({recommended} for a \
+         publicly trusted certificate)",
+        min = RSA_MIN_BITS,
+        recommended = RSA_RECOMMENDED_BITS
+    )]
+    RsaTooWeak { bits: usize },
+    #[error(
+        "RSA-{bits} key: keys above {max} bits are not supported; use a {recommended}- or \
+         {max}-bit key",
+        max = RSA_MAX_BITS,
+        recommended = RSA_RECOMMENDED_BITS
+    )]
+    RsaTooLarge { bits: usize },
+    #[error("not a PKCS#8 private key")]
+    NotPkcs8,
+    #[error("an EC key on curve {curve}: only P-256 and P-384 are supported")]
+    UnsupportedCurve { curve: String },
+    #[error("an RSA key that cannot be read")]
+    UnreadableRsa,
+    #[error("a {algorithm} key: only RSA and ECDSA (P-256, P-384) keys are supported")]
+    UnsupportedAlgorithm { algorithm: String },
+    #[error("no private key in the PEM file")]
+    NoPemKey,
+    #[error("not a readable PEM private key ({0})")]
+    UnreadablePem(String),
+    #[error("not a readable RSA private key ({0})")]
+    UnreadableRsaPem(String),
+    #[error("an EC key not on P-256 or P-384 (the curves supported)")]
+    UnsupportedSec1Curve,
+    #[error(
+        "an encrypted private key: give an unencrypted PEM key, or a PKCS#12 bundle with \
+         --password-env"
+    )]
+    EncryptedPem,
+    #[error("a `{label}` block is not a supported private key")]
+    UnsupportedPemBlock { label: String },
+    /// A certificate whose key a detached signature or token would be made with.
+    #[error("{0}")]
+    UnreadableCertificateKey(String),
+    #[error("the certificate's EC key is not on P-256 or P-384")]
+    CertificateCurve,
+    #[error("the certificate's {algorithm} key is neither RSA nor ECDSA")]
+    CertificateAlgorithm { algorithm: String },
+}
+
+/// For the callers that still carry errors as text (the `SigningKey` trait's `sign`).
+impl From<KeyError> for String {
+    fn from(error: KeyError) -> String {
+        error.to_string()
+    }
+}
+
 /// Refuses RSA keys below 2048 or above 4096 bits, naming the size.
-pub fn check_rsa_bits(bits: usize) -> Result<(), String> {
+pub fn check_rsa_bits(bits: usize) -> Result<(), KeyError> {
     if bits < RSA_MIN_BITS {
-        return Err(format!(
-            "RSA-{bits} key: too weak to sign with; use at least {RSA_MIN_BITS} bits \
-             ({RSA_RECOMMENDED_BITS} for a publicly trusted certificate)"
-        ));
+        return Err(KeyError::RsaTooWeak { bits });
     }
     if bits > RSA_MAX_BITS {
-        return Err(format!(
-            "RSA-{bits} key: keys above {RSA_MAX_BITS} bits are not supported; use a \
-             {RSA_RECOMMENDED_BITS}- or {RSA_MAX_BITS}-bit key"
-        ));
+        return Err(KeyError::RsaTooLarge { bits });
     }
     Ok(())
 }
@@ -141,7 +191,7 @@ pub struct RsaKey {
 
 impl RsaKey {
     /// Refuses keys below 2048 or above 4096 bits, naming the size.
-    pub fn new(key: RsaPrivateKey) -> Result<RsaKey, String> {
+    pub fn new(key: RsaPrivateKey) -> Result<RsaKey, KeyError> {
         check_rsa_bits(key.n().bits())?;
         let fast_key = key
             .to_pkcs1_der()
@@ -258,7 +308,7 @@ impl SigningKey for EcdsaKey {
 
 /// A key from a PKCS#8 DER blob (PEM `PRIVATE KEY`, or the key inside a PKCS#12 bundle): RSA,
 /// ECDSA P-256 or ECDSA P-384, or a message naming what it is.
-pub fn from_pkcs8_der(der: &[u8]) -> Result<Arc<dyn SigningKey>, String> {
+pub fn from_pkcs8_der(der: &[u8]) -> Result<Arc<dyn SigningKey>, KeyError> {
     use pkcs8::DecodePrivateKey;
     if let Ok(key) = RsaPrivateKey::from_pkcs8_der(der) {
         return Ok(Arc::new(RsaKey::new(key)?));
@@ -270,11 +320,11 @@ pub fn from_pkcs8_der(der: &[u8]) -> Result<Arc<dyn SigningKey>, String> {
 }
 
 /// Why a PKCS#8 key was not taken: its algorithm (and curve) named.
-fn unsupported_pkcs8(der: &[u8]) -> String {
+fn unsupported_pkcs8(der: &[u8]) -> KeyError {
     use der::Decode;
     const ID_EC_PUBLIC_KEY: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
     let Ok(info) = pkcs8::PrivateKeyInfo::from_der(der) else {
-        return "not a PKCS#8 private key".into();
+        return KeyError::NotPkcs8;
     };
     let algorithm = info.algorithm;
     if algorithm.oid == ID_EC_PUBLIC_KEY {
@@ -282,18 +332,16 @@ fn unsupported_pkcs8(der: &[u8]) -> String {
             .parameters_oid()
             .map(|oid| oid.to_string())
             .unwrap_or_else(|_| "unnamed".into());
-        return format!("an EC key on curve {curve}: only P-256 and P-384 are supported");
+        return KeyError::UnsupportedCurve { curve };
     }
     if algorithm.oid == const_oid::db::rfc5912::RSA_ENCRYPTION {
-        return "an RSA key that cannot be read".into();
+        return KeyError::UnreadableRsa;
     }
-    format!(
-        "a {} key: only RSA and ECDSA (P-256, P-384) keys are supported",
-        const_oid::db::DB
-            .by_oid(&algorithm.oid)
-            .map(str::to_string)
-            .unwrap_or_else(|| algorithm.oid.to_string())
-    )
+    let algorithm = const_oid::db::DB
+        .by_oid(&algorithm.oid)
+        .map(str::to_string)
+        .unwrap_or_else(|| algorithm.oid.to_string());
+    KeyError::UnsupportedAlgorithm { algorithm }
 }
 
 /// What the CMS builder signs with: a placeholder of the key's algorithm. The real signature
@@ -329,5 +377,35 @@ impl spki::DynSignatureAlgorithmIdentifier for Placeholder {
 impl signature::Signer<RawSignature> for Placeholder {
     fn try_sign(&self, _message: &[u8]) -> Result<RawSignature, signature::Error> {
         Ok(RawSignature(self.signature.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rsa_sizes_are_refused_with_their_variant_and_the_same_text_as_before() {
+        assert_eq!(check_rsa_bits(2048), Ok(()));
+        assert_eq!(check_rsa_bits(4096), Ok(()));
+        let weak = check_rsa_bits(1024).unwrap_err();
+        assert_eq!(weak, KeyError::RsaTooWeak { bits: 1024 });
+        assert_eq!(
+            weak.to_string(),
+            "RSA-1024 key: too weak to sign with; use at least 2048 bits (3072 for a publicly \
+             trusted certificate)"
+        );
+        let large = check_rsa_bits(8192).unwrap_err();
+        assert_eq!(
+            large.to_string(),
+            "RSA-8192 key: keys above 4096 bits are not supported; use a 3072- or 4096-bit key"
+        );
+    }
+
+    #[test]
+    fn a_blob_that_is_not_pkcs8_is_named() {
+        let error = from_pkcs8_der(b"not der").err().expect("refused");
+        assert_eq!(error, KeyError::NotPkcs8);
+        assert_eq!(String::from(error), "not a PKCS#8 private key");
     }
 }

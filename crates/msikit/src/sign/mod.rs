@@ -1,6 +1,7 @@
 //! Authenticode: signing MSI packages natively, and checking the signatures of MSI packages
 //! and of the PE files they embed. One PKCS#7 implementation serves both directions.
 
+pub mod certificates;
 pub mod credentials;
 pub mod detached;
 pub mod key;

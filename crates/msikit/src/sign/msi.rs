@@ -1,16 +1,16 @@
 //! MSI signatures: the `\u{5}DigitalSignature` stream holds a PKCS#7 signature over the
 //! content of every other stream, in the order osslsigncode and Windows hash them.
 
-use super::credentials::Credentials;
 use super::signed_data;
+use super::signed_data::Credentials;
 use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use crate::compound::{RootStream, Streams};
+use crate::read::compound::{CompoundFile, Entry, EntryKind};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Sequence};
 use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
-use std::io::{Cursor, Read};
 use uuid::Uuid;
 
 pub const SIGNATURE_STREAM: &str = "/\u{5}DigitalSignature";
@@ -56,11 +56,11 @@ pub fn content_digest(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// The digest a signature covers: `content_digest`'s, begun with the metadata pre-hash when the
 /// file has an `MsiDigitalSignatureEx` stream.
-fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
-    let mut file = cfb::CompoundFile::open(Cursor::new(bytes))?;
+pub fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
+    let file = CompoundFile::parse(bytes)?;
     let mut hasher = Sha256::new();
     hasher.update(prehash.unwrap_or_default());
-    hash_storage(&mut file, "/", &mut hasher)?;
+    hash_storage(&file, file.root(), &mut hasher)?;
     Ok(hasher.finalize().to_vec())
 }
 
@@ -71,94 +71,72 @@ fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Vec<u8
 /// children. Children in hashing order, root signature streams left out, as osslsigncode
 /// computes it.
 pub fn metadata_prehash(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let file = cfb::CompoundFile::open(Cursor::new(bytes))?;
+    let file = CompoundFile::parse(bytes)?;
     let mut hasher = Sha256::new();
-    prehash_storage(&file, "/", &mut hasher)?;
+    prehash_storage(&file, file.root(), &mut hasher);
     Ok(hasher.finalize().to_vec())
 }
 
-fn prehash_storage(
-    file: &cfb::CompoundFile<Cursor<&[u8]>>,
-    path: &str,
-    hasher: &mut Sha256,
-) -> std::io::Result<()> {
-    prehash_entry(&file.entry(path)?, hasher);
-    for child in hashed_children(file, path)? {
-        if child.is_stream() {
-            prehash_entry(&child, hasher);
-        } else {
-            prehash_storage(file, &child.path().to_string_lossy(), hasher)?;
+/// Recursion is bounded: the reader refuses storages nested deeper than `MAX_DEPTH`.
+fn prehash_storage(file: &CompoundFile, storage: &Entry, hasher: &mut Sha256) {
+    prehash_entry(storage, hasher);
+    for child in hashed_children(file, storage) {
+        match child.kind {
+            EntryKind::Stream => prehash_entry(child, hasher),
+            EntryKind::Storage => prehash_storage(file, child, hasher),
         }
     }
-    Ok(())
 }
 
 /// The storage's children in hashing order, the root's signature streams left out: what both
 /// digests walk.
-fn hashed_children(
-    file: &cfb::CompoundFile<Cursor<&[u8]>>,
-    path: &str,
-) -> std::io::Result<Vec<cfb::Entry>> {
-    let mut children: Vec<cfb::Entry> = file
-        .read_storage(path)?
-        .filter(|child| {
-            let signature = [SIGNATURE_STREAM, SIGNATURE_EX_STREAM].map(std::path::Path::new);
-            path != "/" || !signature.contains(&child.path())
-        })
+fn hashed_children<'f>(file: &'f CompoundFile, storage: &'f Entry) -> Vec<&'f Entry> {
+    let in_root = storage.path.is_empty();
+    let mut children: Vec<&Entry> = file
+        .children(storage)
+        .filter(|child| !(in_root && is_signature_stream(entry_name(child))))
         .collect();
-    children.sort_by(|a, b| hash_order(a.name(), b.name()));
-    Ok(children)
+    children.sort_by(|a, b| hash_order(entry_name(a), entry_name(b)));
+    children
 }
 
-fn prehash_entry(entry: &cfb::Entry, hasher: &mut Sha256) {
-    let filetime = |time: std::time::SystemTime| -> [u8; 8] {
-        // 100-nanosecond intervals since 1601-01-01, as the directory stores them.
-        let ticks = match time.duration_since(std::time::UNIX_EPOCH) {
-            Ok(after) => UNIX_EPOCH_FILETIME + after.as_nanos() as u64 / 100,
-            Err(before) => UNIX_EPOCH_FILETIME - before.duration().as_nanos() as u64 / 100,
-        };
-        ticks.to_le_bytes()
-    };
-    if !entry.is_root() {
-        let name: Vec<u8> = entry
-            .name()
+fn entry_name(entry: &Entry) -> &str {
+    entry.path.last().map_or("", String::as_str)
+}
+
+/// Whether a root stream named `name` (no leading `/`) is one of the signature's own.
+fn is_signature_stream(name: &str) -> bool {
+    [SIGNATURE_STREAM, SIGNATURE_EX_STREAM].contains(&format!("/{name}").as_str())
+}
+
+fn prehash_entry(entry: &Entry, hasher: &mut Sha256) {
+    let is_root = entry.path.is_empty();
+    if !is_root {
+        let name: Vec<u8> = entry_name(entry)
             .encode_utf16()
             .flat_map(u16::to_le_bytes)
             .collect();
         hasher.update(name);
     }
-    if entry.is_stream() {
-        hasher.update((entry.len() as u32).to_le_bytes());
-    } else {
-        hasher.update(entry.clsid().to_bytes_le());
+    match entry.kind {
+        EntryKind::Stream => hasher.update((entry.size as u32).to_le_bytes()),
+        EntryKind::Storage => hasher.update(entry.clsid.to_bytes_le()),
     }
-    hasher.update(entry.state_bits().to_le_bytes());
-    if !entry.is_root() {
-        hasher.update(filetime(entry.created()));
-        hasher.update(filetime(entry.modified()));
+    hasher.update(entry.state_bits.to_le_bytes());
+    if !is_root {
+        hasher.update(entry.created.to_le_bytes());
+        hasher.update(entry.modified.to_le_bytes());
     }
 }
 
-/// 1970-01-01 in 100-nanosecond intervals since 1601-01-01.
-const UNIX_EPOCH_FILETIME: u64 = 116_444_736_000_000_000;
-
-fn hash_storage(
-    file: &mut cfb::CompoundFile<Cursor<&[u8]>>,
-    path: &str,
-    hasher: &mut Sha256,
-) -> std::io::Result<()> {
-    for child in hashed_children(file, path)? {
-        let child = child.path().to_string_lossy().into_owned();
-        if file.is_stream(&child) {
-            let mut data = Vec::new();
-            file.open_stream(&child)?.read_to_end(&mut data)?;
-            hasher.update(&data);
-        } else {
-            hash_storage(file, &child, hasher)?;
+fn hash_storage(file: &CompoundFile, storage: &Entry, hasher: &mut Sha256) -> std::io::Result<()> {
+    for child in hashed_children(file, storage) {
+        match child.kind {
+            EntryKind::Stream => hasher.update(file.read(child)?),
+            EntryKind::Storage => hash_storage(file, child, hasher)?,
         }
     }
-    let clsid = *file.entry(path)?.clsid();
-    hasher.update(clsid.to_bytes_le());
+    hasher.update(storage.clsid.to_bytes_le());
     Ok(())
 }
 
@@ -188,10 +166,7 @@ fn root_digest_after(prehash: &[u8], root_clsid: Uuid, streams: &[RootStream]) -
 fn hashed_root_streams<'a>(streams: &'a [RootStream<'a>]) -> Vec<&'a RootStream<'a>> {
     let mut streams: Vec<&RootStream> = streams
         .iter()
-        .filter(|(name, _)| {
-            let path = format!("/{name}");
-            path != SIGNATURE_STREAM && path != SIGNATURE_EX_STREAM
-        })
+        .filter(|(name, _)| !is_signature_stream(name))
         .collect();
     streams.sort_by(|a, b| hash_order(a.0, b.0));
     streams

@@ -2,8 +2,9 @@
 //! named by RFC 7512 URIs. The private key never leaves the token: it is given the
 //! to-be-signed bytes (or their digest) and returns the signature.
 
-use super::credentials::{Credentials, CredentialsError};
+use super::certificates::{load_certificates, CredentialsError};
 use super::key::{self, SignatureAlgorithm, SigningKey};
+use super::signed_data::Credentials;
 use const_oid::db::rfc5912::{SECP_256_R_1, SECP_384_R_1};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
@@ -445,7 +446,7 @@ pub fn credentials(
     };
     let (key, stored) = open(&parsed, module, pin).map_err(failed)?;
     let chain = match (certificate, stored) {
-        (Some(path), _) => super::credentials::load_certificates(path)?,
+        (Some(path), _) => load_certificates(path)?,
         (None, Some(stored)) => vec![stored],
         (None, None) => {
             return Err(failed(

@@ -1,14 +1,18 @@
 //! Checking a signature with a certificate's public key, RSA or ECDSA (P-256, P-384).
 
-use super::trust::{rsa_public_key, subject, verify_rsa};
 use super::SignatureError;
 use const_oid::db::rfc5912::{
     ECDSA_WITH_SHA_256, ECDSA_WITH_SHA_384, ECDSA_WITH_SHA_512, ID_EC_PUBLIC_KEY, RSA_ENCRYPTION,
-    SECP_256_R_1, SECP_384_R_1,
+    SECP_256_R_1, SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
+    SHA_512_WITH_RSA_ENCRYPTION,
 };
 use der::asn1::ObjectIdentifier;
+use der::Encode;
+use rsa::pkcs8::DecodePublicKey;
+use rsa::RsaPublicKey;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use signature::hazmat::PrehashVerifier;
+use signature::Verifier;
 use x509_cert::Certificate;
 
 /// Verifies `signed` (DER) against `signature` made with `certificate`'s key under `algorithm`
@@ -84,5 +88,55 @@ fn ecdsa_prehash(algorithm: &ObjectIdentifier, signed: &[u8]) -> Option<Vec<u8>>
         a if a == ECDSA_WITH_SHA_384 => Some(Sha384::digest(signed).to_vec()),
         a if a == ECDSA_WITH_SHA_512 => Some(Sha512::digest(signed).to_vec()),
         _ => None,
+    }
+}
+
+pub fn rsa_public_key(certificate: &Certificate) -> Result<RsaPublicKey, SignatureError> {
+    let spki = certificate
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
+    RsaPublicKey::from_public_key_der(&spki).map_err(|_| {
+        SignatureError::UnsupportedAlgorithm(format!(
+            "RSA public key of `{}` cannot be read (up to 4096 bits are supported)",
+            subject(certificate)
+        ))
+    })
+}
+
+pub fn subject(certificate: &Certificate) -> String {
+    certificate.tbs_certificate.subject.to_string()
+}
+
+/// Verifies `signed` (DER) with `issuer`'s key: RSA PKCS#1 v1.5 over SHA-256/384/512.
+pub fn verify_rsa(
+    issuer: &RsaPublicKey,
+    algorithm: &spki::ObjectIdentifier,
+    signed: &[u8],
+    signature: &[u8],
+    what: &str,
+) -> Result<(), SignatureError> {
+    let bad = |e: signature::Error| SignatureError::BadSignature(format!("{what}: {e}"));
+    let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(bad)?;
+    match *algorithm {
+        a if a == SHA_256_WITH_RSA_ENCRYPTION || a == const_oid::db::rfc5912::RSA_ENCRYPTION => {
+            rsa::pkcs1v15::VerifyingKey::<Sha256>::new(issuer.clone())
+                .verify(signed, &signature)
+                .map_err(bad)
+        }
+        a if a == SHA_384_WITH_RSA_ENCRYPTION => {
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(issuer.clone())
+                .verify(signed, &signature)
+                .map_err(bad)
+        }
+        a if a == SHA_512_WITH_RSA_ENCRYPTION => {
+            rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(issuer.clone())
+                .verify(signed, &signature)
+                .map_err(bad)
+        }
+        other => Err(SignatureError::UnsupportedAlgorithm(format!(
+            "{what} signed with {other}"
+        ))),
     }
 }

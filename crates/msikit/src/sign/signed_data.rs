@@ -2,8 +2,8 @@
 //! signed: a SIP-specific blob and the digest of the file), built and checked here for MSI
 //! and PE alike.
 
-use super::credentials::Credentials;
-use super::key::{Placeholder, RawSignature, SignatureAlgorithm};
+use super::key::{self, Placeholder, RawSignature, SignatureAlgorithm, SigningKey};
+use super::public_key;
 use super::trust::TrustPolicy;
 use super::{SignatureError, Signer};
 use authenticode::{
@@ -473,6 +473,135 @@ fn signer_certificate<'a>(
         .ok_or_else(|| {
             SignatureError::Malformed("the signer's certificate is not in the signature".into())
         })
+}
+
+// The identity a signature is made with: the chain, the key and the templates cached for it
+// (here, beside the PKCS#7 code that fills them; `credentials` loads identities from files).
+
+/// A signing identity: the leaf certificate first, then any intermediates.
+#[derive(Clone)]
+pub struct Credentials {
+    pub chain: Vec<Certificate>,
+    pub(crate) key: Arc<dyn SigningKey>,
+    /// RFC 3161 time-stamping authorities (http URLs), tried in order, to countersign each
+    /// signature.
+    pub timestamp_urls: Vec<String>,
+    /// Also write `\u{5}MsiDigitalSignatureEx` (the directory metadata's hash, which the
+    /// signed digest then begins with), as signtool does by default.
+    pub msi_dse: bool,
+    /// Made at the first signature of each signature length, for every later one.
+    pub(crate) signature_template: Arc<Templates>,
+    /// What the caller should pass on to the user (e.g. a key below the recommended size):
+    /// the library prints nothing.
+    pub warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("chain", &self.chain.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credentials {
+    /// `chain` (leaf first) with the private key of its leaf, wherever the key lives. A
+    /// certificate listed twice is kept once; a certificate signed with SHA-1, or a key that
+    /// does not belong to the leaf, is refused.
+    pub fn with_key(
+        chain: Vec<Certificate>,
+        key: Arc<dyn SigningKey>,
+    ) -> Result<Credentials, String> {
+        let chain = without_duplicates(chain);
+        let leaf = chain.first().ok_or("no certificate")?;
+        refuse_sha1(&chain)?;
+        check_key_matches(leaf, key.as_ref())?;
+        let mut warnings = Vec::new();
+        if let SignatureAlgorithm::RsaSha256 { bits } = key.algorithm() {
+            if bits < key::RSA_RECOMMENDED_BITS {
+                warnings.push(format!(
+                    "the signing key is RSA-{bits}: publicly trusted code-signing certificates \
+                     need at least {} bits since June 2023",
+                    key::RSA_RECOMMENDED_BITS
+                ));
+            }
+        }
+        Ok(Credentials {
+            chain,
+            key,
+            timestamp_urls: Vec::new(),
+            msi_dse: false,
+            signature_template: Arc::default(),
+            warnings,
+        })
+    }
+
+    pub fn leaf(&self) -> &Certificate {
+        &self.chain[0]
+    }
+
+    pub fn algorithm(&self) -> SignatureAlgorithm {
+        self.key.algorithm()
+    }
+}
+
+/// `chain` in order, each certificate once (a chain file concatenated twice is common).
+pub(crate) fn without_duplicates(chain: Vec<Certificate>) -> Vec<Certificate> {
+    let mut kept: Vec<Certificate> = Vec::with_capacity(chain.len());
+    for certificate in chain {
+        if !kept.contains(&certificate) {
+            kept.push(certificate);
+        }
+    }
+    kept
+}
+
+/// Windows stopped trusting SHA-1 code-signing certificates; a self-signed root's own
+/// signature is never checked, so it may be SHA-1.
+pub(crate) fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
+    use const_oid::db::rfc5912::{ECDSA_WITH_SHA_224, SHA_1_WITH_RSA_ENCRYPTION};
+    const ECDSA_WITH_SHA_1: der::asn1::ObjectIdentifier =
+        der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
+    for certificate in chain {
+        let tbs = &certificate.tbs_certificate;
+        let oid = certificate.signature_algorithm.oid;
+        let self_signed = tbs.subject == tbs.issuer;
+        if !self_signed
+            && [
+                SHA_1_WITH_RSA_ENCRYPTION,
+                ECDSA_WITH_SHA_1,
+                ECDSA_WITH_SHA_224,
+            ]
+            .contains(&oid)
+        {
+            return Err(format!(
+                "certificate `{}` is signed with SHA-1 (or SHA-224), which Windows no longer \
+                 trusts for code signing",
+                tbs.subject
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The key must belong to the leaf: compared by public key when the key source tells it,
+/// otherwise by a probe signature checked with the certificate.
+fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), String> {
+    let mismatch = || "the private key does not belong to the first certificate".to_string();
+    let certificate_key = leaf
+        .tbs_certificate
+        .subject_public_key_info
+        .to_der()
+        .map_err(|e| e.to_string())?;
+    if let Some(public) = key.public_key_der() {
+        return (public == certificate_key)
+            .then_some(())
+            .ok_or_else(mismatch);
+    }
+    let probe = b"sspr-msi: does this key belong to the certificate?";
+    let signature = key.sign(probe)?;
+    let algorithm = key.algorithm().signature_algorithm().oid;
+    public_key::verify(leaf, &algorithm, probe, &signature, "probe").map_err(|_| mismatch())
 }
 
 #[cfg(test)]

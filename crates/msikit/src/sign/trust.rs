@@ -1,16 +1,13 @@
 //! Whom to trust: certificate chains up to configured anchors, the code-signing usage, the
 //! validity period, and an optional expected signer.
 
+// Certificate keys and their signature checks live below, in `public_key`; they are
+// re-exported here where callers have always found them.
+pub use super::public_key::{rsa_public_key, subject, verify_rsa};
 use super::{SignatureError, Signer};
 use const_oid::db::rfc5280::ID_KP_CODE_SIGNING;
-use const_oid::db::rfc5912::{
-    ID_CE_EXT_KEY_USAGE, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-    SHA_512_WITH_RSA_ENCRYPTION,
-};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::RsaPublicKey;
+use const_oid::db::rfc5912::ID_CE_EXT_KEY_USAGE;
 use sha2::{Digest, Sha256};
-use signature::Verifier;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 use x509_cert::Certificate;
@@ -23,24 +20,6 @@ pub struct TrustPolicy {
     pub expected_subject: Option<String>,
     /// Accept only a signer with this SHA-1 or SHA-256 thumbprint (hex, any case).
     pub expected_thumbprint: Option<String>,
-}
-
-pub fn rsa_public_key(certificate: &Certificate) -> Result<RsaPublicKey, SignatureError> {
-    let spki = certificate
-        .tbs_certificate
-        .subject_public_key_info
-        .to_der()
-        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
-    RsaPublicKey::from_public_key_der(&spki).map_err(|_| {
-        SignatureError::UnsupportedAlgorithm(format!(
-            "RSA public key of `{}` cannot be read (up to 4096 bits are supported)",
-            subject(certificate)
-        ))
-    })
-}
-
-pub fn subject(certificate: &Certificate) -> String {
-    certificate.tbs_certificate.subject.to_string()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -59,38 +38,6 @@ pub fn describe(certificate: &Certificate) -> Signer {
 
 fn sha1_digest(bytes: &[u8]) -> Vec<u8> {
     sha1::Sha1::digest(bytes).to_vec()
-}
-
-/// Verifies `signed` (DER) with `issuer`'s key: RSA PKCS#1 v1.5 over SHA-256/384/512.
-pub fn verify_rsa(
-    issuer: &RsaPublicKey,
-    algorithm: &spki::ObjectIdentifier,
-    signed: &[u8],
-    signature: &[u8],
-    what: &str,
-) -> Result<(), SignatureError> {
-    let bad = |e: signature::Error| SignatureError::BadSignature(format!("{what}: {e}"));
-    let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(bad)?;
-    match *algorithm {
-        a if a == SHA_256_WITH_RSA_ENCRYPTION || a == const_oid::db::rfc5912::RSA_ENCRYPTION => {
-            rsa::pkcs1v15::VerifyingKey::<Sha256>::new(issuer.clone())
-                .verify(signed, &signature)
-                .map_err(bad)
-        }
-        a if a == SHA_384_WITH_RSA_ENCRYPTION => {
-            rsa::pkcs1v15::VerifyingKey::<sha2::Sha384>::new(issuer.clone())
-                .verify(signed, &signature)
-                .map_err(bad)
-        }
-        a if a == SHA_512_WITH_RSA_ENCRYPTION => {
-            rsa::pkcs1v15::VerifyingKey::<sha2::Sha512>::new(issuer.clone())
-                .verify(signed, &signature)
-                .map_err(bad)
-        }
-        other => Err(SignatureError::UnsupportedAlgorithm(format!(
-            "{what} signed with {other}"
-        ))),
-    }
 }
 
 fn has_code_signing_usage(certificate: &Certificate) -> bool {
