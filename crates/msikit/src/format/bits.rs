@@ -121,13 +121,3 @@ impl ColumnType {
     /// A string column's maximum length, or an integer column's size in bytes.
     pub const LENGTH_MASK: i32 = 0xFF;
 }
-
-use super::Cell;
-
-super::row::flag_values!(
-    ComponentAttributes,
-    FileAttributes,
-    LocatorType,
-    RemoveFileMode,
-    UpgradeAttributes
-);

@@ -4,6 +4,7 @@
 pub mod bits;
 mod category;
 mod codepage;
+mod column;
 mod product_version;
 pub mod row;
 pub mod schema;

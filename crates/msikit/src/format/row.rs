@@ -5,7 +5,10 @@
 //! text belongs, a null in a required column, a column missing). A cell that does not fit reads
 //! as the field's empty value, so a rule still sees the rest of the row.
 
-use super::schema::{ColumnSchema, TableSchema};
+use super::bits::{
+    ComponentAttributes, FileAttributes, LocatorType, RemoveFileMode, UpgradeAttributes,
+};
+use super::column::{ColumnSchema, TableSchema};
 use super::Cell;
 use std::marker::PhantomData;
 
@@ -165,4 +168,10 @@ macro_rules! flag_values {
         }
     )*};
 }
-pub(crate) use flag_values;
+flag_values!(
+    ComponentAttributes,
+    FileAttributes,
+    LocatorType,
+    RemoveFileMode,
+    UpgradeAttributes
+);
