@@ -51,7 +51,7 @@ pub fn given_signature(certificate: &Path, signature: &Path) -> Result<Credentia
     let key = GivenSignature::new(&chain[0], read(signature)?)
         .map_err(|message| Error::input(certificate, message))?;
     Credentials::with_key(chain, Arc::new(key))
-        .map_err(|message| Error::input(certificate, message))
+        .map_err(|message| Error::input(certificate, message.to_string()))
 }
 
 /// Saves the PKCS#7 of the signed `package` to `signature`.

@@ -88,7 +88,7 @@ impl SigningSource {
                 let key = super::detached::CommandKey::new(command, &chain[0])
                     .map_err(|message| error(certificate, message))?;
                 Credentials::with_key(chain, Arc::new(key))
-                    .map_err(|message| error(certificate, message))?
+                    .map_err(|message| error(certificate, message.to_string()))?
             }
             _ if self.signer_command.is_some() => {
                 return Err(usage(
@@ -121,7 +121,7 @@ impl SigningSource {
         let mut chain = credentials.chain.clone();
         if let Some(path) = &self.cert_chain {
             chain.extend(load_certificates(path)?);
-            refuse_sha1(&chain).map_err(|message| error(path, message))?;
+            refuse_sha1(&chain).map_err(|message| error(path, message.to_string()))?;
         }
         Ok(Credentials {
             chain: without_duplicates(chain),
@@ -139,7 +139,8 @@ impl Credentials {
         let chain = load_certificates(certificate)?;
         let key_text = String::from_utf8(read(key)?).map_err(|_| error(key, "not a PEM file"))?;
         let signing_key = pem_key(&key_text).map_err(|message| error(key, message))?;
-        Credentials::with_key(chain, signing_key).map_err(|message| error(certificate, message))
+        Credentials::with_key(chain, signing_key)
+            .map_err(|message| error(certificate, message.to_string()))
     }
 
     /// A PKCS#12 (`.pfx`/`.p12`) bundle holding the key and its certificate chain.
@@ -162,7 +163,8 @@ impl Credentials {
             .map(|cert| Certificate::from_der(cert.as_der()))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| error(path, format!("bad certificate in the bundle: {e}")))?;
-        Credentials::with_key(certificates, signing_key).map_err(|message| error(path, message))
+        Credentials::with_key(certificates, signing_key)
+            .map_err(|message| error(path, message.to_string()))
     }
 }
 

@@ -9,7 +9,7 @@
 use super::key::{self, KeyError, SignatureAlgorithm, SigningKey};
 use super::msi::{self, SIGNATURE_EX_STREAM, SIGNATURE_STREAM};
 use super::signed_data::Credentials;
-use super::SignatureError;
+use super::{SignatureError, SigningError};
 use crate::compound::Streams;
 use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_256_R_1, SECP_384_R_1};
 use der::Encode;
@@ -83,7 +83,7 @@ impl SigningKey for Capture {
         self.algorithm
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
         *self.message.lock().unwrap_or_else(|e| e.into_inner()) = Some(to_be_signed.to_vec());
         Ok(vec![0; self.algorithm.fixed_signature_len().unwrap_or(8)])
     }
@@ -107,7 +107,8 @@ pub fn to_be_signed(
         public: spki_of(leaf),
         message: Mutex::default(),
     });
-    let mut credentials = Credentials::with_key(chain.clone(), capture.clone())?;
+    let mut credentials =
+        Credentials::with_key(chain.clone(), capture.clone()).map_err(|e| e.to_string())?;
     credentials.msi_dse = msi_dse;
     msi::sign(package, &credentials).map_err(|e| e.to_string())?;
     let bytes = capture
@@ -181,14 +182,16 @@ impl SigningKey for GivenSignature {
         self.algorithm
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
         let oid = self.algorithm.signature_algorithm().oid;
         super::public_key::verify(&self.certificate, &oid, to_be_signed, &self.signature, "it")
             .map_err(|_| {
-                "the given signature does not verify over this package's signed attributes \
-                 with the certificate's key: sign the --digest-out bytes of this same unsigned \
-                 package and certificate"
-                    .to_string()
+                SigningError::Key(
+                    "the given signature does not verify over this package's signed attributes \
+                     with the certificate's key: sign the --digest-out bytes of this same \
+                     unsigned package and certificate"
+                        .to_string(),
+                )
             })?;
         Ok(self.signature.clone())
     }
@@ -226,7 +229,14 @@ impl SigningKey for CommandKey {
         self.algorithm
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
+        self.run(to_be_signed).map_err(SigningError::Key)
+    }
+}
+
+impl CommandKey {
+    /// Runs the command over `to_be_signed` and checks what it answers.
+    fn run(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
         let failed = |e: std::io::Error| format!("signer command `{}`: {e}", self.command);
         let mut child = Command::new("sh")
             .arg("-c")

@@ -100,7 +100,7 @@ pub trait SigningKey: Send + Sync {
 
     /// The raw signature over `to_be_signed` (hashed here with the algorithm's digest): for RSA
     /// the modulus-sized PKCS#1 v1.5 block, for ECDSA the DER `Ecdsa-Sig-Value`.
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String>;
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, super::SigningError>;
 
     /// The public key (DER SubjectPublicKeyInfo) when the key source knows it without
     /// signing; otherwise the certificate is checked against a probe signature.
@@ -208,7 +208,7 @@ impl SigningKey for RsaKey {
         }
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, super::SigningError> {
         // PKCS#1 v1.5 signatures are deterministic: both give the same bytes.
         if let Some(fast_key) = &self.fast_key {
             let mut signature = vec![0; fast_key.public().modulus_len()];
@@ -219,7 +219,7 @@ impl SigningKey for RsaKey {
                     to_be_signed,
                     &mut signature,
                 )
-                .map_err(|_| "RSA signing failed")?;
+                .map_err(|_| super::SigningError::Key("RSA signing failed".into()))?;
             return Ok(signature);
         }
         use signature::{SignatureEncoding, Signer};
@@ -227,7 +227,7 @@ impl SigningKey for RsaKey {
         signer
             .try_sign(to_be_signed)
             .map(|signature| signature.to_vec())
-            .map_err(|e| format!("RSA signing failed: {e}"))
+            .map_err(|e| super::SigningError::Key(format!("RSA signing failed: {e}")))
     }
 
     fn public_key_der(&self) -> Option<Vec<u8>> {
@@ -279,9 +279,10 @@ impl SigningKey for EcdsaKey {
         }
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, super::SigningError> {
         use signature::Signer;
-        let failed = |e: signature::Error| format!("ECDSA signing failed: {e}");
+        let failed =
+            |e: signature::Error| super::SigningError::Key(format!("ECDSA signing failed: {e}"));
         match self {
             EcdsaKey::P256(key) => {
                 let signature: p256::ecdsa::Signature =

@@ -65,6 +65,23 @@ impl fmt::Display for SignatureError {
 
 impl std::error::Error for SignatureError {}
 
+/// Why a signature could not be made; the message says what refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SigningError {
+    /// The key, token or signer command did not sign.
+    #[error("{0}")]
+    Key(String),
+    /// The certificate does not fit the key, or is refused (SHA-1).
+    #[error("{0}")]
+    Certificate(String),
+    /// No timestamp server countersigned.
+    #[error("{0}")]
+    Timestamp(String),
+    /// The PKCS#7 structure could not be built (a bug).
+    #[error("{0}")]
+    Encoding(String),
+}
+
 /// Who signed, once every check passed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Signer {

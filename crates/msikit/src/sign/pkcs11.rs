@@ -5,6 +5,7 @@
 use super::certificates::{load_certificates, CredentialsError};
 use super::key::{self, SignatureAlgorithm, SigningKey};
 use super::signed_data::Credentials;
+use super::SigningError;
 use const_oid::db::rfc5912::{SECP_256_R_1, SECP_384_R_1};
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
@@ -455,8 +456,10 @@ pub fn credentials(
         }
     };
     let path = certificate.map_or_else(|| parsed.to_string(), |p| p.display().to_string());
-    Credentials::with_key(chain, Arc::new(key))
-        .map_err(|message| CredentialsError { path, message })
+    Credentials::with_key(chain, Arc::new(key)).map_err(|message| CredentialsError {
+        path,
+        message: message.to_string(),
+    })
 }
 
 /// SHA-256's DigestInfo header (RFC 8017 9.2 note 1), for CKM_RSA_PKCS.
@@ -470,7 +473,13 @@ impl SigningKey for Pkcs11Key {
         self.algorithm
     }
 
-    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
+        self.sign_on_token(to_be_signed).map_err(SigningError::Key)
+    }
+}
+
+impl Pkcs11Key {
+    fn sign_on_token(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
         let (mechanism, data) = match self.mechanism {
             TokenMechanism::Sha256RsaPkcs => (Mechanism::Sha256RsaPkcs, to_be_signed.to_vec()),
             TokenMechanism::RsaPkcsOverDigestInfo => {

@@ -5,7 +5,7 @@
 use super::key::{self, Placeholder, RawSignature, SignatureAlgorithm, SigningKey};
 use super::public_key;
 use super::trust::TrustPolicy;
-use super::{SignatureError, Signer};
+use super::{SignatureError, Signer, SigningError};
 use authenticode::{
     AuthenticodeSignature, DigestInfo, SpcAttributeTypeAndOptionalValue, SpcIndirectDataContent,
     SPC_INDIRECT_DATA_OBJID,
@@ -66,7 +66,7 @@ fn attribute(oid: ObjectIdentifier, value: Any) -> Result<Attribute, der::Error>
 pub(super) fn sign(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, SigningError> {
     if credentials.timestamp_urls.is_empty() {
         if let Some(signed) = credentials.signature_template.sign(content, credentials)? {
             return Ok(signed);
@@ -94,7 +94,7 @@ impl Templates {
         &self,
         content: &SpcIndirectDataContent,
         credentials: &Credentials,
-    ) -> Result<Option<Vec<u8>>, String> {
+    ) -> Result<Option<Vec<u8>>, SigningError> {
         let key = credentials.key.as_ref();
         let file_digest = content.message_digest.digest.as_bytes();
         let first_length = key
@@ -141,13 +141,16 @@ impl Templates {
 }
 
 /// `content` signed through the CMS builder, then timestamped when asked for.
-fn build(content: &SpcIndirectDataContent, credentials: &Credentials) -> Result<Vec<u8>, String> {
+fn build(
+    content: &SpcIndirectDataContent,
+    credentials: &Credentials,
+) -> Result<Vec<u8>, SigningError> {
     let algorithm = credentials.key.algorithm();
     let placeholder = vec![0; algorithm.fixed_signature_len().unwrap_or(0)];
     let mut signed = unsigned(content, credentials, placeholder)?;
     let signature = credentials.key.sign(&to_be_signed(&signed)?)?;
     with_signer(&mut signed, |signer| {
-        signer.signature = OctetString::new(signature).map_err(|e| e.to_string())?;
+        signer.signature = OctetString::new(signature).map_err(|e| encoding(&e))?;
         Ok(())
     })?;
     if !credentials.timestamp_urls.is_empty() {
@@ -161,8 +164,8 @@ fn unsigned(
     content: &SpcIndirectDataContent,
     credentials: &Credentials,
     placeholder: Vec<u8>,
-) -> Result<SignedData, String> {
-    let text = |e: &dyn std::fmt::Display| e.to_string();
+) -> Result<SignedData, SigningError> {
+    let text = |e: &dyn std::fmt::Display| SigningError::Encoding(e.to_string());
     let algorithm = credentials.key.algorithm();
     let econtent = Any::encode_from(content).map_err(|e| text(&e))?;
     let encapsulated = EncapsulatedContentInfo {
@@ -214,14 +217,22 @@ fn unsigned(
 }
 
 /// The bytes the signer's key signs: the signed attributes as a DER SET OF (RFC 5652 5.4).
-fn to_be_signed(signed: &SignedData) -> Result<Vec<u8>, String> {
-    let signer = signed.signer_infos.0.iter().next().ok_or("no signer")?;
-    let attributes = signer.signed_attrs.as_ref().ok_or("no signed attributes")?;
-    attributes.to_der().map_err(|e| e.to_string())
+fn to_be_signed(signed: &SignedData) -> Result<Vec<u8>, SigningError> {
+    let signer = signed
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or_else(|| encoding("no signer"))?;
+    let attributes = signer
+        .signed_attrs
+        .as_ref()
+        .ok_or_else(|| encoding("no signed attributes"))?;
+    attributes.to_der().map_err(|e| encoding(&e))
 }
 
-fn encode(signed: &SignedData) -> Result<Vec<u8>, String> {
-    let text = |e: der::Error| e.to_string();
+fn encode(signed: &SignedData) -> Result<Vec<u8>, SigningError> {
+    let text = |e: der::Error| SigningError::Encoding(e.to_string());
     let content = Any::encode_from(signed).map_err(text)?;
     ContentInfo {
         content_type: ID_SIGNED_DATA,
@@ -299,9 +310,9 @@ impl Template {
     }
 
     /// The template with the file digest and the message digest over the content patched in.
-    fn with_digests(&self, file_digest: &[u8]) -> Result<Vec<u8>, String> {
+    fn with_digests(&self, file_digest: &[u8]) -> Result<Vec<u8>, SigningError> {
         if file_digest.len() != self.file_digest.len() {
-            return Err("the file digest is not SHA-256".into());
+            return Err(encoding("the file digest is not SHA-256"));
         }
         let mut der = self.der.clone();
         der[self.file_digest.clone()].copy_from_slice(file_digest);
@@ -318,13 +329,13 @@ impl Template {
         signed_attributes
     }
 
-    fn with_signature(&self, mut der: Vec<u8>, signature: &[u8]) -> Result<Vec<u8>, String> {
+    fn with_signature(&self, mut der: Vec<u8>, signature: &[u8]) -> Result<Vec<u8>, SigningError> {
         if signature.len() != self.signature.len() {
-            return Err(format!(
+            return Err(SigningError::Key(format!(
                 "the key returned a {}-byte signature where {} bytes were expected",
                 signature.len(),
                 self.signature.len()
-            ));
+            )));
         }
         der[self.signature.clone()].copy_from_slice(signature);
         Ok(der)
@@ -358,12 +369,16 @@ fn find_once(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// Changes the (only) SignerInfo of `signed`.
 fn with_signer(
     signed: &mut SignedData,
-    change: impl FnOnce(&mut cms::signed_data::SignerInfo) -> Result<(), String>,
-) -> Result<(), String> {
+    change: impl FnOnce(&mut cms::signed_data::SignerInfo) -> Result<(), SigningError>,
+) -> Result<(), SigningError> {
     let mut signer_infos = signed.signer_infos.0.clone().into_vec();
-    change(signer_infos.first_mut().ok_or("no signer")?)?;
+    change(
+        signer_infos
+            .first_mut()
+            .ok_or_else(|| encoding("no signer"))?,
+    )?;
     signed.signer_infos =
-        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(|e| e.to_string())?);
+        cms::signed_data::SignerInfos(SetOfVec::try_from(signer_infos).map_err(|e| encoding(&e))?);
     Ok(())
 }
 
@@ -371,10 +386,11 @@ fn with_signer(
 const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.311.3.3.1");
 
 /// Adds the first authority's token over the signer's signature as an unsigned attribute.
-fn add_timestamp(signed: &mut SignedData, urls: &[String]) -> Result<(), String> {
+fn add_timestamp(signed: &mut SignedData, urls: &[String]) -> Result<(), SigningError> {
     with_signer(signed, |signer| {
-        let text = |e: der::Error| e.to_string();
-        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())?;
+        let text = |e: der::Error| SigningError::Encoding(e.to_string());
+        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())
+            .map_err(SigningError::Timestamp)?;
         let attribute =
             attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
         signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
@@ -511,9 +527,11 @@ impl Credentials {
     pub fn with_key(
         chain: Vec<Certificate>,
         key: Arc<dyn SigningKey>,
-    ) -> Result<Credentials, String> {
+    ) -> Result<Credentials, SigningError> {
         let chain = without_duplicates(chain);
-        let leaf = chain.first().ok_or("no certificate")?;
+        let leaf = chain
+            .first()
+            .ok_or_else(|| SigningError::Certificate("no certificate".into()))?;
         refuse_sha1(&chain)?;
         check_key_matches(leaf, key.as_ref())?;
         let mut warnings = Vec::new();
@@ -558,7 +576,7 @@ pub(crate) fn without_duplicates(chain: Vec<Certificate>) -> Vec<Certificate> {
 
 /// Windows stopped trusting SHA-1 code-signing certificates; a self-signed root's own
 /// signature is never checked, so it may be SHA-1.
-pub(crate) fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
+pub(crate) fn refuse_sha1(chain: &[Certificate]) -> Result<(), SigningError> {
     use const_oid::db::rfc5912::{ECDSA_WITH_SHA_224, SHA_1_WITH_RSA_ENCRYPTION};
     const ECDSA_WITH_SHA_1: der::asn1::ObjectIdentifier =
         der::asn1::ObjectIdentifier::new_unwrap("1.2.840.10045.4.1");
@@ -574,11 +592,11 @@ pub(crate) fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
             ]
             .contains(&oid)
         {
-            return Err(format!(
+            return Err(SigningError::Certificate(format!(
                 "certificate `{}` is signed with SHA-1 (or SHA-224), which Windows no longer \
                  trusts for code signing",
                 tbs.subject
-            ));
+            )));
         }
     }
     Ok(())
@@ -586,13 +604,15 @@ pub(crate) fn refuse_sha1(chain: &[Certificate]) -> Result<(), String> {
 
 /// The key must belong to the leaf: compared by public key when the key source tells it,
 /// otherwise by a probe signature checked with the certificate.
-fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), String> {
-    let mismatch = || "the private key does not belong to the first certificate".to_string();
+fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), SigningError> {
+    let mismatch = || {
+        SigningError::Certificate("the private key does not belong to the first certificate".into())
+    };
     let certificate_key = leaf
         .tbs_certificate
         .subject_public_key_info
         .to_der()
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| SigningError::Certificate(e.to_string()))?;
     if let Some(public) = key.public_key_der() {
         return (public == certificate_key)
             .then_some(())
@@ -602,6 +622,11 @@ fn check_key_matches(leaf: &Certificate, key: &dyn SigningKey) -> Result<(), Str
     let signature = key.sign(probe)?;
     let algorithm = key.algorithm().signature_algorithm().oid;
     public_key::verify(leaf, &algorithm, probe, &signature, "probe").map_err(|_| mismatch())
+}
+
+/// A PKCS#7 structure that could not be built.
+fn encoding(what: &(impl std::fmt::Display + ?Sized)) -> SigningError {
+    SigningError::Encoding(what.to_string())
 }
 
 #[cfg(test)]
