@@ -56,7 +56,7 @@ pub fn timestamp_from_environment() -> Result<u64> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Err(_) => Ok(DEFAULT_TIMESTAMP),
         Ok(text) => text.trim().parse::<u64>().map_err(|_| {
-            Error::Config(ConfigError {
+            Error::from(ConfigError {
                 file: "<environment>".into(),
                 line: None,
                 key: Some("SOURCE_DATE_EPOCH".into()),

@@ -503,7 +503,7 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .iter()
         .map(|name| {
             Target::from_name(name).ok_or_else(|| {
-                Error::Config(ConfigError {
+                Error::from(ConfigError {
                     file: "<command line>".into(),
                     line: None,
                     key: Some("--target".into()),

@@ -57,10 +57,50 @@ impl fmt::Display for ConfigError {
     }
 }
 
+/// Every problem found in one configuration, in file order; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// The errors sorted by their place (those without a line last), or `None` for none.
+    pub fn in_file_order(mut errors: Vec<ConfigError>) -> Option<ConfigErrors> {
+        errors.sort_by_key(|error| error.line.unwrap_or((usize::MAX, usize::MAX)));
+        (!errors.is_empty()).then_some(ConfigErrors(errors))
+    }
+
+    /// The first problem in the file.
+    pub fn first(&self) -> &ConfigError {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
+        self.0.iter()
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(error: ConfigError) -> Self {
+        ConfigErrors(vec![error])
+    }
+}
+
+/// One line per problem, each with the `config error:` prefix.
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "config error: {error}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("config error: {0}")]
-    Config(ConfigError),
+    #[error("{0}")]
+    Config(ConfigErrors),
     #[error("input error: {path}: {message}")]
     Input { path: PathBuf, message: String },
     #[error("cannot write {path}: {source}")]
@@ -105,7 +145,13 @@ impl Error {
 
 impl From<ConfigError> for Error {
     fn from(error: ConfigError) -> Self {
-        Error::Config(error)
+        Error::Config(error.into())
+    }
+}
+
+impl From<ConfigErrors> for Error {
+    fn from(errors: ConfigErrors) -> Self {
+        Error::Config(errors)
     }
 }
 

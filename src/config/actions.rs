@@ -172,8 +172,8 @@ impl Source<'_> {
         )
     }
 
-    pub(super) fn proxy(&self, raw: &RawProxy) -> Result<ProxySettings, ConfigError> {
-        let mode = self.choice(
+    pub(super) fn proxy(&self, raw: &RawProxy) -> Option<ProxySettings> {
+        let mode = self.keep(self.choice(
             &raw.mode,
             "proxy.mode",
             &[
@@ -182,37 +182,34 @@ impl Source<'_> {
                 ("default-profile", ProxyMode::DefaultProfile),
             ],
             ProxyMode::None,
-        )?;
-        let server = match &raw.server {
-            Some(server) => {
-                let text = server.get_ref().trim();
+        ));
+        let server = raw.server.as_ref().map(|server| {
+            let text = server.get_ref().trim();
+            self.keep(
                 validate_proxy_server(text)
-                    .map_err(|message| self.error(server.span(), "proxy.server", message))?;
+                    .map(|()| text.to_string())
+                    .map_err(|message| self.error(server.span(), "proxy.server", message)),
+            )
+        });
+        let bypass = raw.bypass.as_ref().map(|bypass| {
+            let text = bypass.get_ref().trim();
+            if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
+                self.keep::<String>(Err(self.error(
+                    bypass.span(),
+                    "proxy.bypass",
+                    "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
+                )))
+            } else {
                 Some(text.to_string())
             }
-            None => None,
-        };
-        let bypass = match &raw.bypass {
-            Some(bypass) => {
-                let text = bypass.get_ref().trim();
-                if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
-                    return Err(self.error(
-                        bypass.span(),
-                        "proxy.bypass",
-                        "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
-                    ));
-                }
-                Some(text.to_string())
-            }
-            None => None,
-        };
+        });
         let custom_action =
-            self.binaries(&raw.custom_action, "proxy.custom_action", PeKind::Dll)?;
-        Ok(ProxySettings {
-            mode,
-            server,
-            bypass,
-            custom_action,
+            self.keep(self.binaries(&raw.custom_action, "proxy.custom_action", PeKind::Dll));
+        Some(ProxySettings {
+            mode: mode?,
+            server: server.map_or(Some(None), |server| server.map(Some))?,
+            bypass: bypass.map_or(Some(None), |bypass| bypass.map(Some))?,
+            custom_action: custom_action?,
         })
     }
 
@@ -245,56 +242,50 @@ impl Source<'_> {
     pub(super) fn custom_actions(
         &self,
         raw: &[RawCustomAction],
-    ) -> Result<Vec<CustomActionSettings>, ConfigError> {
+    ) -> Vec<Option<CustomActionSettings>> {
         let mut seen = BTreeSet::new();
         raw.iter()
             .map(|entry| {
-                let action = self.custom_action(entry)?;
-                if !seen.insert(action.id.to_ascii_lowercase()) {
-                    return Err(self.error(
+                let action = self.custom_action(entry);
+                let id = entry.id.get_ref().trim();
+                if !seen.insert(id.to_ascii_lowercase()) {
+                    return self.keep(Err(self.error(
                         entry.id.span(),
                         "custom_action.id",
-                        format!("`{}` is used by two custom actions", action.id),
-                    ));
+                        format!("`{id}` is used by two custom actions"),
+                    )));
                 }
-                Ok(action)
+                action
             })
             .collect()
     }
 
-    fn custom_action(&self, raw: &RawCustomAction) -> Result<CustomActionSettings, ConfigError> {
-        let id = raw.id.get_ref().trim().to_string();
-        if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
-            return Err(self.error(
-                raw.id.span(),
-                "custom_action.id",
-                "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
-            ));
-        }
+    fn custom_action(&self, raw: &RawCustomAction) -> Option<CustomActionSettings> {
+        let id = self.keep(self.action_id(raw))?;
         let key = format!("custom_action.{id}");
-        let kind = self.action_kind(raw, &key)?;
-        let set_action = matches!(
-            kind,
-            ActionKind::SetProperty { .. } | ActionKind::SetDirectory { .. }
-        );
-        let phases = self.phases(raw, &key, set_action)?;
+        let kind = self.keep(self.action_kind(raw, &key));
+        // Which phases and return policies apply depends on the kind: unchecked without one.
+        let set_action = kind.as_ref().map(|kind| {
+            matches!(
+                kind,
+                ActionKind::SetProperty { .. } | ActionKind::SetDirectory { .. }
+            )
+        });
+        let phases =
+            set_action.and_then(|set_action| self.keep(self.phases(raw, &key, set_action)));
         let condition = match &raw.condition {
-            Some(condition) => Some(self.condition(condition, &format!("{key}.condition"))?),
-            None => None,
+            Some(condition) => self
+                .keep(self.condition(condition, &format!("{key}.condition")))
+                .map(Some),
+            None => Some(None),
         };
-        let check_return = self.choice(
-            &raw.return_policy,
-            &format!("{key}.return"),
-            &[("check", true), ("ignore", false)],
-            true,
-        )?;
-        if let Some(policy) = raw.return_policy.as_ref().filter(|_| set_action) {
-            return Err(self.unexpected(policy, &key, "return"));
-        }
+        let check_return =
+            set_action.and_then(|set_action| self.keep(self.return_policy(raw, &key, set_action)));
         let targets = match &raw.targets {
-            Some(names) => self.targets(names, &format!("{key}.targets"))?,
-            None => Vec::new(),
+            Some(names) => self.keep(self.targets(names, &format!("{key}.targets"))),
+            None => Some(Vec::new()),
         };
+        let (kind, targets) = (kind?, targets?);
         let uses_install_folder = matches!(
             &kind,
             ActionKind::InstalledExe { directory, .. } | ActionKind::SetDirectory { directory, .. }
@@ -303,21 +294,51 @@ impl Source<'_> {
         if uses_install_folder
             && (targets.is_empty() || targets.iter().any(|t| crate::target::uses_policy(t.family)))
         {
-            return Err(self.error(
+            return self.keep(Err(self.error(
                 raw.directory.as_ref().map_or(raw.id.span(), Spanned::span),
                 &format!("{key}.directory"),
                 "INSTALLFOLDER exists only in the Windows 7/8/8.1 packages: list only their targets in `targets`",
-            ));
+            )));
         }
-        Ok(CustomActionSettings {
+        Some(CustomActionSettings {
             id,
             kind,
-            phases,
-            condition,
-            check_return,
+            phases: phases?,
+            condition: condition?,
+            check_return: check_return?,
             targets,
             config_key: key,
         })
+    }
+
+    fn action_id(&self, raw: &RawCustomAction) -> Result<String, ConfigError> {
+        let id = raw.id.get_ref().trim().to_string();
+        if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
+            return Err(self.error(
+                raw.id.span(),
+                "custom_action.id",
+                "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
+            ));
+        }
+        Ok(id)
+    }
+
+    fn return_policy(
+        &self,
+        raw: &RawCustomAction,
+        key: &str,
+        set_action: bool,
+    ) -> Result<bool, ConfigError> {
+        let check_return = self.choice(
+            &raw.return_policy,
+            &format!("{key}.return"),
+            &[("check", true), ("ignore", false)],
+            true,
+        )?;
+        if let Some(policy) = raw.return_policy.as_ref().filter(|_| set_action) {
+            return Err(self.unexpected(policy, key, "return"));
+        }
+        Ok(check_return)
     }
 
     fn action_kind(&self, raw: &RawCustomAction, key: &str) -> Result<ActionKind, ConfigError> {
@@ -622,13 +643,10 @@ impl Source<'_> {
         Ok(value)
     }
 
-    pub(super) fn properties(
-        &self,
-        raw: &[RawProperty],
-    ) -> Result<Vec<PublicProperty>, ConfigError> {
+    pub(super) fn properties(&self, raw: &[RawProperty]) -> Vec<Option<PublicProperty>> {
         let mut seen = BTreeSet::new();
         raw.iter()
-            .map(|entry| {
+            .map(|entry| -> Result<PublicProperty, ConfigError> {
                 let name = entry.name.get_ref().trim().to_string();
                 let key = format!("property.{name}");
                 let public = !name.is_empty()
@@ -673,6 +691,7 @@ impl Source<'_> {
                     name,
                 })
             })
+            .map(|property| self.keep(property))
             .collect()
     }
 
@@ -791,7 +810,9 @@ mod tests {
             (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value"),
         ];
         for (text, key) in cases {
-            let error = parse(&text, "t.toml").expect_err(&text);
+            let errors = parse(&text, "t.toml").expect_err(&text);
+            assert_eq!(errors.iter().count(), 1, "{text}\n{errors}");
+            let error = errors.first();
             assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
             assert!(error.line.is_some(), "{error}");
         }

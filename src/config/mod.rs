@@ -9,13 +9,14 @@ pub use actions::{
     PublicProperty,
 };
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigErrors};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
 use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
 use msikit::formatted::RegistryData;
-use raw::{RawConfig, RawCredentialProvider, RawRegistryValue};
+use raw::{RawBuild, RawConfig, RawCredentialProvider, RawProduct, RawRegistryValue};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -110,11 +111,11 @@ pub struct ExtraRegistryValue {
 }
 
 impl Settings {
-    pub fn embedded_default() -> Result<Settings, ConfigError> {
+    pub fn embedded_default() -> Result<Settings, ConfigErrors> {
         parse(DEFAULT_CONFIG, DEFAULT_CONFIG_NAME)
     }
 
-    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    pub fn load(path: &Path) -> Result<Settings, ConfigErrors> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
             file: file.clone(),
@@ -138,7 +139,7 @@ impl Settings {
 
 /// Parses and validates a configuration text; `file` names it in errors. Relative payload
 /// paths are taken from the current folder.
-pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
+pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigErrors> {
     parse_in(text, file, None)
 }
 
@@ -147,11 +148,12 @@ pub fn parse_in(
     text: &str,
     file: &str,
     config_dir: Option<&Path>,
-) -> Result<Settings, ConfigError> {
+) -> Result<Settings, ConfigErrors> {
     let source = Source {
         text,
         file,
         config_dir,
+        errors: RefCell::default(),
     };
     let raw: RawConfig = toml::from_str(text).map_err(|error| source.toml_error(&error))?;
     source.validate(raw)
@@ -161,6 +163,8 @@ struct Source<'a> {
     text: &'a str,
     file: &'a str,
     config_dir: Option<&'a Path>,
+    /// The problems found so far, for the one report of them all.
+    errors: RefCell<Vec<ConfigError>>,
 }
 
 impl Source<'_> {
@@ -206,82 +210,123 @@ impl Source<'_> {
         Ok(targets)
     }
 
-    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigError> {
-        let product = &raw.product;
-        let name = self.non_empty(&product.name, "product.name")?;
-        let manufacturer = self.non_empty(&product.manufacturer, "product.manufacturer")?;
-        if name.chars().count() > MAX_PRODUCT_NAME {
-            return Err(self.error(product.name.span(), "product.name", format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+    /// Every independent part is validated even after an earlier one failed, so that one run
+    /// reports every problem; `None` parts only ever come with a recorded error.
+    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigErrors> {
+        let product = self.product(&raw.product);
+        let targets = self.keep(self.build_targets(&raw.build));
+        let file_name = match &raw.build.file_name {
+            Some(pattern) => self.keep(self.file_name(pattern)),
+            None => Some("sspr-{target}-{version}.msi".to_string()),
+        };
+        let policy = self.keep(self.policy(&raw));
+        let extra_registry: Vec<_> = raw
+            .registry
+            .iter()
+            .map(|entry| self.keep(self.registry_value(entry)))
+            .collect();
+        let credential_provider = self.credential_provider(&raw.credential_provider);
+        let cloud = self.keep(self.cloud(&raw.cloud.name));
+        let proxy = self.proxy(&raw.proxy);
+        let custom_actions = self.custom_actions(&raw.custom_action);
+        let properties = self.properties(&raw.property);
+        let settings = (|| {
+            Some(Settings {
+                product: product?,
+                targets: targets?,
+                file_name: file_name?,
+                policy: policy?,
+                extra_registry: extra_registry.into_iter().collect::<Option<_>>()?,
+                credential_provider: credential_provider?,
+                cloud: cloud?,
+                proxy: proxy?,
+                custom_actions: custom_actions.into_iter().collect::<Option<_>>()?,
+                properties: properties.into_iter().collect::<Option<_>>()?,
+                source: self.file.to_string(),
+            })
+        })();
+        let errors = self.errors.take();
+        match (settings, ConfigErrors::in_file_order(errors)) {
+            (_, Some(errors)) => Err(errors),
+            (Some(settings), None) => Ok(settings),
+            (None, None) => Err(self
+                .error(0..0, "", "validation lost its error (a bug)")
+                .into()),
         }
-        // Both name folders under Program Files.
-        for (value, key, text) in [
-            (&product.name, "product.name", &name),
-            (&product.manufacturer, "product.manufacturer", &manufacturer),
-        ] {
-            // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
-            if let Some(problem) = msikit::windows_names::path_component_problem(text) {
-                return Err(self.error(value.span(), key, problem));
-            }
-        }
+    }
+
+    /// `result`'s value, or `None` with its error recorded for the report.
+    fn keep<T>(&self, result: Result<T, ConfigError>) -> Option<T> {
+        result
+            .map_err(|error| self.errors.borrow_mut().push(error))
+            .ok()
+    }
+
+    fn product(&self, product: &RawProduct) -> Option<ProductSettings> {
+        let name = self.keep(self.product_name(&product.name, "product.name"));
+        let manufacturer =
+            self.keep(self.product_name(&product.manufacturer, "product.manufacturer"));
         let comments = product.comments.clone().unwrap_or_default();
         if comments.chars().count() > 255 {
-            return Err(self.error(
+            self.keep::<()>(Err(self.error(
                 product.name.span(),
                 "product.comments",
                 "at most 255 characters",
-            ));
+            )));
         }
-        let version = ProductVersion::parse(product.version.get_ref())
-            .map_err(|message| self.error(product.version.span(), "product.version", message))?;
+        let version = self.keep(
+            ProductVersion::parse(product.version.get_ref())
+                .map_err(|message| self.error(product.version.span(), "product.version", message)),
+        );
         let upgrade_code = match &product.upgrade_code {
-            Some(code) => parse_guid(code.get_ref()).ok_or_else(|| {
+            Some(code) => self.keep(parse_guid(code.get_ref()).ok_or_else(|| {
                 self.error(
                     code.span(),
                     "product.upgrade_code",
                     "expected a GUID like {01234567-89AB-CDEF-0123-456789ABCDEF}",
                 )
-            })?,
-            None => stable_guid(GUID_NAMESPACE, &["upgrade-code", &manufacturer, &name]),
-        };
-        let targets = match &raw.build.targets {
-            Some(names) if names.is_empty() => {
-                return Err(ConfigError {
-                    file: self.file.to_string(),
-                    line: None,
-                    key: Some("build.targets".into()),
-                    message: "must list at least one target".into(),
-                })
-            }
-            Some(names) => self.targets(names, "build.targets")?,
-            None => default_targets(),
-        };
-        let file_name = match &raw.build.file_name {
-            Some(pattern) => self.file_name(pattern)?,
-            None => "sspr-{target}-{version}.msi".to_string(),
-        };
-        Ok(Settings {
-            product: ProductSettings {
-                name,
-                manufacturer,
-                version,
-                comments,
-                upgrade_code,
+            })),
+            None => match (&name, &manufacturer) {
+                (Some(name), Some(manufacturer)) => Some(stable_guid(
+                    GUID_NAMESPACE,
+                    &["upgrade-code", manufacturer, name],
+                )),
+                _ => None,
             },
-            targets,
-            file_name,
-            policy: self.policy(&raw)?,
-            extra_registry: raw
-                .registry
-                .iter()
-                .map(|entry| self.registry_value(entry))
-                .collect::<Result<_, _>>()?,
-            credential_provider: self.credential_provider(&raw.credential_provider)?,
-            cloud: self.cloud(&raw.cloud.name)?,
-            proxy: self.proxy(&raw.proxy)?,
-            custom_actions: self.custom_actions(&raw.custom_action)?,
-            properties: self.properties(&raw.property)?,
-            source: self.file.to_string(),
+        };
+        Some(ProductSettings {
+            name: name?,
+            manufacturer: manufacturer?,
+            version: version?,
+            comments,
+            upgrade_code: upgrade_code?,
         })
+    }
+
+    /// The product name or manufacturer: both name folders under Program Files.
+    fn product_name(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let text = self.non_empty(value, key)?;
+        if key == "product.name" && text.chars().count() > MAX_PRODUCT_NAME {
+            return Err(self.error(value.span(), key, format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+        }
+        // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
+        if let Some(problem) = msikit::windows_names::path_component_problem(&text) {
+            return Err(self.error(value.span(), key, problem));
+        }
+        Ok(text)
+    }
+
+    fn build_targets(&self, build: &RawBuild) -> Result<Vec<Target>, ConfigError> {
+        match &build.targets {
+            Some(names) if names.is_empty() => Err(ConfigError {
+                file: self.file.to_string(),
+                line: None,
+                key: Some("build.targets".into()),
+                message: "must list at least one target".into(),
+            }),
+            Some(names) => self.targets(names, "build.targets"),
+            None => Ok(default_targets()),
+        }
     }
 
     fn choice<T: Copy>(
@@ -315,12 +360,12 @@ impl Source<'_> {
     fn credential_provider(
         &self,
         raw: &RawCredentialProvider,
-    ) -> Result<CredentialProviderSettings, ConfigError> {
+    ) -> Option<CredentialProviderSettings> {
         let friendly_name = match &raw.friendly_name {
-            Some(name) => self.non_empty(name, "credential_provider.friendly_name")?,
-            None => DEFAULT_FRIENDLY_NAME.to_string(),
+            Some(name) => self.keep(self.non_empty(name, "credential_provider.friendly_name")),
+            None => Some(DEFAULT_FRIENDLY_NAME.to_string()),
         };
-        let tls12 = self.choice(
+        let tls12 = self.keep(self.choice(
             &raw.tls12,
             "credential_provider.tls12",
             &[
@@ -329,21 +374,23 @@ impl Source<'_> {
                 ("ignore", Tls12Mode::Ignore),
             ],
             Tls12Mode::Enable,
-        )?;
-        let request_reboot = self.choice(
+        ));
+        let request_reboot = self.keep(self.choice(
             &raw.reboot,
             "credential_provider.reboot",
             &[("request", true), ("none", false)],
             true,
-        )?;
-        let payloads = self.binaries(&raw.payload, "credential_provider.payload", PeKind::Dll)?;
-        Ok(CredentialProviderSettings {
-            friendly_name,
+        ));
+        let payloads =
+            self.keep(self.binaries(&raw.payload, "credential_provider.payload", PeKind::Dll));
+        let payload_trust = self.keep(self.payload_trust(raw));
+        Some(CredentialProviderSettings {
+            friendly_name: friendly_name?,
             enable_logging: raw.enable_logging.unwrap_or(false),
-            tls12,
-            request_reboot,
-            payloads,
-            payload_trust: self.payload_trust(raw)?,
+            tls12: tls12?,
+            request_reboot: request_reboot?,
+            payloads: payloads?,
+            payload_trust: payload_trust?,
         })
     }
 
@@ -725,8 +772,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The one error of a configuration with one mistake: its parts depend on nothing else.
     fn error_of(text: &str) -> ConfigError {
-        parse(text, "test.toml").expect_err("config should be rejected")
+        let errors = parse(text, "test.toml").expect_err("config should be rejected");
+        assert_eq!(errors.iter().count(), 1, "{errors}");
+        errors.first().clone()
     }
 
     const MINIMAL: &str =
@@ -786,6 +836,31 @@ mod tests {
             assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
             assert_eq!(error.line.map(|l| l.0), Some(line), "{text}\n{error}");
         }
+    }
+
+    #[test]
+    fn every_independent_mistake_is_reported_in_file_order() {
+        let text = "[product]\nname = \"  \"\nmanufacturer = \"Contoso\"\nversion = \"1.0\"\n\
+            [policy]\nmin_windows10_build = 5\n[cloud]\nname = \"mars\"\n\
+            [[property]]\nname = \"site\"\n\
+            [[registry]]\nroot = \"HKXX\"\nkey = \"K\"\ntype = \"string\"\nvalue = \"v\"\n";
+        let errors = parse(text, "six.toml").expect_err("six mistakes");
+        let places: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|error| (error.line.unwrap().0, error.key.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (2, "product.name"),
+                (4, "product.version"),
+                (6, "policy.min_windows10_build"),
+                (8, "cloud.name"),
+                (10, "property.name"),
+                (12, "registry.root"),
+            ]
+        );
+        assert_eq!(errors.to_string().lines().count(), 6, "{errors}");
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     let mut profiles = Vec::new();
     for name in &options.profiles {
         let found = profile::by_name(name).ok_or_else(|| {
-            Error::Config(ConfigError {
+            Error::from(ConfigError {
                 file: "<command line>".into(),
                 line: None,
                 key: Some("--profile".into()),
