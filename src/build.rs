@@ -6,7 +6,7 @@ use crate::bind::BindOptions;
 use crate::compile::{compile, Compiled, Inputs};
 use crate::config::ProxyMode;
 use crate::config::Settings;
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigProblem, Error, Result};
 use crate::model;
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
@@ -60,6 +60,7 @@ pub fn timestamp_from_environment() -> Result<u64> {
                 file: "<environment>".into(),
                 line: None,
                 key: Some("SOURCE_DATE_EPOCH".into()),
+                problem: ConfigProblem::Malformed,
                 message: format!("expected whole seconds since 1970-01-01, found `{text}`"),
             })
         }),

@@ -1,5 +1,8 @@
 //! Typed errors, and the exit code each kind maps to (documented in README.md).
 
+mod config_problem;
+
+pub use config_problem::ConfigProblem;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -41,6 +44,8 @@ pub struct ConfigError {
     pub line: Option<(usize, usize)>,
     /// The dotted key the problem is about, when known.
     pub key: Option<String>,
+    /// Its kind, whose stable id precedes the message.
+    pub problem: ConfigProblem,
     pub message: String,
 }
 
@@ -53,7 +58,7 @@ impl fmt::Display for ConfigError {
         if let Some(key) = &self.key {
             write!(f, ": key `{key}`")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}: {}", self.problem.id(), self.message)
     }
 }
 

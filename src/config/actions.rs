@@ -3,7 +3,7 @@
 
 use super::raw::{RawCustomAction, RawPayload, RawProperty, RawProxy};
 use super::Source;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigProblem as Problem};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::{Arch, Target};
 use msikit::phase::Phase;
@@ -188,13 +188,15 @@ impl Source<'_> {
             self.keep(
                 validate_proxy_server(text)
                     .map(|()| text.to_string())
-                    .map_err(|message| self.error(server.span(), "proxy.server", message)),
+                    .map_err(|message| {
+                        self.error(Problem::Malformed, server.span(), "proxy.server", message)
+                    }),
             )
         });
         let bypass = raw.bypass.as_ref().map(|bypass| {
             let text = bypass.get_ref().trim();
             if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
-                self.keep::<String>(Err(self.error(
+                self.keep::<String>(Err(self.error(Problem::Malformed,
                     bypass.span(),
                     "proxy.bypass",
                     "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
@@ -228,6 +230,7 @@ impl Source<'_> {
                     "x86" => Arch::X86,
                     _ => {
                         return Err(self.error(
+                            Problem::UnknownName,
                             payload.span(),
                             &key,
                             format!("expected `x64` or `x86` after `{key}.`"),
@@ -250,6 +253,7 @@ impl Source<'_> {
                 let id = entry.id.get_ref().trim();
                 if !seen.insert(id.to_ascii_lowercase()) {
                     return self.keep(Err(self.error(
+                        Problem::Duplicate,
                         entry.id.span(),
                         "custom_action.id",
                         format!("`{id}` is used by two custom actions"),
@@ -294,7 +298,7 @@ impl Source<'_> {
         if uses_install_folder
             && (targets.is_empty() || targets.iter().any(|t| crate::target::uses_policy(t.family)))
         {
-            return self.keep(Err(self.error(
+            return self.keep(Err(self.error(Problem::Conflict,
                 raw.directory.as_ref().map_or(raw.id.span(), Spanned::span),
                 &format!("{key}.directory"),
                 "INSTALLFOLDER exists only in the Windows 7/8/8.1 packages: list only their targets in `targets`",
@@ -314,7 +318,7 @@ impl Source<'_> {
     fn action_id(&self, raw: &RawCustomAction) -> Result<String, ConfigError> {
         let id = raw.id.get_ref().trim().to_string();
         if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
-            return Err(self.error(
+            return Err(self.error(Problem::Malformed,
                 raw.id.span(),
                 "custom_action.id",
                 "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
@@ -349,7 +353,7 @@ impl Source<'_> {
             "set-property" => &["property", "value"],
             "set-directory" => &["directory", "value"],
             other => {
-                return Err(self.error(
+                return Err(self.error(Problem::UnknownName,
                     raw.kind.span(),
                     &format!("{key}.kind"),
                     format!("unknown kind `{other}`; expected binary-dll, binary-exe, installed-exe, set-property or set-directory"),
@@ -382,6 +386,7 @@ impl Source<'_> {
         for (field, span) in fields {
             if let Some(span) = span.filter(|_| !allowed.contains(&field)) {
                 return Err(self.error(
+                    Problem::NotApplicable,
                     span,
                     &format!("{key}.{field}"),
                     format!(
@@ -397,6 +402,7 @@ impl Source<'_> {
             match value {
                 Some(text) => self.non_empty(text, &full_key),
                 None => Err(self.error(
+                    Problem::Incomplete,
                     raw.kind.span(),
                     &full_key,
                     format!("a `{}` action needs `{field}`{why}", raw.kind.get_ref()),
@@ -408,7 +414,7 @@ impl Source<'_> {
             Some(table) => {
                 let binaries = self.binaries(table.get_ref(), &format!("{key}.binary"), kind)?;
                 if binaries.is_empty() {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Empty,
                         table.span(),
                         &format!("{key}.binary"),
                         "list the file per architecture: binary.x64 / binary.x86 = { path, sha256 }",
@@ -417,6 +423,7 @@ impl Source<'_> {
                 Ok(binaries)
             }
             None => Err(self.error(
+                Problem::Incomplete,
                 raw.kind.span(),
                 &format!("{key}.binary"),
                 "needs `binary.x64` / `binary.x86` = { path, sha256 }",
@@ -448,6 +455,7 @@ impl Source<'_> {
                 rollback_arguments: formatted(&raw.rollback_arguments, "rollback_arguments")?
                     .ok_or_else(|| {
                         self.error(
+                            Problem::Incomplete,
                             raw.kind.span(),
                             &format!("{key}.rollback_arguments"),
                             format!(
@@ -469,6 +477,7 @@ impl Source<'_> {
                 let property = required(&raw.property, "property", "")?;
                 if !is_identifier(&property) {
                     return Err(self.error(
+                        Problem::Malformed,
                         raw.property.as_ref().unwrap().span(),
                         &format!("{key}.property"),
                         "expected a property name (letters, digits, `_`)",
@@ -505,6 +514,7 @@ impl Source<'_> {
             _ => raw.rollback_entry.as_ref(),
         };
         Err(self.error(
+            Problem::Malformed,
             span.map(Spanned::span).unwrap_or(raw.kind.span()),
             &format!("{key}.{field}"),
             "expected the name of a function the DLL exports",
@@ -515,6 +525,7 @@ impl Source<'_> {
         let full_key = format!("{key}.directory");
         let Some(directory) = &raw.directory else {
             return Err(self.error(
+                Problem::Incomplete,
                 raw.kind.span(),
                 &full_key,
                 format!(
@@ -526,6 +537,7 @@ impl Source<'_> {
         };
         if !STANDARD_FOLDERS.contains(&directory.get_ref().as_str()) {
             return Err(self.error(
+                Problem::UnknownName,
                 directory.span(),
                 &full_key,
                 format!("expected one of {}", STANDARD_FOLDERS.join(", ")),
@@ -545,7 +557,7 @@ impl Source<'_> {
             if set_action {
                 return Ok(Vec::new());
             }
-            return Err(self.error(
+            return Err(self.error(Problem::Incomplete,
                 raw.id.span(),
                 &full_key,
                 "say when it runs: phases = [\"install\", \"upgrade\", \"repair\"] or [\"uninstall\", \"upgrade-removal\"]",
@@ -559,6 +571,7 @@ impl Source<'_> {
             let phase = Phase::from_name(name.get_ref()).ok_or_else(|| {
                 let all: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
                 self.error(
+                    Problem::UnknownName,
                     name.span(),
                     &full_key,
                     format!(
@@ -573,10 +586,15 @@ impl Source<'_> {
             }
         }
         if phases.is_empty() {
-            return Err(self.error(names.span(), &full_key, "list at least one phase"));
+            return Err(self.error(
+                Problem::Empty,
+                names.span(),
+                &full_key,
+                "list at least one phase",
+            ));
         }
         if phases.iter().any(|p| p.removes()) && phases.iter().any(|p| !p.removes()) {
-            return Err(self.error(
+            return Err(self.error(Problem::Conflict,
                 names.span(),
                 &full_key,
                 "one action runs either while the product is installed (install, upgrade, repair) or while it is removed (uninstall, upgrade-removal), not both: make two actions",
@@ -587,7 +605,7 @@ impl Source<'_> {
     }
 
     fn unexpected<T>(&self, value: &Spanned<T>, key: &str, field: &str) -> ConfigError {
-        self.error(
+        self.error(Problem::NotApplicable,
             value.span(),
             &format!("{key}.{field}"),
             format!("set-property and set-directory actions run immediately in both sequences: `{field}` does not apply"),
@@ -599,13 +617,14 @@ impl Source<'_> {
         let condition = self.non_empty(text, key)?;
         msikit::condition::parse(&condition).map_err(|error| {
             self.error(
+                Problem::InvalidCondition,
                 text.span(),
                 key,
                 format!("not a valid Windows Installer condition: {error}"),
             )
         })?;
         if condition.chars().count() > 255 {
-            return Err(self.error(text.span(), key, "at most 255 characters"));
+            return Err(self.error(Problem::TooLong, text.span(), key, "at most 255 characters"));
         }
         Ok(condition)
     }
@@ -634,7 +653,7 @@ impl Source<'_> {
             }
         }
         if depth != 0 {
-            return Err(self.error(
+            return Err(self.error(Problem::InvalidCondition,
                 text.span(),
                 key,
                 "unbalanced `[` `]`: this is Windows Installer Formatted text (`[PROPERTY]` expands a property, `[\\[]` is a literal `[`)",
@@ -655,14 +674,14 @@ impl Source<'_> {
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                     && name.starts_with(|c: char| c.is_ascii_uppercase());
                 if !public || name.len() > 50 {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Malformed,
                         entry.name.span(),
                         "property.name",
                         "a public property (one msiexec accepts on its command line) is named in capitals, digits and `_`, starting with a letter",
                     ));
                 }
                 if RESERVED_PROPERTIES.contains(&name.as_str()) || !seen.insert(name.clone()) {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Duplicate,
                         entry.name.span(),
                         "property.name",
                         format!("`{name}` is already defined (built-in: {})", RESERVED_PROPERTIES.join(", ")),
@@ -677,7 +696,7 @@ impl Source<'_> {
                     None => format!("{name} is missing or invalid; it was \"[{name}]\"."),
                 };
                 if let Some(value) = entry.value.as_ref().filter(|v| v.get_ref().is_empty()) {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Empty,
                         value.span(),
                         &format!("{key}.value"),
                         "a default cannot be empty (Windows Installer has no empty properties): leave `value` out",
@@ -704,6 +723,7 @@ impl Source<'_> {
         let sha256 = payload.sha256.get_ref().trim().to_ascii_lowercase();
         if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(self.error(
+                Problem::Malformed,
                 payload.sha256.span(),
                 &format!("{key}.sha256"),
                 "expected 64 hexadecimal digits (the file's SHA-256)",
@@ -792,29 +812,30 @@ mod tests {
     #[test]
     fn action_mistakes_name_their_keys() {
         let cases = [
-            (format!("{MINIMAL}[proxy]\nmode = \"pac\"\n"), "proxy.mode"),
-            (format!("{MINIMAL}[proxy]\nserver = \"http://p:80\"\n"), "proxy.server"),
-            (format!("{MINIMAL}{TAG}phases = [\"install\"]\n"), "custom_action.Tag.rollback"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nentry = \"E\"\nphases = [\"install\"]\n"), "custom_action.Tag.entry"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\", \"uninstall\"]\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"later\"]\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\ncondition = 'A AND'\n"), "custom_action.Tag.condition"),
-            (format!("{MINIMAL}{TAG}rollback = '[x'\nphases = [\"install\"]\n"), "custom_action.Tag.rollback"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\n{TAG}rollback = 'x'\nphases = [\"install\"]\n"), "custom_action.id"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"SsprX\"\nkind = \"set-property\"\n"), "custom_action.id"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"D\"\nkind = \"binary-dll\"\nentry = \"E\"\nrollback_entry = \"U\"\nphases = [\"install\"]\n"), "custom_action.D.binary"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"S\"\nkind = \"set-directory\"\ndirectory = \"INSTALLFOLDER\"\nvalue = \"C:\\\\x\"\n"), "custom_action.S.directory"),
-            (format!("{MINIMAL}[[property]]\nname = \"site\"\n"), "property.name"),
-            (format!("{MINIMAL}[[property]]\nname = \"PROXYSERVER\"\n"), "property.name"),
-            (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value"),
+            (format!("{MINIMAL}[proxy]\nmode = \"pac\"\n"), "proxy.mode", Problem::UnknownName),
+            (format!("{MINIMAL}[proxy]\nserver = \"http://p:80\"\n"), "proxy.server", Problem::Malformed),
+            (format!("{MINIMAL}{TAG}phases = [\"install\"]\n"), "custom_action.Tag.rollback", Problem::Incomplete),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nentry = \"E\"\nphases = [\"install\"]\n"), "custom_action.Tag.entry", Problem::NotApplicable),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\", \"uninstall\"]\n"), "custom_action.Tag.phases", Problem::Conflict),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"later\"]\n"), "custom_action.Tag.phases", Problem::UnknownName),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\n"), "custom_action.Tag.phases", Problem::Incomplete),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\ncondition = 'A AND'\n"), "custom_action.Tag.condition", Problem::InvalidCondition),
+            (format!("{MINIMAL}{TAG}rollback = '[x'\nphases = [\"install\"]\n"), "custom_action.Tag.rollback", Problem::InvalidCondition),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\n{TAG}rollback = 'x'\nphases = [\"install\"]\n"), "custom_action.id", Problem::Duplicate),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"SsprX\"\nkind = \"set-property\"\n"), "custom_action.id", Problem::Malformed),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"D\"\nkind = \"binary-dll\"\nentry = \"E\"\nrollback_entry = \"U\"\nphases = [\"install\"]\n"), "custom_action.D.binary", Problem::Incomplete),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"S\"\nkind = \"set-directory\"\ndirectory = \"INSTALLFOLDER\"\nvalue = \"C:\\\\x\"\n"), "custom_action.S.directory", Problem::Conflict),
+            (format!("{MINIMAL}[[property]]\nname = \"site\"\n"), "property.name", Problem::Malformed),
+            (format!("{MINIMAL}[[property]]\nname = \"PROXYSERVER\"\n"), "property.name", Problem::Duplicate),
+            (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value", Problem::Empty),
         ];
-        for (text, key) in cases {
+        for (text, key, problem) in cases {
             let errors = parse(&text, "t.toml").expect_err(&text);
             assert_eq!(errors.iter().count(), 1, "{text}\n{errors}");
             let error = errors.first();
             assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
             assert!(error.line.is_some(), "{error}");
+            assert_eq!(error.problem, problem, "{text}\n{error}");
         }
     }
 

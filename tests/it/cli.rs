@@ -172,6 +172,13 @@ fn every_config_mistake_is_printed_on_its_own_line_in_file_order() {
         ],
         "{message}"
     );
+    assert!(
+        message.contains(&format!(
+            "{}:27:23: key `policy.min_windows10_build`: CFG010: expected a Windows 10 build",
+            config.display()
+        )),
+        "{message}"
+    );
     assert!(!dir.path().join("out").exists());
 }
 
