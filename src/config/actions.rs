@@ -188,8 +188,13 @@ impl Source<'_> {
             self.keep(
                 validate_proxy_server(text)
                     .map(|()| text.to_string())
-                    .map_err(|message| {
-                        self.error(Problem::Malformed, server.span(), "proxy.server", message)
+                    .map_err(|error| {
+                        self.error(
+                            Problem::Malformed,
+                            server.span(),
+                            "proxy.server",
+                            error.to_string(),
+                        )
                     }),
             )
         });
@@ -739,30 +744,48 @@ impl Source<'_> {
     }
 }
 
+/// Why a text is not a `host:port` proxy address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected `host:port` (e.g. proxy.contoso.com:8080): {}", self.why())]
+pub enum ProxyServerError {
+    NoPort,
+    HostLength,
+    HostCharacter(char),
+    Port,
+}
+
+impl ProxyServerError {
+    fn why(self) -> String {
+        match self {
+            ProxyServerError::NoPort => "no `:port`".into(),
+            ProxyServerError::HostLength => {
+                "the host is empty or longer than 253 characters".into()
+            }
+            ProxyServerError::HostCharacter(bad) => format!("`{bad}` cannot appear in a host name"),
+            ProxyServerError::Port => "the port must be a number from 1 to 65535".into(),
+        }
+    }
+}
+
 /// `host:port` with a host of letters, digits, `.`, `-`, `_` and a port from 1 to 65535: the
 /// same rule the proxy custom action applies to `PROXYSERVER` at install time.
-pub fn validate_proxy_server(text: &str) -> Result<(), String> {
-    let explain = |why: &str| {
-        Err(format!(
-            "expected `host:port` (e.g. proxy.contoso.com:8080): {why}"
-        ))
-    };
+pub fn validate_proxy_server(text: &str) -> Result<(), ProxyServerError> {
     let Some((host, port)) = text.rsplit_once(':') else {
-        return explain("no `:port`");
+        return Err(ProxyServerError::NoPort);
     };
     if host.is_empty() || host.len() > 253 {
-        return explain("the host is empty or longer than 253 characters");
+        return Err(ProxyServerError::HostLength);
     }
     if let Some(bad) = host
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
     {
-        return explain(&format!("`{bad}` cannot appear in a host name"));
+        return Err(ProxyServerError::HostCharacter(bad));
     }
     let digits = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
     match port.parse::<u16>() {
         Ok(number) if digits && number > 0 && !port.starts_with('0') => Ok(()),
-        _ => explain("the port must be a number from 1 to 65535"),
+        _ => Err(ProxyServerError::Port),
     }
 }
 
@@ -866,6 +889,14 @@ mod tests {
         ] {
             assert!(validate_proxy_server(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            validate_proxy_server("a b:80").unwrap_err().to_string(),
+            "expected `host:port` (e.g. proxy.contoso.com:8080): ` ` cannot appear in a host name"
+        );
+        assert_eq!(
+            validate_proxy_server("proxy:0"),
+            Err(ProxyServerError::Port)
+        );
     }
 
     #[test]

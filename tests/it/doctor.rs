@@ -355,7 +355,8 @@ fn truncated_and_mangled_files_never_panic() {
     // Every cut and one flipped byte per position is parsed; a sample is also diagnosed
     // (each diagnosis models all nine packages).
     let try_file = |bytes: &[u8], diagnose: bool| {
-        if let Ok(report) = decode(bytes).and_then(|text| doctor::read_report(&text)) {
+        let text = decode(bytes).ok();
+        if let Some(Ok(report)) = text.map(|text| doctor::read_report(&text)) {
             if diagnose {
                 doctor::diagnose(&report, &settings);
             }
