@@ -295,7 +295,7 @@ impl Source<'_> {
                     Problem::Malformed,
                     product.version.span(),
                     "product.version",
-                    message,
+                    message.to_string(),
                 )
             },
         ));
