@@ -427,6 +427,15 @@ impl<'a> Session<'a> {
         };
         let key = deformat::deformat(locator.text("Key"), &references).to_ascii_lowercase();
         let name = deformat::deformat(locator.text("Name"), &references).to_ascii_lowercase();
+        // A 32-bit search on 64-bit Windows reads WOW6432Node (Wine refuses on it too); the
+        // profiles give CurrentVersion once, for both views.
+        let view64 = locator.int("Type").unwrap_or(0) & LocatorType::WIN64.bits() != 0;
+        let key = match self.profile.is_64bit && !view64 && root == RegistryRoot::LocalMachine {
+            true if key != profile::CURRENT_VERSION => {
+                redirect_to_wow6432node(&key).to_ascii_lowercase()
+            }
+            _ => key,
+        };
         Ok(self
             .profile
             .registry
