@@ -61,10 +61,11 @@ mod tests {
         let numbers: Vec<u32> = ConfigProblem::ALL
             .iter()
             .map(|problem| {
-                let digits = problem.id().strip_prefix("CFG").expect(problem.id());
-                assert_eq!(digits.len(), 3, "{}", problem.id());
+                let id = problem.id();
+                let digits = id.strip_prefix("CFG").unwrap_or_else(|| panic!("{id}"));
+                assert_eq!(digits.len(), 3, "{id}");
                 assert!(!problem.title().is_empty());
-                digits.parse().expect(problem.id())
+                digits.parse().unwrap_or_else(|_| panic!("{id}"))
             })
             .collect();
         assert!(
