@@ -14,7 +14,7 @@ use std::path::Path;
 pub struct AddedValue {
     pub key: String,
     pub name: String,
-    pub dword: u32,
+    pub value: ProfileValue,
 }
 
 /// The final properties of a verbose log (`Property(S): NAME = VALUE`; the server side,
@@ -45,7 +45,7 @@ fn prefix_profile(profile_name: &str, added: &[AddedValue]) -> MachineProfile {
                 key.to_ascii_lowercase(),
                 value.name.to_ascii_lowercase(),
             ),
-            ProfileValue::Dword(value.dword),
+            value.value.clone(),
         );
     }
     profile

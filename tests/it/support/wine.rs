@@ -5,6 +5,7 @@
 
 use super::refusal::{assert_refused_as_simulated, AddedValue};
 use super::{require, run};
+use msikit::simulate::profile::ProfileValue;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -180,15 +181,20 @@ impl WinePrefix {
             "reg", "add", key, "/v", name, "/t", kind, "/d", data, "/f", "/reg:64",
         ]);
         assert!(output.status.success(), "reg add {key} {name}: {output:?}");
-        let number = data
-            .strip_prefix("0x")
-            .map_or(data.parse(), |hex| u32::from_str_radix(hex, 16));
-        let dword = number.unwrap_or_else(|_| panic!("reg_add models REG_DWORD only: {data}"));
-        assert_eq!(kind, "REG_DWORD", "reg_add models REG_DWORD only");
+        let value = match kind {
+            "REG_DWORD" => {
+                let number = data
+                    .strip_prefix("0x")
+                    .map_or(data.parse(), |hex| u32::from_str_radix(hex, 16));
+                ProfileValue::Dword(number.unwrap_or_else(|_| panic!("not a DWORD: {data}")))
+            }
+            "REG_SZ" => ProfileValue::String(data.to_string()),
+            _ => panic!("the simulated profile models REG_DWORD and REG_SZ, not {kind}"),
+        };
         self.added.borrow_mut().push(AddedValue {
             key: key.to_string(),
             name: name.to_string(),
-            dword,
+            value,
         });
     }
 
