@@ -6,7 +6,7 @@ use crate::bind::BindOptions;
 use crate::compile::{compile, Compiled, Inputs};
 use crate::config::ProxyMode;
 use crate::config::Settings;
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigProblem, Error, Result};
 use crate::model;
 use crate::package;
 use crate::payload::{self, CheckedPayload, PayloadSpec, PayloadTrust, Trust};
@@ -56,10 +56,11 @@ pub fn timestamp_from_environment() -> Result<u64> {
     match std::env::var("SOURCE_DATE_EPOCH") {
         Err(_) => Ok(DEFAULT_TIMESTAMP),
         Ok(text) => text.trim().parse::<u64>().map_err(|_| {
-            Error::Config(ConfigError {
+            Error::from(ConfigError {
                 file: "<environment>".into(),
                 line: None,
                 key: Some("SOURCE_DATE_EPOCH".into()),
+                problem: ConfigProblem::Malformed,
                 message: format!("expected whole seconds since 1970-01-01, found `{text}`"),
             })
         }),

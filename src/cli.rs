@@ -5,7 +5,7 @@ use msikit::sign;
 use msikit::simulate::LaunchOutcome;
 use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
-use sspr_msi::error::{ConfigError, Error, Result};
+use sspr_msi::error::{ConfigError, ConfigProblem, Error, Result};
 use sspr_msi::target::{self, Target};
 use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
 use sspr_msi::{doctor, explain, release};
@@ -503,10 +503,11 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
         .iter()
         .map(|name| {
             Target::from_name(name).ok_or_else(|| {
-                Error::Config(ConfigError {
+                Error::from(ConfigError {
                     file: "<command line>".into(),
                     line: None,
                     key: Some("--target".into()),
+                    problem: ConfigProblem::UnknownName,
                     message: format!(
                         "unknown target `{name}`; known targets: {}",
                         Target::known_names()

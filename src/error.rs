@@ -1,5 +1,8 @@
 //! Typed errors, and the exit code each kind maps to (documented in README.md).
 
+mod config_problem;
+
+pub use config_problem::ConfigProblem;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -41,6 +44,8 @@ pub struct ConfigError {
     pub line: Option<(usize, usize)>,
     /// The dotted key the problem is about, when known.
     pub key: Option<String>,
+    /// Its kind, whose stable id precedes the message.
+    pub problem: ConfigProblem,
     pub message: String,
 }
 
@@ -53,14 +58,54 @@ impl fmt::Display for ConfigError {
         if let Some(key) = &self.key {
             write!(f, ": key `{key}`")?;
         }
-        write!(f, ": {}", self.message)
+        write!(f, ": {}: {}", self.problem.id(), self.message)
+    }
+}
+
+/// Every problem found in one configuration, in file order; never empty.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigErrors(Vec<ConfigError>);
+
+impl ConfigErrors {
+    /// The errors sorted by their place (those without a line last), or `None` for none.
+    pub fn in_file_order(mut errors: Vec<ConfigError>) -> Option<ConfigErrors> {
+        errors.sort_by_key(|error| error.line.unwrap_or((usize::MAX, usize::MAX)));
+        (!errors.is_empty()).then_some(ConfigErrors(errors))
+    }
+
+    /// The first problem in the file.
+    pub fn first(&self) -> &ConfigError {
+        &self.0[0]
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, ConfigError> {
+        self.0.iter()
+    }
+}
+
+impl From<ConfigError> for ConfigErrors {
+    fn from(error: ConfigError) -> Self {
+        ConfigErrors(vec![error])
+    }
+}
+
+/// One line per problem, each with the `config error:` prefix.
+impl fmt::Display for ConfigErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, error) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "config error: {error}")?;
+        }
+        Ok(())
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("config error: {0}")]
-    Config(ConfigError),
+    #[error("{0}")]
+    Config(ConfigErrors),
     #[error("input error: {path}: {message}")]
     Input { path: PathBuf, message: String },
     #[error("cannot write {path}: {source}")]
@@ -105,7 +150,13 @@ impl Error {
 
 impl From<ConfigError> for Error {
     fn from(error: ConfigError) -> Self {
-        Error::Config(error)
+        Error::Config(error.into())
+    }
+}
+
+impl From<ConfigErrors> for Error {
+    fn from(errors: ConfigErrors) -> Self {
+        Error::Config(errors)
     }
 }
 

@@ -119,7 +119,7 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     if bytes.len() < 64 || !bytes.starts_with(b"MZ") {
         return Err(fail("not a PE file: no MZ header".into()));
     }
-    let image = read_pe(&spec.path).map_err(fail)?;
+    let image = read_pe(&spec.path).map_err(|error| fail(error.to_string()))?;
     let expected = match arch {
         Arch::X86 => MACHINE_I386,
         Arch::X64 => MACHINE_AMD64,
@@ -181,12 +181,19 @@ struct PeFacts {
     language: Option<u16>,
 }
 
-fn read_pe(path: &Path) -> std::result::Result<PeFacts, String> {
+/// Why a payload is not a readable PE image.
+#[derive(Debug, thiserror::Error)]
+enum PeError {
+    #[error("cannot map the payload: {0}")]
+    Unmappable(std::io::Error),
+    #[error("not a PE file ({0})")]
+    NotPe(pelite::Error),
+}
+
+fn read_pe(path: &Path) -> std::result::Result<PeFacts, PeError> {
     // pelite needs the image 4-byte aligned; a memory map is page-aligned.
-    let map =
-        pelite::FileMap::open(path).map_err(|error| format!("cannot map the payload: {error}"))?;
-    let file =
-        pelite::PeFile::from_bytes(&map).map_err(|error| format!("not a PE file ({error})"))?;
+    let map = pelite::FileMap::open(path).map_err(PeError::Unmappable)?;
+    let file = pelite::PeFile::from_bytes(&map).map_err(PeError::NotPe)?;
     let header = file.file_header();
     let version = file
         .resources()

@@ -4,17 +4,28 @@
 use crate::error::Error;
 use std::path::Path;
 
+/// Why bytes are not text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("contains NUL bytes but no UTF-16 byte-order mark: not a text file")]
+    NulWithoutByteOrderMark,
+    #[error("UTF-16 text with an odd number of bytes (truncated?)")]
+    OddUtf16Length,
+    #[error("invalid UTF-16: {0}")]
+    InvalidUtf16(#[from] std::char::DecodeUtf16Error),
+}
+
 /// Reads and decodes a text file an admin hands in; an unreadable or undecodable file is an
 /// input error naming it.
 pub fn read(path: &Path) -> crate::error::Result<String> {
     let bytes = std::fs::read(path).map_err(|e| Error::input(path, format!("cannot read: {e}")))?;
-    decode(&bytes).map_err(|message| Error::input(path, message))
+    decode(&bytes).map_err(|error| Error::input(path, error.to_string()))
 }
 
 /// Decodes `bytes` to text. UTF-16 must be well-formed; bytes that are neither UTF-16 (by its
 /// BOM) nor UTF-8 are read as Windows-1252's Latin-1 subset, which never fails, so a log
 /// written in an ANSI code page is still readable.
-pub fn decode(bytes: &[u8]) -> Result<String, String> {
+pub fn decode(bytes: &[u8]) -> Result<String, DecodeError> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
         return decode_utf16(rest, u16::from_le_bytes);
     }
@@ -23,7 +34,7 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     if bytes.contains(&0) {
-        return Err("contains NUL bytes but no UTF-16 byte-order mark: not a text file".into());
+        return Err(DecodeError::NulWithoutByteOrderMark);
     }
     Ok(match std::str::from_utf8(bytes) {
         Ok(text) => text.to_string(),
@@ -31,18 +42,16 @@ pub fn decode(bytes: &[u8]) -> Result<String, String> {
     })
 }
 
-fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, String> {
+fn decode_utf16(bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, DecodeError> {
     if !bytes.len().is_multiple_of(2) {
-        return Err("UTF-16 text with an odd number of bytes (truncated?)".into());
+        return Err(DecodeError::OddUtf16Length);
     }
     let units = bytes.chunks_exact(2).map(|pair| unit([pair[0], pair[1]]));
-    char::decode_utf16(units)
-        .collect::<Result<String, _>>()
-        .map_err(|error| format!("invalid UTF-16: {error}"))
+    Ok(char::decode_utf16(units).collect::<Result<String, _>>()?)
 }
 
 /// UTF-16LE bytes without a byte-order mark (registry string data).
-pub fn decode_utf16le(bytes: &[u8]) -> Result<String, String> {
+pub fn decode_utf16le(bytes: &[u8]) -> Result<String, DecodeError> {
     decode_utf16(bytes, u16::from_le_bytes)
 }
 
@@ -89,9 +98,15 @@ mod tests {
 
     #[test]
     fn broken_utf16_is_an_error_not_a_panic() {
-        assert!(decode(&[0xFF, 0xFE, 0x41]).is_err());
-        assert!(decode(&[0xFF, 0xFE, 0x00, 0xD8]).is_err());
-        assert!(decode(b"a\0b").is_err());
+        assert_eq!(
+            decode(&[0xFF, 0xFE, 0x41]),
+            Err(DecodeError::OddUtf16Length)
+        );
+        assert!(matches!(
+            decode(&[0xFF, 0xFE, 0x00, 0xD8]),
+            Err(DecodeError::InvalidUtf16(_))
+        ));
+        assert_eq!(decode(b"a\0b"), Err(DecodeError::NulWithoutByteOrderMark));
     }
 
     #[test]

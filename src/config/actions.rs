@@ -3,7 +3,7 @@
 
 use super::raw::{RawCustomAction, RawPayload, RawProperty, RawProxy};
 use super::Source;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigProblem as Problem};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::{Arch, Target};
 use msikit::phase::Phase;
@@ -172,8 +172,8 @@ impl Source<'_> {
         )
     }
 
-    pub(super) fn proxy(&self, raw: &RawProxy) -> Result<ProxySettings, ConfigError> {
-        let mode = self.choice(
+    pub(super) fn proxy(&self, raw: &RawProxy) -> Option<ProxySettings> {
+        let mode = self.keep(self.choice(
             &raw.mode,
             "proxy.mode",
             &[
@@ -182,37 +182,41 @@ impl Source<'_> {
                 ("default-profile", ProxyMode::DefaultProfile),
             ],
             ProxyMode::None,
-        )?;
-        let server = match &raw.server {
-            Some(server) => {
-                let text = server.get_ref().trim();
+        ));
+        let server = raw.server.as_ref().map(|server| {
+            let text = server.get_ref().trim();
+            self.keep(
                 validate_proxy_server(text)
-                    .map_err(|message| self.error(server.span(), "proxy.server", message))?;
+                    .map(|()| text.to_string())
+                    .map_err(|error| {
+                        self.error(
+                            Problem::Malformed,
+                            server.span(),
+                            "proxy.server",
+                            error.to_string(),
+                        )
+                    }),
+            )
+        });
+        let bypass = raw.bypass.as_ref().map(|bypass| {
+            let text = bypass.get_ref().trim();
+            if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
+                self.keep::<String>(Err(self.error(Problem::Malformed,
+                    bypass.span(),
+                    "proxy.bypass",
+                    "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
+                )))
+            } else {
                 Some(text.to_string())
             }
-            None => None,
-        };
-        let bypass = match &raw.bypass {
-            Some(bypass) => {
-                let text = bypass.get_ref().trim();
-                if text.is_empty() || text.chars().any(|c| c.is_control() || c == '|') {
-                    return Err(self.error(
-                        bypass.span(),
-                        "proxy.bypass",
-                        "expected a non-empty list like `<local>;*.contoso.com` (no `|` or control characters)",
-                    ));
-                }
-                Some(text.to_string())
-            }
-            None => None,
-        };
+        });
         let custom_action =
-            self.binaries(&raw.custom_action, "proxy.custom_action", PeKind::Dll)?;
-        Ok(ProxySettings {
-            mode,
-            server,
-            bypass,
-            custom_action,
+            self.keep(self.binaries(&raw.custom_action, "proxy.custom_action", PeKind::Dll));
+        Some(ProxySettings {
+            mode: mode?,
+            server: server.map_or(Some(None), |server| server.map(Some))?,
+            bypass: bypass.map_or(Some(None), |bypass| bypass.map(Some))?,
+            custom_action: custom_action?,
         })
     }
 
@@ -231,6 +235,7 @@ impl Source<'_> {
                     "x86" => Arch::X86,
                     _ => {
                         return Err(self.error(
+                            Problem::UnknownName,
                             payload.span(),
                             &key,
                             format!("expected `x64` or `x86` after `{key}.`"),
@@ -245,56 +250,51 @@ impl Source<'_> {
     pub(super) fn custom_actions(
         &self,
         raw: &[RawCustomAction],
-    ) -> Result<Vec<CustomActionSettings>, ConfigError> {
+    ) -> Vec<Option<CustomActionSettings>> {
         let mut seen = BTreeSet::new();
         raw.iter()
             .map(|entry| {
-                let action = self.custom_action(entry)?;
-                if !seen.insert(action.id.to_ascii_lowercase()) {
-                    return Err(self.error(
+                let action = self.custom_action(entry);
+                let id = entry.id.get_ref().trim();
+                if !seen.insert(id.to_ascii_lowercase()) {
+                    return self.keep(Err(self.error(
+                        Problem::Duplicate,
                         entry.id.span(),
                         "custom_action.id",
-                        format!("`{}` is used by two custom actions", action.id),
-                    ));
+                        format!("`{id}` is used by two custom actions"),
+                    )));
                 }
-                Ok(action)
+                action
             })
             .collect()
     }
 
-    fn custom_action(&self, raw: &RawCustomAction) -> Result<CustomActionSettings, ConfigError> {
-        let id = raw.id.get_ref().trim().to_string();
-        if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
-            return Err(self.error(
-                raw.id.span(),
-                "custom_action.id",
-                "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
-            ));
-        }
+    fn custom_action(&self, raw: &RawCustomAction) -> Option<CustomActionSettings> {
+        let id = self.keep(self.action_id(raw))?;
         let key = format!("custom_action.{id}");
-        let kind = self.action_kind(raw, &key)?;
-        let set_action = matches!(
-            kind,
-            ActionKind::SetProperty { .. } | ActionKind::SetDirectory { .. }
-        );
-        let phases = self.phases(raw, &key, set_action)?;
+        let kind = self.keep(self.action_kind(raw, &key));
+        // Which phases and return policies apply depends on the kind: unchecked without one.
+        let set_action = kind.as_ref().map(|kind| {
+            matches!(
+                kind,
+                ActionKind::SetProperty { .. } | ActionKind::SetDirectory { .. }
+            )
+        });
+        let phases =
+            set_action.and_then(|set_action| self.keep(self.phases(raw, &key, set_action)));
         let condition = match &raw.condition {
-            Some(condition) => Some(self.condition(condition, &format!("{key}.condition"))?),
-            None => None,
+            Some(condition) => self
+                .keep(self.condition(condition, &format!("{key}.condition")))
+                .map(Some),
+            None => Some(None),
         };
-        let check_return = self.choice(
-            &raw.return_policy,
-            &format!("{key}.return"),
-            &[("check", true), ("ignore", false)],
-            true,
-        )?;
-        if let Some(policy) = raw.return_policy.as_ref().filter(|_| set_action) {
-            return Err(self.unexpected(policy, &key, "return"));
-        }
+        let check_return =
+            set_action.and_then(|set_action| self.keep(self.return_policy(raw, &key, set_action)));
         let targets = match &raw.targets {
-            Some(names) => self.targets(names, &format!("{key}.targets"))?,
-            None => Vec::new(),
+            Some(names) => self.keep(self.targets(names, &format!("{key}.targets"))),
+            None => Some(Vec::new()),
         };
+        let (kind, targets) = (kind?, targets?);
         let uses_install_folder = matches!(
             &kind,
             ActionKind::InstalledExe { directory, .. } | ActionKind::SetDirectory { directory, .. }
@@ -303,21 +303,51 @@ impl Source<'_> {
         if uses_install_folder
             && (targets.is_empty() || targets.iter().any(|t| crate::target::uses_policy(t.family)))
         {
-            return Err(self.error(
+            return self.keep(Err(self.error(Problem::Conflict,
                 raw.directory.as_ref().map_or(raw.id.span(), Spanned::span),
                 &format!("{key}.directory"),
                 "INSTALLFOLDER exists only in the Windows 7/8/8.1 packages: list only their targets in `targets`",
-            ));
+            )));
         }
-        Ok(CustomActionSettings {
+        Some(CustomActionSettings {
             id,
             kind,
-            phases,
-            condition,
-            check_return,
+            phases: phases?,
+            condition: condition?,
+            check_return: check_return?,
             targets,
             config_key: key,
         })
+    }
+
+    fn action_id(&self, raw: &RawCustomAction) -> Result<String, ConfigError> {
+        let id = raw.id.get_ref().trim().to_string();
+        if !is_identifier(&id) || id.contains('.') || id.starts_with("Sspr") {
+            return Err(self.error(Problem::Malformed,
+                raw.id.span(),
+                "custom_action.id",
+                "expected a name of letters, digits and `_` (at most 50, starting with a letter; `Sspr…` is reserved for built-in actions)",
+            ));
+        }
+        Ok(id)
+    }
+
+    fn return_policy(
+        &self,
+        raw: &RawCustomAction,
+        key: &str,
+        set_action: bool,
+    ) -> Result<bool, ConfigError> {
+        let check_return = self.choice(
+            &raw.return_policy,
+            &format!("{key}.return"),
+            &[("check", true), ("ignore", false)],
+            true,
+        )?;
+        if let Some(policy) = raw.return_policy.as_ref().filter(|_| set_action) {
+            return Err(self.unexpected(policy, key, "return"));
+        }
+        Ok(check_return)
     }
 
     fn action_kind(&self, raw: &RawCustomAction, key: &str) -> Result<ActionKind, ConfigError> {
@@ -328,7 +358,7 @@ impl Source<'_> {
             "set-property" => &["property", "value"],
             "set-directory" => &["directory", "value"],
             other => {
-                return Err(self.error(
+                return Err(self.error(Problem::UnknownName,
                     raw.kind.span(),
                     &format!("{key}.kind"),
                     format!("unknown kind `{other}`; expected binary-dll, binary-exe, installed-exe, set-property or set-directory"),
@@ -361,6 +391,7 @@ impl Source<'_> {
         for (field, span) in fields {
             if let Some(span) = span.filter(|_| !allowed.contains(&field)) {
                 return Err(self.error(
+                    Problem::NotApplicable,
                     span,
                     &format!("{key}.{field}"),
                     format!(
@@ -376,6 +407,7 @@ impl Source<'_> {
             match value {
                 Some(text) => self.non_empty(text, &full_key),
                 None => Err(self.error(
+                    Problem::Incomplete,
                     raw.kind.span(),
                     &full_key,
                     format!("a `{}` action needs `{field}`{why}", raw.kind.get_ref()),
@@ -387,7 +419,7 @@ impl Source<'_> {
             Some(table) => {
                 let binaries = self.binaries(table.get_ref(), &format!("{key}.binary"), kind)?;
                 if binaries.is_empty() {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Empty,
                         table.span(),
                         &format!("{key}.binary"),
                         "list the file per architecture: binary.x64 / binary.x86 = { path, sha256 }",
@@ -396,6 +428,7 @@ impl Source<'_> {
                 Ok(binaries)
             }
             None => Err(self.error(
+                Problem::Incomplete,
                 raw.kind.span(),
                 &format!("{key}.binary"),
                 "needs `binary.x64` / `binary.x86` = { path, sha256 }",
@@ -427,6 +460,7 @@ impl Source<'_> {
                 rollback_arguments: formatted(&raw.rollback_arguments, "rollback_arguments")?
                     .ok_or_else(|| {
                         self.error(
+                            Problem::Incomplete,
                             raw.kind.span(),
                             &format!("{key}.rollback_arguments"),
                             format!(
@@ -448,6 +482,7 @@ impl Source<'_> {
                 let property = required(&raw.property, "property", "")?;
                 if !is_identifier(&property) {
                     return Err(self.error(
+                        Problem::Malformed,
                         raw.property.as_ref().unwrap().span(),
                         &format!("{key}.property"),
                         "expected a property name (letters, digits, `_`)",
@@ -484,6 +519,7 @@ impl Source<'_> {
             _ => raw.rollback_entry.as_ref(),
         };
         Err(self.error(
+            Problem::Malformed,
             span.map(Spanned::span).unwrap_or(raw.kind.span()),
             &format!("{key}.{field}"),
             "expected the name of a function the DLL exports",
@@ -494,6 +530,7 @@ impl Source<'_> {
         let full_key = format!("{key}.directory");
         let Some(directory) = &raw.directory else {
             return Err(self.error(
+                Problem::Incomplete,
                 raw.kind.span(),
                 &full_key,
                 format!(
@@ -505,6 +542,7 @@ impl Source<'_> {
         };
         if !STANDARD_FOLDERS.contains(&directory.get_ref().as_str()) {
             return Err(self.error(
+                Problem::UnknownName,
                 directory.span(),
                 &full_key,
                 format!("expected one of {}", STANDARD_FOLDERS.join(", ")),
@@ -524,7 +562,7 @@ impl Source<'_> {
             if set_action {
                 return Ok(Vec::new());
             }
-            return Err(self.error(
+            return Err(self.error(Problem::Incomplete,
                 raw.id.span(),
                 &full_key,
                 "say when it runs: phases = [\"install\", \"upgrade\", \"repair\"] or [\"uninstall\", \"upgrade-removal\"]",
@@ -538,6 +576,7 @@ impl Source<'_> {
             let phase = Phase::from_name(name.get_ref()).ok_or_else(|| {
                 let all: Vec<&str> = Phase::ALL.iter().map(|p| p.name()).collect();
                 self.error(
+                    Problem::UnknownName,
                     name.span(),
                     &full_key,
                     format!(
@@ -552,10 +591,15 @@ impl Source<'_> {
             }
         }
         if phases.is_empty() {
-            return Err(self.error(names.span(), &full_key, "list at least one phase"));
+            return Err(self.error(
+                Problem::Empty,
+                names.span(),
+                &full_key,
+                "list at least one phase",
+            ));
         }
         if phases.iter().any(|p| p.removes()) && phases.iter().any(|p| !p.removes()) {
-            return Err(self.error(
+            return Err(self.error(Problem::Conflict,
                 names.span(),
                 &full_key,
                 "one action runs either while the product is installed (install, upgrade, repair) or while it is removed (uninstall, upgrade-removal), not both: make two actions",
@@ -566,7 +610,7 @@ impl Source<'_> {
     }
 
     fn unexpected<T>(&self, value: &Spanned<T>, key: &str, field: &str) -> ConfigError {
-        self.error(
+        self.error(Problem::NotApplicable,
             value.span(),
             &format!("{key}.{field}"),
             format!("set-property and set-directory actions run immediately in both sequences: `{field}` does not apply"),
@@ -578,13 +622,14 @@ impl Source<'_> {
         let condition = self.non_empty(text, key)?;
         msikit::condition::parse(&condition).map_err(|error| {
             self.error(
+                Problem::InvalidCondition,
                 text.span(),
                 key,
                 format!("not a valid Windows Installer condition: {error}"),
             )
         })?;
         if condition.chars().count() > 255 {
-            return Err(self.error(text.span(), key, "at most 255 characters"));
+            return Err(self.error(Problem::TooLong, text.span(), key, "at most 255 characters"));
         }
         Ok(condition)
     }
@@ -613,7 +658,7 @@ impl Source<'_> {
             }
         }
         if depth != 0 {
-            return Err(self.error(
+            return Err(self.error(Problem::InvalidCondition,
                 text.span(),
                 key,
                 "unbalanced `[` `]`: this is Windows Installer Formatted text (`[PROPERTY]` expands a property, `[\\[]` is a literal `[`)",
@@ -622,13 +667,10 @@ impl Source<'_> {
         Ok(value)
     }
 
-    pub(super) fn properties(
-        &self,
-        raw: &[RawProperty],
-    ) -> Result<Vec<PublicProperty>, ConfigError> {
+    pub(super) fn properties(&self, raw: &[RawProperty]) -> Vec<Option<PublicProperty>> {
         let mut seen = BTreeSet::new();
         raw.iter()
-            .map(|entry| {
+            .map(|entry| -> Result<PublicProperty, ConfigError> {
                 let name = entry.name.get_ref().trim().to_string();
                 let key = format!("property.{name}");
                 let public = !name.is_empty()
@@ -637,14 +679,14 @@ impl Source<'_> {
                         .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
                     && name.starts_with(|c: char| c.is_ascii_uppercase());
                 if !public || name.len() > 50 {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Malformed,
                         entry.name.span(),
                         "property.name",
                         "a public property (one msiexec accepts on its command line) is named in capitals, digits and `_`, starting with a letter",
                     ));
                 }
                 if RESERVED_PROPERTIES.contains(&name.as_str()) || !seen.insert(name.clone()) {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Duplicate,
                         entry.name.span(),
                         "property.name",
                         format!("`{name}` is already defined (built-in: {})", RESERVED_PROPERTIES.join(", ")),
@@ -659,7 +701,7 @@ impl Source<'_> {
                     None => format!("{name} is missing or invalid; it was \"[{name}]\"."),
                 };
                 if let Some(value) = entry.value.as_ref().filter(|v| v.get_ref().is_empty()) {
-                    return Err(self.error(
+                    return Err(self.error(Problem::Empty,
                         value.span(),
                         &format!("{key}.value"),
                         "a default cannot be empty (Windows Installer has no empty properties): leave `value` out",
@@ -673,6 +715,7 @@ impl Source<'_> {
                     name,
                 })
             })
+            .map(|property| self.keep(property))
             .collect()
     }
 
@@ -685,6 +728,7 @@ impl Source<'_> {
         let sha256 = payload.sha256.get_ref().trim().to_ascii_lowercase();
         if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(self.error(
+                Problem::Malformed,
                 payload.sha256.span(),
                 &format!("{key}.sha256"),
                 "expected 64 hexadecimal digits (the file's SHA-256)",
@@ -700,30 +744,48 @@ impl Source<'_> {
     }
 }
 
+/// Why a text is not a `host:port` proxy address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected `host:port` (e.g. proxy.contoso.com:8080): {}", self.why())]
+pub enum ProxyServerError {
+    NoPort,
+    HostLength,
+    HostCharacter(char),
+    Port,
+}
+
+impl ProxyServerError {
+    fn why(self) -> String {
+        match self {
+            ProxyServerError::NoPort => "no `:port`".into(),
+            ProxyServerError::HostLength => {
+                "the host is empty or longer than 253 characters".into()
+            }
+            ProxyServerError::HostCharacter(bad) => format!("`{bad}` cannot appear in a host name"),
+            ProxyServerError::Port => "the port must be a number from 1 to 65535".into(),
+        }
+    }
+}
+
 /// `host:port` with a host of letters, digits, `.`, `-`, `_` and a port from 1 to 65535: the
 /// same rule the proxy custom action applies to `PROXYSERVER` at install time.
-pub fn validate_proxy_server(text: &str) -> Result<(), String> {
-    let explain = |why: &str| {
-        Err(format!(
-            "expected `host:port` (e.g. proxy.contoso.com:8080): {why}"
-        ))
-    };
+pub fn validate_proxy_server(text: &str) -> Result<(), ProxyServerError> {
     let Some((host, port)) = text.rsplit_once(':') else {
-        return explain("no `:port`");
+        return Err(ProxyServerError::NoPort);
     };
     if host.is_empty() || host.len() > 253 {
-        return explain("the host is empty or longer than 253 characters");
+        return Err(ProxyServerError::HostLength);
     }
     if let Some(bad) = host
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
     {
-        return explain(&format!("`{bad}` cannot appear in a host name"));
+        return Err(ProxyServerError::HostCharacter(bad));
     }
     let digits = !port.is_empty() && port.chars().all(|c| c.is_ascii_digit());
     match port.parse::<u16>() {
         Ok(number) if digits && number > 0 && !port.starts_with('0') => Ok(()),
-        _ => explain("the port must be a number from 1 to 65535"),
+        _ => Err(ProxyServerError::Port),
     }
 }
 
@@ -773,27 +835,30 @@ mod tests {
     #[test]
     fn action_mistakes_name_their_keys() {
         let cases = [
-            (format!("{MINIMAL}[proxy]\nmode = \"pac\"\n"), "proxy.mode"),
-            (format!("{MINIMAL}[proxy]\nserver = \"http://p:80\"\n"), "proxy.server"),
-            (format!("{MINIMAL}{TAG}phases = [\"install\"]\n"), "custom_action.Tag.rollback"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nentry = \"E\"\nphases = [\"install\"]\n"), "custom_action.Tag.entry"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\", \"uninstall\"]\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"later\"]\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\n"), "custom_action.Tag.phases"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\ncondition = 'A AND'\n"), "custom_action.Tag.condition"),
-            (format!("{MINIMAL}{TAG}rollback = '[x'\nphases = [\"install\"]\n"), "custom_action.Tag.rollback"),
-            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\n{TAG}rollback = 'x'\nphases = [\"install\"]\n"), "custom_action.id"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"SsprX\"\nkind = \"set-property\"\n"), "custom_action.id"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"D\"\nkind = \"binary-dll\"\nentry = \"E\"\nrollback_entry = \"U\"\nphases = [\"install\"]\n"), "custom_action.D.binary"),
-            (format!("{MINIMAL}[[custom_action]]\nid = \"S\"\nkind = \"set-directory\"\ndirectory = \"INSTALLFOLDER\"\nvalue = \"C:\\\\x\"\n"), "custom_action.S.directory"),
-            (format!("{MINIMAL}[[property]]\nname = \"site\"\n"), "property.name"),
-            (format!("{MINIMAL}[[property]]\nname = \"PROXYSERVER\"\n"), "property.name"),
-            (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value"),
+            (format!("{MINIMAL}[proxy]\nmode = \"pac\"\n"), "proxy.mode", Problem::UnknownName),
+            (format!("{MINIMAL}[proxy]\nserver = \"http://p:80\"\n"), "proxy.server", Problem::Malformed),
+            (format!("{MINIMAL}{TAG}phases = [\"install\"]\n"), "custom_action.Tag.rollback", Problem::Incomplete),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nentry = \"E\"\nphases = [\"install\"]\n"), "custom_action.Tag.entry", Problem::NotApplicable),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\", \"uninstall\"]\n"), "custom_action.Tag.phases", Problem::Conflict),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"later\"]\n"), "custom_action.Tag.phases", Problem::UnknownName),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\n"), "custom_action.Tag.phases", Problem::Incomplete),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\ncondition = 'A AND'\n"), "custom_action.Tag.condition", Problem::InvalidCondition),
+            (format!("{MINIMAL}{TAG}rollback = '[x'\nphases = [\"install\"]\n"), "custom_action.Tag.rollback", Problem::InvalidCondition),
+            (format!("{MINIMAL}{TAG}rollback = 'x'\nphases = [\"install\"]\n{TAG}rollback = 'x'\nphases = [\"install\"]\n"), "custom_action.id", Problem::Duplicate),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"SsprX\"\nkind = \"set-property\"\n"), "custom_action.id", Problem::Malformed),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"D\"\nkind = \"binary-dll\"\nentry = \"E\"\nrollback_entry = \"U\"\nphases = [\"install\"]\n"), "custom_action.D.binary", Problem::Incomplete),
+            (format!("{MINIMAL}[[custom_action]]\nid = \"S\"\nkind = \"set-directory\"\ndirectory = \"INSTALLFOLDER\"\nvalue = \"C:\\\\x\"\n"), "custom_action.S.directory", Problem::Conflict),
+            (format!("{MINIMAL}[[property]]\nname = \"site\"\n"), "property.name", Problem::Malformed),
+            (format!("{MINIMAL}[[property]]\nname = \"PROXYSERVER\"\n"), "property.name", Problem::Duplicate),
+            (format!("{MINIMAL}[[property]]\nname = \"SITE\"\nvalue = \"\"\n"), "property.SITE.value", Problem::Empty),
         ];
-        for (text, key) in cases {
-            let error = parse(&text, "t.toml").expect_err(&text);
+        for (text, key, problem) in cases {
+            let errors = parse(&text, "t.toml").expect_err(&text);
+            assert_eq!(errors.iter().count(), 1, "{text}\n{errors}");
+            let error = errors.first();
             assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
             assert!(error.line.is_some(), "{error}");
+            assert_eq!(error.problem, problem, "{text}\n{error}");
         }
     }
 
@@ -824,6 +889,14 @@ mod tests {
         ] {
             assert!(validate_proxy_server(bad).is_err(), "{bad}");
         }
+        assert_eq!(
+            validate_proxy_server("a b:80").unwrap_err().to_string(),
+            "expected `host:port` (e.g. proxy.contoso.com:8080): ` ` cannot appear in a host name"
+        );
+        assert_eq!(
+            validate_proxy_server("proxy:0"),
+            Err(ProxyServerError::Port)
+        );
     }
 
     #[test]

@@ -9,13 +9,14 @@ pub use actions::{
     PublicProperty,
 };
 
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigErrors, ConfigProblem as Problem};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
 use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
 use msikit::formatted::RegistryData;
-use raw::{RawConfig, RawCredentialProvider, RawRegistryValue};
+use raw::{RawBuild, RawConfig, RawCredentialProvider, RawProduct, RawRegistryValue};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
@@ -110,16 +111,17 @@ pub struct ExtraRegistryValue {
 }
 
 impl Settings {
-    pub fn embedded_default() -> Result<Settings, ConfigError> {
+    pub fn embedded_default() -> Result<Settings, ConfigErrors> {
         parse(DEFAULT_CONFIG, DEFAULT_CONFIG_NAME)
     }
 
-    pub fn load(path: &Path) -> Result<Settings, ConfigError> {
+    pub fn load(path: &Path) -> Result<Settings, ConfigErrors> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError {
             file: file.clone(),
             line: None,
             key: None,
+            problem: Problem::Unreadable,
             message: format!("cannot read the file: {error}"),
         })?;
         parse_in(
@@ -138,7 +140,7 @@ impl Settings {
 
 /// Parses and validates a configuration text; `file` names it in errors. Relative payload
 /// paths are taken from the current folder.
-pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigError> {
+pub fn parse(text: &str, file: &str) -> Result<Settings, ConfigErrors> {
     parse_in(text, file, None)
 }
 
@@ -147,11 +149,12 @@ pub fn parse_in(
     text: &str,
     file: &str,
     config_dir: Option<&Path>,
-) -> Result<Settings, ConfigError> {
+) -> Result<Settings, ConfigErrors> {
     let source = Source {
         text,
         file,
         config_dir,
+        errors: RefCell::default(),
     };
     let raw: RawConfig = toml::from_str(text).map_err(|error| source.toml_error(&error))?;
     source.validate(raw)
@@ -161,11 +164,19 @@ struct Source<'a> {
     text: &'a str,
     file: &'a str,
     config_dir: Option<&'a Path>,
+    /// The problems found so far, for the one report of them all.
+    errors: RefCell<Vec<ConfigError>>,
 }
 
 impl Source<'_> {
-    fn error(&self, span: Range<usize>, key: &str, message: impl Into<String>) -> ConfigError {
-        located_error(self.text, self.file, span, key, message)
+    fn error(
+        &self,
+        problem: Problem,
+        span: Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> ConfigError {
+        located_error(self.text, self.file, span, key, problem, message)
     }
 
     fn toml_error(&self, error: &toml::de::Error) -> ConfigError {
@@ -175,7 +186,7 @@ impl Source<'_> {
     fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
         let text = value.get_ref().trim();
         if text.is_empty() {
-            return Err(self.error(value.span(), key, "must not be empty"));
+            return Err(self.error(Problem::Empty, value.span(), key, "must not be empty"));
         }
         Ok(text.to_string())
     }
@@ -185,6 +196,7 @@ impl Source<'_> {
         for name in names {
             let target = Target::from_name(name.get_ref()).ok_or_else(|| {
                 self.error(
+                    Problem::UnknownName,
                     name.span(),
                     key,
                     format!(
@@ -196,6 +208,7 @@ impl Source<'_> {
             })?;
             if targets.contains(&target) {
                 return Err(self.error(
+                    Problem::Duplicate,
                     name.span(),
                     key,
                     format!("target `{target}` is listed twice"),
@@ -206,82 +219,137 @@ impl Source<'_> {
         Ok(targets)
     }
 
-    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigError> {
-        let product = &raw.product;
-        let name = self.non_empty(&product.name, "product.name")?;
-        let manufacturer = self.non_empty(&product.manufacturer, "product.manufacturer")?;
-        if name.chars().count() > MAX_PRODUCT_NAME {
-            return Err(self.error(product.name.span(), "product.name", format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+    /// Every independent part is validated even after an earlier one failed, so that one run
+    /// reports every problem; `None` parts only ever come with a recorded error.
+    fn validate(&self, raw: RawConfig) -> Result<Settings, ConfigErrors> {
+        let product = self.product(&raw.product);
+        let targets = self.keep(self.build_targets(&raw.build));
+        let file_name = match &raw.build.file_name {
+            Some(pattern) => self.keep(self.file_name(pattern)),
+            None => Some("sspr-{target}-{version}.msi".to_string()),
+        };
+        let policy = self.keep(self.policy(&raw));
+        let extra_registry: Vec<_> = raw
+            .registry
+            .iter()
+            .map(|entry| self.keep(self.registry_value(entry)))
+            .collect();
+        let credential_provider = self.credential_provider(&raw.credential_provider);
+        let cloud = self.keep(self.cloud(&raw.cloud.name));
+        let proxy = self.proxy(&raw.proxy);
+        let custom_actions = self.custom_actions(&raw.custom_action);
+        let properties = self.properties(&raw.property);
+        let settings = (|| {
+            Some(Settings {
+                product: product?,
+                targets: targets?,
+                file_name: file_name?,
+                policy: policy?,
+                extra_registry: extra_registry.into_iter().collect::<Option<_>>()?,
+                credential_provider: credential_provider?,
+                cloud: cloud?,
+                proxy: proxy?,
+                custom_actions: custom_actions.into_iter().collect::<Option<_>>()?,
+                properties: properties.into_iter().collect::<Option<_>>()?,
+                source: self.file.to_string(),
+            })
+        })();
+        let errors = self.errors.take();
+        match (settings, ConfigErrors::in_file_order(errors)) {
+            (_, Some(errors)) => Err(errors),
+            (Some(settings), None) => Ok(settings),
+            (None, None) => Err(self
+                .error(
+                    Problem::Incomplete,
+                    0..0,
+                    "",
+                    "a part failed without naming its problem (a bug: please report it)",
+                )
+                .into()),
         }
-        // Both name folders under Program Files.
-        for (value, key, text) in [
-            (&product.name, "product.name", &name),
-            (&product.manufacturer, "product.manufacturer", &manufacturer),
-        ] {
-            // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
-            if let Some(problem) = msikit::windows_names::path_component_problem(text) {
-                return Err(self.error(value.span(), key, problem));
-            }
-        }
+    }
+
+    /// `result`'s value, or `None` with its error recorded for the report.
+    fn keep<T>(&self, result: Result<T, ConfigError>) -> Option<T> {
+        result
+            .map_err(|error| self.errors.borrow_mut().push(error))
+            .ok()
+    }
+
+    fn product(&self, product: &RawProduct) -> Option<ProductSettings> {
+        let name = self.keep(self.product_name(&product.name, "product.name"));
+        let manufacturer =
+            self.keep(self.product_name(&product.manufacturer, "product.manufacturer"));
         let comments = product.comments.clone().unwrap_or_default();
         if comments.chars().count() > 255 {
-            return Err(self.error(
+            self.keep::<()>(Err(self.error(
+                Problem::TooLong,
                 product.name.span(),
                 "product.comments",
                 "at most 255 characters",
-            ));
+            )));
         }
-        let version = ProductVersion::parse(product.version.get_ref())
-            .map_err(|message| self.error(product.version.span(), "product.version", message))?;
-        let upgrade_code = match &product.upgrade_code {
-            Some(code) => parse_guid(code.get_ref()).ok_or_else(|| {
+        let version = self.keep(ProductVersion::parse(product.version.get_ref()).map_err(
+            |message| {
                 self.error(
+                    Problem::Malformed,
+                    product.version.span(),
+                    "product.version",
+                    message.to_string(),
+                )
+            },
+        ));
+        let upgrade_code = match &product.upgrade_code {
+            Some(code) => self.keep(parse_guid(code.get_ref()).ok_or_else(|| {
+                self.error(
+                    Problem::Malformed,
                     code.span(),
                     "product.upgrade_code",
                     "expected a GUID like {01234567-89AB-CDEF-0123-456789ABCDEF}",
                 )
-            })?,
-            None => stable_guid(GUID_NAMESPACE, &["upgrade-code", &manufacturer, &name]),
-        };
-        let targets = match &raw.build.targets {
-            Some(names) if names.is_empty() => {
-                return Err(ConfigError {
-                    file: self.file.to_string(),
-                    line: None,
-                    key: Some("build.targets".into()),
-                    message: "must list at least one target".into(),
-                })
-            }
-            Some(names) => self.targets(names, "build.targets")?,
-            None => default_targets(),
-        };
-        let file_name = match &raw.build.file_name {
-            Some(pattern) => self.file_name(pattern)?,
-            None => "sspr-{target}-{version}.msi".to_string(),
-        };
-        Ok(Settings {
-            product: ProductSettings {
-                name,
-                manufacturer,
-                version,
-                comments,
-                upgrade_code,
+            })),
+            None => match (&name, &manufacturer) {
+                (Some(name), Some(manufacturer)) => Some(stable_guid(
+                    GUID_NAMESPACE,
+                    &["upgrade-code", manufacturer, name],
+                )),
+                _ => None,
             },
-            targets,
-            file_name,
-            policy: self.policy(&raw)?,
-            extra_registry: raw
-                .registry
-                .iter()
-                .map(|entry| self.registry_value(entry))
-                .collect::<Result<_, _>>()?,
-            credential_provider: self.credential_provider(&raw.credential_provider)?,
-            cloud: self.cloud(&raw.cloud.name)?,
-            proxy: self.proxy(&raw.proxy)?,
-            custom_actions: self.custom_actions(&raw.custom_action)?,
-            properties: self.properties(&raw.property)?,
-            source: self.file.to_string(),
+        };
+        Some(ProductSettings {
+            name: name?,
+            manufacturer: manufacturer?,
+            version: version?,
+            comments,
+            upgrade_code: upgrade_code?,
         })
+    }
+
+    /// The product name or manufacturer: both name folders under Program Files.
+    fn product_name(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
+        let text = self.non_empty(value, key)?;
+        if key == "product.name" && text.chars().count() > MAX_PRODUCT_NAME {
+            return Err(self.error(Problem::TooLong, value.span(), key, format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+        }
+        // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
+        if let Some(problem) = msikit::windows_names::path_component_problem(&text) {
+            return Err(self.error(Problem::ForbiddenText, value.span(), key, problem));
+        }
+        Ok(text)
+    }
+
+    fn build_targets(&self, build: &RawBuild) -> Result<Vec<Target>, ConfigError> {
+        match &build.targets {
+            Some(names) if names.is_empty() => Err(ConfigError {
+                file: self.file.to_string(),
+                line: None,
+                key: Some("build.targets".into()),
+                problem: Problem::Empty,
+                message: "must list at least one target".into(),
+            }),
+            Some(names) => self.targets(names, "build.targets"),
+            None => Ok(default_targets()),
+        }
     }
 
     fn choice<T: Copy>(
@@ -301,6 +369,7 @@ impl Source<'_> {
             .ok_or_else(|| {
                 let names: Vec<&str> = choices.iter().map(|(name, _)| *name).collect();
                 self.error(
+                    Problem::UnknownName,
                     value.span(),
                     key,
                     format!(
@@ -315,12 +384,12 @@ impl Source<'_> {
     fn credential_provider(
         &self,
         raw: &RawCredentialProvider,
-    ) -> Result<CredentialProviderSettings, ConfigError> {
+    ) -> Option<CredentialProviderSettings> {
         let friendly_name = match &raw.friendly_name {
-            Some(name) => self.non_empty(name, "credential_provider.friendly_name")?,
-            None => DEFAULT_FRIENDLY_NAME.to_string(),
+            Some(name) => self.keep(self.non_empty(name, "credential_provider.friendly_name")),
+            None => Some(DEFAULT_FRIENDLY_NAME.to_string()),
         };
-        let tls12 = self.choice(
+        let tls12 = self.keep(self.choice(
             &raw.tls12,
             "credential_provider.tls12",
             &[
@@ -329,21 +398,23 @@ impl Source<'_> {
                 ("ignore", Tls12Mode::Ignore),
             ],
             Tls12Mode::Enable,
-        )?;
-        let request_reboot = self.choice(
+        ));
+        let request_reboot = self.keep(self.choice(
             &raw.reboot,
             "credential_provider.reboot",
             &[("request", true), ("none", false)],
             true,
-        )?;
-        let payloads = self.binaries(&raw.payload, "credential_provider.payload", PeKind::Dll)?;
-        Ok(CredentialProviderSettings {
-            friendly_name,
+        ));
+        let payloads =
+            self.keep(self.binaries(&raw.payload, "credential_provider.payload", PeKind::Dll));
+        let payload_trust = self.keep(self.payload_trust(raw));
+        Some(CredentialProviderSettings {
+            friendly_name: friendly_name?,
             enable_logging: raw.enable_logging.unwrap_or(false),
-            tls12,
-            request_reboot,
-            payloads,
-            payload_trust: self.payload_trust(raw)?,
+            tls12: tls12?,
+            request_reboot: request_reboot?,
+            payloads: payloads?,
+            payload_trust: payload_trust?,
         })
     }
 
@@ -368,6 +439,7 @@ impl Source<'_> {
                 {
                     let message = "expected a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) certificate thumbprint";
                     return Err(self.error(
+                        Problem::Malformed,
                         text.span(),
                         "credential_provider.expected_thumbprint",
                         message,
@@ -390,6 +462,7 @@ impl Source<'_> {
         let key = "build.file_name";
         if !text.contains("{target}") {
             return Err(self.error(
+                Problem::Malformed,
                 pattern.span(),
                 key,
                 "must contain `{target}` so that packages do not overwrite each other",
@@ -397,6 +470,7 @@ impl Source<'_> {
         }
         if text.contains(['/', '\\']) || !text.ends_with(".msi") {
             return Err(self.error(
+                Problem::Malformed,
                 pattern.span(),
                 key,
                 "must be a plain file name ending in `.msi` (use --out for the folder)",
@@ -413,6 +487,7 @@ impl Source<'_> {
                     value
                 }
                 _ => return Err(self.error(
+                    Problem::OutOfRange,
                     build.span(),
                     "policy.min_windows10_build",
                     "expected a Windows 10 build number from 10240 to 21999 (17134 = version 1803)",
@@ -433,6 +508,7 @@ impl Source<'_> {
     fn registry_value(&self, entry: &RawRegistryValue) -> Result<ExtraRegistryValue, ConfigError> {
         let root = RegistryRoot::parse(entry.root.get_ref()).ok_or_else(|| {
             self.error(
+                Problem::UnknownName,
                 entry.root.span(),
                 "registry.root",
                 "expected HKLM, HKCR, HKCU or HKU",
@@ -442,6 +518,7 @@ impl Source<'_> {
         self.fits_registry_column(&entry.key, "Key", "registry.key")?;
         if key.starts_with('\\') || key.ends_with('\\') {
             return Err(self.error(
+                Problem::ForbiddenText,
                 entry.key.span(),
                 "registry.key",
                 "must not start or end with a backslash",
@@ -450,6 +527,7 @@ impl Source<'_> {
         let name = match &entry.name {
             Some(name) if ["+", "-", "*"].contains(&name.get_ref().as_str()) => {
                 return Err(self.error(
+                    Problem::ForbiddenText,
                     name.span(),
                     "registry.name",
                     "`+`, `-` and `*` are Windows Installer key commands, not value names",
@@ -493,21 +571,28 @@ impl Source<'_> {
         let value = text.get_ref();
         if let Some(limit) = limit.filter(|&limit| value.chars().count() > limit) {
             return Err(self.error(
+                Problem::TooLong,
                 text.span(),
                 key,
                 format!("at most {limit} characters (the Registry table's {column} column)"),
             ));
         }
         if value.contains('\0') {
-            return Err(self.error(text.span(), key, "must not contain a NUL character"));
+            return Err(self.error(
+                Problem::ForbiddenText,
+                text.span(),
+                key,
+                "must not contain a NUL character",
+            ));
         }
         Ok(())
     }
 
     fn registry_data(&self, entry: &RawRegistryValue) -> Result<RegistryData, ConfigError> {
         let value = entry.value.get_ref();
-        let bad = |expected: &str| {
+        let bad = |problem: Problem, expected: &str| {
             self.error(
+                problem,
                 entry.value.span(),
                 "registry.value",
                 format!("for type `{}` expected {expected}", entry.kind.get_ref()),
@@ -517,19 +602,24 @@ impl Source<'_> {
             value
                 .as_str()
                 .map(str::to_string)
-                .ok_or_else(|| bad("a string"))
+                .ok_or_else(|| bad(Problem::WrongType, "a string"))
         };
         let data = match entry.kind.get_ref().as_str() {
             "string" => RegistryData::String(string()?),
             "expand_string" => RegistryData::ExpandString(string()?),
             "dword" => {
-                let number = value.as_integer().ok_or_else(|| bad("an integer"))?;
+                let number = value
+                    .as_integer()
+                    .ok_or_else(|| bad(Problem::WrongType, "an integer"))?;
                 RegistryData::Dword(
-                    u32::try_from(number).map_err(|_| bad("an integer from 0 to 4294967295"))?,
+                    u32::try_from(number)
+                        .map_err(|_| bad(Problem::OutOfRange, "an integer from 0 to 4294967295"))?,
                 )
             }
             "multi_string" => {
-                let items = value.as_array().ok_or_else(|| bad("an array of strings"))?;
+                let items = value
+                    .as_array()
+                    .ok_or_else(|| bad(Problem::WrongType, "an array of strings"))?;
                 let strings: Option<Vec<String>> = items
                     .iter()
                     .map(|item| item.as_str().map(str::to_string))
@@ -537,14 +627,15 @@ impl Source<'_> {
                 RegistryData::MultiString(
                     strings
                         .filter(|s| !s.is_empty())
-                        .ok_or_else(|| bad("a non-empty array of strings"))?,
+                        .ok_or_else(|| bad(Problem::WrongType, "a non-empty array of strings"))?,
                 )
             }
             "binary" => RegistryData::Binary(
-                parse_hex(&string()?).ok_or_else(|| bad("a string of hexadecimal byte pairs"))?,
+                parse_hex(&string()?)
+                    .ok_or_else(|| bad(Problem::Malformed, "a string of hexadecimal byte pairs"))?,
             ),
             other => {
-                return Err(self.error(entry.kind.span(), "registry.type", format!("unknown type `{other}`; expected string, expand_string, multi_string, dword or binary")));
+                return Err(self.error(Problem::UnknownName, entry.kind.span(), "registry.type", format!("unknown type `{other}`; expected string, expand_string, multi_string, dword or binary")));
             }
         };
         let texts: Vec<&String> = match &data {
@@ -555,12 +646,14 @@ impl Source<'_> {
         if texts.iter().any(|text| text.contains('\0')) {
             // Windows reads a REG_SZ only up to its first NUL (issue 20 item 15).
             return Err(bad(
+                Problem::ForbiddenText,
                 "text without NUL characters (several strings: type `multi_string`)",
             ));
         }
         if matches!(&data, RegistryData::String(text) | RegistryData::ExpandString(text) if text.is_empty())
         {
             return Err(bad(
+                Problem::Empty,
                 "a non-empty string (Windows Installer cannot write an empty string value)",
             ));
         }
@@ -629,6 +722,7 @@ impl Settings {
                 "{key}.{}",
                 if target.arch.is_64bit() { "x64" } else { "x86" }
             )),
+            problem: Problem::Incomplete,
             message: format!("the {target} package {what}: set its `path` and `sha256`"),
         })
     }
@@ -657,24 +751,41 @@ pub(crate) fn located_error(
     file: &str,
     span: Range<usize>,
     key: &str,
+    problem: Problem,
     message: impl Into<String>,
 ) -> ConfigError {
     ConfigError {
         file: file.to_string(),
         line: Some(line_and_column(text, span.start)),
         key: Some(key.to_string()),
+        problem,
         message: message.into(),
     }
 }
 
 /// A TOML syntax or shape error, located like [`located_error`].
+/// `toml` reports syntax and shape alike; a text that parses as a table is well-formed, so
+/// its error is about shape, which serde words in its fixed phrases.
 pub(crate) fn toml_error(text: &str, file: &str, error: &toml::de::Error) -> ConfigError {
     let span = error.span();
+    let message = error.message().trim().to_string();
+    let problem = if toml::from_str::<toml::Table>(text).is_err() {
+        Problem::Syntax
+    } else if message.starts_with("unknown field") {
+        Problem::UnknownKey
+    } else if message.starts_with("missing field") {
+        Problem::MissingKey
+    } else if message.starts_with("duplicate") {
+        Problem::Duplicate
+    } else {
+        Problem::WrongType
+    };
     ConfigError {
         file: file.to_string(),
         line: span.as_ref().map(|span| line_and_column(text, span.start)),
         key: span.and_then(|span| key_at(text, span.start)),
-        message: error.message().trim().to_string(),
+        problem,
+        message,
     }
 }
 
@@ -726,8 +837,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// The one error of a configuration with one mistake: its parts depend on nothing else.
     fn error_of(text: &str) -> ConfigError {
-        parse(text, "test.toml").expect_err("config should be rejected")
+        let errors = parse(text, "test.toml").expect_err("config should be rejected");
+        assert_eq!(errors.iter().count(), 1, "{errors}");
+        errors.first().clone()
     }
 
     const MINIMAL: &str =
@@ -757,7 +871,13 @@ mod tests {
         assert_eq!(error.file, "test.toml");
         assert_eq!(error.line.map(|l| l.0), Some(4));
         assert_eq!(error.key.as_deref(), Some("product.version"));
-        assert!(error.to_string().starts_with("test.toml:4:"), "{error}");
+        assert_eq!(error.problem, Problem::WrongType);
+        assert!(
+            error
+                .to_string()
+                .starts_with("test.toml:4:11: key `product.version`: CFG003: "),
+            "{error}"
+        );
     }
 
     #[test]
@@ -765,34 +885,62 @@ mod tests {
         let error = error_of(&format!("{MINIMAL}colour = \"blue\"\n"));
         assert_eq!(error.line.map(|l| l.0), Some(5));
         assert_eq!(error.key.as_deref(), Some("product.colour"));
+        assert_eq!(error.problem, Problem::UnknownKey);
         assert!(error.message.contains("colour"), "{}", error.message);
     }
 
     #[test]
     fn bad_values_name_their_keys() {
         let cases = [
-            (MINIMAL.replace("1.0.0", "1.0"), "product.version", 4),
-            (MINIMAL.replace("\"SSPR\"", "\"  \""), "product.name", 2),
-            (format!("{MINIMAL}upgrade_code = \"nope\"\n"), "product.upgrade_code", 5),
-            (format!("{MINIMAL}[build]\ntargets = [\"win12-x64\"]\n"), "build.targets", 6),
-            (format!("{MINIMAL}[build]\ntargets = [\"win10-x64\", \"win10-x64\"]\n"), "build.targets", 6),
-            (format!("{MINIMAL}[build]\nfile_name = \"a.msi\"\n"), "build.file_name", 6),
-            (format!("{MINIMAL}[policy]\nmin_windows10_build = 22000\n"), "policy.min_windows10_build", 6),
-            (format!("{MINIMAL}[[registry]]\nroot = \"HKXX\"\nkey = \"K\"\ntype = \"string\"\nvalue = \"v\"\n"), "registry.root", 6),
-            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"dword\"\nvalue = \"v\"\n"), "registry.value", 9),
-            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"qword\"\nvalue = 1\n"), "registry.type", 8),
+            (MINIMAL.replace("1.0.0", "1.0"), "product.version", 4, Problem::Malformed),
+            (MINIMAL.replace("\"SSPR\"", "\"  \""), "product.name", 2, Problem::Empty),
+            (format!("{MINIMAL}upgrade_code = \"nope\"\n"), "product.upgrade_code", 5, Problem::Malformed),
+            (format!("{MINIMAL}[build]\ntargets = [\"win12-x64\"]\n"), "build.targets", 6, Problem::UnknownName),
+            (format!("{MINIMAL}[build]\ntargets = [\"win10-x64\", \"win10-x64\"]\n"), "build.targets", 6, Problem::Duplicate),
+            (format!("{MINIMAL}[build]\nfile_name = \"a.msi\"\n"), "build.file_name", 6, Problem::Malformed),
+            (format!("{MINIMAL}[policy]\nmin_windows10_build = 22000\n"), "policy.min_windows10_build", 6, Problem::OutOfRange),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKXX\"\nkey = \"K\"\ntype = \"string\"\nvalue = \"v\"\n"), "registry.root", 6, Problem::UnknownName),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"dword\"\nvalue = \"v\"\n"), "registry.value", 9, Problem::WrongType),
+            (format!("{MINIMAL}[[registry]]\nroot = \"HKLM\"\nkey = \"K\"\ntype = \"qword\"\nvalue = 1\n"), "registry.type", 8, Problem::UnknownName),
         ];
-        for (text, key, line) in cases {
+        for (text, key, line, problem) in cases {
             let error = error_of(&text);
             assert_eq!(error.key.as_deref(), Some(key), "{text}\n{error}");
             assert_eq!(error.line.map(|l| l.0), Some(line), "{text}\n{error}");
+            assert_eq!(error.problem, problem, "{text}\n{error}");
         }
+    }
+
+    #[test]
+    fn every_independent_mistake_is_reported_in_file_order() {
+        let text = "[product]\nname = \"  \"\nmanufacturer = \"Contoso\"\nversion = \"1.0\"\n\
+            [policy]\nmin_windows10_build = 5\n[cloud]\nname = \"mars\"\n\
+            [[property]]\nname = \"site\"\n\
+            [[registry]]\nroot = \"HKXX\"\nkey = \"K\"\ntype = \"string\"\nvalue = \"v\"\n";
+        let errors = parse(text, "six.toml").expect_err("six mistakes");
+        let places: Vec<(usize, &str)> = errors
+            .iter()
+            .map(|error| (error.line.unwrap().0, error.key.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            places,
+            [
+                (2, "product.name"),
+                (4, "product.version"),
+                (6, "policy.min_windows10_build"),
+                (8, "cloud.name"),
+                (10, "property.name"),
+                (12, "registry.root"),
+            ]
+        );
+        assert_eq!(errors.to_string().lines().count(), 6, "{errors}");
     }
 
     #[test]
     fn syntax_error_has_a_line() {
         let error = error_of("[product\nname = 1");
         assert_eq!(error.line.map(|l| l.0), Some(1));
+        assert_eq!(error.problem, Problem::Syntax);
     }
 
     #[test]

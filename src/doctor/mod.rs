@@ -16,9 +16,34 @@ use crate::config::Settings;
 use crate::target::{self, Target};
 use findings::{Finding, OsFacts, Severity};
 use msikit::simulate::profile::{MachineFacts, MachineProfile};
-use msikit::simulate::LaunchOutcome;
+use msikit::simulate::{LaunchOutcome, SimulationError};
 use report::MachineReport;
 use serde::Serialize;
+
+/// Why a file is neither the script's report nor a registry export.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("not a doctor report: {0}")]
+    NotAReport(serde_json::Error),
+    #[error("schema `{found}` is not `{expected}`: regenerate the script with this sspr-msi")]
+    OtherSchema {
+        found: String,
+        expected: &'static str,
+    },
+    #[error(transparent)]
+    RegFile(#[from] regfile::RegFileError),
+}
+
+/// Why one target's package could not be judged against the machine.
+#[derive(Debug, thiserror::Error)]
+enum LaunchError {
+    #[error("cannot model the package: {0}")]
+    Compile(crate::error::Error),
+    #[error(transparent)]
+    Read(#[from] msikit::package::ReadError),
+    #[error("{0:?}")]
+    Simulation(SimulationError),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -58,26 +83,26 @@ pub fn diagnose_file(
     settings: &Settings,
 ) -> crate::error::Result<Diagnosis> {
     let text = crate::textfile::read(path)?;
-    let report = read_report(&text).map_err(|message| crate::error::Error::input(path, message))?;
+    let report =
+        read_report(&text).map_err(|error| crate::error::Error::input(path, error.to_string()))?;
     Ok(diagnose(&report, settings))
 }
 
 /// Reads a doctor JSON document or a `reg export` file (already decoded to text).
-pub fn read_report(text: &str) -> Result<MachineReport, String> {
+pub fn read_report(text: &str) -> Result<MachineReport, ReportError> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') {
         let report: MachineReport =
-            serde_json::from_str(trimmed).map_err(|e| format!("not a doctor report: {e}"))?;
+            serde_json::from_str(trimmed).map_err(ReportError::NotAReport)?;
         if report.schema != report::SCHEMA {
-            return Err(format!(
-                "schema `{}` is not `{}`: regenerate the script with this sspr-msi",
-                report.schema,
-                report::SCHEMA
-            ));
+            return Err(ReportError::OtherSchema {
+                found: report.schema,
+                expected: report::SCHEMA,
+            });
         }
         Ok(report)
     } else {
-        regfile::parse(text)
+        Ok(regfile::parse(text)?)
     }
 }
 
@@ -203,18 +228,18 @@ fn launch(
     target: Target,
     settings: &Settings,
     profile: &MachineProfile,
-) -> Result<LaunchOutcome, String> {
+) -> Result<LaunchOutcome, LaunchError> {
     let options = BindOptions {
         timestamp: 0,
         creating_application: "sspr-msi doctor".into(),
     };
     // Through bytes, as `verify` sees any package: the simulation reads MSI tables.
     let bytes = compile_to_bytes(settings, target, Inputs::default(), &options)
-        .map_err(|e| format!("cannot model the package: {e}"))?;
-    let package = msikit::package::read(&bytes).map_err(|e| e.to_string())?;
+        .map_err(LaunchError::Compile)?;
+    let package = msikit::package::read(&bytes)?;
     crate::verify::custom::simulator()
         .launch(&package, profile)
-        .map_err(|e| format!("{e:?}"))
+        .map_err(LaunchError::Simulation)
 }
 
 /// The diagnosis as admins read it.

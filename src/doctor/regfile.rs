@@ -6,8 +6,51 @@ use super::settings::listed_keys;
 
 const HEADERS: &[&str] = &["Windows Registry Editor Version 5.00", "REGEDIT4"];
 
+/// Why a text is not a readable `reg export` file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RegFileError {
+    #[error("not a registry export: the first line must be `{}` or `{}`", HEADERS[0], HEADERS[1])]
+    NotAnExport,
+    /// The message quotes the line: a 100 MB line is cut (issue 20 item 11).
+    #[error("line {line}: {}", msikit::excerpt::excerpt(&.problem.to_string(), 300))]
+    Line { line: usize, problem: LineProblem },
+}
+
+/// What is wrong with one line (or the lines a hex value continues on).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LineProblem {
+    #[error("a key line must be `[HIVE\\path]`, found `{0}`")]
+    NotAKeyLine(String),
+    #[error("`{0}` deletes a key: that is an import script, not an export")]
+    DeletesKey(String),
+    #[error("unknown registry hive `{hive}` in `{line}`")]
+    UnknownHive { hive: String, line: String },
+    #[error("a value before the first [key] line")]
+    ValueBeforeKey,
+    #[error("hex data continues past the end of the file")]
+    HexPastEnd,
+    #[error("expected `\"name\"=value` or `@=value`, found `{0}`")]
+    NotAValueLine(String),
+    #[error("no `=` after the value name in `{0}`")]
+    NoEquals(String),
+    #[error("unterminated string in `{0}`")]
+    UnterminatedString(String),
+    #[error("unexpected `{0}` after a string value")]
+    AfterString(String),
+    #[error("`{0}` is not a DWORD (eight hex digits)")]
+    NotADword(String),
+    #[error("`=-` deletes a value: that is an import script, not an export")]
+    DeletesValue,
+    #[error("unknown value data `{0}`")]
+    UnknownData(String),
+    #[error("`{0}` is not a hex byte")]
+    NotAHexByte(String),
+    #[error("{0}")]
+    Text(#[from] crate::textfile::DecodeError),
+}
+
 /// Parses the text of a `.reg` file; errors name the 1-based line.
-pub fn parse(text: &str) -> Result<MachineReport, String> {
+pub fn parse(text: &str) -> Result<MachineReport, RegFileError> {
     let mut lines = text
         .lines()
         .enumerate()
@@ -17,10 +60,7 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
         .find(|(_, line)| !line.trim().is_empty())
         .map(|(_, line)| line.trim());
     if !header.is_some_and(|header| HEADERS.contains(&header)) {
-        return Err(format!(
-            "not a registry export: the first line must be `{}` or `{}`",
-            HEADERS[0], HEADERS[1]
-        ));
+        return Err(RegFileError::NotAnExport);
     }
     let mut report = MachineReport {
         schema: SCHEMA.to_string(),
@@ -39,9 +79,10 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
         if line.is_empty() || line.starts_with(';') || HEADERS.contains(&line) {
             continue;
         }
-        // Messages quote the line: a 100 MB line is cut (issue 20 item 11).
-        let located =
-            |message: String| format!("line {number}: {}", msikit::excerpt::excerpt(&message, 300));
+        let located = |problem: LineProblem| RegFileError::Line {
+            line: number,
+            problem,
+        };
         if line.starts_with('[') {
             let key = section(line).map_err(located)?;
             report.keys.push(key.clone());
@@ -49,18 +90,14 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
             continue;
         }
         let Some(key) = &current_key else {
-            return Err(located("a value before the first [key] line".into()));
+            return Err(located(LineProblem::ValueBeforeKey));
         };
         let mut entry = line.to_string();
         while entry.ends_with('\\') && is_hex_entry(&entry) {
             entry.pop();
             match lines.next() {
                 Some((_, next)) => entry.push_str(next.trim()),
-                None => {
-                    return Err(located(
-                        "hex data continues past the end of the file".into(),
-                    ))
-                }
+                None => return Err(located(LineProblem::HexPastEnd)),
             }
         }
         let (name, data) = value_line(&entry).map_err(located)?;
@@ -75,15 +112,13 @@ pub fn parse(text: &str) -> Result<MachineReport, String> {
 }
 
 /// `[HKEY_…\path]`, with the short hive names `reg` also accepts spelled out.
-fn section(line: &str) -> Result<String, String> {
+fn section(line: &str) -> Result<String, LineProblem> {
     let inner = line
         .strip_prefix('[')
         .and_then(|rest| rest.strip_suffix(']'))
-        .ok_or_else(|| format!("a key line must be `[HIVE\\path]`, found `{line}`"))?;
+        .ok_or_else(|| LineProblem::NotAKeyLine(line.to_string()))?;
     if inner.starts_with('-') {
-        return Err(format!(
-            "`{line}` deletes a key: that is an import script, not an export"
-        ));
+        return Err(LineProblem::DeletesKey(line.to_string()));
     }
     let (hive, path) = inner.split_once('\\').unwrap_or((inner, ""));
     let hive = match hive.to_ascii_uppercase().as_str() {
@@ -92,7 +127,12 @@ fn section(line: &str) -> Result<String, String> {
         "HKCU" | "HKEY_CURRENT_USER" => "HKEY_CURRENT_USER",
         "HKCR" | "HKEY_CLASSES_ROOT" => "HKEY_CLASSES_ROOT",
         "HKCC" | "HKEY_CURRENT_CONFIG" => "HKEY_CURRENT_CONFIG",
-        _ => return Err(format!("unknown registry hive `{hive}` in `{line}`")),
+        _ => {
+            return Err(LineProblem::UnknownHive {
+                hive: hive.to_string(),
+                line: line.to_string(),
+            })
+        }
     };
     Ok(if path.is_empty() {
         hive.to_string()
@@ -108,26 +148,24 @@ fn is_hex_entry(entry: &str) -> bool {
 }
 
 /// `"name"=data` or `@=data`.
-fn value_line(entry: &str) -> Result<(String, RegistryData), String> {
+fn value_line(entry: &str) -> Result<(String, RegistryData), LineProblem> {
     let (name, rest) = if let Some(rest) = entry.strip_prefix('@') {
         (String::new(), rest)
     } else if entry.starts_with('"') {
         quoted(entry)?
     } else {
-        return Err(format!(
-            "expected `\"name\"=value` or `@=value`, found `{entry}`"
-        ));
+        return Err(LineProblem::NotAValueLine(entry.to_string()));
     };
     let data = rest
         .trim_start()
         .strip_prefix('=')
-        .ok_or_else(|| format!("no `=` after the value name in `{entry}`"))?
+        .ok_or_else(|| LineProblem::NoEquals(entry.to_string()))?
         .trim();
     Ok((name, value_data(data)?))
 }
 
 /// A `"…"` string with `\\` and `\"` escapes, and the text after it.
-fn quoted(text: &str) -> Result<(String, &str), String> {
+fn quoted(text: &str) -> Result<(String, &str), LineProblem> {
     let mut value = String::new();
     let mut chars = text.char_indices().skip(1);
     while let Some((index, c)) = chars.next() {
@@ -140,29 +178,29 @@ fn quoted(text: &str) -> Result<(String, &str), String> {
             _ => value.push(c),
         }
     }
-    Err(format!("unterminated string in `{text}`"))
+    Err(LineProblem::UnterminatedString(text.to_string()))
 }
 
-fn value_data(data: &str) -> Result<RegistryData, String> {
+fn value_data(data: &str) -> Result<RegistryData, LineProblem> {
     if data.starts_with('"') {
         let (text, rest) = quoted(data)?;
         if !rest.trim().is_empty() {
-            return Err(format!("unexpected `{}` after a string value", rest.trim()));
+            return Err(LineProblem::AfterString(rest.trim().to_string()));
         }
         return Ok(RegistryData::Text(text));
     }
     if let Some(hex) = data.strip_prefix("dword:") {
         return u32::from_str_radix(hex.trim(), 16)
             .map(|dword| RegistryData::Number(dword.into()))
-            .map_err(|_| format!("`{data}` is not a DWORD (eight hex digits)"));
+            .map_err(|_| LineProblem::NotADword(data.to_string()));
     }
     if data == "-" {
-        return Err("`=-` deletes a value: that is an import script, not an export".into());
+        return Err(LineProblem::DeletesValue);
     }
     let (kind, bytes) = data
         .split_once(':')
         .filter(|(kind, _)| kind.starts_with("hex"))
-        .ok_or_else(|| format!("unknown value data `{data}`"))?;
+        .ok_or_else(|| LineProblem::UnknownData(data.to_string()))?;
     let bytes = hex_bytes(bytes)?;
     Ok(match kind {
         "hex(2)" | "hex(7)" | "hex(1)" => RegistryData::Text(utf16_strings(&bytes)?),
@@ -176,16 +214,18 @@ fn value_data(data: &str) -> Result<RegistryData, String> {
     })
 }
 
-fn hex_bytes(list: &str) -> Result<Vec<u8>, String> {
+fn hex_bytes(list: &str) -> Result<Vec<u8>, LineProblem> {
     list.split(',')
         .map(str::trim)
         .filter(|byte| !byte.is_empty())
-        .map(|byte| u8::from_str_radix(byte, 16).map_err(|_| format!("`{byte}` is not a hex byte")))
+        .map(|byte| {
+            u8::from_str_radix(byte, 16).map_err(|_| LineProblem::NotAHexByte(byte.to_string()))
+        })
         .collect()
 }
 
 /// REG_EXPAND_SZ / REG_MULTI_SZ bytes: UTF-16LE strings, NUL-separated, joined by newlines.
-fn utf16_strings(bytes: &[u8]) -> Result<String, String> {
+fn utf16_strings(bytes: &[u8]) -> Result<String, LineProblem> {
     let text = crate::textfile::decode_utf16le(bytes)?;
     Ok(text
         .split('\0')
@@ -252,8 +292,13 @@ mod tests {
             "z".repeat(1 << 20)
         );
         let error = parse(&export).unwrap_err();
-        assert!(error.starts_with("line 4: "), "{error}");
-        assert!(error.len() < 1_000, "{} bytes", error.len());
+        assert!(
+            matches!(error, RegFileError::Line { line: 4, .. }),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.starts_with("line 4: "), "{message}");
+        assert!(message.len() < 1_000, "{} bytes", message.len());
     }
 
     /// Issue 20 item 10: 40,000 credential-provider subkeys took 12 s (each subkey's default
@@ -317,33 +362,50 @@ mod tests {
     #[test]
     fn malformed_files_name_the_line() {
         let cases = [
-            ("", "not a registry export"),
-            ("hello", "not a registry export"),
+            ("", None, "not a registry export"),
+            ("hello", None, "not a registry export"),
             (
                 "REGEDIT4\n\"a\"=dword:1\n",
+                Some(2),
                 "line 2: a value before the first [key]",
             ),
-            ("REGEDIT4\n[HKLM\\X\n", "line 2: a key line"),
-            ("REGEDIT4\n[HKXX\\X]\n", "unknown registry hive"),
+            ("REGEDIT4\n[HKLM\\X\n", Some(2), "line 2: a key line"),
+            ("REGEDIT4\n[HKXX\\X]\n", Some(2), "unknown registry hive"),
             (
                 "REGEDIT4\n[HKLM\\X]\n\"a\"=dword:zz\n",
+                Some(3),
                 "line 3: `dword:zz` is not a DWORD",
             ),
             (
                 "REGEDIT4\n[HKLM\\X]\n\"a=dword:1\n",
+                Some(3),
                 "line 3: unterminated string",
             ),
             (
                 "REGEDIT4\n[HKLM\\X]\n\"a\"=hex:01,\\\n",
+                Some(3),
                 "past the end of the file",
             ),
-            ("REGEDIT4\n[HKLM\\X]\n\"a\"=hex:0g\n", "not a hex byte"),
-            ("REGEDIT4\n[-HKLM\\X]\n", "deletes a key"),
-            ("REGEDIT4\n[HKLM\\X]\nfoo\n", "expected `\"name\"=value`"),
+            (
+                "REGEDIT4\n[HKLM\\X]\n\"a\"=hex:0g\n",
+                Some(3),
+                "not a hex byte",
+            ),
+            ("REGEDIT4\n[-HKLM\\X]\n", Some(2), "deletes a key"),
+            (
+                "REGEDIT4\n[HKLM\\X]\nfoo\n",
+                Some(3),
+                "expected `\"name\"=value`",
+            ),
         ];
-        for (text, expected) in cases {
+        for (text, line, expected) in cases {
             let error = parse(text).unwrap_err();
-            assert!(error.contains(expected), "{text:?}: {error}");
+            let found_line = match &error {
+                RegFileError::Line { line, .. } => Some(*line),
+                RegFileError::NotAnExport => None,
+            };
+            assert_eq!(found_line, line, "{text:?}: {error}");
+            assert!(error.to_string().contains(expected), "{text:?}: {error}");
         }
     }
 

@@ -101,10 +101,10 @@ pub fn explain_file(
 ) -> crate::error::Result<Explanation> {
     let text = crate::textfile::read(path)?;
     let mut facts =
-        log_facts(&text).map_err(|message| crate::error::Error::input(path, message))?;
+        log_facts(&text).map_err(|error| crate::error::Error::input(path, error.to_string()))?;
     if let Some(msi) = msi {
         let refusals = package::refusing_launch_conditions(msi, &facts.properties)
-            .map_err(|message| crate::error::Error::input(msi, message))?;
+            .map_err(|error| crate::error::Error::input(msi, error.to_string()))?;
         for message in refusals {
             facts.messages.push(message);
         }
@@ -112,21 +112,25 @@ pub fn explain_file(
     Ok(interpret(facts))
 }
 
-const NOT_A_LOG: &str =
-    "not a verbose Windows Installer log (no `Action start` lines): log with msiexec /l*v FILE";
+/// The text has no line of a verbose Windows Installer log: nothing in it to explain.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not a verbose Windows Installer log (no `Action start` lines): log with msiexec /l*v FILE"
+)]
+pub struct NotALog;
 
 /// Explains a log (already decoded to text). An error means the text is not a verbose
 /// Windows Installer log at all.
-pub fn explain(text: &str) -> Result<Explanation, String> {
+pub fn explain(text: &str) -> Result<Explanation, NotALog> {
     log_facts(text).map(interpret)
 }
 
-fn log_facts(text: &str) -> Result<LogFacts, String> {
+fn log_facts(text: &str) -> Result<LogFacts, NotALog> {
     let facts = read_facts(text);
     if facts.saw_installer_lines {
         Ok(facts)
     } else {
-        Err(NOT_A_LOG.into())
+        Err(NotALog)
     }
 }
 

@@ -8,16 +8,24 @@ use msikit::formatted::deformat::{deformat, PropertiesOnly};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Why the package named with `--msi` cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("cannot open the package: {0}")]
+    Unreadable(#[from] std::io::Error),
+    #[error("cannot open the package: {0}")]
+    NotAPackage(#[from] msikit::package::ReadError),
+}
+
 /// The launch conditions of `msi` that are false with `properties` (the log's final values),
 /// as the messages Windows Installer shows for them; a condition this tool cannot evaluate is
 /// reported as such rather than failing the whole explanation.
 pub fn refusing_launch_conditions(
     msi: &Path,
     properties: &BTreeMap<String, String>,
-) -> Result<Vec<String>, String> {
-    let bytes = std::fs::read(msi).map_err(|e| format!("cannot open the package: {e}"))?;
-    let package =
-        msikit::package::read(&bytes).map_err(|e| format!("cannot open the package: {e}"))?;
+) -> Result<Vec<String>, PackageError> {
+    let bytes = std::fs::read(msi)?;
+    let package = msikit::package::read(&bytes)?;
     let environment = MapEnvironment {
         properties: properties.clone(),
         ..Default::default()

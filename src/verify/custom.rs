@@ -82,11 +82,28 @@ impl KnownEntry {
 /// mounted while the action runs.
 pub const DEFAULT_PROFILE_ROOT: &str = r"<Default profile NTUSER.DAT>";
 
+/// A CustomActionData record outside the proxy DLL's grammar (it fails the install on it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProxyDataError {
+    #[error("record `{0}` has no `=`")]
+    NoEquals(String),
+    #[error("unknown record `{0}`")]
+    UnknownRecord(String),
+    #[error("`{0}`: not a DWORD")]
+    NotADword(String),
+    #[error("`{0}` before any key=")]
+    BeforeKey(String),
+    #[error("no hive= record first")]
+    HiveAfterValue,
+    #[error("has no hive= record")]
+    NoHive,
+}
+
 /// The registry values a CustomActionData text for Apply/Remove names, attributed to `action`.
 ///
 /// # Errors
 /// The record that is not part of the grammar (the DLL fails the install on it too).
-pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, String> {
+pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, ProxyDataError> {
     let (mut hive, mut view64, mut key) = (None, false, None::<String>);
     let mut values = Vec::new();
     for record in data.split('\n').map(|r| r.trim_end_matches('\r')) {
@@ -95,7 +112,7 @@ pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, Stri
         }
         let (field, value) = record
             .split_once('=')
-            .ok_or_else(|| format!("record `{record}` has no `=`"))?;
+            .ok_or_else(|| ProxyDataError::NoEquals(record.to_string()))?;
         match field {
             "hive" if value == "machine" || value == "default-profile" => hive = Some(value),
             "view" if value == "64" || value == "32" => view64 = value == "64",
@@ -104,21 +121,21 @@ pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, Stri
             _ => {
                 let (kind, name) = field
                     .split_once(':')
-                    .ok_or_else(|| format!("unknown record `{record}`"))?;
+                    .ok_or_else(|| ProxyDataError::UnknownRecord(record.to_string()))?;
                 let data = match kind {
                     "dword" => WrittenData::Dword(
                         value
                             .parse::<u32>()
-                            .map_err(|_| format!("`{record}`: not a DWORD"))?
+                            .map_err(|_| ProxyDataError::NotADword(record.to_string()))?
                             as i32,
                     ),
                     "sz" => WrittenData::String(value.to_string()),
-                    _ => return Err(format!("unknown record `{record}`")),
+                    _ => return Err(ProxyDataError::UnknownRecord(record.to_string())),
                 };
                 let key = key
                     .as_ref()
-                    .ok_or_else(|| format!("`{record}` before any key="))?;
-                let hive = hive.ok_or("no hive= record first")?;
+                    .ok_or_else(|| ProxyDataError::BeforeKey(record.to_string()))?;
+                let hive = hive.ok_or(ProxyDataError::HiveAfterValue)?;
                 let (root, key) = if hive == "machine" {
                     (RegistryRoot::LocalMachine, key.clone())
                 } else {
@@ -139,7 +156,7 @@ pub fn proxy_values(data: &str, action: &str) -> Result<Vec<RegistryWrite>, Stri
         }
     }
     if hive.is_none() {
-        return Err("has no hive= record".into());
+        return Err(ProxyDataError::NoHive);
     }
     Ok(values)
 }

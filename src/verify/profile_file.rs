@@ -2,7 +2,7 @@
 //! properties and registry values, with file:line:key errors like the configuration's.
 
 use crate::config;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ConfigProblem};
 use msikit::format::RegistryRoot;
 use msikit::simulate::profile::{
     by_name, empty_profile, known_names, MachineProfile, ProfileValue,
@@ -54,15 +54,17 @@ mod raw {
 pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>, ConfigError> {
     let parsed: raw::ProfileFile =
         toml::from_str(text).map_err(|error| config::toml_error(text, file, &error))?;
-    let error = |span: std::ops::Range<usize>, key: &str, message: String| {
-        config::located_error(text, file, span, key, message)
-    };
+    let error =
+        |problem: ConfigProblem, span: std::ops::Range<usize>, key: &str, message: String| {
+            config::located_error(text, file, span, key, problem, message)
+        };
     let mut profiles = Vec::new();
     for entry in parsed.profile {
         let mut profile =
             match (&entry.base, &entry.arch) {
                 (Some(base), _) => by_name(base.get_ref()).ok_or_else(|| {
                     error(
+                        ConfigProblem::UnknownName,
                         base.span(),
                         "profile.base",
                         format!(
@@ -74,6 +76,7 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 })?,
                 (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
                 (None, None) => return Err(error(
+                    ConfigProblem::Incomplete,
                     entry.name.span(),
                     "profile.arch",
                     "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`"
@@ -83,6 +86,7 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
         if let Some(arch) = &entry.arch {
             if !matches!(arch.get_ref().as_str(), "x86" | "x64") {
                 return Err(error(
+                    ConfigProblem::UnknownName,
                     arch.span(),
                     "profile.arch",
                     format!("expected `x86` or `x64`, found `{}`", arch.get_ref()),
@@ -103,6 +107,7 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 .and_then(|(root, key)| Some((RegistryRoot::parse(root)?, key)))
                 .ok_or_else(|| {
                     error(
+                        ConfigProblem::Malformed,
                         value.key.span(),
                         "profile.registry.key",
                         format!(
@@ -116,6 +121,7 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 (None, Some(number)) => {
                     ProfileValue::Dword(u32::try_from(*number.get_ref()).map_err(|_| {
                         error(
+                            ConfigProblem::OutOfRange,
                             number.span(),
                             "profile.registry.dword",
                             format!("{} is not a 32-bit unsigned value", number.get_ref()),
@@ -124,6 +130,7 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 }
                 _ => {
                     return Err(error(
+                        ConfigProblem::Conflict,
                         value.key.span(),
                         "profile.registry",
                         "give exactly one of `string = \"…\"` or `dword = N`".into(),

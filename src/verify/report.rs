@@ -2,7 +2,7 @@
 //! simulation over a set of profiles, and judges the result against the package's own
 //! target, so that the command line only parses and prints.
 
-use crate::error::{ConfigError, Error, Result};
+use crate::error::{ConfigError, ConfigProblem, Error, Result};
 use crate::target::{Arch, Target};
 use msikit::package as read;
 use msikit::rules::{self, Finding, Severity};
@@ -101,10 +101,11 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     let mut profiles = Vec::new();
     for name in &options.profiles {
         let found = profile::by_name(name).ok_or_else(|| {
-            Error::Config(ConfigError {
+            Error::from(ConfigError {
                 file: "<command line>".into(),
                 line: None,
                 key: Some("--profile".into()),
+                problem: ConfigProblem::UnknownName,
                 message: format!(
                     "unknown profile `{name}`; built-in profiles: {}",
                     profile::known_names()

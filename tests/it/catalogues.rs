@@ -1,5 +1,6 @@
 //! README tables against the catalogues they document: the rule catalogue (id and severity,
-//! in report order) and the exit codes. A rule or code added without its README row fails.
+//! in report order), the exit codes and the configuration problem ids. A rule, code or id
+//! added without its README row fails.
 
 use std::path::Path;
 
@@ -49,6 +50,20 @@ fn the_readme_exit_code_table_is_the_exit_code_catalogue() {
     let catalogue: Vec<i32> = sspr_msi::error::exit_code::ALL
         .iter()
         .map(|(code, _)| *code)
+        .collect();
+    assert_eq!(documented, catalogue);
+}
+
+#[test]
+fn the_readme_config_error_table_is_the_config_problem_catalogue() {
+    let rows = table_rows(&readme(), "| id | problem |");
+    let documented: Vec<(String, String)> = rows
+        .iter()
+        .map(|row| (row[0].clone(), row[1].clone()))
+        .collect();
+    let catalogue: Vec<(String, String)> = sspr_msi::error::ConfigProblem::ALL
+        .iter()
+        .map(|problem| (problem.id().to_string(), problem.title().to_string()))
         .collect();
     assert_eq!(documented, catalogue);
 }

@@ -134,6 +134,55 @@ fn bad_config_exits_3_naming_file_line_and_key_and_writes_nothing() {
 }
 
 #[test]
+fn every_config_mistake_is_printed_on_its_own_line_in_file_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_file(
+        dir.path(),
+        &[
+            ("version = \"1.0.0\"", "version = \"1.0\""),
+            ("min_windows10_build = 17134", "min_windows10_build = 5"),
+            ("tls12 = \"enable\"", "tls12 = \"always\""),
+            ("name = \"global\"", "name = \"mars\""),
+            ("mode = \"none\"", "mode = \"pac\""),
+        ],
+    );
+    let output = run(sspr_msi()
+        .arg("build")
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("out")));
+    assert_eq!(output.status.code(), Some(3));
+    let message = stderr(&output);
+    let keys: Vec<&str> = message
+        .lines()
+        .map(|line| {
+            assert!(line.starts_with("sspr-msi: config error: "), "{message}");
+            line.split('`').nth(1).unwrap_or("")
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "product.version",
+            "policy.min_windows10_build",
+            "credential_provider.tls12",
+            "cloud.name",
+            "proxy.mode"
+        ],
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!(
+            "{}:27:23: key `policy.min_windows10_build`: CFG010: expected a Windows 10 build",
+            config.display()
+        )),
+        "{message}"
+    );
+    assert!(!dir.path().join("out").exists());
+}
+
+#[test]
 fn malformed_toml_and_missing_file_are_config_errors() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.toml");

@@ -10,6 +10,7 @@ mod credprov;
 mod custom_actions;
 mod determinism;
 mod doctor;
+mod doctor_script;
 mod explain;
 mod layering;
 mod module_circles;

@@ -74,7 +74,7 @@ fn assert_reads_as_msiinfo_reads(msi: &Path) {
 }
 
 /// Compares line by line, so that a difference names its row.
-fn assert_same_export(ours: &str, theirs: &str, what: &str) {
+pub(crate) fn assert_same_export(ours: &str, theirs: &str, what: &str) {
     let (ours, theirs): (Vec<&str>, Vec<&str>) =
         (ours.split("\r\n").collect(), theirs.split("\r\n").collect());
     for (index, (our_line, their_line)) in ours.iter().zip(&theirs).enumerate() {
@@ -85,7 +85,7 @@ fn assert_same_export(ours: &str, theirs: &str, what: &str) {
 
 /// A table as `msiinfo export` writes it (the IDT format): column names, column types,
 /// the table name with its primary keys, then one line per row.
-fn idt(table: &Table) -> String {
+pub(crate) fn idt(table: &Table) -> String {
     let names: Vec<&str> = table
         .columns
         .iter()

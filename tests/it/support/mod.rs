@@ -3,6 +3,7 @@
 
 pub mod payload;
 pub mod pki;
+pub mod refusal;
 pub mod softhsm;
 pub mod tsa;
 pub mod wine;

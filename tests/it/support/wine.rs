@@ -3,7 +3,9 @@
 //! A new prefix costs ~15 s; a copy of a prepared one ~1.5 s. Templates live under the
 //! target directory and are rebuilt when the Wine version changes.
 
+use super::refusal::{assert_refused_as_simulated, AddedValue};
 use super::{require, run};
+use msikit::simulate::profile::ProfileValue;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -37,6 +39,9 @@ pub const WINDOWS11_BUILD: &str = "22631";
 pub struct WinePrefix {
     _dir: tempfile::TempDir,
     path: PathBuf,
+    windows: Windows,
+    /// What `reg_add` wrote, for the simulated profile of this prefix.
+    added: std::cell::RefCell<Vec<AddedValue>>,
 }
 
 /// What `msiexec` did.
@@ -88,7 +93,12 @@ impl WinePrefix {
             .unwrap();
         let path = dir.path().join("prefix");
         copy_tree(&template, &path);
-        Some(WinePrefix { _dir: dir, path })
+        Some(WinePrefix {
+            _dir: dir,
+            path,
+            windows,
+            added: Default::default(),
+        })
     }
 
     fn command(&self, program: &str) -> Command {
@@ -171,6 +181,21 @@ impl WinePrefix {
             "reg", "add", key, "/v", name, "/t", kind, "/d", data, "/f", "/reg:64",
         ]);
         assert!(output.status.success(), "reg add {key} {name}: {output:?}");
+        let value = match kind {
+            "REG_DWORD" => {
+                let number = data
+                    .strip_prefix("0x")
+                    .map_or(data.parse(), |hex| u32::from_str_radix(hex, 16));
+                ProfileValue::Dword(number.unwrap_or_else(|_| panic!("not a DWORD: {data}")))
+            }
+            "REG_SZ" => ProfileValue::String(data.to_string()),
+            _ => panic!("the simulated profile models REG_DWORD and REG_SZ, not {kind}"),
+        };
+        self.added.borrow_mut().push(AddedValue {
+            key: key.to_string(),
+            name: name.to_string(),
+            value,
+        });
     }
 
     /// Every key and value of the machine and user hives, flushed to disk first.
@@ -190,8 +215,9 @@ pub const FATAL_ERROR: i32 = 1603;
 pub const UNINSTALL_KEY: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall";
 
 impl WinePrefix {
-    /// Asserts msiexec refused the package in LaunchConditions, changing nothing, and that
-    /// the package carries a launch-condition message containing `message_part`.
+    /// Asserts msiexec refused the package in LaunchConditions, changing nothing, on exactly
+    /// the launch conditions the simulator refuses with on this prefix's `wine-…` profile,
+    /// one of them the one whose message contains `message_part`.
     pub fn assert_refused(&self, msi: &Path, message_part: &str) {
         self.assert_refused_with(msi, &[], message_part);
     }
@@ -217,11 +243,13 @@ impl WinePrefix {
             self.registry_snapshot().changes_since(&before),
             Vec::<String>::new()
         );
-        // Wine's /qn log omits the message; it must be in the package's LaunchCondition table.
-        let messages = super::msiinfo_rows(msi, "LaunchCondition");
-        assert!(
-            messages.iter().any(|row| row[1].contains(message_part)),
-            "{messages:?}"
+        assert_refused_as_simulated(
+            msi,
+            &run.log,
+            &format!("wine-{}", self.windows.name()),
+            &self.added.borrow(),
+            properties,
+            message_part,
         );
     }
 
@@ -272,8 +300,8 @@ pub struct RegistrySnapshot {
     keys: BTreeMap<String, Vec<String>>,
 }
 
-/// Values Wine itself rewrites on every start (the display driver's date: a run that
-/// crosses midnight sees it change); not the package's doing.
+/// Values Wine itself rewrites on every start; not the package's doing. `DriverDate` is
+/// today's date: it changes when a template made on an earlier day is used.
 const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"=", "\"DriverDate\"="];
 
 /// Keys Wine's own programs create empty: Windows Installer's bookkeeping folders (made the

@@ -82,10 +82,10 @@ impl Column {
 
     /// Why `cell` cannot be stored in this column, if it cannot (the checks the msi crate
     /// makes on insert).
-    fn refuses(&self, value: Value) -> Option<String> {
+    fn refuses(&self, value: Value) -> Option<CellProblem> {
         match (value, self.kind) {
             (Value::Null, _) if self.nullable => None,
-            (Value::Null, _) => Some("null in a column that is not nullable".into()),
+            (Value::Null, _) => Some(CellProblem::Null),
             (Value::Int(value), ColumnKind::Int16 | ColumnKind::Int32) => {
                 let (min, max) = match self.kind {
                     ColumnKind::Int16 => (i32::from(i16::MIN) + 1, i32::from(i16::MAX)),
@@ -94,24 +94,43 @@ impl Column {
                 let (min, max) = self
                     .range
                     .map_or((min, max), |(a, b)| (a.max(min), b.min(max)));
-                (value < min || value > max).then(|| format!("{value} is out of range"))
+                (value < min || value > max).then_some(CellProblem::OutOfRange(value))
             }
             (Value::Str(text), ColumnKind::Str(length)) => {
                 // Bytes bound characters: counted only when the bytes are too many.
                 if length > 0 && text.len() > length && text.chars().count() > length {
-                    return Some(format!("{text:?} is longer than {length} characters"));
+                    return Some(CellProblem::TooLong {
+                        text: text.to_string(),
+                        length,
+                    });
                 }
                 match self.category {
-                    Some(category) if !category.accepts(text) => {
-                        Some(format!("{text:?} is not a valid {category}"))
-                    }
+                    Some(category) if !category.accepts(text) => Some(CellProblem::NotInCategory {
+                        text: text.to_string(),
+                        category,
+                    }),
                     _ => None,
                 }
             }
             (Value::Str(_), ColumnKind::Binary) => None,
-            _ => Some("a value of the wrong type".into()),
+            _ => Some(CellProblem::WrongType),
         }
     }
+}
+
+/// Why a column refuses a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CellProblem {
+    #[error("null in a column that is not nullable")]
+    Null,
+    #[error("{0} is out of range")]
+    OutOfRange(i32),
+    #[error("{text:?} is longer than {length} characters")]
+    TooLong { text: String, length: usize },
+    #[error("{text:?} is not a valid {category}")]
+    NotInCategory { text: String, category: Category },
+    #[error("a value of the wrong type")]
+    WrongType,
 }
 
 /// A cell as the encoder sees it: strings borrowed from the database or the schema, so that
@@ -258,7 +277,7 @@ impl<'a> StringPool<'a> {
     }
 
     /// `_StringPool` and `_StringData`.
-    fn encode(&self, long_refs: bool) -> Result<(Vec<u8>, Vec<u8>), String> {
+    fn encode(&self, long_refs: bool) -> Result<(Vec<u8>, Vec<u8>), EncodeError> {
         let mut header = u32::from(CODEPAGE.0);
         if long_refs {
             header |= LONG_STRING_REFS;
@@ -276,7 +295,7 @@ impl<'a> StringPool<'a> {
             }
             let length = data.len() - start;
             let references = u16::try_from(*references)
-                .map_err(|_| format!("{text:?} is referred to more than 65,535 times"))?;
+                .map_err(|_| EncodeError::TooManyReferences(text.to_string()))?;
             match u16::try_from(length) {
                 Ok(length) => pool.extend_from_slice(&length.to_le_bytes()),
                 // A longer string: length 0, then the length in the next 4 bytes.
@@ -321,7 +340,7 @@ type Described<'a> = (&'static str, Vec<Column>, Option<&'a [Vec<Cell>]>);
 pub fn encode(db: &Database) -> Result<Vec<(String, Vec<u8>)>, EncodeError> {
     let mut described: Vec<Described> = Vec::new();
     for (&name, rows) in &db.tables {
-        let table = schema::table(name).ok_or_else(|| format!("no schema for table {name}"))?;
+        let table = schema::table(name).ok_or_else(|| EncodeError::NoSchema(name.to_string()))?;
         let columns = table.columns.iter().map(Column::from_schema).collect();
         described.push((table.name, columns, Some(rows)));
     }
@@ -414,27 +433,27 @@ pub fn encode(db: &Database) -> Result<Vec<(String, Vec<u8>)>, EncodeError> {
 }
 
 /// Every row of a database table has one value per column, each one the column accepts.
-fn check_rows(table: &Table, rows: &[Vec<Cell>]) -> Result<(), String> {
+fn check_rows(table: &Table, rows: &[Vec<Cell>]) -> Result<(), EncodeError> {
     if !table.checked {
         return Ok(());
     }
     for row in rows {
         if row.len() != table.columns.len() {
-            return Err(format!(
-                "table {}: a row of {} values for {} columns",
-                table.name,
-                row.len(),
-                table.columns.len()
-            ));
+            return Err(EncodeError::RowWidth {
+                table: table.name,
+                values: row.len(),
+                columns: table.columns.len(),
+            });
         }
     }
     for row in table.rows() {
         for (column, value) in table.columns.iter().zip(row) {
-            if let Some(why) = column.refuses(*value) {
-                return Err(format!(
-                    "table {}, column {}: {why}",
-                    table.name, column.name
-                ));
+            if let Some(problem) = column.refuses(*value) {
+                return Err(EncodeError::RefusedCell {
+                    table: table.name,
+                    column: column.name,
+                    problem,
+                });
             }
         }
     }
@@ -455,7 +474,11 @@ fn value_id<'a>(value: Value<'a>, pool: &mut StringPool<'a>) -> u32 {
 
 /// The table's stream: rows sorted by their stored values (as Windows Installer expects),
 /// then written column by column. `None` for a table without rows (no stream).
-fn encode_table(table: &Table, ids: Vec<u32>, long_refs: bool) -> Result<Option<Vec<u8>>, String> {
+fn encode_table(
+    table: &Table,
+    ids: Vec<u32>,
+    long_refs: bool,
+) -> Result<Option<Vec<u8>>, EncodeError> {
     let width = table.columns.len();
     if ids.is_empty() || width == 0 {
         return Ok(None);
@@ -483,7 +506,7 @@ fn encode_table(table: &Table, ids: Vec<u32>, long_refs: bool) -> Result<Option<
             .all(|(column, (x, y))| !column.primary_key || x == y)
     };
     if order.windows(2).any(|pair| same_key(pair[0], pair[1])) {
-        return Err(format!("table {}: two rows with the same key", table.name));
+        return Err(EncodeError::DuplicateKey(table.name));
     }
     let cell_size = match long_refs {
         true => 4,
@@ -751,13 +774,45 @@ mod tests {
         let mut db = database("x64");
         let rows = db.tables.get_mut("Property").unwrap();
         rows.push(rows[0].clone());
-        assert!(encode(&db).unwrap_err().0.contains("same key"));
+        assert_eq!(
+            encode(&db).unwrap_err(),
+            EncodeError::DuplicateKey("Property")
+        );
         let mut db = database("x64");
         db.tables.get_mut("Property").unwrap()[0][0] = Cell::Null;
-        assert!(encode(&db).unwrap_err().0.contains("not nullable"));
+        let error = encode(&db).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                EncodeError::RefusedCell {
+                    table: "Property",
+                    column: "Property",
+                    problem: CellProblem::Null
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "table Property, column Property: null in a column that is not nullable"
+        );
         let mut db = database("x64");
         db.tables.get_mut("Property").unwrap()[0][0] = Cell::Str("not an identifier".into());
-        assert!(encode(&db).unwrap_err().0.contains("Identifier"));
+        let error = encode(&db).unwrap_err();
+        assert!(
+            matches!(
+                &error,
+                EncodeError::RefusedCell {
+                    problem: CellProblem::NotInCategory {
+                        category: Category::Identifier,
+                        ..
+                    },
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.to_string().contains("Identifier"), "{error}");
     }
 
     /// The `msi` crate's description of a schema column.

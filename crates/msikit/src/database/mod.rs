@@ -16,13 +16,29 @@ use uuid::Uuid;
 /// Why a database cannot be encoded: a cell its column refuses, two rows with one key, a
 /// stream name that does not fit. A bug in whatever built the database.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct EncodeError(pub String);
-
-impl From<String> for EncodeError {
-    fn from(message: String) -> Self {
-        EncodeError(message)
-    }
+pub enum EncodeError {
+    #[error("no schema for table {0}")]
+    NoSchema(String),
+    #[error("table {table}: a row of {values} values for {columns} columns")]
+    RowWidth {
+        table: &'static str,
+        values: usize,
+        columns: usize,
+    },
+    #[error("table {table}, column {column}: {problem}")]
+    RefusedCell {
+        table: &'static str,
+        column: &'static str,
+        problem: encode::CellProblem,
+    },
+    #[error("table {0}: two rows with the same key")]
+    DuplicateKey(&'static str),
+    #[error("{0:?} is referred to more than 65,535 times")]
+    TooManyReferences(String),
+    #[error("{0:?} is not a valid MSI stream name")]
+    StreamName(String),
+    #[error("two streams named {0:?}")]
+    DuplicateStream(String),
 }
 
 /// The summary information stream's properties.
@@ -164,10 +180,10 @@ pub fn contents(db: &Database) -> Result<Contents<'_>, EncodeError> {
         streams.insert(name, Cow::Owned(data));
     }
     for (name, data) in &db.streams {
-        let encoded = encode_stream_name(name)
-            .ok_or_else(|| EncodeError(format!("{name:?} is not a valid MSI stream name")))?;
+        let encoded =
+            encode_stream_name(name).ok_or_else(|| EncodeError::StreamName(name.clone()))?;
         if streams.contains_key(&encoded) {
-            return Err(EncodeError(format!("two streams named {name:?}")));
+            return Err(EncodeError::DuplicateStream(name.clone()));
         }
         streams.insert(encoded, Cow::Borrowed(data.as_slice()));
     }

@@ -155,10 +155,15 @@ impl fmt::Display for Category {
     }
 }
 
-impl FromStr for Category {
-    type Err = String;
+/// A name that is no `_Validation` category.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown category {0:?}")]
+pub struct UnknownCategory(pub String);
 
-    fn from_str(name: &str) -> Result<Category, String> {
+impl FromStr for Category {
+    type Err = UnknownCategory;
+
+    fn from_str(name: &str) -> Result<Category, UnknownCategory> {
         let alias = match name {
             "Guid" => Some(Category::Guid),
             "FormattedSddlText" => Some(Category::FormattedSddlText),
@@ -166,7 +171,7 @@ impl FromStr for Category {
         };
         alias
             .or_else(|| Category::ALL.into_iter().find(|c| c.name() == name))
-            .ok_or_else(|| format!("unknown category {name:?}"))
+            .ok_or_else(|| UnknownCategory(name.to_string()))
     }
 }
 

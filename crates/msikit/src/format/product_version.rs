@@ -10,22 +10,37 @@ pub struct ProductVersion {
     pub build: u16,
 }
 
+/// Why a text is not a ProductVersion.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("expected a version `major.minor.build` (e.g. 1.2.3), found `{0}`")]
+    NotThreeFields(String),
+    #[error(
+        "version field `{field}` in `{text}` must be a whole number from 0 to {max} \
+         (Windows Installer compares only major.minor.build)"
+    )]
+    Field {
+        field: String,
+        text: String,
+        max: u32,
+    },
+}
+
 impl ProductVersion {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, VersionError> {
         let parts: Vec<&str> = text.split('.').collect();
         if parts.len() != 3 {
-            return Err(format!(
-                "expected a version `major.minor.build` (e.g. 1.2.3), found `{text}`"
-            ));
+            return Err(VersionError::NotThreeFields(text.to_string()));
         }
-        let field = |index: usize, max: u32| -> Result<u32, String> {
+        let field = |index: usize, max: u32| -> Result<u32, VersionError> {
             let part = parts[index];
             match part.parse::<u32>() {
                 Ok(value) if value <= max && !part.starts_with('+') => Ok(value),
-                _ => Err(format!(
-                    "version field `{part}` in `{text}` must be a whole number from 0 to {max} \
-                     (Windows Installer compares only major.minor.build)"
-                )),
+                _ => Err(VersionError::Field {
+                    field: part.to_string(),
+                    text: text.to_string(),
+                    max,
+                }),
             }
         };
         Ok(ProductVersion {

@@ -381,7 +381,7 @@ fn inflate_folder(
             }
             Compression::MsZip => {
                 inflate_block(inflater, &history, data, &mut output[..block.inflated + 1])
-                    .map_err(|reason| error(block.header_offset, reason))?;
+                    .map_err(|problem| error(block.header_offset, problem.to_string()))?;
                 &output[..block.inflated]
             }
         };
@@ -410,6 +410,21 @@ fn remember(history: &mut Vec<u8>, inflated: &[u8]) {
     history.extend_from_slice(inflated);
 }
 
+/// What is wrong with one MSZIP block.
+#[derive(Debug, thiserror::Error)]
+enum BlockProblem {
+    #[error("an MSZIP block without its CK signature")]
+    NoSignature,
+    #[error("the MSZIP history is refused: {0}")]
+    History(flate2::DecompressError),
+    #[error("an MSZIP block does not inflate: {0}")]
+    Inflate(flate2::DecompressError),
+    #[error("an MSZIP block inflates to {produced} bytes or more, not the {expected} declared")]
+    Size { produced: usize, expected: usize },
+    #[error("an MSZIP block has data after its declared size")]
+    TrailingData,
+}
+
 /// One MSZIP block: "CK", then a deflate stream that may refer back to `history`. `output` is
 /// one byte longer than the block's declared size, so that more data than declared shows.
 fn inflate_block(
@@ -417,29 +432,27 @@ fn inflate_block(
     history: &[u8],
     data: &[u8],
     output: &mut [u8],
-) -> std::result::Result<(), String> {
+) -> std::result::Result<(), BlockProblem> {
     let expected = output.len() - 1;
     let Some(stream) = data.strip_prefix(b"CK") else {
-        return Err("an MSZIP block without its CK signature".into());
+        return Err(BlockProblem::NoSignature);
     };
     inflater.reset(false);
     if !history.is_empty() {
         inflater
             .set_dictionary(history)
-            .map_err(|e| format!("the MSZIP history is refused: {e}"))?;
+            .map_err(BlockProblem::History)?;
     }
     let status = inflater
         .decompress(stream, output, FlushDecompress::Finish)
-        .map_err(|e| format!("an MSZIP block does not inflate: {e}"))?;
+        .map_err(BlockProblem::Inflate)?;
     let produced = inflater.total_out() as usize;
     let consumed = inflater.total_in() as usize;
     match (status, produced == expected) {
-        (_, false) => Err(format!(
-            "an MSZIP block inflates to {produced} bytes or more, not the {expected} declared"
-        )),
+        (_, false) => Err(BlockProblem::Size { produced, expected }),
         (Status::StreamEnd, true) => Ok(()),
         (_, true) if consumed == stream.len() => Ok(()),
-        (_, true) => Err("an MSZIP block has data after its declared size".into()),
+        (_, true) => Err(BlockProblem::TrailingData),
     }
 }
 

@@ -89,7 +89,7 @@ pub fn parse(bytes: &[u8]) -> Result<Summary> {
     for (id, value) in properties {
         summary
             .set(id, value, decoder)
-            .map_err(|reason| fail(section, reason))?;
+            .map_err(|mismatch| fail(section, mismatch.to_string()))?;
     }
     Ok(summary)
 }
@@ -126,7 +126,7 @@ impl Summary {
         id: u32,
         value: Property<'_>,
         decoder: Decoder,
-    ) -> std::result::Result<(), String> {
+    ) -> std::result::Result<(), TypeMismatch> {
         let text = |value: &Property<'_>| {
             value.expect(id, "VT_LPSTR", |property| match property {
                 Property::Text(bytes) => {
@@ -173,19 +173,30 @@ impl Summary {
     }
 }
 
+/// A summary property stored with another type than the one its id has.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("property {id} has type {found}, not {wanted}")]
+struct TypeMismatch {
+    id: u32,
+    found: String,
+    wanted: &'static str,
+}
+
 impl Property<'_> {
     /// The value `pick` finds in this property; `None` for VT_EMPTY; an error naming the
     /// property and the `wanted` type for any other type.
     fn expect<T>(
         &self,
         id: u32,
-        wanted: &str,
+        wanted: &'static str,
         pick: impl Fn(&Property<'_>) -> Option<T>,
-    ) -> std::result::Result<Option<T>, String> {
+    ) -> std::result::Result<Option<T>, TypeMismatch> {
         match self {
             Property::Empty => Ok(None),
-            other => pick(other).map(Some).ok_or_else(|| {
-                format!("property {id} has type {}, not {wanted}", other.type_name())
+            other => pick(other).map(Some).ok_or_else(|| TypeMismatch {
+                id,
+                found: other.type_name(),
+                wanted,
             }),
         }
     }
