@@ -21,6 +21,7 @@ mod signing_chain_dse;
 mod signing_detached;
 mod signing_keys;
 mod signing_pkcs11;
+mod target_names;
 mod verify;
 mod verify_wine;
 mod wine_credprov;

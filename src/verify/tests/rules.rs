@@ -366,3 +366,11 @@ fn a_value_full_of_stray_brackets_gives_few_short_findings() {
         .any(|finding| finding.message.contains("24997 more")));
     assert!(findings.iter().all(|finding| finding.message.len() < 600));
 }
+
+#[test]
+fn an_arm64_package_below_installer_5_is_a_summary_error() {
+    let mut package = read::read(&package_bytes("win11-arm64")).unwrap();
+    assert!(!ids(&check(&package)).contains(&"SUMMARY"));
+    package.summary.page_count = Some(200);
+    assert!(ids(&check(&package)).contains(&"SUMMARY"));
+}
