@@ -272,8 +272,10 @@ pub struct RegistrySnapshot {
     keys: BTreeMap<String, Vec<String>>,
 }
 
-/// Values Wine itself rewrites on every start; not the package's doing.
-const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"="];
+/// Values Wine itself rewrites on every start; not the package's doing. `DriverDate` (the
+/// display adapter's, as text) changes on the first start of a new day after the template
+/// prefix was made.
+const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"=", "\"DriverDate\"="];
 
 /// Keys Wine's own programs create empty: Windows Installer's bookkeeping folders (made the
 /// first time msiexec installs anything) and Wine's debugger settings (Wine made this one,
