@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 const IMAGE_FILE_DLL: u16 = 0x2000;
 const MACHINE_I386: u16 = 0x014c;
 const MACHINE_AMD64: u16 = 0x8664;
+const MACHINE_ARM64: u16 = 0xaa64;
 
 /// A payload as the release engineer pinned it in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,6 +124,7 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     let expected = match arch {
         Arch::X86 => MACHINE_I386,
         Arch::X64 => MACHINE_AMD64,
+        Arch::Arm64 => MACHINE_ARM64,
     };
     if image.machine != expected {
         return Err(fail(format!(
@@ -168,7 +170,7 @@ fn machine_name(machine: u16) -> &'static str {
     match machine {
         MACHINE_I386 => "x86",
         MACHINE_AMD64 => "x64",
-        0xaa64 => "ARM64",
+        MACHINE_ARM64 => "ARM64",
         0x01c4 => "ARMv7",
         _ => "unknown",
     }

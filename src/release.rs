@@ -199,7 +199,7 @@ fn manifest(inputs: &BundleInputs) -> Result<Vec<u8>> {
             Ok(ManifestPackage {
                 target: &built.target,
                 os: target.family.label(),
-                architecture: if target.arch.is_64bit() { "x64" } else { "x86" },
+                architecture: target.arch.key(),
                 file: file_name(&built.file),
                 size: built.size,
                 sha256: &built.sha256,

@@ -6,12 +6,13 @@
 
 use std::fmt;
 
-pub use msikit::windows::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
+pub use msikit::windows::{OsFamily, Processor, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Arch {
     X86,
     X64,
+    Arm64,
 }
 
 impl Arch {
@@ -20,15 +21,53 @@ impl Arch {
         match self {
             Arch::X86 => "Intel",
             Arch::X64 => "x64",
+            Arch::Arm64 => "Arm64",
         }
     }
-    pub fn is_64bit(self) -> bool {
-        self == Arch::X64
+
+    /// The summary's PageCount: Windows Installer 2.0 for 64-bit components, 5.0 for Arm64
+    /// (an Arm64 package with less is "could not be opened").
+    pub fn page_count(self) -> i32 {
+        match self {
+            Arch::X86 | Arch::X64 => 200,
+            Arch::Arm64 => 500,
+        }
     }
+
+    pub fn is_64bit(self) -> bool {
+        self != Arch::X86
+    }
+
+    /// The name in target names, configuration keys (`payload.arm64`) and the release
+    /// bundle's architecture fields (Graph and winget spell them the same way).
+    pub fn key(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::X64 => "x64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Arch> {
+        [Arch::X86, Arch::X64, Arch::Arm64]
+            .into_iter()
+            .find(|arch| arch.key() == key)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Arch::X86 => "32-bit (x86)",
             Arch::X64 => "64-bit (x64)",
+            Arch::Arm64 => "64-bit Arm (ARM64)",
+        }
+    }
+
+    /// The processor a package of this architecture runs natively on.
+    pub fn processor(self) -> Processor {
+        match self {
+            Arch::X86 => Processor::X86,
+            Arch::X64 => Processor::X64,
+            Arch::Arm64 => Processor::Arm64,
         }
     }
 }
@@ -55,7 +94,9 @@ pub const ALL: &[Target] = &[
     Target::new(OsFamily::Win81, Arch::X64),
     Target::new(OsFamily::Win10, Arch::X86),
     Target::new(OsFamily::Win10, Arch::X64),
+    Target::new(OsFamily::Win10, Arch::Arm64),
     Target::new(OsFamily::Win11, Arch::X64),
+    Target::new(OsFamily::Win11, Arch::Arm64),
 ];
 
 impl Target {
@@ -64,11 +105,7 @@ impl Target {
     }
 
     pub fn name(&self) -> String {
-        let arch = match self.arch {
-            Arch::X86 => "x86",
-            Arch::X64 => "x64",
-        };
-        format!("{}-{arch}", self.family_prefix())
+        format!("{}-{}", self.family_prefix(), self.arch.key())
     }
 
     pub fn from_name(name: &str) -> Option<Target> {
@@ -115,6 +152,23 @@ impl Target {
         ALL.contains(&sibling).then_some(sibling)
     }
 
+    /// Whether this target's package is meant to install on a machine of `family` whose
+    /// processor is `processor`: its own architecture, or the emulation Windows on Arm
+    /// offers and Windows Installer follows. Windows 11 on Arm runs x64 packages (Msix64 is
+    /// set there); Windows 10 on Arm runs only x86 code, and Windows Installer leaves
+    /// `VersionNT64` undefined for x86 packages there, so `win10-x86` installs too.
+    pub fn serves(&self, family: OsFamily, processor: Processor) -> bool {
+        if family != self.family {
+            return false;
+        }
+        match (self.arch, processor) {
+            (arch, processor) if arch.processor() == processor => true,
+            (Arch::X64, Processor::Arm64) => family == OsFamily::Win11,
+            (Arch::X86, Processor::Arm64) => family != OsFamily::Win11,
+            _ => false,
+        }
+    }
+
     fn family_prefix(&self) -> &'static str {
         match self.family {
             OsFamily::Win7 => "win7",
@@ -144,12 +198,39 @@ mod tests {
                 "win81-x64",
                 "win10-x86",
                 "win10-x64",
-                "win11-x64"
+                "win10-arm64",
+                "win11-x64",
+                "win11-arm64"
             ]
         );
         for target in ALL {
             assert_eq!(Target::from_name(&target.name()), Some(*target));
         }
         assert_eq!(Target::from_name("win11-x86"), None);
+        assert_eq!(Target::from_name("win81-arm64"), None);
+    }
+
+    #[test]
+    fn arm64_targets_are_arm64_packages_for_windows_installer_5() {
+        let arm64 = Target::from_name("win11-arm64").unwrap();
+        assert_eq!(arm64.arch.template_platform(), "Arm64");
+        assert_eq!(arm64.arch.page_count(), 500);
+        assert!(arm64.arch.is_64bit());
+        assert_eq!(Arch::from_key("arm64"), Some(Arch::Arm64));
+    }
+
+    #[test]
+    fn windows_on_arm_is_served_natively_and_through_the_emulation_it_has() {
+        let serves = |name: &str, family, processor| {
+            Target::from_name(name).unwrap().serves(family, processor)
+        };
+        use OsFamily::{Win10, Win11};
+        assert!(serves("win11-arm64", Win11, Processor::Arm64));
+        assert!(serves("win11-x64", Win11, Processor::Arm64));
+        assert!(!serves("win11-arm64", Win11, Processor::X64));
+        assert!(serves("win10-arm64", Win10, Processor::Arm64));
+        assert!(serves("win10-x86", Win10, Processor::Arm64));
+        assert!(!serves("win10-x64", Win10, Processor::Arm64));
+        assert!(!serves("win10-arm64", Win11, Processor::Arm64));
     }
 }

@@ -460,7 +460,7 @@ fn summary(package: &Package, options: &BindOptions) -> Summary {
         platform: package.target.arch.template_platform().to_string(),
         language: product.language,
         package_code: Uuid::nil(),
-        page_count: 200,
+        page_count: package.target.arch.page_count(),
         // Compressed source image with short file names: bit 1 (compressed).
         word_count: 2,
         creating_application: options.creating_application.clone(),

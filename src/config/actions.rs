@@ -230,17 +230,13 @@ impl Source<'_> {
         raw.iter()
             .map(|(arch_name, payload)| {
                 let key = format!("{key}.{arch_name}");
-                let arch = match arch_name.as_str() {
-                    "x64" => Arch::X64,
-                    "x86" => Arch::X86,
-                    _ => {
-                        return Err(self.error(
-                            Problem::UnknownName,
-                            payload.span(),
-                            &key,
-                            format!("expected `x64` or `x86` after `{key}.`"),
-                        ))
-                    }
+                let Some(arch) = Arch::from_key(arch_name) else {
+                    return Err(self.error(
+                        Problem::UnknownName,
+                        payload.span(),
+                        &key,
+                        format!("expected `x64`, `x86` or `arm64` after `{key}.`"),
+                    ));
                 };
                 Ok((arch, self.payload_spec(payload.get_ref(), key, kind)?))
             })

@@ -718,12 +718,11 @@ impl Settings {
         files.get(&target.arch).ok_or_else(|| ConfigError {
             file: self.source.clone(),
             line: None,
-            key: Some(format!(
-                "{key}.{}",
-                if target.arch.is_64bit() { "x64" } else { "x86" }
-            )),
+            key: Some(format!("{key}.{}", target.arch.key())),
             problem: Problem::Incomplete,
-            message: format!("the {target} package {what}: set its `path` and `sha256`"),
+            message: format!(
+                "the {target} package {what}: set its `path` and `sha256`, or leave {target} out of `build.targets`"
+            ),
         })
     }
 }

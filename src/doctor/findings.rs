@@ -4,7 +4,7 @@
 use super::report::{MachineReport, Observed, RegistryData};
 use super::settings::{self, by_id, credential_providers_key, Purpose, RegistrySetting};
 use crate::model::sspr::CREDENTIAL_PROVIDER_CLSID;
-use crate::target::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
+use crate::target::{OsFamily, Processor, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -136,13 +136,14 @@ impl OsFacts {
             .is_some_and(|e| e.starts_with("Core"))
     }
 
+    /// The processor `PROCESSOR_ARCHITECTURE` names (x86, AMD64, ARM64), or unknown.
+    pub fn processor(&self) -> Option<Processor> {
+        Processor::from_environment(self.architecture.as_deref()?)
+    }
+
     /// 64-bit, 32-bit, or unknown.
     pub fn is_64bit(&self) -> Option<bool> {
-        match self.architecture.as_deref()?.to_ascii_uppercase().as_str() {
-            "AMD64" | "ARM64" | "IA64" => Some(true),
-            "X86" => Some(false),
-            _ => None,
-        }
+        self.processor().map(Processor::is_64bit)
     }
 }
 

@@ -13,7 +13,7 @@ pub mod settings;
 use crate::bind::BindOptions;
 use crate::compile::{compile_to_bytes, Inputs};
 use crate::config::Settings;
-use crate::target::{self, Target};
+use crate::target::{self, Processor, Target};
 use findings::{Finding, OsFacts, Severity};
 use msikit::simulate::profile::{MachineFacts, MachineProfile};
 use msikit::simulate::{LaunchOutcome, SimulationError};
@@ -160,25 +160,26 @@ fn package_fit(os: &OsFacts, settings: &Settings) -> PackageFit {
                 .into(),
         };
     };
-    let architectures = match os.is_64bit() {
-        Some(is_64bit) => vec![is_64bit],
-        None => vec![true, false],
+    let processors = match os.processor() {
+        Some(processor) => vec![processor],
+        None => vec![Processor::X64, Processor::X86],
     };
     let mut targets = Vec::new();
     let mut refusals = Vec::new();
-    for is_64bit in architectures {
+    for processor in processors {
         let facts = MachineFacts {
             version_nt,
             build,
             major_version: os.major_version,
-            is_64bit,
+            processor,
             product_type: os.product_type.unwrap_or(1),
             edition: os.edition.clone().unwrap_or_default(),
         };
         let profile = MachineProfile::from_facts("this machine", &describe_os(os), &facts);
         simulate_every_target(&profile, os, settings, &mut targets, &mut refusals);
     }
-    let explanation = fit_explanation(&targets, &refusals, os.is_64bit().is_some());
+    native_first(&mut targets, os.processor());
+    let explanation = fit_explanation(&targets, &refusals, os.processor());
     PackageFit {
         targets,
         explanation,
@@ -197,7 +198,7 @@ fn simulate_every_target(
     for &target in target::ALL {
         match launch(target, settings, profile) {
             Ok(LaunchOutcome::Installs) => targets.push(target.name()),
-            Ok(LaunchOutcome::Refused { messages }) if nominal(target, os, profile.is_64bit) => {
+            Ok(LaunchOutcome::Refused { messages }) if nominal(target, os, profile.processor) => {
                 refusals.extend(messages)
             }
             Ok(LaunchOutcome::Refused { .. }) => {}
@@ -206,22 +207,43 @@ fn simulate_every_target(
     }
 }
 
-fn fit_explanation(targets: &[String], refusals: &[String], architecture_known: bool) -> String {
-    match (targets.is_empty(), refusals.is_empty()) {
-        (true, true) => "no package of the matrix is for this Windows version".to_string(),
-        (true, false) => refusals.join(" "),
-        (false, _) if !architecture_known => format!(
+/// Windows on Arm runs some x86 or x64 packages under emulation too: the native package
+/// (the one to deploy) goes first.
+fn native_first(targets: &mut [String], processor: Option<Processor>) {
+    let is_native = |name: &String| {
+        Target::from_name(name).is_some_and(|target| Some(target.arch.processor()) == processor)
+    };
+    targets.sort_by_key(|name| !is_native(name));
+}
+
+fn fit_explanation(
+    targets: &[String],
+    refusals: &[String],
+    processor: Option<Processor>,
+) -> String {
+    match (targets, refusals.is_empty()) {
+        ([], true) => "no package of the matrix is for this Windows version".to_string(),
+        ([], false) => refusals.join(" "),
+        (_, _) if processor.is_none() => format!(
             "{} (the report does not say whether Windows is 64-bit: PROCESSOR_ARCHITECTURE)",
             targets.join(" or ")
         ),
-        (false, _) => format!("{} installs on this machine", targets.join(", ")),
+        ([native, emulated @ ..], _)
+            if processor == Some(Processor::Arm64) && !emulated.is_empty() =>
+        {
+            format!(
+                "{native} installs on this machine (native ARM64; {} also installs, under emulation)",
+                emulated.join(", ")
+            )
+        }
+        (_, _) => format!("{} installs on this machine", targets.join(", ")),
     }
 }
 
-/// The target meant for this OS family and architecture: its refusal messages explain why
+/// The target meant for this OS family and processor: its refusal messages explain why
 /// nothing fits (Home edition, Server, a Windows 10 build before 1803).
-fn nominal(target: Target, os: &OsFacts, is_64bit: bool) -> bool {
-    Some(target.family) == os.family && target.arch.is_64bit() == is_64bit
+fn nominal(target: Target, os: &OsFacts, processor: Processor) -> bool {
+    Some(target.family) == os.family && target.arch.processor() == processor
 }
 
 fn launch(

@@ -431,8 +431,8 @@ fn launch_condition_advice(facts: &LogFacts) -> String {
     format!(
         "The package refused this machine: it is for another Windows version, architecture or \
          edition.{machine} Run `sspr-msi doctor` on the machine to find the package that fits \
-         (Windows 10 builds 17134–21999 → win10, 22000 and later → win11-x64, 8.1 → win81, \
-         7 → win7; x64 on 64-bit Windows)."
+         (Windows 10 builds 17134–21999 → win10, 22000 and later → win11, 8.1 → win81, \
+         7 → win7; x64 on 64-bit Windows, arm64 on Windows on Arm)."
     )
 }
 

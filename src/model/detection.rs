@@ -4,7 +4,7 @@
 
 use super::{LaunchCondition, RegistryRoot, RegistrySearch};
 use crate::target::{
-    uses_policy, Arch, DetectionPolicy, OsFamily, Target, BUILD_PROPERTY, CURRENT_VERSION_KEY,
+    uses_policy, Arch, DetectionPolicy, OsFamily, Target, ALL, BUILD_PROPERTY, CURRENT_VERSION_KEY,
     EDITION_PROPERTY, MAJOR_VERSION_PROPERTY, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD,
 };
 
@@ -28,7 +28,8 @@ pub fn searches(target: &Target) -> Vec<RegistrySearch> {
 /// product is already installed, so uninstall and repair work after an OS upgrade.
 pub fn launch_conditions(target: &Target, policy: &DetectionPolicy) -> Vec<LaunchCondition> {
     let me = target.name();
-    let mut conditions = vec![architecture_condition(target), os_condition(target, policy)];
+    let mut conditions: Vec<LaunchCondition> = architecture_condition(target).into_iter().collect();
+    conditions.push(os_condition(target, policy));
     if !policy.allow_server {
         conditions.push(LaunchCondition::unless_installed(
             "MsiNTProductType = 1",
@@ -47,9 +48,11 @@ pub fn launch_conditions(target: &Target, policy: &DetectionPolicy) -> Vec<Launc
     conditions
 }
 
-fn architecture_condition(target: &Target) -> LaunchCondition {
+/// None for ARM64: Windows Installer itself refuses an `Arm64` Template on any other
+/// processor (1633) before a launch condition is read, and no property tells ARM64 apart.
+fn architecture_condition(target: &Target) -> Option<LaunchCondition> {
     let me = target.name();
-    match target.arch {
+    Some(match target.arch {
         Arch::X64 => {
             let advice = match target.sibling(Arch::X86) {
                 Some(x86) => format!("use the {x86} package"),
@@ -70,6 +73,18 @@ fn architecture_condition(target: &Target) -> LaunchCondition {
                 format!("The {me} package is for 32-bit Windows; this machine runs 64-bit Windows: {advice}."),
             )
         }
+        Arch::Arm64 => return None,
+    })
+}
+
+/// The Windows 11 target a Windows 10 package points to: the same architecture, or x64
+/// (there is no 32-bit Windows 11).
+fn windows11_sibling(target: &Target) -> Target {
+    let same_arch = Target::new(OsFamily::Win11, target.arch);
+    if ALL.contains(&same_arch) {
+        same_arch
+    } else {
+        Target::new(OsFamily::Win11, Arch::X64)
     }
 }
 
@@ -86,7 +101,11 @@ fn os_condition(target: &Target, policy: &DetectionPolicy) -> LaunchCondition {
         ),
         OsFamily::Win10 => (
             format!("{major} = \"#10\" AND {build} >= {min} AND {build} < {WINDOWS11_FIRST_BUILD}"),
-            format!("Windows 10 build {min} to {} (Windows 11 needs win11-x64)", WINDOWS11_FIRST_BUILD - 1),
+            format!(
+                "Windows 10 build {min} to {} (Windows 11 needs {})",
+                WINDOWS11_FIRST_BUILD - 1,
+                windows11_sibling(target)
+            ),
         ),
         OsFamily::Win11 => (
             format!("{major} = \"#10\" AND {build} >= {WINDOWS11_FIRST_BUILD}"),
@@ -102,7 +121,6 @@ fn os_condition(target: &Target, policy: &DetectionPolicy) -> LaunchCondition {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::ALL;
 
     #[test]
     fn no_condition_compares_version_nt_to_ten() {
@@ -133,7 +151,9 @@ mod tests {
     fn x64_searches_read_the_64bit_view() {
         let x64 = Target::from_name("win10-x64").unwrap();
         let x86 = Target::from_name("win10-x86").unwrap();
+        let arm64 = Target::from_name("win11-arm64").unwrap();
         assert!(searches(&x64).iter().all(|s| s.win64));
+        assert!(searches(&arm64).iter().all(|s| s.win64));
         assert!(searches(&x86).iter().all(|s| !s.win64));
     }
 
@@ -166,5 +186,33 @@ mod tests {
         assert!(launch_conditions(&win11, &policy)
             .iter()
             .any(|c| c.message.contains("Windows 11 has no 32-bit package")));
+        let win10_arm64 = Target::from_name("win10-arm64").unwrap();
+        assert!(launch_conditions(&win10_arm64, &policy)
+            .iter()
+            .any(|c| c.message.contains("Windows 11 needs win11-arm64")));
+        let win10_x86 = Target::from_name("win10-x86").unwrap();
+        assert!(launch_conditions(&win10_x86, &policy)
+            .iter()
+            .any(|c| c.message.contains("Windows 11 needs win11-x64")));
+    }
+
+    #[test]
+    fn arm64_packages_leave_the_architecture_to_windows_installer() {
+        let policy = DetectionPolicy {
+            min_windows10_build: 17134,
+            allow_server: false,
+            refuse_home_edition: true,
+        };
+        for name in ["win10-arm64", "win11-arm64"] {
+            let target = Target::from_name(name).unwrap();
+            let conditions = launch_conditions(&target, &policy);
+            assert!(
+                conditions
+                    .iter()
+                    .all(|c| !c.condition.contains("VersionNT64")),
+                "{name}"
+            );
+            assert_eq!(conditions.len(), 3, "{name}: OS, Server, Home");
+        }
     }
 }

@@ -129,11 +129,7 @@ impl PackageFacts {
 
     /// The architecture as Intune, winget and ConfigMgr name it.
     pub fn architecture(&self) -> &'static str {
-        if self.target.arch.is_64bit() {
-            "x64"
-        } else {
-            "x86"
-        }
+        self.target.arch.key()
     }
 
     /// The first Windows build the package installs on (its launch conditions' floor;

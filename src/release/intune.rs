@@ -251,7 +251,7 @@ pub fn win32_lob_app(package: &PackageFacts, settings: &crate::config::Settings)
             crate::target::WINDOWS11_FIRST_BUILD,
         ));
     }
-    Some(json!({
+    let mut app = json!({
         "@odata.type": "#microsoft.graph.win32LobApp",
         "displayName": package.product_name,
         "description": format!("{} ({}): enables Microsoft Entra self-service password reset at the Windows sign-in screen.", package.product_name, package.target.name()),
@@ -278,7 +278,14 @@ pub fn win32_lob_app(package: &PackageFacts, settings: &crate::config::Settings)
             "productName": package.product_name,
             "publisher": package.manufacturer,
         },
-    }))
+    });
+    if package.target.arch == crate::target::Arch::Arm64 {
+        // `applicableArchitectures` has no arm64; Graph documents `allowedArchitectures`
+        // (null, x86, x64, arm64) for it, and then sets `applicableArchitectures` to none.
+        app["applicableArchitectures"] = json!("none");
+        app["allowedArchitectures"] = json!(package.architecture());
+    }
+    Some(app)
 }
 
 /// A requirement on the Windows build (the REG_SZ `CurrentBuildNumber`, compared as a number).

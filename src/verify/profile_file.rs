@@ -3,6 +3,7 @@
 
 use crate::config;
 use crate::error::{ConfigError, ConfigProblem};
+use crate::target::Arch;
 use msikit::format::RegistryRoot;
 use msikit::simulate::profile::{
     by_name, empty_profile, known_names, MachineProfile, ProfileValue,
@@ -74,25 +75,28 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                         ),
                     )
                 })?,
-                (None, Some(arch)) => empty_profile(arch.get_ref() == "x64"),
+                (None, Some(_)) => empty_profile(false),
                 (None, None) => return Err(error(
                     ConfigProblem::Incomplete,
                     entry.name.span(),
                     "profile.arch",
-                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"`"
+                    "a profile needs `base = \"<built-in profile>\"` or `arch = \"x86\"|\"x64\"|\"arm64\"`"
                         .into(),
                 )),
             };
         if let Some(arch) = &entry.arch {
-            if !matches!(arch.get_ref().as_str(), "x86" | "x64") {
-                return Err(error(
+            let processor = Arch::from_key(arch.get_ref()).ok_or_else(|| {
+                error(
                     ConfigProblem::UnknownName,
                     arch.span(),
                     "profile.arch",
-                    format!("expected `x86` or `x64`, found `{}`", arch.get_ref()),
-                ));
-            }
-            profile.is_64bit = arch.get_ref() == "x64";
+                    format!(
+                        "expected `x86`, `x64` or `arm64`, found `{}`",
+                        arch.get_ref()
+                    ),
+                )
+            })?;
+            profile.set_processor(processor.processor());
         }
         profile.name = entry.name.get_ref().clone();
         if !entry.description.is_empty() {

@@ -3,12 +3,12 @@
 //! target, so that the command line only parses and prints.
 
 use crate::error::{ConfigError, ConfigProblem, Error, Result};
-use crate::target::{Arch, Target};
+use crate::target::Target;
 use msikit::package as read;
 use msikit::rules::{self, Finding, Severity};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
-use msikit::simulate::{LaunchOutcome, Prediction};
+use msikit::simulate::{platform, LaunchOutcome, Prediction};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -157,7 +157,7 @@ fn verify_file(
         match super::custom::simulator().simulate(&package, profile, &Default::default()) {
             Ok(prediction) => {
                 let unexpected_install = prediction.outcome == LaunchOutcome::Installs
-                    && !target_allows(target, package.is_64bit(), profile);
+                    && !target_allows(target, &package, profile);
                 simulations.push(ProfileResult {
                     prediction,
                     unexpected_install,
@@ -181,16 +181,20 @@ fn verify_file(
     })
 }
 
-/// Whether a package for `target` (or, for a foreign package, of that Template bitness) may
-/// install on `profile`: same Windows family and architecture. Policy refusals within the
-/// family (too old a build, Home edition, Server) are the package's own choice and not judged.
-fn target_allows(target: Option<Target>, package_is_64bit: bool, profile: &MachineProfile) -> bool {
+/// Whether a package for `target` (or, for a foreign package, of that Template platform) may
+/// install on `profile`: same Windows family, and the target's architecture or the emulation
+/// Windows on Arm runs it under ([`Target::serves`]). Policy refusals within the family (too
+/// old a build, Home edition, Server) are the package's own choice and not judged.
+fn target_allows(
+    target: Option<Target>,
+    package: &read::PackageView,
+    profile: &MachineProfile,
+) -> bool {
     match target {
-        Some(target) => {
-            profile.os_family() == Some(target.family)
-                && profile.is_64bit == (target.arch == Arch::X64)
-        }
-        None => profile.is_64bit || !package_is_64bit,
+        Some(target) => profile
+            .os_family()
+            .is_some_and(|family| target.serves(family, profile.processor)),
+        None => platform::accepts(package.summary.platform(), profile),
     }
 }
 

@@ -276,13 +276,17 @@ fn graph_win32_lob_apps_detect_the_product_code_msiinfo_reads_and_require_the_ta
             format!("msiexec /x {product_code} /qn")
         );
         assert_eq!(app["installExperience"]["runAsAccount"], "system");
-        let architecture = if facts.template.starts_with("x64;") {
-            "x64"
-        } else {
-            "x86"
-        };
-        assert!(facts.template.starts_with("x64;") || facts.template.starts_with("Intel;"));
-        assert_eq!(app["applicableArchitectures"], architecture, "{name}");
+        match architecture_of(&facts.template) {
+            // Graph's applicableArchitectures has no arm64: allowedArchitectures carries it.
+            "arm64" => {
+                assert_eq!(app["allowedArchitectures"], "arm64", "{name}");
+                assert_eq!(app["applicableArchitectures"], "none", "{name}");
+            }
+            architecture => {
+                assert_eq!(app["applicableArchitectures"], architecture, "{name}");
+                assert!(app.get("allowedArchitectures").is_none(), "{name}");
+            }
+        }
 
         let codes: BTreeMap<u64, &str> = app["returnCodes"]
             .as_array()
@@ -385,7 +389,8 @@ fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/channels/winget_check.py");
     let folders = winget_folders(bundle);
     // One manifest set per Windows 10/11 package (winget runs on Windows 10 1809 and later).
-    assert_eq!(folders.len(), 3, "{folders:?}");
+    // win10-x86, win10-x64, win10-arm64, win11-x64, win11-arm64.
+    assert_eq!(folders.len(), 5, "{folders:?}");
     for folder in folders {
         let output = run(Command::new("python3").arg(&script).arg(&folder));
         assert!(
@@ -427,11 +432,7 @@ fn winget_manifests_follow_the_1_10_schema_and_name_the_codes_and_digest_msiinfo
             entry["Publisher"],
             facts.properties["Manufacturer"].as_str()
         );
-        let architecture = if facts.template.starts_with("x64;") {
-            "x64"
-        } else {
-            "x86"
-        };
+        let architecture = architecture_of(&facts.template);
         assert_eq!(installer["Installers"][0]["Architecture"], architecture);
         let sum = run(Command::new("sha256sum").arg(&msi));
         let sum = stdout(&sum);
@@ -1050,9 +1051,16 @@ fn graph_bodies_use_only_what_microsofts_published_graph_types_define() {
         .into_iter()
         .filter(|p| name_of(p).ends_with(".win32LobApp.json"))
         .collect();
-    assert_eq!(apps.len(), 3);
+    assert_eq!(apps.len(), 5);
     for app in apps {
-        graph_check(&v1, "MobileApp", &app);
+        // v1.0's WindowsArchitecture enum lacks the arm64 its own allowedArchitectures comment
+        // lists; beta's enum has it.
+        let types = if name_of(&app).contains("-arm64-") {
+            &beta
+        } else {
+            &v1
+        };
+        graph_check(types, "MobileApp", &app);
     }
     // The Settings Catalog is a beta API.
     graph_check(
@@ -1060,4 +1068,14 @@ fn graph_bodies_use_only_what_microsofts_published_graph_types_define() {
         "DeviceManagementConfigurationPolicy",
         &bundle.join("intune/sspr-policy-settings-catalog.json"),
     );
+}
+
+/// The architecture Intune and winget name for the Template platform msiinfo reads.
+fn architecture_of(template: &str) -> &'static str {
+    match template.split(';').next() {
+        Some("x64") => "x64",
+        Some("Intel") => "x86",
+        Some("Arm64") => "arm64",
+        other => panic!("unexpected Template platform {other:?} in `{template}`"),
+    }
 }

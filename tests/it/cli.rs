@@ -207,7 +207,7 @@ fn unknown_target_exits_3_and_lists_the_known_ones() {
         .arg(dir.path()));
     assert_eq!(output.status.code(), Some(3));
     assert!(
-        stderr(&output).contains("win10-x64, win11-x64"),
+        stderr(&output).contains("win10-x64, win10-arm64, win11-x64, win11-arm64"),
         "{}",
         stderr(&output)
     );

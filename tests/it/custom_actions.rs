@@ -38,7 +38,11 @@ pub fn proxy_config(dir: &Path, mode: &str, server: Option<&str>, extra: &str) -
         ));
     }
     proxy.push_str(extra);
-    payload::config(dir, &[("mode = \"none\"\n", &proxy)])
+    // No ARM64 proxy DLL can be built here (mingw-w64 has no ARM64 target): x86 and x64 only.
+    let without_arm64 = [("\"win10-arm64\", ", ""), (", \"win11-arm64\"", "")];
+    let mut replacements = vec![("mode = \"none\"\n", proxy.as_str())];
+    replacements.extend(without_arm64);
+    payload::config(dir, &replacements)
 }
 
 fn build(config: &Path, out: &Path, target: &str) -> std::process::Output {
@@ -256,6 +260,43 @@ fn a_proxy_mode_without_its_dll_or_with_a_wrong_pin_builds_nothing() {
     assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
     assert!(
         stderr(&output).contains("SHA-256 mismatch"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(msi_files(dir.path()), Vec::<PathBuf>::new());
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn a_proxy_mode_for_an_arm64_target_needs_an_arm64_dll_under_its_own_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = proxy_config(dir.path(), "machine", None, "") else {
+        return;
+    };
+    let output = build(&config, dir.path(), "win11-arm64");
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("proxy.custom_action.arm64")
+            && stderr(&output).contains("leave win11-arm64 out of `build.targets`"),
+        "{}",
+        stderr(&output)
+    );
+    // An x64 DLL pinned under the arm64 key is refused by its PE machine type.
+    let x64_dll = payload::proxy_dll(payload::built().unwrap(), "x64");
+    let arm64_section = format!(
+        "[proxy.custom_action.arm64]\npath = '{}'\nsha256 = \"{}\"\n",
+        x64_dll.display(),
+        payload::sha256_of(&x64_dll)
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}\n{arm64_section}")).unwrap();
+    let output = build(&config, dir.path(), "win11-arm64");
+    assert_eq!(output.status.code(), Some(4), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("proxy.custom_action.arm64") && stderr(&output).contains("0xaa64"),
         "{}",
         stderr(&output)
     );

@@ -146,6 +146,26 @@ const MACHINES: &[Expected] = &[
         &[],
         &["win10-x64", "win10-x86"],
     ),
+    // Windows on Arm: the ARM64 package first, then the one Windows Installer runs under
+    // emulation there (x86 on Windows 10, x64 on Windows 11).
+    expect(
+        "win10-arm64-healthy.reg",
+        &[],
+        &[],
+        &["win10-arm64", "win10-x86"],
+    ),
+    expect(
+        "win11-arm64-healthy.reg",
+        &[],
+        &[],
+        &["win11-arm64", "win11-x64"],
+    ),
+    expect(
+        "win11-arm64-healthy.json",
+        &[],
+        &[],
+        &["win11-arm64", "win11-x64"],
+    ),
     expect("win7-x86-healthy.json", &[], &[], &["win7-x86"]),
     expect("win10-x64-healthy.json", &[], &[], &["win10-x64"]),
     expect(
@@ -474,4 +494,28 @@ fn exports_joined_with_copy_b_are_read_as_one_machine() {
         diagnosis["package"]["targets"],
         serde_json::json!(["win10-x64"])
     );
+}
+
+#[test]
+fn an_arm64_machine_is_told_to_deploy_the_arm64_package() {
+    let dir = tempfile::tempdir().unwrap();
+    for (fixture, native, emulated) in [
+        ("win10-arm64-healthy.reg", "win10-arm64", "win10-x86"),
+        ("win11-arm64-healthy.reg", "win11-arm64", "win11-x64"),
+    ] {
+        let file = as_windows_writes_it(fixture, dir.path());
+        let output = run(sspr_msi().arg("doctor").arg(&file));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{fixture}: {}",
+            stderr(&output)
+        );
+        let text = stdout(&output);
+        let expected = format!(
+            "package: {native} installs on this machine (native ARM64; {emulated} also installs, under emulation)"
+        );
+        assert!(text.contains(&expected), "{fixture}: {text}");
+        assert!(text.contains("ARM64"), "{fixture}: {text}");
+    }
 }

@@ -25,6 +25,7 @@ mod signing_detached;
 mod signing_digests;
 mod signing_keys;
 mod signing_pkcs11;
+mod target_names;
 mod verify;
 mod verify_wine;
 mod wine_credprov;

@@ -263,3 +263,35 @@ fn literal_registry_strings_are_escaped_in_the_table() {
     let row = registry.iter().find(|r| r[3] == "Literal").unwrap();
     assert_eq!(row[4], r"##[\[]x[\]][\{]y[\}]");
 }
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn arm64_packages_are_arm64_templates_for_installer_5_with_64bit_components() {
+    if !require("msiinfo") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for target in ["win10-arm64", "win11-arm64"] {
+        let msi = build_target(None, target, dir.path());
+        let info = suminfo(&msi);
+        assert!(info.contains("Template: Arm64;1033"), "{target}: {info}");
+        assert!(info.contains("Version: 500"), "{target}: {info}");
+        assert!(
+            info.contains(&format!("Keywords: Installer; SSPR; {target}")),
+            "{info}"
+        );
+        let components = msiinfo_rows(&msi, "Component");
+        assert!(!components.is_empty(), "{target}");
+        for component in components {
+            let attributes: i32 = component[3].parse().unwrap();
+            assert_ne!(attributes & 256, 0, "{target}: {component:?} is not 64-bit");
+        }
+        // The OS searches read the 64-bit view (RegLocator type 2 | 16).
+        for locator in msiinfo_rows(&msi, "RegLocator") {
+            assert_eq!(locator[4], "18", "{target}: {locator:?}");
+        }
+    }
+}

@@ -109,6 +109,9 @@ fn expected_values<'w>(
 
 /// Installs and removes `msi` on `windows` with Wine and asserts every part of the
 /// simulator's prediction.
+/// ERROR_INSTALL_PLATFORM_UNSUPPORTED.
+const PLATFORM_UNSUPPORTED: i32 = 1633;
+
 fn assert_wine_agrees(windows: Windows, msi: &Path) {
     assert_wine_agrees_with(windows, msi, &CommandLine::default());
 }
@@ -138,6 +141,18 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
             "{context}: predicted an install, Wine exited {}:\n{}",
             install.status, install.log
         ),
+        // Refused for its Template before any action: Wine exits 1633 as Windows does.
+        LaunchOutcome::Refused { messages }
+            if messages == &[msikit::simulate::platform::UNSUPPORTED_PLATFORM.to_string()] =>
+        {
+            assert!(
+                install.exited_with(PLATFORM_UNSUPPORTED),
+                "{context}: predicted 1633, Wine exited {}:\n{}",
+                install.status,
+                install.log
+            );
+            assert_eq!(install.last_action_started(), None, "{context}");
+        }
         LaunchOutcome::Refused { messages } => {
             assert!(
                 install.exited_with(FATAL_ERROR),
@@ -265,6 +280,16 @@ fn simulator_matches_wine_for_the_win10_policy_package_on_every_version() {
 fn simulator_matches_wine_for_the_win11_policy_package_on_every_version() {
     let dir = tempfile::tempdir().unwrap();
     assert_wine_agrees_on_every_version(&build_target(None, "win11-x64", dir.path()));
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn simulator_matches_wine_for_the_arm64_policy_package_on_every_version() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_wine_agrees_on_every_version(&build_target(None, "win11-arm64", dir.path()));
 }
 
 #[test]

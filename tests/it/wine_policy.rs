@@ -315,3 +315,45 @@ fn literal_strings_land_in_the_registry_unexpanded() {
         Vec::<String>::new()
     );
 }
+
+/// What Wine's `dlls/msi` does with an `Arm64` Template on an x86-64 host: the package is
+/// refused before any action runs (1633, ERROR_INSTALL_PLATFORM_UNSUPPORTED), as x64
+/// Windows refuses it. Wine cannot run the ARM64 install itself; the simulator models that.
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn arm64_packages_are_refused_on_x64_before_any_action_and_write_nothing() {
+    const PLATFORM_UNSUPPORTED: i32 = 1633;
+    let dir = tempfile::tempdir().unwrap();
+    for (target, windows) in [
+        ("win10-arm64", Windows::Win10),
+        ("win11-arm64", Windows::Win11),
+    ] {
+        let Some(prefix) = WinePrefix::new(windows) else {
+            return;
+        };
+        let msi = package(target, dir.path());
+        let before = prefix.registry_snapshot();
+        let install = prefix.install(&msi, &[]);
+        assert!(
+            install.exited_with(PLATFORM_UNSUPPORTED),
+            "{target}: expected 1633, got {}:\n{}",
+            install.status,
+            install.log
+        );
+        assert_eq!(
+            install.last_action_started(),
+            None,
+            "{target}: {}",
+            install.log
+        );
+        assert_eq!(policy_value(&prefix), None, "{target}");
+        assert_eq!(
+            prefix.registry_snapshot().changes_since(&before),
+            Vec::<String>::new(),
+            "{target}: a refused package changes nothing"
+        );
+    }
+}

@@ -28,3 +28,28 @@ pub const WINDOWS10_FIRST_BUILD: u32 = 10240;
 
 /// First build of Windows 11.
 pub const WINDOWS11_FIRST_BUILD: u32 = 22000;
+
+/// The processor architecture Windows runs natively on (what the Template's platform is
+/// checked against).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub enum Processor {
+    X86,
+    X64,
+    Arm64,
+}
+
+impl Processor {
+    /// `PROCESSOR_ARCHITECTURE` as Windows spells it natively (`x86`, `AMD64`, `ARM64`).
+    pub fn from_environment(value: &str) -> Option<Processor> {
+        match value.trim().to_ascii_uppercase().as_str() {
+            "X86" => Some(Processor::X86),
+            "AMD64" => Some(Processor::X64),
+            "ARM64" => Some(Processor::Arm64),
+            _ => None,
+        }
+    }
+
+    pub fn is_64bit(self) -> bool {
+        self != Processor::X86
+    }
+}

@@ -41,7 +41,7 @@ arch = "x86"
 fn profile_file_errors_name_file_line_and_key() {
     let cases = [
         ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
-        ("[[profile]]\nname = \"x\"\narch = \"arm\"\n", 3, "profile.arch", "expected `x86` or `x64`"),
+        ("[[profile]]\nname = \"x\"\narch = \"arm\"\n", 3, "profile.arch", "expected `x86`, `x64` or `arm64`"),
         ("[[profile]]\nname = \"x\"\n", 2, "profile.arch", "needs `base"),
         (
             "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.registry]]\nkey = 'HKXX\\A'\nname = \"n\"\ndword = 1\n",

@@ -37,6 +37,9 @@ sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
 [proxy.custom_action.x86]
 path = "ca86.dll"
 sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+[proxy.custom_action.arm64]
+path = "caa64.dll"
+sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
 [[custom_action]]
 id = "Tag"
 kind = "installed-exe"
@@ -50,6 +53,7 @@ id = "Hook"
 kind = "binary-dll"
 binary.x64 = { path = "h.dll", sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 binary.x86 = { path = "h.dll", sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
+binary.arm64 = { path = "h.dll", sha256 = "0000000000000000000000000000000000000000000000000000000000000000" }
 entry = "Gone"
 rollback_entry = "Back"
 data = "site=[SITE]"
@@ -361,4 +365,12 @@ fn a_value_full_of_stray_brackets_gives_few_short_findings() {
         .iter()
         .any(|finding| finding.message.contains("24997 more")));
     assert!(findings.iter().all(|finding| finding.message.len() < 600));
+}
+
+#[test]
+fn an_arm64_package_below_installer_5_is_a_summary_error() {
+    let mut package = read::read(&package_bytes("win11-arm64")).unwrap();
+    assert!(!ids(&check(&package)).contains(&"SUMMARY"));
+    package.summary.page_count = Some(200);
+    assert!(ids(&check(&package)).contains(&"SUMMARY"));
 }

@@ -18,20 +18,23 @@ use msikit::simulate::profile;
 use msikit::simulate::*;
 use std::collections::BTreeMap;
 
-/// The one target each profile should accept.
-fn expected_target(profile: &str) -> Option<&'static str> {
+/// The targets each profile should accept: its own, and on Windows on Arm the emulated one
+/// Windows Installer lets through (x86 on Windows 10, x64 on Windows 11).
+fn expected_targets(profile: &str) -> &'static [&'static str] {
     match profile {
-        "win7-x86" => Some("win7-x86"),
-        "win7-x64" => Some("win7-x64"),
-        "win8-x86" => Some("win8-x86"),
-        "win8-x64" => Some("win8-x64"),
-        "win81-x86" => Some("win81-x86"),
-        "win81-x64" => Some("win81-x64"),
-        "win10-22h2-x86" => Some("win10-x86"),
-        "win10-22h2-x64" => Some("win10-x64"),
-        "win11-x64" => Some("win11-x64"),
+        "win7-x86" => &["win7-x86"],
+        "win7-x64" => &["win7-x64"],
+        "win8-x86" => &["win8-x86"],
+        "win8-x64" => &["win8-x64"],
+        "win81-x86" => &["win81-x86"],
+        "win81-x64" => &["win81-x64"],
+        "win10-22h2-x86" => &["win10-x86"],
+        "win10-22h2-x64" => &["win10-x64"],
+        "win10-22h2-arm64" => &["win10-arm64", "win10-x86"],
+        "win11-x64" => &["win11-x64"],
+        "win11-arm64" => &["win11-arm64", "win11-x64"],
         // Too old (1709), Home edition, Server: nothing applies.
-        _ => None,
+        _ => &[],
     }
 }
 
@@ -50,7 +53,7 @@ fn every_target_installs_only_on_its_own_machines() {
             let outcome = crate::verify::custom::simulator()
                 .launch(&package, profile)
                 .unwrap();
-            let should_install = expected_target(&profile.name) == Some(&*target.name());
+            let should_install = expected_targets(&profile.name).contains(&&*target.name());
             assert_eq!(
                 outcome == LaunchOutcome::Installs,
                 should_install,
@@ -59,6 +62,40 @@ fn every_target_installs_only_on_its_own_machines() {
             );
         }
     }
+}
+
+#[test]
+fn windows_installer_refuses_packages_for_another_processor_before_any_condition() {
+    let refused_by_platform = |target: &str, machine: &str| {
+        let outcome = crate::verify::custom::simulator()
+            .launch(&read_target(target), &profile::by_name(machine).unwrap())
+            .unwrap();
+        matches!(&outcome, LaunchOutcome::Refused { messages }
+            if messages.len() == 1 && messages[0].contains("(1633)"))
+    };
+    // Windows 10 on Arm has no x64 emulation.
+    assert!(refused_by_platform("win10-x64", "win10-22h2-arm64"));
+    assert!(refused_by_platform("win11-x64", "win10-22h2-arm64"));
+    for machine in [
+        "win10-22h2-x64",
+        "win11-x64",
+        "win10-22h2-x86",
+        "server2019-x64",
+    ] {
+        assert!(refused_by_platform("win10-arm64", machine), "{machine}");
+        assert!(refused_by_platform("win11-arm64", machine), "{machine}");
+    }
+    // Same processor, other Windows: a launch condition names the package that fits.
+    let outcome = crate::verify::custom::simulator()
+        .launch(
+            &read_target("win10-arm64"),
+            &profile::by_name("win11-arm64").unwrap(),
+        )
+        .unwrap();
+    assert!(
+        matches!(&outcome, LaunchOutcome::Refused { messages } if messages.iter().any(|m| m.contains("Windows 11 needs win11-arm64"))),
+        "{outcome:?}"
+    );
 }
 
 #[test]

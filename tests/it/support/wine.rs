@@ -300,8 +300,9 @@ pub struct RegistrySnapshot {
     keys: BTreeMap<String, Vec<String>>,
 }
 
-/// Values Wine itself rewrites on every start; not the package's doing. `DriverDate` is
-/// today's date: it changes when a template made on an earlier day is used.
+/// Values Wine itself rewrites on every start; not the package's doing. `DriverDate` (the
+/// display adapter's, as text) changes on the first start of a new day after the template
+/// prefix was made.
 const VOLATILE_VALUES: &[&str] = &["\"DriverDateData\"=", "\"DriverDate\"="];
 
 /// Keys Wine's own programs create empty: Windows Installer's bookkeeping folders (made the

@@ -113,7 +113,7 @@ pub const PROPERTIES: Rule = error(
     "ProductCode, ProductLanguage, Manufacturer, ProductVersion and ProductName are set (UpgradeCode too, for upgrades)", Tables(required_properties));
 pub const SUMMARY: Rule = error(
     "SUMMARY",
-    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit", Tables(summary_properties));
+    "summary information has a package code, a Template platform and a page count of 200+ for 64-bit (500+ for Arm64)", Tables(summary_properties));
 pub const CODEPAGE: Rule = warning(
     "CODEPAGE",
     "database and summary codepage are 1252 or neutral (0): Windows rejects some others",
@@ -594,6 +594,12 @@ fn summary_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     if package.is_64bit() && summary.page_count.unwrap_or(0) < 200 {
         findings.push(SUMMARY.finding(format!(
             "page count {:?}: a 64-bit package needs 200 or more",
+            summary.page_count
+        )));
+    } else if summary.platform() == Some("Arm64") && summary.page_count.unwrap_or(0) < 500 {
+        // Below 500 Windows Installer says the package "could not be opened".
+        findings.push(SUMMARY.finding(format!(
+            "page count {:?}: an Arm64 package needs 500 or more (Windows Installer 5.0)",
             summary.page_count
         )));
     }

@@ -15,6 +15,7 @@
 //! actions, file and directory searches (no file system in a profile), RemoveRegistry,
 //! upgrades of an installed older version.
 
+pub mod platform;
 pub mod profile;
 mod tables;
 
@@ -311,6 +312,9 @@ impl<'a> Session<'a> {
                 .insert(row.property.clone(), row.value.clone());
         }
         env.properties.extend(profile.properties.clone());
+        for hidden in platform::hidden_properties(package.summary.platform(), profile) {
+            env.properties.remove(*hidden);
+        }
         env.properties.extend(standard_folders(profile.is_64bit));
         // A silent install (UILevel 2) by an administrator, as deployment tools run it.
         for (name, value) in [("UILevel", "2"), ("AdminUser", "1"), ("Privileged", "1")] {
@@ -345,13 +349,10 @@ impl<'a> Session<'a> {
     }
 
     fn search_and_check(&mut self) -> Result<LaunchOutcome, SimulationError> {
-        if self.package.is_64bit() && !self.profile.is_64bit {
+        if !platform::accepts(self.package.summary.platform(), self.profile) {
             // Windows Installer itself refuses before any action runs (error 1633).
             return Ok(LaunchOutcome::Refused {
-                messages: vec![
-                    "This installation package is not supported by this processor type (1633)"
-                        .into(),
-                ],
+                messages: vec![platform::UNSUPPORTED_PLATFORM.into()],
             });
         }
         if self.runs("AppSearch")? {

@@ -4,7 +4,7 @@
 //! fleet's own profiles (read by the product from its profile files) are made of.
 
 use crate::format::RegistryRoot;
-use crate::windows::{OsFamily, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
+use crate::windows::{OsFamily, Processor, WINDOWS10_FIRST_BUILD, WINDOWS11_FIRST_BUILD};
 use std::collections::BTreeMap;
 
 /// A registry value as a RegLocator raw search returns it.
@@ -30,7 +30,9 @@ impl ProfileValue {
 pub struct MachineProfile {
     pub name: String,
     pub description: String,
+    /// 64-bit Windows (x64 or ARM64).
     pub is_64bit: bool,
+    pub processor: Processor,
     pub properties: BTreeMap<String, String>,
     /// (root, key lower-cased, value name lower-cased) → value. On 64-bit machines these
     /// are the 64-bit view; `SOFTWARE\Microsoft\Windows NT\CurrentVersion` reads the same
@@ -43,7 +45,7 @@ struct Spec {
     description: &'static str,
     version_nt: u32,
     build: u32,
-    is_64bit: bool,
+    processor: Processor,
     product_type: u32,
     /// `EditionID`; Wine's prefixes have none.
     edition: Option<&'static str>,
@@ -60,7 +62,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 7 SP1 Enterprise, 32-bit",
         version_nt: 601,
         build: 7601,
-        is_64bit: false,
+        processor: Processor::X86,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -70,7 +72,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 7 SP1 Enterprise, 64-bit",
         version_nt: 601,
         build: 7601,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -80,7 +82,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 8 Pro, 32-bit",
         version_nt: 602,
         build: 9200,
-        is_64bit: false,
+        processor: Processor::X86,
         product_type: 1,
         edition: Some("Professional"),
         wine: false,
@@ -90,7 +92,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 8 Pro, 64-bit",
         version_nt: 602,
         build: 9200,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Professional"),
         wine: false,
@@ -100,7 +102,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 8.1 Pro, 32-bit",
         version_nt: 603,
         build: 9600,
-        is_64bit: false,
+        processor: Processor::X86,
         product_type: 1,
         edition: Some("Professional"),
         wine: false,
@@ -110,7 +112,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 8.1 Pro, 64-bit",
         version_nt: 603,
         build: 9600,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Professional"),
         wine: false,
@@ -120,7 +122,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 10 1709 Enterprise (build 16299), 64-bit",
         version_nt: 603,
         build: 16299,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -130,7 +132,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 10 22H2 Enterprise (build 19045), 32-bit",
         version_nt: 603,
         build: 19045,
-        is_64bit: false,
+        processor: Processor::X86,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -140,7 +142,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 10 22H2 Enterprise (build 19045), 64-bit",
         version_nt: 603,
         build: 19045,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -150,7 +152,7 @@ const SPECS: &[Spec] = &[
         description: "Windows 10 22H2 Home (build 19045), 64-bit",
         version_nt: 603,
         build: 19045,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: Some("Core"),
         wine: false,
@@ -160,7 +162,28 @@ const SPECS: &[Spec] = &[
         description: "Windows 11 23H2 Enterprise (build 22631), 64-bit",
         version_nt: 603,
         build: 22631,
-        is_64bit: true,
+        processor: Processor::X64,
+        product_type: 1,
+        edition: Some("Enterprise"),
+        wine: false,
+    },
+    Spec {
+        name: "win10-22h2-arm64",
+        description: "Windows 10 22H2 Enterprise on Arm (build 19045), ARM64: runs x86 code only",
+        version_nt: 603,
+        build: 19045,
+        processor: Processor::Arm64,
+        product_type: 1,
+        edition: Some("Enterprise"),
+        wine: false,
+    },
+    Spec {
+        name: "win11-arm64",
+        description:
+            "Windows 11 23H2 Enterprise on Arm (build 22631), ARM64: runs x86 and x64 code",
+        version_nt: 603,
+        build: 22631,
+        processor: Processor::Arm64,
         product_type: 1,
         edition: Some("Enterprise"),
         wine: false,
@@ -170,7 +193,7 @@ const SPECS: &[Spec] = &[
         description: "Windows Server 2019 (build 17763)",
         version_nt: 603,
         build: 17763,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 3,
         edition: Some("ServerStandard"),
         wine: false,
@@ -180,7 +203,7 @@ const SPECS: &[Spec] = &[
         description: "Wine 8 prefix, `winecfg -v win7` (64-bit)",
         version_nt: 601,
         build: 7601,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: None,
         wine: true,
@@ -190,7 +213,7 @@ const SPECS: &[Spec] = &[
         description: "Wine 8 prefix, `winecfg -v win8` (64-bit)",
         version_nt: 602,
         build: 9200,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: None,
         wine: true,
@@ -200,7 +223,7 @@ const SPECS: &[Spec] = &[
         description: "Wine 8 prefix, `winecfg -v win81` (64-bit)",
         version_nt: 603,
         build: 9600,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: None,
         wine: true,
@@ -210,7 +233,7 @@ const SPECS: &[Spec] = &[
         description: "Wine 8 prefix, `winecfg -v win10` (build 18362, 64-bit)",
         version_nt: 603,
         build: 18362,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: None,
         wine: true,
@@ -220,7 +243,7 @@ const SPECS: &[Spec] = &[
         description: "Wine 8 win10 prefix with CurrentBuildNumber 22631 (64-bit)",
         version_nt: 603,
         build: 22631,
-        is_64bit: true,
+        processor: Processor::X64,
         product_type: 1,
         edition: None,
         wine: true,
@@ -231,15 +254,7 @@ impl MachineProfile {
     /// The Windows family this machine runs, from `VersionNT` and `CurrentBuildNumber`
     /// (`VersionNT` alone cannot tell 8.1 from 10 and 11).
     pub fn os_family(&self) -> Option<OsFamily> {
-        let build = match self.registry.get(&(
-            RegistryRoot::LocalMachine,
-            CURRENT_VERSION.to_string(),
-            "currentbuildnumber".to_string(),
-        )) {
-            Some(ProfileValue::String(text)) => text.parse::<u32>().ok(),
-            _ => None,
-        };
-        match (self.properties.get("VersionNT")?.as_str(), build) {
+        match (self.properties.get("VersionNT")?.as_str(), self.build()) {
             ("601", _) => Some(OsFamily::Win7),
             ("602", _) => Some(OsFamily::Win8),
             ("603", Some(build)) if build >= WINDOWS11_FIRST_BUILD => Some(OsFamily::Win11),
@@ -249,6 +264,41 @@ impl MachineProfile {
         }
     }
 }
+
+impl MachineProfile {
+    /// `CurrentBuildNumber`, when the profile has it.
+    pub fn build(&self) -> Option<u32> {
+        match self.registry.get(&(
+            RegistryRoot::LocalMachine,
+            CURRENT_VERSION.to_string(),
+            "currentbuildnumber".to_string(),
+        )) {
+            Some(ProfileValue::String(text)) => text.parse::<u32>().ok(),
+            _ => None,
+        }
+    }
+
+    /// Whether this machine runs x64 code: x64 Windows, and Windows on Arm from build 21277
+    /// on (Windows 11; Windows 10 on Arm emulates x86 only).
+    pub fn runs_x64_code(&self) -> bool {
+        match self.processor {
+            Processor::X64 => true,
+            Processor::Arm64 => self
+                .build()
+                .is_some_and(|build| build >= FIRST_ARM64_BUILD_WITH_X64_EMULATION),
+            Processor::X86 => false,
+        }
+    }
+
+    /// Sets the processor, and with it whether Windows is 64-bit.
+    pub fn set_processor(&mut self, processor: Processor) {
+        self.processor = processor;
+        self.is_64bit = processor.is_64bit();
+    }
+}
+
+/// The first Windows on Arm build that runs x64 code (the VersionNT64 property's page).
+pub const FIRST_ARM64_BUILD_WITH_X64_EMULATION: u32 = 21277;
 
 /// Every built-in profile.
 pub fn built_in() -> Vec<MachineProfile> {
@@ -272,7 +322,7 @@ fn profile_from(spec: &Spec) -> MachineProfile {
         version_nt: spec.version_nt,
         build: spec.build,
         major_version,
-        is_64bit: spec.is_64bit,
+        processor: spec.processor,
         product_type: spec.product_type,
         edition: spec.edition.unwrap_or_default().to_string(),
     };
@@ -289,7 +339,7 @@ pub struct MachineFacts {
     pub build: u32,
     /// `CurrentMajorVersionNumber`: present from Windows 10 on (and 6 in Wine's older prefixes).
     pub major_version: Option<u32>,
-    pub is_64bit: bool,
+    pub processor: Processor,
     /// `MsiNTProductType`: 1 client, 2 domain controller, 3 server.
     pub product_type: u32,
     /// `EditionID`; empty when the machine has none (Wine's prefixes).
@@ -313,8 +363,14 @@ impl MachineProfile {
             ),
             ("Intel".to_string(), "6".to_string()),
         ]);
-        if facts.is_64bit {
+        if facts.processor.is_64bit() {
             properties.insert("VersionNT64".to_string(), facts.version_nt.to_string());
+        }
+        // Msix64 is documented for x64 processors; Windows 11 on Arm sets it too (FireGiant's
+        // WiX tutorial). No public source says Windows 10 on Arm does.
+        let x64_emulation = facts.processor == Processor::Arm64
+            && facts.build >= FIRST_ARM64_BUILD_WITH_X64_EMULATION;
+        if facts.processor == Processor::X64 || x64_emulation {
             properties.insert("Msix64".to_string(), "6".to_string());
         }
         let mut registry = BTreeMap::new();
@@ -341,7 +397,8 @@ impl MachineProfile {
         MachineProfile {
             name: name.to_string(),
             description: description.to_string(),
-            is_64bit: facts.is_64bit,
+            is_64bit: facts.processor.is_64bit(),
+            processor: facts.processor,
             properties,
             registry,
         }
@@ -362,6 +419,11 @@ pub fn empty_profile(is_64bit: bool) -> MachineProfile {
         name: String::new(),
         description: String::new(),
         is_64bit,
+        processor: if is_64bit {
+            Processor::X64
+        } else {
+            Processor::X86
+        },
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
     }
