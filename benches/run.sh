@@ -16,8 +16,8 @@ root=$(pwd)
 runs=${BENCH_RUNS:-30}
 slow_runs=${BENCH_SLOW_RUNS:-5}
 
-packages=(hyperfine time wixl gcab wine wine64 osslsigncode openssl mingw-w64 python3)
-tools=(hyperfine /usr/bin/time wixl gcab wine wineserver osslsigncode openssl
+packages=(hyperfine time wixl msitools gcab wine wine64 osslsigncode openssl mingw-w64 python3)
+tools=(hyperfine /usr/bin/time wixl msiextract msiinfo gcab wine wineserver osslsigncode openssl
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc python3)
 
 source scripts/tools.sh
@@ -198,6 +198,22 @@ for megabytes in 1 10 100; do
   rm -rf "$dir/dist"
   peak_rss "payload_$megabytes" "$bin" build --config "$dir/sspr-msi.toml" --out "$dir/dist"
   fact "size_payload_${megabytes}_matrix" "$(cat "$dir"/dist/*.msi | wc -c)"
+  rm -rf "$dir"
+done
+
+echo "== 6. verify on a foreign package of N files: sspr-msi against msiextract and msiinfo"
+# wixl builds each package (a peer's package, not ours); every tool then reads all of it.
+for count in 1000 4000 16000; do
+  dir=$work/files-$count
+  python3 benches/many_files.py "$count" "$dir"
+  wixl -o "$dir/many.msi" "$dir/many.wxs"
+  fact "size_files_$count" "$(size_of "$dir/many.msi")"
+  bench "files_$count" --runs "$slow_runs" \
+    --prepare "true" --prepare "rm -rf $dir/extracted" --prepare "true" \
+    -n "sspr-msi verify --simulate" "$bin verify --simulate $dir/many.msi" \
+    -n "msiextract" "msiextract -C $dir/extracted $dir/many.msi" \
+    -n "msiinfo export File" "msiinfo export $dir/many.msi File"
+  peak_rss "files_$count" "$bin" verify --simulate "$dir/many.msi"
   rm -rf "$dir"
 done
 

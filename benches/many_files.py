@@ -1,0 +1,34 @@
+"""Writes a WiX source for wixl with COUNT small files, one component each, into FOLDER:
+the foreign package `benches/run.sh` scales `verify` on.
+
+    python3 benches/many_files.py COUNT FOLDER   # writes FOLDER/many.wxs and FOLDER/files/
+"""
+
+import sys
+from pathlib import Path
+
+count, folder = int(sys.argv[1]), Path(sys.argv[2])
+(folder / "files").mkdir(parents=True, exist_ok=True)
+components, references = [], []
+for index in range(count):
+    path = folder / "files" / f"f{index}.txt"
+    path.write_text(f"file {index}\n")
+    components.append(
+        f'<Component Id="C{index}" Guid="*"><File Id="F{index}" Source="{path}" KeyPath="yes"/></Component>'
+    )
+    references.append(f'<ComponentRef Id="C{index}"/>')
+(folder / "many.wxs").write_text(f"""<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="*" Name="Many files" Language="1033" Version="1.0.0" Manufacturer="Contoso"
+           UpgradeCode="{{6E1E42B6-2C6A-5B1B-9B9B-6D3B3E1C0A02}}">
+    <Package InstallerVersion="200" Compressed="yes" InstallScope="perMachine"/>
+    <Media Id="1" Cabinet="files.cab" EmbedCab="yes"/>
+    <Directory Id="TARGETDIR" Name="SourceDir">
+      <Directory Id="ProgramFilesFolder"><Directory Id="INSTALLDIR" Name="Many">
+        {"".join(components)}
+      </Directory></Directory>
+    </Directory>
+    <Feature Id="Main" Level="1">{"".join(references)}</Feature>
+  </Product>
+</Wix>
+""")
