@@ -31,7 +31,7 @@ pub fn digest_out(
 ) -> Result<String> {
     let chain = load_certificates(certificate).map_err(|e| Error::input(&e.path, e.message))?;
     let to_be_signed = detached::to_be_signed(&read(package)?, chain, msi_dse)
-        .map_err(|message| Error::input(package, message))?;
+        .map_err(|message| Error::input(package, message.to_string()))?;
     let description = serde_json::to_string_pretty(&to_be_signed).expect("serialises") + "\n";
     write_atomically(digest_out, &to_be_signed.bytes)?;
     let description_file = description_path(digest_out);

@@ -99,25 +99,27 @@ pub fn to_be_signed(
     package: &[u8],
     chain: Vec<Certificate>,
     msi_dse: bool,
-) -> Result<ToBeSigned, String> {
-    let leaf = chain.first().ok_or("no certificate")?;
-    let algorithm = algorithm_of(leaf)?;
+) -> Result<ToBeSigned, SigningError> {
+    let certificate_problem = |e: &dyn std::fmt::Display| SigningError::Certificate(e.to_string());
+    let leaf = chain
+        .first()
+        .ok_or_else(|| certificate_problem(&"no certificate"))?;
+    let algorithm = algorithm_of(leaf).map_err(|e| certificate_problem(&e))?;
     let capture = Arc::new(Capture {
         algorithm,
         public: spki_of(leaf),
         message: Mutex::default(),
     });
-    let mut credentials =
-        Credentials::with_key(chain.clone(), capture.clone()).map_err(|e| e.to_string())?;
+    let mut credentials = Credentials::with_key(chain.clone(), capture.clone())?;
     credentials.msi_dse = msi_dse;
-    msi::sign(package, &credentials).map_err(|e| e.to_string())?;
+    msi::sign(package, &credentials).map_err(|e| SigningError::Encoding(e.to_string()))?;
     let bytes = capture
         .message
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .take()
-        .ok_or("nothing was signed")?;
-    let certificate = leaf.to_der().map_err(|e| e.to_string())?;
+        .ok_or_else(|| SigningError::Encoding("nothing was signed".into()))?;
+    let certificate = leaf.to_der().map_err(|e| certificate_problem(&e))?;
     Ok(ToBeSigned {
         digest: hex(&algorithm.digest(&bytes)),
         bytes,
@@ -145,7 +147,7 @@ pub struct GivenSignature {
 }
 
 impl GivenSignature {
-    pub fn new(certificate: &Certificate, signature: Vec<u8>) -> Result<GivenSignature, String> {
+    pub fn new(certificate: &Certificate, signature: Vec<u8>) -> Result<GivenSignature, KeyError> {
         let algorithm = algorithm_of(certificate)?;
         let signature = match algorithm.is_ecdsa() {
             true => ecdsa_to_der(algorithm, signature),
@@ -212,7 +214,7 @@ pub struct CommandKey {
 }
 
 impl CommandKey {
-    pub fn new(command: &str, certificate: &Certificate) -> Result<CommandKey, String> {
+    pub fn new(command: &str, certificate: &Certificate) -> Result<CommandKey, KeyError> {
         Ok(CommandKey {
             command: command.to_string(),
             algorithm: algorithm_of(certificate)?,
@@ -230,13 +232,13 @@ impl SigningKey for CommandKey {
     }
 
     fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
-        self.run(to_be_signed).map_err(SigningError::Key)
+        self.run(to_be_signed)
     }
 }
 
 impl CommandKey {
     /// Runs the command over `to_be_signed` and checks what it answers.
-    fn run(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn run(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
         let failed = |e: std::io::Error| format!("signer command `{}`: {e}", self.command);
         let mut child = Command::new("sh")
             .arg("-c")
@@ -245,30 +247,35 @@ impl CommandKey {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(failed)?;
+            .map_err(|e| SigningError::Key(failed(e)))?;
         // Written from another thread: a signer that writes before it has read all of stdin
         // cannot deadlock against us.
-        let mut stdin = child.stdin.take().ok_or("no stdin")?;
+        let mut stdin = child
+            .stdin
+            .take()
+            .ok_or_else(|| SigningError::Key("no stdin".into()))?;
         let input = to_be_signed.to_vec();
         let writer = std::thread::spawn(move || stdin.write_all(&input));
-        let output = child.wait_with_output().map_err(failed)?;
+        let output = child
+            .wait_with_output()
+            .map_err(|e| SigningError::Key(failed(e)))?;
         let written = writer
             .join()
-            .map_err(|_| "the signer's stdin writer panicked")?;
+            .map_err(|_| SigningError::Key("the signer's stdin writer panicked".into()))?;
         if !output.status.success() {
             let text = String::from_utf8_lossy(&output.stderr);
             let quoted: String = text.trim().chars().take(QUOTED_STDERR).collect();
-            return Err(format!(
+            return Err(SigningError::Key(format!(
                 "signer command `{}` failed ({}): {quoted}",
                 self.command, output.status
-            ));
+            )));
         }
-        written.map_err(failed)?;
+        written.map_err(|e| SigningError::Key(failed(e)))?;
         if output.stdout.is_empty() {
-            return Err(format!(
+            return Err(SigningError::Key(format!(
                 "signer command `{}` wrote no signature",
                 self.command
-            ));
+            )));
         }
         let signature = match self.algorithm.is_ecdsa() {
             true => ecdsa_to_der(self.algorithm, output.stdout),
@@ -277,11 +284,13 @@ impl CommandKey {
         let oid = self.algorithm.signature_algorithm().oid;
         super::public_key::verify(&self.certificate, &oid, to_be_signed, &signature, "it")
             .map_err(|_| {
-                format!(
-                    "signer command `{}` returned a signature that does not verify with the \
+                SigningError::Key({
+                    format!(
+                        "signer command `{}` returned a signature that does not verify with the \
                      certificate's key",
-                    self.command
-                )
+                        self.command
+                    )
+                })
             })?;
         Ok(signature)
     }

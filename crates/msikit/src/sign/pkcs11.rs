@@ -39,10 +39,10 @@ pub fn is_uri(text: &str) -> bool {
 
 impl Pkcs11Uri {
     /// Parses `pkcs11:token=…;object=…;id=%01?module-path=…&pin-value=…`.
-    pub fn parse(text: &str) -> Result<Pkcs11Uri, String> {
+    pub fn parse(text: &str) -> Result<Pkcs11Uri, Pkcs11Error> {
         let rest = text
             .strip_prefix("pkcs11:")
-            .ok_or("a PKCS#11 URI begins with `pkcs11:`")?;
+            .ok_or_else(|| Pkcs11Error::Uri("a PKCS#11 URI begins with `pkcs11:`".into()))?;
         let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let mut uri = Pkcs11Uri::default();
         for (name, value) in attributes(path, ';')? {
@@ -62,7 +62,11 @@ impl Pkcs11Uri {
                 | "slot-description"
                 | "slot-id"
                 | "slot-manufacturer" => {}
-                other => return Err(format!("unknown PKCS#11 URI attribute `{other}`")),
+                other => {
+                    return Err(Pkcs11Error::Uri(format!(
+                        "unknown PKCS#11 URI attribute `{other}`"
+                    )))
+                }
             }
         }
         for (name, value) in attributes(query, '&')? {
@@ -70,13 +74,21 @@ impl Pkcs11Uri {
                 "module-path" => uri.module_path = Some(text_value(&name, value)?.into()),
                 "pin-value" => uri.pin_value = Some(text_value(&name, value)?),
                 "module-name" | "pin-source" => {
-                    return Err(format!("the PKCS#11 URI query `{name}` is not supported"))
+                    return Err(Pkcs11Error::Uri(format!(
+                        "the PKCS#11 URI query `{name}` is not supported"
+                    )))
                 }
-                other => return Err(format!("unknown PKCS#11 URI query `{other}`")),
+                other => {
+                    return Err(Pkcs11Error::Uri(format!(
+                        "unknown PKCS#11 URI query `{other}`"
+                    )))
+                }
             }
         }
         if uri.object.is_none() && uri.id.is_none() {
-            return Err("the PKCS#11 URI names no key: give `object=` or `id=`".into());
+            return Err(Pkcs11Error::Uri(
+                "the PKCS#11 URI names no key: give `object=` or `id=`".into(),
+            ));
         }
         Ok(uri)
     }
@@ -107,19 +119,19 @@ impl std::fmt::Display for Pkcs11Uri {
 }
 
 /// `name=value` pairs split by `separator`, percent-decoded.
-fn attributes(text: &str, separator: char) -> Result<Vec<(String, Vec<u8>)>, String> {
+fn attributes(text: &str, separator: char) -> Result<Vec<(String, Vec<u8>)>, Pkcs11Error> {
     text.split(separator)
         .filter(|part| !part.is_empty())
         .map(|part| {
-            let (name, value) = part
-                .split_once('=')
-                .ok_or_else(|| format!("`{part}` in the PKCS#11 URI is not name=value"))?;
+            let (name, value) = part.split_once('=').ok_or_else(|| {
+                Pkcs11Error::Uri(format!("`{part}` in the PKCS#11 URI is not name=value"))
+            })?;
             Ok((name.to_ascii_lowercase(), percent_decode(value)?))
         })
         .collect()
 }
 
-fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
+fn percent_decode(text: &str) -> Result<Vec<u8>, Pkcs11Error> {
     let bytes = text.as_bytes();
     let mut decoded = Vec::with_capacity(bytes.len());
     let mut at = 0;
@@ -128,7 +140,11 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
             let hex = text
                 .get(at + 1..at + 3)
                 .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-                .ok_or("a `%` in the PKCS#11 URI is not followed by two hex digits")?;
+                .ok_or_else(|| {
+                    Pkcs11Error::Uri(
+                        "a `%` in the PKCS#11 URI is not followed by two hex digits".into(),
+                    )
+                })?;
             decoded.push(hex);
             at += 3;
         } else {
@@ -139,8 +155,9 @@ fn percent_decode(text: &str) -> Result<Vec<u8>, String> {
     Ok(decoded)
 }
 
-fn text_value(name: &str, value: Vec<u8>) -> Result<String, String> {
-    String::from_utf8(value).map_err(|_| format!("the PKCS#11 URI's `{name}` is not UTF-8"))
+fn text_value(name: &str, value: Vec<u8>) -> Result<String, Pkcs11Error> {
+    String::from_utf8(value)
+        .map_err(|_| Pkcs11Error::Uri(format!("the PKCS#11 URI's `{name}` is not UTF-8")))
 }
 
 /// A private key on a token, with a logged-in session to it.
@@ -163,6 +180,17 @@ enum TokenMechanism {
     EcdsaOverDigest,
 }
 
+/// Why a PKCS#11 URI or token gave no key or no signature.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Pkcs11Error {
+    /// The URI breaks RFC 7512 or names no key.
+    #[error("{0}")]
+    Uri(String),
+    /// The module, token, key, mechanism or stored certificate failed or is missing.
+    #[error("{0}")]
+    Token(String),
+}
+
 /// Opens the key `uri` names with `module` (the URI's own `module-path` when `None`),
 /// logging in with `pin`. Returns it with the certificate stored beside it on the token, if
 /// any (same `id`, else same label).
@@ -170,48 +198,57 @@ pub fn open(
     uri: &Pkcs11Uri,
     module: Option<&Path>,
     pin: Option<&str>,
-) -> Result<(Pkcs11Key, Option<Certificate>), String> {
-    let module = module.or(uri.module_path.as_deref()).ok_or(
-        "a PKCS#11 key needs its module: give --pkcs11-module LIB (or module-path= in the URI)",
-    )?;
-    let context = Pkcs11::new(module)
-        .map_err(|e| format!("cannot load the PKCS#11 module {}: {e}", module.display()))?;
+) -> Result<(Pkcs11Key, Option<Certificate>), Pkcs11Error> {
+    let module = module.or(uri.module_path.as_deref()).ok_or_else(|| {
+        Pkcs11Error::Token(
+            "a PKCS#11 key needs its module: give --pkcs11-module LIB (or module-path= in the URI)"
+                .into(),
+        )
+    })?;
+    let context = Pkcs11::new(module).map_err(|e| {
+        Pkcs11Error::Token(format!(
+            "cannot load the PKCS#11 module {}: {e}",
+            module.display()
+        ))
+    })?;
     context
         .initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK))
         .map_err(|e| {
-            format!(
-                "the PKCS#11 module {} does not start: {}",
-                module.display(),
-                short(&e)
-            )
+            Pkcs11Error::Token({
+                format!(
+                    "the PKCS#11 module {} does not start: {}",
+                    module.display(),
+                    short(&e)
+                )
+            })
         })?;
     let slot = find_token(&context, uri)?;
-    let session = context
-        .open_ro_session(slot)
-        .map_err(|e| format!("cannot open a session on the token: {}", short(&e)))?;
+    let session = context.open_ro_session(slot).map_err(|e| {
+        Pkcs11Error::Token(format!("cannot open a session on the token: {}", short(&e)))
+    })?;
     let pin = pin.map(str::to_string).or_else(|| uri.pin_value.clone());
     match pin {
         Some(pin) => session
             .login(UserType::User, Some(&AuthPin::from(pin)))
             .or_else(already_logged_in)
-            .map_err(login_error)?,
+            .map_err(|e| Pkcs11Error::Token(login_error(e)))?,
         None => {
             let needs_login = context
                 .get_token_info(slot)
                 .map(|info| info.login_required())
                 .unwrap_or(true);
             if needs_login {
-                return Err(
+                return Err(Pkcs11Error::Token(
                     "the token needs a PIN: give --pin-env VAR (the variable holding it)".into(),
-                );
+                ));
             }
         }
     }
     let key = find_one(&session, ObjectClass::PRIVATE_KEY, uri)?;
     let algorithm = key_algorithm(&session, key)?;
-    let mechanisms = context
-        .get_mechanism_list(slot)
-        .map_err(|e| format!("cannot list the token's mechanisms: {}", short(&e)))?;
+    let mechanisms = context.get_mechanism_list(slot).map_err(|e| {
+        Pkcs11Error::Token(format!("cannot list the token's mechanisms: {}", short(&e)))
+    })?;
     let mechanism = choose_mechanism(algorithm, &mechanisms)?;
     let certificate = stored_certificate(&session, key, uri)?;
     let key = Pkcs11Key {
@@ -251,10 +288,10 @@ fn short(error: &CkError) -> String {
 }
 
 /// The slot whose token the URI names (by label and serial), or the only token there is.
-fn find_token(context: &Pkcs11, uri: &Pkcs11Uri) -> Result<cryptoki::slot::Slot, String> {
+fn find_token(context: &Pkcs11, uri: &Pkcs11Uri) -> Result<cryptoki::slot::Slot, Pkcs11Error> {
     let slots = context
         .get_slots_with_token()
-        .map_err(|e| format!("cannot list the PKCS#11 slots: {}", short(&e)))?;
+        .map_err(|e| Pkcs11Error::Token(format!("cannot list the PKCS#11 slots: {}", short(&e))))?;
     let mut tokens = BTreeMap::new();
     let mut found = Vec::new();
     for slot in slots {
@@ -285,19 +322,19 @@ fn find_token(context: &Pkcs11, uri: &Pkcs11Uri) -> Result<cryptoki::slot::Slot,
     };
     match found.as_slice() {
         [slot] => Ok(*slot),
-        [] => Err(format!(
+        [] => Err(Pkcs11Error::Token(format!(
             "no token {} ({})",
             uri.token
                 .as_deref()
                 .map(|t| format!("labelled `{t}`"))
                 .unwrap_or_else(|| "with that serial".into()),
             present()
-        )),
-        _ => Err(format!(
+        ))),
+        _ => Err(Pkcs11Error::Token(format!(
             "{} tokens fit the URI: add token= or serial= ({})",
             found.len(),
             present()
-        )),
+        ))),
     }
 }
 
@@ -306,7 +343,7 @@ fn find_one(
     session: &Session,
     class: ObjectClass,
     uri: &Pkcs11Uri,
-) -> Result<ObjectHandle, String> {
+) -> Result<ObjectHandle, Pkcs11Error> {
     let mut template = vec![Attribute::Class(class)];
     if let Some(object) = &uri.object {
         template.push(Attribute::Label(object.as_bytes().to_vec()));
@@ -316,14 +353,16 @@ fn find_one(
     }
     let found = session
         .find_objects(&template)
-        .map_err(|e| format!("cannot search the token: {}", short(&e)))?;
+        .map_err(|e| Pkcs11Error::Token(format!("cannot search the token: {}", short(&e))))?;
     match found.as_slice() {
         [key] => Ok(*key),
-        [] => Err(format!("no private key {uri} on the token")),
-        _ => Err(format!(
+        [] => Err(Pkcs11Error::Token(format!(
+            "no private key {uri} on the token"
+        ))),
+        _ => Err(Pkcs11Error::Token(format!(
             "{} private keys fit {uri}: add id= to the URI",
             found.len()
-        )),
+        ))),
     }
 }
 
@@ -331,23 +370,23 @@ fn attribute(
     session: &Session,
     object: ObjectHandle,
     kind: AttributeType,
-) -> Result<Attribute, String> {
+) -> Result<Attribute, Pkcs11Error> {
     session
         .get_attributes(object, &[kind])
-        .map_err(|e| format!("cannot read the key's {kind:?}: {}", short(&e)))?
+        .map_err(|e| Pkcs11Error::Token(format!("cannot read the key's {kind:?}: {}", short(&e))))?
         .into_iter()
         .next()
-        .ok_or_else(|| format!("the token does not tell the key's {kind:?}"))
+        .ok_or_else(|| Pkcs11Error::Token(format!("the token does not tell the key's {kind:?}")))
 }
 
 /// RSA (its size checked as for key files), or ECDSA on P-256 or P-384.
-fn key_algorithm(session: &Session, key: ObjectHandle) -> Result<SignatureAlgorithm, String> {
+fn key_algorithm(session: &Session, key: ObjectHandle) -> Result<SignatureAlgorithm, Pkcs11Error> {
     let Attribute::KeyType(key_type) = attribute(session, key, AttributeType::KeyType)? else {
-        return Err("the token gave no key type".into());
+        return Err(Pkcs11Error::Token("the token gave no key type".into()));
     };
     if key_type == KeyType::RSA {
         let Attribute::Modulus(modulus) = attribute(session, key, AttributeType::Modulus)? else {
-            return Err("the token gave no RSA modulus".into());
+            return Err(Pkcs11Error::Token("the token gave no RSA modulus".into()));
         };
         let leading = modulus.iter().take_while(|b| **b == 0).count();
         let significant = &modulus[leading..];
@@ -355,45 +394,47 @@ fn key_algorithm(session: &Session, key: ObjectHandle) -> Result<SignatureAlgori
             - significant
                 .first()
                 .map_or(8, |b| b.leading_zeros() as usize);
-        key::check_rsa_bits(bits)?;
+        key::check_rsa_bits(bits).map_err(|e| Pkcs11Error::Token(e.to_string()))?;
         return Ok(SignatureAlgorithm::RsaSha256 { bits });
     }
     if key_type == KeyType::EC {
         let Attribute::EcParams(params) = attribute(session, key, AttributeType::EcParams)? else {
-            return Err("the token gave no EC parameters".into());
+            return Err(Pkcs11Error::Token("the token gave no EC parameters".into()));
         };
         return match ObjectIdentifier::from_der(&params) {
             Ok(curve) if curve == SECP_256_R_1 => Ok(SignatureAlgorithm::EcdsaP256Sha256),
             Ok(curve) if curve == SECP_384_R_1 => Ok(SignatureAlgorithm::EcdsaP384Sha384),
-            Ok(curve) => Err(format!(
+            Ok(curve) => Err(Pkcs11Error::Token(format!(
                 "an EC key on curve {curve}: only P-256 and P-384 are supported"
+            ))),
+            Err(_) => Err(Pkcs11Error::Token(
+                "an EC key on an unnamed curve: only P-256 and P-384 are supported".into(),
             )),
-            Err(_) => {
-                Err("an EC key on an unnamed curve: only P-256 and P-384 are supported".into())
-            }
         };
     }
-    Err(format!(
+    Err(Pkcs11Error::Token(format!(
         "a {key_type} key: only RSA and ECDSA keys are supported"
-    ))
+    )))
 }
 
 fn choose_mechanism(
     algorithm: SignatureAlgorithm,
     offered: &[MechanismType],
-) -> Result<TokenMechanism, String> {
+) -> Result<TokenMechanism, Pkcs11Error> {
     let has = |mechanism: MechanismType| offered.contains(&mechanism);
     if algorithm.is_ecdsa() {
         return has(MechanismType::ECDSA)
             .then_some(TokenMechanism::EcdsaOverDigest)
-            .ok_or_else(|| "the token lacks the CKM_ECDSA mechanism".into());
+            .ok_or_else(|| Pkcs11Error::Token("the token lacks the CKM_ECDSA mechanism".into()));
     }
     if has(MechanismType::SHA256_RSA_PKCS) {
         Ok(TokenMechanism::Sha256RsaPkcs)
     } else if has(MechanismType::RSA_PKCS) {
         Ok(TokenMechanism::RsaPkcsOverDigestInfo)
     } else {
-        Err("the token lacks the CKM_SHA256_RSA_PKCS and CKM_RSA_PKCS mechanisms".into())
+        Err(Pkcs11Error::Token(
+            "the token lacks the CKM_SHA256_RSA_PKCS and CKM_RSA_PKCS mechanisms".into(),
+        ))
     }
 }
 
@@ -403,7 +444,7 @@ fn stored_certificate(
     session: &Session,
     key: ObjectHandle,
     uri: &Pkcs11Uri,
-) -> Result<Option<Certificate>, String> {
+) -> Result<Option<Certificate>, Pkcs11Error> {
     let id = match attribute(session, key, AttributeType::Id) {
         Ok(Attribute::Id(id)) if !id.is_empty() => Some(id),
         _ => uri.id.clone(),
@@ -416,16 +457,16 @@ fn stored_certificate(
     }
     let found = session
         .find_objects(&template)
-        .map_err(|e| format!("cannot search the token: {}", short(&e)))?;
+        .map_err(|e| Pkcs11Error::Token(format!("cannot search the token: {}", short(&e))))?;
     let Some(certificate) = found.first() else {
         return Ok(None);
     };
     let Attribute::Value(der) = attribute(session, *certificate, AttributeType::Value)? else {
         return Ok(None);
     };
-    Certificate::from_der(&der)
-        .map(Some)
-        .map_err(|e| format!("the certificate on the token cannot be read: {e}"))
+    Certificate::from_der(&der).map(Some).map_err(|e| {
+        Pkcs11Error::Token(format!("the certificate on the token cannot be read: {e}"))
+    })
 }
 
 /// Credentials whose key is on a token: the chain from `certificate` (PEM, leaf first), or
@@ -439,13 +480,13 @@ pub fn credentials(
     let parsed = Pkcs11Uri::parse(uri).map_err(|message| CredentialsError {
         // The URI as given may hold a pin-value: only its start is shown.
         path: "--key pkcs11:…".into(),
-        message,
+        message: message.to_string(),
     })?;
     let failed = |message: String| CredentialsError {
         path: parsed.to_string(),
         message,
     };
-    let (key, stored) = open(&parsed, module, pin).map_err(failed)?;
+    let (key, stored) = open(&parsed, module, pin).map_err(|e| failed(e.to_string()))?;
     let chain = match (certificate, stored) {
         (Some(path), _) => load_certificates(path)?,
         (None, Some(stored)) => vec![stored],
@@ -474,12 +515,13 @@ impl SigningKey for Pkcs11Key {
     }
 
     fn sign(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, SigningError> {
-        self.sign_on_token(to_be_signed).map_err(SigningError::Key)
+        self.sign_on_token(to_be_signed)
+            .map_err(|e| SigningError::Key(e.to_string()))
     }
 }
 
 impl Pkcs11Key {
-    fn sign_on_token(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, String> {
+    fn sign_on_token(&self, to_be_signed: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
         let (mechanism, data) = match self.mechanism {
             TokenMechanism::Sha256RsaPkcs => (Mechanism::Sha256RsaPkcs, to_be_signed.to_vec()),
             TokenMechanism::RsaPkcsOverDigestInfo => {
@@ -496,7 +538,7 @@ impl Pkcs11Key {
         let session = self.session.lock().unwrap_or_else(|e| e.into_inner());
         let signature = session
             .sign(&mechanism, self.key, &data)
-            .map_err(|e| format!("the token did not sign: {}", short(&e)))?;
+            .map_err(|e| Pkcs11Error::Token(format!("the token did not sign: {}", short(&e))))?;
         match self.mechanism {
             // PKCS#11 gives r and s side by side; CMS wants the DER Ecdsa-Sig-Value.
             TokenMechanism::EcdsaOverDigest => ecdsa_der(self.algorithm, &signature),
@@ -505,16 +547,16 @@ impl Pkcs11Key {
     }
 }
 
-fn ecdsa_der(algorithm: SignatureAlgorithm, raw: &[u8]) -> Result<Vec<u8>, String> {
+fn ecdsa_der(algorithm: SignatureAlgorithm, raw: &[u8]) -> Result<Vec<u8>, Pkcs11Error> {
     let bad = |e: signature::Error| format!("the token's ECDSA signature is malformed: {e}");
     match algorithm {
         SignatureAlgorithm::EcdsaP384Sha384 => Ok(p384::ecdsa::Signature::from_slice(raw)
-            .map_err(bad)?
+            .map_err(|e| Pkcs11Error::Token(bad(e)))?
             .to_der()
             .as_bytes()
             .to_vec()),
         _ => Ok(p256::ecdsa::Signature::from_slice(raw)
-            .map_err(bad)?
+            .map_err(|e| Pkcs11Error::Token(bad(e)))?
             .to_der()
             .as_bytes()
             .to_vec()),
@@ -557,7 +599,10 @@ mod tests {
             ),
         ] {
             let error = Pkcs11Uri::parse(uri).unwrap_err();
-            assert!(error.contains(expected), "{uri}: {error}");
+            assert!(
+                matches!(error, Pkcs11Error::Uri(_)) && error.to_string().contains(expected),
+                "{uri}: {error}"
+            );
         }
     }
 }

@@ -389,8 +389,7 @@ const SPC_RFC3161: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.4.1.
 fn add_timestamp(signed: &mut SignedData, urls: &[String]) -> Result<(), SigningError> {
     with_signer(signed, |signer| {
         let text = |e: der::Error| SigningError::Encoding(e.to_string());
-        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())
-            .map_err(SigningError::Timestamp)?;
+        let token = super::timestamp::request_first(urls, signer.signature.as_bytes())?;
         let attribute =
             attribute(SPC_RFC3161, Any::from_der(&token).map_err(text)?).map_err(text)?;
         signer.unsigned_attrs = Some(SetOfVec::try_from(vec![attribute]).map_err(text)?);
