@@ -172,9 +172,14 @@ fn every_config_mistake_is_printed_on_its_own_line_in_file_order() {
         ],
         "{message}"
     );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let line = 1 + text
+        .lines()
+        .position(|line| line.starts_with("min_windows10_build"))
+        .unwrap();
     assert!(
         message.contains(&format!(
-            "{}:27:23: key `policy.min_windows10_build`: CFG010: expected a Windows 10 build",
+            "{}:{line}:23: key `policy.min_windows10_build`: CFG010: expected a Windows 10 build",
             config.display()
         )),
         "{message}"
