@@ -156,8 +156,68 @@ pub fn parse_in(
         config_dir,
         errors: RefCell::default(),
     };
-    let raw: RawConfig = toml::from_str(text).map_err(|error| source.toml_error(&error))?;
-    source.validate(raw)
+    let (raw, mut errors) = read_shape(text, file)?;
+    match source.validate(raw) {
+        Ok(settings) if errors.is_empty() => Ok(settings),
+        Ok(_) => Err(ConfigErrors::in_file_order(errors).expect("not empty")),
+        Err(found) => {
+            errors.extend(found.iter().cloned());
+            Err(ConfigErrors::in_file_order(errors).expect("not empty"))
+        }
+    }
+}
+
+/// At most this many shape errors (unknown keys, wrong types) are collected: each costs a
+/// parse of the whole file.
+const MAX_SHAPE_ERRORS: usize = 20;
+
+/// The TOML as `RawConfig`, and the shape errors met on the way. Serde stops at the first
+/// unknown key or wrong type, so its line is blanked (spaces, so every offset stays) and the
+/// text read again, up to [`MAX_SHAPE_ERRORS`] times. A syntax error or a missing key stops
+/// the reading: what follows cannot be trusted, or no line can be blanked.
+fn read_shape(text: &str, file: &str) -> Result<(RawConfig, Vec<ConfigError>), ConfigErrors> {
+    let mut errors: Vec<ConfigError> = Vec::new();
+    let mut current = text.to_string();
+    loop {
+        let error = match toml::from_str::<RawConfig>(&current) {
+            Ok(raw) => return Ok((raw, errors)),
+            Err(error) => error,
+        };
+        let found = toml_error(&current, file, &error);
+        // A key gone missing after a blanked line is that line's doing, not a new problem.
+        let consequence = found.problem == Problem::MissingKey && !errors.is_empty();
+        let span = error.span().filter(|span| {
+            matches!(found.problem, Problem::UnknownKey | Problem::WrongType)
+                && errors.len() + 1 < MAX_SHAPE_ERRORS
+                && !errors.contains(&found)
+                && !is_table_header(&current, span.start)
+        });
+        if !consequence {
+            errors.push(found);
+        }
+        let Some(span) = span else {
+            errors.dedup();
+            return Err(ConfigErrors::in_file_order(errors).expect("not empty"));
+        };
+        blank_line_at(&mut current, span.start);
+    }
+}
+
+/// Whether the line holding `offset` is a `[table]` header: blanking one would move its keys
+/// into the table before it.
+fn is_table_header(text: &str, offset: usize) -> bool {
+    let offset = floor_char_boundary(text, offset);
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text[start..].trim_start().starts_with('[')
+}
+
+/// Replaces the line holding `offset` with as many spaces as it has bytes.
+fn blank_line_at(text: &mut String, offset: usize) {
+    let offset = floor_char_boundary(text, offset);
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let spaces = " ".repeat(end - start);
+    text.replace_range(start..end, &spaces);
 }
 
 struct Source<'a> {
@@ -177,10 +237,6 @@ impl Source<'_> {
         message: impl Into<String>,
     ) -> ConfigError {
         located_error(self.text, self.file, span, key, problem, message)
-    }
-
-    fn toml_error(&self, error: &toml::de::Error) -> ConfigError {
-        toml_error(self.text, self.file, error)
     }
 
     fn non_empty(&self, value: &Spanned<String>, key: &str) -> Result<String, ConfigError> {
@@ -933,6 +989,46 @@ mod tests {
             ]
         );
         assert_eq!(errors.to_string().lines().count(), 6, "{errors}");
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_do_not_hide_each_other_or_later_mistakes() {
+        let text = "[product]\nname = \"SSPR\"\nmanufacturer = \"Contoso\"\nversion = \"1.0.0\"\n\
+            colour = \"blue\"\n[policy]\nmin_windows10_build = \"new\"\n[cloud]\nname = \"mars\"\n\
+            [proxy]\nmode = 3\n";
+        let errors = parse(text, "shape.toml").expect_err("four mistakes");
+        let found: Vec<(usize, Problem)> = errors
+            .iter()
+            .map(|error| (error.line.unwrap().0, error.problem))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (5, Problem::UnknownKey),
+                (7, Problem::WrongType),
+                (9, Problem::UnknownName),
+                (11, Problem::WrongType),
+            ],
+            "{errors}"
+        );
+    }
+
+    #[test]
+    fn a_blanked_wrong_type_does_not_add_a_missing_key() {
+        let errors = parse(&MINIMAL.replace("\"1.0.0\"", "1"), "t.toml").expect_err("one");
+        assert_eq!(errors.iter().count(), 1, "{errors}");
+        assert_eq!(errors.first().problem, Problem::WrongType);
+    }
+
+    #[test]
+    fn shape_errors_are_capped() {
+        let mut text = MINIMAL.to_string();
+        text.push_str("[policy]\n");
+        for index in 0..200 {
+            text.push_str(&format!("unknown{index} = 1\n"));
+        }
+        let errors = parse(&text, "many.toml").expect_err("many");
+        assert_eq!(errors.iter().count(), MAX_SHAPE_ERRORS, "{errors}");
     }
 
     #[test]
