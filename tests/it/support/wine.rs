@@ -154,7 +154,7 @@ impl WinePrefix {
     /// `reg query KEY /v NAME /reg:64` → (type, data), e.g. ("REG_DWORD", "0x1").
     pub fn reg_value(&self, key: &str, name: &str, view64: bool) -> Option<(String, String)> {
         let view = if view64 { "/reg:64" } else { "/reg:32" };
-        let output = self.wine(&["reg", "query", key, "/v", name, view]);
+        let output = self.reg_query(&["query", key, "/v", name, view]);
         if !output.status.success() {
             return None;
         }
@@ -173,7 +173,32 @@ impl WinePrefix {
 
     pub fn key_exists(&self, key: &str, view64: bool) -> bool {
         let view = if view64 { "/reg:64" } else { "/reg:32" };
-        self.wine(&["reg", "query", key, view]).status.success()
+        self.reg_query(&["query", key, view]).status.success()
+    }
+
+    /// `wine reg ARGS`, asked again (twice at most) when it fails without saying that the
+    /// key or value is not there: under load Wine sometimes fails to start `reg` at all,
+    /// which is no answer.
+    fn reg_query(&self, args: &[&str]) -> Output {
+        let query = || {
+            let mut full = vec!["reg"];
+            full.extend_from_slice(args);
+            self.wine(&full)
+        };
+        let mut output = query();
+        for _ in 0..2 {
+            let answered = output.status.success()
+                || String::from_utf8_lossy(&output.stderr).contains("Unable to find");
+            if answered {
+                break;
+            }
+            eprintln!(
+                "wine reg {args:?} failed (exit {:?}); asking again",
+                output.status.code()
+            );
+            output = query();
+        }
+        output
     }
 
     pub fn reg_add(&self, key: &str, name: &str, kind: &str, data: &str) {
@@ -255,20 +280,8 @@ impl WinePrefix {
 
     /// DisplayVersion of every installed product whose DisplayName contains `name`.
     pub fn installed_versions(&self, name: &str) -> Vec<String> {
-        // The Uninstall key always exists: a failed query is Wine failing to start `reg`
-        // under load (as with msiexec above), not an answer, so it is asked again.
-        let query = || self.wine(&["reg", "query", UNINSTALL_KEY, "/s", "/reg:64"]);
-        let mut output = query();
-        for _ in 0..2 {
-            if output.status.success() {
-                break;
-            }
-            eprintln!(
-                "wine reg query failed (exit {:?}); asking again",
-                output.status.code()
-            );
-            output = query();
-        }
+        // The Uninstall key always exists: `reg_query` asks again when `reg` did not start.
+        let output = self.reg_query(&["query", UNINSTALL_KEY, "/s", "/reg:64"]);
         let text = String::from_utf8_lossy(&output.stdout);
         text.split("\nHKEY_")
             .filter(|block| block.contains(name))
