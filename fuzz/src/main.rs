@@ -230,3 +230,43 @@ fn seeds(target: &Target, dirs: &[PathBuf]) -> Vec<Vec<u8>> {
     }
     seeds
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(run: fn(&[u8])) -> Target {
+        Target {
+            name: "test",
+            run,
+            dictionary: &[],
+            crafted: Vec::new,
+        }
+    }
+
+    #[test]
+    fn a_panicking_input_is_counted_and_fails_the_run() {
+        let panicking = target(|input| assert!(input.is_empty(), "hostile"));
+        let mut tally = Tally::default();
+        run_one(&panicking, b"", &mut tally);
+        run_one(&panicking, b"x", &mut tally);
+        assert_eq!((tally.execs, tally.panics), (2, 1));
+        assert_eq!(exit_status(&tally), ExitCode::from(1));
+    }
+
+    #[test]
+    fn the_slowest_input_and_the_heap_peak_are_kept() {
+        let allocating = target(|input| {
+            let held = vec![0u8; input.len() << 20];
+            std::thread::sleep(Duration::from_millis(input.len() as u64 * 5));
+            drop(std::hint::black_box(held));
+        });
+        let mut tally = Tally::default();
+        for input in [&b"a"[..], b"abcd", b"ab"] {
+            run_one(&allocating, input, &mut tally);
+        }
+        assert_eq!(tally.slowest_input, b"abcd");
+        assert!(tally.peak_heap >= 4 << 20, "{}", tally.peak_heap);
+        assert_eq!(exit_status(&tally), ExitCode::SUCCESS);
+    }
+}
