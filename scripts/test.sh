@@ -57,4 +57,10 @@ if [ ! -e "$stamp" ] && command -v npm >/dev/null 2>&1; then
 fi
 
 # Wine tests wait on wineserver more than they compute: run more of them at once than cores.
-exec cargo test --locked --workspace "$@" -- --test-threads="${SSPR_TEST_THREADS:-4}"
+cargo test --locked --workspace "$@" -- --test-threads="${SSPR_TEST_THREADS:-4}"
+
+# Fuzzing for about a minute in all (README "Fuzzing"), on the debug build the tests made; only
+# for a whole run, not a filtered one.
+if [ "$#" -eq 0 ]; then
+  SSPR_FUZZ_PROFILE="${SSPR_FUZZ_PROFILE:-dev}" bash scripts/fuzz.sh "${SSPR_FUZZ_SECONDS:-8}"
+fi

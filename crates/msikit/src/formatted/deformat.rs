@@ -100,7 +100,8 @@ fn matching_close(text: &str, open: u8, close: u8) -> Option<usize> {
         if bytes[index] == open {
             depth += 1;
         } else if bytes[index] == close {
-            depth -= 1;
+            // A close at depth 0 follows an opening `[\` that was no `[\x]` escape: unmatched.
+            depth = depth.checked_sub(1)?;
             if depth == 0 {
                 return Some(index);
             }
@@ -340,6 +341,16 @@ mod tests {
                 written,
                 "{formatted}"
             );
+        }
+    }
+
+    /// Found by scripts/fuzz.sh (debug build): `[\[~]` opens with an escape that is not `[\x]`,
+    /// and its `]` then took the bracket depth below zero (an overflow panic in debug builds).
+    #[test]
+    fn a_close_after_a_broken_escape_does_not_underflow() {
+        for text in ["[\\[~]", "#x[P]{[Q]}[~][\\[~][\\[][#F]"] {
+            let expanded = deformat(text, &references());
+            assert!(expanded.contains("[\\["), "{text:?} became {expanded:?}");
         }
     }
 
