@@ -2,6 +2,7 @@
 the foreign package `benches/run.sh` scales `verify` on.
 
     python3 benches/many_files.py COUNT FOLDER   # writes FOLDER/many.wxs and FOLDER/files/
+    (cd FOLDER && wixl -o many.msi many.wxs)
 """
 
 import sys
@@ -14,7 +15,8 @@ for index in range(count):
     path = folder / "files" / f"f{index}.txt"
     path.write_text(f"file {index}\n")
     components.append(
-        f'<Component Id="C{index}" Guid="*"><File Id="F{index}" Source="{path}" KeyPath="yes"/></Component>'
+        # wixl takes Source relative to the folder it runs in, never absolute.
+        f'<Component Id="C{index}" Guid="*"><File Id="F{index}" Source="files/f{index}.txt" KeyPath="yes"/></Component>'
     )
     references.append(f'<ComponentRef Id="C{index}"/>')
 (folder / "many.wxs").write_text(f"""<?xml version="1.0" encoding="utf-8"?>

@@ -206,7 +206,7 @@ echo "== 6. verify on a foreign package of N files: sspr-msi against msiextract 
 for count in 1000 4000 16000; do
   dir=$work/files-$count
   python3 benches/many_files.py "$count" "$dir"
-  wixl -o "$dir/many.msi" "$dir/many.wxs"
+  (cd "$dir" && wixl -o many.msi many.wxs)
   fact "size_files_$count" "$(size_of "$dir/many.msi")"
   bench "files_$count" --runs "$slow_runs" \
     --prepare "true" --prepare "rm -rf $dir/extracted" --prepare "true" \
