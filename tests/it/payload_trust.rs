@@ -159,6 +159,10 @@ fn a_signer_without_code_signing_usage_or_the_wrong_signer_is_refused() {
         &f.build(&f.config(&tls_signed, "ca.pem", ""), &[]),
         "lacks the code-signing extended key usage",
     );
+    // No usage list at all is valid for every purpose, as on Windows.
+    let no_list = f.config(&f.signed_dll("x64", "any-usage"), "ca.pem", "");
+    let output = f.build(&no_list, &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
     let config = f.config(
         &f.signed_dll("x64", "signer"),
         "ca.pem",

@@ -35,13 +35,18 @@ fn osslsigncode_sign(pki: &TestPki, input: &Path, output: &Path) {
 
 /// `osslsigncode sign` with `options` besides the certificate, key and digest.
 pub(crate) fn osslsigncode_sign_with(pki: &TestPki, input: &Path, output: &Path, options: &[&str]) {
+    osslsigncode_sign_as(pki, "signer", input, output, options);
+}
+
+/// `osslsigncode sign` as the test PKI's certificate `name`, which must succeed.
+fn osslsigncode_sign_as(pki: &TestPki, name: &str, input: &Path, output: &Path, options: &[&str]) {
     let result = run(Command::new("osslsigncode")
         .arg("sign")
         .args(options)
         .arg("-certs")
-        .arg(pki.file("signer.pem"))
+        .arg(pki.file(&format!("{name}.pem")))
         .arg("-key")
-        .arg(pki.file("signer.key"))
+        .arg(pki.file(&format!("{name}.key")))
         .arg("-h")
         .arg("sha256")
         .arg("-in")
@@ -194,16 +199,44 @@ fn unsigned_and_wrongly_anchored_packages_are_refused_by_both() {
     sspr_missing_tools,
     ignore = "needs the tools scripts/test.sh installs"
 )]
-fn a_certificate_without_code_signing_usage_is_refused() {
+fn sign_and_verify_follow_windows_on_the_extended_key_usage() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let signed = dir.path().join("tls-signed.msi");
-    sign_as(&pki, "tls", &unsigned_package(dir.path()), &signed);
-    let refused = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem"));
+    let unsigned = unsigned_package(dir.path());
+    let ca = pki.file("ca.pem");
+    // No usage list allows every purpose; a list naming code signing allows it.
+    for name in ["any-usage", "signer"] {
+        let signed = dir.path().join(format!("{name}.msi"));
+        sign_as(&pki, name, &unsigned, &signed);
+        let (ossl_ok, text) = osslsigncode_verify(&signed, &ca);
+        assert!(ossl_ok, "osslsigncode on {name}: {text}");
+        let (status, ids) = verify_signature(&signed, &ca);
+        assert_eq!(status, Some(0), "sspr-msi verify on {name}: {ids:?}");
+    }
+    // A list without code signing: `sign` refuses it, and `verify` refuses what another tool
+    // signed with it.
+    let refused = run(sign_command(&unsigned, &dir.path().join("tls.msi"))
+        .arg("--cert")
+        .arg(pki.file("tls.pem"))
+        .arg("--key")
+        .arg(pki.file("tls.key")));
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
     assert!(
-        matches!(refused, Err(SignatureError::NotCodeSigning(_))),
-        "{refused:?}"
+        stderr(&refused).contains("without code signing"),
+        "{}",
+        stderr(&refused)
     );
+    assert!(!dir.path().join("tls.msi").exists());
+    let signed = dir.path().join("tls-by-osslsigncode.msi");
+    osslsigncode_sign_as(&pki, "tls", &unsigned, &signed, &[]);
+    let verdict = msi::verify(&std::fs::read(&signed).unwrap(), &pki.policy("ca.pem"));
+    assert!(
+        matches!(verdict, Err(SignatureError::NotCodeSigning(_))),
+        "{verdict:?}"
+    );
+    let (status, ids) = verify_signature(&signed, &ca);
+    assert_eq!(status, Some(1), "{ids:?}");
+    assert!(ids.contains(&"SSPR009".to_string()), "{ids:?}");
 }
 
 #[test]

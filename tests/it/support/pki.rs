@@ -1,5 +1,6 @@
-//! A throwaway PKI made with openssl at test time: a CA, a code-signing leaf, a leaf
-//! without the code-signing usage, an unrelated CA, and a PKCS#12 bundle.
+//! A throwaway PKI made with openssl at test time: a CA, a code-signing leaf, a leaf whose
+//! usage list lacks code signing (`tls`), a leaf with no usage list at all (`any-usage`), an
+//! unrelated CA, and a PKCS#12 bundle.
 
 use super::{require, run};
 use std::path::{Path, PathBuf};
@@ -115,6 +116,13 @@ impl TestPki {
             "/CN=Contoso TLS",
             "ca",
             "extendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        );
+        leaf(
+            &path,
+            "any-usage",
+            "/CN=Contoso no EKU",
+            "ca",
+            "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n",
         );
         openssl(
             &path,

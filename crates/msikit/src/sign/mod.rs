@@ -54,7 +54,8 @@ impl fmt::Display for SignatureError {
             SignatureError::BadSignature(why) => write!(f, "the signature does not verify: {why}"),
             SignatureError::NotCodeSigning(subject) => write!(
                 f,
-                "the signer certificate `{subject}` lacks the code-signing extended key usage"
+                "the signer certificate `{subject}` lacks the code-signing extended key usage (its \
+                 extended-key-usage list does not name code signing)"
             ),
             SignatureError::Untrusted(why) => write!(f, "untrusted signer: {why}"),
             SignatureError::Expired(why) => write!(f, "certificate not valid now: {why}"),

@@ -533,6 +533,13 @@ impl Credentials {
             .ok_or_else(|| SigningError::Certificate("no certificate".into()))?;
         refuse_sha1(&chain)?;
         check_key_matches(leaf, key.as_ref())?;
+        if !super::trust::allows_code_signing(leaf) {
+            return Err(SigningError::Certificate(format!(
+                "`{}` has an extended-key-usage list without code signing, so Windows rejects \
+                 what it signs",
+                super::trust::subject(leaf)
+            )));
+        }
         let mut warnings = Vec::new();
         if let SignatureAlgorithm::RsaSha256 { bits } = key.algorithm() {
             if bits < key::RSA_RECOMMENDED_BITS {

@@ -40,17 +40,25 @@ fn sha1_digest(bytes: &[u8]) -> Vec<u8> {
     sha1::Sha1::digest(bytes).to_vec()
 }
 
-fn has_code_signing_usage(certificate: &Certificate) -> bool {
+/// Windows' rule: a certificate without an extended-key-usage extension is valid for every
+/// purpose; one with the extension must list code signing. An unreadable extension allows none.
+pub(crate) fn allows_code_signing(certificate: &Certificate) -> bool {
     let extensions = certificate
         .tbs_certificate
         .extensions
         .as_deref()
         .unwrap_or(&[]);
-    extensions
+    let mut usages = extensions
         .iter()
         .filter(|extension| extension.extn_id == ID_CE_EXT_KEY_USAGE)
-        .filter_map(|extension| ExtendedKeyUsage::from_der(extension.extn_value.as_bytes()).ok())
-        .any(|usage| usage.0.contains(&ID_KP_CODE_SIGNING))
+        .peekable();
+    if usages.peek().is_none() {
+        return true;
+    }
+    usages.all(|extension| {
+        ExtendedKeyUsage::from_der(extension.extn_value.as_bytes())
+            .is_ok_and(|usage| usage.0.contains(&ID_KP_CODE_SIGNING))
+    })
 }
 
 fn check_validity(
@@ -83,7 +91,7 @@ impl TrustPolicy {
     ) -> Result<Signer, SignatureError> {
         let now = std::time::SystemTime::now();
         let signer = describe(leaf);
-        if !has_code_signing_usage(leaf) {
+        if !allows_code_signing(leaf) {
             return Err(SignatureError::NotCodeSigning(signer.subject));
         }
         self.check_expected(&signer)?;
