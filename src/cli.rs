@@ -421,9 +421,14 @@ fn run_doctor(file: &std::path::Path, json: bool, config: Option<&std::path::Pat
     let diagnosis = doctor::diagnose_file(file, &settings)?;
     print_report(&diagnosis, json, doctor::render_text);
     if diagnosis.verdict == doctor::Verdict::Blocked {
+        let see = if json {
+            "the blocker findings in the JSON"
+        } else {
+            "the blockers above"
+        };
         return Err(Error::CheckFailed {
             path: file.to_path_buf(),
-            message: "SSPR at sign-in is blocked on this machine (see the blockers above)".into(),
+            message: format!("SSPR at sign-in is blocked on this machine (see {see})"),
         });
     }
     Ok(())

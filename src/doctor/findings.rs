@@ -110,9 +110,11 @@ impl OsFacts {
     pub fn read(report: &MachineReport) -> OsFacts {
         let text = |id: &str| value(report, by_id(id)).map(RegistryData::as_text);
         let number = |id: &str| value(report, by_id(id)).and_then(RegistryData::as_dword);
-        let version_nt = text("current_version").and_then(|v| version_nt(&v));
-        let build = text("build").and_then(|b| b.trim().parse().ok());
         let major_version = number("major_version");
+        let version_nt = text("current_version")
+            .and_then(|v| version_nt(&v))
+            .or_else(|| version_nt_from_major(major_version));
+        let build = text("build").and_then(|b| b.trim().parse().ok());
         let product_type = text("product_type").map(|t| match t.to_ascii_lowercase().as_str() {
             "winnt" => 1,
             "lanmannt" => 2,
@@ -128,6 +130,23 @@ impl OsFacts {
             product_type,
             architecture: text("architecture"),
         }
+    }
+
+    /// Whether the report has what choosing a package needs: the version and the build.
+    pub fn tells_package(&self) -> bool {
+        self.version_nt.is_some() && self.build.is_some()
+    }
+
+    /// The registry values choosing a package needs that the report lacks.
+    pub fn missing_version_values(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        if self.version_nt.is_none() {
+            missing.push("CurrentVersion (nor CurrentMajorVersionNumber)");
+        }
+        if self.build.is_none() {
+            missing.push("CurrentBuildNumber");
+        }
+        missing
     }
 
     pub fn is_home_edition(&self) -> bool {
@@ -158,6 +177,12 @@ fn value<'a>(report: &'a MachineReport, setting: &RegistrySetting) -> Option<&'a
 fn version_nt(current_version: &str) -> Option<u32> {
     let (major, minor) = current_version.trim().split_once('.')?;
     Some(major.parse::<u32>().ok()? * 100 + minor.parse::<u32>().ok()?)
+}
+
+/// Windows 10 and 11 keep `CurrentVersion` at `6.3`, and msiexec reports that as VersionNT, so
+/// an export with only `CurrentMajorVersionNumber` = 10 still tells it.
+fn version_nt_from_major(major: Option<u32>) -> Option<u32> {
+    (major? >= 10).then_some(603)
 }
 
 fn family(version_nt: Option<u32>, major: Option<u32>, build: Option<u32>) -> Option<OsFamily> {
@@ -480,6 +505,9 @@ fn proxy(report: &MachineReport) -> Vec<Finding> {
         value(report, by_id("default_profile_proxy_enable")).and_then(RegistryData::as_dword);
     let default_server =
         value(report, by_id("default_profile_proxy_server")).map(RegistryData::as_text);
+    let not_exported = ["proxy_settings_per_user", "default_profile_proxy_enable"]
+        .iter()
+        .any(|id| report.observe(by_id(id)) == Observed::NotCollected);
     let (setting, fix) = if per_user == Some(0) {
         (
             describe(by_id("proxy_settings_per_user"), Some(&RegistryData::Number(0))),
@@ -490,6 +518,9 @@ fn proxy(report: &MachineReport) -> Vec<Finding> {
             format!("Default profile ProxyEnable = 1, ProxyServer = \"{}\"", default_server.unwrap_or_default()),
             "The Default profile has a proxy (the document's second workaround): the temporary reset account inherits it.".to_string(),
         )
+    } else if not_exported {
+        // Listed under "not checked": saying "no proxy" would contradict that.
+        return Vec::new();
     } else {
         let unreadable = if report.default_profile_readable == Some(false) {
             " (the Default profile could not be read: run the script as administrator)"
@@ -540,6 +571,7 @@ fn sspr_present(report: &MachineReport, os: &OsFacts) -> Option<Finding> {
             "{}\\{CREDENTIAL_PROVIDER_CLSID} is registered",
             credential_providers_key()
         ),
+        _ if os.family.is_some() && !sspr_state_exported(report, os) => return None,
         _ if os.family.is_some() => "SSPR at sign-in is not turned on yet".into(),
         _ => return None,
     };
@@ -554,6 +586,20 @@ fn sspr_present(report: &MachineReport, os: &OsFacts) -> Option<Finding> {
             "Install the package named below.".into()
         },
     })
+}
+
+/// Whether the export holds what turns SSPR on for this Windows: the policy value on 10/11,
+/// the credential providers key on 7/8/8.1.
+fn sspr_state_exported(report: &MachineReport, os: &OsFacts) -> bool {
+    match os.family {
+        Some(family) if crate::target::uses_policy(family) => {
+            report.observe(by_id("allow_password_reset")) != Observed::NotCollected
+        }
+        _ => {
+            report.collected_by != super::report::Collector::RegExport
+                || report.has_key(&credential_providers_key())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -110,7 +110,9 @@ pub fn diagnose(report: &MachineReport, settings: &Settings) -> Diagnosis {
     let os = OsFacts::read(report);
     let package = package_fit(&os, settings);
     let mut findings = findings::settings_findings(report, &os);
-    if package.targets.is_empty() && os.family.is_some() {
+    if !os.tells_package() {
+        findings.insert(0, version_unknown(&package));
+    } else if package.targets.is_empty() && os.family.is_some() {
         findings.insert(
             0,
             Finding {
@@ -125,9 +127,12 @@ pub fn diagnose(report: &MachineReport, settings: &Settings) -> Diagnosis {
             },
         );
     }
+    let not_collected = findings::not_collected(report);
+    // What was not exported cannot be called ready: "cannot tell" is for review.
     let verdict = match findings.iter().map(|f| f.severity).min() {
         Some(Severity::Blocker) => Verdict::Blocked,
         Some(Severity::Warning) => Verdict::Review,
+        _ if !not_collected.is_empty() => Verdict::Review,
         _ => Verdict::Ready,
     };
     Diagnosis {
@@ -135,7 +140,20 @@ pub fn diagnose(report: &MachineReport, settings: &Settings) -> Diagnosis {
         os,
         package,
         findings,
-        not_collected: findings::not_collected(report),
+        not_collected,
+    }
+}
+
+/// Missing data is "cannot tell" (a warning to review), never a blocker.
+fn version_unknown(package: &PackageFit) -> Finding {
+    Finding {
+        id: "windows_version_unknown".into(),
+        severity: Severity::Warning,
+        setting: r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion".into(),
+        why: package.explanation.clone(),
+        fix:
+            "Export that key with the others (or run the preflight script), then run doctor again."
+                .into(),
     }
 }
 
@@ -155,9 +173,10 @@ fn package_fit(os: &OsFacts, settings: &Settings) -> PackageFit {
     let (Some(version_nt), Some(build)) = (os.version_nt, os.build) else {
         return PackageFit {
             targets: vec![],
-            explanation: "cannot tell: the report has no CurrentVersion and CurrentBuildNumber \
-                          (export HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion too)"
-                .into(),
+            explanation: format!(
+                "cannot tell which package fits: the report has no {}",
+                os.missing_version_values().join(" and ")
+            ),
         };
     };
     let processors = match os.processor() {
@@ -312,6 +331,6 @@ fn verdict_line(diagnosis: &Diagnosis) -> String {
     match diagnosis.verdict {
         Verdict::Blocked => format!("verdict: BLOCKED — {blockers} blocker(s), {warnings} warning(s): SSPR at sign-in will not work until the blockers are fixed\n"),
         Verdict::Review => format!("verdict: REVIEW — no blocker, {warnings} warning(s) to review{unchecked}\n"),
-        Verdict::Ready => format!("verdict: READY — nothing known to break SSPR at sign-in{unchecked}\n"),
+        Verdict::Ready => "verdict: READY — nothing known to break SSPR at sign-in\n".to_string(),
     }
 }

@@ -208,10 +208,12 @@ fn every_fixture_machine_gets_its_blockers_warnings_and_package() {
             serde_json::json!(expected.package),
             "{name} package"
         );
+        // A setting the file leaves out cannot be called ready.
+        let complete = diagnosis["not_collected"].as_array().unwrap().is_empty();
         let (verdict, code) = match (expected.blockers.is_empty(), expected.warnings.is_empty()) {
             (false, _) => ("blocked", 1),
-            (true, false) => ("review", 0),
-            (true, true) => ("ready", 0),
+            (true, true) if complete => ("ready", 0),
+            (true, _) => ("review", 0),
         };
         assert_eq!(diagnosis["verdict"], verdict, "{name} verdict");
         assert_eq!(
@@ -518,4 +520,78 @@ fn an_arm64_machine_is_told_to_deploy_the_arm64_package() {
         assert!(text.contains(&expected), "{fixture}: {text}");
         assert!(text.contains("ARM64"), "{fixture}: {text}");
     }
+}
+
+/// A `reg export` of the version key alone, with these value lines.
+fn version_only_export(dir: &Path, name: &str, values: &str) -> PathBuf {
+    let text = format!(
+        "Windows Registry Editor Version 5.00\r\n\r\n\
+         [HKEY_LOCAL_MACHINE\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion]\r\n{values}"
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, encode_utf16le_with_bom(&text)).unwrap();
+    path
+}
+
+#[test]
+fn a_partial_export_is_cannot_tell_never_a_blocker_and_nothing_unchecked_is_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    // Windows 10 keeps CurrentVersion at 6.3; without it, the major version still tells.
+    let no_current_version = version_only_export(
+        dir.path(),
+        "no-current-version.reg",
+        "\"CurrentBuildNumber\"=\"19045\"\r\n\"CurrentMajorVersionNumber\"=dword:0000000a\r\n",
+    );
+    let (output, diagnosis) = doctor_json(&no_current_version);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(diagnosis["verdict"], "review", "{diagnosis}");
+    assert_eq!(ids(&diagnosis, "blocker"), Vec::<String>::new());
+    // No architecture value: both packages that could fit are named.
+    assert_eq!(
+        diagnosis["package"]["targets"],
+        serde_json::json!(["win10-x64", "win10-x86"])
+    );
+    // The proxy and SSPR-state findings rest on values the export left out: none is given.
+    let unchecked = diagnosis["not_collected"].as_array().unwrap();
+    assert!(unchecked
+        .iter()
+        .any(|s| s.as_str().unwrap().ends_with("AllowPasswordReset")));
+    for id in ["proxy", "sspr_present"] {
+        assert!(
+            !diagnosis["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == id),
+            "{id} judged from values not in the file: {diagnosis}"
+        );
+    }
+    let text = stdout(&run(sspr_msi().arg("doctor").arg(&no_current_version)));
+    assert!(text.contains("package: win10-x64 or win10-x86"), "{text}");
+    assert!(text.contains("verdict: REVIEW"), "{text}");
+
+    // No build number: cannot tell which package fits, a warning and not a blocker.
+    let no_build =
+        version_only_export(dir.path(), "no-build.reg", "\"CurrentVersion\"=\"6.1\"\r\n");
+    let (output, diagnosis) = doctor_json(&no_build);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(diagnosis["verdict"], "review");
+    assert_eq!(ids(&diagnosis, "warning"), vec!["windows_version_unknown"]);
+    assert!(
+        finding(&diagnosis, "windows_version_unknown")["why"]
+            .as_str()
+            .unwrap()
+            .contains("no CurrentBuildNumber"),
+        "{diagnosis}"
+    );
+}
+
+#[test]
+fn with_json_the_blocked_message_does_not_point_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = as_windows_writes_it("win10-hide-fast-user-switching.reg", dir.path());
+    let (output, _) = doctor_json(&file);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stderr(&output).contains("above"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("blocked"), "{}", stderr(&output));
 }
