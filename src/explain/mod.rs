@@ -4,6 +4,7 @@
 //! (and Wine logs a refusing LaunchConditions as "Return value 0", not 3).
 
 pub mod codes;
+mod custom_actions;
 pub mod package;
 
 use crate::bind::NEWER_FOUND_PROPERTY;
@@ -49,6 +50,8 @@ pub struct Explanation {
     pub messages: Vec<String>,
     /// Windows Installer error numbers the log names (1925, 2203, …), with their meaning.
     pub errors: Vec<String>,
+    /// What the product's custom action logged about refusing or failing.
+    pub custom_action_log: Vec<String>,
     pub what_to_do: Vec<String>,
 }
 
@@ -72,6 +75,7 @@ struct LogFacts {
     custom_action_error: Option<String>,
     messages: Unique<String>,
     error_numbers: Unique<u32>,
+    custom_action_log: Unique<String>,
     /// From `Product: NAME -- message` lines, when no ProductName property is logged.
     product_in_messages: Option<String>,
     saw_installer_lines: bool,
@@ -157,6 +161,11 @@ fn read_facts(text: &str) -> LogFacts {
         }
         if let Some(number) = error_number(line) {
             facts.error_numbers.push(number);
+        }
+        if facts.custom_action_log.items.len() < custom_actions::MAX_LINES {
+            if let Some(said) = custom_actions::notable_line(line) {
+                facts.custom_action_log.push(said);
+            }
         }
         if facts.product_in_messages.is_none() {
             facts.product_in_messages = product_in_message(line);
@@ -282,6 +291,7 @@ fn interpret(facts: LogFacts) -> Explanation {
                 None => format!("{number}"),
             })
             .collect(),
+        custom_action_log: facts.custom_action_log.items.clone(),
         what_to_do: advice(&facts, outcome, exit_code),
     }
 }
@@ -380,7 +390,10 @@ fn outcome_of_logged(code: u32, inferred: Outcome) -> Outcome {
 
 fn advice(facts: &LogFacts, outcome: Outcome, exit_code: Option<u32>) -> Vec<String> {
     let mut advice = Vec::new();
-    if outcome == Outcome::RefusedByLaunchCondition {
+    let custom_action = custom_actions::advice(&facts.custom_action_log.items, &facts.properties);
+    let blames_the_machine = custom_action.is_none();
+    advice.extend(custom_action);
+    if outcome == Outcome::RefusedByLaunchCondition && blames_the_machine {
         advice.push(launch_condition_advice(facts));
     }
     for number in &facts.error_numbers.items {
@@ -389,7 +402,7 @@ fn advice(facts: &LogFacts, outcome: Outcome, exit_code: Option<u32>) -> Vec<Str
         }
     }
     if let Some(known) = exit_code.and_then(codes::lookup) {
-        if outcome != Outcome::RefusedByLaunchCondition {
+        if outcome != Outcome::RefusedByLaunchCondition && blames_the_machine {
             advice.push(known.what_to_do.to_string());
         }
     }
@@ -474,6 +487,9 @@ pub fn render_text(explanation: &Explanation) -> String {
     }
     for error in &explanation.errors {
         out.push_str(&format!("error {error}\n"));
+    }
+    for said in &explanation.custom_action_log {
+        out.push_str(&format!("custom action said: {said}\n"));
     }
     for advice in &explanation.what_to_do {
         out.push_str(&format!("what to do: {advice}\n"));

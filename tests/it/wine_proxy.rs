@@ -244,8 +244,17 @@ fn bad_public_property_values_are_refused_before_anything_is_written() {
         "PROXYSERVER=proxy",
         "PROXYSERVER=proxy:99999",
     ] {
-        case.prefix
-            .assert_refused_with(&case.msi, &[bad], "PROXYSERVER must be host:port");
+        let run =
+            case.prefix
+                .assert_refused_with(&case.msi, &[bad], "PROXYSERVER must be host:port");
+        // explain reads what the custom action logged, not "wrong Windows version".
+        let explanation = sspr_msi::explain::explain(&run.log).unwrap();
+        let advice = explanation.what_to_do.join(" ");
+        assert!(advice.contains("refused PROXYSERVER"), "{bad}: {advice}");
+        assert!(
+            !advice.contains("another Windows version"),
+            "{bad}: {advice}"
+        );
     }
     case.prefix
         .assert_refused_with(&case.msi, &["SITE=west"], "SITE must start with ct-");

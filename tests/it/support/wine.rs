@@ -247,7 +247,12 @@ impl WinePrefix {
         self.assert_refused_with(msi, &[], message_part);
     }
 
-    pub fn assert_refused_with(&self, msi: &Path, properties: &[&str], message_part: &str) {
+    pub fn assert_refused_with(
+        &self,
+        msi: &Path,
+        properties: &[&str],
+        message_part: &str,
+    ) -> MsiexecRun {
         let before = self.registry_snapshot();
         let run = self.install(msi, properties);
         assert!(
@@ -276,6 +281,7 @@ impl WinePrefix {
             properties,
             message_part,
         );
+        run
     }
 
     /// DisplayVersion of every installed product whose DisplayName contains `name`.
