@@ -38,6 +38,9 @@ pub struct BuiltPackage {
     pub signed_by: Option<String>,
     /// The embedded credential-provider DLL, for Windows 7/8/8.1 packages.
     pub payload: Option<PayloadReport>,
+    /// Every PE the package embeds: the credential provider (File table), the proxy
+    /// custom-action DLL and configured custom actions' files (Binary table).
+    pub embedded: Vec<EmbeddedPe>,
     /// About the signature (a small RSA key; ECDSA where Windows' acceptance is unconfirmed).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -49,6 +52,37 @@ pub struct PayloadReport {
     pub sha256: String,
     pub file_version: Option<String>,
     pub trust: Trust,
+}
+
+/// One PE a package embeds, and what it is there for.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmbeddedPe {
+    /// `credential_provider`, `proxy_custom_action` or `custom_action`.
+    pub role: &'static str,
+    /// The table that holds it: `File` (installed) or `Binary` (run by a custom action).
+    pub table: &'static str,
+    #[serde(flatten)]
+    pub file: PayloadReport,
+}
+
+impl EmbeddedPe {
+    /// `NAME (TABLE, ROLE): TRUST, sha256 DIGEST`, for the text report.
+    pub fn describe(&self) -> String {
+        let name = self
+            .file
+            .file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let trust = match &self.file.trust {
+            Trust::Verified(signer) => format!("signed by {}", signer.subject),
+            Trust::UnsignedAllowed => "unsigned (allowed for test builds)".into(),
+        };
+        format!(
+            "{name} ({}, {}): {trust}, sha256 {}",
+            self.table, self.role, self.file.sha256
+        )
+    }
 }
 
 /// Where the timestamps in the package come from.
@@ -275,6 +309,7 @@ impl Shared<'_> {
             version: package.product.version.to_string(),
             signed_by: options.signing.map(|c| sign::trust::subject(c.leaf())),
             payload: payload.map(PayloadReport::of),
+            embedded: embedded_pes(payload, files),
             warnings: options
                 .signing
                 .map(|c| crate::sign_warnings::for_target(c, target))
@@ -312,6 +347,37 @@ impl PayloadReport {
             trust: payload.trust.clone(),
         }
     }
+}
+
+/// Every PE one package embeds, in table order: File, then Binary.
+fn embedded_pes(
+    payload: Option<&CheckedPayload>,
+    files: Option<&CustomActionFiles>,
+) -> Vec<EmbeddedPe> {
+    let entry = |role, table, file: &CheckedPayload| EmbeddedPe {
+        role,
+        table,
+        file: PayloadReport::of(file),
+    };
+    let mut embedded: Vec<EmbeddedPe> = payload
+        .map(|file| entry("credential_provider", "File", file))
+        .into_iter()
+        .collect();
+    if let Some(files) = files {
+        embedded.extend(
+            files
+                .proxy_dll
+                .iter()
+                .map(|file| entry("proxy_custom_action", "Binary", file)),
+        );
+        embedded.extend(
+            files
+                .binaries
+                .values()
+                .map(|file| entry("custom_action", "Binary", file)),
+        );
+    }
+    embedded
 }
 
 /// The configured payload trust, with its anchors loaded; `allow_unsigned` adds to it.

@@ -558,6 +558,9 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
             package.product_code,
             package.sha256
         );
+        for pe in &package.embedded {
+            println!("  embeds {}", pe.describe());
+        }
     }
     if let Some(bundle) = bundle {
         println!("bundle: {}", bundle.display());

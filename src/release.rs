@@ -57,6 +57,8 @@ struct ManifestPackage<'a> {
     package_code: &'a str,
     signed_by: Option<&'a str>,
     payload: Option<ManifestPayload<'a>>,
+    /// Every PE the package embeds, with its digest and trust.
+    embedded: Vec<ManifestEmbedded<'a>>,
 }
 
 #[derive(Serialize)]
@@ -65,6 +67,25 @@ struct ManifestPayload<'a> {
     sha256: &'a str,
     file_version: Option<&'a str>,
     trust: &'a crate::payload::Trust,
+}
+
+#[derive(Serialize)]
+struct ManifestEmbedded<'a> {
+    role: &'a str,
+    table: &'a str,
+    #[serde(flatten)]
+    file: ManifestPayload<'a>,
+}
+
+impl<'a> ManifestPayload<'a> {
+    fn of(report: &'a crate::build::PayloadReport) -> Self {
+        ManifestPayload {
+            file: file_name(&report.file),
+            sha256: &report.sha256,
+            file_version: report.file_version.as_deref(),
+            trust: &report.trust,
+        }
+    }
 }
 
 /// What goes into the bundle besides the packages.
@@ -212,12 +233,16 @@ fn manifest(inputs: &BundleInputs) -> Result<Vec<u8>> {
                 upgrade_code: &built.upgrade_code,
                 package_code: &built.package_code,
                 signed_by: built.signed_by.as_deref(),
-                payload: built.payload.as_ref().map(|p| ManifestPayload {
-                    file: file_name(&p.file),
-                    sha256: &p.sha256,
-                    file_version: p.file_version.as_deref(),
-                    trust: &p.trust,
-                }),
+                payload: built.payload.as_ref().map(ManifestPayload::of),
+                embedded: built
+                    .embedded
+                    .iter()
+                    .map(|pe| ManifestEmbedded {
+                        role: pe.role,
+                        table: pe.table,
+                        file: ManifestPayload::of(&pe.file),
+                    })
+                    .collect(),
             })
         })
         .collect::<Result<Vec<_>>>()?;

@@ -483,3 +483,95 @@ fn packages_with_custom_actions_are_deterministic_and_osslsigncode_verifies_them
         "{text}"
     );
 }
+
+/// The SHA-256 of the `Binary.NAME` stream as msiinfo extracts it.
+fn binary_stream_sha256(msi: &Path, name: &str) -> String {
+    let output = run(std::process::Command::new("msiinfo")
+        .arg("extract")
+        .arg(msi)
+        .arg(format!("Binary.{name}")));
+    assert!(output.status.success(), "{}", stderr(&output));
+    msikit::hex::sha256_hex(&output.stdout)
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn the_build_report_and_the_manifest_list_every_embedded_pe_with_digest_and_trust() {
+    if !require("msiinfo") || !require("unzip") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(config) = proxy_config(dir.path(), "machine", Some("proxy:8080"), "") else {
+        return;
+    };
+    let out = dir.path().join("out");
+    let output = run(sspr_msi()
+        .arg("release")
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .args(["--target", "win7-x64", "--target", "win10-x64", "--json"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let unzip = run(std::process::Command::new("unzip")
+        .arg("-p")
+        .arg(out.join("sspr-1.0.0.zip"))
+        .arg("manifest.json"));
+    let manifest: serde_json::Value = serde_json::from_slice(&unzip.stdout).unwrap();
+    for (index, target) in ["win7-x64", "win10-x64"].iter().enumerate() {
+        let built = &report[index];
+        assert_eq!(built["target"], *target);
+        let embedded = built["embedded"].as_array().unwrap();
+        let roles: Vec<&str> = embedded
+            .iter()
+            .map(|e| e["role"].as_str().unwrap())
+            .collect();
+        let expected: &[&str] = if *target == "win7-x64" {
+            &["credential_provider", "proxy_custom_action"]
+        } else {
+            &["proxy_custom_action"]
+        };
+        assert_eq!(roles, expected, "{target}");
+        // The digest is the one of the bytes the package holds, as msiinfo reads them.
+        let proxy = embedded
+            .iter()
+            .find(|e| e["role"] == "proxy_custom_action")
+            .unwrap();
+        assert_eq!(proxy["table"], "Binary");
+        let msi = Path::new(built["file"].as_str().unwrap());
+        assert_eq!(
+            proxy["sha256"].as_str().unwrap(),
+            binary_stream_sha256(msi, "SsprProxyCA"),
+            "{target}"
+        );
+        assert_eq!(proxy["trust"], "unsigned_allowed", "{target}");
+        let listed = manifest["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["target"] == *target)
+            .unwrap();
+        assert_eq!(listed["embedded"].as_array().unwrap().len(), embedded.len());
+        assert_eq!(
+            listed["embedded"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["role"] == "proxy_custom_action")
+                .unwrap()["sha256"],
+            proxy["sha256"]
+        );
+    }
+    let text = stdout(&run(sspr_msi()
+        .arg("build")
+        .arg("--config")
+        .arg(&config)
+        .arg("--out")
+        .arg(dir.path().join("text"))
+        .args(["--target", "win10-x64"])));
+    assert!(text.contains("SsprProxyCA.dll"), "{text}");
+}
