@@ -3,8 +3,9 @@
 //! row, in one zip whose bytes depend only on its inputs.
 
 use crate::build::BuiltPackage;
-use crate::config::Settings;
+use crate::config::{ProxyMode, ProxySettings, Settings};
 use crate::error::{Error, Result};
+use crate::model::proxy::custom_action_data;
 use crate::model::sspr::{POLICY_KEY, POLICY_VALUE};
 use crate::target::Target;
 use msikit::sign::{credentials::Credentials, trust, Signer};
@@ -108,7 +109,10 @@ pub fn write_bundle(inputs: &BundleInputs, out_dir: &Path) -> Result<PathBuf> {
     files.push(("manifest.json".into(), manifest(inputs)?));
     let (channels, guide) = channel_files(inputs)?;
     files.push(("README.txt".into(), crlf(&(admin_readme(inputs) + &guide))));
-    files.push(("sspr-policy-windows10-11.reg".into(), reg_file()));
+    files.push((
+        "sspr-policy-windows10-11.reg".into(),
+        reg_file(inputs.settings),
+    ));
     files.push(("sspr-policy-intune.csv".into(), crlf(&intune_csv())));
     files.extend(channels);
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -296,9 +300,24 @@ fn admin_readme(inputs: &BundleInputs) -> String {
          from sspr-policy-intune.csv (OMA-URI ",
     );
     text.push_str(INTUNE_OMA_URI);
-    text.push_str(", Integer, 1).\n\n");
+    text.push_str(", Integer, 1).\n");
+    text.push_str(&left_out_of_policy_files(&inputs.settings.proxy));
+    text.push('\n');
     text.push_str(&network_section(inputs.settings));
     text
+}
+
+/// What the `.reg` and the Intune CSV do not carry of what the packages write.
+fn left_out_of_policy_files(proxy: &ProxySettings) -> String {
+    match (proxy.mode, &proxy.server) {
+        (ProxyMode::None, _) => String::new(),
+        (ProxyMode::Machine, Some(_)) => "The .reg also sets the machine proxy the packages write (ProxySettingsPerUser = 0, ProxyEnable, ProxyServer);\n\
+             the Intune CSV does not (no policy CSP sets those values): deploy the package, or set the proxy another way.\n"
+            .to_string(),
+        _ => "Neither the .reg nor the Intune CSV sets the proxy the packages write (see Proxy below): deploy the package\n\
+             for that, or set the proxy another way.\n"
+            .to_string(),
+    }
 }
 
 /// What the reset flow must reach, and how these packages set the proxy it uses.
@@ -339,10 +358,56 @@ fn crlf(text: &str) -> Vec<u8> {
     text.replace('\n', "\r\n").into_bytes()
 }
 
-/// The policy as `reg import` reads it: UTF-16LE with a byte-order mark, CRLF line ends.
-fn reg_file() -> Vec<u8> {
-    let text = format!("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\{POLICY_KEY}]\r\n\"{POLICY_VALUE}\"=dword:00000001\r\n");
+/// The policy as `reg import` reads it: UTF-16LE with a byte-order mark, CRLF line ends. With
+/// a machine proxy it also holds the proxy values the packages write; what a `.reg` cannot
+/// hold is said in a comment, never dropped silently.
+fn reg_file(settings: &Settings) -> Vec<u8> {
+    let mut text = format!("Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\{POLICY_KEY}]\r\n\"{POLICY_VALUE}\"=dword:00000001\r\n");
+    text.push_str(&proxy_reg_text(&settings.proxy));
     crate::textfile::encode_utf16le_with_bom(&text)
+}
+
+fn proxy_reg_text(proxy: &ProxySettings) -> String {
+    match (proxy.mode, &proxy.server) {
+        (ProxyMode::None, _) => String::new(),
+        (ProxyMode::Machine, Some(server)) => {
+            // The records the proxy DLL applies, so the file sets exactly what it does.
+            let records =
+                custom_action_data(ProxyMode::Machine, true, "", server, proxy.bypass.clone());
+            records_as_reg(&records)
+        }
+        (ProxyMode::Machine, None) => format!("\r\n{}\r\n", PROXY_WITHOUT_SERVER),
+        (ProxyMode::DefaultProfile, _) => format!("\r\n{}\r\n", PROXY_IN_DEFAULT_PROFILE),
+    }
+}
+
+const PROXY_WITHOUT_SERVER: &str =
+    "; Not included: the machine proxy (proxy.mode = \"machine\"). The \
+    configuration names no server; the packages take it at install time (PROXYSERVER=host:port).";
+const PROXY_IN_DEFAULT_PROFILE: &str = "; Not included: the Default-profile proxy (proxy.mode = \
+    \"default-profile\"). It lives in C:\\Users\\Default\\NTUSER.DAT, which reg import cannot reach: \
+    install the package to set it.";
+
+/// `key=`, `dword:` and `sz:` records (payload/README.md) as `.reg` lines under HKLM.
+fn records_as_reg(records: &str) -> String {
+    let quoted = |text: &str| text.replace('\\', "\\\\").replace('"', "\\\"");
+    let mut text = String::new();
+    for record in records.lines() {
+        if let Some(key) = record.strip_prefix("key=") {
+            text.push_str(&format!("\r\n[HKEY_LOCAL_MACHINE\\{key}]\r\n"));
+        } else if let Some((name, value)) = record
+            .strip_prefix("dword:")
+            .and_then(|r| r.split_once('='))
+        {
+            let value: u32 = value.parse().unwrap_or_default();
+            text.push_str(&format!("\"{}\"=dword:{value:08x}\r\n", quoted(name)));
+        } else if let Some((name, value)) =
+            record.strip_prefix("sz:").and_then(|r| r.split_once('='))
+        {
+            text.push_str(&format!("\"{}\"=\"{}\"\r\n", quoted(name), quoted(value)));
+        }
+    }
+    text
 }
 
 fn intune_csv() -> String {
@@ -386,4 +451,52 @@ fn zip_datetime(timestamp: u64) -> zip::DateTime {
         utc.second(),
     )
     .expect("dos_datetime stays within the zip range")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proxy(mode: ProxyMode, server: Option<&str>, bypass: Option<&str>) -> ProxySettings {
+        ProxySettings {
+            mode,
+            server: server.map(String::from),
+            bypass: bypass.map(String::from),
+            ..ProxySettings::default()
+        }
+    }
+
+    #[test]
+    fn the_reg_file_carries_the_machine_proxy_or_says_what_it_leaves_out() {
+        let machine = proxy_reg_text(&proxy(
+            ProxyMode::Machine,
+            Some("proxy:8080"),
+            Some("<local>;*.contoso.com"),
+        ));
+        assert!(
+            machine.contains("\"ProxySettingsPerUser\"=dword:00000000"),
+            "{machine}"
+        );
+        assert!(
+            machine.contains("\"ProxyEnable\"=dword:00000001"),
+            "{machine}"
+        );
+        assert!(
+            machine.contains("\"ProxyServer\"=\"proxy:8080\""),
+            "{machine}"
+        );
+        assert!(
+            machine.contains("\"ProxyOverride\"=\"<local>;*.contoso.com\""),
+            "{machine}"
+        );
+        for unsaid in [
+            proxy(ProxyMode::Machine, None, None),
+            proxy(ProxyMode::DefaultProfile, Some("proxy:8080"), None),
+        ] {
+            let text = proxy_reg_text(&unsaid);
+            assert!(text.starts_with("\r\n; Not included:"), "{text}");
+            assert!(!text.contains("[HKEY"), "{text}");
+        }
+        assert_eq!(proxy_reg_text(&proxy(ProxyMode::None, None, None)), "");
+    }
 }

@@ -491,3 +491,89 @@ fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass
     case.uninstall_ok();
     case.assert_unchanged_since(&before, "the removal action undoes the DLL action");
 }
+
+/// The policy and proxy values (key, value line) a snapshot gained, in the keys both the
+/// package and the bundle's `.reg` write.
+fn policy_and_proxy_values(
+    after: &RegistrySnapshot,
+    before: &RegistrySnapshot,
+) -> std::collections::BTreeSet<(String, String)> {
+    let keys = [
+        r"software\policies\microsoft\azureadaccount",
+        r"software\policies\microsoft\windows\currentversion\internet settings",
+        r"software\microsoft\windows\currentversion\internet settings",
+    ];
+    after
+        .values_added_since(before)
+        .into_iter()
+        .filter(|(key, _)| keys.iter().any(|k| key == &format!("system.reg:{k}")))
+        .collect()
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn the_bundles_reg_file_sets_what_the_machine_proxy_package_writes() {
+    let Some(case) = Case::new("machine", "") else {
+        return;
+    };
+    let before = case.prefix.registry_snapshot();
+    case.install_ok(&[]);
+    let installed = policy_and_proxy_values(&case.prefix.registry_snapshot(), &before);
+    assert!(
+        installed
+            .iter()
+            .any(|(_, v)| v.contains("proxy.contoso.com:8080")),
+        "{installed:?}"
+    );
+
+    // The release of the same configuration, its .reg imported by Wine's reg.exe.
+    let out = case.dir.path().join("release");
+    std::fs::create_dir_all(&out).unwrap();
+    let config = proxy_config(&out, "machine", Some("proxy.contoso.com:8080"), "").unwrap();
+    let release = crate::support::run(
+        crate::support::sspr_msi()
+            .arg("release")
+            .arg("--config")
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .args(["--target", "win10-x64"]),
+    );
+    assert!(
+        release.status.success(),
+        "{}",
+        crate::support::stderr(&release)
+    );
+    let reg = out.join("sspr-policy-windows10-11.reg");
+    std::fs::write(
+        &reg,
+        zip_entry(&out.join("sspr-1.0.0.zip"), "sspr-policy-windows10-11.reg"),
+    )
+    .unwrap();
+    let imported_into = WinePrefix::new(Windows::Win10).unwrap();
+    let before = imported_into.registry_snapshot();
+    let import = imported_into.wine(&[
+        "reg",
+        "import",
+        &crate::support::wine::windows_path(&reg),
+        "/reg:64",
+    ]);
+    assert!(import.status.success(), "{import:?}");
+    let imported = policy_and_proxy_values(&imported_into.registry_snapshot(), &before);
+    assert_eq!(imported, installed);
+}
+
+/// One file of a zip, as `unzip -p` prints it.
+fn zip_entry(zip: &Path, name: &str) -> Vec<u8> {
+    let output = crate::support::run(
+        std::process::Command::new("unzip")
+            .arg("-p")
+            .arg(zip)
+            .arg(name),
+    );
+    assert!(output.status.success());
+    output.stdout
+}
