@@ -6,6 +6,7 @@ use super::Source;
 use crate::error::{ConfigError, ConfigProblem as Problem};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::{Arch, Target};
+use msikit::format::schema::LAUNCH_CONDITION;
 use msikit::phase::Phase;
 use std::collections::{BTreeMap, BTreeSet};
 use toml::Spanned;
@@ -693,7 +694,11 @@ impl Source<'_> {
                     None => None,
                 };
                 let message = match &entry.message {
-                    Some(message) => self.non_empty(message, &format!("{key}.message"))?,
+                    Some(message) => {
+                        let message_key = format!("{key}.message");
+                        self.fits_column(message, &LAUNCH_CONDITION.schema, "Description", &message_key)?;
+                        self.non_empty(message, &message_key)?
+                    }
                     None => format!("{name} is missing or invalid; it was \"[{name}]\"."),
                 };
                 if let Some(value) = entry.value.as_ref().filter(|v| v.get_ref().is_empty()) {

@@ -13,6 +13,7 @@ use crate::error::{ConfigError, ConfigErrors, ConfigProblem as Problem};
 use crate::payload::{PayloadSpec, PeKind};
 use crate::target::Arch;
 use crate::target::{DetectionPolicy, Target};
+use msikit::format::schema::{ColumnKind, TableSchema, REGISTRY};
 use msikit::format::{stable_guid, ProductVersion, RegistryRoot};
 use msikit::formatted::RegistryData;
 use raw::{RawBuild, RawConfig, RawCredentialProvider, RawProduct, RawRegistryValue};
@@ -32,6 +33,13 @@ pub const DEFAULT_CONFIG_NAME: &str = "<embedded default>";
 
 /// ProductName holds at most 63 characters; " (Windows 8.1 32-bit (x86))" takes 27 of them.
 const MAX_PRODUCT_NAME: usize = 36;
+/// The manufacturer names the install folder and registry keys: 64 keeps
+/// `C:\Program Files (x86)\MANUFACTURER\PRODUCT\file.dll` and `SOFTWARE\MANUFACTURER\PRODUCT\…`
+/// well inside Windows' 260-character paths and the Registry table's 255-character keys.
+const MAX_MANUFACTURER: usize = 64;
+/// Windows Installer's string pool counts at most 65,535 references to one string, and one
+/// entry can name the same string three times (key, name and value) besides its folder's.
+const MAX_REGISTRY_VALUES: usize = 20_000;
 
 /// Validated settings for a build.
 #[derive(Debug, Clone, PartialEq)]
@@ -285,9 +293,23 @@ impl Source<'_> {
             None => Some("sspr-{target}-{version}.msi".to_string()),
         };
         let policy = self.keep(self.policy(&raw));
+        if let Some(beyond) = raw.registry.get(MAX_REGISTRY_VALUES) {
+            self.keep::<()>(Err(self.error(
+                Problem::OutOfRange,
+                beyond.key.span(),
+                "registry",
+                format!(
+                    "at most {MAX_REGISTRY_VALUES} [[registry]] entries ({} are given): each is a \
+                     component, and Windows Installer's string pool counts at most 65,535 \
+                     references to one string (a shared folder, key, name or value)",
+                    raw.registry.len()
+                ),
+            )));
+        }
         let extra_registry: Vec<_> = raw
             .registry
             .iter()
+            .take(MAX_REGISTRY_VALUES)
             .map(|entry| self.keep(self.registry_value(entry)))
             .collect();
         let credential_provider = self.credential_provider(&raw.credential_provider);
@@ -386,6 +408,9 @@ impl Source<'_> {
         let text = self.non_empty(value, key)?;
         if key == "product.name" && text.chars().count() > MAX_PRODUCT_NAME {
             return Err(self.error(Problem::TooLong, value.span(), key, format!("at most {MAX_PRODUCT_NAME} characters: the target's label is appended and Windows Installer shows at most 63")));
+        }
+        if key == "product.manufacturer" && text.chars().count() > MAX_MANUFACTURER {
+            return Err(self.error(Problem::TooLong, value.span(), key, format!("at most {MAX_MANUFACTURER} characters: it names the install folder (C:\\Program Files\\MANUFACTURER\\PRODUCT, inside Windows' 260-character paths) and registry keys (at most 255 characters)")));
         }
         // `..` as both would install LogonUI's DLL straight into C:\ (issue 20 item 12).
         if let Some(problem) = msikit::windows_names::path_component_problem(&text) {
@@ -571,7 +596,7 @@ impl Source<'_> {
             )
         })?;
         let key = self.non_empty(&entry.key, "registry.key")?;
-        self.fits_registry_column(&entry.key, "Key", "registry.key")?;
+        self.fits_column(&entry.key, &REGISTRY.schema, "Key", "registry.key")?;
         if key.starts_with('\\') || key.ends_with('\\') {
             return Err(self.error(
                 Problem::ForbiddenText,
@@ -590,7 +615,7 @@ impl Source<'_> {
                 ));
             }
             Some(name) => {
-                self.fits_registry_column(name, "Name", "registry.name")?;
+                self.fits_column(name, &REGISTRY.schema, "Name", "registry.name")?;
                 Some(name.get_ref().clone())
             }
             None => None,
@@ -607,21 +632,21 @@ impl Source<'_> {
         })
     }
 
-    /// `text` fits the Registry table's `column` (its length from the table schema) and holds
-    /// no NUL: found here at its line, not by the table writer as an internal error.
-    fn fits_registry_column(
+    /// `text` fits `table`'s `column` (its length from the table schema) and holds no NUL:
+    /// found here at its line, not by the table writer as an internal error.
+    pub(crate) fn fits_column(
         &self,
         text: &Spanned<String>,
+        table: &TableSchema,
         column: &str,
         key: &str,
     ) -> Result<(), ConfigError> {
-        let limit = msikit::format::schema::REGISTRY
-            .schema
+        let limit = table
             .columns
             .iter()
             .find(|schema| schema.name == column)
             .and_then(|schema| match schema.kind {
-                msikit::format::schema::ColumnKind::Str(length) if length > 0 => Some(length),
+                ColumnKind::Str(length) if length > 0 => Some(length),
                 _ => None,
             });
         let value = text.get_ref();
@@ -630,7 +655,10 @@ impl Source<'_> {
                 Problem::TooLong,
                 text.span(),
                 key,
-                format!("at most {limit} characters (the Registry table's {column} column)"),
+                format!(
+                    "at most {limit} characters (the {} table's {column} column)",
+                    table.name
+                ),
             ));
         }
         if value.contains('\0') {

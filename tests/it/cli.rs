@@ -306,3 +306,57 @@ fn registry_values_beyond_the_table_or_with_nul_are_configuration_errors() {
         assert!(error.contains(&format!("key `{key}`")), "{entry}: {error}");
     }
 }
+
+/// Issue 20 item 14: a launch-condition message over 255 characters, a manufacturer too long
+/// for the install path, and more registry entries than the string pool can count reached the
+/// table writer (exit 70). Each is a configuration error at its line and key, in one pass.
+#[test]
+fn configuration_beyond_msi_column_and_pool_limits_is_refused_at_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut extra = format!(
+        "[[property]]\nname = \"SITE\"\nvalid_when = 'SITE << \"ct-\"'\nmessage = \"{}\"\n",
+        "m".repeat(256)
+    );
+    for index in 0..20_001 {
+        extra.push_str(&format!(
+            "[[registry]]\nroot = \"HKLM\"\nkey = 'SOFTWARE\\Contoso\\K{index}'\nname = \"V\"\n\
+             type = \"string\"\nvalue = \"x\"\n"
+        ));
+    }
+    let config = crate::support::config_with_registry(dir.path(), &extra);
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "manufacturer = \"Contoso IT\"",
+        &format!("manufacturer = \"{}\"", "M".repeat(65)),
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    let output = run(sspr_msi()
+        .args(["build", "--target", "win10-x64", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--config")
+        .arg(&config));
+    let error = stderr(&output);
+    assert_eq!(output.status.code(), Some(3), "{error}");
+    for (key, says) in [
+        ("product.manufacturer", "at most 64 characters"),
+        (
+            "property.SITE.message",
+            "the LaunchCondition table's Description column",
+        ),
+        (
+            "registry",
+            "at most 20000 [[registry]] entries (20001 are given)",
+        ),
+    ] {
+        let line = error
+            .lines()
+            .find(|line| line.contains(&format!("key `{key}`")))
+            .unwrap_or_else(|| panic!("no error for {key}: {error}"));
+        assert!(line.contains(says), "{line}");
+        assert!(
+            line.starts_with(&format!("sspr-msi: config error: {}:", config.display())),
+            "{line}"
+        );
+    }
+    assert!(!dir.path().join("out").exists());
+}
