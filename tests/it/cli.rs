@@ -360,3 +360,29 @@ fn configuration_beyond_msi_column_and_pool_limits_is_refused_at_its_key() {
     }
     assert!(!dir.path().join("out").exists());
 }
+
+/// Issue 20 item 11 for the configuration: a 5 MB line (a syntax error, an unknown key, a
+/// value too long) gives a message of a few hundred bytes, never the line itself.
+#[test]
+fn a_huge_configuration_line_gives_a_short_message() {
+    let long = "x".repeat(5_000_000);
+    let cases = [
+        ("[cloud]", format!("bad = \"{long}\n[cloud]")),
+        ("[cloud]", format!("unknown_key = \"{long}\"\n[cloud]")),
+        (
+            "name = \"Entra SSPR at Windows sign-in\"",
+            format!("name = \"{long}\""),
+        ),
+    ];
+    for (original, replacement) in &cases {
+        let dir = tempfile::tempdir().unwrap();
+        let config = config_file(dir.path(), &[(original, replacement)]);
+        let output = run(sspr_msi()
+            .args(["build", "--out"])
+            .arg(dir.path().join("out"))
+            .arg("--config")
+            .arg(&config));
+        assert_eq!(output.status.code(), Some(3), "{original}");
+        assert!(output.stderr.len() < 2_000, "{} bytes", output.stderr.len());
+    }
+}
