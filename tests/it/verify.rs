@@ -253,3 +253,97 @@ fn deeply_nested_formatted_values_neither_crash_nor_hang_verify() {
         );
     }
 }
+
+/// Issue 20 item 12: a credential provider or service that installs where ordinary users can
+/// write (the drive root, ProgramData) lets them replace what Windows loads as SYSTEM.
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn binaries_windows_loads_as_system_must_install_where_users_cannot_write() {
+    if !crate::support::require("wixl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = "writable-system-binaries.wxs";
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/wxs")
+            .join(fixture),
+        dir.path().join(fixture),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("cp.dll"), b"MZ stand-in").unwrap();
+    std::fs::write(dir.path().join("svc.exe"), b"MZ stand-in").unwrap();
+    // wixl finds Source files relative to the folder it runs in.
+    let built = run(std::process::Command::new("wixl")
+        .current_dir(dir.path())
+        .args(["-a", "x64", "-o", "foreign.msi", fixture]));
+    assert!(built.status.success(), "{}", stderr(&built));
+    let output = verify(&["--json"], &[&dir.path().join("foreign.msi")]);
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> = report["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "SSPR016")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("cp.dll") && m.contains(r"C:\)\Tools")),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("svc.exe") && m.contains("[CommonAppDataFolder]")),
+        "{messages:?}"
+    );
+
+    // Ours: no finding, and every file lands in the product's own Program Files folder on
+    // every machine the package installs on.
+    let expected = in_product_folder();
+    let mut files_checked = 0;
+    for target in sspr_msi::target::ALL {
+        let msi = build_target(None, &target.name(), &dir.path().join(target.name()));
+        let package = msikit::package::read(&std::fs::read(&msi).unwrap()).unwrap();
+        assert!(
+            !msikit::rules::check(&package)
+                .iter()
+                .any(|f| f.id == "SSPR016"),
+            "{target}"
+        );
+        for profile in msikit::simulate::profile::built_in() {
+            let prediction = sspr_msi::verify::custom::simulator()
+                .simulate(&package, &profile, &Default::default())
+                .unwrap();
+            for file in &prediction.files {
+                assert!(
+                    expected(&file.path),
+                    "{target} on {}: {}",
+                    profile.name,
+                    file.path
+                );
+            }
+        }
+    }
+}
+
+/// `C:\Program Files[ (x86)]\Contoso IT\Entra SSPR at Windows sign-in\NAME`, nothing deeper.
+fn in_product_folder() -> impl Fn(&str) -> bool {
+    |path: &str| {
+        [r"C:\Program Files\", r"C:\Program Files (x86)\"]
+            .iter()
+            .any(|root| {
+                path.strip_prefix(root)
+                    .and_then(|rest| {
+                        rest.strip_prefix(r"Contoso IT\Entra SSPR at Windows sign-in\")
+                    })
+                    .is_some_and(|name| !name.is_empty() && !name.contains('\\'))
+            })
+    }
+}

@@ -5,6 +5,7 @@ pub mod bits;
 mod category;
 mod codepage;
 mod column;
+pub mod names;
 mod product_version;
 pub mod row;
 pub mod schema;

@@ -190,6 +190,24 @@ rows! {
         control_default: Option<String> = col("Control_Default", S(50), ID).null(),
         control_cancel: Option<String> = col("Control_Cancel", S(50), ID).null(),
     }
+
+    /// Read, never written: the services a package installs (their binary is the component's
+    /// key file).
+    pub struct ServiceInstall {
+        service_install: String = col("ServiceInstall", S(72), ID).key(),
+        name: String = col("Name", S(255), FORMATTED),
+        display_name: Option<String> = col("DisplayName", S(255), FORMATTED).null().loc(),
+        service_type: i32 = col("ServiceType", I4, NONE),
+        start_type: i32 = col("StartType", I4, NONE),
+        error_control: i32 = col("ErrorControl", I4, NONE),
+        load_order_group: Option<String> = col("LoadOrderGroup", S(255), FORMATTED).null(),
+        dependencies: Option<String> = col("Dependencies", S(255), FORMATTED).null(),
+        start_name: Option<String> = col("StartName", S(255), FORMATTED).null(),
+        password: Option<String> = col("Password", S(255), FORMATTED).null(),
+        arguments: Option<String> = col("Arguments", S(255), FORMATTED).null(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+        description: Option<String> = col("Description", S(255), FORMATTED).null().loc(),
+    }
 }
 
 pub const PROPERTY: Table<Property> = Table::new("Property");
@@ -213,6 +231,7 @@ pub const BINARY: Table<Binary> = Table::new("Binary");
 pub const CUSTOM_ACTION: Table<CustomAction> = Table::new("CustomAction");
 pub const CONDITION_TABLE: Table<Condition> = Table::new("Condition");
 pub const DIALOG: Table<Dialog> = Table::new("Dialog");
+pub const SERVICE_INSTALL: Table<ServiceInstall> = Table::new("ServiceInstall");
 
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[

@@ -3,6 +3,7 @@
 //! this project's own for silent, per-machine deployment that no ICE has.
 
 pub mod gpo;
+pub mod system_binaries;
 
 use crate::condition::{self, Operand};
 use crate::format::bits::action_type::{
@@ -218,6 +219,7 @@ pub const RULES: &[Rule] = &[
     WOW64_TOOL,
     PHASELESS_DEFERRED,
     INSECURE_PUBLIC_PROPERTY,
+    system_binaries::WRITABLE_SYSTEM_BINARY,
     gpo::PER_USER,
     gpo::USER_PROFILE,
     gpo::NETWORK_AT_STARTUP,
@@ -1053,7 +1055,7 @@ fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(Stri
     let file_names: BTreeMap<String, String> = package
         .rows(&schema::FILE)
         .map(|row| {
-            let long_name = row.file_name.rsplit('|').next().unwrap_or("").to_string();
+            let long_name = crate::format::names::long_name(&row.file_name).to_string();
             (row.file, long_name)
         })
         .collect();

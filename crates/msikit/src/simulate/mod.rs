@@ -22,6 +22,7 @@ mod tables;
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
 use crate::format::bits::action_type;
 use crate::format::bits::{ComponentAttributes, LocatorType};
+use crate::format::names::{long_name, long_target_dir};
 use crate::format::schema::{CustomAction, RegLocator};
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{self, References, WrittenData};
@@ -765,7 +766,7 @@ impl<'a> Session<'a> {
         } else {
             self.directory_path(parent, depth + 1)?
         };
-        let name = long_name(target_part(&row.default_dir));
+        let name = long_target_dir(&row.default_dir);
         Some(if name == "." || name.is_empty() {
             base
         } else {
@@ -907,16 +908,6 @@ impl References for SessionReferences<'_> {
     fn environment(&self, name: &str) -> Option<String> {
         self.session.env.env.get(name).cloned()
     }
-}
-
-/// `target:source` → target.
-fn target_part(default_dir: &str) -> &str {
-    default_dir.split(':').next().unwrap_or(default_dir)
-}
-
-/// `SHORT~1|Long Name` → the long name.
-fn long_name(name: &str) -> &str {
-    name.rsplit('|').next().unwrap_or(name)
 }
 
 fn with_backslash(path: &str) -> String {
