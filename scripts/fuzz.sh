@@ -25,9 +25,19 @@ work=target/fuzz
 seeds="$work/seeds"
 failures="$work/failures"
 rm -rf "$seeds" "$failures"
-mkdir -p "$seeds"/{package,cabinet,doctor,explain,config} "$failures"
+mkdir -p "$seeds"/{package,verify,pe,cabinet,doctor,explain,config} "$failures"
 
 "$bin/sspr-msi" build --target win11-x64 --out "$seeds/package" >/dev/null
+# A credential-provider package: its cabinet holds a PE for the signature checks.
+"$bin/sspr-msi" build --target win7-x64 --target win11-x64 --out "$seeds/verify" >/dev/null
+find payload/build -name '*.dll' -exec cp {} "$seeds/pe/" \; 2>/dev/null || true
+# A signed PE too, so mutations reach the PKCS#7 and the certificate parsing.
+if command -v openssl >/dev/null && command -v osslsigncode >/dev/null && [ -f payload/build/x64/SsprTestCredProv.dll ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/fuzz.key" -out "$work/fuzz.pem" \
+    -subj /CN=fuzz -days 2 -addext extendedKeyUsage=codeSigning 2>/dev/null
+  osslsigncode sign -certs "$work/fuzz.pem" -key "$work/fuzz.key" -h sha256 \
+    -in payload/build/x64/SsprTestCredProv.dll -out "$seeds/pe/signed.dll" >/dev/null
+fi
 "$bin/examples/cab" "$seeds/cabinet/fixtures.cab" tests/fixtures/doctor/win10-home.reg \
   tests/fixtures/explain/windows-1625-policy.log
 "$bin/examples/cab" "$seeds/cabinet/one.cab" templates/default.toml
@@ -38,7 +48,7 @@ cp templates/*.toml "$seeds/config/"
 
 seed_dir() {
   case "$1" in
-    package | cabinet | doctor | explain | config) echo "$seeds/$1" ;;
+    package | verify | pe | cabinet | doctor | explain | config) echo "$seeds/$1" ;;
     *) echo "$seeds/none" ;;
   esac
 }

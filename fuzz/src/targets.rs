@@ -29,6 +29,36 @@ pub const TARGETS: &[Target] = &[
         crafted: || vec![Vec::new(), b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec()],
     },
     Target {
+        name: "verify",
+        run: run_verify,
+        dictionary: &[
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            b"\xFF\xFF\xFF\xFF",
+            b"MSCF",
+            b"MZ",
+            b"PE\x00\x00",
+            b"[",
+            b"]",
+        ],
+        crafted: || vec![Vec::new()],
+    },
+    Target {
+        name: "pe",
+        run: |bytes| {
+            if msikit::sign::pe::is_pe(bytes) {
+                drop(msikit::sign::pe::verify(bytes, &Default::default()));
+            }
+        },
+        dictionary: &[
+            b"MZ",
+            b"PE\x00\x00",
+            b"\x30\x82",
+            b"\x06\x09\x2A\x86\x48\x86\xF7\x0D\x01\x07\x02",
+            b"\xFF\xFF\xFF\x7F",
+        ],
+        crafted: || vec![b"MZ".to_vec()],
+    },
+    Target {
         name: "cabinet",
         run: |bytes| {
             drop(msikit::read::cabinet::extract(
@@ -157,6 +187,27 @@ pub const TARGETS: &[Target] = &[
         },
     },
 ];
+
+/// What `verify --simulate` does with a stranger's package: every rule, the signatures of the
+/// package and of the PEs its cabinets hold, and one simulated install and uninstall.
+fn run_verify(bytes: &[u8]) {
+    let Ok(package) = msikit::package::read(bytes) else {
+        return;
+    };
+    drop(msikit::rules::check(&package));
+    drop(msikit::rules::check_signatures(
+        &package,
+        bytes,
+        &Default::default(),
+    ));
+    if let Some(profile) = msikit::simulate::profile::by_name("wine-win10") {
+        drop(sspr_msi::verify::custom::simulator().simulate(
+            &package,
+            &profile,
+            &Default::default(),
+        ));
+    }
+}
 
 fn run_condition(bytes: &[u8]) {
     let text = String::from_utf8_lossy(bytes);
