@@ -109,8 +109,16 @@ fn expected_values<'w>(
 
 /// Installs and removes `msi` on `windows` with Wine and asserts every part of the
 /// simulator's prediction.
-/// ERROR_INSTALL_PLATFORM_UNSUPPORTED.
-const PLATFORM_UNSUPPORTED: i32 = 1633;
+/// The code of a refusal Windows Installer makes before any action runs: 1633
+/// (ERROR_INSTALL_PLATFORM_UNSUPPORTED) or 1620 (ERROR_INSTALL_PACKAGE_INVALID).
+fn before_any_action(messages: &[String]) -> Option<i32> {
+    use msikit::simulate::platform::{INVALID_PACKAGE, UNSUPPORTED_PLATFORM};
+    match messages {
+        [only] if only == UNSUPPORTED_PLATFORM => Some(1633),
+        [only] if only.starts_with(INVALID_PACKAGE) => Some(1620),
+        _ => None,
+    }
+}
 
 fn assert_wine_agrees(windows: Windows, msi: &Path) {
     assert_wine_agrees_with(windows, msi, &CommandLine::default());
@@ -141,13 +149,12 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
             "{context}: predicted an install, Wine exited {}:\n{}",
             install.status, install.log
         ),
-        // Refused for its Template before any action: Wine exits 1633 as Windows does.
-        LaunchOutcome::Refused { messages }
-            if messages == &[msikit::simulate::platform::UNSUPPORTED_PLATFORM.to_string()] =>
-        {
+        // Refused for its summary before any action: Wine exits 1633 or 1620 as Windows does.
+        LaunchOutcome::Refused { messages } if before_any_action(messages).is_some() => {
+            let code = before_any_action(messages).unwrap();
             assert!(
-                install.exited_with(PLATFORM_UNSUPPORTED),
-                "{context}: predicted 1633, Wine exited {}:\n{}",
+                install.exited_with(code),
+                "{context}: predicted {code}, Wine exited {}:\n{}",
                 install.status,
                 install.log
             );
@@ -314,6 +321,15 @@ fn simulator_matches_wine_for_the_credential_provider_packages_on_every_version(
 )]
 fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
     assert_wine_agrees_on_wixl_fixture("registry-per-machine");
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn an_x64_package_below_installer_2_0_is_refused_with_1620_as_wine_does() {
+    assert_wine_agrees_on_wixl_fixture("x64-installer-1-0");
 }
 
 #[test]

@@ -350,10 +350,10 @@ impl<'a> Session<'a> {
     }
 
     fn search_and_check(&mut self) -> Result<LaunchOutcome, SimulationError> {
-        if !platform::accepts(self.package.summary.platform(), self.profile) {
-            // Windows Installer itself refuses before any action runs (error 1633).
+        if let Some(refusal) = platform::refusal(&self.package.summary, self.profile) {
+            // Windows Installer itself refuses before any action runs (1633, 1620).
             return Ok(LaunchOutcome::Refused {
-                messages: vec![platform::UNSUPPORTED_PLATFORM.into()],
+                messages: vec![refusal],
             });
         }
         if self.runs("AppSearch")? {

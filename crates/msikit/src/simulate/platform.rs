@@ -13,18 +13,53 @@ use crate::windows::Processor;
 pub const UNSUPPORTED_PLATFORM: &str =
     "This installation package is not supported by this processor type (1633)";
 
+/// Why Windows Installer refuses to open a package (1620, an invalid package): a 64-bit
+/// Template with a PageCount below the installer version its platform needs.
+pub const INVALID_PACKAGE: &str = "This installation package could not be opened (1620)";
+
 /// Whether Windows Installer on `profile` opens a package whose Template names `platform`
-/// (none or empty: Intel).
+/// (none or empty: Intel). A list (`x64,Intel`) is judged by its first known name, as Wine
+/// reads it.
 pub fn accepts(platform: Option<&str>, profile: &MachineProfile) -> bool {
-    match platform.unwrap_or("") {
+    match known_platform(platform) {
         "" | "Intel" => true,
         "x64" | "AMD64" => profile.runs_x64_code(),
         "Arm64" => profile.processor == Processor::Arm64,
-        // Itanium: no profile is one; judged as any 64-bit Windows, as before ARM64.
-        "Intel64" => profile.is_64bit,
-        // "Arm" is Windows RT (32-bit ARM): no profile runs it.
+        // Itanium ("Intel64") and Windows RT ("Arm"): no profile runs them (Wine refuses both).
         _ => false,
     }
+}
+
+fn known_platform(platform: Option<&str>) -> &str {
+    let names = platform.unwrap_or("");
+    names
+        .split(',')
+        .map(str::trim)
+        .find(|name| ["Intel", "x64", "AMD64", "Arm64", "Intel64", "Arm"].contains(name))
+        .unwrap_or(names)
+}
+
+/// Why Windows Installer on `profile` refuses the package before any action runs, with its
+/// error code: the Template's platform (1633), then a 64-bit Template whose PageCount is below
+/// 200 for x64 (Wine's `dlls/msi` and Windows alike) or 500 for Arm64 (Windows Installer 5.0,
+/// the first for Arm64; Wine refuses Arm64 with 1633 before that).
+pub fn refusal(summary: &crate::read::Summary, profile: &MachineProfile) -> Option<String> {
+    let platform = summary.platform();
+    if !accepts(platform, profile) {
+        return Some(UNSUPPORTED_PLATFORM.into());
+    }
+    let (name, needed) = match known_platform(platform) {
+        "x64" | "AMD64" => ("x64", 200),
+        "Arm64" => ("Arm64", 500),
+        _ => return None,
+    };
+    let page_count = summary.page_count.unwrap_or(0);
+    (page_count < needed).then(|| {
+        format!(
+            "{INVALID_PACKAGE}: an {name} package needs a PageCount (the minimum installer \
+             version) of at least {needed}; this one says {page_count}"
+        )
+    })
 }
 
 /// Properties Windows Installer leaves undefined for this package on `profile`: an x86
@@ -68,6 +103,39 @@ mod tests {
             machine.properties.get("Msix64").map(String::as_str),
             Some("6")
         );
+    }
+
+    fn summary(template: &str, page_count: i32) -> crate::read::Summary {
+        crate::read::Summary {
+            template: Some(template.into()),
+            page_count: Some(page_count),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_64_bit_template_below_its_installer_version_is_an_invalid_package() {
+        let x64 = by_name("win11-x64").unwrap();
+        assert_eq!(refusal(&summary("x64;1033", 200), &x64), None);
+        let refused = refusal(&summary("x64;1033", 100), &x64).unwrap();
+        assert!(refused.starts_with(INVALID_PACKAGE), "{refused}");
+        assert!(
+            refused.contains("at least 200; this one says 100"),
+            "{refused}"
+        );
+        // x86 packages need no version; the platform is judged first.
+        assert_eq!(refusal(&summary("Intel;1033", 100), &x64), None);
+        let x86 = by_name("win10-22h2-x86").unwrap();
+        assert_eq!(
+            refusal(&summary("x64;1033", 100), &x86).as_deref(),
+            Some(UNSUPPORTED_PLATFORM)
+        );
+        let arm = by_name("win11-arm64").unwrap();
+        assert!(refusal(&summary("Arm64;1033", 200), &arm).is_some());
+        assert_eq!(refusal(&summary("Arm64;1033", 500), &arm), None);
+        // A platform list is read by its first known name; Itanium runs nowhere.
+        assert_eq!(refusal(&summary("Foo,x64;1033", 200), &x64), None);
+        assert!(!accepts(Some("Intel64"), &x64));
     }
 
     #[test]
