@@ -328,9 +328,11 @@ fn binaries_windows_loads_as_system_must_install_where_users_cannot_write() {
                     profile.name,
                     file.path
                 );
+                files_checked += 1;
             }
         }
     }
+    assert!(files_checked >= 6, "only {files_checked} files predicted");
 }
 
 /// `C:\Program Files[ (x86)]\Contoso IT\Entra SSPR at Windows sign-in\NAME`, nothing deeper.

@@ -94,7 +94,7 @@ fn hive_line(write: &RegistryWrite) -> Option<String> {
             let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
             format!("hex:{}", hex.join(","))
         }
-        WrittenData::KeyOnly => return None,
+        WrittenData::KeyOnly | WrittenData::KeyKept => return None,
     };
     Some(format!("{name}={data}"))
 }
@@ -217,10 +217,18 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
         ),
     }
     let after_uninstall = prefix.registry_snapshot();
+    // A `+` key stays while its component goes: it does not keep the component's values.
+    let kept_key_items: BTreeSet<String> = prediction
+        .registry
+        .iter()
+        .filter(|write| write.data == WrittenData::KeyKept)
+        .map(RegistryWrite::display_key)
+        .collect();
     let left_components: BTreeSet<&str> = prediction
         .permanent
         .iter()
         .chain(&prediction.residue)
+        .filter(|leftover| !kept_key_items.contains(&leftover.item))
         .map(|leftover| leftover.component.as_str())
         .collect();
     let predicted_left = expected_values(
@@ -235,11 +243,19 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
         .filter(|(key, _)| !is_bookkeeping(key))
         .collect();
     assert_eq!(left, predicted_left, "{context}: values left after /x");
-    // No key is left that does not hold (or lead to) a value predicted to stay.
+    // No key is left that does not hold (or lead to) a value or a `+` key predicted to stay.
+    let kept_keys: BTreeSet<String> = prediction
+        .registry
+        .iter()
+        .filter(|write| write.data == WrittenData::KeyKept)
+        .map(hive_key)
+        .collect();
     for key in after_uninstall.keys_added_since(&before) {
         let leads_to_left_value = predicted_left
             .iter()
-            .any(|(left_key, _)| *left_key == key || left_key.starts_with(&format!("{key}\\")));
+            .map(|(left_key, _)| left_key)
+            .chain(&kept_keys)
+            .any(|left_key| *left_key == key || left_key.starts_with(&format!("{key}\\")));
         assert!(
             is_bookkeeping(&key) || leads_to_left_value,
             "{context}: key {key} left after /x, not predicted"
@@ -420,5 +436,111 @@ fn a_launch_condition_that_blocks_uninstall_leaves_everything_for_wine_and_the_s
         "{prediction:#?}"
     );
     assert_eq!(prediction.residue.len(), 1, "{prediction:#?}");
+    assert_wine_agrees(Windows::Win10, &msi);
+}
+
+/// Registry rows of every shape the Registry table allows, added to a wixl package with
+/// msibuild: default values, a named row with a null value, keys alone, `+`/`-`/`*` names,
+/// `#x`/`#%`/`#`/`##` values, `[~]` lists, and HKMU (root -1) under ALLUSERS=1.
+const REGISTRY_SHAPES: &[(&str, i32, &str, &str, &str)] = &[
+    (
+        "ShapeDefault",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "",
+        "default text",
+    ),
+    (
+        "ShapeNamedNull",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "NamedNull",
+        "",
+    ),
+    (
+        "ShapeKeyOnly",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes\KeyOnly",
+        "",
+        "",
+    ),
+    ("ShapePlus", 2, r"SOFTWARE\Fabrikam\Shapes\Plus", "+", ""),
+    ("ShapeStar", 2, r"SOFTWARE\Fabrikam\Shapes\Star", "*", ""),
+    ("ShapeMinus", 2, r"SOFTWARE\Fabrikam\Shapes\Minus", "-", ""),
+    (
+        "ShapeBinary",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "Binary",
+        "#x0A0B0C",
+    ),
+    (
+        "ShapeExpand",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "Expand",
+        "#%%SystemRoot%%\\x",
+    ),
+    (
+        "ShapeMulti",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "Multi",
+        "a[~]b[~]c",
+    ),
+    (
+        "ShapeMultiAppend",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "MultiAppend",
+        "[~]x",
+    ),
+    (
+        "ShapeHashHash",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "HashHash",
+        "##5",
+    ),
+    ("ShapeDword", 2, r"SOFTWARE\Fabrikam\Shapes", "Dword", "#-1"),
+    (
+        "ShapeHkmu",
+        -1,
+        r"SOFTWARE\Fabrikam\Shapes\Hkmu",
+        "Hkmu",
+        "all users",
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn simulator_matches_wine_on_registry_rows_of_every_shape() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+        return;
+    };
+    for (id, root, key, name, value) in REGISTRY_SHAPES {
+        let query = format!(
+            "INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`) \
+             VALUES ('{id}', {root}, '{key}', '{name}', '{value}', 'Settings')"
+        );
+        let output = crate::support::run(
+            std::process::Command::new("msibuild")
+                .arg(&msi)
+                .arg("-q")
+                .arg(&query),
+        );
+        assert!(
+            output.status.success(),
+            "{query}: {}",
+            crate::support::stderr(&output)
+        );
+    }
     assert_wine_agrees(Windows::Win10, &msi);
 }

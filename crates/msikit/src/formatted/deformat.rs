@@ -154,8 +154,10 @@ pub enum WrittenData {
     MultiString(Vec<String>),
     Dword(i32),
     Binary(Vec<u8>),
-    /// A row that only creates (or marks for deletion) a key.
+    /// A `*` row: creates the key at install; uninstall deletes it with everything under it.
     KeyOnly,
+    /// A `+` row: creates the key at install; uninstall leaves it.
+    KeyKept,
 }
 
 /// Decodes a Registry table `Value` (null = `None`): the `#` type prefix first, then the

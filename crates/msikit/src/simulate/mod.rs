@@ -637,9 +637,19 @@ impl<'a> Session<'a> {
             .filter_map(|row| {
                 let root = registry_root(row.root, per_machine)?;
                 let value = row.value.as_deref();
+                // `+`, `-` and `*` on a row without a value create or delete the key; any
+                // other row without a value writes an empty string (Wine's `dlls/msi`, checked
+                // under Wine), to the default value when the name is null too.
+                let special = value.is_none().then_some(row.name.as_deref()).flatten();
+                let data = match special {
+                    // `-` deletes the key at uninstall and writes nothing at install.
+                    Some("-") => return None,
+                    Some("*") => WrittenData::KeyOnly,
+                    Some("+") => WrittenData::KeyKept,
+                    _ => deformat::registry_data(Some(value.unwrap_or("")), &references),
+                };
                 let name = match row.name.as_deref() {
-                    // `+`, `-` and `*` on a row without a value create or delete the key.
-                    Some("+" | "-" | "*") if value.is_none() => None,
+                    _ if matches!(data, WrittenData::KeyOnly | WrittenData::KeyKept) => None,
                     Some(name) if !name.is_empty() => Some(deformat::deformat(name, &references)),
                     _ => None,
                 };
@@ -651,7 +661,7 @@ impl<'a> Session<'a> {
                         .trim_end_matches('\\')
                         .to_string(),
                     name,
-                    data: deformat::registry_data(value, &references),
+                    data,
                     component: row.component.clone(),
                 })
             })
@@ -746,6 +756,19 @@ impl<'a> Session<'a> {
                 list.extend(items.take(component, &reason));
             }
         }
+        // Components removed: their `+` keys stay all the same.
+        let kept_keys: Vec<Leftover> = prediction
+            .registry
+            .iter()
+            .filter(|write| write.data == WrittenData::KeyKept)
+            .filter(|write| items.by_component.contains_key(&write.component))
+            .map(|write| Leftover {
+                item: write.display_key(),
+                reason: "a `+` row creates the key and uninstall leaves it".into(),
+                component: write.component.clone(),
+            })
+            .collect();
+        prediction.permanent.extend(kept_keys);
         prediction.permanent.sort();
         prediction.residue.sort();
         Ok(())
