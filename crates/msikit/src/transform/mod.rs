@@ -16,7 +16,7 @@ mod tests;
 mod write;
 
 pub use apply::apply;
-pub use properties::set_properties;
+pub use properties::{check_setting, set_properties};
 pub use write::{generate, Generated};
 
 use uuid::Uuid;

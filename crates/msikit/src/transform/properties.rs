@@ -6,6 +6,22 @@ use super::GenerateError;
 use crate::format::Category;
 use crate::read::{Database, Value};
 
+/// Why `name = value` cannot be a Property row, if it cannot: the name must be an MSI
+/// identifier, and the value not empty.
+pub fn check_setting(name: &str, value: &str) -> Result<(), GenerateError> {
+    if !Category::Identifier.accepts(name) {
+        return Err(GenerateError::Property(format!(
+            "{name:?} is not a property name (an MSI identifier: a letter or _, then letters, digits, _ or .)"
+        )));
+    }
+    if value.is_empty() {
+        return Err(GenerateError::Property(format!(
+            "{name}: a Property row cannot hold an empty value (Windows Installer treats an unset property as empty)"
+        )));
+    }
+    Ok(())
+}
+
 /// `base` with each `(name, value)` set in its Property table, in order.
 pub fn set_properties<'a>(
     base: &Database<'a>,
@@ -29,16 +45,7 @@ pub fn set_properties<'a>(
     let (key, value_column) = (column("Property")?, column("Value")?);
     let width = table.columns.len();
     for (name, value) in settings {
-        if !Category::Identifier.accepts(name) {
-            return Err(GenerateError::Property(format!(
-                "{name:?} is not a property name (an MSI identifier: a letter or _, then letters, digits, _ or .)"
-            )));
-        }
-        if value.is_empty() {
-            return Err(GenerateError::Property(format!(
-                "{name}: a Property row cannot hold an empty value (Windows Installer treats an unset property as empty)"
-            )));
-        }
+        check_setting(name, value)?;
         let existing = table
             .rows
             .iter_mut()
