@@ -137,7 +137,8 @@ fn check_applicable(
         let actual = property(db, name).unwrap_or_default();
         if flags.contains(flag) && !actual.eq_ignore_ascii_case(wanted) {
             let reason = format!(
-                "the transform is for {name} {wanted} (validation flag {flag:?}), the database's is {actual:?}"
+                "the transform is for {name} {wanted} (validation flag {}), the database's is {actual:?}",
+                flag_names(flag)
             );
             return Err(ReadError::new(Place::SummaryInformation, 0, reason));
         }
@@ -203,8 +204,15 @@ fn check_version(actual: &str, base: &str, flags: Validation) -> Result<(), Stri
         return Ok(());
     }
     Err(format!(
-        "the database's ProductVersion {actual:?} does not stand to the transform's base version {base:?} as its validation flags ({flags:?}) ask"
+        "the database's ProductVersion {actual:?} does not stand to the transform's base version {base:?} as its validation flags ({}) ask",
+        flag_names(flags)
     ))
+}
+
+/// `PRODUCT | UPGRADE_CODE`, as the flags are named in the SDK without their prefix.
+fn flag_names(flags: Validation) -> String {
+    let names: Vec<&str> = flags.iter_names().map(|(name, _)| name).collect();
+    names.join(" | ")
 }
 
 /// What applying needs at hand.

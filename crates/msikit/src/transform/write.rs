@@ -337,8 +337,9 @@ fn summary_information(
         new_version: property(target, "ProductVersion")
             .unwrap_or_default()
             .to_string(),
-        upgrade_code: property(target, "UpgradeCode")
-            .or(property(base, "UpgradeCode"))
+        // Checked against the database the transform is applied to: the base's.
+        upgrade_code: property(base, "UpgradeCode")
+            .or(property(target, "UpgradeCode"))
             .unwrap_or_default()
             .to_string(),
     };
