@@ -264,7 +264,7 @@ mod tests {
             simulate: true,
             profiles: vec!["win10-22h2-x64".into()],
             profile_files: vec![profiles],
-            trust_anchors: Vec::new(),
+            ..VerifyOptions::default()
         };
         let report = verify(&[file], &options).unwrap();
         let results = &report.packages[0].simulations;

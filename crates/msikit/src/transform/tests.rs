@@ -33,6 +33,11 @@ fn sorted_tables(db: &Database<'_>) -> Vec<(String, Vec<String>, Vec<Vec<Value>>
     tables
 }
 
+/// The transform from `base` to `target` with no validation flags and no error conditions.
+fn unvalidated(base: &Database<'_>, target: &Database<'_>) -> Result<Generated, GenerateError> {
+    generate(base, target, Validation::empty(), ErrorConditions::empty())
+}
+
 fn settings(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
@@ -158,13 +163,7 @@ fn a_pool_of_65535_strings_or_more_uses_3_byte_references() {
             Value::Str(format!("v{n}")),
         ]);
     }
-    let generated = generate(
-        &base,
-        &target,
-        Validation::empty(),
-        ErrorConditions::empty(),
-    )
-    .unwrap();
+    let generated = unvalidated(&base, &target).unwrap();
     let pool = stream(
         &generated.bytes,
         &crate::format::table_stream_name("_StringPool"),
@@ -199,13 +198,7 @@ fn a_dropped_table_or_changed_columns_are_refused() {
     target
         .tables
         .retain(|t| t.name != "Dialog" && t.name != "LaunchCondition");
-    let error = generate(
-        &base,
-        &target,
-        Validation::empty(),
-        ErrorConditions::empty(),
-    )
-    .unwrap_err();
+    let error = unvalidated(&base, &target).unwrap_err();
     assert!(
         error
             .to_string()
@@ -220,13 +213,7 @@ fn a_dropped_table_or_changed_columns_are_refused() {
         .unwrap()
         .columns[1]
         .type_bits ^= 0x1000;
-    let error = generate(
-        &base,
-        &target,
-        Validation::empty(),
-        ErrorConditions::empty(),
-    )
-    .unwrap_err();
+    let error = unvalidated(&base, &target).unwrap_err();
     assert!(error.to_string().contains("different columns"), "{error}");
 }
 
@@ -378,13 +365,7 @@ fn validation_flags_refuse_another_product_language_platform_or_version() {
     let error = apply(&mut arm, &generated.bytes).unwrap_err();
     assert!(error.to_string().contains("platform \"x64\""), "{error}");
     // Without the flags, the same databases take it.
-    let lax = generate(
-        &base,
-        &target,
-        Validation::empty(),
-        ErrorConditions::empty(),
-    )
-    .unwrap();
+    let lax = unvalidated(&base, &target).unwrap();
     apply(
         &mut other("ProductCode", "{00000000-0000-0000-0000-000000000001}"),
         &lax.bytes,
