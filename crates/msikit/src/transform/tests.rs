@@ -382,3 +382,44 @@ fn revision_triples_round_trip() {
         assert_eq!(Revision::parse(bad), None, "{bad}");
     }
 }
+
+#[test]
+fn a_change_no_mask_bit_can_name_is_a_whole_row_record() {
+    use crate::format::schema::ColumnKind;
+    use crate::read::{Column, Table};
+    let bytes = sample_bytes();
+    let mut base = read::read(&bytes).unwrap();
+    let column = |index: usize| Column {
+        name: format!("C{index}"),
+        kind: ColumnKind::Int16,
+        nullable: true,
+        primary_key: index == 0,
+        localizable: false,
+        type_bits: 0x1502 | if index == 0 { 0x2000 } else { 0 },
+    };
+    let row = |key: i32, last: i32| {
+        let mut row = vec![Value::Int(key)];
+        row.extend((1..17).map(|_| Value::Null));
+        row.push(Value::Int(last));
+        row
+    };
+    base.tables.push(Table {
+        name: "Wide".into(),
+        columns: (0..18).map(column).collect(),
+        rows: vec![row(1, 5), row(2, 6)],
+    });
+    let mut target = base.clone();
+    let wide = target.tables.iter_mut().find(|t| t.name == "Wide").unwrap();
+    wide.rows[0][17] = Value::Int(7);
+    wide.rows[1][3] = Value::Int(8);
+    let generated = unvalidated(&base, &target).unwrap();
+    let name = crate::format::table_stream_name("Wide");
+    let records = stream(&generated.bytes, &name);
+    // Column 18 has no mask bit: row 1 is deleted and inserted whole (18 columns); column 4
+    // has one: an update of key 2 and that cell.
+    assert_eq!(&records[..6], &[0x00, 0x00, 0x01, 0x80, 0x01, 18]);
+    assert_eq!(&records[6 + 36..], &[0x08, 0x00, 0x02, 0x80, 0x08, 0x80]);
+    let mut applied = base.clone();
+    apply(&mut applied, &generated.bytes).unwrap();
+    assert_eq!(sorted_tables(&applied), sorted_tables(&target));
+}

@@ -6,7 +6,7 @@
 //! - an insert has mask `columns << 8 | 1` and every cell;
 //! - an update has the bits `1 << column` of the changed columns (never bit 0, the insert
 //!   flag) and holds the key cells and the changed cells, in column order; a change bit 0 or
-//!   16 and up cannot name is written as a whole-row insert, which replaces the row;
+//!   16 and up cannot name is written as a delete and a whole-row insert;
 //! - a delete has mask 0 and the key cells.
 //!
 //! Cells are encoded as in a database (2-byte integers +0x8000, 4-byte ones XOR 0x8000_0000,
@@ -188,11 +188,14 @@ impl<'d> Records<'d> {
         target: &Database<'_>,
     ) -> Result<(), GenerateError> {
         if changed.iter().any(|&c| c == 0 || c >= 16) {
+            // No mask bit names the column: the row goes and comes back whole. (An insert of
+            // an existing row would be an ADDEXISTINGROW error for Windows Installer.)
+            self.delete(table, columns, row);
             return self.insert(table, columns, row, target);
         }
         let mask = changed.iter().fold(0u16, |mask, &c| mask | (1 << c));
         let present: Vec<usize> = (0..columns.len())
-            .filter(|&c| columns[c].primary_key || mask & (1 << c) != 0)
+            .filter(|&c| columns[c].primary_key || changed.contains(&c))
             .collect();
         let cells = self.cells(table, columns, row, &present, target)?;
         self.push(table, mask, cells);
