@@ -423,3 +423,19 @@ fn a_change_no_mask_bit_can_name_is_a_whole_row_record() {
     apply(&mut applied, &generated.bytes).unwrap();
     assert_eq!(sorted_tables(&applied), sorted_tables(&target));
 }
+
+#[test]
+fn streams_outside_tables_are_named_as_not_carried() {
+    let bytes = sample_bytes();
+    let base = read::read(&bytes).unwrap();
+    let mut target = base.clone();
+    target
+        .streams
+        .insert("product.cab".into(), Cow::Owned(b"MSCF".to_vec()));
+    let generated = unvalidated(&base, &target).unwrap();
+    assert_eq!(generated.not_carried, ["product.cab"]);
+    assert!(generated.changed_tables.is_empty());
+    let mut applied = base.clone();
+    apply(&mut applied, &generated.bytes).unwrap();
+    assert!(!applied.streams.contains_key("product.cab"));
+}
