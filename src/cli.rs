@@ -114,7 +114,15 @@ enum Command {
         /// (repeatable); without it, signatures are checked but not who made them.
         #[arg(long = "trust-anchor", value_name = "PEM")]
         trust_anchors: Vec<PathBuf>,
+        /// Apply this transform (.mst) before checking and simulating (repeatable, applied
+        /// in order, as msiexec TRANSFORMS=a.mst;b.mst). An invalid one exits 4.
+        #[arg(long = "transform", value_name = "FILE.mst")]
+        transforms: Vec<PathBuf>,
     },
+    /// Write a transform (.mst): BASE.msi --set PROPERTY=VALUE… sets Property rows (the
+    /// admin's PROXYSERVER, ENABLELOGGING, REBOOT); --diff OLD.msi NEW.msi carries every
+    /// table difference. Apply it with msiexec /i BASE.msi TRANSFORMS=FILE.mst.
+    Transform(TransformArgs),
     /// Will SSPR at sign-in work on a machine? `--script` prints the PowerShell preflight
     /// script; FILE is its JSON output or a `reg export` file. Exit 1 when a blocker is found.
     Doctor {
@@ -144,6 +152,59 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         msi: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, clap::Args)]
+struct TransformArgs {
+    /// The package the transform customizes.
+    #[arg(
+        value_name = "BASE.msi",
+        required_unless_present = "diff",
+        conflicts_with = "diff"
+    )]
+    base: Option<PathBuf>,
+    /// Set a property (repeatable): an existing Property row is updated, a new name added.
+    #[arg(long = "set", value_name = "PROPERTY=VALUE", value_parser = parse_setting,
+          required_unless_present = "diff")]
+    settings: Vec<(String, String)>,
+    /// Write the transform from OLD.msi to NEW.msi instead.
+    #[arg(long, num_args = 2, value_names = ["OLD.msi", "NEW.msi"], conflicts_with = "settings")]
+    diff: Option<Vec<PathBuf>>,
+    /// Where to write the transform (atomically).
+    #[arg(long, value_name = "FILE.mst")]
+    out: PathBuf,
+}
+
+/// `NAME=VALUE`, NAME an MSI identifier and VALUE not empty (a Property row cannot be empty).
+fn parse_setting(text: &str) -> std::result::Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not PROPERTY=VALUE"))?;
+    msikit::transform::check_setting(name, value).map_err(|error| error.to_string())?;
+    Ok((name.to_string(), value.to_string()))
+}
+
+fn run_transform(args: TransformArgs) -> Result<()> {
+    use sspr_msi::transform_command;
+    let written = match (&args.diff, &args.base) {
+        (Some(files), _) => transform_command::diff(&files[0], &files[1], &args.out)?,
+        (None, Some(base)) => transform_command::set_properties(base, &args.settings, &args.out)?,
+        (None, None) => unreachable!("clap requires BASE.msi or --diff"),
+    };
+    let tables = &written.generated.changed_tables;
+    println!(
+        "wrote {} (tables changed: {})",
+        written.out.display(),
+        if tables.is_empty() {
+            "none".to_string()
+        } else {
+            tables.join(", ")
+        }
+    );
+    for stream in &written.generated.not_carried {
+        eprintln!("note: stream {stream:?} differs; a transform carries table rows and their streams only, not this one");
+    }
+    Ok(())
 }
 
 #[derive(Debug, clap::Args)]
@@ -360,12 +421,14 @@ pub fn run(cli: Cli) -> Result<()> {
             profiles,
             profile_files,
             trust_anchors,
+            transforms,
         } => {
             let options = VerifyOptions {
                 simulate: simulate || !profiles.is_empty() || !profile_files.is_empty(),
                 profiles,
                 profile_files,
                 trust_anchors,
+                transforms,
             };
             let report = report::verify(&files, &options)?;
             if json {
@@ -404,6 +467,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 message: "the log shows the installation did not succeed".into(),
             })
         }
+        Command::Transform(args) => run_transform(args),
         Command::Targets => {
             for target in target::ALL {
                 println!("{:<10} {}", target.name(), target.label());

@@ -18,4 +18,5 @@ pub mod sign_command;
 pub(crate) mod sign_warnings;
 pub mod target;
 pub mod textfile;
+pub mod transform_command;
 pub mod verify;

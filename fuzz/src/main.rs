@@ -13,6 +13,7 @@
 mod guard;
 mod mutate;
 mod targets;
+mod transform_target;
 
 use mutate::{mutate, Rng};
 use std::panic::AssertUnwindSafe;

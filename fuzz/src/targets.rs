@@ -150,6 +150,18 @@ pub const TARGETS: &[Target] = &[
         crafted: crafted_log,
     },
     Target {
+        name: "transform",
+        run: crate::transform_target::run,
+        dictionary: &[
+            b"\x01\x02",
+            b"\x02\x00",
+            b"\x00\x00",
+            b"\xFF\xFF",
+            b"\x40\x48",
+        ],
+        crafted: crate::transform_target::crafted,
+    },
+    Target {
         name: "config",
         run: |bytes| {
             drop(sspr_msi::config::parse(

@@ -22,6 +22,8 @@ pub struct VerifyOptions {
     pub profile_files: Vec<PathBuf>,
     /// PEM files of certificates that package and embedded PE signatures must chain to.
     pub trust_anchors: Vec<PathBuf>,
+    /// Transforms (`.mst`) applied to every package, in order, before it is checked.
+    pub transforms: Vec<PathBuf>,
 }
 
 /// One package × profile cell of the matrix.
@@ -89,7 +91,7 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
     let trust = trust_policy(&options.trust_anchors)?;
     let packages = files
         .iter()
-        .map(|file| verify_file(file, &profiles, &trust))
+        .map(|file| verify_file(file, &options.transforms, &profiles, &trust))
         .collect::<Result<_>>()?;
     Ok(VerifyReport {
         packages,
@@ -140,11 +142,15 @@ fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
 
 fn verify_file(
     file: &Path,
+    transforms: &[PathBuf],
     profiles: &[MachineProfile],
     trust: &TrustPolicy,
 ) -> Result<PackageReport> {
     let bytes = std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))?;
-    let package = read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?;
+    let package = match transforms {
+        [] => read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?,
+        _ => transformed(file, &bytes, transforms)?,
+    };
     let target = package
         .summary
         .keyword_list()
@@ -179,6 +185,20 @@ fn verify_file(
         findings,
         simulations,
     })
+}
+
+/// The package with each transform applied in order (as `msiexec TRANSFORMS=a.mst;b.mst`).
+fn transformed(file: &Path, bytes: &[u8], transforms: &[PathBuf]) -> Result<read::PackageView> {
+    let input = |error: &dyn std::fmt::Display| Error::input(file, error.to_string());
+    let mut database = msikit::read::read(bytes).map_err(|error| input(&error))?;
+    for path in transforms {
+        let transform =
+            std::fs::read(path).map_err(|error| Error::input(path, error.to_string()))?;
+        msikit::transform::apply(&mut database, &transform).map_err(|error| {
+            Error::input(path, format!("not applied to {}: {error}", file.display()))
+        })?;
+    }
+    read::from_database(database).map_err(|error| input(&error))
 }
 
 /// Whether a package for `target` (or, for a foreign package, of that Template platform) may
@@ -244,7 +264,7 @@ mod tests {
             simulate: true,
             profiles: vec!["win10-22h2-x64".into()],
             profile_files: vec![profiles],
-            trust_anchors: Vec::new(),
+            ..VerifyOptions::default()
         };
         let report = verify(&[file], &options).unwrap();
         let results = &report.packages[0].simulations;

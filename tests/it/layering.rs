@@ -16,7 +16,13 @@ const LAYERS: &[&[&str]] = &[
     &["model"],
     &["bind"],
     &["compile"],
-    &["verify", "build", "explain", "sign_command"],
+    &[
+        "verify",
+        "build",
+        "explain",
+        "sign_command",
+        "transform_command",
+    ],
     &["doctor", "release"],
 ];
 

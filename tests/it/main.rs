@@ -26,6 +26,7 @@ mod signing_digests;
 mod signing_keys;
 mod signing_pkcs11;
 mod target_names;
+mod transform;
 mod verify;
 mod verify_wine;
 mod wine_credprov;

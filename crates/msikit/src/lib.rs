@@ -16,5 +16,6 @@ pub mod rules;
 pub mod sign;
 pub mod simulate;
 pub mod source;
+pub mod transform;
 pub mod windows;
 pub mod windows_names;

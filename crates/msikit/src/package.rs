@@ -110,7 +110,14 @@ impl PackageView {
 /// table or stream that cannot be read (with the offset).
 pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
     check_compound_file(bytes)?;
-    let database = read::read(bytes).map_err(classify)?;
+    from_database(read::read(bytes).map_err(classify)?)
+}
+
+/// The view of a database already read (and perhaps transformed, [`crate::transform`]).
+///
+/// # Errors
+/// [`ReadError::NotInstallerPackage`] when the root storage is not an installer package's.
+pub fn from_database(database: read::Database<'_>) -> Result<PackageView, ReadError> {
     if database.root_clsid != INSTALLER_CLSID {
         return Err(ReadError::NotInstallerPackage(format!(
             "the root storage's CLSID is {{{}}}, not an installer package's {{{}}}",

@@ -250,8 +250,9 @@ fn push_validation_rows<'a>(
     }
 }
 
-/// The string pool: each distinct string once, with how many cells refer to it.
-struct StringPool<'a> {
+/// The string pool: each distinct string once, with how many cells refer to it (shared with
+/// the transform writer, whose pool is its own).
+pub(crate) struct StringPool<'a> {
     ids: HashMap<&'a str, u32, BuildHasherDefault<FxHasher>>,
     /// By id - 1.
     strings: Vec<(&'a str, u32)>,
@@ -259,14 +260,14 @@ struct StringPool<'a> {
 
 impl<'a> StringPool<'a> {
     /// A pool for up to `strings` distinct strings without growing.
-    fn with_capacity(strings: usize) -> StringPool<'a> {
+    pub(crate) fn with_capacity(strings: usize) -> StringPool<'a> {
         StringPool {
             ids: HashMap::with_capacity_and_hasher(strings, Default::default()),
             strings: Vec::with_capacity(strings),
         }
     }
 
-    fn intern(&mut self, text: &'a str) -> u32 {
+    pub(crate) fn intern(&mut self, text: &'a str) -> u32 {
         let next = self.strings.len() as u32 + 1;
         let id = *self.ids.entry(text).or_insert(next);
         if id == next {
@@ -276,9 +277,23 @@ impl<'a> StringPool<'a> {
         id
     }
 
+    /// Whether ids need 3 bytes in table streams.
+    pub(crate) fn needs_long_refs(&self) -> bool {
+        self.strings.len() >= usize::from(u16::MAX)
+    }
+
     /// `_StringPool` and `_StringData`.
     fn encode(&self, long_refs: bool) -> Result<(Vec<u8>, Vec<u8>), EncodeError> {
-        let mut header = u32::from(CODEPAGE.0);
+        self.encode_in(CODEPAGE, long_refs)
+    }
+
+    /// `_StringPool` and `_StringData`, the strings in `codepage`.
+    pub(crate) fn encode_in(
+        &self,
+        codepage: Codepage,
+        long_refs: bool,
+    ) -> Result<(Vec<u8>, Vec<u8>), EncodeError> {
+        let mut header = u32::from(codepage.0);
         if long_refs {
             header |= LONG_STRING_REFS;
         }
@@ -291,7 +306,7 @@ impl<'a> StringPool<'a> {
                 // ASCII is the same in code page 1252.
                 data.extend_from_slice(text.as_bytes());
             } else {
-                data.extend_from_slice(&CODEPAGE.encode(text));
+                data.extend_from_slice(&codepage.encode(text));
             }
             let length = data.len() - start;
             let references = u16::try_from(*references)
@@ -418,7 +433,7 @@ pub fn encode(db: &Database) -> Result<Vec<(String, Vec<u8>)>, EncodeError> {
                 .collect()
         })
         .collect();
-    let long_refs = pool.strings.len() >= usize::from(u16::MAX);
+    let long_refs = pool.needs_long_refs();
     let mut streams = Vec::with_capacity(tables.len() + 3);
     for (table, ids) in tables.iter().zip(ids) {
         if let Some(data) = encode_table(table, ids, long_refs)? {
@@ -531,15 +546,19 @@ fn encode_table(
     Ok(Some(data))
 }
 
+/// One summary property's value as stored.
+pub(crate) enum Property {
+    I2(i16),
+    I4(i32),
+    /// Text already in the set's codepage.
+    Text(Vec<u8>),
+    FileTime(u64),
+}
+
 /// The `\u{5}SummaryInformation` property set (codepage 1252).
 fn summary_information(summary: &Summary) -> Vec<u8> {
-    enum Value {
-        I2(i16),
-        I4(i32),
-        Text(Vec<u8>),
-        FileTime(u64),
-    }
     use crate::format::summary::{self as format, id};
+    use Property as Value;
     let text = |s: &str| Value::Text(CODEPAGE.encode(s));
     let time = format::filetime(summary.timestamp);
     let properties: [(u32, Value); 14] = [
@@ -570,10 +589,18 @@ fn summary_information(summary: &Summary) -> Vec<u8> {
         ),
         (id::SECURITY, Value::I4(summary.security)),
     ];
+    property_set(&properties)
+}
+
+/// A property set ([MS-OLEPS]) with one section, the summary properties', holding
+/// `properties` in the order given.
+pub(crate) fn property_set(properties: &[(u32, Property)]) -> Vec<u8> {
+    use crate::format::summary as format;
+    use Property as Value;
     let mut values = Vec::new();
     let mut offsets = Vec::new();
     let table_size = 8 + 8 * properties.len();
-    for (id, value) in &properties {
+    for (id, value) in properties {
         offsets.push((*id, (table_size + values.len()) as u32));
         match value {
             Value::I2(v) => {

@@ -10,8 +10,8 @@ pub mod cabinet;
 mod cabinet_tests;
 pub mod compound;
 mod error;
-mod strings;
-mod summary;
+pub(crate) mod strings;
+pub(crate) mod summary;
 mod tables;
 #[cfg(test)]
 mod testing;

@@ -1,0 +1,57 @@
+//! `sspr-msi transform`: writes a transform (`.mst`) that sets Property rows of a package (the
+//! admin's `PROXYSERVER`, `ENABLELOGGING`, `REBOOT`), or one from the difference of any two
+//! packages. The format is `msikit::transform`; `verify --transform` applies them.
+
+use crate::error::{Error, Result};
+use msikit::read::{self, Database};
+use msikit::transform::{self, ErrorConditions, Generated, Validation};
+use std::path::{Path, PathBuf};
+
+/// What `transform` wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub out: PathBuf,
+    pub generated: Generated,
+}
+
+/// Writes to `out` the transform that sets each `(name, value)` in `base`'s Property table.
+pub fn set_properties(base: &Path, settings: &[(String, String)], out: &Path) -> Result<Written> {
+    let bytes = read_file(base)?;
+    let database = database(base, &bytes)?;
+    let target = transform::set_properties(&database, settings)
+        .map_err(|error| Error::input(base, error.to_string()))?;
+    write(base, &database, &target, out)
+}
+
+/// Writes to `out` the transform that turns `old` into `new`.
+pub fn diff(old: &Path, new: &Path, out: &Path) -> Result<Written> {
+    let (old_bytes, new_bytes) = (read_file(old)?, read_file(new)?);
+    let base = database(old, &old_bytes)?;
+    let target = database(new, &new_bytes)?;
+    write(new, &base, &target, out)
+}
+
+fn write(input: &Path, base: &Database<'_>, target: &Database<'_>, out: &Path) -> Result<Written> {
+    // Windows Installer checks these before applying: the transform lands only on the
+    // product, language and platform it was made from.
+    let generated = transform::generate(
+        base,
+        target,
+        Validation::CUSTOMIZATION,
+        ErrorConditions::empty(),
+    )
+    .map_err(|error| Error::input(input, error.to_string()))?;
+    crate::package::write_atomically(out, &generated.bytes)?;
+    Ok(Written {
+        out: out.to_path_buf(),
+        generated,
+    })
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|error| Error::input(path, error.to_string()))
+}
+
+fn database<'a>(path: &Path, bytes: &'a [u8]) -> Result<Database<'a>> {
+    read::read(bytes).map_err(|error| Error::input(path, error.to_string()))
+}
