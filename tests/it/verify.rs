@@ -106,7 +106,10 @@ fn json_report_has_findings_simulations_and_the_rule_catalogue() {
         .contains(r"HKCU\Software\Fabrikam\VerifyFixture"));
     let simulation = &package["simulations"][0];
     assert_eq!(simulation["profile"], "wine-win10");
-    assert_eq!(simulation["outcome"], "Installs");
+    assert_eq!(
+        simulation["outcome"],
+        serde_json::json!({"result": "installs"})
+    );
     assert_eq!(simulation["registry"].as_array().unwrap().len(), 6);
     let rules = report["rules"].as_array().unwrap();
     assert!(rules
