@@ -175,10 +175,15 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
     let output = verify(&["--profile-file", profiles.to_str().unwrap()], &[&msi]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    let row = text
+    // The row and its message's wrapped lines, which are indented under the message column.
+    let row: String = text
         .lines()
-        .find(|line| line.trim_start().starts_with("kiosk-home"))
-        .unwrap();
+        .skip_while(|line| !line.trim_start().starts_with("kiosk-home"))
+        .enumerate()
+        .take_while(|(index, line)| *index == 0 || line.starts_with(&" ".repeat(40)))
+        .map(|(_, line)| line.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         row.contains("refused") && row.contains("Home edition"),
         "{row}"
