@@ -1,6 +1,6 @@
-//! Text from packages inside XML and HTML (the JUnit and HTML reports): a package is anyone's
-//! file, so every string is escaped, and characters XML 1.0 cannot carry at all are shown
-//! as `\u{..}` instead of making the document unreadable.
+//! The one text escape for XML and HTML: the JUnit and HTML reports (a package is anyone's
+//! file, so every string is escaped) and the release bundle's XML files. Characters XML 1.0
+//! cannot carry at all are shown as `\u{..}` instead of making the document unreadable.
 
 /// `text` safe inside an element or a quoted attribute.
 pub fn escape(text: &str) -> String {
@@ -11,7 +11,7 @@ pub fn escape(text: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
+            '\'' => out.push_str("&apos;"),
             '\t' | '\n' | '\r' => out.push(c),
             c if c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {
                 out.push_str(&c.escape_unicode().to_string())
@@ -30,7 +30,7 @@ mod tests {
     fn markup_and_characters_xml_forbids_are_neutralised() {
         assert_eq!(
             escape("<script>alert('x&y')</script>\u{1}\u{FFFF}"),
-            "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;\\u{1}\\u{ffff}"
+            "&lt;script&gt;alert(&apos;x&amp;y&apos;)&lt;/script&gt;\\u{1}\\u{ffff}"
         );
     }
 }

@@ -7,7 +7,7 @@ pub mod custom;
 pub mod format;
 pub mod html;
 pub mod junit;
-mod markup;
+pub mod markup;
 pub mod profile_file;
 pub mod report;
 pub mod sarif;
