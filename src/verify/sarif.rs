@@ -175,6 +175,40 @@ pub fn file_uri(file: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::verify::report::{verify, VerifyOptions};
+    use crate::verify::tests::read::package_bytes;
+
+    #[test]
+    fn an_install_outside_the_target_is_a_result_of_its_own_rule_at_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("win10-x64.msi");
+        std::fs::write(&file, package_bytes("win10-x64")).unwrap();
+        // msiexec reports Windows 8 where the package's searches see Windows 10.
+        let profiles = dir.path().join("fleet.toml");
+        std::fs::write(
+            &profiles,
+            "[[profile]]\nname = \"odd\"\nbase = \"win10-22h2-x64\"\n\
+             properties = { VersionNT = \"602\", VersionNT64 = \"602\" }\n",
+        )
+        .unwrap();
+        let options = VerifyOptions {
+            simulate: true,
+            profile_files: vec![profiles],
+            ..VerifyOptions::default()
+        };
+        let report = verify(&[file], &options).unwrap();
+        let log: Value = serde_json::from_str(&render(&report)).unwrap();
+        let run = &log["runs"][0];
+        let results = run["results"].as_array().unwrap();
+        let outside = results.iter().find(|r| r["ruleId"] == "SIM001").unwrap();
+        let index = outside["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][index]["id"], "SIM001");
+        assert_eq!(
+            outside["locations"][0]["logicalLocations"][0]["name"],
+            "odd"
+        );
+        assert_eq!(outside["level"], "error");
+    }
 
     #[test]
     fn file_uris_are_relative_or_file_urls_and_percent_encoded() {
