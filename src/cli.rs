@@ -1,13 +1,14 @@
 //! Command-line arguments and printing; no logic of its own.
 
+use clap::ValueEnum;
 use clap::{Parser, Subcommand};
 use msikit::sign;
-use msikit::simulate::LaunchOutcome;
 use sspr_msi::build::{self, BuiltPackage};
 use sspr_msi::config::{self, Settings};
 use sspr_msi::error::{ConfigError, ConfigProblem, Error, Result};
 use sspr_msi::target::{self, Target};
-use sspr_msi::verify::report::{self, PackageReport, VerifyOptions, VerifyReport};
+use sspr_msi::verify::format::{self as verify_format, ReportFormat};
+use sspr_msi::verify::report::{self, VerifyOptions};
 use sspr_msi::{doctor, explain, release};
 use std::path::PathBuf;
 
@@ -98,9 +99,15 @@ enum Command {
         /// The packages to verify.
         #[arg(required = true, value_name = "FILE.msi")]
         files: Vec<PathBuf>,
-        /// Print the report as JSON.
+        /// Print the report as JSON (the same as --format json).
         #[arg(long)]
         json: bool,
+        /// The report's format.
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<ReportFormat>,
+        /// Write the report to FILE (atomically) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
         /// Simulate install and uninstall on machine profiles (all built-in ones by default).
         #[arg(long)]
         simulate: bool,
@@ -417,6 +424,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Verify {
             files,
             json,
+            format,
+            out,
             simulate,
             profiles,
             profile_files,
@@ -430,14 +439,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 trust_anchors,
                 transforms,
             };
+            let format = report_format(json, format);
             let report = report::verify(&files, &options)?;
-            if json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&report).expect("verify report serialises")
-                );
-            } else {
-                print_verify_report(&report);
+            let rendered = verify_format::render(&report, format);
+            match out {
+                Some(path) => sspr_msi::package::write_atomically(&path, rendered.as_bytes())?,
+                None => print!("{rendered}"),
             }
             match report.problem_count() {
                 0 => Ok(()),
@@ -498,12 +505,29 @@ fn run_doctor(file: &std::path::Path, json: bool, config: Option<&std::path::Pat
     Ok(())
 }
 
+/// `--json` is `--format json`: both may be given only when they agree (else a usage error,
+/// exit 2, as clap gives).
+fn report_format(json: bool, format: Option<ReportFormat>) -> ReportFormat {
+    match (json, format) {
+        (true, None | Some(ReportFormat::Json)) => ReportFormat::Json,
+        (true, Some(other)) => {
+            let name = other
+                .to_possible_value()
+                .map_or_else(String::new, |value| value.get_name().to_string());
+            <Cli as clap::CommandFactory>::command()
+                .error(
+                    clap::error::ErrorKind::ArgumentConflict,
+                    format!("--json is --format json; it cannot go with --format {name}"),
+                )
+                .exit()
+        }
+        (false, format) => format.unwrap_or_default(),
+    }
+}
+
 fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T) -> String) {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("reports serialise")
-        );
+        println!("{}", sspr_msi::document::to_json(report));
     } else {
         print!(
             "{}",
@@ -603,10 +627,16 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
         }
     }
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(built).expect("build report serialises")
-        );
+        #[derive(serde::Serialize)]
+        struct BuildDocument<'a> {
+            packages: &'a [BuiltPackage],
+            bundle: Option<&'a std::path::Path>,
+        }
+        let document = BuildDocument {
+            packages: built,
+            bundle,
+        };
+        println!("{}", sspr_msi::document::to_json(&document));
         return;
     }
     println!(
@@ -628,67 +658,5 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
     }
     if let Some(bundle) = bundle {
         println!("bundle: {}", bundle.display());
-    }
-}
-
-fn print_verify_report(report: &VerifyReport) {
-    for package in &report.packages {
-        print_package_report(package);
-    }
-}
-
-fn print_package_report(package: &PackageReport) {
-    println!(
-        "{} (target {}, platform {})",
-        package.file.display(),
-        package.target.as_deref().unwrap_or("unknown"),
-        package.platform.as_deref().unwrap_or("missing")
-    );
-    for finding in &package.findings {
-        let severity = format!("{:?}", finding.severity).to_lowercase();
-        println!(
-            "  {severity:<7} {:<10} {}",
-            finding.id,
-            sspr_msi::textfile::terminal_safe(&finding.message)
-        );
-    }
-    let Some(first) = package.simulations.first() else {
-        return;
-    };
-    for note in &first.prediction.unsimulated {
-        println!(
-            "  not simulated: {}",
-            sspr_msi::textfile::terminal_safe(note)
-        );
-    }
-    println!(
-        "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  message",
-        "profile", "result", "values", "files", "permanent", "residue"
-    );
-    for result in &package.simulations {
-        let prediction = &result.prediction;
-        let (outcome, message) = match &prediction.outcome {
-            LaunchOutcome::Installs if result.unexpected_install => {
-                ("INSTALLS", "installs outside its target".to_string())
-            }
-            LaunchOutcome::Installs => ("installs", String::new()),
-            LaunchOutcome::Refused { messages } => ("refused", messages.join(" | ")),
-        };
-        println!(
-            "  {:<20} {:<9} {:>6} {:>5} {:>9} {:>7}  {message}",
-            prediction.profile,
-            outcome,
-            prediction.registry.len(),
-            prediction.files.len(),
-            prediction.permanent.len(),
-            prediction.residue.len()
-        );
-        for leftover in &prediction.residue {
-            println!(
-                "      residue: {} ({})",
-                sspr_msi::textfile::terminal_safe(&leftover.item),
-                sspr_msi::textfile::terminal_safe(&leftover.reason)
-            );
-        }
     }
 }

@@ -8,6 +8,7 @@ pub mod build;
 pub(crate) mod compile;
 pub mod config;
 pub mod doctor;
+pub mod document;
 pub mod error;
 pub mod explain;
 pub mod model;

@@ -1,20 +1,7 @@
-//! The one XML text escape the bundle's XML files (Detection.xml, ADMX/ADML, Registry.xml) use.
+//! The one XML text escape the bundle's XML files (Detection.xml, ADMX/ADML, Registry.xml) use:
+//! the same as the reports'.
 
-/// `text` safe inside an XML element or a double-quoted attribute.
-pub fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            _ => escaped.push(c),
-        }
-    }
-    escaped
-}
+pub use crate::verify::markup::escape;
 
 #[cfg(test)]
 mod tests {

@@ -5,11 +5,11 @@
 use crate::error::{ConfigError, ConfigProblem, Error, Result};
 use crate::target::Target;
 use msikit::package as read;
-use msikit::rules::{self, Finding, Severity};
+use msikit::rules::{self, Finding, Severity, SignatureReport};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
 use msikit::simulate::{platform, LaunchOutcome, Prediction};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::path::{Path, PathBuf};
 
 /// What the user asked `verify` to do.
@@ -44,6 +44,8 @@ pub struct PackageReport {
     /// Template's platform.
     pub platform: Option<String>,
     pub findings: Vec<Finding>,
+    /// Every signature checked: the package's own and each embedded PE's.
+    pub signatures: Vec<SignatureReport>,
     pub simulations: Vec<ProfileResult>,
 }
 
@@ -64,17 +66,69 @@ impl PackageReport {
     }
 }
 
-/// The whole report.
+/// The whole report: every format (text, JSON, SARIF, JUnit, HTML) renders this one model.
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub packages: Vec<PackageReport>,
+    #[serde(serialize_with = "rule_catalogue")]
     pub rules: &'static [rules::Rule],
+    pub summary: Summary,
+}
+
+/// The counts the text report's last line and CI dashboards show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub packages: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    /// Error findings, unexpected installs and residue: `verify` exits 1 when not 0.
+    pub problems: usize,
 }
 
 impl VerifyReport {
     pub fn problem_count(&self) -> usize {
         self.packages.iter().map(PackageReport::problem_count).sum()
     }
+
+    fn summarise(packages: Vec<PackageReport>) -> Self {
+        let severities = || {
+            packages
+                .iter()
+                .flat_map(|p| &p.findings)
+                .map(|f| f.severity)
+        };
+        let summary = Summary {
+            packages: packages.len(),
+            errors: severities().filter(|s| *s == Severity::Error).count(),
+            warnings: severities().filter(|s| *s == Severity::Warning).count(),
+            problems: packages.iter().map(PackageReport::problem_count).sum(),
+        };
+        VerifyReport {
+            packages,
+            rules: rules::RULES,
+            summary,
+        }
+    }
+}
+
+/// The catalogue with each rule's name, which the toolkit keeps beside it.
+fn rule_catalogue<S: Serializer>(
+    catalogue: &[rules::Rule],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct Entry<'a> {
+        id: &'a str,
+        name: &'a str,
+        severity: Severity,
+        explanation: &'a str,
+    }
+    serializer.collect_seq(catalogue.iter().map(|rule| Entry {
+        id: rule.id,
+        name: rule.name(),
+        severity: rule.severity,
+        explanation: rule.explanation,
+    }))
 }
 
 /// Verifies every file.
@@ -93,10 +147,7 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
         .iter()
         .map(|file| verify_file(file, &options.transforms, &profiles, &trust))
         .collect::<Result<_>>()?;
-    Ok(VerifyReport {
-        packages,
-        rules: rules::RULES,
-    })
+    Ok(VerifyReport::summarise(packages))
 }
 
 fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
@@ -157,7 +208,8 @@ fn verify_file(
         .into_iter()
         .find_map(|keyword| Target::from_name(keyword.trim()));
     let mut findings = rules::check(&package);
-    findings.extend(rules::check_signatures(&package, &bytes, trust));
+    let (signature_findings, signatures) = rules::signature_reports(&package, &bytes, trust);
+    findings.extend(signature_findings);
     let mut simulations = Vec::new();
     for profile in profiles {
         match super::custom::simulator().simulate(&package, profile, &Default::default()) {
@@ -183,6 +235,7 @@ fn verify_file(
         target: target.map(|target| target.name()),
         platform: package.summary.platform().map(str::to_string),
         findings,
+        signatures,
         simulations,
     })
 }

@@ -49,8 +49,10 @@ fn json_report_lists_codes_sizes_and_hashes() {
         .arg(dir.path()));
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let package = &report[0];
-    assert_eq!(report.as_array().unwrap().len(), 1);
+    assert_eq!(report["schema_version"], 1);
+    assert!(report["bundle"].is_null());
+    let package = &report["packages"][0];
+    assert_eq!(report["packages"].as_array().unwrap().len(), 1);
     assert_eq!(package["target"], "win11-x64");
     let file = Path::new(package["file"].as_str().unwrap());
     let bytes = std::fs::read(file).unwrap();
@@ -100,7 +102,7 @@ fn init_writes_the_default_config_which_builds_the_same_packages() {
     );
     let hashes = |output: &std::process::Output| -> Vec<String> {
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        report
+        report["packages"]
             .as_array()
             .unwrap()
             .iter()

@@ -523,7 +523,7 @@ fn the_build_report_and_the_manifest_list_every_embedded_pe_with_digest_and_trus
         .arg("manifest.json"));
     let manifest: serde_json::Value = serde_json::from_slice(&unzip.stdout).unwrap();
     for (index, target) in ["win7-x64", "win10-x64"].iter().enumerate() {
-        let built = &report[index];
+        let built = &report["packages"][index];
         assert_eq!(built["target"], *target);
         let embedded = built["embedded"].as_array().unwrap();
         let roles: Vec<&str> = embedded

@@ -69,7 +69,7 @@ fn every_package(dir: &Path) -> Option<Vec<PathBuf>> {
             .arg("--json"));
         assert!(output.status.success(), "{}", stderr(&output));
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-        for package in report.as_array().unwrap() {
+        for package in report["packages"].as_array().unwrap() {
             packages.push(PathBuf::from(package["file"].as_str().unwrap()));
         }
     }

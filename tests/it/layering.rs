@@ -9,7 +9,7 @@ use std::path::Path;
 /// layer, never its own layer's nor a higher one's.
 const LAYERS: &[&[&str]] = &[
     &["error"],
-    &["textfile", "package"],
+    &["textfile", "package", "document"],
     &["target"],
     &["payload", "sign_warnings"],
     &["config"],

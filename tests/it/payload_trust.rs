@@ -105,7 +105,7 @@ fn a_validly_signed_payload_is_accepted_and_its_signer_reported() {
     let output = f.build(&config, &[]);
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let trust = &report[0]["payload"]["trust"]["verified"];
+    let trust = &report["packages"][0]["payload"]["trust"]["verified"];
     assert!(
         trust["subject"]
             .as_str()
@@ -189,7 +189,7 @@ fn unsigned_payloads_are_refused_unless_allowed_for_a_test_build() {
     );
     let report: serde_json::Value = serde_json::from_slice(&allowed.stdout).unwrap();
     assert_eq!(
-        report[0]["payload"]["trust"], "unsigned_allowed",
+        report["packages"][0]["payload"]["trust"], "unsigned_allowed",
         "the report records it"
     );
 }

@@ -274,7 +274,7 @@ pub(crate) fn built_packages(config: &Path, out: &Path) -> Vec<PathBuf> {
         .arg("--json"));
     assert!(output.status.success(), "build: {}", stderr(&output));
     let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
-    let packages: Vec<PathBuf> = report
+    let packages: Vec<PathBuf> = report["packages"]
         .as_array()
         .unwrap()
         .iter()

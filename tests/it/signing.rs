@@ -329,7 +329,7 @@ fn build_with_signing_signs_every_package_and_wine_installs_it() {
         .arg(pki.file("signer.key")));
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for package in report.as_array().unwrap() {
+    for package in report["packages"].as_array().unwrap() {
         assert!(package["signed_by"]
             .as_str()
             .unwrap()

@@ -101,7 +101,7 @@ fn msi_dse_writes_the_metadata_hash_deterministically_for_sign_build_and_attach(
         .arg(&key)
         .arg("--sign-msi-dse")));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let file = Path::new(report[0]["file"].as_str().unwrap());
+    let file = Path::new(report["packages"][0]["file"].as_str().unwrap());
     assert_eq!(std::fs::read(file).unwrap(), signed[0]);
     // Exported and attached: the Ex stream is computed again on the rebuilt package.
     let sig = dir.path().join("a.sig");

@@ -231,7 +231,7 @@ fn a_signer_command_signs_for_sign_and_build() {
         .arg("--signer-command")
         .arg(format!("sh '{}'", script.display()))));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for package in report.as_array().unwrap() {
+    for package in report["packages"].as_array().unwrap() {
         assert_verified(&pki, Path::new(package["file"].as_str().unwrap()));
     }
 }

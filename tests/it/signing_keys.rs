@@ -378,7 +378,7 @@ fn build_warns_when_ecdsa_signs_a_windows_7_8_or_81_package() {
         .arg(pki.file("p256.key")));
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    for package in report.as_array().unwrap() {
+    for package in report["packages"].as_array().unwrap() {
         let target = package["target"].as_str().unwrap();
         let warned = package["warnings"]
             .as_array()

@@ -142,7 +142,7 @@ fn build_signs_every_package_with_a_key_on_a_token() {
     ));
     assert!(output.status.success(), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let packages = report.as_array().unwrap();
+    let packages = report["packages"].as_array().unwrap();
     assert_eq!(packages.len(), 2);
     for package in packages {
         assert!(

@@ -106,7 +106,10 @@ fn json_report_has_findings_simulations_and_the_rule_catalogue() {
         .contains(r"HKCU\Software\Fabrikam\VerifyFixture"));
     let simulation = &package["simulations"][0];
     assert_eq!(simulation["profile"], "wine-win10");
-    assert_eq!(simulation["outcome"], "Installs");
+    assert_eq!(
+        simulation["outcome"],
+        serde_json::json!({"result": "installs"})
+    );
     assert_eq!(simulation["registry"].as_array().unwrap().len(), 6);
     let rules = report["rules"].as_array().unwrap();
     assert!(rules
@@ -172,10 +175,15 @@ fn a_profile_file_adds_fleet_machines_to_the_matrix() {
     let output = verify(&["--profile-file", profiles.to_str().unwrap()], &[&msi]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = stdout(&output);
-    let row = text
+    // The row and its message's wrapped lines, which are indented under the message column.
+    let row: String = text
         .lines()
-        .find(|line| line.trim_start().starts_with("kiosk-home"))
-        .unwrap();
+        .skip_while(|line| !line.trim_start().starts_with("kiosk-home"))
+        .enumerate()
+        .take_while(|(index, line)| *index == 0 || line.starts_with(&" ".repeat(40)))
+        .map(|(_, line)| line.trim())
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         row.contains("refused") && row.contains("Home edition"),
         "{row}"

@@ -105,7 +105,7 @@ pub fn build_target(config: Option<&Path>, target: &str, out: &Path) -> PathBuf 
     let output = run(&mut command);
     assert!(output.status.success(), "build failed: {}", stderr(&output));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    PathBuf::from(report[0]["file"].as_str().unwrap())
+    PathBuf::from(report["packages"][0]["file"].as_str().unwrap())
 }
 
 /// `msiinfo export` of one table, as rows of tab-separated fields (header lines dropped).

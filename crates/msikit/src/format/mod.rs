@@ -59,11 +59,16 @@ pub fn guid_text(guid: Uuid) -> String {
 }
 
 /// A Registry table root (the `-1` per-user-or-machine root is resolved by the installer).
+/// In JSON its short name (`HKLM`), as reports show it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub enum RegistryRoot {
+    #[serde(rename = "HKCR")]
     ClassesRoot,
+    #[serde(rename = "HKCU")]
     CurrentUser,
+    #[serde(rename = "HKLM")]
     LocalMachine,
+    #[serde(rename = "HKU")]
     Users,
 }
 

@@ -147,7 +147,10 @@ fn group(inner: &str, references: &dyn References, depth: usize) -> String {
 }
 
 /// A registry value's data as Windows Installer writes it.
+/// In JSON `{"type": "dword", "value": 1}`; a key-only row is `{"type": "key_only"}`
+/// (`key_kept` for a `+` row).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
 pub enum WrittenData {
     String(String),
     ExpandString(String),

@@ -57,16 +57,19 @@ fn per_machine(package: &PackageView, findings: &mut Vec<Finding>) {
 fn user_profile(package: &PackageView, findings: &mut Vec<Finding>) {
     for row in package.rows(&schema::REGISTRY) {
         if row.root == HKCU {
-            findings.push(USER_PROFILE.finding(format!(
-                "Registry row `{}` writes HKCU\\{}",
-                row.registry, row.key
-            )));
+            findings.push(USER_PROFILE.finding_at(
+                "Registry",
+                row.registry.as_str(),
+                format!("Registry row `{}` writes HKCU\\{}", row.registry, row.key),
+            ));
         }
     }
     for component in components_under(package, PER_USER_FOLDERS) {
-        findings.push(USER_PROFILE.finding(format!(
-            "component `{component}` installs into a per-user folder"
-        )));
+        findings.push(USER_PROFILE.finding_at(
+            "Component",
+            component.as_str(),
+            format!("component `{component}` installs into a per-user folder"),
+        ));
     }
 }
 
@@ -82,10 +85,11 @@ fn network(package: &PackageView, findings: &mut Vec<Finding>) {
             .flatten()
             .any(|text| text.contains("\\\\") || text.contains("://"));
         if names_network {
-            findings.push(NETWORK_AT_STARTUP.finding(format!(
-                "custom action `{}` names a network location",
-                row.action
-            )));
+            findings.push(NETWORK_AT_STARTUP.finding_at(
+                "CustomAction",
+                row.action.as_str(),
+                format!("custom action `{}` names a network location", row.action),
+            ));
         }
     }
 }

@@ -3,6 +3,7 @@
 //! this project's own for silent, per-machine deployment that no ICE has.
 
 pub mod gpo;
+mod names;
 pub mod system_binaries;
 
 use crate::condition::{self, Operand};
@@ -53,6 +54,16 @@ pub struct Finding {
     pub id: &'static str,
     pub severity: Severity,
     pub message: String,
+    /// The row the finding is about; absent for findings about the whole package.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<RowLocation>,
+}
+
+/// A table row: the table's name and the row's primary key (key columns joined by `/`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RowLocation {
+    pub table: String,
+    pub row: String,
 }
 
 const fn error(id: &'static str, explanation: &'static str, check: Check) -> Rule {
@@ -232,7 +243,29 @@ impl Rule {
             id: self.id,
             severity: self.severity,
             message: message.into(),
+            location: None,
         }
+    }
+
+    /// A finding of this rule about row `row` of `table`.
+    pub fn finding_at(
+        &self,
+        table: &str,
+        row: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            location: Some(RowLocation {
+                table: table.to_string(),
+                row: row.into(),
+            }),
+            ..self.finding(message)
+        }
+    }
+
+    /// The rule's short PascalCase name (`DuplicateComponentGuid`).
+    pub fn name(&self) -> &'static str {
+        names::rule_name(self.id)
     }
 }
 
@@ -264,12 +297,16 @@ fn column_types_and_keys(package: &PackageView, findings: &mut Vec<Finding>) {
                 let problem = cell_problem(column.column_type, column.nullable, cell)
                     .or_else(|| category_problem(*category, cell));
                 if let Some(problem) = problem {
-                    findings.push(ICE03.finding(format!(
-                        "{}.{} row {}: {problem}",
-                        table.name,
-                        column.name,
-                        row_index + 1
-                    )));
+                    findings.push(ICE03.finding_at(
+                        &table.name,
+                        row_key(table, row),
+                        format!(
+                            "{}.{} row {}: {problem}",
+                            table.name,
+                            column.name,
+                            row_index + 1
+                        ),
+                    ));
                 }
             }
         }
@@ -356,14 +393,41 @@ fn dangling_keys(package: &PackageView, table: &TableView, findings: &mut Vec<Fi
                 continue;
             };
             if !keys.contains(cell) {
-                findings.push(ICE03.finding(format!(
-                    "{}.{} = {} refers to no row of {target}",
-                    table.name,
-                    column.name,
-                    show(cell)
-                )));
+                findings.push(ICE03.finding_at(
+                    &table.name,
+                    row_key(table, row),
+                    format!(
+                        "{}.{} = {} refers to no row of {target}",
+                        table.name,
+                        column.name,
+                        show(cell)
+                    ),
+                ));
             }
         }
+    }
+}
+
+/// A row's primary key: its key cells, joined by `/` (all cells when no column is a key).
+fn row_key(table: &TableView, row: &[Cell]) -> String {
+    let keys: Vec<String> = table
+        .columns
+        .iter()
+        .zip(row)
+        .filter(|(column, _)| column.primary_key)
+        .map(|(_, cell)| key_text(cell))
+        .collect();
+    match keys.is_empty() {
+        true => row.iter().map(key_text).collect::<Vec<_>>().join("/"),
+        false => keys.join("/"),
+    }
+}
+
+fn key_text(cell: &Cell) -> String {
+    match cell {
+        Cell::Null => String::new(),
+        Cell::Int(value) => value.to_string(),
+        Cell::Str(text) => text.clone(),
     }
 }
 
@@ -387,7 +451,11 @@ fn duplicate_component_guids(package: &PackageView, findings: &mut Vec<Finding>)
         }
         let name = component.component;
         if let Some(first) = seen.insert(guid.clone(), name.clone()) {
-            findings.push(ICE08.finding(format!("components `{first}` and `{name}` share {guid}")));
+            findings.push(ICE08.finding_at(
+                "Component",
+                name.as_str(),
+                format!("components `{first}` and `{name}` share {guid}"),
+            ));
         }
     }
 }
@@ -399,10 +467,14 @@ fn permanent_system_components(package: &PackageView, findings: &mut Vec<Finding
             .attributes
             .contains(ComponentAttributes::PERMANENT);
         if matches!(directory, "SystemFolder" | "System64Folder") && !permanent {
-            findings.push(ICE09.finding(format!(
-                "component `{}` installs into {directory} but is not permanent",
-                component.component
-            )));
+            findings.push(ICE09.finding_at(
+                "Component",
+                component.component.as_str(),
+                format!(
+                    "component `{}` installs into {directory} but is not permanent",
+                    component.component
+                ),
+            ));
         }
     }
 }
@@ -449,13 +521,13 @@ fn directory_action_placement(package: &PackageView, findings: &mut Vec<Finding>
             };
             let base = kind & KIND_MASK;
             if base == SET_DIRECTORY && position <= cost_finalize {
-                findings.push(ICE12.finding(format!(
+                findings.push(ICE12.finding_at(table.name(), action.as_str(), format!(
                     "{}: type 35 action `{action}` ({position}) runs before CostFinalize ({cost_finalize})",
                     table.name()
                 )));
             }
             if base == SET_PROPERTY && directories.contains(&source) && position >= cost_finalize {
-                findings.push(ICE12.finding(format!(
+                findings.push(ICE12.finding_at(table.name(), action.as_str(), format!(
                     "{}: type 51 action `{action}` sets Directory `{source}` after CostFinalize ({cost_finalize})",
                     table.name()
                 )));
@@ -477,9 +549,11 @@ fn per_user_and_per_machine_mix(package: &PackageView, findings: &mut Vec<Findin
     }
     for (component, scopes) in roots {
         if scopes.len() > 1 {
-            findings.push(ICE57.finding(format!(
-                "component `{component}` writes both HKCU and per-machine registry data"
-            )));
+            findings.push(ICE57.finding_at(
+                "Component",
+                component.as_str(),
+                format!("component `{component}` writes both HKCU and per-machine registry data"),
+            ));
         }
     }
 }
@@ -528,7 +602,7 @@ fn deferred_action_placement(package: &PackageView, findings: &mut Vec<Finding>)
             continue;
         };
         if kind & IN_SCRIPT != 0 && !(start < position && position < end) {
-            findings.push(ICE77.finding(format!(
+            findings.push(ICE77.finding_at("InstallExecuteSequence", action.as_str(), format!(
                 "deferred action `{action}` ({position}) is outside InstallInitialize ({start}) … InstallFinalize ({end})"
             )));
         }
@@ -541,11 +615,15 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
     }
     for component in package.rows(&schema::COMPONENT) {
         if component.attributes.contains(ComponentAttributes::WIN64) {
-            findings.push(ICE80.finding(format!(
-                "component `{}` is 64-bit but the Template platform is {}",
-                component.component,
-                package.summary.platform().unwrap_or("missing")
-            )));
+            findings.push(ICE80.finding_at(
+                "Component",
+                component.component.as_str(),
+                format!(
+                    "component `{}` is 64-bit but the Template platform is {}",
+                    component.component,
+                    package.summary.platform().unwrap_or("missing")
+                ),
+            ));
         }
     }
     for directory in package.rows(&schema::DIRECTORY) {
@@ -554,9 +632,11 @@ fn bitness_against_template(package: &PackageView, findings: &mut Vec<Finding>) 
             id.as_str(),
             "ProgramFiles64Folder" | "System64Folder" | "CommonFiles64Folder"
         ) {
-            findings.push(ICE80.finding(format!(
-                "Directory `{id}` is a 64-bit folder in a 32-bit package"
-            )));
+            findings.push(ICE80.finding_at(
+                "Directory",
+                id.as_str(),
+                format!("Directory `{id}` is a 64-bit folder in a 32-bit package"),
+            ));
         }
     }
 }
@@ -573,7 +653,11 @@ pub const REQUIRED_PROPERTIES: &[&str] = &[
 fn required_properties(package: &PackageView, findings: &mut Vec<Finding>) {
     for &name in REQUIRED_PROPERTIES {
         if package.property(name).is_none_or(|value| value.is_empty()) {
-            findings.push(PROPERTIES.finding(format!("property `{name}` is missing")));
+            findings.push(PROPERTIES.finding_at(
+                "Property",
+                name.to_string(),
+                format!("property `{name}` is missing"),
+            ));
         }
     }
     if package.rows(&schema::UPGRADE).next().is_some() && package.property("UpgradeCode").is_none()
@@ -690,9 +774,11 @@ fn ui_only_actions(package: &PackageView, findings: &mut Vec<Finding>) {
         {
             continue;
         }
-        findings.push(UI_ONLY.finding(format!(
-            "`{action}` is in InstallUISequence only; /qn skips it"
-        )));
+        findings.push(UI_ONLY.finding_at(
+            "InstallUISequence",
+            action.as_str(),
+            format!("`{action}` is in InstallUISequence only; /qn skips it"),
+        ));
     }
 }
 
@@ -705,9 +791,13 @@ fn silent_reboot(package: &PackageView, findings: &mut Vec<Finding>) {
     }
     for action in ["ScheduleReboot", "ForceReboot"] {
         if sequence(package, EXECUTE).contains_key(action) {
-            findings.push(SILENT_REBOOT.finding(format!(
-                "`{action}` is in InstallExecuteSequence and REBOOT=ReallySuppress is not set"
-            )));
+            findings.push(SILENT_REBOOT.finding_at(
+                "InstallExecuteSequence",
+                action,
+                format!(
+                    "`{action}` is in InstallExecuteSequence and REBOOT=ReallySuppress is not set"
+                ),
+            ));
         }
     }
 }
@@ -737,9 +827,11 @@ fn deferred_script_actions(package: &PackageView) -> Vec<(String, i32, bool)> {
 fn deferred_rollback(package: &PackageView, findings: &mut Vec<Finding>) {
     for (action, _, has_rollback) in deferred_script_actions(package) {
         if !has_rollback {
-            findings.push(DEFERRED_ROLLBACK.finding(format!(
-                "deferred action `{action}` has no rollback action before it"
-            )));
+            findings.push(DEFERRED_ROLLBACK.finding_at(
+                "CustomAction",
+                action.as_str(),
+                format!("deferred action `{action}` has no rollback action before it"),
+            ));
         }
     }
 }
@@ -750,9 +842,11 @@ fn deferred_impersonate(package: &PackageView, findings: &mut Vec<Finding>) {
     }
     for (action, kind, _) in deferred_script_actions(package) {
         if kind & NO_IMPERSONATE == 0 {
-            findings.push(DEFERRED_IMPERSONATE.finding(format!(
-                "deferred action `{action}` (type {kind}) impersonates the user"
-            )));
+            findings.push(DEFERRED_IMPERSONATE.finding_at(
+                "CustomAction",
+                action.as_str(),
+                format!("deferred action `{action}` (type {kind}) impersonates the user"),
+            ));
         }
     }
 }
@@ -782,13 +876,15 @@ fn custom_action_data(package: &PackageView, findings: &mut Vec<Finding>) {
             continue;
         };
         if set_at >= runs_at {
-            findings.push(CUSTOM_ACTION_DATA.finding(format!(
+            findings.push(CUSTOM_ACTION_DATA.finding_at("CustomAction", setter.as_str(), format!(
                 "`{setter}` ({set_at}) sets the data of `{target}` ({runs_at}) only after it is scheduled"
             )));
         } else if set_when.trim() != runs_when.trim() {
-            findings.push(CUSTOM_ACTION_DATA.finding(format!(
-                "`{setter}` runs when `{set_when}` but `{target}` when `{runs_when}`"
-            )));
+            findings.push(CUSTOM_ACTION_DATA.finding_at(
+                "CustomAction",
+                setter.as_str(),
+                format!("`{setter}` runs when `{set_when}` but `{target}` when `{runs_when}`"),
+            ));
         }
     }
 }
@@ -800,9 +896,11 @@ fn wow64_tools(package: &PackageView, findings: &mut Vec<Finding>) {
     for (action, kind, source, target) in custom_actions(package) {
         let exe_in_system = kind & KIND_MASK == EXE_IN_DIRECTORY && source == "SystemFolder";
         if exe_in_system || target.trim_start_matches('"').starts_with("[SystemFolder]") {
-            findings.push(
-                WOW64_TOOL.finding(format!("`{action}` starts `{target}` from SystemFolder")),
-            );
+            findings.push(WOW64_TOOL.finding_at(
+                "CustomAction",
+                action.as_str(),
+                format!("`{action}` starts `{target}` from SystemFolder"),
+            ));
         }
     }
 }
@@ -824,8 +922,11 @@ fn phaseless_deferred(package: &PackageView, findings: &mut Vec<Finding>) {
                 .any(|name| PHASE_PROPERTIES.contains(&name.as_str()))
         });
         if !phased {
-            findings
-                .push(PHASELESS_DEFERRED.finding(format!("`{action}` runs when `{condition}`")));
+            findings.push(PHASELESS_DEFERRED.finding_at(
+                "CustomAction",
+                action.as_str(),
+                format!("`{action}` runs when `{condition}`"),
+            ));
         }
     }
 }
@@ -866,7 +967,7 @@ fn insecure_public_properties(package: &PackageView, findings: &mut Vec<Finding>
             && !derived.contains(&name)
             && !is_standard_property(&name)
         {
-            findings.push(INSECURE_PUBLIC_PROPERTY.finding(format!(
+            findings.push(INSECURE_PUBLIC_PROPERTY.finding_at("Property", name.as_str(), format!(
                 "`{name}` is read by a custom action or launch condition but is not in SecureCustomProperties"
             )));
         }
@@ -920,17 +1021,22 @@ fn accidental_formatting(package: &PackageView, findings: &mut Vec<Finding>) {
         let problems = formatting_surprises(&value, &known);
         let shown = quoted(&value);
         for problem in problems.iter().take(MAX_FINDINGS_PER_CELL) {
-            findings.push(ACCIDENTAL_FORMATTING.finding(format!(
-                "Registry `{}` value `{shown}`: {problem}",
-                row.registry
-            )));
+            findings.push(ACCIDENTAL_FORMATTING.finding_at(
+                "Registry",
+                row.registry.as_str(),
+                format!("Registry `{}` value `{shown}`: {problem}", row.registry),
+            ));
         }
         if problems.len() > MAX_FINDINGS_PER_CELL {
-            findings.push(ACCIDENTAL_FORMATTING.finding(format!(
-                "Registry `{}` value `{shown}`: {} more such references",
-                row.registry,
-                problems.len() - MAX_FINDINGS_PER_CELL
-            )));
+            findings.push(ACCIDENTAL_FORMATTING.finding_at(
+                "Registry",
+                row.registry.as_str(),
+                format!(
+                    "Registry `{}` value `{shown}`: {} more such references",
+                    row.registry,
+                    problems.len() - MAX_FINDINGS_PER_CELL
+                ),
+            ));
         }
     }
 }
@@ -1007,10 +1113,47 @@ fn unsigned_package(package: &PackageView, findings: &mut Vec<Finding>) {
 /// Authenticode checks that need the package's bytes and a trust policy: the package's
 /// own signature and every embedded PE's (Binary rows and cabinet files).
 pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolicy) -> Vec<Finding> {
+    signature_reports(package, bytes, policy).0
+}
+
+/// How one signature check ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureStatus {
+    /// Intact and chains to a trust anchor.
+    Trusted,
+    /// Intact; who signed was not checked (no trust anchor given).
+    Intact,
+    Unsigned,
+    /// Changed after signing, malformed, or not from a trusted code-signing certificate.
+    Invalid,
+}
+
+/// What the signature checks found about the package or one embedded PE.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureReport {
+    /// `package`, or the embedded PE as messages name it.
+    pub subject: String,
+    pub status: SignatureStatus,
+    /// The certificate whose key made the signature, with the anchor it chains to.
+    pub signer: Option<sign::Signer>,
+    /// Why the check failed.
+    pub problem: Option<String>,
+}
+
+/// [`check_signatures`], with a report of each signature checked.
+pub fn signature_reports(
+    package: &PackageView,
+    bytes: &[u8],
+    policy: &TrustPolicy,
+) -> (Vec<Finding>, Vec<SignatureReport>) {
     let mut findings = Vec::new();
+    let mut reports = Vec::new();
     if package.has_signature {
+        let check = sign::msi::check(bytes, policy);
+        reports.push(signature_report("package", &check, policy));
         signature_finding(
-            sign::msi::verify(bytes, policy),
+            check.result,
             &BAD_SIGNATURE,
             "package",
             policy,
@@ -1021,14 +1164,41 @@ pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolic
         findings.push(BAD_SIGNATURE.finding("package: not signed"));
     }
     for (what, data) in embedded_pes(package, &mut findings) {
-        match sign::pe::verify(&data, policy) {
+        let check = sign::pe::check(&data, policy);
+        reports.push(signature_report(&what, &check, policy));
+        match check.result {
             Err(SignatureError::Unsigned) => {
                 findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
             }
             result => signature_finding(result, &BAD_PE_SIGNATURE, &what, policy, &mut findings),
         }
     }
-    findings
+    (findings, reports)
+}
+
+fn signature_report(
+    subject: &str,
+    check: &sign::SignatureCheck,
+    policy: &TrustPolicy,
+) -> SignatureReport {
+    let (status, signer, problem) = match &check.result {
+        Ok(signer) => (SignatureStatus::Trusted, Some(signer.clone()), None),
+        Err(SignatureError::Unsigned) => (SignatureStatus::Unsigned, None, None),
+        Err(SignatureError::Untrusted(_)) if policy.anchors.is_empty() => {
+            (SignatureStatus::Intact, check.signed_by.clone(), None)
+        }
+        Err(error) => (
+            SignatureStatus::Invalid,
+            check.signed_by.clone(),
+            Some(error.to_string()),
+        ),
+    };
+    SignatureReport {
+        subject: subject.to_string(),
+        status,
+        signer,
+        problem,
+    }
 }
 
 fn signature_finding(

@@ -91,4 +91,15 @@ pub struct Signer {
     /// SHA-1 of the certificate, upper-case hex (what Windows shows as the thumbprint).
     pub thumbprint: String,
     pub sha256: String,
+    /// The trust anchor the chain reached (absent when no anchor was asked for or reached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Box<Signer>>,
+}
+
+/// What one signature check found: the certificate whose key made the signature (known once
+/// the PKCS#7 signature itself verified, whether or not the chain is trusted) and the verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    pub signed_by: Option<Signer>,
+    pub result: Result<Signer, SignatureError>,
 }

@@ -4,7 +4,7 @@
 use super::signed_data;
 use super::signed_data::Credentials;
 use super::trust::TrustPolicy;
-use super::{SignatureError, Signer};
+use super::{SignatureCheck, SignatureError, Signer};
 use crate::compound::{RootStream, Streams};
 use crate::read::compound::{CompoundFile, Entry, EntryKind};
 use der::asn1::{ObjectIdentifier, OctetString};
@@ -262,6 +262,21 @@ pub fn sign(bytes: &[u8], credentials: &Credentials) -> std::io::Result<Vec<u8>>
 
 /// Checks the MSI's signature: digest, PKCS#7 signature, and the signer against `policy`.
 pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureError> {
+    check(bytes, policy).result
+}
+
+/// [`verify`], also naming who signed when only the trust checks failed.
+pub fn check(bytes: &[u8], policy: &TrustPolicy) -> SignatureCheck {
+    let mut signed_by = None;
+    let result = verify_into(bytes, policy, &mut signed_by);
+    SignatureCheck { signed_by, result }
+}
+
+fn verify_into(
+    bytes: &[u8],
+    policy: &TrustPolicy,
+    signed_by: &mut Option<Signer>,
+) -> Result<Signer, SignatureError> {
     let streams = Streams::read(bytes)
         .map_err(|e| SignatureError::Malformed(format!("not a compound file: {e}")))?;
     let pkcs7 = streams
@@ -280,7 +295,7 @@ pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureErr
         }
     };
     let digest = signed_digest(bytes, prehash.as_deref()).map_err(malformed)?;
-    signed_data::verify(&signature, &digest, policy)
+    signed_data::verify(&signature, &digest, policy, signed_by)
 }
 
 #[cfg(test)]

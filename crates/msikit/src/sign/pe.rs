@@ -2,22 +2,29 @@
 
 use super::signed_data;
 use super::trust::TrustPolicy;
-use super::{SignatureError, Signer};
+use super::{SignatureCheck, SignatureError, Signer};
 use authenticode::{AttributeCertificateIterator, PeTrait};
 use object::read::pe::{PeFile32, PeFile64};
 use sha2::{Digest, Sha256};
 
 /// Checks the PE image's embedded signature against its own digest and `policy`.
 pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureError> {
-    match object::FileKind::parse(bytes) {
-        Ok(object::FileKind::Pe32) => {
-            verify_image(&PeFile32::parse(bytes).map_err(malformed)?, policy)
-        }
-        Ok(object::FileKind::Pe64) => {
-            verify_image(&PeFile64::parse(bytes).map_err(malformed)?, policy)
-        }
+    check(bytes, policy).result
+}
+
+/// [`verify`], also naming who signed when only the trust checks failed.
+pub fn check(bytes: &[u8], policy: &TrustPolicy) -> SignatureCheck {
+    let mut signed_by = None;
+    let result = match object::FileKind::parse(bytes) {
+        Ok(object::FileKind::Pe32) => PeFile32::parse(bytes)
+            .map_err(malformed)
+            .and_then(|pe| verify_image(&pe, policy, &mut signed_by)),
+        Ok(object::FileKind::Pe64) => PeFile64::parse(bytes)
+            .map_err(malformed)
+            .and_then(|pe| verify_image(&pe, policy, &mut signed_by)),
         _ => Err(SignatureError::Malformed("not a PE image".into())),
-    }
+    };
+    SignatureCheck { signed_by, result }
 }
 
 /// Whether `bytes` is a PE image (32- or 64-bit), signed or not.
@@ -32,7 +39,11 @@ fn malformed(error: impl std::fmt::Display) -> SignatureError {
     SignatureError::Malformed(error.to_string())
 }
 
-fn verify_image(pe: &dyn PeTrait, policy: &TrustPolicy) -> Result<Signer, SignatureError> {
+fn verify_image(
+    pe: &dyn PeTrait,
+    policy: &TrustPolicy,
+    signed_by: &mut Option<Signer>,
+) -> Result<Signer, SignatureError> {
     let mut certificates = AttributeCertificateIterator::new(pe)
         .map_err(|e| malformed(format!("{e:?}")))?
         .ok_or(SignatureError::Unsigned)?;
@@ -46,5 +57,5 @@ fn verify_image(pe: &dyn PeTrait, policy: &TrustPolicy) -> Result<Signer, Signat
     signed_data::require_sha256(&signature)?;
     let mut hasher = Sha256::new();
     authenticode::authenticode_digest(pe, &mut hasher).map_err(|_| malformed("PE layout"))?;
-    signed_data::verify(&signature, &hasher.finalize(), policy)
+    signed_data::verify(&signature, &hasher.finalize(), policy, signed_by)
 }

@@ -412,11 +412,13 @@ pub(super) fn require_sha256(signature: &AuthenticodeSignature) -> Result<(), Si
     }
 }
 
-/// Every check of a parsed signature against the file's own digest `actual_digest`.
+/// Every check of a parsed signature against the file's own digest `actual_digest`;
+/// `signed_by` learns the signer once its signature verified, before the trust checks.
 pub(super) fn verify(
     signature: &AuthenticodeSignature,
     actual_digest: &[u8],
     policy: &TrustPolicy,
+    signed_by: &mut Option<Signer>,
 ) -> Result<Signer, SignatureError> {
     require_sha256(signature)?;
     if signature.digest() != actual_digest {
@@ -454,6 +456,7 @@ pub(super) fn verify(
         signature.signature(),
         "the signer's signature",
     )?;
+    *signed_by = Some(super::trust::describe(leaf));
     policy.check(leaf, &certificates)
 }
 

@@ -33,6 +33,15 @@ pub fn describe(certificate: &Certificate) -> Signer {
         issuer: certificate.tbs_certificate.issuer.to_string(),
         thumbprint: hex(&sha1_digest(&der)),
         sha256: hex(&Sha256::digest(&der)),
+        anchor: None,
+    }
+}
+
+/// `signer`, recording the anchor its chain reached.
+fn anchored(signer: Signer, anchor: &Certificate) -> Signer {
+    Signer {
+        anchor: Some(Box::new(describe(anchor))),
+        ..signer
     }
 }
 
@@ -99,7 +108,7 @@ impl TrustPolicy {
         for _ in 0..8 {
             check_validity(&current, now)?;
             if self.anchors.iter().any(|anchor| anchor == &current) {
-                return Ok(signer);
+                return Ok(anchored(signer, &current));
             }
             let issuer = self
                 .anchors
@@ -131,7 +140,7 @@ impl TrustPolicy {
             .map_err(|e| SignatureError::Untrusted(e.to_string()))?;
             if self.anchors.iter().any(|anchor| anchor == issuer) {
                 check_validity(issuer, now)?;
-                return Ok(signer);
+                return Ok(anchored(signer, issuer));
             }
             current = issuer.clone();
         }

@@ -33,7 +33,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use tables::Tables;
 
 /// Whether the package would install, or which launch conditions refuse it.
+/// In JSON a tagged object: `{"result": "installs"}`, `{"result": "refused", "messages": […]}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
 pub enum LaunchOutcome {
     Installs,
     Refused { messages: Vec<String> },
