@@ -115,6 +115,37 @@ enum Command {
         #[arg(long = "trust-anchor", value_name = "PEM")]
         trust_anchors: Vec<PathBuf>,
     },
+    /// Show what a package (ours or anyone's) holds: summary information, tables with row
+    /// counts, streams with SHA-256, cabinet files with versions and signers, the signature.
+    Inspect {
+        /// The package.
+        file: PathBuf,
+        /// Print only this table, as an .idt archive file (what msibuild -i and Orca import).
+        #[arg(long, value_name = "NAME", conflicts_with = "json")]
+        table: Option<String>,
+        /// Print everything as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Certificates (PEM) signatures must chain to (repeatable).
+        #[arg(long = "trust-anchor", value_name = "PEM")]
+        trust_anchors: Vec<PathBuf>,
+    },
+    /// Semantic difference of two packages: rows by primary key, summary, streams and cabinet
+    /// files by digest, the signature; why two builds are not byte-identical. Exit 1 when
+    /// they differ.
+    Diff {
+        /// The older package.
+        old: PathBuf,
+        /// The newer package.
+        new: PathBuf,
+        /// Hide what every release changes: any cell or summary value that is the package's
+        /// own ProductCode, package code or ProductVersion.
+        #[arg(long)]
+        ignore_version_codes: bool,
+        /// Print the difference as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Will SSPR at sign-in work on a machine? `--script` prints the PowerShell preflight
     /// script; FILE is its JSON output or a `reg export` file. Exit 1 when a blocker is found.
     Doctor {
@@ -402,6 +433,45 @@ pub fn run(cli: Cli) -> Result<()> {
             Err(Error::CheckFailed {
                 path: file,
                 message: "the log shows the installation did not succeed".into(),
+            })
+        }
+        Command::Inspect {
+            file,
+            table,
+            json,
+            trust_anchors,
+        } => {
+            use sspr_msi::review::inspect;
+            if let Some(table) = table {
+                print!("{}", inspect::table_file(&file, &table)?);
+                return Ok(());
+            }
+            let policy = report::trust_policy(&trust_anchors)?;
+            print_report(
+                &inspect::inspect_file(&file, &policy)?,
+                json,
+                inspect::render_text,
+            );
+            Ok(())
+        }
+        Command::Diff {
+            old,
+            new,
+            ignore_version_codes,
+            json,
+        } => {
+            use sspr_msi::review::diff;
+            let options = msikit::diff::DiffOptions {
+                ignore_version_codes,
+            };
+            let difference = diff::diff_files(&old, &new, options)?;
+            print_report(&difference, json, diff::render_text);
+            if difference.is_equal() {
+                return Ok(());
+            }
+            Err(Error::CheckFailed {
+                path: new,
+                message: "the packages differ".into(),
             })
         }
         Command::Targets => {

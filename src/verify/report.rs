@@ -128,7 +128,8 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     Ok(profiles)
 }
 
-fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
+/// The certificates of `anchors` (PEM files) as the policy signatures must chain to.
+pub fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     let mut policy = TrustPolicy::default();
     for path in anchors {
         let certificates = msikit::sign::credentials::load_certificates(path)

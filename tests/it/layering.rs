@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["bind"],
     &["compile"],
     &["verify", "build", "explain", "sign_command"],
-    &["doctor", "release"],
+    &["doctor", "release", "review"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

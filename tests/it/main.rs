@@ -19,6 +19,7 @@ mod payload_trust;
 mod pinned_digests;
 mod reader;
 mod release;
+mod review;
 mod signing;
 mod signing_chain_dse;
 mod signing_detached;

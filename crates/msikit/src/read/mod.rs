@@ -10,6 +10,7 @@ pub mod cabinet;
 mod cabinet_tests;
 pub mod compound;
 mod error;
+pub mod idt;
 mod strings;
 mod summary;
 mod tables;
