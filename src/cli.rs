@@ -114,6 +114,10 @@ enum Command {
         /// (repeatable); without it, signatures are checked but not who made them.
         #[arg(long = "trust-anchor", value_name = "PEM")]
         trust_anchors: Vec<PathBuf>,
+        /// The release these packages replace: also run the upgrade rules (UPG001-UPG008)
+        /// against it.
+        #[arg(long, value_name = "OLD.msi")]
+        baseline: Option<PathBuf>,
     },
     /// Show what a package (ours or anyone's) holds: summary information, tables with row
     /// counts, streams with SHA-256, cabinet files with versions and signers, the signature.
@@ -391,12 +395,14 @@ pub fn run(cli: Cli) -> Result<()> {
             profiles,
             profile_files,
             trust_anchors,
+            baseline,
         } => {
             let options = VerifyOptions {
                 simulate: simulate || !profiles.is_empty() || !profile_files.is_empty(),
                 profiles,
                 profile_files,
                 trust_anchors,
+                baseline,
             };
             let report = report::verify(&files, &options)?;
             if json {

@@ -22,6 +22,8 @@ pub struct VerifyOptions {
     pub profile_files: Vec<PathBuf>,
     /// PEM files of certificates that package and embedded PE signatures must chain to.
     pub trust_anchors: Vec<PathBuf>,
+    /// The previous release: each package is also checked against it (the upgrade rules).
+    pub baseline: Option<PathBuf>,
 }
 
 /// One package × profile cell of the matrix.
@@ -87,9 +89,13 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
         Vec::new()
     };
     let trust = trust_policy(&options.trust_anchors)?;
+    let baseline = match options.baseline.as_deref() {
+        Some(path) => Some(read_view(path, &read_package_bytes(path)?)?),
+        None => None,
+    };
     let packages = files
         .iter()
-        .map(|file| verify_file(file, &profiles, &trust))
+        .map(|file| verify_file(file, &profiles, &trust, baseline.as_ref()))
         .collect::<Result<_>>()?;
     Ok(VerifyReport {
         packages,
@@ -139,13 +145,22 @@ pub fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     Ok(policy)
 }
 
+fn read_package_bytes(file: &Path) -> Result<Vec<u8>> {
+    std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))
+}
+
+fn read_view(file: &Path, bytes: &[u8]) -> Result<read::PackageView> {
+    read::read(bytes).map_err(|error| Error::input(file, error.to_string()))
+}
+
 fn verify_file(
     file: &Path,
     profiles: &[MachineProfile],
     trust: &TrustPolicy,
+    baseline: Option<&read::PackageView>,
 ) -> Result<PackageReport> {
-    let bytes = std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))?;
-    let package = read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?;
+    let bytes = read_package_bytes(file)?;
+    let package = read_view(file, &bytes)?;
     let target = package
         .summary
         .keyword_list()
@@ -153,6 +168,9 @@ fn verify_file(
         .find_map(|keyword| Target::from_name(keyword.trim()));
     let mut findings = rules::check(&package);
     findings.extend(rules::check_signatures(&package, &bytes, trust));
+    if let Some(baseline) = baseline {
+        findings.extend(rules::upgrade::check_upgrade(baseline, &package));
+    }
     let mut simulations = Vec::new();
     for profile in profiles {
         match super::custom::simulator().simulate(&package, profile, &Default::default()) {
@@ -246,6 +264,7 @@ mod tests {
             profiles: vec!["win10-22h2-x64".into()],
             profile_files: vec![profiles],
             trust_anchors: Vec::new(),
+            baseline: None,
         };
         let report = verify(&[file], &options).unwrap();
         let results = &report.packages[0].simulations;

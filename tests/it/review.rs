@@ -58,6 +58,17 @@ fn diff(old: &Path, new: &Path, options: &[&str]) -> Output {
 
 /// A wixl package from generated WiX: one file (`content`) and one registry value.
 fn wixl_build(dir: &Path, name: &str, content: &str, value: &str) -> Option<PathBuf> {
+    wixl_release(dir, name, content, value, "1.0.0")
+}
+
+/// Like `wixl_build`, at ProductVersion `version`.
+fn wixl_release(
+    dir: &Path,
+    name: &str,
+    content: &str,
+    value: &str,
+    version: &str,
+) -> Option<PathBuf> {
     if !require("wixl") {
         return None;
     }
@@ -67,7 +78,7 @@ fn wixl_build(dir: &Path, name: &str, content: &str, value: &str) -> Option<Path
     let source = format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
-  <Product Id="*" Name="Review Fixture" Language="1033" Version="1.0.0" Manufacturer="Fabrikam"
+  <Product Id="*" Name="Review Fixture" Language="1033" Version="{version}" Manufacturer="Fabrikam"
            UpgradeCode="{{8C1D2E3F-4A5B-4C6D-8E7F-9A0B1C2D3E42}}">
     <Package InstallerVersion="500" Compressed="yes" InstallScope="perMachine" Platform="x64"/>
     <Media Id="1" Cabinet="files.cab" EmbedCab="yes"/>
@@ -390,4 +401,42 @@ fn an_unreadable_file_is_an_input_error() {
         "{}",
         stderr(&output)
     );
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn verify_with_a_baseline_runs_the_upgrade_rules_on_wixl_releases() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(old) = wixl_release(dir.path(), "old", "text\n", "quiet", "1.0.0.1") else {
+        return;
+    };
+    let new = wixl_release(dir.path(), "new", "text\n", "loud", "1.0.0.2").unwrap();
+    let output = run(sspr_msi()
+        .arg("verify")
+        .arg(&new)
+        .arg("--baseline")
+        .arg(&old)
+        .arg("--json"));
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let ids: Vec<&str> = report["packages"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|finding| finding["id"].as_str().unwrap())
+        .collect();
+    // The 4th field is all that changed, and wixl writes no newer-version refusal.
+    assert!(ids.contains(&"UPG003"), "{ids:?}");
+    assert!(ids.contains(&"UPG007"), "{ids:?}");
+    assert!(!ids.contains(&"UPG004"), "{ids:?}");
+    let catalogue: Vec<&str> = report["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|rule| rule["id"].as_str().unwrap())
+        .collect();
+    assert!(catalogue.contains(&"UPG008"), "{catalogue:?}");
 }
