@@ -695,4 +695,35 @@ fn print_package_report(package: &PackageReport) {
             );
         }
     }
+    print_upgrades(package);
+}
+
+/// The upgrade from the baseline, per profile (`verify --baseline --simulate`).
+fn print_upgrades(package: &PackageReport) {
+    for upgrade in &package.upgrades {
+        let outcome = match &upgrade.outcome {
+            None => "baseline refused".to_string(),
+            Some(LaunchOutcome::Installs) => "upgrades".to_string(),
+            Some(LaunchOutcome::Refused { messages }) => {
+                format!("refused: {}", messages.join(" | "))
+            }
+        };
+        println!(
+            "  upgrade on {:<20} {outcome}; removal {:?}; written twice {}, lost {}, left {}",
+            upgrade.profile,
+            upgrade.removal,
+            upgrade.written_twice.len(),
+            upgrade.lost.len(),
+            upgrade.left.len()
+        );
+        for (what, leftovers) in [("lost", &upgrade.lost), ("left", &upgrade.left)] {
+            for leftover in leftovers {
+                println!(
+                    "      {what}: {} ({})",
+                    sspr_msi::textfile::terminal_safe(&leftover.item),
+                    sspr_msi::textfile::terminal_safe(&leftover.reason)
+                );
+            }
+        }
+    }
 }

@@ -8,6 +8,7 @@ use msikit::package as read;
 use msikit::rules::{self, Finding, Severity};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
+use msikit::simulate::upgrade::{simulate_upgrade, UpgradePrediction};
 use msikit::simulate::{platform, LaunchOutcome, Prediction};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct PackageReport {
     pub platform: Option<String>,
     pub findings: Vec<Finding>,
     pub simulations: Vec<ProfileResult>,
+    /// With a baseline and `--simulate`: the upgrade from the baseline on each profile.
+    pub upgrades: Vec<UpgradePrediction>,
 }
 
 impl PackageReport {
@@ -60,7 +63,12 @@ impl PackageReport {
             .iter()
             .filter(|result| result.unexpected_install || !result.prediction.residue.is_empty())
             .count();
-        errors + simulated
+        let lost = self
+            .upgrades
+            .iter()
+            .filter(|upgrade| !upgrade.lost.is_empty())
+            .count();
+        errors + simulated + lost
     }
 }
 
@@ -191,12 +199,23 @@ fn verify_file(
         }
     }
     findings.dedup();
+    let mut upgrades = Vec::new();
+    for profile in profiles.iter().filter(|_| baseline.is_some()) {
+        let baseline = baseline.expect("filtered");
+        // A syntax error stops it as it stops the simulation above: the rule names it.
+        if let Ok(upgrade) =
+            simulate_upgrade(&super::custom::simulator(), baseline, &package, profile)
+        {
+            upgrades.push(upgrade);
+        }
+    }
     Ok(PackageReport {
         file: file.to_path_buf(),
         target: target.map(|target| target.name()),
         platform: package.summary.platform().map(str::to_string),
         findings,
         simulations,
+        upgrades,
     })
 }
 

@@ -10,6 +10,8 @@ use msikit::format::Cell;
 use msikit::package::{self as read, PackageView};
 use msikit::rules::upgrade::check_upgrade;
 use msikit::rules::Finding;
+use msikit::simulate::upgrade::{simulate_upgrade, Removal, UpgradePrediction};
+use msikit::simulate::LaunchOutcome;
 
 fn release(extra: &str, version: &str, target: &str) -> PackageView {
     let mut settings = settings_with(extra);
@@ -231,4 +233,61 @@ fn an_uninstall_action_that_also_runs_at_upgrade_is_upg008() {
     let findings = check_upgrade(&old, &new);
     assert_eq!(ids(&findings), ["UPG008"], "{findings:#?}");
     assert!(findings[0].message.contains(&hook));
+}
+
+fn upgrade_on(old: &PackageView, new: &PackageView, profile: &str) -> UpgradePrediction {
+    let profile = msikit::simulate::profile::by_name(profile).unwrap();
+    simulate_upgrade(&crate::verify::custom::simulator(), old, new, &profile).unwrap()
+}
+
+#[test]
+fn the_simulated_upgrade_of_our_releases_loses_and_leaves_nothing() {
+    let (old, new) = releases("", "win7-x64");
+    let upgrade = upgrade_on(&old, &new, "win7-x64");
+    assert_eq!(upgrade.outcome, Some(LaunchOutcome::Installs));
+    assert_eq!(upgrade.removal, Removal::Early);
+    assert!(!upgrade.written_twice.is_empty(), "{upgrade:#?}");
+    assert_eq!(
+        (upgrade.lost.len(), upgrade.left.len()),
+        (0, 0),
+        "{upgrade:#?}"
+    );
+}
+
+#[test]
+fn a_late_removal_after_a_guid_change_loses_what_both_releases_write() {
+    let (old, mut new) = releases("", "win7-x64");
+    set(
+        &mut new,
+        "Component",
+        None,
+        "ComponentId",
+        text("{0F0F0F0F-1111-2222-3333-444444444444}"),
+    );
+    let early = upgrade_on(&old, &new, "win7-x64");
+    assert!(early.lost.is_empty(), "{early:#?}");
+    set(
+        &mut new,
+        "InstallExecuteSequence",
+        Some("RemoveExistingProducts"),
+        "Sequence",
+        Cell::Int(6700),
+    );
+    let late = upgrade_on(&old, &new, "win7-x64");
+    assert_eq!(late.removal, Removal::Late);
+    let lost: Vec<&str> = late.lost.iter().map(|lost| lost.item.as_str()).collect();
+    assert!(
+        lost.iter()
+            .any(|item| item.ends_with(r"\SsprCredentialProvider.dll")),
+        "{late:#?}"
+    );
+    // Without RemoveExistingProducts the baseline stays, with everything it wrote.
+    new.tables
+        .get_mut("InstallExecuteSequence")
+        .unwrap()
+        .rows
+        .retain(|row| row[0] != text("RemoveExistingProducts"));
+    let kept = upgrade_on(&old, &new, "win7-x64");
+    assert_eq!(kept.removal, Removal::None);
+    assert!(kept.lost.is_empty());
 }
