@@ -7,4 +7,4 @@ pub mod profile_file;
 pub mod report;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
