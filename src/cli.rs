@@ -125,6 +125,41 @@ enum Command {
         /// in order, as msiexec TRANSFORMS=a.mst;b.mst). An invalid one exits 4.
         #[arg(long = "transform", value_name = "FILE.mst")]
         transforms: Vec<PathBuf>,
+        /// The release these packages replace: also run the upgrade rules (UPG001-UPG008)
+        /// against it.
+        #[arg(long, value_name = "OLD.msi")]
+        baseline: Option<PathBuf>,
+    },
+    /// Show what a package (ours or anyone's) holds: summary information, tables with row
+    /// counts, streams with SHA-256, cabinet files with versions and signers, the signature.
+    Inspect {
+        /// The package.
+        file: PathBuf,
+        /// Print only this table, as an .idt archive file (what msibuild -i and Orca import).
+        #[arg(long, value_name = "NAME", conflicts_with = "json")]
+        table: Option<String>,
+        /// Print everything as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Certificates (PEM) signatures must chain to (repeatable).
+        #[arg(long = "trust-anchor", value_name = "PEM")]
+        trust_anchors: Vec<PathBuf>,
+    },
+    /// Semantic difference of two packages: rows by primary key, summary, streams and cabinet
+    /// files by digest, the signature; why two builds are not byte-identical. Exit 1 when
+    /// they differ.
+    Diff {
+        /// The older package.
+        old: PathBuf,
+        /// The newer package.
+        new: PathBuf,
+        /// Hide what every release changes: any cell or summary value that is the package's
+        /// own ProductCode, package code or ProductVersion.
+        #[arg(long)]
+        ignore_version_codes: bool,
+        /// Print the difference as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a transform (.mst): BASE.msi --set PROPERTY=VALUE… sets Property rows (the
     /// admin's PROXYSERVER, ENABLELOGGING, REBOOT); --diff OLD.msi NEW.msi carries every
@@ -431,6 +466,7 @@ pub fn run(cli: Cli) -> Result<()> {
             profile_files,
             trust_anchors,
             transforms,
+            baseline,
         } => {
             let options = VerifyOptions {
                 simulate: simulate || !profiles.is_empty() || !profile_files.is_empty(),
@@ -438,6 +474,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 profile_files,
                 trust_anchors,
                 transforms,
+                baseline,
             };
             let format = report_format(json, format);
             let report = report::verify(&files, &options)?;
@@ -475,6 +512,45 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Transform(args) => run_transform(args),
+        Command::Inspect {
+            file,
+            table,
+            json,
+            trust_anchors,
+        } => {
+            use sspr_msi::review::inspect;
+            if let Some(table) = table {
+                print!("{}", inspect::table_file(&file, &table)?);
+                return Ok(());
+            }
+            let policy = report::trust_policy(&trust_anchors)?;
+            print_report(
+                &inspect::inspect_file(&file, &policy)?,
+                json,
+                inspect::render_text,
+            );
+            Ok(())
+        }
+        Command::Diff {
+            old,
+            new,
+            ignore_version_codes,
+            json,
+        } => {
+            use sspr_msi::review::diff;
+            let options = msikit::diff::DiffOptions {
+                ignore_version_codes,
+            };
+            let difference = diff::diff_files(&old, &new, options)?;
+            print_report(&difference, json, diff::render_text);
+            if difference.is_equal() {
+                return Ok(());
+            }
+            Err(Error::CheckFailed {
+                path: new,
+                message: "the packages differ".into(),
+            })
+        }
         Command::Targets => {
             for target in target::ALL {
                 println!("{:<10} {}", target.name(), target.label());

@@ -15,6 +15,7 @@ pub mod model;
 pub mod package;
 pub(crate) mod payload;
 pub mod release;
+pub mod review;
 pub mod sign_command;
 pub(crate) mod sign_warnings;
 pub mod target;

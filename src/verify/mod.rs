@@ -14,4 +14,4 @@ pub mod sarif;
 pub mod text;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -8,6 +8,7 @@ use msikit::package as read;
 use msikit::rules::{self, Finding, Severity, SignatureReport};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
+use msikit::simulate::upgrade::{simulate_upgrade, UpgradePrediction};
 use msikit::simulate::{platform, LaunchOutcome, Prediction};
 use serde::{Serialize, Serializer};
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ pub struct VerifyOptions {
     pub trust_anchors: Vec<PathBuf>,
     /// Transforms (`.mst`) applied to every package, in order, before it is checked.
     pub transforms: Vec<PathBuf>,
+    /// The previous release: each package is also checked against it (the upgrade rules).
+    pub baseline: Option<PathBuf>,
 }
 
 /// One package × profile cell of the matrix.
@@ -47,6 +50,8 @@ pub struct PackageReport {
     /// Every signature checked: the package's own and each embedded PE's.
     pub signatures: Vec<SignatureReport>,
     pub simulations: Vec<ProfileResult>,
+    /// With a baseline and `--simulate`: the upgrade from the baseline on each profile.
+    pub upgrades: Vec<UpgradePrediction>,
 }
 
 impl PackageReport {
@@ -62,7 +67,12 @@ impl PackageReport {
             .iter()
             .filter(|result| result.unexpected_install || !result.prediction.residue.is_empty())
             .count();
-        errors + simulated
+        let lost = self
+            .upgrades
+            .iter()
+            .filter(|upgrade| !upgrade.lost.is_empty())
+            .count();
+        errors + simulated + lost
     }
 }
 
@@ -143,9 +153,21 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
         Vec::new()
     };
     let trust = trust_policy(&options.trust_anchors)?;
+    let baseline = match options.baseline.as_deref() {
+        Some(path) => Some(read_view(path, &read_package_bytes(path)?)?),
+        None => None,
+    };
     let packages = files
         .iter()
-        .map(|file| verify_file(file, &options.transforms, &profiles, &trust))
+        .map(|file| {
+            verify_file(
+                file,
+                &options.transforms,
+                &profiles,
+                &trust,
+                baseline.as_ref(),
+            )
+        })
         .collect::<Result<_>>()?;
     Ok(VerifyReport::summarise(packages))
 }
@@ -181,7 +203,8 @@ fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
     Ok(profiles)
 }
 
-fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
+/// The certificates of `anchors` (PEM files) as the policy signatures must chain to.
+pub fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     let mut policy = TrustPolicy::default();
     for path in anchors {
         let certificates = msikit::sign::credentials::load_certificates(path)
@@ -191,15 +214,24 @@ fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     Ok(policy)
 }
 
+fn read_package_bytes(file: &Path) -> Result<Vec<u8>> {
+    std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))
+}
+
+fn read_view(file: &Path, bytes: &[u8]) -> Result<read::PackageView> {
+    read::read(bytes).map_err(|error| Error::input(file, error.to_string()))
+}
+
 fn verify_file(
     file: &Path,
     transforms: &[PathBuf],
     profiles: &[MachineProfile],
     trust: &TrustPolicy,
+    baseline: Option<&read::PackageView>,
 ) -> Result<PackageReport> {
-    let bytes = std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))?;
+    let bytes = read_package_bytes(file)?;
     let package = match transforms {
-        [] => read::read(&bytes).map_err(|error| Error::input(file, error.to_string()))?,
+        [] => read_view(file, &bytes)?,
         _ => transformed(file, &bytes, transforms)?,
     };
     let target = package
@@ -210,6 +242,9 @@ fn verify_file(
     let mut findings = rules::check(&package);
     let (signature_findings, signatures) = rules::signature_reports(&package, &bytes, trust);
     findings.extend(signature_findings);
+    if let Some(baseline) = baseline {
+        findings.extend(rules::upgrade::check_upgrade(baseline, &package));
+    }
     let mut simulations = Vec::new();
     for profile in profiles {
         match super::custom::simulator().simulate(&package, profile, &Default::default()) {
@@ -230,6 +265,16 @@ fn verify_file(
         }
     }
     findings.dedup();
+    let mut upgrades = Vec::new();
+    for profile in profiles.iter().filter(|_| baseline.is_some()) {
+        let baseline = baseline.expect("filtered");
+        // A syntax error stops it as it stops the simulation above: the rule names it.
+        if let Ok(upgrade) =
+            simulate_upgrade(&super::custom::simulator(), baseline, &package, profile)
+        {
+            upgrades.push(upgrade);
+        }
+    }
     Ok(PackageReport {
         file: file.to_path_buf(),
         target: target.map(|target| target.name()),
@@ -237,6 +282,7 @@ fn verify_file(
         findings,
         signatures,
         simulations,
+        upgrades,
     })
 }
 

@@ -91,6 +91,34 @@ fn render_package(package: &PackageReport, out: &mut String) {
     for result in &package.simulations {
         render_profile(result, out);
     }
+    render_upgrades(package, out);
+}
+
+/// The upgrade from the baseline, per profile (`verify --baseline --simulate`).
+fn render_upgrades(package: &PackageReport, out: &mut String) {
+    for upgrade in &package.upgrades {
+        let outcome = match &upgrade.outcome {
+            None => "baseline refused".to_string(),
+            Some(LaunchOutcome::Installs) => "upgrades".to_string(),
+            Some(LaunchOutcome::Refused { messages }) => {
+                format!("refused: {}", messages.join(" | "))
+            }
+        };
+        let line = format!(
+            "{outcome}; removal {:?}; written twice {}, lost {}, left {}",
+            upgrade.removal,
+            upgrade.written_twice.len(),
+            upgrade.lost.len(),
+            upgrade.left.len()
+        );
+        push_wrapped(out, &format!("  upgrade on {:<20} ", upgrade.profile), "      ", &line);
+        for (what, leftovers) in [("lost", &upgrade.lost), ("left", &upgrade.left)] {
+            for leftover in leftovers {
+                let text = format!("{} ({})", leftover.item, leftover.reason);
+                push_wrapped(out, &format!("      {what}: "), "        ", &text);
+            }
+        }
+    }
 }
 
 /// `package: trusted, signed by CN=…, chains to CN=…`.

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
         "sign_command",
         "transform_command",
     ],
-    &["doctor", "release"],
+    &["doctor", "release", "review"],
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

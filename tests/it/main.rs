@@ -20,6 +20,7 @@ mod pinned_digests;
 mod reader;
 mod release;
 mod reports;
+mod review;
 mod signing;
 mod signing_chain_dse;
 mod signing_detached;

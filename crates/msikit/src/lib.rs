@@ -2,13 +2,16 @@
 //! and knows nothing of the products built with it (the crate boundary enforces that).
 
 pub mod cab;
+pub mod compare;
 pub mod compound;
 pub mod condition;
 pub mod database;
+pub mod diff;
 pub mod excerpt;
 pub mod format;
 pub mod formatted;
 pub mod hex;
+pub mod inspect;
 pub mod package;
 pub mod phase;
 pub mod read;

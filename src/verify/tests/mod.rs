@@ -6,3 +6,4 @@ mod profile;
 pub mod read;
 mod rules;
 mod simulate;
+mod upgrade;

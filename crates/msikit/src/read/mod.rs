@@ -10,6 +10,7 @@ pub mod cabinet;
 mod cabinet_tests;
 pub mod compound;
 mod error;
+pub mod idt;
 pub(crate) mod strings;
 pub(crate) mod summary;
 mod tables;

@@ -5,6 +5,7 @@
 pub mod gpo;
 mod names;
 pub mod system_binaries;
+pub mod upgrade;
 
 use crate::condition::{self, Operand};
 use crate::format::bits::action_type::{
@@ -46,6 +47,9 @@ pub enum Check {
     /// The package's bytes and embedded files: signatures, which need a trust policy, and
     /// cabinets (`check_signatures`).
     Signatures,
+    /// The package (second) against the release it replaces (first): `verify --baseline`
+    /// (`upgrade::check_upgrade`).
+    Baseline(fn(&PackageView, &PackageView, &mut Vec<Finding>)),
 }
 
 /// One problem a rule found.
@@ -234,6 +238,14 @@ pub const RULES: &[Rule] = &[
     gpo::PER_USER,
     gpo::USER_PROFILE,
     gpo::NETWORK_AT_STARTUP,
+    upgrade::BROKEN_COMPONENT,
+    upgrade::REMOVED_COMPONENT,
+    upgrade::FOURTH_FIELD,
+    upgrade::UPGRADE_CODE,
+    upgrade::PACKAGE_CODE,
+    upgrade::REMOVE_EXISTING_PRODUCTS,
+    upgrade::NO_DOWNGRADE_REFUSAL,
+    upgrade::UNINSTALL_DURING_UPGRADE,
 ];
 
 impl Rule {

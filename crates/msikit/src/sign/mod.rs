@@ -4,6 +4,7 @@
 pub mod certificates;
 pub mod credentials;
 pub mod detached;
+pub mod details;
 pub mod key;
 pub mod msi;
 pub mod pe;

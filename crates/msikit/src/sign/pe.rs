@@ -44,6 +44,16 @@ fn verify_image(
     policy: &TrustPolicy,
     signed_by: &mut Option<Signer>,
 ) -> Result<Signer, SignatureError> {
+    let signature = first_signature(pe)?;
+    signed_data::require_sha256(&signature)?;
+    let mut hasher = Sha256::new();
+    authenticode::authenticode_digest(pe, &mut hasher).map_err(|_| malformed("PE layout"))?;
+    signed_data::verify(&signature, &hasher.finalize(), policy, signed_by)
+}
+
+fn first_signature(
+    pe: &dyn PeTrait,
+) -> Result<authenticode::AuthenticodeSignature, SignatureError> {
     let mut certificates = AttributeCertificateIterator::new(pe)
         .map_err(|e| malformed(format!("{e:?}")))?
         .ok_or(SignatureError::Unsigned)?;
@@ -51,11 +61,20 @@ fn verify_image(
         .next()
         .ok_or(SignatureError::Unsigned)?
         .map_err(|e| malformed(format!("{e:?}")))?;
-    let signature = first
+    first
         .get_authenticode_signature()
-        .map_err(|e| malformed(format!("{e:?}")))?;
-    signed_data::require_sha256(&signature)?;
-    let mut hasher = Sha256::new();
-    authenticode::authenticode_digest(pe, &mut hasher).map_err(|_| malformed("PE layout"))?;
-    signed_data::verify(&signature, &hasher.finalize(), policy, signed_by)
+        .map_err(|e| malformed(format!("{e:?}")))
+}
+
+/// The details of the PE image's first embedded signature, verified or not.
+pub fn signature_details(bytes: &[u8]) -> Result<super::details::SignatureDetails, SignatureError> {
+    let details = |pe: &dyn PeTrait| {
+        let signature = first_signature(pe)?;
+        super::details::of_signature(&signature)
+    };
+    match object::FileKind::parse(bytes) {
+        Ok(object::FileKind::Pe32) => details(&PeFile32::parse(bytes).map_err(malformed)?),
+        Ok(object::FileKind::Pe64) => details(&PeFile64::parse(bytes).map_err(malformed)?),
+        _ => Err(SignatureError::Malformed("not a PE image".into())),
+    }
 }

@@ -473,7 +473,7 @@ fn digest_with(algorithm: &ObjectIdentifier, data: &[u8]) -> Result<Vec<u8>, Sig
     }
 }
 
-fn signer_certificate<'a>(
+pub(super) fn signer_certificate<'a>(
     signer_info: &cms::signed_data::SignerInfo,
     certificates: &'a [Certificate],
 ) -> Result<&'a Certificate, SignatureError> {

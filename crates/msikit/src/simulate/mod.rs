@@ -18,6 +18,7 @@
 pub mod platform;
 pub mod profile;
 mod tables;
+pub mod upgrade;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
 use crate::format::bits::action_type;
