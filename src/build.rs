@@ -116,6 +116,7 @@ pub fn build(
     let shared = Shared {
         settings,
         options,
+        staging: package::StagingFolder::create(options.out_dir)?,
         bind_options: BindOptions {
             timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
@@ -125,8 +126,9 @@ pub fn build(
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds the
     // cabinets (one per architecture) and no package; the files get their names only once
-    // every package is written, so a failure for one target writes nothing at all (dropped
-    // temporary files are removed).
+    // every package is written, so a failure for one target writes nothing at all (the
+    // staging folder is removed). They are renamed one by one: a set is complete once the
+    // command has succeeded (with --bundle, once the bundle, written last, exists).
     stage_on_two_threads(&shared, &inputs.targets)?
         .into_iter()
         .map(|(built, file)| {
@@ -140,6 +142,8 @@ pub fn build(
 struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
+    /// Every package is written here first, then renamed into `options.out_dir`.
+    staging: std::sync::Arc<package::StagingFolder>,
     bind_options: BindOptions,
     /// Checked, and read again (streamed into the cabinet) by the packages that embed them.
     payloads: BTreeMap<Arch, CheckedPayload>,
@@ -263,7 +267,8 @@ impl Shared<'_> {
         }
         // Straight into the file (buffered): the cabinet is never copied into a package in
         // memory, so memory holds one copy of it, whatever the number of packages.
-        let (staged, written) = package::Staged::write_with(&file, |out| contents.write(out))?;
+        let (staged, written) =
+            package::Staged::write_in(&self.staging, &file, |out| contents.write(out))?;
         let built = BuiltPackage {
             target: target.name(),
             file,

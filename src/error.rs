@@ -115,6 +115,10 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// Options that do not fit together, found after clap parsed them (`--cert` without
+    /// `--key`).
+    #[error("usage error: {0}")]
+    Usage(String),
     #[error("verification found {0} problem(s)")]
     Problems(usize),
     /// `doctor` found a blocker, or `explain` a failed installation.
@@ -129,6 +133,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
+            Error::Usage(_) => exit_code::USAGE,
             Error::Problems(_) | Error::CheckFailed { .. } => exit_code::PROBLEMS,
         }
     }

@@ -6,14 +6,15 @@ use clap::Parser;
 use sspr_msi::error::Error;
 
 fn main() {
+    cli::signals::exit_cleanly_on_signals();
     let cli = cli::Cli::parse();
     if let Err(error) = cli::run(cli) {
         match &error {
             // A configuration may have several problems: one prefixed line each.
             Error::Config(errors) => errors
                 .iter()
-                .for_each(|problem| eprintln!("sspr-msi: config error: {problem}")),
-            _ => eprintln!("sspr-msi: {error}"),
+                .for_each(|problem| cli::terminal::error(&format!("config error: {problem}"))),
+            _ => cli::terminal::error(&error.to_string()),
         }
         std::process::exit(error.exit_code());
     }

@@ -66,7 +66,18 @@ impl PackageReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub packages: Vec<PackageReport>,
+    /// The files that could not be read as MSI packages (the others are still verified).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableFile>,
     pub rules: &'static [rules::Rule],
+}
+
+/// A file given to `verify` that is missing, not an MSI, or truncated (an input error).
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableFile {
+    pub file: PathBuf,
+    /// Why, without the path.
+    pub message: String,
 }
 
 impl VerifyReport {
@@ -75,11 +86,12 @@ impl VerifyReport {
     }
 }
 
-/// Verifies every file.
+/// Verifies every file; one that cannot be read or is not an MSI is listed in `unreadable`,
+/// and the others are still verified.
 ///
 /// # Errors
-/// [`Error::Input`] for a file that cannot be read or is not an MSI; [`Error::Config`] for an
-/// unknown profile name or a bad profile file.
+/// [`Error::Config`] for an unknown profile name or a bad profile file, [`Error::Input`] for
+/// a trust anchor or profile file that cannot be read.
 pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport> {
     let profiles = if options.simulate {
         select_profiles(options)?
@@ -87,12 +99,21 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
         Vec::new()
     };
     let trust = trust_policy(&options.trust_anchors)?;
-    let packages = files
-        .iter()
-        .map(|file| verify_file(file, &profiles, &trust))
-        .collect::<Result<_>>()?;
+    let mut packages = Vec::new();
+    let mut unreadable = Vec::new();
+    for file in files {
+        match verify_file(file, &profiles, &trust) {
+            Ok(package) => packages.push(package),
+            Err(Error::Input { message, .. }) => unreadable.push(UnreadableFile {
+                file: file.clone(),
+                message,
+            }),
+            Err(error) => return Err(error),
+        }
+    }
     Ok(VerifyReport {
         packages,
+        unreadable,
         rules: rules::RULES,
     })
 }
@@ -269,8 +290,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let junk = dir.path().join("junk.msi");
         std::fs::write(&junk, b"not an msi").unwrap();
-        let error = verify(&[junk], &VerifyOptions::default()).unwrap_err();
-        assert_eq!(error.exit_code(), crate::error::exit_code::INPUT);
-        assert!(error.to_string().contains("not a compound file"), "{error}");
+        let missing = dir.path().join("missing.msi");
+        // Each unreadable file is listed; the others are still verified.
+        let report = verify(&[junk.clone(), missing.clone()], &VerifyOptions::default()).unwrap();
+        assert!(report.packages.is_empty());
+        let files: Vec<_> = report.unreadable.iter().map(|u| &u.file).collect();
+        assert_eq!(files, [&junk, &missing]);
+        let message = &report.unreadable[0].message;
+        assert!(message.contains("not a compound file"), "{message}");
     }
 }
