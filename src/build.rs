@@ -73,6 +73,8 @@ pub struct BuildOptions<'a> {
     pub out_dir: &'a Path,
     pub timestamp: u64,
     pub signing: Option<&'a Credentials>,
+    /// Called (from any of the build's threads) as each package is written.
+    pub progress: Option<fn()>,
 }
 
 /// The files a build embeds, checked (`check_inputs`), for the targets it builds.
@@ -105,6 +107,13 @@ pub fn check_inputs(
         targets: targets.to_vec(),
         warnings,
     })
+}
+
+impl CheckedInputs {
+    /// How many packages the build will write.
+    pub fn target_count(&self) -> usize {
+        self.targets.len()
+    }
 }
 
 /// Builds the packages `inputs` were checked for into the output folder.
@@ -187,7 +196,12 @@ fn stage_on_two_threads(shared: &Shared, targets: &[Target]) -> Result<Vec<Stage
                 .get(&target.arch)
                 .filter(|_| model::sspr::embeds_credential_provider(target));
             match shared.stage(target, payload, &cabinets[&target.arch]) {
-                Ok(package) => staged.push((index, package)),
+                Ok(package) => {
+                    staged.push((index, package));
+                    if let Some(progress) = shared.options.progress {
+                        progress();
+                    }
+                }
                 Err(error) => {
                     failed.store(true, Ordering::Relaxed);
                     return Err((index, error));

@@ -1,6 +1,7 @@
 //! Command-line arguments and printing; no logic of its own.
 
 mod generated;
+mod progress;
 pub mod signals;
 pub mod terminal;
 
@@ -398,8 +399,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 profiles,
                 profile_files,
                 trust_anchors,
+                progress: Some(progress::step),
             };
+            let bar = progress::Bar::start("verifying", files.len());
             let report = report::verify(&files, &options)?;
+            drop(bar);
             if json {
                 document(&json_document(&report))?;
             } else if !terminal::quiet() {
@@ -554,8 +558,11 @@ fn run_build(args: BuildArgs, bundle: bool) -> Result<()> {
         out_dir: &args.out,
         timestamp,
         signing: signing.as_ref(),
+        progress: Some(progress::step),
     };
+    let bar = progress::Bar::start("building", inputs.target_count());
     let built = build::build(&settings, inputs, options)?;
+    drop(bar);
     let bundle = if bundle {
         let inputs = release::BundleInputs {
             settings: &settings,

@@ -22,6 +22,8 @@ pub struct VerifyOptions {
     pub profile_files: Vec<PathBuf>,
     /// PEM files of certificates that package and embedded PE signatures must chain to.
     pub trust_anchors: Vec<PathBuf>,
+    /// Called as each file is verified.
+    pub progress: Option<fn()>,
 }
 
 /// One package × profile cell of the matrix.
@@ -102,7 +104,11 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
     let mut packages = Vec::new();
     let mut unreadable = Vec::new();
     for file in files {
-        match verify_file(file, &profiles, &trust) {
+        let verified = verify_file(file, &profiles, &trust);
+        if let Some(progress) = options.progress {
+            progress();
+        }
+        match verified {
             Ok(package) => packages.push(package),
             Err(Error::Input { message, .. }) => unreadable.push(UnreadableFile {
                 file: file.clone(),
@@ -265,7 +271,7 @@ mod tests {
             simulate: true,
             profiles: vec!["win10-22h2-x64".into()],
             profile_files: vec![profiles],
-            trust_anchors: Vec::new(),
+            ..VerifyOptions::default()
         };
         let report = verify(&[file], &options).unwrap();
         let results = &report.packages[0].simulations;

@@ -288,3 +288,55 @@ fn the_build_after_a_kill_9_removes_what_the_killed_build_staged() {
     assert_eq!(staging_in(&out), [".sspr-msi-notes.txt"]);
     assert_visible_packages_complete(&out);
 }
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn a_long_build_shows_progress_on_a_terminal_and_nothing_on_a_pipe() {
+    if !crate::support::require("script") {
+        return;
+    }
+    let Some((_dir, config, out)) = big_build() else {
+        return;
+    };
+    let build = |out: &Path| {
+        let mut words = vec![
+            env!("CARGO_BIN_EXE_sspr-msi").to_string(),
+            "build".into(),
+            "--config".into(),
+            config.display().to_string(),
+            "--out".into(),
+            out.display().to_string(),
+        ];
+        for target in BIG_TARGETS {
+            words.extend(["--target".to_string(), target.to_string()]);
+        }
+        words
+    };
+    let piped = run(sspr_msi().args(&build(&out)[1..]));
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(
+        !stderr(&piped).contains("building") && !stderr(&piped).contains('\r'),
+        "{}",
+        stderr(&piped)
+    );
+    // `script` runs it on a pseudo-terminal: the bar is drawn there, then cleared.
+    let quoted: Vec<String> = build(&out.join("tty"))
+        .iter()
+        .map(|word| format!("'{word}'"))
+        .collect();
+    let terminal = run(Command::new("script")
+        .args(["-qec", &quoted.join(" "), "/dev/null"])
+        .stdin(Stdio::null()));
+    assert!(terminal.status.success(), "{}", stderr(&terminal));
+    let screen = crate::support::stdout(&terminal);
+    assert!(screen.contains("building ["), "{screen}");
+    // It counts the packages as they are written.
+    let total = BIG_TARGETS.len();
+    assert!(
+        (1..=total).any(|done| screen.contains(&format!("] {done}/{total}"))),
+        "{screen}"
+    );
+}
