@@ -3,6 +3,7 @@
 //! the output folder. (`kill -9` cannot be caught: the next build removes that staging.)
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+use sspr_msi::error::exit_code;
 
 /// Starts the thread that waits for the signals.
 pub fn exit_cleanly_on_signals() {
@@ -14,7 +15,11 @@ pub fn exit_cleanly_on_signals() {
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             sspr_msi::package::remove_active_staging();
-            std::process::exit(128 + signal);
+            std::process::exit(match signal {
+                SIGHUP => exit_code::HANGUP,
+                SIGINT => exit_code::INTERRUPTED,
+                _ => exit_code::TERMINATED,
+            });
         }
     });
 }
