@@ -299,6 +299,22 @@ impl SigningArgs {
     }
 }
 
+impl Cli {
+    /// The parsed command line; clap's own help and usage errors follow `--color` too.
+    pub fn parse_with_color() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let color = match terminal::color_asked(std::env::args_os()) {
+            Some(terminal::ColorChoice::Always) => clap::ColorChoice::Always,
+            Some(terminal::ColorChoice::Never) => clap::ColorChoice::Never,
+            // Auto: clap's own detection, which respects NO_COLOR.
+            _ => clap::ColorChoice::Auto,
+        };
+        let mut command = Cli::command().color(color);
+        let matches = command.get_matches_mut();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut command).exit())
+    }
+}
+
 /// Where a signing option error is about the options themselves.
 const COMMAND_LINE: &str = "<command line>";
 

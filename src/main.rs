@@ -2,12 +2,11 @@
 
 mod cli;
 
-use clap::Parser;
 use sspr_msi::error::Error;
 
 fn main() {
     cli::signals::exit_cleanly_on_signals();
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_with_color();
     if let Err(error) = cli::run(cli) {
         match &error {
             // A configuration may have several problems: one prefixed line each.

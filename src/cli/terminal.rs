@@ -16,6 +16,25 @@ pub enum ColorChoice {
     Never,
 }
 
+/// The `--color` value among `args`, before clap parses them (for clap's own messages).
+pub fn color_asked(args: impl IntoIterator<Item = std::ffi::OsString>) -> Option<ColorChoice> {
+    use clap::ValueEnum;
+    let args: Vec<String> = args
+        .into_iter()
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .collect();
+    let value = args.iter().enumerate().rev().find_map(|(index, arg)| {
+        arg.strip_prefix("--color=")
+            .map(str::to_string)
+            .or_else(|| {
+                (arg == "--color")
+                    .then(|| args.get(index + 1).cloned())
+                    .flatten()
+            })
+    })?;
+    ColorChoice::from_str(&value, false).ok()
+}
+
 /// How this run prints, from the global options.
 #[derive(Debug, Clone, Copy)]
 struct Choices {

@@ -346,4 +346,12 @@ fn color_follows_the_option_and_no_color() {
     // auto: stderr is a pipe here.
     assert!(!colored(&[], false));
     assert!(!colored(&["--color", "auto"], true));
+    // The parser's own usage errors follow the option too.
+    let usage = |choice: &str| {
+        let output = run(sspr_msi().args(["--color", choice, "build", "--no-such-flag"]));
+        assert_eq!(output.status.code(), Some(2));
+        stderr(&output).contains('\x1b')
+    };
+    assert!(usage("always"));
+    assert!(!usage("never"));
 }
