@@ -42,6 +42,7 @@ fn build_packages(count: usize, out: &Path) -> sspr_msi::error::Result<()> {
             out_dir: &folder,
             timestamp: DEFAULT_TIMESTAMP,
             signing: None,
+            progress: None,
         };
         // The default configuration allows the unsigned test payload itself.
         let inputs = build::check_inputs(&settings, targets, false)?;

@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 
 packages=(wine wine64 msitools wixl osslsigncode gcab mingw-w64 faketime cabextract unzip openssl
           softhsm2 opensc python3 python3-pip python3-cryptography python3-yaml python3-jsonschema
-          libxml2-utils chromium)
+          libxml2-utils chromium groff-base bsdutils)
 # npm comes with the image's Node.js (Debian's own npm package conflicts with it): a tool, not a package.
 tools=(wine wineserver msiinfo msidump wixl osslsigncode gcab faketime cabextract unzip openssl python3
        softhsm2-util pkcs11-tool
        x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc x86_64-w64-mingw32-windres i686-w64-mingw32-windres
-       xmllint npm chromium)
+       xmllint npm chromium groff script)
 # Python modules the independent readers import (tests/fixtures/channels/).
 python_modules=(cryptography yaml jsonschema)
 

@@ -15,13 +15,29 @@ missing_tools() {
   done
 }
 
+# The packages of `packages` that dpkg does not list as installed.
+uninstalled_packages() {
+  local package
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' \
+      || printf '%s ' "$package"
+  done
+}
+
+# Installs only the packages that are not installed yet, and never upgrades one that is
+# (--no-upgrade): the machine's own packages stay at the versions its admin chose.
 install_missing() {
   missing=$(missing_tools)
   if [ -n "$missing" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "$1: installing ${packages[*]} (missing: $missing)"
-    # One index mid-sync can make `update` fail while the install still works: check after.
-    apt-get update || echo "$1: apt-get update reported an error; trying the install anyway"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+    local wanted
+    wanted=$(uninstalled_packages)
+    echo "$1: installing ${wanted:-nothing new} (missing: $missing)"
+    if [ -n "$wanted" ]; then
+      # One index mid-sync can make `update` fail while the install still works: check after.
+      apt-get update || echo "$1: apt-get update reported an error; trying the install anyway"
+      # shellcheck disable=SC2086 # one word per package
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade $wanted
+    fi
     missing=$(missing_tools)
   fi
 }

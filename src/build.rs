@@ -107,6 +107,8 @@ pub struct BuildOptions<'a> {
     pub out_dir: &'a Path,
     pub timestamp: u64,
     pub signing: Option<&'a Credentials>,
+    /// Called (from any of the build's threads) as each package is written.
+    pub progress: Option<fn()>,
 }
 
 /// The files a build embeds, checked (`check_inputs`), for the targets it builds.
@@ -141,6 +143,13 @@ pub fn check_inputs(
     })
 }
 
+impl CheckedInputs {
+    /// How many packages the build will write.
+    pub fn target_count(&self) -> usize {
+        self.targets.len()
+    }
+}
+
 /// Builds the packages `inputs` were checked for into the output folder.
 pub fn build(
     settings: &Settings,
@@ -150,6 +159,7 @@ pub fn build(
     let shared = Shared {
         settings,
         options,
+        staging: package::StagingFolder::create(options.out_dir)?,
         bind_options: BindOptions {
             timestamp: options.timestamp,
             creating_application: format!("sspr-msi {}", env!("CARGO_PKG_VERSION")),
@@ -159,8 +169,9 @@ pub fn build(
     };
     // Each package goes to a temporary file as soon as it is serialised, so memory holds the
     // cabinets (one per architecture) and no package; the files get their names only once
-    // every package is written, so a failure for one target writes nothing at all (dropped
-    // temporary files are removed).
+    // every package is written, so a failure for one target writes nothing at all (the
+    // staging folder is removed). They are renamed one by one: a set is complete once the
+    // command has succeeded (with --bundle, once the bundle, written last, exists).
     stage_on_two_threads(&shared, &inputs.targets)?
         .into_iter()
         .map(|(built, file)| {
@@ -174,6 +185,8 @@ pub fn build(
 struct Shared<'a> {
     settings: &'a Settings,
     options: BuildOptions<'a>,
+    /// Every package is written here first, then renamed into `options.out_dir`.
+    staging: std::sync::Arc<package::StagingFolder>,
     bind_options: BindOptions,
     /// Checked, and read again (streamed into the cabinet) by the packages that embed them.
     payloads: BTreeMap<Arch, CheckedPayload>,
@@ -217,7 +230,12 @@ fn stage_on_two_threads(shared: &Shared, targets: &[Target]) -> Result<Vec<Stage
                 .get(&target.arch)
                 .filter(|_| model::sspr::embeds_credential_provider(target));
             match shared.stage(target, payload, &cabinets[&target.arch]) {
-                Ok(package) => staged.push((index, package)),
+                Ok(package) => {
+                    staged.push((index, package));
+                    if let Some(progress) = shared.options.progress {
+                        progress();
+                    }
+                }
                 Err(error) => {
                     failed.store(true, Ordering::Relaxed);
                     return Err((index, error));
@@ -297,7 +315,8 @@ impl Shared<'_> {
         }
         // Straight into the file (buffered): the cabinet is never copied into a package in
         // memory, so memory holds one copy of it, whatever the number of packages.
-        let (staged, written) = package::Staged::write_with(&file, |out| contents.write(out))?;
+        let (staged, written) =
+            package::Staged::write_in(&self.staging, &file, |out| contents.write(out))?;
         let built = BuiltPackage {
             target: target.name(),
             file,

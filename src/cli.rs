@@ -1,6 +1,11 @@
 //! Command-line arguments and printing; no logic of its own.
 
 use clap::ValueEnum;
+mod generated;
+mod progress;
+pub mod signals;
+pub mod terminal;
+
 use clap::{Parser, Subcommand};
 use msikit::sign;
 use sspr_msi::build::{self, BuiltPackage};
@@ -10,7 +15,9 @@ use sspr_msi::target::{self, Target};
 use sspr_msi::verify::format::{self as verify_format, ReportFormat};
 use sspr_msi::verify::report::{self, VerifyOptions};
 use sspr_msi::{doctor, explain, release};
-use std::path::PathBuf;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use terminal::{document, summary};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -22,6 +29,19 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Print no summaries or warnings (errors, and documents such as --json, still are).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Colour the error and warning labels: auto = when stderr is a terminal and NO_COLOR
+    /// is not set.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value = "auto"
+    )]
+    color: terminal::ColorChoice,
 }
 
 /// The endpoints per cloud, the proxy modes and the exit codes, for `--help`: made from
@@ -66,9 +86,15 @@ fn network_help() -> String {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Build the packages (the embedded default configuration unless --config is given).
-    Build(BuildArgs),
+    Build {
+        #[command(flatten)]
+        args: BuildArgs,
+        /// Also write the release bundle OUT/sspr-<version>.zip.
+        #[arg(long)]
+        bundle: bool,
+    },
     /// Build, then bundle every package with checksums, manifest, admin README, .reg and
-    /// Intune files into OUT/sspr-<version>.zip (the same as `build --bundle`).
+    /// Intune files into OUT/sspr-<version>.zip (what `build` does when asked to bundle).
     Release(BuildArgs),
     /// Sign an MSI package (Authenticode, SHA-256), replacing any earlier signature.
     Sign {
@@ -82,17 +108,31 @@ enum Command {
         #[command(flatten)]
         detached: DetachedArgs,
     },
-    /// Write the default configuration to a file for editing.
+    /// Write the default configuration to a file for editing (`-`: to stdout).
     Init {
-        /// Where to write it.
+        /// Where to write it; its folder must exist.
         #[arg(default_value = "sspr-msi.toml")]
         file: PathBuf,
         /// Overwrite an existing file.
         #[arg(long)]
         force: bool,
     },
+    /// Print the `sha256 = "…"` line that pins FILE (a payload or custom-action DLL) in the
+    /// configuration.
+    Pin {
+        /// The file to pin.
+        file: PathBuf,
+    },
     /// List the targets (OS family × architecture) this tool knows.
     Targets,
+    /// Print a shell completion script (e.g. `sspr-msi completions bash > /etc/bash_completion.d/sspr-msi`).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `sspr-msi man | man -l -`.
+    Man,
     /// Check MSI packages (ours or anyone's) statically and, with --simulate, predict their
     /// silent install and uninstall on machine profiles. Exit 1 when problems are found.
     Verify {
@@ -234,19 +274,20 @@ fn run_transform(args: TransformArgs) -> Result<()> {
         (None, None) => unreachable!("clap requires BASE.msi or --diff"),
     };
     let tables = &written.generated.changed_tables;
-    println!(
-        "wrote {} (tables changed: {})",
-        written.out.display(),
-        if tables.is_empty() {
-            "none".to_string()
-        } else {
-            tables.join(", ")
-        }
-    );
     for stream in &written.generated.not_carried {
-        eprintln!("note: stream {stream:?} differs; a transform carries table rows and their streams only, not this one");
+        terminal::warning(&format!(
+            "stream {stream:?} differs; a transform carries table rows and their streams only, not this one"
+        ));
     }
-    Ok(())
+    let changed = if tables.is_empty() {
+        "none".to_string()
+    } else {
+        tables.join(", ")
+    };
+    summary(&format!(
+        "wrote {} (tables changed: {changed})\n",
+        written.out.display()
+    ))
 }
 
 #[derive(Debug, clap::Args)]
@@ -269,9 +310,6 @@ struct BuildArgs {
     /// and the build report records it).
     #[arg(long)]
     allow_unsigned_payloads: bool,
-    /// Also write the release bundle OUT/sspr-<version>.zip.
-    #[arg(long)]
-    bundle: bool,
 }
 
 /// `sign` without the key at hand: each is a mode of its own.
@@ -365,33 +403,50 @@ impl SigningArgs {
     }
 }
 
+impl Cli {
+    /// The parsed command line; clap's own help and usage errors follow `--color` too.
+    pub fn parse_with_color() -> Cli {
+        use clap::{CommandFactory, FromArgMatches};
+        let color = match terminal::color_asked(std::env::args_os()) {
+            Some(terminal::ColorChoice::Always) => clap::ColorChoice::Always,
+            Some(terminal::ColorChoice::Never) => clap::ColorChoice::Never,
+            // Auto: clap's own detection, which respects NO_COLOR.
+            _ => clap::ColorChoice::Auto,
+        };
+        let mut command = Cli::command().color(color);
+        let matches = command.get_matches_mut();
+        Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.format(&mut command).exit())
+    }
+}
+
+/// Where a signing option error is about the options themselves.
+const COMMAND_LINE: &str = "<command line>";
+
 fn load_signing(
     source: &sign::credentials::SigningSource,
 ) -> Result<Option<sign::credentials::Credentials>> {
-    source.load().map_err(|e| Error::input(&e.path, e.message))
+    source.load().map_err(credentials_error)
+}
+
+/// Options that do not fit together are a usage error (exit 2); a file that does not do is
+/// an input error (exit 4).
+fn credentials_error(error: sign::credentials::CredentialsError) -> Error {
+    if error.path == COMMAND_LINE {
+        Error::Usage(error.message)
+    } else {
+        Error::input(&error.path, error.message)
+    }
 }
 
 pub fn run(cli: Cli) -> Result<()> {
+    terminal::configure(cli.quiet, cli.color);
     match cli.command {
-        Command::Build(args) => run_build(args),
-        Command::Release(args) => run_build(BuildArgs {
-            bundle: true,
-            ..args
-        }),
-        Command::Init { file, force } => {
-            if file.exists() && !force {
-                return Err(Error::output(
-                    &file,
-                    std::io::Error::new(
-                        std::io::ErrorKind::AlreadyExists,
-                        "file exists (use --force to overwrite)",
-                    ),
-                ));
-            }
-            sspr_msi::package::write_atomically(&file, config::DEFAULT_CONFIG.as_bytes())?;
-            println!("wrote {}", file.display());
-            Ok(())
-        }
+        Command::Build { args, bundle } => run_build(args, bundle),
+        Command::Release(args) => run_build(args, true),
+        Command::Init { file, force } => run_init(&file, force),
+        Command::Pin { file } => document(&pin_line(&file)?),
+        Command::Completions { shell } => document(&generated::completions(shell)),
+        Command::Man => document(&generated::man_page()?),
         Command::Sign {
             file,
             out,
@@ -424,23 +479,19 @@ pub fn run(cli: Cli) -> Result<()> {
                 _ => None,
             };
             if let Some(line) = done {
-                println!("{line}");
-                return Ok(());
+                return summary(&format!("{line}\n"));
             }
             let credentials = match (&detached.signature_in, &signing.certificate) {
                 (Some(signature), Some(certificate)) => Some(
                     signing
                         .source()
                         .finish(sign_command::given_signature(certificate, signature)?)
-                        .map_err(|e| Error::input(&e.path, e.message))?,
+                        .map_err(credentials_error)?,
                 ),
                 _ => signing.load()?,
             };
             let credentials = credentials.ok_or_else(|| {
-                Error::input(
-                    "<command line>",
-                    "give --cert and --key (a file or a pkcs11: URI), or --pkcs12",
-                )
+                Error::Usage("give --cert and --key (a file or a pkcs11: URI), or --pkcs12".into())
             })?;
             print_warnings(&credentials.warnings);
             let bytes = std::fs::read(&file)
@@ -449,12 +500,11 @@ pub fn run(cli: Cli) -> Result<()> {
                 .map_err(|e| Error::input(&file, format!("cannot sign: {e}")))?;
             let target = out.unwrap_or(file);
             sspr_msi::package::write_atomically(&target, &signed)?;
-            println!(
-                "signed {} ({})",
+            summary(&format!(
+                "signed {} ({})\n",
                 target.display(),
                 sign::trust::subject(credentials.leaf())
-            );
-            Ok(())
+            ))
         }
         Command::Verify {
             files,
@@ -475,18 +525,19 @@ pub fn run(cli: Cli) -> Result<()> {
                 trust_anchors,
                 transforms,
                 baseline,
+                progress: Some(progress::step),
             };
             let format = report_format(json, format);
+            let bar = progress::Bar::start("verifying", files.len());
             let report = report::verify(&files, &options)?;
+            drop(bar);
             let rendered = verify_format::render(&report, format);
-            match out {
-                Some(path) => sspr_msi::package::write_atomically(&path, rendered.as_bytes())?,
-                None => print!("{rendered}"),
+            if let Some(path) = out {
+                sspr_msi::package::write_atomically(&path, rendered.as_bytes())?;
+            } else if format != ReportFormat::Text || !terminal::quiet() {
+                document(&rendered)?;
             }
-            match report.problem_count() {
-                0 => Ok(()),
-                problems => Err(Error::Problems(problems)),
-            }
+            verify_outcome(&report)
         }
         Command::Doctor {
             file,
@@ -495,14 +546,11 @@ pub fn run(cli: Cli) -> Result<()> {
             config,
         } => match file {
             Some(file) if !script => run_doctor(&file, json, config.as_deref()),
-            _ => {
-                print!("{}", doctor::script::script());
-                Ok(())
-            }
+            _ => document(&doctor::script::script()),
         },
         Command::Explain { file, json, msi } => {
             let explanation = explain::explain_file(&file, msi.as_deref())?;
-            print_report(&explanation, json, explain::render_text);
+            print_report(&explanation, json, explain::render_text)?;
             if explanation.succeeded() {
                 return Ok(());
             }
@@ -520,16 +568,14 @@ pub fn run(cli: Cli) -> Result<()> {
         } => {
             use sspr_msi::review::inspect;
             if let Some(table) = table {
-                print!("{}", inspect::table_file(&file, &table)?);
-                return Ok(());
+                return document(&inspect::table_file(&file, &table)?);
             }
             let policy = report::trust_policy(&trust_anchors)?;
             print_report(
                 &inspect::inspect_file(&file, &policy)?,
                 json,
                 inspect::render_text,
-            );
-            Ok(())
+            )
         }
         Command::Diff {
             old,
@@ -542,7 +588,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 ignore_version_codes,
             };
             let difference = diff::diff_files(&old, &new, options)?;
-            print_report(&difference, json, diff::render_text);
+            print_report(&difference, json, diff::render_text)?;
             if difference.is_equal() {
                 return Ok(());
             }
@@ -552,10 +598,11 @@ pub fn run(cli: Cli) -> Result<()> {
             })
         }
         Command::Targets => {
+            let mut text = String::new();
             for target in target::ALL {
-                println!("{:<10} {}", target.name(), target.label());
+                let _ = writeln!(text, "{:<10} {}", target.name(), target.label());
             }
-            Ok(())
+            document(&text)
         }
     }
 }
@@ -566,7 +613,7 @@ fn run_doctor(file: &std::path::Path, json: bool, config: Option<&std::path::Pat
         None => Settings::embedded_default()?,
     };
     let diagnosis = doctor::diagnose_file(file, &settings)?;
-    print_report(&diagnosis, json, doctor::render_text);
+    print_report(&diagnosis, json, doctor::render_text)?;
     if diagnosis.verdict == doctor::Verdict::Blocked {
         let see = if json {
             "the blocker findings in the JSON"
@@ -601,18 +648,85 @@ fn report_format(json: bool, format: Option<ReportFormat>) -> ReportFormat {
     }
 }
 
-fn print_report<T: serde::Serialize>(report: &T, json: bool, render_text: fn(&T) -> String) {
+fn print_report<T: serde::Serialize>(
+    report: &T,
+    json: bool,
+    render_text: fn(&T) -> String,
+) -> Result<()> {
     if json {
-        println!("{}", sspr_msi::document::to_json(report));
+        document(&json_document(report))
     } else {
-        print!(
-            "{}",
-            sspr_msi::textfile::terminal_safe(&render_text(report))
-        );
+        document(&sspr_msi::textfile::terminal_safe(&render_text(report)))
     }
 }
 
-fn run_build(args: BuildArgs) -> Result<()> {
+/// A report as pretty JSON, one document with its final newline.
+fn json_document<T: serde::Serialize>(report: &T) -> String {
+    sspr_msi::document::to_json(report) + "\n"
+}
+
+/// `verify`'s exit: the worst outcome over all files. A file that cannot be read (exit 4)
+/// is worse than problems found in one that can (exit 1): every unreadable file is named,
+/// the last one by the returned error.
+fn verify_outcome(report: &report::VerifyReport) -> Result<()> {
+    let problems = report.problem_count();
+    let Some((last, others)) = report.unreadable.split_last() else {
+        return match problems {
+            0 => Ok(()),
+            problems => Err(Error::Problems(problems)),
+        };
+    };
+    if problems > 0 {
+        terminal::error(&Error::Problems(problems).to_string());
+    }
+    for unreadable in others {
+        terminal::error(&Error::input(&unreadable.file, unreadable.message.clone()).to_string());
+    }
+    Err(Error::input(&last.file, last.message.clone()))
+}
+
+/// `init`: the default configuration, to FILE (whose folder must exist: a typo in it should
+/// not create folders) or, for `-`, to stdout.
+fn run_init(file: &Path, force: bool) -> Result<()> {
+    if file == Path::new("-") {
+        return document(config::DEFAULT_CONFIG);
+    }
+    let folder = file.parent().filter(|p| !p.as_os_str().is_empty());
+    if let Some(folder) = folder.filter(|folder| !folder.is_dir()) {
+        return Err(Error::output(
+            file,
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!(
+                    "folder {} does not exist (create it first)",
+                    folder.display()
+                ),
+            ),
+        ));
+    }
+    if file.exists() && !force {
+        return Err(Error::output(
+            file,
+            std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "file exists (use --force to overwrite)",
+            ),
+        ));
+    }
+    sspr_msi::package::write_atomically(file, config::DEFAULT_CONFIG.as_bytes())?;
+    summary(&format!("wrote {}\n", file.display()))
+}
+
+/// The configuration line that pins `file`'s content.
+fn pin_line(file: &Path) -> Result<String> {
+    let bytes = std::fs::read(file).map_err(|e| Error::input(file, format!("cannot read: {e}")))?;
+    Ok(format!(
+        "sha256 = \"{}\"\n",
+        msikit::hex::sha256_hex(&bytes)
+    ))
+}
+
+fn run_build(args: BuildArgs, bundle: bool) -> Result<()> {
     // The signing key is read and checked on another thread while the configuration and the
     // payloads are (each about a third of a millisecond); its errors still come first.
     let source = args.signing.source();
@@ -635,9 +749,12 @@ fn run_build(args: BuildArgs) -> Result<()> {
         out_dir: &args.out,
         timestamp,
         signing: signing.as_ref(),
+        progress: Some(progress::step),
     };
+    let bar = progress::Bar::start("building", inputs.target_count());
     let built = build::build(&settings, inputs, options)?;
-    let bundle = if args.bundle {
+    drop(bar);
+    let bundle = if bundle {
         let inputs = release::BundleInputs {
             settings: &settings,
             packages: &built,
@@ -648,8 +765,7 @@ fn run_build(args: BuildArgs) -> Result<()> {
     } else {
         None
     };
-    print_built(&built, bundle.as_deref(), args.json);
-    Ok(())
+    print_built(&built, bundle.as_deref(), args.json)
 }
 
 /// The settings, the checked payloads for the targets asked for, and the timestamp.
@@ -661,9 +777,7 @@ fn load_and_check(args: &BuildArgs) -> Result<(Settings, build::CheckedInputs, u
     let targets = parse_targets(&args.targets)?;
     let timestamp = build::timestamp_from_environment()?;
     let inputs = build::check_inputs(&settings, &targets, args.allow_unsigned_payloads)?;
-    for warning in &inputs.warnings {
-        eprintln!("sspr-msi: warning: {warning}");
-    }
+    print_warnings(&inputs.warnings);
     Ok((settings, inputs, timestamp))
 }
 
@@ -690,11 +804,11 @@ fn parse_targets(names: &[String]) -> Result<Vec<Target>> {
 /// Warnings go to stderr, so that `--json` output stays one document.
 fn print_warnings(warnings: &[String]) {
     for warning in warnings {
-        eprintln!("sspr-msi: warning: {warning}");
+        terminal::warning(warning);
     }
 }
 
-fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: bool) {
+fn print_built(built: &[BuiltPackage], bundle: Option<&Path>, json: bool) -> Result<()> {
     // The key's own warnings are the same for every package: said once.
     let mut said = std::collections::BTreeSet::new();
     for warning in built.iter().flat_map(|package| &package.warnings) {
@@ -708,19 +822,19 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
             packages: &'a [BuiltPackage],
             bundle: Option<&'a std::path::Path>,
         }
-        let document = BuildDocument {
+        let report = BuildDocument {
             packages: built,
             bundle,
         };
-        println!("{}", sspr_msi::document::to_json(&document));
-        return;
+        return document(&json_document(&report));
     }
-    println!(
-        "{:<10} {:<40} {:>8}  {:<38}  sha256",
+    let mut text = format!(
+        "{:<10} {:<40} {:>8}  {:<38}  sha256\n",
         "target", "file", "size", "product code"
     );
     for package in built {
-        println!(
+        let _ = writeln!(
+            text,
             "{:<10} {:<40} {:>8}  {:<38}  {}",
             package.target,
             package.file.display(),
@@ -729,10 +843,11 @@ fn print_built(built: &[BuiltPackage], bundle: Option<&std::path::Path>, json: b
             package.sha256
         );
         for pe in &package.embedded {
-            println!("  embeds {}", pe.describe());
+            let _ = writeln!(text, "  embeds {}", pe.describe());
         }
     }
     if let Some(bundle) = bundle {
-        println!("bundle: {}", bundle.display());
+        let _ = writeln!(text, "bundle: {}", bundle.display());
     }
+    summary(&text)
 }

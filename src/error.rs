@@ -22,9 +22,14 @@ pub mod exit_code {
     pub const OUTPUT: i32 = 5;
     /// A bug in sspr-msi.
     pub const INTERNAL: i32 = 70;
+    /// Ended by SIGHUP, SIGINT (Ctrl-C) or SIGTERM (128 + the signal, as shells report it),
+    /// after removing what was staged.
+    pub const HANGUP: i32 = 129;
+    pub const INTERRUPTED: i32 = 130;
+    pub const TERMINATED: i32 = 143;
 
     /// Every code with its short meaning, for `--help` (README's table says more).
-    pub const ALL: [(i32, &str); 7] = [
+    pub const ALL: [(i32, &str); 10] = [
         (SUCCESS, "ok"),
         (PROBLEMS, "problems found (verify, doctor, explain)"),
         (USAGE, "usage"),
@@ -32,6 +37,9 @@ pub mod exit_code {
         (INPUT, "input"),
         (OUTPUT, "output"),
         (INTERNAL, "internal error"),
+        (HANGUP, "hangup"),
+        (INTERRUPTED, "interrupted"),
+        (TERMINATED, "terminated"),
     ];
 }
 
@@ -115,6 +123,10 @@ pub enum Error {
     },
     #[error("internal error: {0}")]
     Internal(String),
+    /// Options that do not fit together, found after clap parsed them (`--cert` without
+    /// `--key`).
+    #[error("usage error: {0}")]
+    Usage(String),
     #[error("verification found {0} problem(s)")]
     Problems(usize),
     /// `doctor` found a blocker, or `explain` a failed installation.
@@ -129,6 +141,7 @@ impl Error {
             Error::Input { .. } => exit_code::INPUT,
             Error::Output { .. } => exit_code::OUTPUT,
             Error::Internal(_) => exit_code::INTERNAL,
+            Error::Usage(_) => exit_code::USAGE,
             Error::Problems(_) | Error::CheckFailed { .. } => exit_code::PROBLEMS,
         }
     }

@@ -2,18 +2,18 @@
 
 mod cli;
 
-use clap::Parser;
 use sspr_msi::error::Error;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    cli::signals::exit_cleanly_on_signals();
+    let cli = cli::Cli::parse_with_color();
     if let Err(error) = cli::run(cli) {
         match &error {
             // A configuration may have several problems: one prefixed line each.
             Error::Config(errors) => errors
                 .iter()
-                .for_each(|problem| eprintln!("sspr-msi: config error: {problem}")),
-            _ => eprintln!("sspr-msi: {error}"),
+                .for_each(|problem| cli::terminal::error(&format!("config error: {problem}"))),
+            _ => cli::terminal::error(&error.to_string()),
         }
         std::process::exit(error.exit_code());
     }

@@ -90,7 +90,8 @@ pub fn check(spec: &PayloadSpec, arch: Arch, trust: &PayloadTrust) -> Result<Che
     let fail = |message: String| {
         Error::input(
             &spec.path,
-            format!("{} (`{}`): {message}", spec.config_key, spec.path.display()),
+            // The path leads the line already: the key says which setting named it.
+            format!("{}: {message}", spec.config_key),
         )
     };
     // A device (`/dev/zero`) never ends and a FIFO blocks: only regular files, and no more

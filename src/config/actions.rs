@@ -228,7 +228,11 @@ impl Source<'_> {
         key: &str,
         kind: PeKind,
     ) -> Result<BTreeMap<Arch, PayloadSpec>, ConfigError> {
-        raw.iter()
+        // Every architecture is checked, so all of their mistakes come in one report: the
+        // first is returned, the others recorded.
+        let mut first_error = None;
+        let specs = raw
+            .iter()
             .map(|(arch_name, payload)| {
                 let key = format!("{key}.{arch_name}");
                 let Some(arch) = Arch::from_key(arch_name) else {
@@ -241,7 +245,18 @@ impl Source<'_> {
                 };
                 Ok((arch, self.payload_spec(payload.get_ref(), key, kind)?))
             })
-            .collect()
+            .filter_map(|spec| match spec {
+                Err(error) if first_error.is_none() => {
+                    first_error = Some(error);
+                    None
+                }
+                spec => self.keep(spec),
+            })
+            .collect();
+        match first_error {
+            Some(error) => Err(error),
+            None => Ok(specs),
+        }
     }
 
     pub(super) fn custom_actions(
@@ -732,7 +747,10 @@ impl Source<'_> {
                 Problem::Malformed,
                 payload.sha256.span(),
                 &format!("{key}.sha256"),
-                "expected 64 hexadecimal digits (the file's SHA-256)",
+                format!(
+                    "expected 64 hexadecimal digits (the file's SHA-256; `sspr-msi pin {}` prints the line)",
+                    payload.path.get_ref()
+                ),
             ));
         }
         let path = self.non_empty(&payload.path, &format!("{key}.path"))?;

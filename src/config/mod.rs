@@ -863,6 +863,14 @@ pub(crate) fn toml_error(text: &str, file: &str, error: &toml::de::Error) -> Con
     } else {
         Problem::WrongType
     };
+    let header = span
+        .as_ref()
+        .filter(|span| problem == Problem::UnknownKey && is_table_header(text, span.start));
+    // An unknown `[table]` is a table of its own, not a field of the table above it.
+    let message = match header {
+        Some(_) => message.replacen("unknown field", "unknown table", 1),
+        None => message,
+    };
     ConfigError {
         file: file.to_string(),
         line: span.as_ref().map(|span| line_and_column(text, span.start)),
@@ -888,11 +896,22 @@ fn floor_char_boundary(text: &str, offset: usize) -> usize {
     offset
 }
 
-/// The dotted key at a byte offset: the last `[table]` header before it plus the key on its line.
+/// The dotted key at a byte offset: the last `[table]` header before it plus the key on its
+/// line, or the header on that line.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let before = &text[..floor_char_boundary(text, offset)];
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text[line_start..].lines().next().unwrap_or("");
+    if let Some(header) = line.trim_start().strip_prefix('[') {
+        // The header itself (`[prxy]`, `[[registry]]`): its own name.
+        let name = header
+            .split(']')
+            .next()
+            .unwrap_or("")
+            .trim_matches('[')
+            .trim();
+        return (!name.is_empty()).then(|| name.to_string());
+    }
     let table = before[..line_start]
         .lines()
         .rev()

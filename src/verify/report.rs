@@ -27,6 +27,8 @@ pub struct VerifyOptions {
     pub transforms: Vec<PathBuf>,
     /// The previous release: each package is also checked against it (the upgrade rules).
     pub baseline: Option<PathBuf>,
+    /// Called as each file is verified.
+    pub progress: Option<fn()>,
 }
 
 /// One package × profile cell of the matrix.
@@ -80,6 +82,9 @@ impl PackageReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct VerifyReport {
     pub packages: Vec<PackageReport>,
+    /// The files that could not be read as MSI packages (the others are still verified).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<UnreadableFile>,
     #[serde(serialize_with = "rule_catalogue")]
     pub rules: &'static [rules::Rule],
     pub summary: Summary,
@@ -95,12 +100,20 @@ pub struct Summary {
     pub problems: usize,
 }
 
+/// A file given to `verify` that is missing, not an MSI, or truncated (an input error).
+#[derive(Debug, Clone, Serialize)]
+pub struct UnreadableFile {
+    pub file: PathBuf,
+    /// Why, without the path.
+    pub message: String,
+}
+
 impl VerifyReport {
     pub fn problem_count(&self) -> usize {
         self.packages.iter().map(PackageReport::problem_count).sum()
     }
 
-    fn summarise(packages: Vec<PackageReport>) -> Self {
+    fn summarise(packages: Vec<PackageReport>, unreadable: Vec<UnreadableFile>) -> Self {
         let severities = || {
             packages
                 .iter()
@@ -115,6 +128,7 @@ impl VerifyReport {
         };
         VerifyReport {
             packages,
+            unreadable,
             rules: rules::RULES,
             summary,
         }
@@ -141,11 +155,12 @@ fn rule_catalogue<S: Serializer>(
     }))
 }
 
-/// Verifies every file.
+/// Verifies every file; one that cannot be read or is not an MSI is listed in `unreadable`,
+/// and the others are still verified.
 ///
 /// # Errors
-/// [`Error::Input`] for a file that cannot be read or is not an MSI; [`Error::Config`] for an
-/// unknown profile name or a bad profile file.
+/// [`Error::Config`] for an unknown profile name or a bad profile file, [`Error::Input`] for
+/// a trust anchor or profile file that cannot be read.
 pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport> {
     let profiles = if options.simulate {
         select_profiles(options)?
@@ -157,19 +172,29 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
         Some(path) => Some(read_view(path, &read_package_bytes(path)?)?),
         None => None,
     };
-    let packages = files
-        .iter()
-        .map(|file| {
-            verify_file(
-                file,
-                &options.transforms,
-                &profiles,
-                &trust,
-                baseline.as_ref(),
-            )
-        })
-        .collect::<Result<_>>()?;
-    Ok(VerifyReport::summarise(packages))
+    let mut packages = Vec::new();
+    let mut unreadable = Vec::new();
+    for file in files {
+        let verified = verify_file(
+            file,
+            &options.transforms,
+            &profiles,
+            &trust,
+            baseline.as_ref(),
+        );
+        if let Some(progress) = options.progress {
+            progress();
+        }
+        match verified {
+            Ok(package) => packages.push(package),
+            Err(Error::Input { message, .. }) => unreadable.push(UnreadableFile {
+                file: file.clone(),
+                message,
+            }),
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(VerifyReport::summarise(packages, unreadable))
 }
 
 fn select_profiles(options: &VerifyOptions) -> Result<Vec<MachineProfile>> {
@@ -388,8 +413,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let junk = dir.path().join("junk.msi");
         std::fs::write(&junk, b"not an msi").unwrap();
-        let error = verify(&[junk], &VerifyOptions::default()).unwrap_err();
-        assert_eq!(error.exit_code(), crate::error::exit_code::INPUT);
-        assert!(error.to_string().contains("not a compound file"), "{error}");
+        let missing = dir.path().join("missing.msi");
+        // Each unreadable file is listed; the others are still verified.
+        let report = verify(&[junk.clone(), missing.clone()], &VerifyOptions::default()).unwrap();
+        assert!(report.packages.is_empty());
+        let files: Vec<_> = report.unreadable.iter().map(|u| &u.file).collect();
+        assert_eq!(files, [&junk, &missing]);
+        let message = &report.unreadable[0].message;
+        assert!(message.contains("not a compound file"), "{message}");
     }
 }

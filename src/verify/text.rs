@@ -111,7 +111,12 @@ fn render_upgrades(package: &PackageReport, out: &mut String) {
             upgrade.lost.len(),
             upgrade.left.len()
         );
-        push_wrapped(out, &format!("  upgrade on {:<20} ", upgrade.profile), "      ", &line);
+        push_wrapped(
+            out,
+            &format!("  upgrade on {:<20} ", upgrade.profile),
+            "      ",
+            &line,
+        );
         for (what, leftovers) in [("lost", &upgrade.lost), ("left", &upgrade.left)] {
             for leftover in leftovers {
                 let text = format!("{} ({})", leftover.item, leftover.reason);

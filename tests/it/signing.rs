@@ -354,21 +354,26 @@ fn bad_signing_inputs_are_clear_errors() {
     let Some(pki) = TestPki::new() else { return };
     let dir = tempfile::tempdir().unwrap();
     let msi = unsigned_package(dir.path());
-    let cases: [(&[&str], &str); 3] = [
+    // Options that do not fit together are usage errors (2); files that do not fit, input
+    // errors (4).
+    let cases: [(&[&str], &str, i32); 3] = [
         (
             &["--cert", "signer.pem"],
             "give either a certificate and a key",
+            2,
         ),
         (
             &["--cert", "signer.pem", "--key", "tls.key"],
             "does not belong",
+            4,
         ),
         (
             &["--cert", "ca.key", "--key", "signer.key"],
             "not PEM certificates",
+            4,
         ),
     ];
-    for (args, message) in cases {
+    for (args, message, code) in cases {
         let args: Vec<String> = args
             .iter()
             .map(|a| {
@@ -382,7 +387,7 @@ fn bad_signing_inputs_are_clear_errors() {
         let output = run(sspr_msi().arg("sign").arg(&msi).args(&args));
         assert_eq!(
             output.status.code(),
-            Some(4),
+            Some(code),
             "{args:?}: {}",
             stderr(&output)
         );

@@ -156,7 +156,16 @@ const INSTALLER_CLSID: uuid::Uuid =
     uuid::Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
 
 fn check_compound_file(bytes: &[u8]) -> Result<(), ReadError> {
-    if bytes.len() < 8 || bytes[..8] != crate::compound::SIGNATURE {
+    let signature = crate::compound::SIGNATURE;
+    let cut_signature = bytes.len() < 8 && signature.starts_with(bytes);
+    if bytes.len() < 512 && (cut_signature || bytes.starts_with(&signature)) {
+        // It begins as a compound file does: truncated, not something else.
+        return Err(ReadError::NotCompoundFile(format!(
+            "truncated: {} bytes, shorter than the 512-byte compound-file header",
+            bytes.len()
+        )));
+    }
+    if bytes.len() < 8 || bytes[..8] != signature {
         return Err(ReadError::NotCompoundFile(format!(
             "{} bytes without the compound-file signature D0 CF 11 E0 A1 B1 1A E1",
             bytes.len()
