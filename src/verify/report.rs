@@ -271,8 +271,10 @@ fn verify_file(
         findings.extend(rules::upgrade::check_upgrade(baseline, &package));
     }
     let mut simulations = Vec::new();
-    for profile in profiles {
-        match super::custom::simulator().simulate(&package, profile, &Default::default()) {
+    let predictions =
+        super::custom::simulator().simulate_each(&package, profiles, &Default::default());
+    for (profile, prediction) in profiles.iter().zip(predictions) {
+        match prediction {
             Ok(prediction) => {
                 let unexpected_install = prediction.outcome == LaunchOutcome::Installs
                     && !target_allows(target, &package, profile);

@@ -235,10 +235,34 @@ impl Simulator<'_> {
         profile: &MachineProfile,
         command_line: &CommandLine,
     ) -> Result<Prediction, SimulationError> {
+        self.simulate_tables(package, &Tables::read(package), profile, command_line)
+    }
+
+    /// [`simulate`](Self::simulate) on each of `profiles`, in their order, reading the
+    /// package's tables once for all of them.
+    pub fn simulate_each(
+        &self,
+        package: &PackageView,
+        profiles: &[MachineProfile],
+        command_line: &CommandLine,
+    ) -> Vec<Result<Prediction, SimulationError>> {
         let tables = Tables::read(package);
+        profiles
+            .iter()
+            .map(|profile| self.simulate_tables(package, &tables, profile, command_line))
+            .collect()
+    }
+
+    fn simulate_tables(
+        &self,
+        package: &PackageView,
+        tables: &Tables,
+        profile: &MachineProfile,
+        command_line: &CommandLine,
+    ) -> Result<Prediction, SimulationError> {
         let mut install = Session::new(
             package,
-            &tables,
+            tables,
             profile,
             &command_line.install,
             self.actions,
@@ -267,7 +291,7 @@ impl Simulator<'_> {
         prediction.unsimulated = install.unsimulated();
         let mut uninstall = Session::new(
             package,
-            &tables,
+            tables,
             profile,
             &command_line.uninstall,
             self.actions,
@@ -680,19 +704,26 @@ impl<'a> Session<'a> {
         if !self.runs("InstallFiles")? {
             return Ok(Vec::new());
         }
-        let references = self.references();
-        let mut files: Vec<FileWrite> = self
-            .tables
-            .files
-            .iter()
-            .filter(|row| installed.contains(row.component.as_str()))
-            .filter_map(|row| {
-                Some(FileWrite {
-                    path: references.file_path(&row.file)?,
+        // Each directory resolved once: many components share one.
+        let mut folders: BTreeMap<&str, Option<String>> = BTreeMap::new();
+        let mut files: Vec<FileWrite> = Vec::new();
+        for row in &self.tables.files {
+            if !installed.contains(row.component.as_str()) {
+                continue;
+            }
+            let Some(component) = self.tables.component(&row.component) else {
+                continue;
+            };
+            let folder = folders
+                .entry(component.directory.as_str())
+                .or_insert_with(|| self.directory_path(&component.directory, 0));
+            if let Some(folder) = folder {
+                files.push(FileWrite {
+                    path: format!("{folder}{}", long_name(&row.file_name)),
                     component: row.component.clone(),
-                })
-            })
-            .collect();
+                });
+            }
+        }
         files.sort();
         Ok(files)
     }
