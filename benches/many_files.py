@@ -1,19 +1,27 @@
-"""Writes a WiX source for wixl with COUNT small files, one component each, into FOLDER:
-the foreign package `benches/run.sh` scales `verify` on.
+"""Writes a WiX source for wixl with COUNT files, one component each, into FOLDER: the foreign
+package `benches/run.sh` scales `verify` on.
 
-    python3 benches/many_files.py COUNT FOLDER   # writes FOLDER/many.wxs and FOLDER/files/
+    python3 benches/many_files.py COUNT FOLDER [SIZE]  # writes FOLDER/many.wxs and FOLDER/files/
     (cd FOLDER && wixl -o many.msi many.wxs)
+
+Without SIZE each file is one short line; with SIZE each holds SIZE pseudo-random bytes (a
+fixed seed per file), which MSZIP cannot shrink, so the cabinet is about COUNT x SIZE.
 """
 
+import random
 import sys
 from pathlib import Path
 
 count, folder = int(sys.argv[1]), Path(sys.argv[2])
+size = int(sys.argv[3]) if len(sys.argv) > 3 else None
 (folder / "files").mkdir(parents=True, exist_ok=True)
 components, references = [], []
 for index in range(count):
     path = folder / "files" / f"f{index}.txt"
-    path.write_text(f"file {index}\n")
+    if size is None:
+        path.write_text(f"file {index}\n")
+    else:
+        path.write_bytes(random.Random(index).randbytes(size))
     components.append(
         # wixl takes Source relative to the folder it runs in, never absolute.
         f'<Component Id="C{index}" Guid="*"><File Id="F{index}" Source="files/f{index}.txt" KeyPath="yes"/></Component>'

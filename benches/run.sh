@@ -7,7 +7,9 @@
 #   benches/run.sh                         # release build, then every measurement
 #   SSPR_MSI=/path/to/sspr-msi benches/run.sh   # measure another binary (e.g. an older build)
 #
-# Knobs: BENCH_RUNS (default 30), BENCH_SLOW_RUNS (Wine, scaling; default 5).
+# Knobs: BENCH_RUNS (default 30), BENCH_SLOW_RUNS (Wine, scaling; default 5),
+# BENCH_FILE_COUNTS (section 6's package sizes; default "100 2000 20000", about 1.5 GB of disk
+# for the largest while it is measured).
 # Measure on a quiet machine: the load average before and after is written to RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,9 +18,9 @@ root=$(pwd)
 runs=${BENCH_RUNS:-30}
 slow_runs=${BENCH_SLOW_RUNS:-5}
 
-packages=(hyperfine time wixl msitools gcab wine wine64 osslsigncode openssl mingw-w64 python3)
+packages=(hyperfine time wixl msitools gcab wine wine64 osslsigncode openssl mingw-w64 python3 valgrind)
 tools=(hyperfine /usr/bin/time wixl msiextract msiinfo gcab wine wineserver osslsigncode openssl
-       x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc python3)
+       x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc python3 valgrind)
 
 source scripts/tools.sh
 install_missing run.sh
@@ -27,7 +29,7 @@ if [ -n "$missing" ]; then
   exit 1
 fi
 
-cargo build --release --locked --bin sspr-msi --example cab --example scale
+cargo build --release --locked --bin sspr-msi --example cab --example scale --example table_rows
 bin=${SSPR_MSI:-$root/target/release/sspr-msi}
 examples=$root/target/release/examples
 [ -f payload/build/x64/SsprTestCredProv.dll ] || bash payload/build.sh payload/build
@@ -202,19 +204,44 @@ for megabytes in 1 10 100; do
 done
 
 echo "== 6. verify on a foreign package of N files: sspr-msi against msiextract and msiinfo"
-# wixl builds each package (a peer's package, not ours); every tool then reads all of it.
-for count in 1000 4000 16000; do
+# wixl builds each package (a peer's package, not ours) from files of 25,000 pseudo-random
+# bytes (MSZIP cannot shrink them: 20,000 files make a 500 MB package); every tool then reads
+# all of it. BENCH_FILE_COUNTS picks the sizes (wixl itself takes many minutes for 20,000
+# files); each package is deleted once measured.
+file_counts=${BENCH_FILE_COUNTS:-100 2000 20000}
+fact file_counts "$file_counts"
+# msiinfo exports one table per call: one script exports every table the package lists.
+cat >"$work/export-all.sh" <<'SCRIPT'
+#!/bin/sh
+for table in $(msiinfo tables "$1"); do msiinfo export "$1" "$table" >/dev/null || exit 1; done
+SCRIPT
+chmod +x "$work/export-all.sh"
+for count in $file_counts; do
   dir=$work/files-$count
-  python3 benches/many_files.py "$count" "$dir"
+  python3 benches/many_files.py "$count" "$dir" 25000
   (cd "$dir" && wixl -o many.msi many.wxs)
+  rm -rf "$dir/files"
   fact "size_files_$count" "$(size_of "$dir/many.msi")"
   bench "files_$count" --runs "$slow_runs" \
-    --prepare "true" --prepare "rm -rf $dir/extracted" --prepare "true" \
+    --prepare "true" --prepare "true" --prepare "rm -rf $dir/extracted" --prepare "true" \
+    -n "sspr-msi verify" "$bin verify $dir/many.msi" \
     -n "sspr-msi verify --simulate" "$bin verify --simulate $dir/many.msi" \
     -n "msiextract" "msiextract -C $dir/extracted $dir/many.msi" \
-    -n "msiinfo export File" "msiinfo export $dir/many.msi File"
-  peak_rss "files_$count" "$bin" verify --simulate "$dir/many.msi"
+    -n "msiinfo export (every table)" "$work/export-all.sh $dir/many.msi"
+  peak_rss "files_${count}_verify" "$bin" verify "$dir/many.msi"
+  peak_rss "files_${count}_simulate" "$bin" verify --simulate "$dir/many.msi"
+  rm -rf "$dir/extracted"
+  peak_rss "files_${count}_msiextract" msiextract -C "$dir/extracted" "$dir/many.msi"
   rm -rf "$dir"
+done
+
+echo "== 6b. the table reader: instructions (callgrind) for 25,000 and 100,000 rows"
+for rows in 25000 100000; do
+  "$examples/table_rows" write "$rows" "$work/rows.msi"
+  valgrind --tool=callgrind --callgrind-out-file=/dev/null "$examples/table_rows" read \
+    "$work/rows.msi" 2>"$work/callgrind.txt" >/dev/null
+  fact "instructions_rows_$rows" "$(sed -n 's/.*refs: *//p' "$work/callgrind.txt" | tr -d ,)"
+  rm -f "$work/rows.msi"
 done
 
 fact load_after "$(load)"
