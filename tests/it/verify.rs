@@ -316,8 +316,16 @@ fn binaries_windows_loads_as_system_must_install_where_users_cannot_write() {
     // every machine the package installs on.
     let expected = in_product_folder();
     let mut files_checked = 0;
+    // The default configuration with the test payload pinned (None outside CI without mingw).
+    let Some(config) = crate::support::payload::config(dir.path(), &[]) else {
+        return;
+    };
     for target in sspr_msi::target::ALL {
-        let msi = build_target(None, &target.name(), &dir.path().join(target.name()));
+        let msi = build_target(
+            Some(&config),
+            &target.name(),
+            &dir.path().join(target.name()),
+        );
         let package = msikit::package::read(&std::fs::read(&msi).unwrap()).unwrap();
         assert!(
             !msikit::rules::check(&package)
