@@ -11,6 +11,7 @@
 #     SSPR_FUZZ_PROFILE=dev scripts/fuzz.sh 8     # debug build (overflow checks; what CI runs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 
 seconds="${1:-8}"
 profile="${SSPR_FUZZ_PROFILE:-release}"
@@ -28,15 +29,25 @@ rm -rf "$seeds" "$failures"
 mkdir -p "$seeds"/{package,verify,pe,cabinet,doctor,explain,config} "$failures"
 
 "$bin/sspr-msi" build --target win11-x64 --out "$seeds/package" >/dev/null
-# A credential-provider package: its cabinet holds a PE for the signature checks.
-"$bin/sspr-msi" build --target win7-x64 --target win11-x64 --out "$seeds/verify" >/dev/null
-find payload/build -name '*.dll' -exec cp {} "$seeds/pe/" \; 2>/dev/null || true
-# A signed PE too, so mutations reach the PKCS#7 and the certificate parsing.
-if command -v openssl >/dev/null && command -v osslsigncode >/dev/null && [ -f payload/build/x64/SsprTestCredProv.dll ]; then
-  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/fuzz.key" -out "$work/fuzz.pem" \
-    -subj /CN=fuzz -days 2 -addext extendedKeyUsage=codeSigning 2>/dev/null
-  osslsigncode sign -certs "$work/fuzz.pem" -key "$work/fuzz.key" -h sha256 \
-    -in payload/build/x64/SsprTestCredProv.dll -out "$seeds/pe/signed.dll" >/dev/null
+cp "$seeds/package"/*.msi "$seeds/verify/"
+# The test payload DLLs: a source checkout's, or the ones the tests built.
+payloads=payload/build
+[ -f "$payloads/x64/SsprTestCredProv.dll" ] || payloads=target/tmp/payload-build
+if [ -f "$payloads/x64/SsprTestCredProv.dll" ]; then
+  find "$payloads" -name '*.dll' -exec cp {} "$seeds/pe/" \;
+  # A credential-provider package: its cabinet holds a PE for the signature checks. The
+  # default configuration finds its payload under ./payload/build.
+  stage="$work/stage"
+  rm -rf "$stage" && mkdir -p "$stage/payload"
+  cp -r "$payloads" "$stage/payload/build"
+  (cd "$stage" && "$root/$bin/sspr-msi" build --target win7-x64 --out "$root/$seeds/verify" >/dev/null)
+  # A signed PE too, so mutations reach the PKCS#7 and the certificate parsing.
+  if command -v openssl >/dev/null && command -v osslsigncode >/dev/null; then
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/fuzz.key" -out "$work/fuzz.pem" \
+      -subj /CN=fuzz -days 2 -addext extendedKeyUsage=codeSigning 2>/dev/null
+    osslsigncode sign -certs "$work/fuzz.pem" -key "$work/fuzz.key" -h sha256 \
+      -in "$payloads/x64/SsprTestCredProv.dll" -out "$seeds/pe/signed.dll" >/dev/null
+  fi
 fi
 "$bin/examples/cab" "$seeds/cabinet/fixtures.cab" tests/fixtures/doctor/win10-home.reg \
   tests/fixtures/explain/windows-1625-policy.log
