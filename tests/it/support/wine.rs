@@ -522,7 +522,19 @@ fn template_locked(windows: Windows) -> PathBuf {
         }
         other => {
             copy_tree(&template_locked(Windows::Win7), &staging);
-            let output = run(prefix_command("winecfg", &staging).args(["-v", other.name()]));
+            let winecfg = || run(prefix_command("winecfg", &staging).args(["-v", other.name()]));
+            let mut output = winecfg();
+            // Under load Wine sometimes fails to start winecfg at all ("Application could not
+            // be started"); that is Wine's hiccup, not the prefix's: ask again, twice at most.
+            for _ in 0..2 {
+                let not_started =
+                    String::from_utf8_lossy(&output.stdout).contains("could not be started");
+                if output.status.success() || !not_started {
+                    break;
+                }
+                run(prefix_command("wineserver", &staging).arg("-w"));
+                output = winecfg();
+            }
             assert!(
                 output.status.success(),
                 "winecfg -v {}: {output:?}",
