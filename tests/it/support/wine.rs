@@ -185,20 +185,10 @@ impl WinePrefix {
             full.extend_from_slice(args);
             self.wine(&full)
         };
-        let mut output = query();
-        for _ in 0..2 {
-            let answered = output.status.success()
-                || String::from_utf8_lossy(&output.stderr).contains("Unable to find");
-            if answered {
-                break;
-            }
-            eprintln!(
-                "wine reg {args:?} failed (exit {:?}); asking again",
-                output.status.code()
-            );
-            output = query();
-        }
-        output
+        ask_again_unless(query, |output| {
+            output.status.success()
+                || String::from_utf8_lossy(&output.stderr).contains("Unable to find")
+        })
     }
 
     pub fn reg_add(&self, key: &str, name: &str, kind: &str, data: &str) {
@@ -233,6 +223,23 @@ impl WinePrefix {
         }
         RegistrySnapshot { keys }
     }
+}
+
+/// Runs `attempt` until `answered` says Wine really ran it, three times at most: under load
+/// Wine sometimes fails to start a program at all.
+fn ask_again_unless(attempt: impl Fn() -> Output, answered: impl Fn(&Output) -> bool) -> Output {
+    let mut output = attempt();
+    for _ in 0..2 {
+        if answered(&output) {
+            break;
+        }
+        eprintln!(
+            "wine failed (exit {:?}); asking again",
+            output.status.code()
+        );
+        output = attempt();
+    }
+    output
 }
 
 /// Windows Installer's "fatal error": what a refused launch condition exits with.
@@ -522,19 +529,15 @@ fn template_locked(windows: Windows) -> PathBuf {
         }
         other => {
             copy_tree(&template_locked(Windows::Win7), &staging);
-            let winecfg = || run(prefix_command("winecfg", &staging).args(["-v", other.name()]));
-            let mut output = winecfg();
             // Under load Wine sometimes fails to start winecfg at all ("Application could not
-            // be started"); that is Wine's hiccup, not the prefix's: ask again, twice at most.
-            for _ in 0..2 {
-                let not_started =
-                    String::from_utf8_lossy(&output.stdout).contains("could not be started");
-                if output.status.success() || !not_started {
-                    break;
-                }
-                run(prefix_command("wineserver", &staging).arg("-w"));
-                output = winecfg();
-            }
+            // be started"): Wine's hiccup, not the prefix's.
+            let output = ask_again_unless(
+                || run(prefix_command("winecfg", &staging).args(["-v", other.name()])),
+                |output| {
+                    output.status.success()
+                        || !String::from_utf8_lossy(&output.stdout).contains("could not be started")
+                },
+            );
             assert!(
                 output.status.success(),
                 "winecfg -v {}: {output:?}",
