@@ -101,13 +101,9 @@ impl WinePrefix {
         })
     }
 
-    fn command(&self, program: &str) -> Command {
-        prefix_command(program, &self.path)
-    }
-
     /// Runs `wine ARGS…`.
     pub fn wine(&self, args: &[&str]) -> Output {
-        run(self.command("wine").args(args))
+        run_in_prefix(&self.path, "wine", args)
     }
 
     /// `msiexec ARGS… /qn /l*v LOG`, returning the exit status and the verbose log.
@@ -121,7 +117,7 @@ impl WinePrefix {
         // log: msiexec never ran). That says nothing about the package, so try once more;
         // a run that wrote a log is always taken as it is.
         for attempt in 1..=2 {
-            let output = run(self.command("wine").args(&all));
+            let output = run_in_prefix(&self.path, "wine", &all);
             let status = output.status.code().unwrap_or(-1);
             if log_path.exists() || attempt == 2 {
                 let log = read_log(&log_path);
@@ -215,7 +211,7 @@ impl WinePrefix {
 
     /// Every key and value of the machine and user hives, flushed to disk first.
     pub fn registry_snapshot(&self) -> RegistrySnapshot {
-        run(self.command("wineserver").arg("-w"));
+        wait_for_wineserver(&self.path);
         let mut keys = BTreeMap::new();
         for hive in ["system.reg", "user.reg"] {
             let text = std::fs::read_to_string(self.path.join(hive)).unwrap();
@@ -316,7 +312,7 @@ impl WinePrefix {
 
 impl Drop for WinePrefix {
     fn drop(&mut self) {
-        let _ = self.command("wineserver").arg("-k").output();
+        kill_prefix(&self.path);
     }
 }
 
@@ -451,9 +447,56 @@ fn work_dir() -> PathBuf {
     dir
 }
 
+/// How long one Wine program may run. The slowest honest run (a fresh prefix on a loaded
+/// machine) takes about a minute; a Wine process that hangs would otherwise hang CI.
+const WINE_TIME_LIMIT_SECONDS: u32 = 300;
+
+/// `program ARGS…` in `prefix`, bounded by `WINE_TIME_LIMIT_SECONDS`. A run that hangs is
+/// Wine's hang, not the package's: its processes are killed and it is run once more; a
+/// second hang fails the test with what hung.
+fn run_in_prefix<S: AsRef<std::ffi::OsStr>>(prefix: &Path, program: &str, args: &[S]) -> Output {
+    let attempt = || run(prefix_command(program, prefix).args(args));
+    let output = attempt();
+    if !timed_out(&output) {
+        return output;
+    }
+    kill_prefix(prefix);
+    eprintln!("{program} hung for {WINE_TIME_LIMIT_SECONDS} s in {prefix:?}; running it again");
+    let output = attempt();
+    if timed_out(&output) {
+        kill_prefix(prefix);
+        panic!("{program} hung twice for {WINE_TIME_LIMIT_SECONDS} s in {prefix:?}");
+    }
+    output
+}
+
+/// Waits until every Wine process of `prefix` has ended and the registry is on disk; a
+/// process that never ends (a hung custom action server) is killed, which also saves it.
+fn wait_for_wineserver(prefix: &Path) {
+    if timed_out(&run(prefix_command("wineserver", prefix).arg("-w"))) {
+        eprintln!("wineserver -w waited {WINE_TIME_LIMIT_SECONDS} s in {prefix:?}; killing");
+        kill_prefix(prefix);
+        run(prefix_command("wineserver", prefix).arg("-w"));
+    }
+}
+
+fn kill_prefix(prefix: &Path) {
+    let _ = prefix_command("wineserver", prefix).arg("-k").output();
+}
+
+/// `timeout` exits 124 when it stopped the program, 137 when it had to kill it.
+fn timed_out(output: &Output) -> bool {
+    matches!(output.status.code(), Some(124 | 137))
+}
+
 fn prefix_command(program: &str, prefix: &Path) -> Command {
-    let mut command = Command::new(program);
+    let mut command = Command::new("timeout");
     command
+        .args([
+            "--kill-after=10",
+            &WINE_TIME_LIMIT_SECONDS.to_string(),
+            program,
+        ])
         .env("WINEPREFIX", prefix)
         .env("WINEDEBUG", "-all")
         // No Mono or Gecko installer prompts: there is no network and no display.
@@ -499,31 +542,33 @@ fn template_locked(windows: Windows) -> PathBuf {
     match windows {
         Windows::Win7 => {
             // A fresh Wine 8 prefix reports Windows 7.
-            let output = run(prefix_command("wineboot", &staging).arg("--init"));
+            let output = run_in_prefix(&staging, "wineboot", &["--init"]);
             assert!(output.status.success(), "wineboot --init: {output:?}");
             // Real Windows has other policies and event sources beside ours; a bare prefix has
             // empty parents, which msiexec deletes at uninstall once our key under them goes.
             for key in REAL_WINDOWS_KEYS {
-                let output = run(
-                    prefix_command("wine", &staging).args(["reg", "add", key, "/f", "/reg:64"])
-                );
+                let output = run_in_prefix(&staging, "wine", &["reg", "add", key, "/f", "/reg:64"]);
                 assert!(output.status.success(), "seeding {key}: {output:?}");
             }
         }
         Windows::Win11 => {
             copy_tree(&template_locked(Windows::Win10), &staging);
             for name in ["CurrentBuildNumber", "CurrentBuild"] {
-                let output = run(prefix_command("wine", &staging).args([
-                    "reg",
-                    "add",
-                    r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
-                    "/v",
-                    name,
-                    "/d",
-                    WINDOWS11_BUILD,
-                    "/f",
-                    "/reg:64",
-                ]));
+                let output = run_in_prefix(
+                    &staging,
+                    "wine",
+                    &[
+                        "reg",
+                        "add",
+                        r"HKLM\SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                        "/v",
+                        name,
+                        "/d",
+                        WINDOWS11_BUILD,
+                        "/f",
+                        "/reg:64",
+                    ],
+                );
                 assert!(output.status.success(), "reg add {name}: {output:?}");
             }
         }
@@ -532,7 +577,7 @@ fn template_locked(windows: Windows) -> PathBuf {
             // Under load Wine sometimes fails to start winecfg at all ("Application could not
             // be started"): Wine's hiccup, not the prefix's.
             let output = ask_again_unless(
-                || run(prefix_command("winecfg", &staging).args(["-v", other.name()])),
+                || run_in_prefix(&staging, "winecfg", &["-v", other.name()]),
                 |output| {
                     output.status.success()
                         || !String::from_utf8_lossy(&output.stdout).contains("could not be started")
@@ -545,7 +590,7 @@ fn template_locked(windows: Windows) -> PathBuf {
             );
         }
     }
-    run(prefix_command("wineserver", &staging).arg("-w"));
+    wait_for_wineserver(&staging);
     std::fs::write(staging.join(".ready"), "").unwrap();
     let _ = std::fs::remove_dir_all(&path);
     std::fs::rename(&staging, &path).unwrap();
