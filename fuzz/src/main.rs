@@ -143,7 +143,8 @@ fn fuzz(options: &Options) -> ExitCode {
     let mut iteration: u64 = 0;
     loop {
         if options.execs.is_some_and(|execs| tally.execs >= execs)
-            || deadline.is_some_and(|deadline| iteration % 64 == 0 && Instant::now() >= deadline)
+            || deadline
+                .is_some_and(|deadline| iteration.is_multiple_of(64) && Instant::now() >= deadline)
         {
             break;
         }

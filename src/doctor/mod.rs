@@ -15,7 +15,7 @@ use crate::compile::{compile_to_bytes, Inputs};
 use crate::config::Settings;
 use crate::target::{self, Processor, Target};
 use findings::{Finding, OsFacts, Severity};
-use msikit::simulate::profile::{MachineFacts, MachineProfile};
+use msikit::simulate::profile::{Installer, MachineFacts, MachineProfile};
 use msikit::simulate::{LaunchOutcome, SimulationError};
 use report::MachineReport;
 use serde::Serialize;
@@ -193,6 +193,7 @@ fn package_fit(os: &OsFacts, settings: &Settings) -> PackageFit {
             processor,
             product_type: os.product_type.unwrap_or(1),
             edition: os.edition.clone().unwrap_or_default(),
+            installer: Installer::Windows,
         };
         let profile = MachineProfile::from_facts("this machine", &describe_os(os), &facts);
         simulate_every_target(&profile, os, settings, &mut targets, &mut refusals);
@@ -217,10 +218,10 @@ fn simulate_every_target(
     for &target in target::ALL {
         match launch(target, settings, profile) {
             Ok(LaunchOutcome::Installs) => targets.push(target.name()),
-            Ok(LaunchOutcome::Refused { messages }) if nominal(target, os, profile.processor) => {
-                refusals.extend(messages)
+            Ok(refused) if nominal(target, os, profile.processor) => {
+                refusals.push(crate::verify::text::outcome_text(&refused).1)
             }
-            Ok(LaunchOutcome::Refused { .. }) => {}
+            Ok(_) => {}
             Err(error) => refusals.push(format!("{target}: {error}")),
         }
     }

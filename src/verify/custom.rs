@@ -8,7 +8,10 @@ use msikit::simulate::{ActionEffect, ActionModel, DllCall, RegistryWrite, Simula
 
 /// The simulator with the proxy DLL's semantics.
 pub fn simulator() -> Simulator<'static> {
-    Simulator { actions: &ProxyDll }
+    Simulator {
+        actions: &ProxyDll,
+        source: None,
+    }
 }
 
 /// The proxy DLL's entry points as an [`ActionModel`].

@@ -8,6 +8,7 @@ use msikit::package as read;
 use msikit::rules::{self, Finding, Severity, SignatureReport};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
+use msikit::simulate::source::FolderBeside;
 use msikit::simulate::upgrade::{simulate_upgrade, UpgradePrediction};
 use msikit::simulate::{platform, LaunchOutcome, Prediction};
 use serde::{Serialize, Serializer};
@@ -271,8 +272,10 @@ fn verify_file(
         findings.extend(rules::upgrade::check_upgrade(baseline, &package));
     }
     let mut simulations = Vec::new();
-    let predictions =
-        super::custom::simulator().simulate_each(&package, profiles, &Default::default());
+    let beside = FolderBeside::of(file);
+    let predictions = super::custom::simulator()
+        .with_source(&beside)
+        .simulate_each(&package, profiles, &Default::default());
     for (profile, prediction) in profiles.iter().zip(predictions) {
         match prediction {
             Ok(prediction) => {

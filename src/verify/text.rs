@@ -100,8 +100,9 @@ fn render_upgrades(package: &PackageReport, out: &mut String) {
         let outcome = match &upgrade.outcome {
             None => "baseline refused".to_string(),
             Some(LaunchOutcome::Installs) => "upgrades".to_string(),
-            Some(LaunchOutcome::Refused { messages }) => {
-                format!("refused: {}", messages.join(" | "))
+            Some(other) => {
+                let (word, message) = outcome_text(other);
+                format!("{word}: {message}")
             }
         };
         let line = format!(
@@ -156,14 +157,36 @@ pub fn status_word(status: SignatureStatus) -> &'static str {
     }
 }
 
-/// `installs`, `refused`, or `INSTALLS` outside the package's target, with the message.
+/// `installs`, `refused`, `stopped`, `suspended`, or `INSTALLS` outside the package's
+/// target, with the message and a restart's exit code.
 pub fn outcome_words(result: &ProfileResult) -> (&'static str, String) {
-    match &result.prediction.outcome {
+    let prediction = &result.prediction;
+    let (word, message) = match &prediction.outcome {
         LaunchOutcome::Installs if result.unexpected_install => {
             ("INSTALLS", "installs outside its target".to_string())
         }
+        other => outcome_text(other),
+    };
+    let restart = match prediction.exit_code {
+        3010 => "exits 3010: a restart is needed",
+        1641 => "exits 1641: Windows restarts",
+        _ => return (word, message),
+    };
+    match message.is_empty() {
+        true => (word, restart.to_string()),
+        false => (word, format!("{message} | {restart}")),
+    }
+}
+
+/// The outcome's word and what it says.
+pub fn outcome_text(outcome: &LaunchOutcome) -> (&'static str, String) {
+    match outcome {
         LaunchOutcome::Installs => ("installs", String::new()),
         LaunchOutcome::Refused { messages } => ("refused", messages.join(" | ")),
+        LaunchOutcome::Stopped { action, message } => {
+            ("stopped", format!("custom action `{action}`: {message}"))
+        }
+        LaunchOutcome::Suspended { action } => ("suspended", format!("at {action} (1604)")),
     }
 }
 

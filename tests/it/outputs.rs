@@ -77,7 +77,8 @@ fn a_destination_that_is_not_a_regular_file_is_never_replaced() {
     let name = "sspr-win11-x64-1.0.0.msi";
     let elsewhere = dir.path().join("elsewhere");
     std::fs::write(&elsewhere, "not a package").unwrap();
-    let cases: [(&str, fn(&Path, &Path)); 3] = [
+    type Make = fn(&Path, &Path);
+    let cases: [(&str, Make); 3] = [
         ("a directory", |path, _| std::fs::create_dir(path).unwrap()),
         ("a symbolic link", |path, target| {
             std::os::unix::fs::symlink(target, path).unwrap()

@@ -274,22 +274,12 @@ fn binaries_windows_loads_as_system_must_install_where_users_cannot_write() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let fixture = "writable-system-binaries.wxs";
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/wxs")
-            .join(fixture),
-        dir.path().join(fixture),
-    )
-    .unwrap();
     std::fs::write(dir.path().join("cp.dll"), b"MZ stand-in").unwrap();
     std::fs::write(dir.path().join("svc.exe"), b"MZ stand-in").unwrap();
-    // wixl finds Source files relative to the folder it runs in.
-    let built = run(std::process::Command::new("wixl")
-        .current_dir(dir.path())
-        .args(["-a", "x64", "-o", "foreign.msi", fixture]));
-    assert!(built.status.success(), "{}", stderr(&built));
-    let output = verify(&["--json"], &[&dir.path().join("foreign.msi")]);
+    let Some(msi) = wixl_package("writable-system-binaries", dir.path()) else {
+        return;
+    };
+    let output = verify(&["--json"], &[&msi]);
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     let messages: Vec<&str> = report["packages"][0]["findings"]
         .as_array()

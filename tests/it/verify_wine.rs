@@ -3,17 +3,18 @@
 //! whether it installs, which registry values it writes (where, with which data), which
 //! files it copies, and what is left after `/x`. A disagreement fails the test.
 
-use crate::support::wine::{Windows, WinePrefix, FATAL_ERROR};
+use crate::support::wine::{MsiexecRun, Windows, WinePrefix};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use msikit::formatted::deformat::WrittenData;
 use msikit::package as read;
 use msikit::simulate::profile::{self, MachineProfile};
+use msikit::simulate::source::FolderBeside;
 use msikit::simulate::{CommandLine, LaunchOutcome, Prediction, RegistryWrite};
 use sspr_msi::model::RegistryRoot;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-const ALL_WINDOWS: [Windows; 5] = [
+pub(crate) const ALL_WINDOWS: [Windows; 5] = [
     Windows::Win7,
     Windows::Win8,
     Windows::Win81,
@@ -35,9 +36,11 @@ fn profile_for(windows: Windows) -> MachineProfile {
     profile::by_name(name).unwrap()
 }
 
+/// What `verify --simulate` predicts: msiexec reads source media from the package's folder.
 fn predict(msi: &Path, profile: &MachineProfile, command_line: &CommandLine) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
     sspr_msi::verify::custom::simulator()
+        .with_source(&FolderBeside::of(msi))
         .simulate(&package, profile, command_line)
         .unwrap()
 }
@@ -107,26 +110,54 @@ fn expected_values<'w>(
         .collect()
 }
 
-/// Installs and removes `msi` on `windows` with Wine and asserts every part of the
-/// simulator's prediction.
-/// The code of a refusal Windows Installer makes before any action runs: 1633
-/// (ERROR_INSTALL_PLATFORM_UNSUPPORTED) or 1620 (ERROR_INSTALL_PACKAGE_INVALID).
-fn before_any_action(messages: &[String]) -> Option<i32> {
-    use msikit::simulate::platform::{INVALID_PACKAGE, UNSUPPORTED_PLATFORM};
-    match messages {
-        [only] if only == UNSUPPORTED_PLATFORM => Some(1633),
-        [only] if only.starts_with(INVALID_PACKAGE) => Some(1620),
-        _ => None,
-    }
+/// Asserts msiexec stopped where the simulator says `outcome` ends: nowhere for an install,
+/// before any action for a refusal with 1633 or 1620, at LaunchConditions for another
+/// refusal, and after starting the action that stopped it otherwise.
+fn assert_stopped_where_predicted(run: &MsiexecRun, outcome: &LaunchOutcome, context: &str) {
+    let expected = match outcome {
+        LaunchOutcome::Installs => return,
+        LaunchOutcome::Refused { .. } if matches!(outcome.exit_code(), 1633 | 1620) => None,
+        LaunchOutcome::Refused { .. } => Some("LaunchConditions"),
+        // Wine's rollback after a stop logs its own actions later: the stop must have started.
+        LaunchOutcome::Stopped { action, .. } | LaunchOutcome::Suspended { action } => {
+            let started = format!(": {action}.");
+            assert!(
+                run.log
+                    .lines()
+                    .any(|line| line.starts_with("Action start ") && line.ends_with(&started)),
+                "{context}: {action} never started:\n{}",
+                run.log
+            );
+            return;
+        }
+    };
+    assert_eq!(
+        run.last_action_started(),
+        expected,
+        "{context}:\n{}",
+        run.log
+    );
 }
 
+fn assert_exit_code(run: &MsiexecRun, predicted: u32, context: &str) {
+    assert!(
+        run.exited_with(predicted as i32),
+        "{context}: predicted exit {predicted}, Wine exited {} (modulo 256):\n{}",
+        run.status,
+        run.log
+    );
+}
+
+/// Installs and removes `msi` on `windows` with Wine and asserts every part of the
+/// simulator's prediction: exit codes, where a failed run stopped, and the registry and files
+/// after each.
 fn assert_wine_agrees(windows: Windows, msi: &Path) {
     assert_wine_agrees_with(windows, msi, &CommandLine::default());
 }
 
 /// Like [`assert_wine_agrees`], with `command_line.install` properties given to `/i` (`/x`
 /// gets none: msiexec's uninstall is a new session).
-fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandLine) {
+pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandLine) {
     let Some(prefix) = WinePrefix::new(windows) else {
         return;
     };
@@ -142,37 +173,8 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
         .collect();
     let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
     let install = prefix.install(msi, &properties);
-    let installed = install.exited_with(0) || install.exited_with(3010);
-    match &prediction.outcome {
-        LaunchOutcome::Installs => assert!(
-            installed,
-            "{context}: predicted an install, Wine exited {}:\n{}",
-            install.status, install.log
-        ),
-        // Refused for its summary before any action: Wine exits 1633 or 1620 as Windows does.
-        LaunchOutcome::Refused { messages } if before_any_action(messages).is_some() => {
-            let code = before_any_action(messages).unwrap();
-            assert!(
-                install.exited_with(code),
-                "{context}: predicted {code}, Wine exited {}:\n{}",
-                install.status,
-                install.log
-            );
-            assert_eq!(install.last_action_started(), None, "{context}");
-        }
-        LaunchOutcome::Refused { messages } => {
-            assert!(
-                install.exited_with(FATAL_ERROR),
-                "{context}: predicted refusal ({messages:?}), Wine exited {}",
-                install.status
-            );
-            assert_eq!(
-                install.last_action_started(),
-                Some("LaunchConditions"),
-                "{context}"
-            );
-        }
-    }
+    assert_exit_code(&install, prediction.exit_code, &context);
+    assert_stopped_where_predicted(&install, &prediction.outcome, &context);
     let after_install = prefix.registry_snapshot();
     let written: BTreeSet<(String, String)> = after_install
         .values_added_since(&before)
@@ -191,31 +193,15 @@ fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line: &CommandL
             file.path
         );
     }
-    if !installed {
+    let (Some(uninstall_outcome), Some(uninstall_exit)) =
+        (&prediction.uninstall, prediction.uninstall_exit_code)
+    else {
         return;
-    }
-
+    };
     let uninstall = prefix.uninstall(msi);
-    match &prediction.uninstall {
-        Some(LaunchOutcome::Refused { messages }) => {
-            assert!(
-                uninstall.exited_with(FATAL_ERROR),
-                "{context}: predicted /x refused ({messages:?}), Wine exited {}",
-                uninstall.status
-            );
-            assert_eq!(
-                uninstall.last_action_started(),
-                Some("LaunchConditions"),
-                "{context}"
-            );
-        }
-        _ => assert!(
-            uninstall.exited_with(0),
-            "{context}: /x exited {}:\n{}",
-            uninstall.status,
-            uninstall.log
-        ),
-    }
+    let context = format!("{context}, /x");
+    assert_exit_code(&uninstall, uninstall_exit, &context);
+    assert_stopped_where_predicted(&uninstall, uninstall_outcome, &context);
     let after_uninstall = prefix.registry_snapshot();
     // A `+` key stays while its component goes: it does not keep the component's values.
     let kept_key_items: BTreeSet<String> = prediction
@@ -530,17 +516,226 @@ fn simulator_matches_wine_on_registry_rows_of_every_shape() {
             "INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`) \
              VALUES ('{id}', {root}, '{key}', '{name}', '{value}', 'Settings')"
         );
-        let output = crate::support::run(
-            std::process::Command::new("msibuild")
-                .arg(&msi)
-                .arg("-q")
-                .arg(&query),
-        );
-        assert!(
-            output.status.success(),
-            "{query}: {}",
-            crate::support::stderr(&output)
-        );
+        run_query(&msi, &query);
     }
     assert_wine_agrees(Windows::Win10, &msi);
+}
+
+/// Runs one SQL `query` on `msi` with msibuild (msitools), not with our writer.
+pub(crate) fn run_query(msi: &Path, query: &str) {
+    let output = crate::support::run(
+        std::process::Command::new("msibuild")
+            .arg(msi)
+            .arg("-q")
+            .arg(query),
+    );
+    assert!(
+        output.status.success(),
+        "{query}: {}",
+        crate::support::stderr(&output)
+    );
+}
+
+fn schedule(msi: &Path, action: &str, condition: &str, sequence: u32) {
+    run_query(
+        msi,
+        &format!(
+            "INSERT INTO `InstallExecuteSequence` (`Action`, `Condition`, `Sequence`) \
+             VALUES ('{action}', '{condition}', {sequence})"
+        ),
+    );
+}
+
+/// Actions that end a silent install early or with a restart code, added to a wixl package
+/// with msibuild: (what, [(action, type 19 message or "", condition, sequence)], /i
+/// properties). InstallFinalize is at 6600.
+type Ending = (
+    &'static str,
+    &'static [(&'static str, &'static str, &'static str, u32)],
+    &'static [&'static str],
+);
+
+const ENDINGS: &[Ending] = &[
+    ("ScheduleReboot", &[("ScheduleReboot", "", "", 6700)], &[]),
+    (
+        "ScheduleReboot, REBOOT=ReallySuppress",
+        &[("ScheduleReboot", "", "", 6700)],
+        &["REBOOT=ReallySuppress"],
+    ),
+    (
+        "ForceReboot before InstallFinalize",
+        &[("ForceReboot", "", "", 6500)],
+        &[],
+    ),
+    (
+        "ForceReboot after InstallFinalize",
+        &[("ForceReboot", "", "", 6700)],
+        &[],
+    ),
+    (
+        "type 19 before InstallFinalize",
+        &[("Stop", "Stopped by [Manufacturer]", "NOT Installed", 1550)],
+        &[],
+    ),
+    (
+        "type 19 after InstallFinalize",
+        &[("Stop", "Stopped by [Manufacturer]", "NOT Installed", 6700)],
+        &[],
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn simulator_matches_wine_on_reboots_and_error_actions() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    for (what, actions, properties) in ENDINGS {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+            return;
+        };
+        for (action, message, condition, sequence) in *actions {
+            if !message.is_empty() {
+                run_query(
+                    &msi,
+                    &format!(
+                        "INSERT INTO `CustomAction` (`Action`, `Type`, `Source`, `Target`) \
+                         VALUES ('{action}', 19, '', '{message}')"
+                    ),
+                );
+            }
+            schedule(&msi, action, condition, *sequence);
+        }
+        let install = properties
+            .iter()
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap();
+                (name.to_string(), value.to_string())
+            })
+            .collect();
+        let command_line = CommandLine {
+            install,
+            ..Default::default()
+        };
+        eprintln!("{what}");
+        assert_wine_agrees_with(Windows::Win10, &msi, &command_line);
+    }
+}
+
+/// Where the `source-media` fixture's files come from and what sits beside the package:
+/// (what, files marked uncompressed, paths put beside it, the missing sources predicted).
+type SourceCase = (
+    &'static str,
+    bool,
+    &'static [&'static str],
+    &'static [&'static str],
+);
+
+const SOURCE_MEDIA: &[SourceCase] = &[
+    // Windows matches names without regard to case; so does Wine.
+    ("an external cabinet", false, &["OUTSIDE.CAB"], &[]),
+    (
+        "an external cabinet that is missing",
+        false,
+        &[],
+        &["outside.cab (2 files)"],
+    ),
+    // Files marked uncompressed in a compressed package: Wine reads them from beside the
+    // package, not from the source tree Windows reads (the Windows profiles model the tree).
+    (
+        "uncompressed files beside the package",
+        true,
+        &["tool.txt", "data.txt"],
+        &[],
+    ),
+    (
+        "uncompressed files, one missing",
+        true,
+        &["tool.txt"],
+        &["data.txt"],
+    ),
+    (
+        "uncompressed files in the source tree, where Wine does not look",
+        true,
+        &[
+            "Fabrikam Tools/tool.txt",
+            "Fabrikam Tools/Data Files/data.txt",
+        ],
+        &["data.txt", "tool.txt"],
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn simulator_matches_wine_on_source_media_beside_the_package() {
+    if !crate::support::require("msibuild") || !crate::support::require("gcab") {
+        return;
+    }
+    for (what, uncompressed, beside, missing) in SOURCE_MEDIA {
+        let build = tempfile::tempdir().unwrap();
+        for name in ["tool.txt", "data.txt"] {
+            std::fs::write(build.path().join(name), format!("{name} from the source\n")).unwrap();
+        }
+        let Some(built) = wixl_package("source-media", build.path()) else {
+            return;
+        };
+        if *uncompressed {
+            run_query(&built, "UPDATE `Media` SET `Cabinet` = ''");
+            run_query(&built, "UPDATE `File` SET `Attributes` = 8192");
+        }
+        let release = tempfile::tempdir().unwrap();
+        let msi = release.path().join("source-media.msi");
+        std::fs::copy(&built, &msi).unwrap();
+        for path in *beside {
+            put_beside(build.path(), &release.path().join(path));
+        }
+        let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+        let expected = match missing {
+            [] => LaunchOutcome::Installs,
+            _ => LaunchOutcome::Stopped {
+                action: "InstallFiles".into(),
+                message: format!(
+                    "source files not found beside the package: {}",
+                    missing.join(", ")
+                ),
+            },
+        };
+        assert_eq!(prediction.outcome, expected, "{what}");
+        eprintln!("{what}");
+        assert_wine_agrees(Windows::Win10, &msi);
+    }
+}
+
+/// Writes `path`: a source file copied from `build`, or the cabinet gcab makes of both files,
+/// each under its File key as Windows Installer looks it up.
+fn put_beside(build: &Path, path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let name = path.file_name().unwrap().to_str().unwrap();
+    if !name.eq_ignore_ascii_case("outside.cab") {
+        std::fs::copy(build.join(name), path).unwrap();
+        return;
+    }
+    let keyed = build.join("keyed");
+    std::fs::create_dir_all(&keyed).unwrap();
+    std::fs::copy(build.join("tool.txt"), keyed.join("ToolTxt")).unwrap();
+    std::fs::copy(build.join("data.txt"), keyed.join("DataTxt")).unwrap();
+    let output = crate::support::run(
+        std::process::Command::new("gcab")
+            .current_dir(&keyed)
+            .args(["-c", "-z", "-n"])
+            .arg(path)
+            .args(["ToolTxt", "DataTxt"]),
+    );
+    assert!(
+        output.status.success(),
+        "gcab: {}",
+        crate::support::stderr(&output)
+    );
 }

@@ -107,11 +107,11 @@ fn set_property(package: &mut PackageView, name: &str, value: Option<&str>) {
     }
 }
 
-fn add_row(package: &mut PackageView, table: &str, row: Vec<Cell>) {
+pub(super) fn add_row(package: &mut PackageView, table: &str, row: Vec<Cell>) {
     package.tables.get_mut(table).unwrap().rows.push(row);
 }
 
-type Mistake = Box<dyn FnOnce(&mut PackageView)>;
+pub(super) type Mistake = Box<dyn FnOnce(&mut PackageView)>;
 
 fn adding(table: &'static str, row: Vec<Cell>) -> Mistake {
     Box::new(move |p| add_row(p, table, row))
@@ -145,7 +145,7 @@ fn custom_action(kind: i32, sequence: i32) -> Mistake {
 /// Custom actions (name, type, source, target, sequence, condition), all scheduled in
 /// InstallExecuteSequence.
 /// (name, type, source, target, sequence, condition)
-type ActionRow = (
+pub(super) type ActionRow = (
     &'static str,
     i32,
     &'static str,
@@ -154,7 +154,7 @@ type ActionRow = (
     Option<&'static str>,
 );
 
-fn custom_actions(actions: Vec<ActionRow>) -> Mistake {
+pub(super) fn custom_actions(actions: Vec<ActionRow>) -> Mistake {
     Box::new(move |p| {
         let columns = ["Action", "Type", "Source", "Target"]
             .iter()

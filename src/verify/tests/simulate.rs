@@ -433,3 +433,231 @@ fn bad_condition_syntax_is_an_error_naming_its_row() {
     assert_eq!(error.table, "Component");
     assert!(error.to_string().contains("(VersionNT"), "{error}");
 }
+
+/// The win10-x64 package with `actions` (name, type, source, target, sequence, condition)
+/// scheduled in its execute sequence; a name without a type (0) is a standard action.
+fn with_actions(actions: Vec<crate::verify::tests::rules::ActionRow>) -> PackageView {
+    use crate::verify::tests::rules::{add_row, custom_actions};
+    let mut package = read_target("win10-x64");
+    let (custom, standard): (Vec<_>, Vec<_>) = actions.into_iter().partition(|row| row.1 != 0);
+    custom_actions(custom)(&mut package);
+    for (name, _, _, _, sequence, _) in standard {
+        let row = vec![
+            name.into(),
+            msikit::format::Cell::Null,
+            msikit::format::Cell::Int(sequence),
+        ];
+        add_row(&mut package, "InstallExecuteSequence", row);
+    }
+    package
+}
+
+fn simulate_with(package: &PackageView, profile: &str, properties: &[(&str, &str)]) -> Prediction {
+    let install = properties
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    let command_line = CommandLine {
+        install,
+        ..Default::default()
+    };
+    crate::verify::custom::simulator()
+        .simulate(package, &profile::by_name(profile).unwrap(), &command_line)
+        .unwrap()
+}
+
+/// msiexec command-line properties: (name, value).
+type Properties = &'static [(&'static str, &'static str)];
+
+const WINDOWS: &str = "win10-22h2-x64";
+const WINE: &str = "wine-win10";
+const REALLY_SUPPRESS: Properties = &[("REBOOT", "ReallySuppress")];
+/// Our packages set `REBOOT=ReallySuppress` (SSPR003); an empty value on the command line
+/// takes it away.
+const NOT_SUPPRESSED: Properties = &[("REBOOT", "")];
+
+#[test]
+fn schedule_reboot_exits_1641_on_windows_unless_suppressed_and_3010_on_wine_always() {
+    let package = with_actions(vec![("ScheduleReboot", 0, "", "", 6700, None)]);
+    let cases: &[(&str, Properties, u32)] = &[
+        (WINDOWS, NOT_SUPPRESSED, 1641),
+        (WINDOWS, REALLY_SUPPRESS, 3010),
+        (WINDOWS, &[("REBOOT", "S")], 3010),
+        (WINE, NOT_SUPPRESSED, 3010),
+        (WINE, REALLY_SUPPRESS, 3010),
+    ];
+    for (profile, properties, code) in cases {
+        let prediction = simulate_with(&package, profile, properties);
+        assert_eq!(prediction.outcome, LaunchOutcome::Installs, "{profile}");
+        assert_eq!(prediction.exit_code, *code, "{profile} {properties:?}");
+        assert!(!prediction.registry.is_empty(), "{profile}");
+        // /x runs the unconditioned ScheduleReboot again, under the package's own
+        // REBOOT=ReallySuppress (the command line's is gone): 3010 on both.
+        assert_eq!(prediction.uninstall_exit_code, Some(3010), "{profile}");
+    }
+}
+
+#[test]
+fn force_reboot_suspends_wine_before_the_script_and_restarts_windows() {
+    let package = with_actions(vec![("ForceReboot", 0, "", "", 6500, None)]);
+    for properties in [NOT_SUPPRESSED, REALLY_SUPPRESS] {
+        let wine = simulate_with(&package, WINE, properties);
+        let suspended = LaunchOutcome::Suspended {
+            action: "ForceReboot".into(),
+        };
+        assert_eq!((wine.outcome, wine.exit_code), (suspended, 1604));
+        // The script never ran: only the RunOnce value that would resume the install.
+        let keys: Vec<&str> = wine.registry.iter().map(|w| w.key.as_str()).collect();
+        assert_eq!(keys, [r"SOFTWARE\Microsoft\Windows\CurrentVersion\RunOnce"]);
+        assert_eq!(wine.permanent.len(), 1);
+        assert_eq!(wine.uninstall, None);
+    }
+    let windows = simulate_with(&package, WINDOWS, NOT_SUPPRESSED);
+    assert_eq!(
+        (windows.outcome, windows.exit_code),
+        (LaunchOutcome::Installs, 1641)
+    );
+    assert!(windows
+        .unsimulated
+        .iter()
+        .any(|note| note.contains("ForceReboot")));
+    let suppressed = simulate_with(&package, WINDOWS, REALLY_SUPPRESS);
+    assert_eq!(suppressed.exit_code, 3010);
+    assert!(!suppressed.registry.is_empty());
+}
+
+#[test]
+fn force_reboot_after_install_finalize_keeps_what_wine_wrote() {
+    let package = with_actions(vec![("ForceReboot", 0, "", "", 6700, None)]);
+    let wine = simulate_with(&package, WINE, &[]);
+    assert_eq!(wine.exit_code, 1604);
+    assert!(!wine.registry.is_empty());
+    assert!(wine.uninstall.is_some(), "registered, so /x removes it");
+}
+
+#[test]
+fn an_error_action_stops_the_install_with_its_formatted_message() {
+    let stop = |sequence| {
+        with_actions(vec![(
+            "Stop",
+            19,
+            "",
+            "Stopped by [Manufacturer]",
+            sequence,
+            Some("NOT Installed"),
+        )])
+    };
+    let early = stop(1550);
+    for profile in [WINDOWS, WINE] {
+        let prediction = simulate_with(&early, profile, &[]);
+        let LaunchOutcome::Stopped { action, message } = &prediction.outcome else {
+            panic!("{profile}: {:?}", prediction.outcome);
+        };
+        assert_eq!(action, "Stop");
+        assert!(
+            message.starts_with("Stopped by ") && !message.contains('['),
+            "{message}"
+        );
+        assert_eq!(prediction.exit_code, 1603);
+        assert_eq!(prediction.registry, Vec::new(), "{profile}");
+        assert_eq!(prediction.uninstall, None, "{profile}");
+        assert!(!prediction
+            .unsimulated
+            .iter()
+            .any(|note| note.contains("Stop")));
+    }
+    // Past InstallFinalize Windows cannot roll back; Wine (measured) leaves nothing.
+    let late = stop(6700);
+    let windows = simulate_with(&late, WINDOWS, &[]);
+    assert_eq!(windows.exit_code, 1603);
+    assert!(!windows.registry.is_empty());
+    assert_eq!(
+        windows.uninstall_exit_code,
+        Some(0),
+        "`NOT Installed` is false at /x"
+    );
+    let wine = simulate_with(&late, WINE, &[]);
+    assert_eq!((wine.exit_code, wine.registry.len()), (1603, 0));
+}
+
+#[test]
+fn reboot_force_restarts_windows_at_the_end_and_wine_ignores_it() {
+    let package = read_target("win10-x64");
+    let force = &[("REBOOT", "Force")];
+    assert_eq!(simulate_with(&package, WINDOWS, force).exit_code, 1641);
+    assert_eq!(simulate_with(&package, WINE, force).exit_code, 0);
+    assert_eq!(simulate_with(&package, WINDOWS, &[]).exit_code, 0);
+}
+
+/// The win7-x64 credential-provider package with every file marked uncompressed, read from a
+/// folder holding `beside` (paths with `/`).
+fn simulate_uncompressed(profile: &str, beside: &[&str]) -> Prediction {
+    let mut package = read_target("win7-x64");
+    let files = package.tables.get_mut("File").unwrap();
+    let attributes = files.column("Attributes").unwrap();
+    for row in &mut files.rows {
+        row[attributes] = msikit::format::Cell::Int(0x2000);
+    }
+    let folder = tempfile::tempdir().unwrap();
+    for path in beside {
+        let path = folder.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "MZ").unwrap();
+    }
+    let beside = source::FolderBeside::of(&folder.path().join("package.msi"));
+    crate::verify::custom::simulator()
+        .with_source(&beside)
+        .simulate(
+            &package,
+            &profile::by_name(profile).unwrap(),
+            &CommandLine::default(),
+        )
+        .unwrap()
+}
+
+fn missing_sources(prediction: &Prediction) -> Option<&str> {
+    match &prediction.outcome {
+        LaunchOutcome::Stopped { action, message } if action == "InstallFiles" => {
+            message.strip_prefix("source files not found beside the package: ")
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn an_uncompressed_file_comes_from_the_source_tree_on_windows_and_from_beside_the_package_on_wine()
+{
+    const TREE: &str = "Contoso IT/Entra SSPR at Windows sign-in/SsprCredentialProvider.dll";
+    const FLAT: &str = "SsprCredentialProvider.dll";
+    let windows = simulate_uncompressed("win7-x64", &[FLAT]);
+    assert_eq!(missing_sources(&windows), Some(&*TREE.replace('/', "\\")));
+    assert_eq!(windows.exit_code, 1603);
+    assert!(windows.files.is_empty() && windows.registry.is_empty());
+    assert!(windows.uninstall.is_none());
+    let windows = simulate_uncompressed("win7-x64", &[TREE]);
+    assert_eq!(windows.outcome, LaunchOutcome::Installs);
+    assert!(!windows.files.is_empty());
+
+    let wine = simulate_uncompressed("wine-win7", &[TREE]);
+    assert_eq!(missing_sources(&wine), Some(FLAT));
+    let wine = simulate_uncompressed("wine-win7", &[FLAT]);
+    assert_eq!(wine.outcome, LaunchOutcome::Installs);
+}
+
+#[test]
+fn without_its_folder_a_package_that_reads_sources_beside_it_says_they_were_not_checked() {
+    let mut package = read_target("win7-x64");
+    let media = package.tables.get_mut("Media").unwrap();
+    let cabinet = media.column("Cabinet").unwrap();
+    media.rows[0][cabinet] = "outside.cab".into();
+    let prediction = simulate(&package, &profile::by_name("win7-x64").unwrap()).unwrap();
+    assert_eq!(prediction.outcome, LaunchOutcome::Installs);
+    assert!(
+        prediction.unsimulated.contains(
+            &"source media not checked: the install reads outside.cab (1 file) from beside the package"
+                .to_string()
+        ),
+        "{:?}",
+        prediction.unsimulated
+    );
+}

@@ -134,14 +134,16 @@ pub fn wixl_package(fixture: &str, dir: &Path) -> Option<PathBuf> {
     if !require("wixl") {
         return None;
     }
-    let source = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/wxs")
-        .join(format!("{fixture}.wxs"));
+    let wxs = format!("{fixture}.wxs");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxs");
+    std::fs::copy(source.join(&wxs), dir.join(&wxs)).unwrap();
     let out = dir.join(format!("{fixture}.msi"));
+    // wixl finds Source files relative to the folder it runs in: the caller puts them in `dir`.
     let output = run(Command::new("wixl")
+        .current_dir(dir)
         .args(["-a", "x64", "-o"])
         .arg(&out)
-        .arg(&source));
+        .arg(&wxs));
     assert!(
         output.status.success(),
         "wixl {fixture}: {}",

@@ -71,7 +71,7 @@ fn simulated_refusals(msi: &Path, profile: &MachineProfile, command_line: &[&str
         .unwrap();
     match prediction.outcome {
         LaunchOutcome::Refused { messages } => messages,
-        LaunchOutcome::Installs => Vec::new(),
+        _ => Vec::new(),
     }
 }
 

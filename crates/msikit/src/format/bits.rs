@@ -33,6 +33,8 @@ pub mod action_type {
     pub const KIND_MASK: i32 = 0x3F;
     pub const DLL_IN_BINARY: i32 = 1;
     pub const EXE_IN_BINARY: i32 = 2;
+    /// Stops the install with its formatted Target as the message (type 19).
+    pub const ERROR_MESSAGE: i32 = 19;
     pub const EXE_IN_DIRECTORY: i32 = 34;
     pub const SET_DIRECTORY: i32 = 35;
     pub const SET_PROPERTY: i32 = 51;

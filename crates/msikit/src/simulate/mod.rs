@@ -10,13 +10,16 @@
 //! the 64-bit attribute and WOW6432Node), the File table into resolved Directory paths.
 //! Custom actions: property and directory sets, and DLL entry points an [`ActionModel`]
 //! describes (a product knows its own DLLs); rollback actions do not run in a successful
-//! install.
+//! install. Type 19 errors, ForceReboot, ScheduleReboot and REBOOT decide msiexec's exit
+//! code, as Windows or (for [`profile::Installer::Wine`] profiles) as Wine does. InstallFiles
+//! fails on source media missing from beside the package ([`source`]), when told the folder.
 //! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): other custom
 //! actions, file and directory searches (no file system in a profile), RemoveRegistry,
 //! upgrades of an installed older version.
 
 pub mod platform;
 pub mod profile;
+pub mod source;
 mod tables;
 pub mod upgrade;
 
@@ -30,17 +33,54 @@ use crate::formatted::deformat::{self, References, WrittenData};
 use crate::package::PackageView;
 use profile::MachineProfile;
 use serde::Serialize;
+use source::SourceFolder;
 use std::collections::{BTreeMap, BTreeSet};
 use tables::Tables;
 
-/// Whether the package would install, or which launch conditions refuse it.
-/// In JSON a tagged object: `{"result": "installs"}`, `{"result": "refused", "messages": […]}`.
+/// Whether the package would install, which launch conditions refuse it, or which action
+/// stops it. In JSON a tagged object: `{"result": "installs"}`, `{"result": "refused",
+/// "messages": […]}`, `{"result": "stopped", "action": …, "message": …}`, `{"result":
+/// "suspended", "action": …}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum LaunchOutcome {
     Installs,
-    Refused { messages: Vec<String> },
+    /// Refused before any action (1633, 1620) or by LaunchConditions (1603).
+    Refused {
+        messages: Vec<String>,
+    },
+    /// An action ended the install with an error (1603): a type 19 custom action with its
+    /// message, or InstallFiles missing a source file beside the package.
+    Stopped {
+        action: String,
+        message: String,
+    },
+    /// Wine's ForceReboot: the install stops there, incomplete (1604).
+    Suspended {
+        action: String,
+    },
 }
+
+impl LaunchOutcome {
+    /// What msiexec exits with for this outcome, before any reboot is counted.
+    pub fn exit_code(&self) -> u32 {
+        match self {
+            LaunchOutcome::Installs => 0,
+            LaunchOutcome::Refused { messages } => match messages.as_slice() {
+                [only] if only == platform::UNSUPPORTED_PLATFORM => 1633,
+                [only] if only.starts_with(platform::INVALID_PACKAGE) => 1620,
+                _ => FATAL_ERROR,
+            },
+            LaunchOutcome::Stopped { .. } => FATAL_ERROR,
+            LaunchOutcome::Suspended { .. } => INSTALL_SUSPENDED,
+        }
+    }
+}
+
+const FATAL_ERROR: u32 = 1603;
+const INSTALL_SUSPENDED: u32 = 1604;
+const REBOOT_INITIATED: u32 = 1641;
+const REBOOT_REQUIRED: u32 = 3010;
 
 /// A condition in the package that is not valid condition syntax.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,8 +175,11 @@ pub struct Leftover {
 pub struct Prediction {
     pub profile: String,
     pub outcome: LaunchOutcome,
+    /// What `msiexec /i … /qn` exits with: the outcome's code, or 3010/1641 for a reboot.
+    pub exit_code: u32,
     /// What `/x` does after the install: `None` when nothing was installed.
     pub uninstall: Option<LaunchOutcome>,
+    pub uninstall_exit_code: Option<u32>,
     pub registry: Vec<RegistryWrite>,
     pub files: Vec<FileWrite>,
     /// Left by design: components marked permanent.
@@ -199,19 +242,33 @@ pub struct CommandLine {
     pub uninstall: BTreeMap<String, String>,
 }
 
-/// The install simulator, with what it knows of DLL custom actions.
+/// The install simulator, with what it knows of DLL custom actions and, when it is told,
+/// of the files beside the package.
 #[derive(Clone, Copy)]
 pub struct Simulator<'m> {
     pub actions: &'m dyn ActionModel,
+    /// Without it, source media are not checked (and the prediction says so).
+    pub source: Option<&'m dyn SourceFolder>,
 }
 
 impl Default for Simulator<'static> {
     fn default() -> Self {
-        Simulator { actions: &NoDlls }
+        Simulator {
+            actions: &NoDlls,
+            source: None,
+        }
     }
 }
 
-impl Simulator<'_> {
+impl<'m> Simulator<'m> {
+    /// This simulator, checking the package's source media in `folder`.
+    pub fn with_source(self, folder: &'m dyn SourceFolder) -> Self {
+        Simulator {
+            source: Some(folder),
+            ..self
+        }
+    }
+
     /// Whether `package` would install on `profile` (AppSearch, then LaunchConditions).
     ///
     /// # Errors
@@ -270,8 +327,10 @@ impl Simulator<'_> {
         let outcome = install.search_and_check()?;
         let mut prediction = Prediction {
             profile: profile.name.clone(),
+            exit_code: outcome.exit_code(),
             outcome: outcome.clone(),
             uninstall: None,
+            uninstall_exit_code: None,
             registry: Vec::new(),
             files: Vec::new(),
             permanent: Vec::new(),
@@ -285,10 +344,24 @@ impl Simulator<'_> {
         let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
         prediction.registry = install.registry_writes(&installed_set)?;
         prediction.files = install.file_writes(&installed_set)?;
+        install.look_for_sources(self.source, &installed_set);
         let mut effects = ActionEffects::default();
-        install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+        let ending = install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
         prediction.registry.extend(effects.writes);
         prediction.unsimulated = install.unsimulated();
+        prediction.exit_code = install.exit_code(&ending);
+        if let Some(stop) = ending.stop {
+            prediction.outcome = stop.outcome.clone();
+            let keeps = install.keeps_changes(&stop);
+            if !keeps {
+                prediction.registry.clear();
+                prediction.files.clear();
+            }
+            install.add_resume_entry(&stop, &mut prediction);
+            if !keeps {
+                return Ok(prediction);
+            }
+        }
         let mut uninstall = Session::new(
             package,
             tables,
@@ -299,6 +372,23 @@ impl Simulator<'_> {
         uninstall.uninstall(&installed, &mut prediction)?;
         Ok(prediction)
     }
+}
+
+/// An action that ended a session's execute sequence early.
+#[derive(Debug)]
+struct Stop {
+    outcome: LaunchOutcome,
+    /// InstallFinalize had run the script before it: what it wrote may stay.
+    after_finalize: bool,
+}
+
+/// How a session's execute sequence ended, past what the actions wrote.
+#[derive(Debug, Default)]
+struct Ending {
+    stop: Option<Stop>,
+    scheduled_reboot: bool,
+    /// Windows' ForceReboot: a restart during the install, which then resumes.
+    forced_reboot: bool,
 }
 
 /// What the modelled custom actions of one session did.
@@ -324,6 +414,8 @@ struct Session<'a> {
     actions: &'a dyn ActionModel,
     env: MapEnvironment,
     notes: BTreeSet<String>,
+    /// What InstallFiles would not find beside the package.
+    missing_sources: Vec<String>,
 }
 
 impl<'a> Session<'a> {
@@ -356,7 +448,43 @@ impl<'a> Session<'a> {
             actions,
             env,
             notes: BTreeSet::new(),
+            missing_sources: Vec::new(),
         }
+    }
+
+    /// Finds what the install of `installed` would read from beside the package and not find
+    /// in `folder`; without a folder, notes what it would read.
+    fn look_for_sources(&mut self, folder: Option<&dyn SourceFolder>, installed: &BTreeSet<&str>) {
+        let installer = self.profile.installer;
+        let missing = |folder| {
+            source::missing_sources(self.package, self.tables, installed, installer, folder)
+        };
+        match folder {
+            Some(folder) => self.missing_sources = missing(folder),
+            None => {
+                let outside = missing(&source::NothingBeside);
+                if !outside.is_empty() {
+                    self.notes.insert(format!(
+                        "source media not checked: the install reads {} from beside the package",
+                        outside.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+
+    /// InstallFiles fails on a source it cannot find, and the install rolls back.
+    fn sources_missing(&self) -> Option<LaunchOutcome> {
+        if self.missing_sources.is_empty() {
+            return None;
+        }
+        Some(LaunchOutcome::Stopped {
+            action: "InstallFiles".into(),
+            message: format!(
+                "source files not found beside the package: {}",
+                self.missing_sources.join(", ")
+            ),
+        })
     }
 
     fn runs(&self, action: &str) -> Result<bool, SimulationError> {
@@ -386,7 +514,11 @@ impl<'a> Session<'a> {
         if self.runs("AppSearch")? {
             self.app_search();
         }
-        self.run_custom_actions(Span::BeforeLaunchConditions, &mut ActionEffects::default());
+        let ending =
+            self.run_custom_actions(Span::BeforeLaunchConditions, &mut ActionEffects::default());
+        if let Some(stop) = ending.stop {
+            return Ok(stop.outcome);
+        }
         if !self.runs("LaunchConditions")? {
             return Ok(LaunchOutcome::Installs);
         }
@@ -483,57 +615,188 @@ impl<'a> Session<'a> {
     /// condition).
     fn sequenced_custom_actions(&self) -> Vec<(bool, &'a CustomAction, &'a str)> {
         let tables = self.tables;
-        let mut before_launch_conditions = true;
         let mut actions = Vec::new();
-        for (action, condition) in &tables.execute {
-            if action == "LaunchConditions" {
-                before_launch_conditions = false;
-            } else if let Some(row) = tables.custom_actions.get(action) {
+        for (index, (action, condition)) in tables.execute.iter().enumerate() {
+            if let Some(row) = tables.custom_actions.get(action) {
+                let before_launch_conditions = index < tables.after_launch_conditions;
                 actions.push((before_launch_conditions, row, condition.as_str()));
             }
         }
         actions
     }
 
-    /// Runs the modelled custom actions of `span` whose conditions hold, in sequence order.
-    /// A condition that does not parse makes the action not run (verify reports its syntax).
-    fn run_custom_actions(&mut self, span: Span, effects: &mut ActionEffects) {
-        for (before, action, condition) in self.sequenced_custom_actions() {
-            if before != (span == Span::BeforeLaunchConditions)
+    /// Runs the modelled actions of `span` whose conditions hold, in sequence order: custom
+    /// actions, and the reboots and type 19 errors that decide how the sequence ends. A
+    /// condition that does not parse makes the action not run (verify reports its syntax).
+    fn run_custom_actions(&mut self, span: Span, effects: &mut ActionEffects) -> Ending {
+        let tables = self.tables;
+        let mut ending = Ending::default();
+        let mut finalized = false;
+        for (index, (name, condition)) in tables.execute.iter().enumerate() {
+            let before_launch_conditions = index < tables.after_launch_conditions;
+            if before_launch_conditions != (span == Span::BeforeLaunchConditions)
                 || !condition::evaluate(condition, &self.env).unwrap_or(false)
             {
                 continue;
             }
-            let Some(effect) = self.modelled(action) else {
-                continue;
-            };
-            let name = &action.action;
-            let entry = action.target.as_deref().unwrap_or("");
-            let target = deformat::deformat(entry, &self.references());
-            match effect {
-                Modelled::Set => {
-                    let source = action.source.clone().unwrap_or_default();
-                    self.env.properties.insert(source, target);
+            let stop = match name.as_str() {
+                "InstallFinalize" => {
+                    finalized = true;
+                    None
                 }
-                Modelled::Dll => {
-                    let call = DllCall {
-                        action: name,
-                        entry,
-                        properties: &self.env.properties,
-                    };
-                    match self.actions.run(&call) {
-                        ActionEffect::SetProperties(set) => self.env.properties.extend(set),
-                        ActionEffect::Writes(values) => effects.writes.extend(values),
-                        ActionEffect::Restores(values) => effects.restored.extend(values),
-                        ActionEffect::Nothing => {}
-                        ActionEffect::Fails(problem) => {
-                            self.notes
-                                .insert(format!("custom action `{name}` fails: {problem}"));
-                        }
+                "ScheduleReboot" => {
+                    ending.scheduled_reboot = true;
+                    None
+                }
+                "ForceReboot" => self.force_reboot(&mut ending),
+                "InstallFiles" => self.sources_missing(),
+                _ => match tables.custom_actions.get(name) {
+                    Some(action) => self.run_custom_action(action, effects),
+                    None => None,
+                },
+            };
+            if let Some(outcome) = stop {
+                ending.stop = Some(Stop {
+                    outcome,
+                    after_finalize: finalized,
+                });
+                break;
+            }
+        }
+        ending
+    }
+
+    /// Wine suspends the install at ForceReboot; Windows restarts (unless `REBOOT=R…`) and
+    /// resumes the install after the restart, which is predicted as if it ran through.
+    fn force_reboot(&mut self, ending: &mut Ending) -> Option<LaunchOutcome> {
+        if self.profile.installer == profile::Installer::Wine {
+            return Some(LaunchOutcome::Suspended {
+                action: "ForceReboot".into(),
+            });
+        }
+        ending.forced_reboot = true;
+        if self.reboot_mode() != Some('R') {
+            self.notes.insert(
+                "ForceReboot restarts Windows during the install (1641), which resumes after the restart: predicted as if it ran through".into(),
+            );
+        }
+        None
+    }
+
+    /// The first letter of `REBOOT`, which is all Windows Installer reads of it.
+    fn reboot_mode(&self) -> Option<char> {
+        let value = self.env.properties.get("REBOOT")?;
+        value.chars().next().map(|first| first.to_ascii_uppercase())
+    }
+
+    /// Runs one custom action if it is modelled; a type 19 action stops the sequence.
+    fn run_custom_action(
+        &mut self,
+        action: &CustomAction,
+        effects: &mut ActionEffects,
+    ) -> Option<LaunchOutcome> {
+        let effect = self.modelled(action)?;
+        let name = &action.action;
+        let entry = action.target.as_deref().unwrap_or("");
+        let target = deformat::deformat(entry, &self.references());
+        match effect {
+            Modelled::Set => {
+                let source = action.source.clone().unwrap_or_default();
+                self.env.properties.insert(source, target);
+            }
+            Modelled::Stop => {
+                return Some(LaunchOutcome::Stopped {
+                    action: name.clone(),
+                    message: target,
+                })
+            }
+            Modelled::Dll => {
+                let call = DllCall {
+                    action: name,
+                    entry,
+                    properties: &self.env.properties,
+                };
+                match self.actions.run(&call) {
+                    ActionEffect::SetProperties(set) => self.env.properties.extend(set),
+                    ActionEffect::Writes(values) => effects.writes.extend(values),
+                    ActionEffect::Restores(values) => effects.restored.extend(values),
+                    ActionEffect::Nothing => {}
+                    ActionEffect::Fails(problem) => {
+                        self.notes
+                            .insert(format!("custom action `{name}` fails: {problem}"));
                     }
                 }
-                Modelled::NotRun => {}
             }
+            Modelled::NotRun => {}
+        }
+        None
+    }
+
+    /// A suspended install leaves a RunOnce value that resumes it at the next start (Wine
+    /// writes it, measured; the restart that would run it never comes).
+    fn add_resume_entry(&self, stop: &Stop, prediction: &mut Prediction) {
+        let LaunchOutcome::Suspended { action } = &stop.outcome else {
+            return;
+        };
+        let product_code = self.env.properties.get("ProductCode");
+        let Some(packed) = product_code.and_then(|code| packed_guid(code)) else {
+            return;
+        };
+        let component = format!("{action} resume");
+        let write = RegistryWrite {
+            root: RegistryRoot::LocalMachine,
+            view64: self.profile.is_64bit,
+            key: r"SOFTWARE\Microsoft\Windows\CurrentVersion\RunOnce".into(),
+            name: Some(packed.clone()),
+            data: WrittenData::String(format!(r#"C:\windows\system32\MsiExec.exe /@ "{packed}""#)),
+            component: component.clone(),
+        };
+        prediction.permanent.push(Leftover {
+            item: write.display_key(),
+            reason: format!("{action} suspended the install: this resumes it after a restart"),
+            component,
+        });
+        prediction.registry.push(write);
+    }
+
+    /// Whether what the install wrote stays after `stop`: only past InstallFinalize, which
+    /// has run the script by then, and (measured) never under Wine after a type 19 action.
+    fn keeps_changes(&self, stop: &Stop) -> bool {
+        let wine_rolls_back = self.profile.installer == profile::Installer::Wine
+            && matches!(stop.outcome, LaunchOutcome::Stopped { .. });
+        stop.after_finalize && !wine_rolls_back
+    }
+
+    /// msiexec's exit code for a session that got past LaunchConditions.
+    fn exit_code(&self, ending: &Ending) -> u32 {
+        if let Some(stop) = &ending.stop {
+            return stop.outcome.exit_code();
+        }
+        let reboot = self.reboot_mode();
+        let restart_needed = match self.profile.installer {
+            // Wine never restarts, and ignores REBOOT (measured).
+            profile::Installer::Wine => {
+                return if ending.scheduled_reboot {
+                    REBOOT_REQUIRED
+                } else {
+                    0
+                }
+            }
+            profile::Installer::Windows => {
+                ending.forced_reboot || ending.scheduled_reboot || reboot == Some('F')
+            }
+        };
+        // Windows under /qn restarts by itself unless REBOOT suppresses it: `R` every restart,
+        // `S` those at the end (not ForceReboot's).
+        let suppressed = match reboot {
+            Some('R') => true,
+            Some('S') => !ending.forced_reboot,
+            _ => false,
+        };
+        match (restart_needed, suppressed) {
+            (false, _) => 0,
+            (true, true) => REBOOT_REQUIRED,
+            (true, false) => REBOOT_INITIATED,
         }
     }
 
@@ -547,6 +810,7 @@ impl<'a> Session<'a> {
         let entry = action.target.as_deref().unwrap_or("");
         match kind & action_type::KIND_MASK {
             action_type::SET_PROPERTY | action_type::SET_DIRECTORY => Some(Modelled::Set),
+            action_type::ERROR_MESSAGE => Some(Modelled::Stop),
             action_type::DLL_IN_BINARY if self.actions.knows(entry) => Some(Modelled::Dll),
             _ => None,
         }
@@ -749,14 +1013,22 @@ impl<'a> Session<'a> {
             );
         }
         let outcome = self.search_and_check()?;
+        prediction.uninstall_exit_code = Some(outcome.exit_code());
         prediction.uninstall = Some(outcome.clone());
-        if let LaunchOutcome::Refused { messages } = outcome {
-            let reason = format!("uninstall refused: {}", messages.join("; "));
-            leave_all(prediction, &reason);
+        if outcome != LaunchOutcome::Installs {
+            leave_all(prediction, &not_removed_because(&outcome));
             return Ok(());
         }
         let mut effects = ActionEffects::default();
-        self.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+        let ending = self.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
+        prediction.uninstall_exit_code = Some(self.exit_code(&ending));
+        if let Some(stop) = ending.stop {
+            prediction.uninstall = Some(stop.outcome.clone());
+            if !self.keeps_changes(&stop) {
+                leave_all(prediction, &not_removed_because(&stop.outcome));
+                return Ok(());
+            }
+        }
         residue_of_actions(prediction, &effects);
         let mut items = ComponentItems::of(prediction);
         for component in installed {
@@ -869,6 +1141,8 @@ enum Modelled {
     Set,
     /// A DLL entry point the action model knows.
     Dll,
+    /// Type 19: ends the install with its message.
+    Stop,
     /// Rollback and commit actions: not run by an install that succeeds.
     NotRun,
 }
@@ -929,6 +1203,41 @@ impl ComponentItems {
                 component: component.to_string(),
             })
             .collect()
+    }
+}
+
+/// A GUID as Windows Installer packs it for registry names: each group's hex digits
+/// reversed, the last two groups byte by byte (`{3B2E6C1A-5D4F-…}` → `A1C6E2B3F4D5…`).
+fn packed_guid(guid: &str) -> Option<String> {
+    let hex: Vec<char> = guid
+        .trim_matches(|c| c == '{' || c == '}')
+        .chars()
+        .filter(|c| *c != '-')
+        .collect();
+    if hex.len() != 32 || !hex.iter().all(char::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut packed = String::with_capacity(32);
+    for (start, end) in [(0, 8), (8, 12), (12, 16)] {
+        packed.extend(hex[start..end].iter().rev());
+    }
+    for pair in hex[16..].chunks(2) {
+        packed.extend(pair.iter().rev());
+    }
+    Some(packed.to_ascii_uppercase())
+}
+
+/// Why an uninstall that ended as `outcome` removed nothing.
+fn not_removed_because(outcome: &LaunchOutcome) -> String {
+    match outcome {
+        LaunchOutcome::Refused { messages } => {
+            format!("uninstall refused: {}", messages.join("; "))
+        }
+        LaunchOutcome::Stopped { action, message } => {
+            format!("uninstall stopped by custom action `{action}`: {message}")
+        }
+        LaunchOutcome::Suspended { action } => format!("uninstall suspended at {action}"),
+        LaunchOutcome::Installs => String::new(),
     }
 }
 
@@ -1023,4 +1332,20 @@ fn standard_folders(is_64bit: bool) -> Vec<(String, String)> {
         .into_iter()
         .map(|(name, path)| (name.to_string(), path.to_string()))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_packed_guid_is_what_windows_installer_names_a_product_by() {
+        assert_eq!(
+            super::packed_guid("{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A61}").as_deref(),
+            Some("A1C6E2B3F4D5B7C4A9E8F1D2C3B4A516")
+        );
+        assert_eq!(super::packed_guid("{3B2E6C1A-5D4F}"), None);
+        assert_eq!(
+            super::packed_guid("{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5AZZ}"),
+            None
+        );
+    }
 }

@@ -25,11 +25,21 @@ impl ProfileValue {
     }
 }
 
+/// Whose Windows Installer runs the package: where Wine's `dlls/msi` and Windows differ
+/// (reboots, failures after InstallFinalize), a profile predicts its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Installer {
+    #[default]
+    Windows,
+    Wine,
+}
+
 /// One machine as Windows Installer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MachineProfile {
     pub name: String,
     pub description: String,
+    pub installer: Installer,
     /// 64-bit Windows (x64 or ARM64).
     pub is_64bit: bool,
     pub processor: Processor,
@@ -325,6 +335,11 @@ fn profile_from(spec: &Spec) -> MachineProfile {
         processor: spec.processor,
         product_type: spec.product_type,
         edition: spec.edition.unwrap_or_default().to_string(),
+        installer: if spec.wine {
+            Installer::Wine
+        } else {
+            Installer::Windows
+        },
     };
     MachineProfile::from_facts(spec.name, spec.description, &facts)
 }
@@ -344,6 +359,7 @@ pub struct MachineFacts {
     pub product_type: u32,
     /// `EditionID`; empty when the machine has none (Wine's prefixes).
     pub edition: String,
+    pub installer: Installer,
 }
 
 impl MachineProfile {
@@ -397,6 +413,7 @@ impl MachineProfile {
         MachineProfile {
             name: name.to_string(),
             description: description.to_string(),
+            installer: facts.installer,
             is_64bit: facts.processor.is_64bit(),
             processor: facts.processor,
             properties,
@@ -418,6 +435,7 @@ pub fn empty_profile(is_64bit: bool) -> MachineProfile {
     MachineProfile {
         name: String::new(),
         description: String::new(),
+        installer: Installer::Windows,
         is_64bit,
         processor: if is_64bit {
             Processor::X64

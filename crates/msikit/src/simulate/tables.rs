@@ -10,6 +10,9 @@ pub(super) struct Tables {
     pub properties: Vec<Property>,
     /// Execute-sequence actions with a positive sequence number, in order, with conditions.
     pub execute: Vec<(String, String)>,
+    /// Where in `execute` the actions after LaunchConditions start: at LaunchConditions, or
+    /// where its standard place (100) would be in a package that has none.
+    pub after_launch_conditions: usize,
     pub launch_conditions: Vec<LaunchCondition>,
     pub app_searches: Vec<AppSearch>,
     pub reg_locators: BTreeMap<String, RegLocator>,
@@ -24,6 +27,7 @@ pub(super) struct Tables {
     pub files: Vec<File>,
     file_index: BTreeMap<String, usize>,
     pub directories: BTreeMap<String, Directory>,
+    pub media: Vec<Media>,
     pub removes_registry: bool,
 }
 
@@ -31,9 +35,11 @@ impl Tables {
     pub fn read(package: &PackageView) -> Tables {
         let components: Vec<Component> = package.rows(&schema::COMPONENT).collect();
         let files: Vec<File> = package.rows(&schema::FILE).collect();
+        let (execute, after_launch_conditions) = execute_sequence(package);
         Tables {
             properties: package.rows(&schema::PROPERTY).collect(),
-            execute: execute_sequence(package),
+            execute,
+            after_launch_conditions,
             launch_conditions: package.rows(&schema::LAUNCH_CONDITION).collect(),
             app_searches: package.rows(&schema::APP_SEARCH).collect(),
             reg_locators: first_by_key(package.rows(&schema::REG_LOCATOR), |row| {
@@ -53,6 +59,7 @@ impl Tables {
             directories: first_by_key(package.rows(&schema::DIRECTORY), |row| {
                 row.directory.clone()
             }),
+            media: package.rows(&schema::MEDIA).collect(),
             removes_registry: package.rows(&schema::REMOVE_REGISTRY).next().is_some(),
         }
     }
@@ -68,7 +75,9 @@ impl Tables {
     }
 }
 
-fn execute_sequence(package: &PackageView) -> Vec<(String, String)> {
+/// The execute sequence in order, and where the actions after LaunchConditions start.
+fn execute_sequence(package: &PackageView) -> (Vec<(String, String)>, usize) {
+    const LAUNCH_CONDITIONS_SEQUENCE: i32 = 100;
     let mut actions: Vec<(i32, String, String)> = package
         .rows(&schema::INSTALL_EXECUTE_SEQUENCE)
         .filter_map(|row| {
@@ -77,10 +86,17 @@ fn execute_sequence(package: &PackageView) -> Vec<(String, String)> {
         })
         .collect();
     actions.sort();
-    actions
+    let split = actions
+        .iter()
+        .position(|(_, action, _)| action == "LaunchConditions")
+        .unwrap_or_else(|| {
+            actions.partition_point(|(sequence, _, _)| *sequence <= LAUNCH_CONDITIONS_SEQUENCE)
+        });
+    let actions = actions
         .into_iter()
         .map(|(_, action, condition)| (action, condition))
-        .collect()
+        .collect();
+    (actions, split)
 }
 
 fn first_by_key<R>(
