@@ -10,6 +10,7 @@ mod compound_writer;
 mod credprov;
 mod custom_actions;
 mod determinism;
+mod differential;
 mod doctor;
 mod doctor_script;
 mod explain;

@@ -25,7 +25,7 @@ pub(crate) const ALL_WINDOWS: [Windows; 5] = [
 /// The simulator profile that matches what each Wine prefix reports (measured: Wine's
 /// prefixes carry `CurrentMajorVersionNumber` 6 before win10, win10 is build 18362, and
 /// none has an `EditionID`).
-fn profile_for(windows: Windows) -> MachineProfile {
+pub(crate) fn profile_for(windows: Windows) -> MachineProfile {
     let name = match windows {
         Windows::Win7 => "wine-win7",
         Windows::Win8 => "wine-win8",
@@ -37,7 +37,11 @@ fn profile_for(windows: Windows) -> MachineProfile {
 }
 
 /// What `verify --simulate` predicts: msiexec reads source media from the package's folder.
-fn predict(msi: &Path, profile: &MachineProfile, command_line: &CommandLine) -> Prediction {
+pub(crate) fn predict(
+    msi: &Path,
+    profile: &MachineProfile,
+    command_line: &CommandLine,
+) -> Prediction {
     let package = read::read(&std::fs::read(msi).unwrap()).unwrap();
     sspr_msi::verify::custom::simulator()
         .with_source(&FolderBeside::of(msi))
@@ -75,9 +79,42 @@ fn hive_key(write: &RegistryWrite) -> String {
     format!("{hive}{key}").to_ascii_lowercase()
 }
 
+/// A string as Wine's hive files write it: `\\` and `"` escaped, a control character
+/// by its letter (`\\n`…) or in octal (three digits when an octal digit follows), as Wine's
+/// `dump_strW` writes them.
+fn hive_escape(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    for (index, &c) in chars.iter().enumerate() {
+        match c {
+            '\\' => out.push_str(r"\\"),
+            '"' => out.push_str("\\\""),
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\u{b}' => out.push_str("\\v"),
+            '\u{c}' => out.push_str("\\f"),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\e"),
+            c if (c as u32) < 0x20 => {
+                let octal_follows = chars
+                    .get(index + 1)
+                    .is_some_and(|next| ('0'..='7').contains(next));
+                match octal_follows {
+                    true => out.push_str(&format!("\\{:03o}", c as u32)),
+                    false => out.push_str(&format!("\\{:o}", c as u32)),
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The value line Wine writes into its hive file for `write`, if it is a value.
 fn hive_line(write: &RegistryWrite) -> Option<String> {
-    let quote = |text: &str| text.replace('\\', r"\\").replace('"', "\\\"");
+    let quote = hive_escape;
     let name = match &write.name {
         Some(name) => format!("\"{}\"", quote(name)),
         None => "@".into(),
@@ -86,11 +123,8 @@ fn hive_line(write: &RegistryWrite) -> Option<String> {
         WrittenData::String(text) => format!("\"{}\"", quote(text)),
         WrittenData::ExpandString(text) => format!("str(2):\"{}\"", quote(text)),
         WrittenData::MultiString(items) => {
-            let joined: String = items
-                .iter()
-                .map(|item| format!("{}\\0", quote(item)))
-                .collect();
-            format!("str(7):\"{joined}\"")
+            let joined: String = items.iter().map(|item| format!("{item}\0")).collect();
+            format!("str(7):\"{}\"", quote(&joined))
         }
         WrittenData::Dword(value) => format!("dword:{:08x}", *value as u32),
         WrittenData::Binary(bytes) => {
@@ -453,6 +487,57 @@ const REGISTRY_SHAPES: &[(&str, i32, &str, &str, &str)] = &[
     ("ShapePlus", 2, r"SOFTWARE\Fabrikam\Shapes\Plus", "+", ""),
     ("ShapeStar", 2, r"SOFTWARE\Fabrikam\Shapes\Star", "*", ""),
     ("ShapeMinus", 2, r"SOFTWARE\Fabrikam\Shapes\Minus", "-", ""),
+    // `#` values that are no plain integer or hex: Wine's own reading.
+    (
+        "ShapeHashEmpty",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "HashEmpty",
+        "#",
+    ),
+    (
+        "ShapeHashText",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "HashText",
+        "#abc",
+    ),
+    (
+        "ShapeHashDigits",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "HashDigits",
+        "#5x",
+    ),
+    (
+        "ShapeHexEmpty",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes",
+        "HexEmpty",
+        "#x",
+    ),
+    // With a value, `+` and `*` are ordinary names to Windows; Wine writes only the key.
+    (
+        "ShapePlusValued",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes\PlusValued",
+        "+",
+        "valued",
+    ),
+    (
+        "ShapeStarValued",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes\StarValued",
+        "*",
+        "valued",
+    ),
+    (
+        "ShapeMinusValued",
+        2,
+        r"SOFTWARE\Fabrikam\Shapes\MinusValued",
+        "-",
+        "valued",
+    ),
     (
         "ShapeBinary",
         2,

@@ -661,3 +661,43 @@ fn without_its_folder_a_package_that_reads_sources_beside_it_says_they_were_not_
         prediction.unsimulated
     );
 }
+
+#[test]
+fn a_plus_or_star_name_with_a_value_is_a_value_name_on_windows_and_only_a_key_on_wine() {
+    use msikit::format::Cell;
+    let mut package = read_target("win10-x64");
+    let registry = package.tables.get_mut("Registry").unwrap();
+    let component = registry.rows[0][registry.column("Component_").unwrap()].clone();
+    for (id, name) in [("PlusValued", "+"), ("StarValued", "*")] {
+        let key = format!(r"SOFTWARE\Fabrikam\{id}");
+        let row = vec![
+            id.into(),
+            Cell::Int(2),
+            key.as_str().into(),
+            name.into(),
+            "valued".into(),
+            component.clone(),
+        ];
+        crate::verify::tests::rules::add_row(&mut package, "Registry", row);
+    }
+    let written = |profile: &str| -> Vec<(Option<String>, WrittenData)> {
+        simulate_with(&package, profile, &[])
+            .registry
+            .into_iter()
+            .filter(|write| write.key.starts_with(r"SOFTWARE\Fabrikam\"))
+            .map(|write| (write.name, write.data))
+            .collect()
+    };
+    let valued = WrittenData::String("valued".into());
+    assert_eq!(
+        written(WINDOWS),
+        vec![
+            (Some("+".into()), valued.clone()),
+            (Some("*".into()), valued)
+        ]
+    );
+    assert_eq!(
+        written(WINE),
+        vec![(None, WrittenData::KeyOnly), (None, WrittenData::KeyOnly)]
+    );
+}

@@ -3,6 +3,7 @@
 
 pub mod payload;
 pub mod pki;
+pub mod random_package;
 pub mod refusal;
 pub mod softhsm;
 pub mod tsa;

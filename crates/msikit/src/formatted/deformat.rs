@@ -163,11 +163,31 @@ pub enum WrittenData {
     KeyKept,
 }
 
+/// Whose reading of a `#x` or `#` value that is not plain hex or a plain integer to follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Windows,
+    /// Wine's `dlls/msi` (measured): a `#` value is always a DWORD of its leading digits, and
+    /// an empty tail deformats to `1: ` (an empty format string's record dump).
+    Wine,
+}
+
+/// What Wine deformats an empty tail to.
+const WINE_EMPTY_TAIL: &str = "1: ";
+
 /// Decodes a Registry table `Value` (null = `None`): the `#` type prefix first, then the
 /// rest is deformatted.
-pub fn registry_data(value: Option<&str>, references: &dyn References) -> WrittenData {
+pub fn registry_data(
+    value: Option<&str>,
+    references: &dyn References,
+    dialect: Dialect,
+) -> WrittenData {
     let Some(value) = value else {
         return WrittenData::KeyOnly;
+    };
+    let tail = |text: &str| match deformat(text, references) {
+        empty if empty.is_empty() && dialect == Dialect::Wine => WINE_EMPTY_TAIL.to_string(),
+        deformatted => deformatted,
     };
     if let Some(literal) = value.strip_prefix("##") {
         return WrittenData::String(format!("#{}", deformat(literal, references)));
@@ -176,12 +196,18 @@ pub fn registry_data(value: Option<&str>, references: &dyn References) -> Writte
         .strip_prefix("#x")
         .or_else(|| value.strip_prefix("#X"))
     {
-        return WrittenData::Binary(parse_hex(&deformat(hex, references)));
+        return WrittenData::Binary(match dialect {
+            Dialect::Windows => parse_hex(&deformat(hex, references)),
+            Dialect::Wine => wine_hex(&tail(hex)),
+        });
     }
     if let Some(text) = value.strip_prefix("#%") {
         return WrittenData::ExpandString(deformat(text, references));
     }
     if let Some(number) = value.strip_prefix('#') {
+        if dialect == Dialect::Wine {
+            return WrittenData::Dword(leading_integer(&tail(number)));
+        }
         let number = deformat(number, references);
         return match number.trim().parse::<i64>() {
             Ok(value) => WrittenData::Dword(value as i32),
@@ -199,6 +225,46 @@ pub fn registry_data(value: Option<&str>, references: &dyn References) -> Writte
         return WrittenData::MultiString(items);
     }
     WrittenData::String(text)
+}
+
+/// An optional `-` and the digits after it, up to the first other character (none: 0),
+/// wrapping as a DWORD does.
+fn leading_integer(text: &str) -> i32 {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    let magnitude = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0u32, |total, digit| {
+            total.wrapping_mul(10).wrapping_add(u32::from(digit - b'0'))
+        });
+    let value = if text.starts_with('-') {
+        magnitude.wrapping_neg()
+    } else {
+        magnitude
+    };
+    value as i32
+}
+
+/// Wine's hex: a leading `0` pads an odd length, then each pair of characters is a byte of
+/// its leading hex digits (`5Z` is 5, `Z5` is 0).
+fn wine_hex(text: &str) -> Vec<u8> {
+    let chars: Vec<char> = text.chars().collect();
+    let padded: Vec<char> = if chars.len() % 2 == 1 {
+        std::iter::once('0').chain(chars).collect()
+    } else {
+        chars
+    };
+    padded
+        .chunks_exact(2)
+        .map(|pair| {
+            let high = pair[0].to_digit(16);
+            match (high, pair[1].to_digit(16)) {
+                (Some(high), Some(low)) => (high << 4 | low) as u8,
+                (Some(high), None) => high as u8,
+                (None, _) => 0,
+            }
+        })
+        .collect()
 }
 
 fn parse_hex(text: &str) -> Vec<u8> {
@@ -261,6 +327,30 @@ mod tests {
         Fixed(BTreeMap::from([("P", "v"), ("NAME", "P"), ("EMPTY", "")]))
     }
 
+    /// Measured on Wine 8 (a wixl package with these rows, installed on a win8 prefix).
+    #[test]
+    fn wine_reads_every_hash_value_as_a_dword_of_its_leading_digits() {
+        let wine = |value| registry_data(Some(value), &references(), Dialect::Wine);
+        for (value, dword) in [
+            ("#", 1),
+            ("#abc", 0),
+            ("#5x", 5),
+            ("#-", 0),
+            ("#[UNSET]", 1),
+            ("#[UNSET]7", 7),
+            ("#-12", -12),
+            ("#42", 42),
+        ] {
+            assert_eq!(wine(value), WrittenData::Dword(dword), "{value}");
+        }
+        assert_eq!(wine("#x"), WrittenData::Binary(vec![1, 0]));
+        assert_eq!(wine("#x0A0B"), WrittenData::Binary(vec![10, 11]));
+        assert_eq!(wine("#%"), WrittenData::ExpandString(String::new()));
+        assert_eq!(wine("##"), WrittenData::String("#".into()));
+        let windows = registry_data(Some("#abc"), &references(), Dialect::Windows);
+        assert_eq!(windows, WrittenData::String("abc".into()));
+    }
+
     #[test]
     fn formatted_text_expands_like_msiformatrecord() {
         let cases = [
@@ -304,7 +394,11 @@ mod tests {
             (None, KeyOnly),
         ];
         for (value, expected) in cases {
-            assert_eq!(registry_data(value, &references()), expected, "{value:?}");
+            assert_eq!(
+                registry_data(value, &references(), Dialect::Windows),
+                expected,
+                "{value:?}"
+            );
         }
     }
 
@@ -342,7 +436,7 @@ mod tests {
         for (intent, written) in cases {
             let formatted = registry_value(&intent);
             assert_eq!(
-                registry_data(Some(&formatted), &references()),
+                registry_data(Some(&formatted), &references(), Dialect::Windows),
                 written,
                 "{formatted}"
             );

@@ -849,12 +849,14 @@ impl<'a> Session<'a> {
     /// Features whose level (after the Condition table) is between 1 and INSTALLLEVEL, under
     /// enabled parents.
     fn enabled_features(&self) -> Result<BTreeSet<String>, SimulationError> {
-        let install_level: i32 = self
-            .env
-            .properties
-            .get("INSTALLLEVEL")
-            .and_then(|level| level.parse().ok())
-            .unwrap_or(1);
+        let install_level: i32 = match self.env.properties.get("INSTALLLEVEL") {
+            // Wine reads it with wcstol (measured: `ab` is 0, and nothing installs).
+            Some(level) if self.profile.installer == profile::Installer::Wine => {
+                leading_number(level)
+            }
+            Some(level) => level.trim().parse().unwrap_or(1),
+            None => 1,
+        };
         let mut levels: BTreeMap<String, (i32, String)> = self
             .tables
             .features
@@ -919,6 +921,11 @@ impl<'a> Session<'a> {
             .properties
             .get("ALLUSERS")
             .is_some_and(|v| v == "1");
+        let wine = self.profile.installer == profile::Installer::Wine;
+        let dialect = match wine {
+            true => deformat::Dialect::Wine,
+            false => deformat::Dialect::Windows,
+        };
         let references = self.references();
         let mut writes: Vec<RegistryWrite> = self
             .tables
@@ -932,12 +939,16 @@ impl<'a> Session<'a> {
                 // other row without a value writes an empty string (Wine's `dlls/msi`, checked
                 // under Wine), to the default value when the name is null too.
                 let special = value.is_none().then_some(row.name.as_deref()).flatten();
+                let key_named = matches!(row.name.as_deref(), Some("+" | "*"));
                 let data = match special {
                     // `-` deletes the key at uninstall and writes nothing at install.
                     Some("-") => return None,
                     Some("*") => WrittenData::KeyOnly,
                     Some("+") => WrittenData::KeyKept,
-                    _ => deformat::registry_data(Some(value.unwrap_or("")), &references),
+                    // Windows reads `+` and `*` as special only without a value; Wine never
+                    // writes a value of those names, only the key (measured).
+                    _ if key_named && wine => WrittenData::KeyOnly,
+                    _ => deformat::registry_data(Some(value.unwrap_or("")), &references, dialect),
                 };
                 let name = match row.name.as_deref() {
                     _ if matches!(data, WrittenData::KeyOnly | WrittenData::KeyKept) => None,
@@ -1227,6 +1238,24 @@ fn packed_guid(guid: &str) -> Option<String> {
     Some(packed.to_ascii_uppercase())
 }
 
+/// What C's `wcstol(text, NULL, 10)` reads: blanks, a sign, then digits (none: 0).
+fn leading_number(text: &str) -> i32 {
+    let text = text.trim_start();
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let magnitude = digits
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0i64, |total, digit| {
+            (total * 10 + i64::from(digit - b'0')).min(i64::from(i32::MAX) + 1)
+        });
+    let value = if negative { -magnitude } else { magnitude };
+    value.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32
+}
+
 /// Why an uninstall that ended as `outcome` removed nothing.
 fn not_removed_because(outcome: &LaunchOutcome) -> String {
     match outcome {
@@ -1343,6 +1372,21 @@ mod tests {
             Some("A1C6E2B3F4D5B7C4A9E8F1D2C3B4A516")
         );
         assert_eq!(super::packed_guid("{3B2E6C1A-5D4F}"), None);
+    }
+
+    #[test]
+    fn a_number_is_read_the_way_wcstol_reads_it() {
+        for (text, number) in [
+            ("3", 3),
+            (" 2x", 2),
+            ("ab", 0),
+            ("-4", -4),
+            ("+5", 5),
+            ("", 0),
+        ] {
+            assert_eq!(super::leading_number(text), number, "{text:?}");
+        }
+        assert_eq!(super::leading_number("99999999999"), i32::MAX);
         assert_eq!(
             super::packed_guid("{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5AZZ}"),
             None

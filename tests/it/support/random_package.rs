@@ -1,0 +1,321 @@
+//! Random but valid packages for the differential campaign, one per seed: the same seed always
+//! gives the same package. A case is WiX for wixl (product, folders, components, files, a
+//! registry search) plus SQL that msibuild runs on the result for what wixl cannot write
+//! (registry rows of every shape, component and feature conditions, launch conditions), and the
+//! properties `/i` is given.
+
+use std::fmt::Write as _;
+
+/// One generated case.
+pub struct RandomPackage {
+    pub seed: u64,
+    pub x64: bool,
+    pub wxs: String,
+    /// Source files the WiX names, with their contents.
+    pub files: Vec<(String, String)>,
+    /// msibuild `-q` queries, in order.
+    pub queries: Vec<String>,
+    /// `NAME=value` for `msiexec /i`.
+    pub install_properties: Vec<(String, String)>,
+}
+
+/// SplitMix64: small, seedable and the same everywhere.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    /// True with probability `percent`/100.
+    fn chance(&mut self, percent: usize) -> bool {
+        self.below(100) < percent
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+/// The properties conditions and values use; P0–P2 are the package's own.
+const PROPERTIES: &[&str] = &[
+    "P0",
+    "P1",
+    "P2",
+    "FOUND",
+    "VersionNT",
+    "VersionNT64",
+    "Installed",
+    "REMOVE",
+    "MsiNTProductType",
+    "UNSET",
+];
+const VALUES: &[&str] = &[
+    "0", "1", "3", "7", "10", "601", "\"a\"", "\"B\"", "\"ab\"", "\"10\"",
+];
+const COMPARISONS: &[&str] = &["=", "<>", "<", ">", "<=", ">=", "~=", "><", "<<", ">>"];
+const JOINS: &[&str] = &["AND", "OR", "AND", "OR", "XOR", "EQV", "IMP"];
+const OWN_VALUES: &[&str] = &["0", "1", "3", "7", "10", "a", "B", "ab"];
+
+fn condition(random: &mut Random, depth: usize) -> String {
+    let choice = if depth >= 2 {
+        random.below(3)
+    } else {
+        random.below(6)
+    };
+    match choice {
+        0 => random.pick(PROPERTIES).to_string(),
+        1 | 2 => format!(
+            "{} {} {}",
+            random.pick(PROPERTIES),
+            random.pick(COMPARISONS),
+            random.pick(VALUES)
+        ),
+        3 => format!("NOT {}", condition(random, depth + 1)),
+        4 => format!("({})", condition(random, depth + 1)),
+        _ => format!(
+            "{} {} {}",
+            condition(random, depth + 1),
+            random.pick(JOINS),
+            condition(random, depth + 1)
+        ),
+    }
+}
+
+/// Registry rows of every shape the Registry table allows: (Root, Name, Value); `None` is null.
+fn registry_row(random: &mut Random) -> (i32, Option<String>, Option<String>) {
+    let root = *random.pick(&[-1, 0, 1, 2, 2, 2]);
+    let name = match random.below(8) {
+        0 => None,
+        1 => Some("+".to_string()),
+        2 => Some("*".to_string()),
+        3 => Some("-".to_string()),
+        n => Some(format!("v{n}")),
+    };
+    let value = match random.below(9) {
+        0 => None,
+        1 => Some("plain".to_string()),
+        2 => Some("[P0] and [P1]".to_string()),
+        3 => Some("#42".to_string()),
+        4 => Some("#[P0]".to_string()),
+        5 => Some("#x0A0B".to_string()),
+        6 => Some("#%%SystemRoot%\\[P2]".to_string()),
+        7 => Some("a[~]b[~][P0]".to_string()),
+        _ => Some("[~]tail".to_string()),
+    };
+    (root, name, value)
+}
+
+/// wixl reads no CDATA: the condition as escaped text.
+fn xml_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+impl RandomPackage {
+    pub fn new(seed: u64) -> RandomPackage {
+        let mut random = Random(seed);
+        let x64 = random.chance(70);
+        let installer_version = if random.chance(5) {
+            100
+        } else {
+            *random.pick(&[200, 300, 500])
+        };
+        let mut wxs = String::new();
+        let mut queries = Vec::new();
+        let mut files = Vec::new();
+        let tag = format!("{seed:012X}");
+        let _ = writeln!(
+            wxs,
+            r#"<?xml version="1.0" encoding="utf-8"?>
+<Wix xmlns="http://schemas.microsoft.com/wix/2006/wi">
+  <Product Id="{{3B2E6C1A-5D4F-4C7B-9A8E-{tag}}}" Name="Differential {seed}" Language="1033"
+           Version="1.0.0" Manufacturer="Fabrikam" UpgradeCode="{{8C1D2E3F-4A5B-4C6D-8E7F-{tag}}}">
+    <Package InstallerVersion="{installer_version}" Compressed="yes" InstallScope="perMachine"/>
+    <Media Id="1" Cabinet="a.cab" EmbedCab="yes"/>"#
+        );
+        for property in ["P0", "P1", "P2"] {
+            if random.chance(80) {
+                let value = random.pick(OWN_VALUES);
+                let _ = writeln!(wxs, r#"    <Property Id="{property}" Value="{value}"/>"#);
+            }
+        }
+        if random.chance(50) {
+            let (key, name) = random.pick(&[
+                (
+                    r"SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                    "CurrentBuildNumber",
+                ),
+                (
+                    r"SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                    "CurrentVersion",
+                ),
+                (
+                    r"SOFTWARE\Microsoft\Windows NT\CurrentVersion",
+                    "NoSuchValue",
+                ),
+                (r"SOFTWARE\Fabrikam\Missing", "Anything"),
+            ]);
+            let win64 = if x64 && random.chance(50) {
+                "yes"
+            } else {
+                "no"
+            };
+            let _ = writeln!(
+                wxs,
+                r#"    <Property Id="FOUND"><RegistrySearch Id="Search" Root="HKLM" Key="{key}" Name="{name}" Type="raw" Win64="{win64}"/></Property>"#
+            );
+        }
+        // Most cases get past LaunchConditions, so that there is an install to compare.
+        let launch_conditions = *random.pick(&[0, 0, 0, 0, 1, 1, 1, 2]);
+        for index in 0..launch_conditions {
+            let _ = writeln!(
+                wxs,
+                "    <Condition Message=\"launch condition {index} of [ProductName]\">{}</Condition>",
+                xml_text(&condition(&mut random, 0))
+            );
+        }
+        let components = 2 + random.below(3);
+        let _ = writeln!(wxs, r#"    <Directory Id="TARGETDIR" Name="SourceDir">"#);
+        let folders: &[(&str, bool)] = if x64 {
+            &[
+                ("ProgramFilesFolder", false),
+                ("ProgramFiles64Folder", true),
+            ]
+        } else {
+            &[("ProgramFilesFolder", false)]
+        };
+        let mut component_rows = Vec::new();
+        for (folder, win64) in folders {
+            let _ = writeln!(wxs, r#"      <Directory Id="{folder}">"#);
+            let _ = writeln!(
+                wxs,
+                r#"        <Directory Id="App{win64}" Name="Differential {seed}">"#
+            );
+            for index in 0..components {
+                // Each component goes to one of the folders, at random.
+                if folders.len() > 1 && (index % 2 == 1) != *win64 {
+                    continue;
+                }
+                let id = format!("C{index}");
+                let guid = format!("{{5E6F7A8B-9C0D-4E1F-A2B{index}-{tag}}}");
+                let win64_attribute = if *win64 { " Win64=\"yes\"" } else { "" };
+                let _ = writeln!(
+                    wxs,
+                    r#"          <Component Id="{id}" Guid="{guid}"{win64_attribute}>"#
+                );
+                if random.chance(50) {
+                    let name = format!("file{index}.txt");
+                    let _ = writeln!(
+                        wxs,
+                        r#"            <File Id="F{index}" Name="{name}" Source="{name}" KeyPath="yes"/>"#
+                    );
+                    files.push((name, format!("file {index} of case {seed}\n")));
+                } else {
+                    let _ = writeln!(
+                        wxs,
+                        r#"            <RegistryValue Root="HKLM" Key="SOFTWARE\Differential\{seed}\{id}" Name="key" Type="string" Value="{id}" KeyPath="yes"/>"#
+                    );
+                }
+                let _ = writeln!(wxs, "          </Component>");
+                component_rows.push(id);
+            }
+            let _ = writeln!(wxs, "        </Directory>\n      </Directory>");
+        }
+        let _ = writeln!(wxs, "    </Directory>");
+        let features = 1 + random.below(2);
+        for feature in 0..features {
+            // The first feature is usually on, the second often not.
+            let levels: &[i32] = match feature {
+                0 => &[1, 1, 1, 1, 1, 2, 0],
+                _ => &[1, 1, 2, 3, 0],
+            };
+            let level = *random.pick(levels);
+            let _ = writeln!(
+                wxs,
+                r#"    <Feature Id="Feature{feature}" Level="{level}">"#
+            );
+            for (index, id) in component_rows.iter().enumerate() {
+                if index % features == feature {
+                    let _ = writeln!(wxs, r#"      <ComponentRef Id="{id}"/>"#);
+                }
+            }
+            let _ = writeln!(wxs, "    </Feature>");
+        }
+        let _ = writeln!(wxs, "  </Product>\n</Wix>");
+
+        for id in &component_rows {
+            for row in 0..random.below(4) {
+                let (root, name, value) = registry_row(&mut random);
+                let key = format!(r"SOFTWARE\Differential\{seed}\{id}\r{row}");
+                // msibuild's SQL has no NULL literal: a null cell is a column left out.
+                let mut columns = vec!["`Registry`", "`Root`", "`Key`", "`Component_`"];
+                let mut values = vec![format!("'{id}r{row}'"), root.to_string(), quoted(&key)];
+                values.push(format!("'{id}'"));
+                for (column, cell) in [("`Name`", name), ("`Value`", value)] {
+                    if let Some(text) = cell {
+                        columns.push(column);
+                        values.push(quoted(&text));
+                    }
+                }
+                queries.push(format!(
+                    "INSERT INTO `Registry` ({}) VALUES ({})",
+                    columns.join(", "),
+                    values.join(", ")
+                ));
+            }
+            if random.chance(30) {
+                queries.push(format!(
+                    "UPDATE `Component` SET `Condition` = {} WHERE `Component` = '{id}'",
+                    quoted(&condition(&mut random, 0))
+                ));
+            }
+        }
+        if random.chance(30) {
+            queries.push(
+                "CREATE TABLE `Condition` (`Feature_` CHAR(38) NOT NULL, `Level` SHORT NOT NULL, \
+                 `Condition` CHAR(255) PRIMARY KEY `Feature_`, `Level`)"
+                    .to_string(),
+            );
+            let level = *random.pick(&[0, 1, 4]);
+            queries.push(format!(
+                "INSERT INTO `Condition` (`Feature_`, `Level`, `Condition`) VALUES ('Feature0', {level}, {})",
+                quoted(&condition(&mut random, 0))
+            ));
+        }
+        if random.chance(20) {
+            let level = *random.pick(&["1", "2", "3"]);
+            queries.push(format!(
+                "INSERT INTO `Property` (`Property`, `Value`) VALUES ('INSTALLLEVEL', '{level}')"
+            ));
+        }
+        let mut install_properties = Vec::new();
+        if random.chance(30) {
+            let property = random.pick(&["P0", "P1", "P2", "INSTALLLEVEL"]);
+            let value = random.pick(OWN_VALUES);
+            install_properties.push((property.to_string(), value.to_string()));
+        }
+        RandomPackage {
+            seed,
+            x64,
+            wxs,
+            files,
+            queries,
+            install_properties,
+        }
+    }
+}
