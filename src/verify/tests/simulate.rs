@@ -701,3 +701,26 @@ fn a_plus_or_star_name_with_a_value_is_a_value_name_on_windows_and_only_a_key_on
         vec![(None, WrittenData::KeyOnly), (None, WrittenData::KeyOnly)]
     );
 }
+
+#[test]
+fn a_custom_action_the_simulator_cannot_run_is_listed_for_the_session_it_runs_in() {
+    let package = with_actions(vec![
+        ("AtInstall", 1, "Bin", "Install", 4000, Some("NOT Installed")),
+        ("AtUninstall", 1, "Bin", "Remove", 4001, Some(r#"REMOVE~="ALL""#)),
+        ("Never", 1, "Bin", "Never", 4002, Some("0")),
+    ]);
+    let prediction = simulate_with(&package, WINDOWS, &[]);
+    let listed: Vec<&str> = prediction
+        .unsimulated
+        .iter()
+        .map(String::as_str)
+        .filter(|note| note.starts_with("custom action"))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "custom action `AtInstall` is not simulated: the install depends on what it does (type 1)",
+            "custom action `AtUninstall` is not simulated: the uninstall depends on what it does (type 1)",
+        ]
+    );
+}

@@ -335,7 +335,7 @@ impl<'m> Simulator<'m> {
             files: Vec::new(),
             permanent: Vec::new(),
             residue: Vec::new(),
-            unsimulated: install.unsimulated(),
+            unsimulated: install.unsimulated("install"),
         };
         if outcome != LaunchOutcome::Installs {
             return Ok(prediction);
@@ -348,7 +348,7 @@ impl<'m> Simulator<'m> {
         let mut effects = ActionEffects::default();
         let ending = install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
         prediction.registry.extend(effects.writes);
-        prediction.unsimulated = install.unsimulated();
+        prediction.unsimulated = install.unsimulated("install");
         prediction.exit_code = install.exit_code(&ending);
         if let Some(stop) = ending.stop {
             prediction.outcome = stop.outcome.clone();
@@ -597,12 +597,19 @@ impl<'a> Session<'a> {
             .map(|value| value.as_search_result()))
     }
 
-    fn unsimulated(&self) -> Vec<String> {
+    /// What this session (`install` or `uninstall`) could not simulate: its notes, and each
+    /// custom action it would run that is not modelled (one whose condition is false here
+    /// does not run, so the prediction does not depend on it).
+    fn unsimulated(&self, session: &str) -> Vec<String> {
         let mut notes = self.notes.clone();
-        for (_, action, _) in self.sequenced_custom_actions() {
-            if self.modelled(action).is_none() {
+        for (_, action, condition) in self.sequenced_custom_actions() {
+            let runs = condition::evaluate(condition, &self.env).unwrap_or(true);
+            if runs && self.modelled(action).is_none() {
                 let name = &action.action;
-                notes.insert(format!("custom action `{name}` is not simulated"));
+                let kind = action.action_type;
+                notes.insert(format!(
+                    "custom action `{name}` is not simulated: the {session} depends on what it does (type {kind})"
+                ));
             }
         }
         if self.tables.removes_registry {
@@ -1038,6 +1045,11 @@ impl<'a> Session<'a> {
             if !self.keeps_changes(&stop) {
                 leave_all(prediction, &not_removed_because(&stop.outcome));
                 return Ok(());
+            }
+        }
+        for note in self.unsimulated("uninstall") {
+            if !prediction.unsimulated.contains(&note) {
+                prediction.unsimulated.push(note);
             }
         }
         residue_of_actions(prediction, &effects);
