@@ -705,8 +705,22 @@ fn a_plus_or_star_name_with_a_value_is_a_value_name_on_windows_and_only_a_key_on
 #[test]
 fn a_custom_action_the_simulator_cannot_run_is_listed_for_the_session_it_runs_in() {
     let package = with_actions(vec![
-        ("AtInstall", 1, "Bin", "Install", 4000, Some("NOT Installed")),
-        ("AtUninstall", 1, "Bin", "Remove", 4001, Some(r#"REMOVE~="ALL""#)),
+        (
+            "AtInstall",
+            1,
+            "Bin",
+            "Install",
+            4000,
+            Some("NOT Installed"),
+        ),
+        (
+            "AtUninstall",
+            1,
+            "Bin",
+            "Remove",
+            4001,
+            Some(r#"REMOVE~="ALL""#),
+        ),
         ("Never", 1, "Bin", "Never", 4002, Some("0")),
     ]);
     let prediction = simulate_with(&package, WINDOWS, &[]);

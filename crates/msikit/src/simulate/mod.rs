@@ -466,7 +466,7 @@ impl<'a> Session<'a> {
                 if !outside.is_empty() {
                     self.notes.insert(format!(
                         "source media not checked: the install reads {} from beside the package",
-                        outside.join(", ")
+                        source::listed(&outside)
                     ));
                 }
             }
@@ -482,7 +482,7 @@ impl<'a> Session<'a> {
             action: "InstallFiles".into(),
             message: format!(
                 "source files not found beside the package: {}",
-                self.missing_sources.join(", ")
+                source::listed(&self.missing_sources)
             ),
         })
     }

@@ -146,6 +146,18 @@ pub(super) fn missing_sources(
     cabinets.chain(missing).collect()
 }
 
+/// At most this many sources are named in a message; a hostile package can miss 100,000.
+const NAMED_AT_MOST: usize = 10;
+
+/// `names` joined for a message, the first [`NAMED_AT_MOST`] of them and a count of the rest.
+pub(super) fn listed(names: &[String]) -> String {
+    let shown = names[..names.len().min(NAMED_AT_MOST)].join(", ");
+    match names.len().saturating_sub(NAMED_AT_MOST) {
+        0 => shown,
+        rest => format!("{shown} and {rest} more"),
+    }
+}
+
 /// Summary Word Count bits.
 const SHORT_NAMES: i32 = 1;
 const COMPRESSED: i32 = 2;
@@ -290,6 +302,16 @@ mod tests {
         assert_eq!(long.pick("SRC~1|Source"), "Source");
         assert_eq!(short.pick("SRC~1|Source"), "SRC~1");
         assert_eq!(short.pick("Source"), "Source");
+    }
+
+    #[test]
+    fn a_message_names_ten_sources_and_counts_the_rest() {
+        let names: Vec<String> = (0..12).map(|n| format!("f{n}")).collect();
+        assert_eq!(listed(&names[..2]), "f0, f1");
+        assert_eq!(
+            listed(&names),
+            "f0, f1, f2, f3, f4, f5, f6, f7, f8, f9 and 2 more"
+        );
     }
 
     #[test]
