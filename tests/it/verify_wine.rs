@@ -263,11 +263,16 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         .filter(|(key, _)| !is_bookkeeping(key))
         .collect();
     assert_eq!(left, predicted_left, "{context}: values left after /x");
-    // No key is left that does not hold (or lead to) a value or a `+` key predicted to stay.
+    // No key is left that does not hold (or lead to) a value or a key predicted to stay: a
+    // `+` key, or any key of a component left whole (an uninstall refused, a permanent one).
     let kept_keys: BTreeSet<String> = prediction
         .registry
         .iter()
-        .filter(|write| write.data == WrittenData::KeyKept)
+        .filter(|write| match write.data {
+            WrittenData::KeyKept => true,
+            WrittenData::KeyOnly => left_components.contains(write.component.as_str()),
+            _ => false,
+        })
         .map(hive_key)
         .collect();
     for key in after_uninstall.keys_added_since(&before) {

@@ -579,13 +579,14 @@ impl<'a> Session<'a> {
         let key = deformat::deformat(&locator.key, &references).to_ascii_lowercase();
         let name = deformat::deformat(locator.name.as_deref().unwrap_or(""), &references)
             .to_ascii_lowercase();
-        // A 32-bit search on 64-bit Windows reads WOW6432Node (Wine refuses on it too); the
-        // profiles give CurrentVersion once, for both views.
+        // A 32-bit search on 64-bit Windows reads WOW6432Node (Wine redirects it too); Windows
+        // profiles give CurrentVersion once, for both views, Wine's give each view its own.
         let view64 = locator
             .locator_type
             .is_some_and(|kind| kind.contains(LocatorType::WIN64));
+        let wine = self.profile.installer == profile::Installer::Wine;
         let key = match self.profile.is_64bit && !view64 && root == RegistryRoot::LocalMachine {
-            true if key != profile::CURRENT_VERSION => {
+            true if key != profile::CURRENT_VERSION || wine => {
                 redirect_to_wow6432node(&key).to_ascii_lowercase()
             }
             _ => key,

@@ -59,8 +59,8 @@ struct Spec {
     product_type: u32,
     /// `EditionID`; Wine's prefixes have none.
     edition: Option<&'static str>,
-    /// Wine's prefixes: `CurrentMajorVersionNumber` is 6 before Windows 10 (real Windows
-    /// 7/8/8.1 have no such value).
+    /// Wine's prefixes: `CurrentMajorVersionNumber` is 6 on win8 and win81 (real Windows
+    /// 7/8/8.1 and Wine's win7 have no such value).
     wine: bool,
 }
 
@@ -323,10 +323,11 @@ pub fn by_name(name: &str) -> Option<MachineProfile> {
 }
 
 fn profile_from(spec: &Spec) -> MachineProfile {
+    // Wine's win8 and win81 prefixes say 6; its fresh (win7) prefix has no such value.
     let major_version = if spec.build >= WINDOWS10_FIRST_BUILD {
         Some(10)
     } else {
-        spec.wine.then_some(6)
+        (spec.wine && spec.version_nt >= 602).then_some(6)
     };
     let facts = MachineFacts {
         version_nt: spec.version_nt,
@@ -390,25 +391,38 @@ impl MachineProfile {
             properties.insert("Msix64".to_string(), "6".to_string());
         }
         let mut registry = BTreeMap::new();
-        let mut put = |name: &str, value: ProfileValue| {
-            registry.insert(
-                (
-                    RegistryRoot::LocalMachine,
-                    CURRENT_VERSION.to_string(),
-                    name.to_ascii_lowercase(),
-                ),
-                value,
+        for (key, build) in current_version_views(facts) {
+            let mut put = |name: &str, value: ProfileValue| {
+                registry.insert(
+                    (
+                        RegistryRoot::LocalMachine,
+                        key.to_string(),
+                        name.to_ascii_lowercase(),
+                    ),
+                    value,
+                );
+            };
+            put(
+                "CurrentBuildNumber",
+                ProfileValue::String(build.to_string()),
             );
-        };
-        put(
-            "CurrentBuildNumber",
-            ProfileValue::String(facts.build.to_string()),
-        );
-        if !facts.edition.is_empty() {
-            put("EditionID", ProfileValue::String(facts.edition.clone()));
-        }
-        if let Some(major) = facts.major_version {
-            put("CurrentMajorVersionNumber", ProfileValue::Dword(major));
+            put("CurrentBuild", ProfileValue::String(build.to_string()));
+            put(
+                "CurrentVersion",
+                ProfileValue::String(current_version(facts)),
+            );
+            if !facts.edition.is_empty() {
+                put("EditionID", ProfileValue::String(facts.edition.clone()));
+            }
+            if let Some(major) = facts.major_version {
+                let minor = if major == 10 {
+                    0
+                } else {
+                    facts.version_nt % 100
+                };
+                put("CurrentMajorVersionNumber", ProfileValue::Dword(major));
+                put("CurrentMinorVersionNumber", ProfileValue::Dword(minor));
+            }
         }
         MachineProfile {
             name: name.to_string(),
@@ -421,6 +435,36 @@ impl MachineProfile {
         }
     }
 }
+
+/// `CurrentVersion`: real Windows 10 and 11 still say 6.3; Wine's win10 prefix says 10.0.
+fn current_version(facts: &MachineFacts) -> String {
+    match (facts.installer, facts.major_version) {
+        (Installer::Wine, Some(10)) => "10.0".to_string(),
+        _ => format!("{}.{}", facts.version_nt / 100, facts.version_nt % 100),
+    }
+}
+
+/// Where the `Windows NT\CurrentVersion` values are, with the build each view reports.
+/// Windows: one key both views read ([`CURRENT_VERSION`]). Wine's prefixes keep a separate
+/// 32-bit copy (measured): a fresh prefix (win7) has none, `winecfg -v` writes both, and the
+/// tests' win11 prefix is win10's with only the 64-bit build changed.
+fn current_version_views(facts: &MachineFacts) -> Vec<(&'static str, u32)> {
+    let mut views = vec![(CURRENT_VERSION, facts.build)];
+    if facts.installer == Installer::Wine && facts.processor.is_64bit() {
+        match (facts.major_version, facts.build) {
+            (None, _) => {}
+            (Some(10), WINE_WIN11_BUILD) => views.push((CURRENT_VERSION_32, WINE_WIN10_BUILD)),
+            (Some(_), build) => views.push((CURRENT_VERSION_32, build)),
+        }
+    }
+    views
+}
+
+const WINE_WIN10_BUILD: u32 = 18362;
+const WINE_WIN11_BUILD: u32 = 22631;
+
+/// The 32-bit view's copy of [`CURRENT_VERSION`] on 64-bit Windows.
+pub const CURRENT_VERSION_32: &str = r"software\wow6432node\microsoft\windows nt\currentversion";
 
 /// The names of the built-in profiles, for error messages.
 pub fn known_names() -> String {
@@ -444,5 +488,59 @@ pub fn empty_profile(is_64bit: bool) -> MachineProfile {
         },
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(profile: &str, key: &str, name: &str) -> Option<String> {
+        let profile = by_name(profile).unwrap();
+        let key = (
+            RegistryRoot::LocalMachine,
+            key.to_string(),
+            name.to_string(),
+        );
+        profile
+            .registry
+            .get(&key)
+            .map(ProfileValue::as_search_result)
+    }
+
+    /// What the Wine templates' `system.reg` holds (measured), and real Windows' 6.3 on 10 and 11.
+    #[test]
+    fn current_version_is_given_per_view_as_each_machine_has_it() {
+        let cases = [
+            ("win10-22h2-x64", CURRENT_VERSION, "6.3"),
+            ("win7-x64", CURRENT_VERSION, "6.1"),
+            ("wine-win7", CURRENT_VERSION, "6.1"),
+            ("wine-win8", CURRENT_VERSION_32, "6.2"),
+            ("wine-win10", CURRENT_VERSION, "10.0"),
+            ("wine-win10", CURRENT_VERSION_32, "10.0"),
+        ];
+        for (profile, key, version) in cases {
+            assert_eq!(
+                value(profile, key, "currentversion").as_deref(),
+                Some(version),
+                "{profile} {key}"
+            );
+        }
+        assert_eq!(
+            value("wine-win7", CURRENT_VERSION_32, "currentversion"),
+            None
+        );
+        assert_eq!(
+            value("win10-22h2-x64", CURRENT_VERSION_32, "currentversion"),
+            None
+        );
+        assert_eq!(
+            value("wine-win11", CURRENT_VERSION, "currentbuildnumber").as_deref(),
+            Some("22631")
+        );
+        assert_eq!(
+            value("wine-win11", CURRENT_VERSION_32, "currentbuildnumber").as_deref(),
+            Some("18362")
+        );
     }
 }
