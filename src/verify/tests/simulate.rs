@@ -738,3 +738,20 @@ fn a_custom_action_the_simulator_cannot_run_is_listed_for_the_session_it_runs_in
         ]
     );
 }
+
+#[test]
+fn an_install_that_puts_no_feature_on_the_machine_leaves_no_product_to_uninstall() {
+    let mut package = read_target("win10-x64");
+    let features = package.tables.get_mut("Feature").unwrap();
+    let level = features.column("Level").unwrap();
+    for row in &mut features.rows {
+        row[level] = msikit::format::Cell::Int(4);
+    }
+    let windows = simulate_with(&package, WINDOWS, &[]);
+    assert_eq!(windows.outcome, LaunchOutcome::Installs);
+    assert!(windows.registry.is_empty() && windows.files.is_empty());
+    assert_eq!(windows.uninstall_exit_code, Some(1605));
+    // Wine runs the /x as a new session, `Installed` unset (seed 153 of the campaign).
+    let wine = simulate_with(&package, WINE, &[]);
+    assert_ne!(wine.uninstall_exit_code, Some(1605));
+}

@@ -69,6 +69,7 @@ impl LaunchOutcome {
             LaunchOutcome::Refused { messages } => match messages.as_slice() {
                 [only] if only == platform::UNSUPPORTED_PLATFORM => 1633,
                 [only] if only.starts_with(platform::INVALID_PACKAGE) => 1620,
+                [only] if only == NOT_INSTALLED => 1605,
                 _ => FATAL_ERROR,
             },
             LaunchOutcome::Stopped { .. } => FATAL_ERROR,
@@ -76,6 +77,10 @@ impl LaunchOutcome {
         }
     }
 }
+
+/// Windows' answer to `/x` of a product that is not installed.
+const NOT_INSTALLED: &str =
+    "This action is only valid for products that are currently installed (1605)";
 
 const FATAL_ERROR: u32 = 1603;
 const INSTALL_SUSPENDED: u32 = 1604;
@@ -340,6 +345,7 @@ impl<'m> Simulator<'m> {
         if outcome != LaunchOutcome::Installs {
             return Ok(prediction);
         }
+        let registered = !install.enabled_features()?.is_empty();
         let installed = install.select_components()?;
         let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
         prediction.registry = install.registry_writes(&installed_set)?;
@@ -369,7 +375,7 @@ impl<'m> Simulator<'m> {
             &command_line.uninstall,
             self.actions,
         );
-        uninstall.uninstall(&installed, &mut prediction)?;
+        uninstall.uninstall(&installed, registered, &mut prediction)?;
         Ok(prediction)
     }
 }
@@ -1012,18 +1018,35 @@ impl<'a> Session<'a> {
     }
 
     /// Uninstall (`REMOVE=ALL`, `Installed` set): what stays, permanent or not.
+    /// `registered`: the install put at least one feature on the machine, so the product is
+    /// installed. Otherwise Windows refuses `/x` (1605), and Wine (measured) runs it as a new
+    /// session with nothing installed and `Installed` unset.
     fn uninstall(
         &mut self,
         installed: &[String],
+        registered: bool,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
-        self.env.properties.insert("Installed".into(), "1".into());
+        if !registered && self.profile.installer == profile::Installer::Windows {
+            let outcome = LaunchOutcome::Refused {
+                messages: vec![NOT_INSTALLED.into()],
+            };
+            prediction.uninstall_exit_code = Some(outcome.exit_code());
+            prediction.uninstall = Some(outcome);
+            return Ok(());
+        }
+        if registered {
+            self.env.properties.insert("Installed".into(), "1".into());
+        }
         self.env.properties.insert("REMOVE".into(), "ALL".into());
+        let was = match registered {
+            true => InstallState::Local,
+            false => InstallState::Absent,
+        };
         for feature in &self.tables.features {
-            self.env.features.insert(
-                feature.feature.clone(),
-                (InstallState::Local, InstallState::Absent),
-            );
+            self.env
+                .features
+                .insert(feature.feature.clone(), (was, InstallState::Absent));
         }
         for component in installed {
             self.env.components.insert(
