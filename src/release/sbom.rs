@@ -92,7 +92,7 @@ fn embedded(package: &PackageFacts) -> Vec<Embedded> {
                 let key = file.name;
                 let row = rows.get(&key);
                 let name = row.map_or(key.as_str(), |row| {
-                    row.file_name.rsplit('|').next().unwrap_or("")
+                    msikit::format::names::long_name(&row.file_name)
                 });
                 // A version is digits and dots; otherwise the column names a companion file.
                 let version = row

@@ -184,7 +184,7 @@ pub fn outcome_text(outcome: &LaunchOutcome) -> (&'static str, String) {
         LaunchOutcome::Installs => ("installs", String::new()),
         LaunchOutcome::Refused { messages } => ("refused", messages.join(" | ")),
         LaunchOutcome::Stopped { action, message } => {
-            ("stopped", format!("custom action `{action}`: {message}"))
+            ("stopped", format!("at `{action}`: {message}"))
         }
         LaunchOutcome::Suspended { action } => ("suspended", format!("at {action} (1604)")),
     }

@@ -7,11 +7,10 @@
 
 use crate::support::random_package::RandomPackage;
 use crate::support::wine::Windows;
-use crate::support::{require, run, stderr};
+use crate::support::{require, wixl_build};
 use crate::verify_wine::{assert_wine_agrees_with, predict, profile_for, run_query, ALL_WINDOWS};
 use msikit::simulate::CommandLine;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Builds `case` in `dir`: wixl for the WiX, then msibuild for the queries.
 fn build(case: &RandomPackage, dir: &Path) -> PathBuf {
@@ -21,18 +20,7 @@ fn build(case: &RandomPackage, dir: &Path) -> PathBuf {
     }
     let msi = dir.join(format!("case-{}.msi", case.seed));
     let arch = if case.x64 { "x64" } else { "x86" };
-    let output = run(Command::new("wixl")
-        .current_dir(dir)
-        .args(["-a", arch, "-o"])
-        .arg(&msi)
-        .arg("case.wxs"));
-    assert!(
-        output.status.success(),
-        "seed {}: wixl: {}\n{}",
-        case.seed,
-        stderr(&output),
-        case.wxs
-    );
+    wixl_build(dir, Path::new("case.wxs"), arch, &[], &msi);
     for query in &case.queries {
         run_query(&msi, query);
     }

@@ -282,14 +282,7 @@ fn wixl_packages_read_as_msiinfo_reads_them() {
             .join("benches")
             .join(format!("{bench}.wxs"));
         let msi = dir.path().join(format!("{bench}.msi"));
-        let output = run(Command::new("wixl")
-            .current_dir(dir.path())
-            .args(["-a", "x64"])
-            .args(&defines)
-            .arg("-o")
-            .arg(&msi)
-            .arg(&source));
-        assert!(output.status.success(), "wixl {bench}: {}", stderr(&output));
+        crate::support::wixl_build(dir.path(), &source, "x64", &defines, &msi);
         assert_reads_as_msiinfo_reads(&msi);
     }
 }

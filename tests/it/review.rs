@@ -98,12 +98,7 @@ fn wixl_release(
     );
     std::fs::write(folder.join("review.wxs"), source).unwrap();
     let out = folder.join("review.msi");
-    let output = run(Command::new("wixl")
-        .args(["-a", "x64", "-o"])
-        .arg(&out)
-        .arg("review.wxs")
-        .current_dir(&folder));
-    assert!(output.status.success(), "wixl: {}", stderr(&output));
+    crate::support::wixl_build(&folder, Path::new("review.wxs"), "x64", &[], &out);
     Some(out)
 }
 

@@ -139,18 +139,27 @@ pub fn wixl_package(fixture: &str, dir: &Path) -> Option<PathBuf> {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/wxs");
     std::fs::copy(source.join(&wxs), dir.join(&wxs)).unwrap();
     let out = dir.join(format!("{fixture}.msi"));
-    // wixl finds Source files relative to the folder it runs in: the caller puts them in `dir`.
+    wixl_build(dir, Path::new(&wxs), "x64", &[], &out);
+    Some(out)
+}
+
+/// Runs wixl on `wxs` for `arch` (`x64`, `x86`) with `options` (`-D NAME=VALUE`…) into `out`,
+/// in `dir`: wixl finds Source files relative to the folder it runs in, so the caller puts
+/// them there. A failure fails the test with wixl's message.
+pub fn wixl_build(dir: &Path, wxs: &Path, arch: &str, options: &[&str], out: &Path) {
     let output = run(Command::new("wixl")
         .current_dir(dir)
-        .args(["-a", "x64", "-o"])
-        .arg(&out)
-        .arg(&wxs));
+        .args(["-a", arch])
+        .args(options)
+        .arg("-o")
+        .arg(out)
+        .arg(wxs));
     assert!(
         output.status.success(),
-        "wixl {fixture}: {}",
+        "wixl {}: {}",
+        wxs.display(),
         stderr(&output)
     );
-    Some(out)
 }
 
 /// Adds `condition` to one Component row of a built package (wixl cannot write it).

@@ -60,7 +60,7 @@ type Components = BTreeMap<String, (String, String, Option<String>, BTreeSet<Str
 fn components(package: &PackageView) -> Components {
     let mut files: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in package.rows(&schema::FILE) {
-        let long_name = file.file_name.rsplit('|').next().unwrap_or("").to_string();
+        let long_name = crate::format::names::long_name(&file.file_name).to_string();
         files.entry(file.component).or_default().insert(long_name);
     }
     package

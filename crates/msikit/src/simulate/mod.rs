@@ -345,8 +345,8 @@ impl<'m> Simulator<'m> {
         if outcome != LaunchOutcome::Installs {
             return Ok(prediction);
         }
-        let registered = !install.enabled_features()?.is_empty();
         let installed = install.select_components()?;
+        let registered = install.installs_a_feature();
         let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
         prediction.registry = install.registry_writes(&installed_set)?;
         prediction.files = install.file_writes(&installed_set)?;
@@ -590,7 +590,7 @@ impl<'a> Session<'a> {
         let view64 = locator
             .locator_type
             .is_some_and(|kind| kind.contains(LocatorType::WIN64));
-        let wine = self.profile.installer == profile::Installer::Wine;
+        let wine = self.on_wine();
         let key = match self.profile.is_64bit && !view64 && root == RegistryRoot::LocalMachine {
             true if key != profile::CURRENT_VERSION || wine => {
                 redirect_to_wow6432node(&key).to_ascii_lowercase()
@@ -683,7 +683,7 @@ impl<'a> Session<'a> {
     /// Wine suspends the install at ForceReboot; Windows restarts (unless `REBOOT=R…`) and
     /// resumes the install after the restart, which is predicted as if it ran through.
     fn force_reboot(&mut self, ending: &mut Ending) -> Option<LaunchOutcome> {
-        if self.profile.installer == profile::Installer::Wine {
+        if self.on_wine() {
             return Some(LaunchOutcome::Suspended {
                 action: "ForceReboot".into(),
             });
@@ -776,8 +776,8 @@ impl<'a> Session<'a> {
     /// Whether what the install wrote stays after `stop`: only past InstallFinalize, which
     /// has run the script by then, and (measured) never under Wine after a type 19 action.
     fn keeps_changes(&self, stop: &Stop) -> bool {
-        let wine_rolls_back = self.profile.installer == profile::Installer::Wine
-            && matches!(stop.outcome, LaunchOutcome::Stopped { .. });
+        let wine_rolls_back =
+            self.on_wine() && matches!(stop.outcome, LaunchOutcome::Stopped { .. });
         stop.after_finalize && !wine_rolls_back
     }
 
@@ -860,14 +860,26 @@ impl<'a> Session<'a> {
         Ok(installed)
     }
 
+    /// Whether [`select_components`](Self::select_components) put a feature on the machine:
+    /// a product with none is not registered.
+    fn installs_a_feature(&self) -> bool {
+        self.env
+            .features
+            .values()
+            .any(|(_, action)| *action == InstallState::Local)
+    }
+
+    /// Whether this session is Wine's msiexec rather than Windows Installer.
+    fn on_wine(&self) -> bool {
+        self.profile.installer == profile::Installer::Wine
+    }
+
     /// Features whose level (after the Condition table) is between 1 and INSTALLLEVEL, under
     /// enabled parents.
     fn enabled_features(&self) -> Result<BTreeSet<String>, SimulationError> {
         let install_level: i32 = match self.env.properties.get("INSTALLLEVEL") {
             // Wine reads it with wcstol (measured: `ab` is 0, and nothing installs).
-            Some(level) if self.profile.installer == profile::Installer::Wine => {
-                leading_number(level)
-            }
+            Some(level) if self.on_wine() => leading_number(level),
             Some(level) => level.trim().parse().unwrap_or(1),
             None => 1,
         };
@@ -935,7 +947,7 @@ impl<'a> Session<'a> {
             .properties
             .get("ALLUSERS")
             .is_some_and(|v| v == "1");
-        let wine = self.profile.installer == profile::Installer::Wine;
+        let wine = self.on_wine();
         let dialect = match wine {
             true => deformat::Dialect::Wine,
             false => deformat::Dialect::Windows,
@@ -1027,7 +1039,7 @@ impl<'a> Session<'a> {
         registered: bool,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
-        if !registered && self.profile.installer == profile::Installer::Windows {
+        if !registered && !self.on_wine() {
             let outcome = LaunchOutcome::Refused {
                 messages: vec![NOT_INSTALLED.into()],
             };
@@ -1299,7 +1311,7 @@ fn not_removed_because(outcome: &LaunchOutcome) -> String {
             format!("uninstall refused: {}", messages.join("; "))
         }
         LaunchOutcome::Stopped { action, message } => {
-            format!("uninstall stopped by custom action `{action}`: {message}")
+            format!("uninstall stopped at `{action}`: {message}")
         }
         LaunchOutcome::Suspended { action } => format!("uninstall suspended at {action}"),
         LaunchOutcome::Installs => String::new(),

@@ -6,10 +6,10 @@
 use super::profile::Installer;
 use super::tables::Tables;
 use crate::format::bits::FileAttributes;
-use crate::format::names::long_name;
+use crate::format::names::{long_name, short_name, source_dir};
 use crate::format::schema::{File, Media};
 use crate::package::PackageView;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -224,16 +224,16 @@ impl SourceDirs {
     /// `directory`'s source path relative to the package's folder, ending in `\` unless empty.
     fn folder(&mut self, tables: &Tables, directory: &str) -> Option<String> {
         let mut chain = Vec::new();
-        let mut seen = HashSet::new();
         let mut id = directory;
-        // Walk up to a resolved or root folder, then resolve down: linear in the chain.
+        // Walk up to a resolved or root folder, then resolve down: linear in the chain. A
+        // loop in the Directory table runs into MAX_DEPTH.
         let mut base = loop {
             if let Some(known) = self.resolved.get(id) {
                 break known.clone();
             }
             let row = tables.directories.get(id)?;
             let parent = row.parent.as_deref().unwrap_or("");
-            if chain.len() > MAX_DEPTH || !seen.insert(id) {
+            if chain.len() > MAX_DEPTH {
                 return None;
             }
             chain.push(row);
@@ -248,7 +248,7 @@ impl SourceDirs {
                 .as_deref()
                 .is_none_or(|p| p.is_empty() || p == row.directory);
             if !is_root {
-                let name = self.pick(source_part(&row.default_dir));
+                let name = self.pick(source_dir(&row.default_dir));
                 if name != "." {
                     base = format!("{base}{name}\\");
                 }
@@ -261,16 +261,11 @@ impl SourceDirs {
     /// The short or the long form of a `short|long` name, as the package's flags ask.
     fn pick<'n>(&self, name: &'n str) -> &'n str {
         if self.short_names {
-            name.split('|').next().unwrap_or(name)
+            short_name(name)
         } else {
             long_name(name)
         }
     }
-}
-
-/// DefaultDir `target:source`: the source part (the target when there is none).
-fn source_part(default_dir: &str) -> &str {
-    default_dir.rsplit(':').next().unwrap_or(default_dir)
 }
 
 #[cfg(test)]
@@ -294,9 +289,7 @@ mod tests {
     }
 
     #[test]
-    fn a_directory_names_its_source_after_the_colon_in_the_form_the_package_asks_for() {
-        assert_eq!(source_part("TGT~1|Target:SRC~1|Source"), "SRC~1|Source");
-        assert_eq!(source_part("APP~1|Contoso App"), "APP~1|Contoso App");
+    fn a_directory_names_its_source_in_the_form_the_package_asks_for() {
         let long = SourceDirs::new(false);
         let short = SourceDirs::new(true);
         assert_eq!(long.pick("SRC~1|Source"), "Source");
