@@ -91,18 +91,33 @@ pub fn extract(
         ));
     }
     let mut inflater = Decompress::new(false);
-    for (index, folder) in folders.iter().enumerate() {
-        let mut members: Vec<(usize, &CabinetFile)> = files
-            .iter()
-            .enumerate()
-            .filter(|(_, file)| usize::from(file.folder) == index)
-            .collect();
-        members.sort_by_key(|(_, file)| file.folder_offset);
+    for (index, (folder, members)) in folders
+        .iter()
+        .zip(members_by_folder(&files, folders.len()))
+        .enumerate()
+    {
         let blocks = blocks(cabinet, folder, index)?;
         check_members(&members, &blocks, index)?;
         inflate_folder(cabinet, folder, &blocks, &members, &mut inflater, &mut sink)?;
     }
     Ok(files)
+}
+
+/// Each folder's files with their indexes, in the order of their data: one pass over the
+/// files, so a cabinet of one folder per file costs linear time, not folders × files.
+fn members_by_folder(
+    files: &[CabinetFile],
+    folder_count: usize,
+) -> Vec<Vec<(usize, &CabinetFile)>> {
+    let mut members = vec![Vec::new(); folder_count];
+    for (index, file) in files.iter().enumerate() {
+        // parse_file refused every file whose folder is not in the list.
+        members[usize::from(file.folder)].push((index, file));
+    }
+    for folder in &mut members {
+        folder.sort_by_key(|(_, file)| file.folder_offset);
+    }
+    members
 }
 
 /// Every file with its bytes, in the cabinet's order; `max_bytes` caps their sum.

@@ -73,6 +73,32 @@ fn a_cabinet_the_cab_crate_writes_reads_as_the_cab_crate_reads_it() {
 }
 
 #[test]
+fn a_cabinet_of_one_folder_per_file_gives_every_file_its_own_bytes() {
+    let files: Vec<(String, Vec<u8>)> = (0..300)
+        .map(|index| (format!("f{index}.bin"), content(100 + index, index as u32)))
+        .collect();
+    let mut builder = cab::CabinetBuilder::new();
+    for (name, _) in &files {
+        builder
+            .add_folder(cab::CompressionType::MsZip)
+            .add_file(name.clone());
+    }
+    let mut writer = builder.build(Cursor::new(Vec::new())).unwrap();
+    let mut index = 0;
+    while let Some(mut file) = writer.next_file().unwrap() {
+        file.write_all(&files[index].1).unwrap();
+        index += 1;
+    }
+    let bytes = writer.finish().unwrap().into_inner();
+    let ours = extract_all(&bytes, u64::MAX).unwrap();
+    assert_eq!(ours.len(), files.len());
+    for ((file, data), (name, original)) in ours.iter().zip(&files) {
+        assert_eq!((&file.name, data), (name, original));
+        assert_eq!(file.folder_offset, 0, "{name} starts its own folder");
+    }
+}
+
+#[test]
 fn bytes_arrive_in_order_in_chunks_of_at_most_a_block_then_each_file_ends() {
     let (bytes, files) = cab_crate_cabinet();
     let mut events: Vec<(usize, Option<usize>)> = Vec::new();
