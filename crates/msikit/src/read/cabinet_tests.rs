@@ -42,13 +42,17 @@ fn cab_crate_cabinet() -> (Vec<u8>, Vec<(String, Vec<u8>)>) {
     builder
         .add_folder(cab::CompressionType::None)
         .add_file(files[4].0.clone());
+    (written(builder, &files), files)
+}
+
+/// The cabinet `builder` writes, the files it lists holding `files`' contents in order.
+fn written(builder: cab::CabinetBuilder, files: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut writer = builder.build(Cursor::new(Vec::new())).unwrap();
-    let mut index = 0;
+    let mut contents = files.iter();
     while let Some(mut file) = writer.next_file().unwrap() {
-        file.write_all(&files[index].1).unwrap();
-        index += 1;
+        file.write_all(&contents.next().unwrap().1).unwrap();
     }
-    (writer.finish().unwrap().into_inner(), files)
+    writer.finish().unwrap().into_inner()
 }
 
 #[test]
@@ -83,13 +87,7 @@ fn a_cabinet_of_one_folder_per_file_gives_every_file_its_own_bytes() {
             .add_folder(cab::CompressionType::MsZip)
             .add_file(name.clone());
     }
-    let mut writer = builder.build(Cursor::new(Vec::new())).unwrap();
-    let mut index = 0;
-    while let Some(mut file) = writer.next_file().unwrap() {
-        file.write_all(&files[index].1).unwrap();
-        index += 1;
-    }
-    let bytes = writer.finish().unwrap().into_inner();
+    let bytes = written(builder, &files);
     let ours = extract_all(&bytes, u64::MAX).unwrap();
     assert_eq!(ours.len(), files.len());
     for ((file, data), (name, original)) in ours.iter().zip(&files) {
