@@ -7,7 +7,6 @@ use msikit::format::schema;
 use msikit::format::schema::ColumnKind;
 use msikit::read::{Column, Table, Value};
 use msikit::transform::{self, ErrorConditions, Validation};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 
@@ -80,7 +79,7 @@ pub fn crafted() -> Vec<Vec<u8>> {
     }
     target
         .streams
-        .insert("Binary.Tool".into(), Cow::Owned(b"MZ2".to_vec()));
+        .insert("Binary.Tool".into(), msikit::read::StreamData::from(b"MZ2".to_vec()));
     let mut with_table = base.clone();
     let column = |name: &str, primary_key: bool, type_bits: u16| Column {
         name: name.into(),

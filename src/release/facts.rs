@@ -85,9 +85,11 @@ impl PackageFacts {
             .iter()
             .filter_map(|(stream, data)| {
                 let name = stream.strip_prefix("Binary.")?;
-                Some((name.to_string(), msikit::hex::sha256_hex(data)))
+                let digest = msikit::hex::stream_sha256_hex(data)
+                    .map_err(|e| Error::input(&built.file, format!("stream {stream}: {e}")));
+                Some(digest.map(|digest| (name.to_string(), digest)))
             })
-            .collect();
+            .collect::<Result<_>>()?;
         let unsigned_sha256 = if view.has_signature {
             Some(unsigned_sha256(&bytes).map_err(|e| Error::input(&built.file, e.to_string()))?)
         } else {

@@ -5,6 +5,7 @@
 use crate::error::{ConfigError, ConfigProblem, Error, Result};
 use crate::target::Target;
 use msikit::package as read;
+use msikit::read::Input;
 use msikit::rules::{self, Finding, Severity, SignatureReport};
 use msikit::sign::trust::TrustPolicy;
 use msikit::simulate::profile::{self, MachineProfile};
@@ -170,7 +171,7 @@ pub fn verify(files: &[PathBuf], options: &VerifyOptions) -> Result<VerifyReport
     };
     let trust = trust_policy(&options.trust_anchors)?;
     let baseline = match options.baseline.as_deref() {
-        Some(path) => Some(read_view(path, &read_package_bytes(path)?)?),
+        Some(path) => Some(read_view(path, open_package(path)?)?),
         None => None,
     };
     let mut packages = Vec::new();
@@ -240,12 +241,13 @@ pub fn trust_policy(anchors: &[PathBuf]) -> Result<TrustPolicy> {
     Ok(policy)
 }
 
-fn read_package_bytes(file: &Path) -> Result<Vec<u8>> {
-    std::fs::read(file).map_err(|error| Error::input(file, error.to_string()))
+/// The package file, read at positions: its large streams are never held whole.
+fn open_package(file: &Path) -> Result<Input<'static>> {
+    Input::open(file).map_err(|error| Error::input(file, error.to_string()))
 }
 
-fn read_view(file: &Path, bytes: &[u8]) -> Result<read::PackageView> {
-    read::read(bytes).map_err(|error| Error::input(file, error.to_string()))
+fn read_view(file: &Path, input: Input<'static>) -> Result<read::PackageView> {
+    read::open(input).map_err(|error| Error::input(file, error.to_string()))
 }
 
 fn verify_file(
@@ -255,10 +257,10 @@ fn verify_file(
     trust: &TrustPolicy,
     baseline: Option<&read::PackageView>,
 ) -> Result<PackageReport> {
-    let bytes = read_package_bytes(file)?;
+    let input = open_package(file)?;
     let package = match transforms {
-        [] => read_view(file, &bytes)?,
-        _ => transformed(file, &bytes, transforms)?,
+        [] => read_view(file, input.clone())?,
+        _ => transformed(file, input.clone(), transforms)?,
     };
     let target = package
         .summary
@@ -266,7 +268,7 @@ fn verify_file(
         .into_iter()
         .find_map(|keyword| Target::from_name(keyword.trim()));
     let mut findings = rules::check(&package);
-    let (signature_findings, signatures) = rules::signature_reports(&package, &bytes, trust);
+    let (signature_findings, signatures) = rules::signature_reports(&package, input, trust);
     findings.extend(signature_findings);
     if let Some(baseline) = baseline {
         findings.extend(rules::upgrade::check_upgrade(baseline, &package));
@@ -317,9 +319,13 @@ fn verify_file(
 }
 
 /// The package with each transform applied in order (as `msiexec TRANSFORMS=a.mst;b.mst`).
-fn transformed(file: &Path, bytes: &[u8], transforms: &[PathBuf]) -> Result<read::PackageView> {
+fn transformed(
+    file: &Path,
+    package: Input<'static>,
+    transforms: &[PathBuf],
+) -> Result<read::PackageView> {
     let input = |error: &dyn std::fmt::Display| Error::input(file, error.to_string());
-    let mut database = msikit::read::read(bytes).map_err(|error| input(&error))?;
+    let mut database = msikit::read::open(package).map_err(|error| input(&error))?;
     for path in transforms {
         let transform =
             std::fs::read(path).map_err(|error| Error::input(path, error.to_string()))?;

@@ -111,7 +111,7 @@ fn assert_same_streams(database: &Database, msi: &Path, what: &str) {
             continue; // property sets and signatures: msiinfo extracts only database streams
         }
         assert!(
-            msiinfo(&["extract", name], msi) == data.as_ref(),
+            msiinfo(&["extract", name], msi) == data.load().unwrap().as_ref(),
             "{what}: stream {name} differs"
         );
     }
@@ -433,7 +433,7 @@ fn the_cabinets_embedded_in_our_credential_provider_packages_read_as_cabextract_
             let work = dir.path().join(format!("{index}-{name}"));
             std::fs::create_dir(&work).unwrap();
             assert_eq!(
-                assert_cabinet_reads_as_cabextract_reads_it(data, &work),
+                assert_cabinet_reads_as_cabextract_reads_it(&data.load().unwrap(), &work),
                 1,
                 "{name}"
             );

@@ -6,8 +6,8 @@
 //! reports.
 
 use crate::format::schema;
-use crate::hex::{hex, sha256_hex};
-use crate::read::{self, ReadError};
+use crate::hex::{hex, stream_sha256_hex};
+use crate::read::{self, Place, ReadError};
 use crate::sign::details::{self, SignatureDetails};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError, Signer};
@@ -48,7 +48,7 @@ pub struct TableCount {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StreamDigest {
     pub name: String,
-    pub size: usize,
+    pub size: u64,
     pub sha256: String,
 }
 
@@ -100,6 +100,8 @@ pub enum SignatureStatus {
     Invalid,
 }
 
+const SIGNATURE: &str = "\u{5}DigitalSignature";
+
 /// What a cabinet's files may add up to before `inspect` stops inflating it.
 const MAX_CABINET_BYTES: u64 = 16 << 30;
 
@@ -113,13 +115,27 @@ pub fn inspect(bytes: &[u8], policy: &TrustPolicy) -> Result<Inspection, ReadErr
         .filter(|(_, data)| data.starts_with(b"MSCF"))
         .map(|(name, data)| cabinet(name, data, &files, policy))
         .collect();
-    let signature = database.streams.get("\u{5}DigitalSignature").map(|pkcs7| {
-        check(
-            details::of_pkcs7(pkcs7),
+    let signature = database.streams.get(SIGNATURE).map(|pkcs7| -> Result<_, ReadError> {
+        Ok(check(
+            details::of_pkcs7(&read::load(pkcs7, SIGNATURE)?),
             sign::msi::verify(bytes, policy),
             policy,
-        )
+        ))
     });
+    let signature = signature.transpose()?;
+    let streams = database
+        .streams
+        .iter()
+        .map(|(name, data)| {
+            let sha256 = stream_sha256_hex(data)
+                .map_err(|error| ReadError::new(Place::Stream(name.clone()), 0, error.to_string()))?;
+            Ok(StreamDigest {
+                name: name.clone(),
+                size: data.len(),
+                sha256,
+            })
+        })
+        .collect::<Result<_, ReadError>>()?;
     Ok(Inspection {
         codepage: database.codepage,
         summary: database
@@ -136,15 +152,7 @@ pub fn inspect(bytes: &[u8], policy: &TrustPolicy) -> Result<Inspection, ReadErr
                 rows: table.rows.len(),
             })
             .collect(),
-        streams: database
-            .streams
-            .iter()
-            .map(|(name, data)| StreamDigest {
-                name: name.clone(),
-                size: data.len(),
-                sha256: sha256_hex(data),
-            })
-            .collect(),
+        streams,
         storages: database.storages.keys().cloned().collect(),
         cabinets,
         signature,
@@ -235,7 +243,7 @@ fn file_rows(database: &read::Database<'_>) -> BTreeMap<String, (String, Option<
 /// resource and signature.
 fn cabinet(
     stream: &str,
-    data: &[u8],
+    data: &read::StreamData,
     files: &BTreeMap<String, (String, Option<String>)>,
     policy: &TrustPolicy,
 ) -> Cabinet {

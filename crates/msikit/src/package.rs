@@ -8,7 +8,7 @@
 use crate::format::row::{Row, Table};
 use crate::format::schema::{self, ColumnKind};
 use crate::format::Cell;
-use crate::read;
+use crate::read::{self, Input, StreamData};
 use std::collections::BTreeMap;
 
 /// Why a file could not be read as an MSI.
@@ -65,8 +65,9 @@ pub struct PackageView {
     /// Empty when the package has no summary information stream.
     pub summary: read::Summary,
     pub tables: BTreeMap<String, TableView>,
-    /// Binary streams beside the tables (cabinets, Binary table data), by name.
-    pub streams: BTreeMap<String, Vec<u8>>,
+    /// Binary streams beside the tables (cabinets, Binary table data), by name; large ones
+    /// of a package read from a file stay there ([`open`]).
+    pub streams: BTreeMap<String, StreamData<'static>>,
     /// `\005DigitalSignature` is present (not checked for validity here).
     pub has_signature: bool,
 }
@@ -111,6 +112,16 @@ impl PackageView {
 pub fn read(bytes: &[u8]) -> Result<PackageView, ReadError> {
     check_compound_file(bytes)?;
     from_database(read::read(bytes).map_err(classify)?)
+}
+
+/// [`read`] over any input: from a file, the tables are read and large streams left there
+/// until they are used, so memory holds the tables, not the package.
+pub fn open(input: Input<'static>) -> Result<PackageView, ReadError> {
+    let start = input
+        .bytes_at(0, input.len().min(512) as usize)
+        .map_err(|error| ReadError::Malformed(error.to_string()))?;
+    check_compound_file(&start)?;
+    from_database(read::open(input).map_err(classify)?)
 }
 
 /// The view of a database already read (and perhaps transformed, [`crate::transform`]).

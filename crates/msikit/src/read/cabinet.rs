@@ -1,7 +1,8 @@
 //! Cabinets ([MS-CAB]) read as a stream: each folder is inflated once, front to back, one
 //! data block at a time, and every file's bytes go to the caller as the blocks produce them,
 //! so memory holds two blocks (the block and the 32 KiB history MSZIP inflates against),
-//! never a file or a folder.
+//! never a file or a folder. The input is read at positions ([`ReadAt`]), so a cabinet left
+//! in its package file is never held whole either.
 //!
 //! Before anything is inflated, every structure is checked against the input: the header,
 //! folders, files and data-block headers must lie inside it, a block inflates to at most
@@ -16,6 +17,7 @@
 //! errors.
 
 use super::error::{Place, ReadError, Result};
+use super::input::ReadAt;
 use flate2::{Decompress, FlushDecompress, Status};
 
 const SIGNATURE: &[u8; 4] = b"MSCF";
@@ -70,20 +72,31 @@ struct Folder {
 struct Block {
     header_offset: usize,
     checksum: u32,
+    /// Its two size fields as stored, which the checksum covers.
+    sizes: [u8; 4],
     data: std::ops::Range<usize>,
     inflated: usize,
+}
+
+/// The header's fields the data blocks need, with the folders and files.
+struct Directory {
+    folders: Vec<Folder>,
+    files: Vec<CabinetFile>,
+    /// The per-block reserve size the header states (0 without reserves).
+    data_reserve: usize,
 }
 
 /// Reads every file of `cabinet` and hands its bytes to `sink` as they are inflated, with the
 /// file's index in the list returned (each file's `Chunk::End` after its last data; the files
 /// of a folder in the order of their data). `max_bytes` caps the sum of the files' sizes.
-pub fn extract(
-    cabinet: &[u8],
+pub fn extract<R: ReadAt + ?Sized>(
+    cabinet: &R,
     max_bytes: u64,
     mut sink: impl FnMut(usize, &CabinetFile, Chunk<'_>),
 ) -> Result<Vec<CabinetFile>> {
-    let (folders, files) = parse_directory(cabinet)?;
-    let declared: u64 = files.iter().map(|file| u64::from(file.size)).sum();
+    let mut input = Window::new(cabinet);
+    let directory = parse_directory(&mut input)?;
+    let declared: u64 = directory.files.iter().map(|file| u64::from(file.size)).sum();
     if declared > max_bytes {
         return Err(error(
             0,
@@ -91,16 +104,13 @@ pub fn extract(
         ));
     }
     let mut inflater = Decompress::new(false);
-    for (index, (folder, members)) in folders
-        .iter()
-        .zip(members_by_folder(&files, folders.len()))
-        .enumerate()
-    {
-        let blocks = blocks(cabinet, folder, index)?;
+    let by_folder = members_by_folder(&directory.files, directory.folders.len());
+    for (index, (folder, members)) in directory.folders.iter().zip(by_folder).enumerate() {
+        let blocks = blocks(&input, folder, directory.data_reserve, index)?;
         check_members(&members, &blocks, index)?;
-        inflate_folder(cabinet, folder, &blocks, &members, &mut inflater, &mut sink)?;
+        inflate_folder(&input, folder, &blocks, &members, &mut inflater, &mut sink)?;
     }
-    Ok(files)
+    Ok(directory.files)
 }
 
 /// Each folder's files with their indexes, in the order of their data: one pass over the
@@ -121,7 +131,10 @@ fn members_by_folder(
 }
 
 /// Every file with its bytes, in the cabinet's order; `max_bytes` caps their sum.
-pub fn extract_all(cabinet: &[u8], max_bytes: u64) -> Result<Vec<(CabinetFile, Vec<u8>)>> {
+pub fn extract_all<R: ReadAt + ?Sized>(
+    cabinet: &R,
+    max_bytes: u64,
+) -> Result<Vec<(CabinetFile, Vec<u8>)>> {
     let mut contents: Vec<Vec<u8>> = Vec::new();
     let files = extract(cabinet, max_bytes, |index, _, chunk| {
         if contents.len() <= index {
@@ -139,62 +152,116 @@ fn error(offset: usize, reason: impl Into<String>) -> ReadError {
     ReadError::new(Place::Cabinet, offset as u64, reason)
 }
 
-fn u16_at(bytes: &[u8], at: usize) -> Result<u16> {
-    bytes
-        .get(at..at + 2)
-        .map(|b| u16::from_le_bytes([b[0], b[1]]))
-        .ok_or_else(|| error(at, "the cabinet ends inside a structure"))
+/// How much the directory's small reads take from the input at once.
+const WINDOW: usize = 64 * 1024;
+
+/// The cabinet's bytes, read through a window so that the header's, folders' and files' small
+/// reads do not each go to the file; data blocks are read whole, past the window.
+struct Window<'r, R: ?Sized> {
+    input: &'r R,
+    len: usize,
+    start: usize,
+    bytes: Vec<u8>,
 }
 
-fn u32_at(bytes: &[u8], at: usize) -> Result<u32> {
-    bytes
-        .get(at..at + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-        .ok_or_else(|| error(at, "the cabinet ends inside a structure"))
+impl<'r, R: ReadAt + ?Sized> Window<'r, R> {
+    fn new(input: &'r R) -> Self {
+        Window {
+            input,
+            len: usize::try_from(input.len()).unwrap_or(usize::MAX),
+            start: 0,
+            bytes: Vec::new(),
+        }
+    }
+
+    /// `len` bytes at `at`, which must all be in the cabinet.
+    fn slice(&mut self, at: usize, len: usize) -> Result<&[u8]> {
+        let end = at
+            .checked_add(len)
+            .filter(|&end| end <= self.len)
+            .ok_or_else(|| error(at, "the cabinet ends inside a structure"))?;
+        if at < self.start || end > self.start + self.bytes.len() {
+            let size = len.max(WINDOW).min(self.len - at);
+            self.bytes.resize(size, 0);
+            self.read(at, 0..size)?;
+            self.start = at;
+        }
+        Ok(&self.bytes[at - self.start..end - self.start])
+    }
+
+    /// Fills `self.bytes[range]` from offset `at`.
+    fn read(&mut self, at: usize, range: std::ops::Range<usize>) -> Result<()> {
+        let result = self.input.read_exact_at(&mut self.bytes[range], at as u64);
+        result.map_err(|problem| {
+            // A failed read leaves the window empty rather than half filled.
+            self.bytes.clear();
+            error(at, format!("reading the cabinet failed: {problem}"))
+        })
+    }
+
+    /// `buf.len()` bytes at `at` read straight into `buf`.
+    fn exact(&self, at: usize, buf: &mut [u8]) -> Result<()> {
+        if at.checked_add(buf.len()).is_none_or(|end| end > self.len) {
+            return Err(error(at, "the cabinet ends inside a structure"));
+        }
+        self.input
+            .read_exact_at(buf, at as u64)
+            .map_err(|problem| error(at, format!("reading the cabinet failed: {problem}")))
+    }
+
+    fn u16_at(&mut self, at: usize) -> Result<u16> {
+        self.slice(at, 2).map(|b| u16::from_le_bytes([b[0], b[1]]))
+    }
+
+    fn u32_at(&mut self, at: usize) -> Result<u32> {
+        self.slice(at, 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
 }
 
 /// The header, folders and files, each checked to lie inside the input.
-fn parse_directory(cabinet: &[u8]) -> Result<(Vec<Folder>, Vec<CabinetFile>)> {
-    if cabinet.len() < HEADER_SIZE || &cabinet[..4] != SIGNATURE {
+fn parse_directory<R: ReadAt + ?Sized>(cabinet: &mut Window<R>) -> Result<Directory> {
+    if cabinet.len < HEADER_SIZE || cabinet.slice(0, 4)? != SIGNATURE {
         return Err(error(0, "not a cabinet (no MSCF header)"));
     }
-    let declared_size = u32_at(cabinet, 8)? as usize;
-    if declared_size > cabinet.len() {
+    let declared_size = cabinet.u32_at(8)? as usize;
+    if declared_size > cabinet.len {
         let reason = format!(
             "declares {declared_size} bytes, the input has {}",
-            cabinet.len()
+            cabinet.len
         );
         return Err(error(8, reason));
     }
-    let files_offset = u32_at(cabinet, 16)? as usize;
-    let (minor, major) = (cabinet[24], cabinet[25]);
+    let files_offset = cabinet.u32_at(16)? as usize;
+    let (minor, major) = (cabinet.slice(24, 1)?[0], cabinet.slice(25, 1)?[0]);
     if major != 1 {
         return Err(error(
             24,
             format!("format version {major}.{minor}, not 1.x"),
         ));
     }
-    let folder_count = u16_at(cabinet, 26)?;
-    let file_count = u16_at(cabinet, 28)?;
-    let flags = u16_at(cabinet, 30)?;
+    let folder_count = cabinet.u16_at(26)?;
+    let file_count = cabinet.u16_at(28)?;
+    let flags = cabinet.u16_at(30)?;
     if flags & (PREVIOUS_CABINET | NEXT_CABINET) != 0 {
         return Err(error(
             30,
             "the cabinet is part of a set spanning several files",
         ));
     }
-    let (mut at, folder_reserve) = if flags & RESERVE_PRESENT != 0 {
-        let header_reserve = usize::from(u16_at(cabinet, HEADER_SIZE)?);
-        let reserves = u16_at(cabinet, HEADER_SIZE + 2)?;
+    let (mut at, folder_reserve, data_reserve) = if flags & RESERVE_PRESENT != 0 {
+        let header_reserve = usize::from(cabinet.u16_at(HEADER_SIZE)?);
+        let reserves = cabinet.u16_at(HEADER_SIZE + 2)?;
         (
             HEADER_SIZE + 4 + header_reserve,
             usize::from(reserves & 0xFF),
+            usize::from(reserves >> 8),
         )
     } else {
-        (HEADER_SIZE, 0)
+        (HEADER_SIZE, 0, 0)
     };
     let folder_entry = FOLDER_SIZE + folder_reserve;
-    if usize::from(folder_count) * folder_entry > cabinet.len().saturating_sub(at) {
+    if usize::from(folder_count) * folder_entry > cabinet.len.saturating_sub(at) {
         return Err(error(
             26,
             format!("{folder_count} folders do not fit in the cabinet"),
@@ -202,7 +269,7 @@ fn parse_directory(cabinet: &[u8]) -> Result<(Vec<Folder>, Vec<CabinetFile>)> {
     }
     let mut folders = Vec::with_capacity(usize::from(folder_count));
     for _ in 0..folder_count {
-        let compression = match u16_at(cabinet, at + 6)? & 0x000F {
+        let compression = match cabinet.u16_at(at + 6)? & 0x000F {
             0 => Compression::None,
             1 => Compression::MsZip,
             2 => return Err(error(at + 6, "Quantum compression is not supported")),
@@ -210,14 +277,14 @@ fn parse_directory(cabinet: &[u8]) -> Result<(Vec<Folder>, Vec<CabinetFile>)> {
             other => return Err(error(at + 6, format!("unknown compression type {other}"))),
         };
         folders.push(Folder {
-            first_block: u32_at(cabinet, at)? as usize,
-            block_count: u16_at(cabinet, at + 4)?,
+            first_block: cabinet.u32_at(at)? as usize,
+            block_count: cabinet.u16_at(at + 4)?,
             compression,
         });
         at += folder_entry;
     }
     // Every entry takes at least its 16 bytes and a NUL.
-    if usize::from(file_count) * (FILE_SIZE + 1) > cabinet.len().saturating_sub(files_offset) {
+    if usize::from(file_count) * (FILE_SIZE + 1) > cabinet.len.saturating_sub(files_offset) {
         return Err(error(
             16,
             format!("{file_count} files do not fit in the cabinet"),
@@ -226,25 +293,24 @@ fn parse_directory(cabinet: &[u8]) -> Result<(Vec<Folder>, Vec<CabinetFile>)> {
     let mut files = Vec::with_capacity(usize::from(file_count));
     let mut at = files_offset;
     for _ in 0..file_count {
-        let file = parse_file(cabinet, at, folder_count)?;
-        at += FILE_SIZE + name_length(cabinet, at + FILE_SIZE)? + 1;
+        let (file, next) = parse_file(cabinet, at, folder_count)?;
         files.push(file);
+        at = next;
     }
-    Ok((folders, files))
-}
-
-fn name_length(cabinet: &[u8], at: usize) -> Result<usize> {
-    let window = &cabinet[at.min(cabinet.len())..cabinet.len().min(at + MAX_NAME)];
-    window.iter().position(|&byte| byte == 0).ok_or_else(|| {
-        error(
-            at,
-            format!("a file name with no NUL in its {MAX_NAME} bytes"),
-        )
+    Ok(Directory {
+        folders,
+        files,
+        data_reserve,
     })
 }
 
-fn parse_file(cabinet: &[u8], at: usize, folder_count: u16) -> Result<CabinetFile> {
-    let folder = u16_at(cabinet, at + 8)?;
+/// The file entry at `at`, and where the next one starts.
+fn parse_file<R: ReadAt + ?Sized>(
+    cabinet: &mut Window<R>,
+    at: usize,
+    folder_count: u16,
+) -> Result<(CabinetFile, usize)> {
+    let folder = cabinet.u16_at(at + 8)?;
     if folder >= folder_count {
         let reason = if folder >= 0xFFFD {
             "a file continued from or into another cabinet".to_string()
@@ -253,39 +319,45 @@ fn parse_file(cabinet: &[u8], at: usize, folder_count: u16) -> Result<CabinetFil
         };
         return Err(error(at + 8, reason));
     }
-    let attributes = u16_at(cabinet, at + 14)?;
-    let name_bytes =
-        &cabinet[at + FILE_SIZE..at + FILE_SIZE + name_length(cabinet, at + FILE_SIZE)?];
+    let attributes = cabinet.u16_at(at + 14)?;
+    let name_at = at + FILE_SIZE;
+    let window = cabinet.slice(name_at, MAX_NAME.min(cabinet.len.saturating_sub(name_at)))?;
+    let Some(name_length) = window.iter().position(|&byte| byte == 0) else {
+        let reason = format!("a file name with no NUL in its {MAX_NAME} bytes");
+        return Err(error(name_at, reason));
+    };
+    let name_bytes = &window[..name_length];
     let name = match std::str::from_utf8(name_bytes) {
         Ok(name) => name.to_string(),
         // Not UTF-8 (and not flagged so): the bytes as Latin-1 keep the name readable.
         Err(_) if attributes & NAME_IS_UTF8 == 0 => {
             name_bytes.iter().map(|&b| char::from(b)).collect()
         }
-        Err(_) => {
-            return Err(error(
-                at + FILE_SIZE,
-                "a file name flagged UTF-8 is not UTF-8",
-            ))
-        }
+        Err(_) => return Err(error(name_at, "a file name flagged UTF-8 is not UTF-8")),
     };
-    Ok(CabinetFile {
+    let file = CabinetFile {
         name,
-        size: u32_at(cabinet, at)?,
+        size: cabinet.u32_at(at)?,
         folder,
-        folder_offset: u32_at(cabinet, at + 4)?,
-        date: u16_at(cabinet, at + 10)?,
-        time: u16_at(cabinet, at + 12)?,
+        folder_offset: cabinet.u32_at(at + 4)?,
+        date: cabinet.u16_at(at + 10)?,
+        time: cabinet.u16_at(at + 12)?,
         attributes,
-    })
+    };
+    Ok((file, name_at + name_length + 1))
 }
 
-/// The data blocks of a folder, each checked to lie inside the input.
-fn blocks(cabinet: &[u8], folder: &Folder, index: usize) -> Result<Vec<Block>> {
-    let data_reserve = data_reserve(cabinet);
+/// The data blocks of a folder, each checked to lie inside the input; only their headers
+/// are read.
+fn blocks<R: ReadAt + ?Sized>(
+    cabinet: &Window<R>,
+    folder: &Folder,
+    data_reserve: usize,
+    index: usize,
+) -> Result<Vec<Block>> {
     let header = DATA_HEADER_SIZE + data_reserve;
     let count = usize::from(folder.block_count);
-    if count * header > cabinet.len().saturating_sub(folder.first_block) {
+    if count * header > cabinet.len.saturating_sub(folder.first_block) {
         return Err(error(
             folder.first_block,
             format!("folder {index}: {count} data blocks do not fit in the cabinet"),
@@ -294,10 +366,12 @@ fn blocks(cabinet: &[u8], folder: &Folder, index: usize) -> Result<Vec<Block>> {
     let mut blocks = Vec::with_capacity(count);
     let mut at = folder.first_block;
     for _ in 0..count {
-        let compressed = usize::from(u16_at(cabinet, at + 4)?);
-        let inflated = usize::from(u16_at(cabinet, at + 6)?);
+        let mut fields = [0u8; DATA_HEADER_SIZE];
+        cabinet.exact(at, &mut fields)?;
+        let compressed = usize::from(u16::from_le_bytes([fields[4], fields[5]]));
+        let inflated = usize::from(u16::from_le_bytes([fields[6], fields[7]]));
         let start = at + header;
-        if start + compressed > cabinet.len() {
+        if start + compressed > cabinet.len {
             return Err(error(
                 at + 4,
                 format!("folder {index}: a data block of {compressed} bytes ends past the cabinet"),
@@ -311,23 +385,14 @@ fn blocks(cabinet: &[u8], folder: &Folder, index: usize) -> Result<Vec<Block>> {
         }
         blocks.push(Block {
             header_offset: at,
-            checksum: u32_at(cabinet, at)?,
+            checksum: u32::from_le_bytes([fields[0], fields[1], fields[2], fields[3]]),
+            sizes: [fields[4], fields[5], fields[6], fields[7]],
             data: start..start + compressed,
             inflated,
         });
         at = start + compressed;
     }
     Ok(blocks)
-}
-
-/// The per-block reserve size the header states (0 without reserves).
-fn data_reserve(cabinet: &[u8]) -> usize {
-    let flags = u16::from_le_bytes([cabinet[30], cabinet[31]]);
-    if flags & RESERVE_PRESENT != 0 {
-        usize::from(cabinet[HEADER_SIZE + 3])
-    } else {
-        0
-    }
 }
 
 /// A folder's files must lie inside its data and must not overlap.
@@ -360,8 +425,8 @@ fn check_members(members: &[(usize, &CabinetFile)], blocks: &[Block], index: usi
 
 /// Inflates a folder's blocks in order, as far as its last file reaches, handing each
 /// file its bytes.
-fn inflate_folder(
-    cabinet: &[u8],
+fn inflate_folder<R: ReadAt + ?Sized>(
+    cabinet: &Window<R>,
     folder: &Folder,
     blocks: &[Block],
     members: &[(usize, &CabinetFile)],
@@ -379,15 +444,17 @@ fn inflate_folder(
     delivery.send(0, &[], sink);
     let mut history: Vec<u8> = Vec::with_capacity(BLOCK_SIZE);
     let mut output = vec![0u8; BLOCK_SIZE + 1];
+    let mut data = vec![0u8; usize::from(u16::MAX)];
     let mut position = 0u64;
     for block in blocks {
         if position >= needed {
             break;
         }
-        let data = &cabinet[block.data.clone()];
-        check_sum(cabinet, block)?;
+        let data = &mut data[..block.data.len()];
+        cabinet.exact(block.data.start, data)?;
+        check_sum(block, data)?;
         let inflated = match folder.compression {
-            Compression::None if data.len() == block.inflated => data,
+            Compression::None if data.len() == block.inflated => &*data,
             Compression::None => {
                 return Err(error(
                     block.header_offset + 4,
@@ -472,12 +539,11 @@ fn inflate_block(
 }
 
 /// The block checksum of [MS-CAB] 2.6 over the data and the two size fields; 0 means none.
-fn check_sum(cabinet: &[u8], block: &Block) -> Result<()> {
+fn check_sum(block: &Block, data: &[u8]) -> Result<()> {
     if block.checksum == 0 {
         return Ok(());
     }
-    let sizes = &cabinet[block.header_offset + 4..block.header_offset + 8];
-    let computed = checksum(sizes, checksum(&cabinet[block.data.clone()], 0));
+    let computed = checksum(&block.sizes, checksum(data, 0));
     if computed != block.checksum {
         let reason = format!(
             "data block checksum {:#010x}, computed {computed:#010x}",

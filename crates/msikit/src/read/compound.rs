@@ -1,4 +1,5 @@
-//! A compound-file (OLE CFB, [MS-CFB]) reader over bytes in memory, for files from anyone.
+//! A compound-file (OLE CFB, [MS-CFB]) reader over bytes in memory or a file read at
+//! positions, for files from anyone.
 //!
 //! Every length a file states is checked against the file's real size before anything is
 //! allocated, every sector chain is walked at most once per sector the table has (a cycle is
@@ -7,6 +8,7 @@
 //! stream and the byte offset.
 
 use super::error::{Place, ReadError, Result};
+use super::input::{FileStream, Input, Run, StreamData};
 use std::borrow::Cow;
 use uuid::Uuid;
 
@@ -22,11 +24,17 @@ const MINI_STREAM_CUTOFF: u64 = 4096;
 /// nested installs); the bound keeps path building linear on crafted files.
 pub const MAX_DEPTH: usize = 32;
 
+/// Streams at least this long, in a file, stay there until they are read
+/// ([`CompoundFile::stream`]).
+pub const LEFT_IN_FILE: u64 = 1 << 20;
+
 /// A parsed compound file: its directory and allocation tables, with stream data read on
-/// demand from the borrowed bytes.
+/// demand from its input.
 #[derive(Debug)]
 pub struct CompoundFile<'a> {
-    bytes: &'a [u8],
+    input: Input<'a>,
+    /// The header sector, which holds the first DIFAT entries.
+    header: Vec<u8>,
     sector_size: usize,
     fat: Vec<u32>,
     /// Each FAT sector, to say where in the file a bad FAT entry is.
@@ -81,9 +89,20 @@ struct Header {
 impl<'a> CompoundFile<'a> {
     /// Parses the header, allocation tables and directory of `bytes`.
     pub fn parse(bytes: &'a [u8]) -> Result<CompoundFile<'a>> {
-        let header = parse_header(bytes)?;
+        Self::open(Input::Bytes(bytes))
+    }
+
+    /// [`parse`](Self::parse) over any input: only the allocation tables, the directory and
+    /// the mini stream are read now.
+    pub fn open(input: Input<'a>) -> Result<CompoundFile<'a>> {
+        let header_bytes = input
+            .bytes_at(0, HEADER_SIZE.min(input.len() as usize))
+            .map_err(|error| ReadError::new(Place::Header, 0, error.to_string()))?
+            .into_owned();
+        let header = parse_header(&header_bytes)?;
         let mut file = CompoundFile {
-            bytes,
+            input,
+            header: header_bytes,
             sector_size: header.sector_size,
             fat: Vec::new(),
             fat_sectors: Vec::new(),
@@ -178,10 +197,57 @@ impl<'a> CompoundFile<'a> {
 
     /// A stream's data, borrowed from the file when its sectors are contiguous.
     pub fn read(&self, entry: &Entry) -> Result<Cow<'a, [u8]>> {
-        let place = || Place::Stream(entry.path.join("/"));
+        let place = self.stream_place(entry)?;
+        self.stream_bytes(entry, place)
+    }
+
+    /// A stream's data; one of at least [`LEFT_IN_FILE`] bytes in a file is left there, its
+    /// sector chain checked now and its bytes read when they are used.
+    pub fn stream(&self, entry: &Entry) -> Result<StreamData<'a>> {
+        let place = self.stream_place(entry)?;
+        match &self.input {
+            Input::Shared(input) if entry.size >= LEFT_IN_FILE => {
+                let sectors = self.stream_sectors(entry.start, entry.size, entry.offset, &place)?;
+                Ok(StreamData::File(FileStream {
+                    input: input.clone(),
+                    runs: self.runs(&sectors, entry.size),
+                    len: entry.size,
+                }))
+            }
+            _ => self.stream_bytes(entry, place).map(StreamData::Memory),
+        }
+    }
+
+    fn stream_place(&self, entry: &Entry) -> Result<impl Fn() -> Place> {
+        let name = entry.path.join("/");
+        let place = move || Place::Stream(name.clone());
         if entry.kind != EntryKind::Stream {
             return Err(ReadError::new(place(), 0, "is a storage, not a stream"));
         }
+        Ok(place)
+    }
+
+    /// Contiguous sectors merged, the last cut to the stream's end.
+    fn runs(&self, sectors: &[u32], size: u64) -> Vec<Run> {
+        let sector_size = self.sector_size as u64;
+        let mut runs: Vec<Run> = Vec::new();
+        for (index, &sector) in sectors.iter().enumerate() {
+            let stream_offset = index as u64 * sector_size;
+            let len = sector_size.min(size - stream_offset);
+            let file_offset = self.sector_offset(sector);
+            match runs.last_mut() {
+                Some(run) if run.file_offset + run.len == file_offset => run.len += len,
+                _ => runs.push(Run {
+                    stream_offset,
+                    file_offset,
+                    len,
+                }),
+            }
+        }
+        runs
+    }
+
+    fn stream_bytes(&self, entry: &Entry, place: impl Fn() -> Place) -> Result<Cow<'a, [u8]>> {
         if entry.size < MINI_STREAM_CUTOFF {
             self.mini_stream_data(entry.start, entry.size, entry.offset, place)
                 .map(Cow::Owned)
@@ -198,26 +264,36 @@ impl<'a> CompoundFile<'a> {
     /// The sectors the file's bytes hold, counting a partial last one.
     fn file_sectors(&self) -> u64 {
         let size = self.sector_size as u64;
-        (self.bytes.len() as u64)
-            .saturating_sub(size)
-            .div_ceil(size)
+        self.input.len().saturating_sub(size).div_ceil(size)
     }
 
-    /// The first `len` bytes from the start of sector `sector`, which must all be in the file.
-    fn sector_bytes(&self, sector: u32, len: usize, place: impl Fn() -> Place) -> Result<&'a [u8]> {
+    /// Checks that `len` bytes from the start of sector `sector` are all in the file.
+    fn check_in_file(&self, sector: u32, len: u64, place: impl Fn() -> Place) -> Result<u64> {
         let start = self.sector_offset(sector);
-        let end = start + len as u64;
-        if end > self.bytes.len() as u64 {
+        if start + len > self.input.len() {
             return Err(ReadError::new(
                 place(),
                 start,
                 format!(
                     "sector {sector} ends past the end of the file ({} bytes)",
-                    self.bytes.len()
+                    self.input.len()
                 ),
             ));
         }
-        Ok(&self.bytes[start as usize..end as usize])
+        Ok(start)
+    }
+
+    /// The first `len` bytes from the start of sector `sector`, which must all be in the file.
+    fn sector_bytes(
+        &self,
+        sector: u32,
+        len: usize,
+        place: impl Fn() -> Place,
+    ) -> Result<Cow<'a, [u8]>> {
+        let start = self.check_in_file(sector, len as u64, &place)?;
+        self.input
+            .bytes_at(start, len)
+            .map_err(|error| ReadError::new(place(), start, error.to_string()))
     }
 
     fn fat_sector_list(&self, header: &Header) -> Result<Vec<u32>> {
@@ -234,7 +310,7 @@ impl<'a> CompoundFile<'a> {
         }
         let count = count as usize;
         let mut list: Vec<u32> = (0..count.min(HEADER_DIFAT_ENTRIES))
-            .map(|index| le_u32(self.bytes, HEADER_DIFAT_OFFSET + 4 * index))
+            .map(|index| le_u32(&self.header, HEADER_DIFAT_OFFSET + 4 * index))
             .collect();
         let per_sector = self.sector_size / 4 - 1;
         let mut next = header.first_difat_sector;
@@ -261,9 +337,9 @@ impl<'a> CompoundFile<'a> {
             }
             let sector = self.sector_bytes(next, self.sector_size, || Place::Difat)?;
             let wanted = (count - list.len()).min(per_sector);
-            list.extend((0..wanted).map(|index| le_u32(sector, 4 * index)));
+            list.extend((0..wanted).map(|index| le_u32(&sector, 4 * index)));
             offset = self.sector_offset(next) + 4 * per_sector as u64;
-            next = le_u32(sector, 4 * per_sector);
+            next = le_u32(&sector, 4 * per_sector);
         }
         Ok(list)
     }
@@ -355,8 +431,7 @@ impl<'a> CompoundFile<'a> {
         Ok(mini_fat)
     }
 
-    /// A stream stored in regular sectors. Its size is checked against the file before the
-    /// chain is walked or anything allocated.
+    /// A stream stored in regular sectors, borrowed from memory when they are contiguous.
     fn regular_stream(
         &self,
         start: u32,
@@ -367,19 +442,45 @@ impl<'a> CompoundFile<'a> {
         if size == 0 {
             return Ok(Cow::Borrowed(&[]));
         }
-        if size > self.bytes.len() as u64 {
+        let sectors = self.stream_sectors(start, size, origin, &place)?;
+        let runs = self.runs(&sectors, size);
+        let read = |run: &Run| {
+            self.input
+                .bytes_at(run.file_offset, run.len as usize)
+                .map_err(|error| ReadError::new(place(), run.file_offset, error.to_string()))
+        };
+        if let [run] = runs.as_slice() {
+            return read(run);
+        }
+        let mut data = Vec::with_capacity(size as usize);
+        for run in &runs {
+            data.extend_from_slice(&read(run)?);
+        }
+        Ok(Cow::Owned(data))
+    }
+
+    /// The sectors holding a regular stream of `size` bytes, each checked to lie in the file.
+    /// The size is checked against the file before the chain is walked or anything allocated.
+    fn stream_sectors(
+        &self,
+        start: u32,
+        size: u64,
+        origin: u64,
+        place: impl Fn() -> Place,
+    ) -> Result<Vec<u32>> {
+        if size > self.input.len() {
             return Err(ReadError::new(
                 place(),
                 origin,
                 format!(
                     "claims {size} bytes, more than the whole file ({} bytes)",
-                    self.bytes.len()
+                    self.input.len()
                 ),
             ));
         }
-        let size = size as usize;
-        let sectors = self.chain(start, origin, &place)?;
-        let needed = size.div_ceil(self.sector_size);
+        let mut sectors = self.chain(start, origin, &place)?;
+        let sector_size = self.sector_size as u64;
+        let needed = size.div_ceil(sector_size) as usize;
         if sectors.len() < needed {
             return Err(ReadError::new(
                 place(),
@@ -390,21 +491,12 @@ impl<'a> CompoundFile<'a> {
                 ),
             ));
         }
-        let sectors = &sectors[..needed];
-        if sectors
-            .windows(2)
-            .all(|pair| pair[1] == pair[0].wrapping_add(1))
-        {
-            return self
-                .sector_bytes(sectors[0], size, &place)
-                .map(Cow::Borrowed);
+        sectors.truncate(needed);
+        for (index, &sector) in sectors.iter().enumerate() {
+            let len = sector_size.min(size - index as u64 * sector_size);
+            self.check_in_file(sector, len, &place)?;
         }
-        let mut data = Vec::with_capacity(size);
-        for &sector in sectors {
-            let len = (size - data.len()).min(self.sector_size);
-            data.extend_from_slice(self.sector_bytes(sector, len, &place)?);
-        }
-        Ok(Cow::Owned(data))
+        Ok(sectors)
     }
 
     /// A stream stored in the mini stream, in 64-byte mini sectors chained by the mini FAT.

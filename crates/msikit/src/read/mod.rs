@@ -9,6 +9,7 @@ pub mod cabinet;
 #[cfg(test)]
 mod cabinet_tests;
 pub mod compound;
+pub mod input;
 mod error;
 pub mod idt;
 pub(crate) mod strings;
@@ -24,6 +25,7 @@ pub use summary::Summary;
 pub use tables::{Column, ColumnKind, Table, Value};
 
 use compound::{CompoundFile, EntryKind};
+pub use input::{Input, ReadAt, StreamData};
 use error::Result;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -47,8 +49,8 @@ pub struct Database<'a> {
     pub tables: Vec<Table>,
     /// Every stream of the root storage that is not a table, by decoded name (cabinets,
     /// `Binary.*` data, `\u{5}SummaryInformation`, `\u{5}DigitalSignature`…), borrowed from
-    /// the input where its sectors are contiguous.
-    pub streams: BTreeMap<String, Cow<'a, [u8]>>,
+    /// memory where its sectors are contiguous, left in a file when large.
+    pub streams: BTreeMap<String, StreamData<'a>>,
     /// The root storage's sub-storages (embedded transforms, nested installs) by decoded name,
     /// with their CLSIDs; [`compound::CompoundFile`] reads what is inside them.
     pub storages: BTreeMap<String, Uuid>,
@@ -62,7 +64,13 @@ impl Database<'_> {
 
 /// Reads an installer database from the bytes of a package (or transform, or merge module).
 pub fn read(bytes: &[u8]) -> std::result::Result<Database<'_>, ReadError> {
-    let file = CompoundFile::parse(bytes)?;
+    open(Input::Bytes(bytes))
+}
+
+/// [`read`] over any input; from a file, streams of at least
+/// [`compound::LEFT_IN_FILE`] bytes stay there until they are used.
+pub fn open(input: Input<'_>) -> std::result::Result<Database<'_>, ReadError> {
+    let file = CompoundFile::open(input)?;
     let mut table_streams = BTreeMap::new();
     let mut streams = BTreeMap::new();
     let mut storages = BTreeMap::new();
@@ -78,19 +86,21 @@ pub fn read(bytes: &[u8]) -> std::result::Result<Database<'_>, ReadError> {
             }
             continue;
         }
-        let data = file.read(entry).map_err(|error| match error.place {
+        let named = |error: ReadError| match error.place {
             Place::Stream(_) => ReadError {
                 place: Place::Stream(name.clone()),
                 ..error
             },
             _ => error,
-        })?;
-        let target = if is_table {
-            &mut table_streams
-        } else {
-            &mut streams
         };
-        if target.insert(name.clone(), data).is_some() {
+        let is_new = if is_table {
+            let data = file.read(entry).map_err(named)?;
+            table_streams.insert(name.clone(), data).is_none()
+        } else {
+            let data = file.stream(entry).map_err(named)?;
+            streams.insert(name.clone(), data).is_none()
+        };
+        if !is_new {
             return Err(duplicate());
         }
     }
@@ -101,7 +111,7 @@ pub fn read(bytes: &[u8]) -> std::result::Result<Database<'_>, ReadError> {
     let tables = tables::read_tables(&table_streams, &pool)?;
     let summary = streams
         .get(SUMMARY_INFORMATION)
-        .map(|data| summary::parse(data))
+        .map(|data| summary::parse(&load(data, SUMMARY_INFORMATION)?))
         .transpose()?;
     Ok(Database {
         root_clsid: file.root_clsid(),
@@ -111,6 +121,12 @@ pub fn read(bytes: &[u8]) -> std::result::Result<Database<'_>, ReadError> {
         streams,
         storages,
     })
+}
+
+/// A stream's bytes, or where reading them from the file failed.
+pub fn load<'d>(data: &'d StreamData<'_>, name: &str) -> Result<Cow<'d, [u8]>> {
+    data.load()
+        .map_err(|error| ReadError::new(Place::Stream(name.into()), 0, error.to_string()))
 }
 
 fn required<'m>(streams: &'m BTreeMap<String, Cow<'_, [u8]>>, name: &str) -> Result<&'m [u8]> {

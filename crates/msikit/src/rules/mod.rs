@@ -17,6 +17,7 @@ use crate::format::row::Table;
 use crate::format::schema::{self, SequenceAction};
 use crate::format::Cell;
 use crate::package::{ColumnInfo, ColumnType, PackageView, TableView};
+use crate::read::{Input, StreamData};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError};
 use serde::Serialize;
@@ -1125,7 +1126,7 @@ fn unsigned_package(package: &PackageView, findings: &mut Vec<Finding>) {
 /// Authenticode checks that need the package's bytes and a trust policy: the package's
 /// own signature and every embedded PE's (Binary rows and cabinet files).
 pub fn check_signatures(package: &PackageView, bytes: &[u8], policy: &TrustPolicy) -> Vec<Finding> {
-    signature_reports(package, bytes, policy).0
+    signature_reports(package, Input::Bytes(bytes), policy).0
 }
 
 /// How one signature check ended.
@@ -1156,13 +1157,13 @@ pub struct SignatureReport {
 /// [`check_signatures`], with a report of each signature checked.
 pub fn signature_reports(
     package: &PackageView,
-    bytes: &[u8],
+    input: Input<'_>,
     policy: &TrustPolicy,
 ) -> (Vec<Finding>, Vec<SignatureReport>) {
     let mut findings = Vec::new();
     let mut reports = Vec::new();
     if package.has_signature {
-        let check = sign::msi::check(bytes, policy);
+        let check = sign::msi::check_input(input, policy);
         reports.push(signature_report("package", &check, policy));
         signature_finding(
             check.result,
@@ -1175,16 +1176,18 @@ pub fn signature_reports(
         // Asked to check who signed: an unsigned package fails, as osslsigncode fails it.
         findings.push(BAD_SIGNATURE.finding("package: not signed"));
     }
-    for (what, data) in embedded_pes(package, &mut findings) {
-        let check = sign::pe::check(&data, policy);
-        reports.push(signature_report(&what, &check, policy));
+    let mut pe_findings = Vec::new();
+    for_each_embedded_pe(package, &mut findings, |what, data| {
+        let check = sign::pe::check(data, policy);
+        reports.push(signature_report(what, &check, policy));
         match check.result {
             Err(SignatureError::Unsigned) => {
-                findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
+                pe_findings.push(UNSIGNED_PE.finding(format!("{what} is an unsigned PE")))
             }
-            result => signature_finding(result, &BAD_PE_SIGNATURE, &what, policy, &mut findings),
+            result => signature_finding(result, &BAD_PE_SIGNATURE, what, policy, &mut pe_findings),
         }
-    }
+    });
+    findings.extend(pe_findings);
     (findings, reports)
 }
 
@@ -1230,10 +1233,14 @@ fn signature_finding(
     }
 }
 
-/// Every PE the package embeds, named for messages. Cabinets are read once, front to back;
-/// only files that start as PE images are kept, and a cabinet that cannot be read is a
-/// CABINET finding.
-fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(String, Vec<u8>)> {
+/// Hands `visit` every PE the package embeds, named for messages, one at a time. Cabinets are
+/// read once, front to back; only files that start as PE images are kept, each until it is
+/// visited, and a cabinet or stream that cannot be read is a CABINET finding.
+fn for_each_embedded_pe(
+    package: &PackageView,
+    findings: &mut Vec<Finding>,
+    mut visit: impl FnMut(&str, &[u8]),
+) {
     let file_names: BTreeMap<String, String> = package
         .rows(&schema::FILE)
         .map(|row| {
@@ -1241,23 +1248,27 @@ fn embedded_pes(package: &PackageView, findings: &mut Vec<Finding>) -> Vec<(Stri
             (row.file, long_name)
         })
         .collect();
-    let mut pes = Vec::new();
     for (name, data) in &package.streams {
         if let Some(binary) = name.strip_prefix("Binary.") {
-            if sign::pe::is_pe(data) {
-                pes.push((format!("Binary `{binary}`"), data.clone()));
+            if data.starts_with(b"MZ") {
+                match data.load() {
+                    Ok(bytes) if sign::pe::is_pe(&bytes) => {
+                        visit(&format!("Binary `{binary}`"), &bytes)
+                    }
+                    Ok(_) => {}
+                    Err(error) => findings.push(CABINET.finding(format!("stream `{name}`: {error}"))),
+                }
             }
         } else if data.starts_with(b"MSCF") {
-            match cabinet_pes(data) {
-                Ok(files) => pes.extend(files.into_iter().map(|(key, bytes)| {
-                    let file = file_names.get(&key).unwrap_or(&key);
-                    (format!("cabinet `{name}` file `{file}`"), bytes)
-                })),
-                Err(error) => findings.push(CABINET.finding(format!("cabinet `{name}`: {error}"))),
+            let result = cabinet_pes(data, |key, bytes| {
+                let file = file_names.get(key).map_or(key, String::as_str);
+                visit(&format!("cabinet `{name}` file `{file}`"), bytes)
+            });
+            if let Err(error) = result {
+                findings.push(CABINET.finding(format!("cabinet `{name}`: {error}")));
             }
         }
     }
-    pes
 }
 
 /// What a cabinet's files may add up to: the format's own limit (65,535 files of at most
@@ -1267,11 +1278,13 @@ const MAX_CABINET_BYTES: u64 = 16 << 30;
 /// The bytes a file must start with to be kept while it streams past: a PE's `MZ`.
 const PE_SNIFF: usize = 2;
 
-/// The files of `cabinet` that are PE images, by cabinet name; every other file streams past
-/// without being kept.
-fn cabinet_pes(cabinet: &[u8]) -> Result<Vec<(String, Vec<u8>)>, crate::read::ReadError> {
+/// Hands `visit` each file of `cabinet` that is a PE image, by cabinet name, as soon as its
+/// last byte is inflated; every other file streams past without being kept.
+fn cabinet_pes(
+    cabinet: &StreamData,
+    mut visit: impl FnMut(&str, &[u8]),
+) -> Result<(), crate::read::ReadError> {
     use crate::read::cabinet::{extract, Chunk};
-    let mut pes = Vec::new();
     let mut kept: Vec<u8> = Vec::new();
     let mut dropped = false;
     extract(cabinet, MAX_CABINET_BYTES, |_, file, chunk| match chunk {
@@ -1286,10 +1299,10 @@ fn cabinet_pes(cabinet: &[u8]) -> Result<Vec<(String, Vec<u8>)>, crate::read::Re
         Chunk::End => {
             let bytes = std::mem::take(&mut kept);
             if !dropped && sign::pe::is_pe(&bytes) {
-                pes.push((file.name.clone(), bytes));
+                visit(&file.name, &bytes);
             }
             dropped = false;
         }
     })?;
-    Ok(pes)
+    Ok(())
 }

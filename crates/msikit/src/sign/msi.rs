@@ -7,6 +7,7 @@ use super::trust::TrustPolicy;
 use super::{SignatureCheck, SignatureError, Signer};
 use crate::compound::{RootStream, Streams};
 use crate::read::compound::{CompoundFile, Entry, EntryKind};
+use crate::read::{Input, ReadError};
 use der::asn1::{ObjectIdentifier, OctetString};
 use der::{Any, Sequence};
 use sha2::{Digest, Sha256};
@@ -57,10 +58,13 @@ pub fn content_digest(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 /// The digest a signature covers: `content_digest`'s, begun with the metadata pre-hash when the
 /// file has an `MsiDigitalSignatureEx` stream.
 pub fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
-    let file = CompoundFile::parse(bytes)?;
+    digest_of(&CompoundFile::parse(bytes)?, prehash)
+}
+
+fn digest_of(file: &CompoundFile, prehash: Option<&[u8]>) -> std::io::Result<Vec<u8>> {
     let mut hasher = Sha256::new();
     hasher.update(prehash.unwrap_or_default());
-    hash_storage(&file, file.root(), &mut hasher)?;
+    hash_storage(file, file.root(), &mut hasher)?;
     Ok(hasher.finalize().to_vec())
 }
 
@@ -71,10 +75,13 @@ pub fn signed_digest(bytes: &[u8], prehash: Option<&[u8]>) -> std::io::Result<Ve
 /// children. Children in hashing order, root signature streams left out, as osslsigncode
 /// computes it.
 pub fn metadata_prehash(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
-    let file = CompoundFile::parse(bytes)?;
+    Ok(prehash_of(&CompoundFile::parse(bytes)?))
+}
+
+fn prehash_of(file: &CompoundFile) -> Vec<u8> {
     let mut hasher = Sha256::new();
-    prehash_storage(&file, file.root(), &mut hasher);
-    Ok(hasher.finalize().to_vec())
+    prehash_storage(file, file.root(), &mut hasher);
+    hasher.finalize().to_vec()
 }
 
 /// Recursion is bounded: the reader refuses storages nested deeper than `MAX_DEPTH`.
@@ -132,7 +139,10 @@ fn prehash_entry(entry: &Entry, hasher: &mut Sha256) {
 fn hash_storage(file: &CompoundFile, storage: &Entry, hasher: &mut Sha256) -> std::io::Result<()> {
     for child in hashed_children(file, storage) {
         match child.kind {
-            EntryKind::Stream => hasher.update(file.read(child)?),
+            // A stream left in its file is hashed a chunk at a time, never held whole.
+            EntryKind::Stream => file
+                .stream(child)?
+                .for_each_chunk(|chunk| hasher.update(chunk))?,
             EntryKind::Storage => hash_storage(file, child, hasher)?,
         }
     }
@@ -267,34 +277,45 @@ pub fn verify(bytes: &[u8], policy: &TrustPolicy) -> Result<Signer, SignatureErr
 
 /// [`verify`], also naming who signed when only the trust checks failed.
 pub fn check(bytes: &[u8], policy: &TrustPolicy) -> SignatureCheck {
+    check_input(Input::Bytes(bytes), policy)
+}
+
+/// [`check`] over any input: a package file's streams are hashed as they are read.
+pub fn check_input(input: Input<'_>, policy: &TrustPolicy) -> SignatureCheck {
     let mut signed_by = None;
-    let result = verify_into(bytes, policy, &mut signed_by);
+    let result = verify_into(input, policy, &mut signed_by);
     SignatureCheck { signed_by, result }
 }
 
 fn verify_into(
-    bytes: &[u8],
+    input: Input<'_>,
     policy: &TrustPolicy,
     signed_by: &mut Option<Signer>,
 ) -> Result<Signer, SignatureError> {
-    let streams = Streams::read(bytes)
+    let malformed = |e: ReadError| SignatureError::Malformed(e.to_string());
+    let file = CompoundFile::open(input)
         .map_err(|e| SignatureError::Malformed(format!("not a compound file: {e}")))?;
-    let pkcs7 = streams
-        .get(SIGNATURE_STREAM)
+    let root_stream = |name: &str| {
+        let name = name.trim_start_matches('/');
+        let entry = file.find(&[name]).filter(|entry| entry.kind == EntryKind::Stream);
+        entry.map(|entry| file.read(entry)).transpose()
+    };
+    let pkcs7 = root_stream(SIGNATURE_STREAM)
+        .map_err(malformed)?
         .ok_or(SignatureError::Unsigned)?;
-    let signature = signed_data::parse(pkcs7)?;
-    let malformed = |e: std::io::Error| SignatureError::Malformed(e.to_string());
-    let prehash = match streams.get(SIGNATURE_EX_STREAM) {
+    let signature = signed_data::parse(&pkcs7)?;
+    let prehash = match root_stream(SIGNATURE_EX_STREAM).map_err(malformed)? {
         None => None,
         Some(recorded) => {
-            let computed = metadata_prehash(bytes).map_err(malformed)?;
-            if recorded != computed.as_slice() {
+            let computed = prehash_of(&file);
+            if recorded.as_ref() != computed.as_slice() {
                 return Err(SignatureError::MetadataMismatch);
             }
             Some(computed)
         }
     };
-    let digest = signed_digest(bytes, prehash.as_deref()).map_err(malformed)?;
+    let digest = digest_of(&file, prehash.as_deref())
+        .map_err(|e| SignatureError::Malformed(e.to_string()))?;
     signed_data::verify(&signature, &digest, policy, signed_by)
 }
 

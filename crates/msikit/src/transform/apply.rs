@@ -15,7 +15,9 @@ use crate::format::schema::ColumnKind;
 use crate::format::summary::split_template;
 use crate::read::compound::{CompoundFile, EntryKind};
 use crate::read::strings::StringPool;
-use crate::read::{decode_stream_name, Column, Database, Place, ReadError, Table, Value};
+use crate::read::{
+    decode_stream_name, Column, Database, Place, ReadError, StreamData, Table, Value,
+};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -415,7 +417,7 @@ impl Applier<'_, '_> {
             if let Some(data) = streams.get(&record_stream) {
                 self.db
                     .streams
-                    .insert(record_stream, Cow::Owned(data.to_vec()));
+                    .insert(record_stream, StreamData::from(data.to_vec()));
             }
         }
         Ok(())

@@ -161,9 +161,7 @@ fn row_changes<'a>(
 fn same_cell(was: &Value, now: &Value, base: &Database<'_>, target: &Database<'_>) -> bool {
     match (was, now) {
         (Value::Stream(a), Value::Stream(b)) => {
-            a == b
-                && base.streams.get(a).map(|d| d.as_ref())
-                    == target.streams.get(b).map(|d| d.as_ref())
+            a == b && base.streams.get(a) == target.streams.get(b)
         }
         _ => was == now,
     }

@@ -234,7 +234,10 @@ impl<'d> Records<'d> {
                         "table {table}: the row's stream {name:?} is missing from the target database"
                     ))
                 })?;
-                self.streams.insert(name.clone(), data.to_vec());
+                let data = data.load().map_err(|error| {
+                    GenerateError::Unsupported(format!("table {table}: stream {name:?}: {error}"))
+                })?;
+                self.streams.insert(name.clone(), data.into_owned());
             }
             cells.push(self.cell(&columns[c], &row[c]));
         }
