@@ -309,10 +309,27 @@ impl<'m> Simulator<'m> {
         command_line: &CommandLine,
     ) -> Vec<Result<Prediction, SimulationError>> {
         let tables = Tables::read(package);
-        profiles
-            .iter()
-            .map(|profile| self.simulate_tables(package, &tables, profile, command_line))
-            .collect()
+        let simulate = |part: &[MachineProfile]| -> Vec<_> {
+            part.iter()
+                .map(|profile| self.simulate_tables(package, &tables, profile, command_line))
+                .collect()
+        };
+        // Profiles are independent: each core takes a share of them.
+        let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
+        let share = profiles.len().div_ceil(cores.max(1)).max(1);
+        if share == profiles.len() {
+            return simulate(profiles);
+        }
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = profiles
+                .chunks(share)
+                .map(|part| scope.spawn(move || simulate(part)))
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        })
     }
 
     fn simulate_tables(
