@@ -136,9 +136,10 @@ pub fn from_database(database: read::Database<'_>) -> Result<PackageView, ReadEr
             INSTALLER_CLSID.hyphenated()
         )));
     }
+    // Moved, not copied: a package's tables are most of what reading it holds.
     let mut tables: BTreeMap<String, TableView> = database
         .tables
-        .iter()
+        .into_iter()
         .filter(|table| table.name != "_Tables" && table.name != "_Columns")
         .map(|table| (table.name.clone(), table_view(table)))
         .collect();
@@ -199,7 +200,7 @@ fn classify(error: read::ReadError) -> ReadError {
     }
 }
 
-fn table_view(table: &read::Table) -> TableView {
+fn table_view(table: read::Table) -> TableView {
     let columns = table
         .columns
         .iter()
@@ -214,22 +215,22 @@ fn table_view(table: &read::Table) -> TableView {
         .collect();
     let rows = table
         .rows
-        .iter()
-        .map(|row| row.iter().map(cell).collect())
+        .into_iter()
+        .map(|row| row.into_iter().map(cell).collect())
         .collect();
     TableView {
-        name: table.name.clone(),
+        name: table.name,
         columns,
         rows,
     }
 }
 
 /// A stream cell holds its stream's name (`Binary.Key`), as a string.
-fn cell(value: &read::Value) -> Cell {
+fn cell(value: read::Value) -> Cell {
     match value {
         read::Value::Null => Cell::Null,
-        read::Value::Int(number) => Cell::Int(*number),
-        read::Value::Str(text) | read::Value::Stream(text) => Cell::Str(text.clone()),
+        read::Value::Int(number) => Cell::Int(number),
+        read::Value::Str(text) | read::Value::Stream(text) => Cell::Str(text),
     }
 }
 
