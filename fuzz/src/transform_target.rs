@@ -77,9 +77,10 @@ pub fn crafted() -> Vec<Vec<u8>> {
     if let Some(registry) = target.tables.iter_mut().find(|t| t.name == "Registry") {
         registry.rows.retain(|row| row[0] != Value::Str("B".into()));
     }
-    target
-        .streams
-        .insert("Binary.Tool".into(), msikit::read::StreamData::from(b"MZ2".to_vec()));
+    target.streams.insert(
+        "Binary.Tool".into(),
+        msikit::read::StreamData::from(b"MZ2".to_vec()),
+    );
     let mut with_table = base.clone();
     let column = |name: &str, primary_key: bool, type_bits: u16| Column {
         name: name.into(),

@@ -80,7 +80,10 @@ fn embedded(package: &PackageFacts) -> Vec<Embedded> {
                 table: "Binary",
                 version: None,
                 // Read from the built bytes in memory: loading cannot fail.
-                bytes: data.load().map(|bytes| bytes.into_owned()).unwrap_or_default(),
+                bytes: data
+                    .load()
+                    .map(|bytes| bytes.into_owned())
+                    .unwrap_or_default(),
             });
         } else if data.starts_with(b"MSCF") {
             // Our own package, just built: its cabinet reads (the reader's cap is no concern).

@@ -115,20 +115,24 @@ pub fn inspect(bytes: &[u8], policy: &TrustPolicy) -> Result<Inspection, ReadErr
         .filter(|(_, data)| data.starts_with(b"MSCF"))
         .map(|(name, data)| cabinet(name, data, &files, policy))
         .collect();
-    let signature = database.streams.get(SIGNATURE).map(|pkcs7| -> Result<_, ReadError> {
-        Ok(check(
-            details::of_pkcs7(&read::load(pkcs7, SIGNATURE)?),
-            sign::msi::verify(bytes, policy),
-            policy,
-        ))
-    });
+    let signature = database
+        .streams
+        .get(SIGNATURE)
+        .map(|pkcs7| -> Result<_, ReadError> {
+            Ok(check(
+                details::of_pkcs7(&read::load(pkcs7, SIGNATURE)?),
+                sign::msi::verify(bytes, policy),
+                policy,
+            ))
+        });
     let signature = signature.transpose()?;
     let streams = database
         .streams
         .iter()
         .map(|(name, data)| {
-            let sha256 = stream_sha256_hex(data)
-                .map_err(|error| ReadError::new(Place::Stream(name.clone()), 0, error.to_string()))?;
+            let sha256 = stream_sha256_hex(data).map_err(|error| {
+                ReadError::new(Place::Stream(name.clone()), 0, error.to_string())
+            })?;
             Ok(StreamDigest {
                 name: name.clone(),
                 size: data.len(),

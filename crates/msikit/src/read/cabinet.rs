@@ -96,7 +96,11 @@ pub fn extract<R: ReadAt + ?Sized>(
 ) -> Result<Vec<CabinetFile>> {
     let mut input = Window::new(cabinet);
     let directory = parse_directory(&mut input)?;
-    let declared: u64 = directory.files.iter().map(|file| u64::from(file.size)).sum();
+    let declared: u64 = directory
+        .files
+        .iter()
+        .map(|file| u64::from(file.size))
+        .sum();
     if declared > max_bytes {
         return Err(error(
             0,

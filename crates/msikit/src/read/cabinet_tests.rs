@@ -295,3 +295,74 @@ fn thousands_of_random_multi_byte_mutations_of_a_cabinet_are_files_or_errors() {
         start.elapsed()
     );
 }
+
+/// A 3 MiB MSZIP cabinet of 30 files, alone in a compound file written to `dir`, and the files.
+fn cabinet_in_a_package_file(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, Vec<(String, Vec<u8>)>) {
+    let files: Vec<(String, Vec<u8>)> = (0..30)
+        .map(|n| (format!("f{n}.bin"), content(100_000 + n * 10, n as u32 + 7)))
+        .collect();
+    let mut builder = cab::CabinetBuilder::new();
+    let folder = builder.add_folder(cab::CompressionType::MsZip);
+    for (name, _) in &files {
+        folder.add_file(name.clone());
+    }
+    let cabinet = written(builder, &files);
+    assert!(cabinet.len() as u64 > super::compound::LEFT_IN_FILE);
+    let mut package = Vec::new();
+    crate::compound::write_v3(uuid::Uuid::nil(), &[("disk1.cab", &cabinet)], &mut package).unwrap();
+    let path = dir.join("package.msi");
+    std::fs::write(&path, package).unwrap();
+    (path, files)
+}
+
+fn left_in_file(path: &std::path::Path) -> super::StreamData<'static> {
+    let file = super::compound::CompoundFile::open(super::Input::open(path).unwrap()).unwrap();
+    let stream = file.stream(file.find(&["disk1.cab"]).unwrap()).unwrap();
+    assert!(matches!(stream, super::StreamData::File(_)), "{stream:?}");
+    stream
+}
+
+#[test]
+fn a_cabinet_left_in_its_package_file_extracts_as_in_memory_holding_only_a_few_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, files) = cabinet_in_a_package_file(dir.path());
+    let stream = left_in_file(&path);
+    let (listed, peak) = peak_allocation(|| {
+        let mut sizes = vec![0usize; files.len()];
+        let listed = extract(&stream, u64::MAX, |index, _, chunk| {
+            if let Chunk::Data(bytes) = chunk {
+                sizes[index] += bytes.len();
+            }
+        });
+        (listed.unwrap(), sizes)
+    });
+    assert!(peak < 512 << 10, "extracting held {peak} bytes at its peak");
+    let expected: Vec<usize> = files.iter().map(|(_, data)| data.len()).collect();
+    assert_eq!(listed.1, expected);
+    let from_file = extract_all(&stream, u64::MAX).unwrap();
+    let in_memory = extract_all(stream.load().unwrap().as_ref(), u64::MAX).unwrap();
+    assert_eq!(from_file, in_memory);
+    for ((file, data), (name, content)) in from_file.iter().zip(&files) {
+        assert_eq!(&file.name, name);
+        assert!(data == content, "{name}");
+    }
+}
+
+#[test]
+fn a_package_file_cut_short_after_it_was_opened_gives_errors_not_short_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, _) = cabinet_in_a_package_file(dir.path());
+    let stream = left_in_file(&path);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(1 << 20).unwrap();
+    let error = stream.load().unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::UnexpectedEof, "{error}");
+    assert!(stream.for_each_chunk(|_| {}).is_err());
+    let error = extract(&stream, u64::MAX, |_, _, _| {}).unwrap_err();
+    assert!(
+        error.to_string().contains("reading the cabinet failed"),
+        "{error}"
+    );
+}

@@ -345,11 +345,27 @@ mod tests {
     fn scattered() -> (Vec<u8>, FileStream) {
         let file: Vec<u8> = (0u8..32).collect();
         let runs = vec![
-            Run { stream_offset: 0, file_offset: 20, len: 4 },
-            Run { stream_offset: 4, file_offset: 2, len: 3 },
-            Run { stream_offset: 7, file_offset: 10, len: 3 },
+            Run {
+                stream_offset: 0,
+                file_offset: 20,
+                len: 4,
+            },
+            Run {
+                stream_offset: 4,
+                file_offset: 2,
+                len: 3,
+            },
+            Run {
+                stream_offset: 7,
+                file_offset: 10,
+                len: 3,
+            },
         ];
-        let stream = FileStream { input: Arc::new(file.clone()), runs, len: 10 };
+        let stream = FileStream {
+            input: Arc::new(file.clone()),
+            runs,
+            len: 10,
+        };
         let expected = [20, 21, 22, 23, 2, 3, 4, 10, 11, 12].to_vec();
         (expected, stream)
     }

@@ -9,9 +9,9 @@ pub mod cabinet;
 #[cfg(test)]
 mod cabinet_tests;
 pub mod compound;
-pub mod input;
 mod error;
 pub mod idt;
+pub mod input;
 pub(crate) mod strings;
 pub(crate) mod summary;
 mod tables;
@@ -25,8 +25,8 @@ pub use summary::Summary;
 pub use tables::{Column, ColumnKind, Table, Value};
 
 use compound::{CompoundFile, EntryKind};
-pub use input::{Input, ReadAt, StreamData};
 use error::Result;
+pub use input::{Input, ReadAt, StreamData};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use uuid::Uuid;

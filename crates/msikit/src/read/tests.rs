@@ -503,7 +503,90 @@ fn a_file_whose_fat_needs_difat_sectors_reads_as_cfb_reads_it_and_its_large_stre
     let cabinet = &database.streams["disk1.cab"];
     assert!(cabinet.load().unwrap().as_ref() == large.as_slice());
     // Its sectors are contiguous: the stream is borrowed from the input, not copied.
-    assert!(matches!(cabinet, crate::read::StreamData::Memory(std::borrow::Cow::Borrowed(_))));
+    assert!(matches!(
+        cabinet,
+        crate::read::StreamData::Memory(std::borrow::Cow::Borrowed(_))
+    ));
+}
+
+/// A version-3 file the cfb crate writes with two 2 MiB streams written in turns, 4 KiB at
+/// a time, so each stream's sectors come in many runs.
+fn interleaved_streams() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+    let a: Vec<u8> = (0..2u32 << 20).map(|n| (n % 251) as u8).collect();
+    let b: Vec<u8> = (0..2u32 << 20).map(|n| (n % 241) as u8 ^ 0x5A).collect();
+    let mut file =
+        cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new())).unwrap();
+    let mut first = file.create_stream("a").unwrap();
+    first.write_all(&a[..4096]).unwrap();
+    drop(first);
+    let mut second = file.create_stream("b").unwrap();
+    second.write_all(&b[..4096]).unwrap();
+    drop(second);
+    for start in (4096..a.len()).step_by(4096) {
+        let mut first = file.open_stream("a").unwrap();
+        std::io::Seek::seek(&mut first, std::io::SeekFrom::End(0)).unwrap();
+        first.write_all(&a[start..start + 4096]).unwrap();
+        drop(first);
+        let mut second = file.open_stream("b").unwrap();
+        std::io::Seek::seek(&mut second, std::io::SeekFrom::End(0)).unwrap();
+        second.write_all(&b[start..start + 4096]).unwrap();
+    }
+    file.flush().unwrap();
+    (file.into_inner().into_inner(), a, b)
+}
+
+#[test]
+fn large_streams_of_a_shared_input_stay_in_it_in_runs_and_read_as_cfb_wrote_them() {
+    let (bytes, a, b) = interleaved_streams();
+    let input = Input::Shared(std::sync::Arc::new(bytes.clone()));
+    let file = compound::CompoundFile::open(input).unwrap();
+    for (name, expected) in [("a", &a), ("b", &b)] {
+        let data = file.stream(file.find(&[name]).unwrap()).unwrap();
+        let StreamData::File(stream) = &data else {
+            panic!("{name}: {data:?} should be left in the file")
+        };
+        assert!(
+            stream.runs.len() > 100,
+            "{name}: {} runs",
+            stream.runs.len()
+        );
+        assert!(
+            data.load().unwrap().as_ref() == expected.as_slice(),
+            "{name}"
+        );
+        // Reads that start inside one run and end in another.
+        for offset in [0, 4000, 4096 * 7 + 13, expected.len() - 9000] {
+            let mut piece = vec![0; 9000];
+            data.read_exact_at(&mut piece, offset as u64).unwrap();
+            assert!(
+                piece == expected[offset..offset + 9000],
+                "{name} at {offset}"
+            );
+        }
+        // The same file in memory reads the same bytes.
+        let in_memory = compound::CompoundFile::parse(&bytes).unwrap();
+        assert_eq!(
+            data,
+            StreamData::Memory(in_memory.read(in_memory.find(&[name]).unwrap()).unwrap())
+        );
+    }
+}
+
+#[test]
+fn reading_a_package_from_a_file_holds_its_tables_not_its_large_streams() {
+    let mut streams = small_database();
+    let large: Vec<u8> = (0..8u32 << 20).map(|n| (n % 251) as u8).collect();
+    streams.push((testing::encode_name("disk1.cab", false), large.clone()));
+    let bytes = testing::compound(&streams);
+    let input = Input::Shared(std::sync::Arc::new(bytes.clone()));
+    let (database, peak) = testing::peak_allocation(|| open(input).unwrap());
+    assert!(peak < 1 << 20, "reading allocated {peak} bytes at its peak");
+    assert!(matches!(database.streams["disk1.cab"], StreamData::File(_)));
+    // Everything else is as reading the bytes in memory gives it.
+    let in_memory = read(&bytes).unwrap();
+    assert_eq!(database.tables, in_memory.tables);
+    assert_eq!(database.streams, in_memory.streams);
+    assert_eq!(database.summary, in_memory.summary);
 }
 
 #[test]

@@ -1256,7 +1256,9 @@ fn for_each_embedded_pe(
                         visit(&format!("Binary `{binary}`"), &bytes)
                     }
                     Ok(_) => {}
-                    Err(error) => findings.push(CABINET.finding(format!("stream `{name}`: {error}"))),
+                    Err(error) => {
+                        findings.push(CABINET.finding(format!("stream `{name}`: {error}")))
+                    }
                 }
             }
         } else if data.starts_with(b"MSCF") {

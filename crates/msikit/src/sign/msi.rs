@@ -297,7 +297,9 @@ fn verify_into(
         .map_err(|e| SignatureError::Malformed(format!("not a compound file: {e}")))?;
     let root_stream = |name: &str| {
         let name = name.trim_start_matches('/');
-        let entry = file.find(&[name]).filter(|entry| entry.kind == EntryKind::Stream);
+        let entry = file
+            .find(&[name])
+            .filter(|entry| entry.kind == EntryKind::Stream);
         entry.map(|entry| file.read(entry)).transpose()
     };
     let pkcs7 = root_stream(SIGNATURE_STREAM)
@@ -322,6 +324,7 @@ fn verify_into(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sign::signed_data;
 
     #[test]
     fn the_digest_of_streams_is_the_digest_of_the_file_they_make() {
@@ -343,6 +346,46 @@ mod tests {
             root_prehash(clsid, &streams),
             metadata_prehash(&file).unwrap()
         );
+    }
+
+    #[test]
+    fn a_package_read_from_its_file_verifies_with_its_large_stream_hashed_where_it_lies() {
+        use crate::read::StreamData;
+        let (_keys, credentials) = signed_data::tests::credentials();
+        let clsid = Uuid::from_u128(0x000C_1084_0000_0000_C000_0000_0000_0046);
+        let big: Vec<u8> = (0..3u32 << 20).map(|n| (n % 253) as u8).collect();
+        let streams: Vec<RootStream> = vec![("\u{5}SummaryInformation", b"summary"), ("cab", &big)];
+        let mut unsigned = Vec::new();
+        crate::compound::write_v3(clsid, &streams, &mut unsigned).unwrap();
+        let signed = sign(&unsigned, &credentials).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("signed.msi");
+        std::fs::write(&path, &signed).unwrap();
+        let input = Input::open(&path).unwrap();
+        let file = CompoundFile::open(input.clone()).unwrap();
+        let cab = file.stream(file.find(&["cab"]).unwrap()).unwrap();
+        assert!(
+            matches!(cab, StreamData::File(_)),
+            "{cab:?} left in the file"
+        );
+        let policy = TrustPolicy::default();
+        let from_file = check_input(input, &policy).result;
+        // Intact; with no trust anchor the signer is not trusted.
+        assert!(
+            matches!(from_file, Err(SignatureError::Untrusted(_))),
+            "{from_file:?}"
+        );
+        assert_eq!(from_file, check(&signed, &policy).result);
+        // One byte of the large stream changed in the file: the digest no longer matches.
+        let at = signed
+            .windows(8)
+            .position(|w| w == &big[1000..1008])
+            .unwrap();
+        let mut tampered = signed.clone();
+        tampered[at] ^= 1;
+        std::fs::write(&path, &tampered).unwrap();
+        let result = check_input(Input::open(&path).unwrap(), &policy).result;
+        assert_eq!(result, Err(SignatureError::DigestMismatch));
     }
 
     #[test]

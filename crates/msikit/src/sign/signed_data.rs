@@ -639,12 +639,12 @@ fn encoding(what: &(impl std::fmt::Display + ?Sized)) -> SigningError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::sign::credentials::Credentials;
 
     /// A throwaway RSA-2048 key and self-signed certificate, made by openssl.
-    fn credentials() -> (tempfile::TempDir, Credentials) {
+    pub(crate) fn credentials() -> (tempfile::TempDir, Credentials) {
         credentials_with(&["-newkey", "rsa:2048"])
     }
 

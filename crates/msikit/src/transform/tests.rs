@@ -65,9 +65,10 @@ fn changed_pair(bytes: &[u8]) -> (Database<'_>, Database<'_>) {
     registry
         .rows
         .retain(|row| row[0] != Value::Str("RegKey".into()));
-    target
-        .streams
-        .insert("Binary.Tool".into(), crate::read::StreamData::from(b"MZ new tool".to_vec()));
+    target.streams.insert(
+        "Binary.Tool".into(),
+        crate::read::StreamData::from(b"MZ new tool".to_vec()),
+    );
     (base, target)
 }
 
@@ -95,7 +96,10 @@ fn applying_a_generated_transform_gives_the_target_tables_and_streams() {
     let mut applied = base.clone();
     apply(&mut applied, &generated.bytes).unwrap();
     assert_eq!(sorted_tables(&applied), sorted_tables(&target));
-    assert_eq!(applied.streams["Binary.Tool"].load().unwrap().as_ref(), b"MZ new tool");
+    assert_eq!(
+        applied.streams["Binary.Tool"].load().unwrap().as_ref(),
+        b"MZ new tool"
+    );
     assert!(diff::diff(&applied, &target).is_empty());
 }
 
@@ -428,9 +432,10 @@ fn streams_outside_tables_are_named_as_not_carried() {
     let bytes = sample_bytes();
     let base = read::read(&bytes).unwrap();
     let mut target = base.clone();
-    target
-        .streams
-        .insert("product.cab".into(), crate::read::StreamData::from(b"MSCF".to_vec()));
+    target.streams.insert(
+        "product.cab".into(),
+        crate::read::StreamData::from(b"MSCF".to_vec()),
+    );
     let generated = unvalidated(&base, &target).unwrap();
     assert_eq!(generated.not_carried, ["product.cab"]);
     assert!(generated.changed_tables.is_empty());
