@@ -40,12 +40,13 @@ fn modules(src: &Path) -> BTreeMap<String, String> {
     modules
 }
 
-/// The text before an inline `#[cfg(test)] mod … {` (a `mod tests;` line is only a
-/// declaration, and a test-only item elsewhere is harmless).
+/// The text before an inline `#[cfg(test)] mod … {` or `#[cfg(test)] pub(crate) mod … {`
+/// (a `mod tests;` line is only a declaration, and a test-only item elsewhere is harmless).
 fn without_test_module(text: &str) -> String {
-    let inline = text.match_indices("#[cfg(test)]\nmod ").find(|(at, _)| {
+    let inline = text.match_indices("#[cfg(test)]\n").find(|(at, _)| {
         let line = text[*at + 13..].lines().next().unwrap_or("");
-        line.trim_end().ends_with('{')
+        let declares = line.strip_prefix("pub(crate) ").unwrap_or(line);
+        declares.starts_with("mod ") && line.trim_end().ends_with('{')
     });
     text[..inline.map_or(text.len(), |(at, _)| at)].to_string()
 }

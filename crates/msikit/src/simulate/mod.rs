@@ -34,6 +34,7 @@ use crate::package::PackageView;
 use profile::MachineProfile;
 use serde::Serialize;
 use source::SourceFolder;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use tables::Tables;
 
@@ -1110,7 +1111,7 @@ impl<'a> Session<'a> {
             }
         }
         residue_of_actions(prediction, &effects);
-        let mut items = ComponentItems::of(prediction);
+        let mut items = ComponentItems::of(&prediction.registry, &prediction.files);
         for component in installed {
             let Some(row) = self.tables.component(component) else {
                 continue;
@@ -1147,7 +1148,7 @@ impl<'a> Session<'a> {
             .registry
             .iter()
             .filter(|write| write.data == WrittenData::KeyKept)
-            .filter(|write| items.by_component.contains_key(&write.component))
+            .filter(|write| items.by_component.contains_key(write.component.as_str()))
             .map(|write| Leftover {
                 item: write.display_key(),
                 reason: "a `+` row creates the key and uninstall leaves it".into(),
@@ -1245,28 +1246,23 @@ fn install_states<'n>(
 }
 
 /// The prediction's items (registry values, files) grouped by component once, so leaving
-/// each of many components costs its own items only.
-struct ComponentItems {
-    by_component: BTreeMap<String, Vec<String>>,
+/// each of many components costs its own items only. Borrowed: only what is left is copied.
+struct ComponentItems<'p> {
+    by_component: BTreeMap<&'p str, Vec<Cow<'p, str>>>,
 }
 
-impl ComponentItems {
-    fn of(prediction: &Prediction) -> ComponentItems {
-        let mut by_component: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        let registry_items = prediction
-            .registry
+impl<'p> ComponentItems<'p> {
+    fn of(registry: &'p [RegistryWrite], files: &'p [FileWrite]) -> ComponentItems<'p> {
+        let mut by_component: BTreeMap<&str, Vec<Cow<str>>> = BTreeMap::new();
+        let registry_items = registry
             .iter()
             .filter(|write| write.data != WrittenData::KeyOnly)
-            .map(|write| (&write.component, write.display_key()));
-        let file_items = prediction
-            .files
+            .map(|write| (write.component.as_str(), Cow::Owned(write.display_key())));
+        let file_items = files
             .iter()
-            .map(|file| (&file.component, file.path.clone()));
+            .map(|file| (file.component.as_str(), Cow::Borrowed(file.path.as_str())));
         for (component, item) in registry_items.chain(file_items) {
-            by_component
-                .entry(component.clone())
-                .or_default()
-                .push(item);
+            by_component.entry(component).or_default().push(item);
         }
         ComponentItems { by_component }
     }
@@ -1278,7 +1274,7 @@ impl ComponentItems {
             .unwrap_or_default()
             .into_iter()
             .map(|item| Leftover {
-                item,
+                item: item.into_owned(),
                 reason: reason.to_string(),
                 component: component.to_string(),
             })
@@ -1340,10 +1336,10 @@ fn not_removed_because(outcome: &LaunchOutcome) -> String {
 }
 
 fn leave_all(prediction: &mut Prediction, reason: &str) {
-    let mut items = ComponentItems::of(prediction);
-    let components: Vec<String> = items.by_component.keys().cloned().collect();
+    let mut items = ComponentItems::of(&prediction.registry, &prediction.files);
+    let components: Vec<&str> = items.by_component.keys().copied().collect();
     for component in components {
-        let left = items.take(&component, reason);
+        let left = items.take(component, reason);
         prediction.residue.extend(left);
     }
     prediction.residue.sort();
