@@ -4,6 +4,7 @@
 use super::{read_file, unreadable};
 use crate::error::{Error, Result};
 use msikit::inspect::{Inspection, SignatureCheck, SignatureStatus};
+use msikit::read::Input;
 use msikit::sign::trust::TrustPolicy;
 use std::fmt::Write;
 use std::path::Path;
@@ -13,8 +14,8 @@ use std::path::Path;
 /// # Errors
 /// [`Error::Input`] when the file cannot be read or is not an installer database.
 pub fn inspect_file(path: &Path, policy: &TrustPolicy) -> Result<Inspection> {
-    let bytes = read_file(path)?;
-    msikit::inspect::inspect(&bytes, policy).map_err(|error| unreadable(path, error))
+    let input = Input::open(path).map_err(|error| Error::input(path, error.to_string()))?;
+    msikit::inspect::inspect(input, policy).map_err(|error| unreadable(path, error))
 }
 
 /// The table `name` of the package at `path` as an `.idt` archive file.

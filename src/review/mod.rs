@@ -32,7 +32,7 @@ mod tests {
             let mut mangled = bytes.clone();
             mangled[offset] ^= 0xFF;
             let outcome = std::panic::catch_unwind(|| {
-                let _ = msikit::inspect::inspect(&mangled, &policy);
+                let _ = msikit::inspect::inspect(msikit::read::Input::Bytes(&mangled), &policy);
                 let _ = diff(&bytes, &mangled, DiffOptions::default());
             });
             assert!(outcome.is_ok(), "a panic on byte {offset} flipped");

@@ -105,9 +105,11 @@ const SIGNATURE: &str = "\u{5}DigitalSignature";
 /// What a cabinet's files may add up to before `inspect` stops inflating it.
 const MAX_CABINET_BYTES: u64 = 16 << 30;
 
-/// Inspects a package's bytes; `policy` says whom signatures must chain to.
-pub fn inspect(bytes: &[u8], policy: &TrustPolicy) -> Result<Inspection, ReadError> {
-    let database = read::read(bytes)?;
+/// Inspects a package (its bytes, or its file read at positions: cabinets and other large
+/// streams are hashed and inflated a piece at a time); `policy` says whom signatures must
+/// chain to.
+pub fn inspect(input: read::Input<'_>, policy: &TrustPolicy) -> Result<Inspection, ReadError> {
+    let database = read::open(input.clone())?;
     let files = file_rows(&database);
     let cabinets = database
         .streams
@@ -121,7 +123,7 @@ pub fn inspect(bytes: &[u8], policy: &TrustPolicy) -> Result<Inspection, ReadErr
         .map(|pkcs7| -> Result<_, ReadError> {
             Ok(check(
                 details::of_pkcs7(&read::load(pkcs7, SIGNATURE)?),
-                sign::msi::verify(bytes, policy),
+                sign::msi::check_input(input, policy).result,
                 policy,
             ))
         });
