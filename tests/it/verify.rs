@@ -327,7 +327,7 @@ fn binaries_windows_loads_as_system_must_install_where_users_cannot_write() {
             let prediction = sspr_msi::verify::custom::simulator()
                 .simulate(&package, &profile, &Default::default())
                 .unwrap();
-            for file in &prediction.files {
+            for file in prediction.files.iter() {
                 assert!(
                     expected(&file.path),
                     "{target} on {}: {}",

@@ -220,7 +220,7 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         expected_values(prediction.registry.iter()),
         "{context}: values written"
     );
-    for file in &prediction.files {
+    for file in prediction.files.iter() {
         assert!(
             prefix.drive_c(&file.path).is_file(),
             "{context}: {} not installed",
@@ -286,7 +286,7 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
             "{context}: key {key} left after /x, not predicted"
         );
     }
-    for file in &prediction.files {
+    for file in prediction.files.iter() {
         let stays = left_components.contains(file.component.as_str());
         assert_eq!(
             prefix.drive_c(&file.path).is_file(),

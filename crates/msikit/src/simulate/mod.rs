@@ -36,6 +36,7 @@ use serde::Serialize;
 use source::SourceFolder;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use tables::Tables;
 
 /// Whether the package would install, which launch conditions refuse it, or which action
@@ -187,7 +188,9 @@ pub struct Prediction {
     pub uninstall: Option<LaunchOutcome>,
     pub uninstall_exit_code: Option<u32>,
     pub registry: Vec<RegistryWrite>,
-    pub files: Vec<FileWrite>,
+    /// Shared between the predictions of one package that copy the same files (most
+    /// profiles do), so many profiles of a package of many files hold one list.
+    pub files: Arc<Vec<FileWrite>>,
     /// Left by design: components marked permanent.
     pub permanent: Vec<Leftover>,
     /// Left by accident: what uninstall should have removed.
@@ -310,9 +313,15 @@ impl<'m> Simulator<'m> {
         command_line: &CommandLine,
     ) -> Vec<Result<Prediction, SimulationError>> {
         let tables = Tables::read(package);
+        let file_lists = FileLists::default();
         let simulate = |part: &[MachineProfile]| -> Vec<_> {
             part.iter()
-                .map(|profile| self.simulate_tables(package, &tables, profile, command_line))
+                .map(|profile| {
+                    let mut prediction =
+                        self.simulate_tables(package, &tables, profile, command_line)?;
+                    file_lists.share(&mut prediction.files);
+                    Ok(prediction)
+                })
                 .collect()
         };
         // Profiles are independent: each core takes a share of them.
@@ -359,7 +368,7 @@ impl<'m> Simulator<'m> {
             uninstall: None,
             uninstall_exit_code: None,
             registry: Vec::new(),
-            files: Vec::new(),
+            files: Arc::default(),
             permanent: Vec::new(),
             residue: Vec::new(),
             unsimulated: install.unsimulated("install"),
@@ -371,7 +380,7 @@ impl<'m> Simulator<'m> {
         let registered = install.installs_a_feature();
         let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
         prediction.registry = install.registry_writes(&installed_set)?;
-        prediction.files = install.file_writes(&installed_set)?;
+        prediction.files = Arc::new(install.file_writes(&installed_set)?);
         install.look_for_sources(self.source, &installed_set);
         let mut effects = ActionEffects::default();
         let ending = install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
@@ -383,7 +392,7 @@ impl<'m> Simulator<'m> {
             let keeps = install.keeps_changes(&stop);
             if !keeps {
                 prediction.registry.clear();
-                prediction.files.clear();
+                prediction.files = Arc::default();
             }
             install.add_resume_entry(&stop, &mut prediction);
             if !keeps {
@@ -399,6 +408,21 @@ impl<'m> Simulator<'m> {
         );
         uninstall.uninstall(&installed, registered, &mut prediction)?;
         Ok(prediction)
+    }
+}
+
+/// The distinct file lists of one package's predictions so far.
+#[derive(Default)]
+struct FileLists(std::sync::Mutex<Vec<Arc<Vec<FileWrite>>>>);
+
+impl FileLists {
+    /// Replaces `files` by an equal list seen before, or remembers it.
+    fn share(&self, files: &mut Arc<Vec<FileWrite>>) {
+        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match seen.iter().find(|list| **list == *files) {
+            Some(list) => *files = list.clone(),
+            None => seen.push(files.clone()),
+        }
     }
 }
 
