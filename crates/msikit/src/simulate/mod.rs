@@ -1072,6 +1072,8 @@ impl<'a> Session<'a> {
             }
         }
         files.sort();
+        // Kept for the whole report: no growth slack.
+        files.shrink_to_fit();
         Ok(files)
     }
 
