@@ -139,7 +139,10 @@ pub fn diff(
     // Signatures are compared by signer and verdict; who must be trusted is not the question.
     let policy = TrustPolicy::default();
     let sides = [old, new].map(|bytes| -> Result<_, ReadError> {
-        Ok((read::read(bytes)?, inspect::inspect(read::Input::Bytes(bytes), &policy)?))
+        Ok((
+            read::read(bytes)?,
+            inspect::inspect(read::Input::Bytes(bytes), &policy)?,
+        ))
     });
     let [old_side, new_side] = sides;
     let (old_database, old_view) = old_side.map_err(|e| (0, e))?;

@@ -9,6 +9,9 @@ use std::sync::Arc;
 /// Bytes read at positions.
 pub trait ReadAt: Send + Sync {
     fn len(&self) -> u64;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
     /// Fills `buf` from `offset`; a range past [`len`](Self::len) is an error, never a short
     /// read.
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;

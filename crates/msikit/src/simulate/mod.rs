@@ -418,7 +418,10 @@ struct FileLists(std::sync::Mutex<Vec<Arc<Vec<FileWrite>>>>);
 impl FileLists {
     /// Replaces `files` by an equal list seen before, or remembers it.
     fn share(&self, files: &mut Arc<Vec<FileWrite>>) {
-        let mut seen = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match seen.iter().find(|list| **list == *files) {
             Some(list) => *files = list.clone(),
             None => seen.push(files.clone()),
