@@ -7,7 +7,7 @@
 
 use crate::format::schema;
 use crate::hex::{hex, stream_sha256_hex};
-use crate::read::{self, Place, ReadError};
+use crate::read::{self, ReadError};
 use crate::sign::details::{self, SignatureDetails};
 use crate::sign::trust::TrustPolicy;
 use crate::sign::{self, SignatureError, Signer};
@@ -132,9 +132,8 @@ pub fn inspect(input: read::Input<'_>, policy: &TrustPolicy) -> Result<Inspectio
         .streams
         .iter()
         .map(|(name, data)| {
-            let sha256 = stream_sha256_hex(data).map_err(|error| {
-                ReadError::new(Place::Stream(name.clone()), 0, error.to_string())
-            })?;
+            let sha256 =
+                stream_sha256_hex(data).map_err(|error| read::unreadable_stream(name, error))?;
             Ok(StreamDigest {
                 name: name.clone(),
                 size: data.len(),

@@ -180,37 +180,31 @@ impl<'r, R: ReadAt + ?Sized> Window<'r, R> {
 
     /// `len` bytes at `at`, which must all be in the cabinet.
     fn slice(&mut self, at: usize, len: usize) -> Result<&[u8]> {
-        let end = at
-            .checked_add(len)
-            .filter(|&end| end <= self.len)
-            .ok_or_else(|| error(at, "the cabinet ends inside a structure"))?;
+        let end = self.end_of(at, len)?;
         if at < self.start || end > self.start + self.bytes.len() {
             let size = len.max(WINDOW).min(self.len - at);
             self.bytes.resize(size, 0);
-            self.read(at, 0..size)?;
+            if let Err(error) = read_into(self.input, at, &mut self.bytes) {
+                // A failed read leaves the window empty rather than half filled.
+                self.bytes.clear();
+                return Err(error);
+            }
             self.start = at;
         }
         Ok(&self.bytes[at - self.start..end - self.start])
     }
 
-    /// Fills `self.bytes[range]` from offset `at`.
-    fn read(&mut self, at: usize, range: std::ops::Range<usize>) -> Result<()> {
-        let result = self.input.read_exact_at(&mut self.bytes[range], at as u64);
-        result.map_err(|problem| {
-            // A failed read leaves the window empty rather than half filled.
-            self.bytes.clear();
-            error(at, format!("reading the cabinet failed: {problem}"))
-        })
-    }
-
     /// `buf.len()` bytes at `at` read straight into `buf`.
     fn exact(&self, at: usize, buf: &mut [u8]) -> Result<()> {
-        if at.checked_add(buf.len()).is_none_or(|end| end > self.len) {
-            return Err(error(at, "the cabinet ends inside a structure"));
-        }
-        self.input
-            .read_exact_at(buf, at as u64)
-            .map_err(|problem| error(at, format!("reading the cabinet failed: {problem}")))
+        self.end_of(at, buf.len())?;
+        read_into(self.input, at, buf)
+    }
+
+    /// Where `len` bytes at `at` end, if that is inside the cabinet.
+    fn end_of(&self, at: usize, len: usize) -> Result<usize> {
+        at.checked_add(len)
+            .filter(|&end| end <= self.len)
+            .ok_or_else(|| error(at, "the cabinet ends inside a structure"))
     }
 
     fn u16_at(&mut self, at: usize) -> Result<u16> {
@@ -221,6 +215,12 @@ impl<'r, R: ReadAt + ?Sized> Window<'r, R> {
         self.slice(at, 4)
             .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
+}
+
+fn read_into<R: ReadAt + ?Sized>(input: &R, at: usize, buf: &mut [u8]) -> Result<()> {
+    input
+        .read_exact_at(buf, at as u64)
+        .map_err(|problem| error(at, format!("reading the cabinet failed: {problem}")))
 }
 
 /// The header, folders and files, each checked to lie inside the input.

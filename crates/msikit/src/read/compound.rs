@@ -33,8 +33,6 @@ pub const LEFT_IN_FILE: u64 = 1 << 20;
 #[derive(Debug)]
 pub struct CompoundFile<'a> {
     input: Input<'a>,
-    /// The header sector, which holds the first DIFAT entries.
-    header: Vec<u8>,
     sector_size: usize,
     fat: Vec<u32>,
     /// Each FAT sector, to say where in the file a bad FAT entry is.
@@ -84,6 +82,8 @@ struct Header {
     mini_fat_sector_count: u32,
     first_difat_sector: u32,
     difat_sector_count: u32,
+    /// The first FAT sectors, which the header itself lists.
+    header_difat: Vec<u32>,
 }
 
 impl<'a> CompoundFile<'a> {
@@ -97,12 +97,11 @@ impl<'a> CompoundFile<'a> {
     pub fn open(input: Input<'a>) -> Result<CompoundFile<'a>> {
         let header_bytes = input
             .bytes_at(0, HEADER_SIZE.min(input.len() as usize))
-            .map_err(|error| ReadError::new(Place::Header, 0, error.to_string()))?
-            .into_owned();
+            .map_err(|error| ReadError::new(Place::Header, 0, error.to_string()))?;
         let header = parse_header(&header_bytes)?;
+        drop(header_bytes);
         let mut file = CompoundFile {
             input,
-            header: header_bytes,
             sector_size: header.sector_size,
             fat: Vec::new(),
             fat_sectors: Vec::new(),
@@ -309,9 +308,7 @@ impl<'a> CompoundFile<'a> {
             ));
         }
         let count = count as usize;
-        let mut list: Vec<u32> = (0..count.min(HEADER_DIFAT_ENTRIES))
-            .map(|index| le_u32(&self.header, HEADER_DIFAT_OFFSET + 4 * index))
-            .collect();
+        let mut list: Vec<u32> = header.header_difat[..count.min(HEADER_DIFAT_ENTRIES)].to_vec();
         let per_sector = self.sector_size / 4 - 1;
         let mut next = header.first_difat_sector;
         let mut offset = 0x44;
@@ -685,6 +682,9 @@ fn parse_header(bytes: &[u8]) -> Result<Header> {
         mini_fat_sector_count: le_u32(bytes, 0x40),
         first_difat_sector: le_u32(bytes, 0x44),
         difat_sector_count: le_u32(bytes, 0x48),
+        header_difat: (0..HEADER_DIFAT_ENTRIES)
+            .map(|index| le_u32(bytes, HEADER_DIFAT_OFFSET + 4 * index))
+            .collect(),
     })
 }
 

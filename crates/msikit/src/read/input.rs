@@ -134,13 +134,23 @@ impl<'a> Input<'a> {
     pub fn bytes_at(&self, offset: u64, len: usize) -> io::Result<Cow<'a, [u8]>> {
         match self {
             Input::Bytes(bytes) => Ok(Cow::Borrowed(&bytes[range_in(offset, len, bytes)?])),
-            Input::Shared(input) => {
-                let mut buf = vec![0; len];
-                input.read_exact_at(&mut buf, offset)?;
-                Ok(Cow::Owned(buf))
-            }
+            Input::Shared(input) => owned(input.as_ref(), offset, len).map(Cow::Owned),
         }
     }
+}
+
+/// `len` bytes from `offset` of `input`, in a buffer of their own.
+fn owned(input: &(impl ReadAt + ?Sized), offset: u64, len: usize) -> io::Result<Vec<u8>> {
+    let mut buf = vec![0; len];
+    input.read_exact_at(&mut buf, offset)?;
+    Ok(buf)
+}
+
+/// Where each piece of a `len`-byte stream read [`CHUNK`] at a time starts, and its length.
+fn chunks(len: u64) -> impl Iterator<Item = (u64, usize)> {
+    (0..len)
+        .step_by(CHUNK)
+        .map(move |offset| (offset, (CHUNK as u64).min(len - offset) as usize))
 }
 
 impl std::fmt::Debug for Input<'_> {
@@ -219,14 +229,7 @@ impl<'a> StreamData<'a> {
 
     /// The whole stream in memory (read from the file when it was left there).
     pub fn load(&self) -> io::Result<Cow<'_, [u8]>> {
-        match self {
-            StreamData::Memory(bytes) => Ok(Cow::Borrowed(bytes)),
-            StreamData::File(stream) => {
-                let mut buf = vec![0; stream.len as usize];
-                stream.read_exact_at(&mut buf, 0)?;
-                Ok(Cow::Owned(buf))
-            }
-        }
+        self.prefix(self.len() as usize)
     }
 
     /// The stream's first `len` bytes (fewer when it is shorter).
@@ -234,11 +237,7 @@ impl<'a> StreamData<'a> {
         let len = len.min(self.len() as usize);
         match self {
             StreamData::Memory(bytes) => Ok(Cow::Borrowed(&bytes[..len])),
-            StreamData::File(stream) => {
-                let mut buf = vec![0; len];
-                stream.read_exact_at(&mut buf, 0)?;
-                Ok(Cow::Owned(buf))
-            }
+            StreamData::File(stream) => owned(stream, 0, len).map(Cow::Owned),
         }
     }
 
@@ -254,12 +253,9 @@ impl<'a> StreamData<'a> {
             StreamData::Memory(bytes) => bytes.chunks(CHUNK).for_each(visit),
             StreamData::File(stream) => {
                 let mut buf = vec![0; CHUNK.min(stream.len as usize)];
-                let mut offset = 0u64;
-                while offset < stream.len {
-                    let take = (CHUNK as u64).min(stream.len - offset) as usize;
+                for (offset, take) in chunks(stream.len) {
                     stream.read_exact_at(&mut buf[..take], offset)?;
                     visit(&buf[..take]);
-                    offset += take as u64;
                 }
             }
         }
@@ -293,12 +289,6 @@ impl From<Vec<u8>> for StreamData<'static> {
     }
 }
 
-impl<'a> From<&'a [u8]> for StreamData<'a> {
-    fn from(bytes: &'a [u8]) -> Self {
-        StreamData::Memory(Cow::Borrowed(bytes))
-    }
-}
-
 /// Equal bytes, compared a chunk at a time; a stream that cannot be read equals nothing.
 impl PartialEq for StreamData<'_> {
     fn eq(&self, other: &Self) -> bool {
@@ -309,18 +299,12 @@ impl PartialEq for StreamData<'_> {
             return false;
         }
         let (mut a, mut b) = (vec![0; CHUNK], vec![0; CHUNK]);
-        let mut offset = 0u64;
-        while offset < self.len() {
-            let take = (CHUNK as u64).min(self.len() - offset) as usize;
+        chunks(self.len()).all(|(offset, take)| {
             let read = self
                 .read_exact_at(&mut a[..take], offset)
                 .and_then(|()| other.read_exact_at(&mut b[..take], offset));
-            if read.is_err() || a[..take] != b[..take] {
-                return false;
-            }
-            offset += take as u64;
-        }
-        true
+            read.is_ok() && a[..take] == b[..take]
+        })
     }
 }
 

@@ -125,8 +125,12 @@ pub fn open(input: Input<'_>) -> std::result::Result<Database<'_>, ReadError> {
 
 /// A stream's bytes, or where reading them from the file failed.
 pub fn load<'d>(data: &'d StreamData<'_>, name: &str) -> Result<Cow<'d, [u8]>> {
-    data.load()
-        .map_err(|error| ReadError::new(Place::Stream(name.into()), 0, error.to_string()))
+    data.load().map_err(|error| unreadable_stream(name, error))
+}
+
+/// Reading stream `name` from its file failed.
+pub fn unreadable_stream(name: &str, error: std::io::Error) -> ReadError {
+    ReadError::new(Place::Stream(name.into()), 0, error.to_string())
 }
 
 fn required<'m>(streams: &'m BTreeMap<String, Cow<'_, [u8]>>, name: &str) -> Result<&'m [u8]> {

@@ -490,13 +490,18 @@ fn long_reference_database(rows: usize) -> Vec<(String, Vec<u8>)> {
     testing::database_streams(65001, &[table], &[(SUMMARY_INFORMATION, &summary)])
 }
 
-#[test]
-fn a_file_whose_fat_needs_difat_sectors_reads_as_cfb_reads_it_and_its_large_stream_is_borrowed() {
-    // 8 MiB in 512-byte sectors: more than the 109 FAT sectors the header can list.
+/// A small database with an 8 MiB `disk1.cab` stream, and that stream's bytes.
+fn database_with_large_stream() -> (Vec<u8>, Vec<u8>) {
     let mut streams = small_database();
     let large: Vec<u8> = (0..8u32 << 20).map(|n| (n % 251) as u8).collect();
     streams.push((testing::encode_name("disk1.cab", false), large.clone()));
-    let bytes = testing::compound(&streams);
+    (testing::compound(&streams), large)
+}
+
+#[test]
+fn a_file_whose_fat_needs_difat_sectors_reads_as_cfb_reads_it_and_its_large_stream_is_borrowed() {
+    // 8 MiB in 512-byte sectors: more than the 109 FAT sectors the header can list.
+    let (bytes, large) = database_with_large_stream();
     assert!(compound::le_u32(&bytes, 0x2C) > 109 && compound::le_u32(&bytes, 0x48) > 0);
     assert_same_compound_file(&bytes);
     let database = read(&bytes).unwrap();
@@ -574,10 +579,7 @@ fn large_streams_of_a_shared_input_stay_in_it_in_runs_and_read_as_cfb_wrote_them
 
 #[test]
 fn reading_a_package_from_a_file_holds_its_tables_not_its_large_streams() {
-    let mut streams = small_database();
-    let large: Vec<u8> = (0..8u32 << 20).map(|n| (n % 251) as u8).collect();
-    streams.push((testing::encode_name("disk1.cab", false), large.clone()));
-    let bytes = testing::compound(&streams);
+    let (bytes, _) = database_with_large_stream();
     let input = Input::Shared(std::sync::Arc::new(bytes.clone()));
     let (database, peak) = testing::peak_allocation(|| open(input).unwrap());
     assert!(peak < 1 << 20, "reading allocated {peak} bytes at its peak");
