@@ -216,7 +216,12 @@ fn table_view(table: read::Table) -> TableView {
     let rows = table
         .rows
         .into_iter()
-        .map(|row| row.into_iter().map(cell).collect())
+        .map(|row| {
+            // A new exact-sized row: collecting in place would keep the larger `Value` slots.
+            let mut cells = Vec::with_capacity(row.len());
+            cells.extend(row.into_iter().map(cell));
+            cells
+        })
         .collect();
     TableView {
         name: table.name,

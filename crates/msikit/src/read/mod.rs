@@ -16,7 +16,7 @@ pub(crate) mod strings;
 pub(crate) mod summary;
 mod tables;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 #[cfg(test)]
 mod tests;
 

@@ -22,10 +22,10 @@ pub(super) struct Tables {
     pub feature_components: Vec<FeatureComponent>,
     /// In table order; `component` finds one by name.
     pub components: Vec<Component>,
-    component_index: BTreeMap<String, usize>,
+    component_index: Vec<usize>,
     pub registry: Vec<Registry>,
     pub files: Vec<File>,
-    file_index: BTreeMap<String, usize>,
+    file_index: Vec<usize>,
     pub directories: BTreeMap<String, Directory>,
     pub media: Vec<Media>,
     pub removes_registry: bool,
@@ -65,13 +65,13 @@ impl Tables {
     }
 
     pub fn component(&self, name: &str) -> Option<&Component> {
-        self.component_index
-            .get(name)
-            .map(|&index| &self.components[index])
+        find(&self.components, &self.component_index, name, |row| {
+            &row.component
+        })
     }
 
     pub fn file(&self, key: &str) -> Option<&File> {
-        self.file_index.get(key).map(|&index| &self.files[index])
+        find(&self.files, &self.file_index, key, |row| &row.file)
     }
 }
 
@@ -110,10 +110,22 @@ fn first_by_key<R>(
     map
 }
 
-fn index<R>(rows: &[R], key: impl Fn(&R) -> &String) -> BTreeMap<String, usize> {
-    let mut map = BTreeMap::new();
-    for (position, row) in rows.iter().enumerate() {
-        map.entry(key(row).clone()).or_insert(position);
-    }
-    map
+/// Row positions sorted by key, equal keys in table order: a lookup is a binary search, and
+/// the index costs a word per row, not a copy of every key.
+fn index<R>(rows: &[R], key: impl Fn(&R) -> &String) -> Vec<usize> {
+    let mut positions: Vec<usize> = (0..rows.len()).collect();
+    positions.sort_by(|&a, &b| key(&rows[a]).cmp(key(&rows[b])));
+    positions
+}
+
+/// The first row in table order whose key is `name`.
+fn find<'r, R>(
+    rows: &'r [R],
+    index: &[usize],
+    name: &str,
+    key: impl Fn(&R) -> &String,
+) -> Option<&'r R> {
+    let at = index.partition_point(|&position| key(&rows[position]).as_str() < name);
+    let row = &rows[*index.get(at)?];
+    (key(row) == name).then_some(row)
 }
