@@ -327,7 +327,7 @@ impl<'m> Simulator<'m> {
         // Profiles are independent: each core takes a share of them.
         let cores = std::thread::available_parallelism().map_or(1, |cores| cores.get());
         let share = profiles.len().div_ceil(cores.max(1)).max(1);
-        if share == profiles.len() {
+        if share >= profiles.len() {
             return simulate(profiles);
         }
         let (first, rest) = profiles.split_at(share);
@@ -1568,6 +1568,24 @@ mod tests {
             large_peak < small_peak * 9 / 2,
             "4x the files held {large_peak} bytes, against {small_peak}"
         );
+    }
+
+    #[test]
+    fn simulating_on_no_profiles_predicts_nothing_and_on_many_keeps_their_order() {
+        let package = package_with_files(3);
+        let simulator = Simulator::default();
+        let command_line = CommandLine::default();
+        assert!(simulator
+            .simulate_each(&package, &[], &command_line)
+            .is_empty());
+        let profiles = profile::built_in();
+        let names: Vec<String> = simulator
+            .simulate_each(&package, &profiles, &command_line)
+            .into_iter()
+            .map(|prediction| prediction.unwrap().profile)
+            .collect();
+        let expected: Vec<String> = profiles.iter().map(|p| p.name.clone()).collect();
+        assert_eq!(names, expected);
     }
 
     #[test]
