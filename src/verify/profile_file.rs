@@ -4,10 +4,11 @@
 use crate::config;
 use crate::error::{ConfigError, ConfigProblem};
 use crate::target::Arch;
-use msikit::format::RegistryRoot;
+use msikit::format::{Category, RegistryRoot};
 use msikit::simulate::profile::{
-    by_name, empty_profile, known_names, MachineProfile, ProfileValue,
+    by_name, empty_profile, known_names, InstalledProduct, MachineProfile, ProfileValue,
 };
+use toml::Spanned;
 
 /// The TOML shape of a profile file: one `[[profile]]` table per machine.
 mod raw {
@@ -35,6 +36,20 @@ mod raw {
         pub properties: BTreeMap<String, String>,
         #[serde(default)]
         pub registry: Vec<RegistryValue>,
+        /// Products installed on the machine.
+        #[serde(default)]
+        pub product: Vec<Product>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Product {
+        pub product_code: Spanned<String>,
+        pub upgrade_code: Option<Spanned<String>>,
+        pub version: Spanned<String>,
+        #[serde(default)]
+        pub language: u16,
+        pub package_code: Option<Spanned<String>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -150,7 +165,55 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 data,
             );
         }
+        for product in &entry.product {
+            profile
+                .products
+                .push(installed_product(product, text, file)?);
+        }
         profiles.push(profile);
     }
     Ok(profiles)
+}
+
+/// One `[[profile.product]]`: GUIDs in the upper-case braced form the registry keeps.
+fn installed_product(
+    product: &raw::Product,
+    text: &str,
+    file: &str,
+) -> Result<InstalledProduct, ConfigError> {
+    let malformed = |span, key: &str, message| {
+        config::located_error(text, file, span, key, ConfigProblem::Malformed, message)
+    };
+    let guid = |field: &Spanned<String>, key: &str| match Category::Guid.accepts(field.get_ref()) {
+        true => Ok(field.get_ref().clone()),
+        false => Err(malformed(
+            field.span(),
+            key,
+            format!(
+                "expected an upper-case `{{XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX}}`, found `{}`",
+                field.get_ref()
+            ),
+        )),
+    };
+    let optional_guid = |field: &Option<Spanned<String>>, key: &str| {
+        field.as_ref().map(|field| guid(field, key)).transpose()
+    };
+    let version = &product.version;
+    if !Category::Version.accepts(version.get_ref()) {
+        return Err(malformed(
+            version.span(),
+            "profile.product.version",
+            format!(
+                "expected `major.minor.build`, found `{}`",
+                version.get_ref()
+            ),
+        ));
+    }
+    Ok(InstalledProduct {
+        product_code: guid(&product.product_code, "profile.product.product_code")?,
+        upgrade_code: optional_guid(&product.upgrade_code, "profile.product.upgrade_code")?,
+        version: version.get_ref().clone(),
+        language: u32::from(product.language),
+        package_code: optional_guid(&product.package_code, "profile.product.package_code")?,
+    })
 }

@@ -212,6 +212,9 @@ fn render_profile(result: &ProfileResult, out: &mut String) {
         push_wrapped(out, "", &indent, row.trim_end());
         push_wrapped(out, &indent, &indent, &message);
     }
+    for removal in &prediction.registry_removed {
+        push_wrapped(out, "      removes: ", "        ", &removal.display_key());
+    }
     for leftover in &prediction.residue {
         let text = format!("{} ({})", leftover.item, leftover.reason);
         push_wrapped(out, "      residue: ", "        ", &text);

@@ -3,7 +3,7 @@
 //! whether it installs, which registry values it writes (where, with which data), which
 //! files it copies, and what is left after `/x`. A disagreement fails the test.
 
-use crate::support::wine::{MsiexecRun, Windows, WinePrefix};
+use crate::support::wine::{MsiexecRun, RegistrySnapshot, Windows, WinePrefix};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use msikit::formatted::deformat::WrittenData;
 use msikit::package as read;
@@ -11,7 +11,7 @@ use msikit::simulate::profile::{self, MachineProfile};
 use msikit::simulate::source::FolderBeside;
 use msikit::simulate::{CommandLine, LaunchOutcome, Prediction, RegistryWrite};
 use sspr_msi::model::RegistryRoot;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 pub(crate) const ALL_WINDOWS: [Windows; 5] = [
@@ -70,7 +70,10 @@ fn is_bookkeeping(key: &str) -> bool {
 
 /// The hive key (as `values_added_since` spells it) where a write lands on a 64-bit prefix.
 fn hive_key(write: &RegistryWrite) -> String {
-    let (root, key) = write.physical_key(true);
+    hive_key_of(write.physical_key(true))
+}
+
+fn hive_key_of((root, key): (RegistryRoot, String)) -> String {
     let hive = match root {
         RegistryRoot::LocalMachine => "system.reg:",
         RegistryRoot::CurrentUser => "user.reg:",
@@ -113,12 +116,17 @@ fn hive_escape(text: &str) -> String {
 }
 
 /// The value line Wine writes into its hive file for `write`, if it is a value.
+/// A value's name as a hive line starts: `"Name"` or `@` for the default value.
+fn hive_name(name: Option<&str>) -> String {
+    match name {
+        Some(name) => format!("\"{}\"", hive_escape(name)),
+        None => "@".into(),
+    }
+}
+
 fn hive_line(write: &RegistryWrite) -> Option<String> {
     let quote = hive_escape;
-    let name = match &write.name {
-        Some(name) => format!("\"{}\"", quote(name)),
-        None => "@".into(),
-    };
+    let name = hive_name(write.name.as_deref());
     let data = match &write.data {
         WrittenData::String(text) => format!("\"{}\"", quote(text)),
         WrittenData::ExpandString(text) => format!("str(2):\"{}\"", quote(text)),
@@ -145,12 +153,12 @@ fn expected_values<'w>(
 }
 
 /// Asserts msiexec stopped where the simulator says `outcome` ends: nowhere for an install,
-/// before any action for a refusal with 1633 or 1620, at LaunchConditions for another
+/// before any action for a refusal with 1633, 1620 or 1638, at LaunchConditions for another
 /// refusal, and after starting the action that stopped it otherwise.
 fn assert_stopped_where_predicted(run: &MsiexecRun, outcome: &LaunchOutcome, context: &str) {
     let expected = match outcome {
         LaunchOutcome::Installs => return,
-        LaunchOutcome::Refused { .. } if matches!(outcome.exit_code(), 1633 | 1620) => None,
+        LaunchOutcome::Refused { .. } if matches!(outcome.exit_code(), 1633 | 1620 | 1638) => None,
         LaunchOutcome::Refused { .. } => Some("LaunchConditions"),
         // Wine's rollback after a stop logs its own actions later: the stop must have started.
         LaunchOutcome::Stopped { action, .. } | LaunchOutcome::Suspended { action } => {
@@ -199,7 +207,20 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
     let prediction = predict(msi, &profile, command_line);
     let context = format!("{} on {}", msi.display(), profile.name);
     let before = prefix.registry_snapshot();
+    assert_install_agrees(&prefix, msi, command_line, &prediction, &before, &context);
+    assert_uninstall_agrees(&prefix, msi, &prediction, &before, &context);
+}
 
+/// Installs `msi` with `command_line.install` and asserts the exit code, where a failed run
+/// stopped, and the values and files written since `before`.
+pub(crate) fn assert_install_agrees(
+    prefix: &WinePrefix,
+    msi: &Path,
+    command_line: &CommandLine,
+    prediction: &Prediction,
+    before: &RegistrySnapshot,
+    context: &str,
+) {
     let properties: Vec<String> = command_line
         .install
         .iter()
@@ -207,11 +228,11 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         .collect();
     let properties: Vec<&str> = properties.iter().map(String::as_str).collect();
     let install = prefix.install(msi, &properties);
-    assert_exit_code(&install, prediction.exit_code, &context);
-    assert_stopped_where_predicted(&install, &prediction.outcome, &context);
+    assert_exit_code(&install, prediction.exit_code, context);
+    assert_stopped_where_predicted(&install, &prediction.outcome, context);
     let after_install = prefix.registry_snapshot();
     let written: BTreeSet<(String, String)> = after_install
-        .values_added_since(&before)
+        .values_added_since(before)
         .into_iter()
         .filter(|(key, _)| !is_bookkeeping(key))
         .collect();
@@ -220,6 +241,11 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         expected_values(prediction.registry.iter()),
         "{context}: values written"
     );
+    assert_eq!(
+        values_removed(before, &after_install, &written),
+        predicted_removed(prediction, before, &written),
+        "{context}: values removed"
+    );
     for file in prediction.files.iter() {
         assert!(
             prefix.drive_c(&file.path).is_file(),
@@ -227,6 +253,83 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
             file.path
         );
     }
+}
+
+/// Values `before` held that are gone after the install, or changed by something other than
+/// a write of the install (`written`).
+fn values_removed(
+    before: &RegistrySnapshot,
+    after: &RegistrySnapshot,
+    written: &BTreeSet<(String, String)>,
+) -> BTreeSet<(String, String)> {
+    before
+        .values_added_since(after)
+        .into_iter()
+        .filter(|(key, line)| !is_bookkeeping(key) && !rewritten(written, key, line))
+        .collect()
+}
+
+/// The values of `before` the prediction's removals name, less those the install rewrote.
+fn predicted_removed(
+    prediction: &Prediction,
+    before: &RegistrySnapshot,
+    written: &BTreeSet<(String, String)>,
+) -> BTreeSet<(String, String)> {
+    let targets: Vec<(String, Option<String>)> = prediction
+        .registry_removed
+        .iter()
+        .map(|removal| {
+            let key = hive_key_of(removal.physical_key(true));
+            let name = (!removal.whole_key).then(|| hive_name(removal.name.as_deref()));
+            (key, name)
+        })
+        .collect();
+    let removes = |key: &str, line: &str| {
+        targets.iter().any(|(target, name)| match name {
+            None => key == target || key.starts_with(&format!("{target}\\")),
+            Some(name) => key == target && value_name(line) == name,
+        })
+    };
+    before
+        .values()
+        .into_iter()
+        .filter(|(key, line)| removes(key, line) && !rewritten(written, key, line))
+        .collect()
+}
+
+/// Whether the install wrote the value this hive line names.
+fn rewritten(written: &BTreeSet<(String, String)>, key: &str, line: &str) -> bool {
+    written.iter().any(|(written_key, written_line)| {
+        written_key == key && value_name(written_line) == value_name(line)
+    })
+}
+
+/// The name part of a hive value line: `@`, or the quoted name with its escapes.
+fn value_name(line: &str) -> &str {
+    if line.starts_with('@') {
+        return "@";
+    }
+    let mut escaped = false;
+    for (at, c) in line.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return &line[..=at],
+            _ => {}
+        }
+    }
+    line
+}
+
+/// Removes `msi` (when the prediction says it was installed) and asserts the exit code and
+/// what is left since `before`: the permanent items and the residue, nothing else.
+pub(crate) fn assert_uninstall_agrees(
+    prefix: &WinePrefix,
+    msi: &Path,
+    prediction: &Prediction,
+    before: &RegistrySnapshot,
+    context: &str,
+) {
     let (Some(uninstall_outcome), Some(uninstall_exit)) =
         (&prediction.uninstall, prediction.uninstall_exit_code)
     else {
@@ -244,21 +347,24 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         .filter(|write| write.data == WrittenData::KeyKept)
         .map(RegistryWrite::display_key)
         .collect();
-    let left_components: BTreeSet<&str> = prediction
+    let left_items: BTreeSet<&str> = prediction
         .permanent
         .iter()
         .chain(&prediction.residue)
         .filter(|leftover| !kept_key_items.contains(&leftover.item))
-        .map(|leftover| leftover.component.as_str())
+        .map(|leftover| leftover.item.as_str())
         .collect();
+    // A component left whole keeps its keys too; one of its values kept alone (an
+    // Environment row without `-`) does not.
+    let left_components = components_left_whole(prediction, &left_items);
     let predicted_left = expected_values(
         prediction
             .registry
             .iter()
-            .filter(|write| left_components.contains(write.component.as_str())),
+            .filter(|write| left_items.contains(write.display_key().as_str())),
     );
     let left: BTreeSet<(String, String)> = after_uninstall
-        .values_added_since(&before)
+        .values_added_since(before)
         .into_iter()
         .filter(|(key, _)| !is_bookkeeping(key))
         .collect();
@@ -275,7 +381,7 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         })
         .map(hive_key)
         .collect();
-    for key in after_uninstall.keys_added_since(&before) {
+    for key in after_uninstall.keys_added_since(before) {
         let leads_to_left_value = predicted_left
             .iter()
             .map(|(left_key, _)| left_key)
@@ -287,7 +393,7 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
         );
     }
     for file in prediction.files.iter() {
-        let stays = left_components.contains(file.component.as_str());
+        let stays = left_items.contains(file.path.as_str());
         assert_eq!(
             prefix.drive_c(&file.path).is_file(),
             stays,
@@ -295,6 +401,29 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
             file.path
         );
     }
+}
+
+/// The components whose every value and file uninstall leaves.
+fn components_left_whole<'p>(
+    prediction: &'p Prediction,
+    left_items: &BTreeSet<&str>,
+) -> BTreeSet<&'p str> {
+    let values = prediction
+        .registry
+        .iter()
+        .filter(|write| !matches!(write.data, WrittenData::KeyOnly | WrittenData::KeyKept))
+        .map(|write| (write.component.as_str(), write.display_key()));
+    let files = prediction
+        .files
+        .iter()
+        .map(|file| (file.component.as_str(), file.path.clone()));
+    let mut whole: BTreeMap<&str, bool> = BTreeMap::new();
+    for (component, item) in values.chain(files) {
+        let left = left_items.contains(item.as_str());
+        *whole.entry(component).or_insert(true) &= left;
+    }
+    whole.retain(|_, left| *left);
+    whole.into_keys().collect()
 }
 
 fn assert_wine_agrees_on_every_version(msi: &Path) {
@@ -626,7 +755,7 @@ pub(crate) fn run_query(msi: &Path, query: &str) {
     );
 }
 
-fn schedule(msi: &Path, action: &str, condition: &str, sequence: u32) {
+pub(crate) fn schedule(msi: &Path, action: &str, condition: &str, sequence: u32) {
     run_query(
         msi,
         &format!(

@@ -25,10 +25,19 @@ fn package(target: &str, dir: &Path, extra: &[(&str, &str)]) -> Option<PathBuf> 
     Some(build_target(Some(&config), target, &folder))
 }
 
+/// What the COM client prints. A run that prints nothing (Wine failing to start it on a
+/// loaded machine) says nothing about the class, so it is retried.
 fn client(prefix: &WinePrefix) -> String {
     let exe = payload::built().unwrap().join("x64/cocreate_client.exe");
-    let output = prefix.wine(&[&crate::support::wine::windows_path(&exe)]);
-    String::from_utf8_lossy(&output.stdout).trim().to_string()
+    let mut printed = String::new();
+    for _ in 0..3 {
+        let output = prefix.wine(&[&crate::support::wine::windows_path(&exe)]);
+        printed = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        if !printed.is_empty() {
+            break;
+        }
+    }
+    printed
 }
 
 fn install_use_and_remove(windows: Windows, target: &str) {
@@ -42,7 +51,8 @@ fn install_use_and_remove(windows: Windows, target: &str) {
     let before = prefix.registry_snapshot();
     assert!(
         client(&prefix).starts_with("COCREATE_FAIL hr=0x80040154"),
-        "the class must not exist before install"
+        "the class must not exist before install: the client printed {:?}",
+        client(&prefix)
     );
 
     let install = prefix.install(&msi, &[]);

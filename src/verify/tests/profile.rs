@@ -38,6 +38,33 @@ arch = "x86"
 }
 
 #[test]
+fn a_profile_file_lists_installed_products() {
+    let text = r#"
+[[profile]]
+name = "fleet-with-v1"
+base = "win11-x64"
+
+[[profile.product]]
+product_code = "{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A70}"
+upgrade_code = "{8C1D2E3F-4A5B-4C6D-8E7F-9A0B1C2D3E50}"
+version = "1.0.0"
+language = 1033
+"#;
+    let profiles = parse_profile_file(text, "fleet.toml").unwrap();
+    assert_eq!(
+        profiles[0].products,
+        [InstalledProduct {
+            product_code: "{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A70}".into(),
+            upgrade_code: Some("{8C1D2E3F-4A5B-4C6D-8E7F-9A0B1C2D3E50}".into()),
+            version: "1.0.0".into(),
+            language: 1033,
+            package_code: None,
+        }]
+    );
+    assert!(by_name("win11-x64").unwrap().products.is_empty());
+}
+
+#[test]
 fn profile_file_errors_name_file_line_and_key() {
     let cases = [
         ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
@@ -56,6 +83,18 @@ fn profile_file_errors_name_file_line_and_key() {
             "not a 32-bit",
         ),
         ("[[profile]]\nname = \"x\"\nbogus = 1\n", 3, "profile.bogus", "unknown field"),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.product]]\nproduct_code = \"{3b2e6c1a-5d4f-4c7b-9a8e-1f2d3c4b5a70}\"\nversion = \"1.0\"\n",
+            5,
+            "profile.product.product_code",
+            "expected an upper-case `{",
+        ),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.product]]\nproduct_code = \"{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A70}\"\nversion = \"one\"\n",
+            6,
+            "profile.product.version",
+            "expected `major.minor.build`",
+        ),
     ];
     for (text, line, key, message) in cases {
         let error = parse_profile_file(text, "fleet.toml").unwrap_err();

@@ -380,6 +380,19 @@ impl RegistrySnapshot {
         added
     }
 
+    /// Every value, as (key, value line) the way [`values_added_since`] spells them.
+    ///
+    /// [`values_added_since`]: Self::values_added_since
+    pub fn values(&self) -> BTreeSet<(String, String)> {
+        let mut values = BTreeSet::new();
+        for (key, lines) in &self.keys {
+            for line in lines {
+                values.insert((normal_key(key), line.clone()));
+            }
+        }
+        values
+    }
+
     /// Keys present now that were not in `before`, lower-cased and unescaped.
     pub fn keys_added_since(&self, before: &RegistrySnapshot) -> BTreeSet<String> {
         self.keys

@@ -82,6 +82,14 @@ rows! {
         component: String = col("Component_", S(72), ID).refs("Component", 1),
     }
 
+    /// Read, never written: the environment variables a package sets.
+    pub struct Environment {
+        environment: String = col("Environment", S(72), ID).key(),
+        name: String = col("Name", S(255), TEXT).loc(),
+        value: Option<String> = col("Value", S(255), FORMATTED).null().loc(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
+
     pub struct RegLocator {
         signature: String = col("Signature_", S(72), ID).key(),
         root: i32 = col("Root", I2, NONE),
@@ -217,6 +225,7 @@ pub const COMPONENT: Table<Component> = Table::new("Component");
 pub const FEATURE_COMPONENTS: Table<FeatureComponent> = Table::new("FeatureComponents");
 pub const REGISTRY: Table<Registry> = Table::new("Registry");
 pub const REMOVE_REGISTRY: Table<RemoveRegistry> = Table::new("RemoveRegistry");
+pub const ENVIRONMENT: Table<Environment> = Table::new("Environment");
 pub const REG_LOCATOR: Table<RegLocator> = Table::new("RegLocator");
 pub const APP_SEARCH: Table<AppSearch> = Table::new("AppSearch");
 pub const LAUNCH_CONDITION: Table<LaunchCondition> = Table::new("LaunchCondition");

@@ -4,28 +4,34 @@
 //! removes, and what it leaves (permanent components apart from accidental residue).
 //!
 //! Modelled: raw registry searches (RegLocator type 2, either view), launch conditions and
-//! their messages, Feature levels with the Condition table and INSTALLLEVEL, component
-//! conditions (re-evaluated at uninstall, as Wine does), the permanent attribute and
-//! unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
+//! their messages, feature selection (`selection`: levels, the Condition table,
+//! INSTALLLEVEL, ADDLOCAL and REMOVE, FollowParent), component conditions (re-evaluated at
+//! uninstall, as Wine does), the permanent attribute and unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
 //! the 64-bit attribute and WOW6432Node), the File table into resolved Directory paths.
 //! Custom actions: property and directory sets, and DLL entry points an [`ActionModel`]
 //! describes (a product knows its own DLLs); rollback actions do not run in a successful
 //! install. Type 19 errors, ForceReboot, ScheduleReboot and REBOOT decide msiexec's exit
 //! code, as Windows or (for [`profile::Installer::Wine`] profiles) as Wine does. InstallFiles
 //! fails on source media missing from beside the package ([`source`]), when told the folder.
-//! Not modelled (listed in [`Prediction::unsimulated`] when a package uses them): other custom
-//! actions, file and directory searches (no file system in a profile), RemoveRegistry,
-//! upgrades of an installed older version.
+//! The profile's installed products (`related`: FindRelatedProducts, RemoveExistingProducts,
+//! 1638, maintenance), the Environment table (`environment`) and the RemoveRegistry table
+//! (`removal`). Not modelled (listed in [`Prediction::unsimulated`] when a package uses them):
+//! other custom actions, file and directory searches (no file system in a profile), what
+//! removing a related product leaves, ADDSOURCE, REINSTALL and ADVERTISE.
 
+mod environment;
 pub mod platform;
 pub mod profile;
+mod related;
+mod removal;
+mod selection;
 pub mod source;
 mod tables;
 pub mod upgrade;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
 use crate::format::bits::action_type;
-use crate::format::bits::{ComponentAttributes, LocatorType};
+use crate::format::bits::{ComponentAttributes, LocatorType, UpgradeAttributes};
 use crate::format::names::{long_name, long_target_dir};
 use crate::format::schema::{CustomAction, RegLocator};
 use crate::format::RegistryRoot;
@@ -72,6 +78,7 @@ impl LaunchOutcome {
                 [only] if only == platform::UNSUPPORTED_PLATFORM => 1633,
                 [only] if only.starts_with(platform::INVALID_PACKAGE) => 1620,
                 [only] if only == NOT_INSTALLED => 1605,
+                [only] if only.starts_with(ANOTHER_VERSION) => 1638,
                 _ => FATAL_ERROR,
             },
             LaunchOutcome::Stopped { .. } => FATAL_ERROR,
@@ -84,7 +91,16 @@ impl LaunchOutcome {
 const NOT_INSTALLED: &str =
     "This action is only valid for products that are currently installed (1605)";
 
+/// Windows Installer's (and Wine's, measured) answer to `/i` of another package of a product
+/// that is installed: the same ProductCode under another package code.
+const ANOTHER_VERSION: &str = "Another version of this product is already installed";
+
+const MAINTENANCE: &str = "the product is installed from this very package: `/i` is a maintenance session, which without ADDLOCAL, REMOVE or REINSTALL changes nothing (predicted so, not simulated further)";
+
 const FATAL_ERROR: u32 = 1603;
+const FUNCTION_FAILED: u32 = 1627;
+
+const NOT_REGISTERED: &str = "the install failed before RegisterProduct, so Wine keeps what it wrote but registers no product: `/x` is not predicted";
 const INSTALL_SUSPENDED: u32 = 1604;
 const REBOOT_INITIATED: u32 = 1641;
 const REBOOT_REQUIRED: u32 = 3010;
@@ -97,6 +113,19 @@ pub struct SimulationError {
     pub row: String,
     pub condition: String,
     pub error: ConditionError,
+}
+
+/// One registry value (or key) RemoveRegistryValues deletes at install.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct RegistryRemoval {
+    pub root: RegistryRoot,
+    pub view64: bool,
+    pub key: String,
+    /// `None`: the key's default value (unless `whole_key`).
+    pub name: Option<String>,
+    /// The Name `-`: the key with all its values and subkeys.
+    pub whole_key: bool,
+    pub component: String,
 }
 
 /// One registry value (or key) install writes.
@@ -116,17 +145,7 @@ impl RegistryWrite {
     /// Where the value lands on `profile`: HKCR as HKLM\SOFTWARE\Classes (per-machine),
     /// and the 32-bit view under WOW6432Node for keys Windows redirects.
     pub fn physical_key(&self, profile_is_64bit: bool) -> (RegistryRoot, String) {
-        let (root, key) = match self.root {
-            RegistryRoot::ClassesRoot => (
-                RegistryRoot::LocalMachine,
-                format!(r"SOFTWARE\Classes\{}", self.key),
-            ),
-            other => (other, self.key.clone()),
-        };
-        if !profile_is_64bit || self.view64 || root != RegistryRoot::LocalMachine {
-            return (root, key);
-        }
-        (root, redirect_to_wow6432node(&key))
+        physical_key(self.root, &self.key, self.view64, profile_is_64bit)
     }
 
     /// `HKLM\KEY [NAME]` for reports.
@@ -137,6 +156,45 @@ impl RegistryWrite {
             None => format!(r"{}\{} [(default)]{view}", self.root.short_name(), self.key),
         }
     }
+}
+
+impl RegistryRemoval {
+    /// Where the deleted value or key is on a machine (see [`RegistryWrite::physical_key`]).
+    pub fn physical_key(&self, profile_is_64bit: bool) -> (RegistryRoot, String) {
+        physical_key(self.root, &self.key, self.view64, profile_is_64bit)
+    }
+
+    /// `HKLM\KEY [NAME]`, or `HKLM\KEY (the key and its subkeys)`, for reports.
+    pub fn display_key(&self) -> String {
+        let view = if self.view64 { "" } else { " (32-bit view)" };
+        let what = match (&self.name, self.whole_key) {
+            (_, true) => " (the key and its subkeys)".to_string(),
+            (Some(name), false) => format!(" [{name}]"),
+            (None, false) => " [(default)]".to_string(),
+        };
+        format!(r"{}\{}{what}{view}", self.root.short_name(), self.key)
+    }
+}
+
+/// HKCR as HKLM\SOFTWARE\Classes (per-machine), and the 32-bit view under WOW6432Node for
+/// keys Windows redirects.
+fn physical_key(
+    root: RegistryRoot,
+    key: &str,
+    view64: bool,
+    profile_is_64bit: bool,
+) -> (RegistryRoot, String) {
+    let (root, key) = match root {
+        RegistryRoot::ClassesRoot => (
+            RegistryRoot::LocalMachine,
+            format!(r"SOFTWARE\Classes\{key}"),
+        ),
+        other => (other, key.to_string()),
+    };
+    if !profile_is_64bit || view64 || root != RegistryRoot::LocalMachine {
+        return (root, key);
+    }
+    (root, redirect_to_wow6432node(&key))
 }
 
 /// Keys the 32-bit view shares with the 64-bit one (Windows 7 and later; Wine agrees).
@@ -188,6 +246,8 @@ pub struct Prediction {
     pub uninstall: Option<LaunchOutcome>,
     pub uninstall_exit_code: Option<u32>,
     pub registry: Vec<RegistryWrite>,
+    /// What install deletes first (RemoveRegistry); uninstall does not put it back.
+    pub registry_removed: Vec<RegistryRemoval>,
     /// Shared between the predictions of one package that copy the same files (most
     /// profiles do), so many profiles of a package of many files hold one list.
     pub files: Arc<Vec<FileWrite>>,
@@ -197,6 +257,8 @@ pub struct Prediction {
     pub residue: Vec<Leftover>,
     /// Parts of the package the simulation cannot predict, so the prediction may be incomplete.
     pub unsimulated: Vec<String>,
+    /// Installed products (the profile's) that RemoveExistingProducts removes.
+    pub removes_products: Vec<String>,
 }
 
 /// A DLL custom action the simulator is about to run, for an [`ActionModel`] to describe.
@@ -371,30 +433,46 @@ impl<'m> Simulator<'m> {
             uninstall: None,
             uninstall_exit_code: None,
             registry: Vec::new(),
+            registry_removed: Vec::new(),
             files: Arc::default(),
             permanent: Vec::new(),
             residue: Vec::new(),
             unsimulated: install.unsimulated("install"),
+            removes_products: Vec::new(),
         };
         if outcome != LaunchOutcome::Installs {
+            return Ok(prediction);
+        }
+        if install.maintenance() {
+            // Measured on Wine: exit 0, and the values already there are all it writes.
+            prediction.unsimulated.push(MAINTENANCE.into());
             return Ok(prediction);
         }
         let installed = install.select_components()?;
         let registered = install.installs_a_feature();
         let installed_set: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
+        prediction.registry_removed = install.registry_removals(&installed_set)?;
         prediction.registry = install.registry_writes(&installed_set)?;
+        let variables = install.environment_writes(&installed_set)?;
+        prediction.registry.extend(variables);
         prediction.files = Arc::new(install.file_writes(&installed_set)?);
         install.look_for_sources(self.source, &installed_set);
         let mut effects = ActionEffects::default();
         let ending = install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
         prediction.registry.extend(effects.writes);
         prediction.unsimulated = install.unsimulated("install");
+        prediction.removes_products = std::mem::take(&mut install.removed_products);
         prediction.exit_code = install.exit_code(&ending);
         if let Some(stop) = ending.stop {
             prediction.outcome = stop.outcome.clone();
+            if install.stops_mid_script(&stop) {
+                prediction.unsimulated.push(NOT_REGISTERED.into());
+                return Ok(prediction);
+            }
             let keeps = install.keeps_changes(&stop);
             if !keeps {
                 prediction.registry.clear();
+                prediction.registry_removed.clear();
                 prediction.files = Arc::default();
             }
             install.add_resume_entry(&stop, &mut prediction);
@@ -402,6 +480,13 @@ impl<'m> Simulator<'m> {
                 return Ok(prediction);
             }
         }
+        let installed_features: BTreeSet<String> = install
+            .env
+            .features
+            .iter()
+            .filter(|(_, (_, action))| *action == InstallState::Local)
+            .map(|(feature, _)| feature.clone())
+            .collect();
         let mut uninstall = Session::new(
             package,
             tables,
@@ -409,7 +494,12 @@ impl<'m> Simulator<'m> {
             &command_line.uninstall,
             self.actions,
         );
-        uninstall.uninstall(&installed, registered, &mut prediction)?;
+        let installs = Installed {
+            components: &installed,
+            features: &installed_features,
+            registered,
+        };
+        uninstall.uninstall(&installs, &mut prediction)?;
         Ok(prediction)
     }
 }
@@ -474,6 +564,10 @@ struct Session<'a> {
     notes: BTreeSet<String>,
     /// What InstallFiles would not find beside the package.
     missing_sources: Vec<String>,
+    /// The installed products RemoveExistingProducts removes.
+    removed_products: Vec<String>,
+    /// The Environment row WriteEnvironmentStrings fails on.
+    unreadable_environment_row: Option<String>,
 }
 
 impl<'a> Session<'a> {
@@ -507,6 +601,8 @@ impl<'a> Session<'a> {
             env,
             notes: BTreeSet::new(),
             missing_sources: Vec::new(),
+            removed_products: Vec::new(),
+            unreadable_environment_row: None,
         }
     }
 
@@ -568,6 +664,14 @@ impl<'a> Session<'a> {
             return Ok(LaunchOutcome::Refused {
                 messages: vec![refusal],
             });
+        }
+        if let Some(refusal) = self.another_version_installed() {
+            return Ok(LaunchOutcome::Refused {
+                messages: vec![refusal],
+            });
+        }
+        if self.maintenance() {
+            self.env.properties.insert("Installed".into(), "1".into());
         }
         if self.runs("AppSearch")? {
             self.app_search();
@@ -671,9 +775,6 @@ impl<'a> Session<'a> {
                 ));
             }
         }
-        if self.tables.removes_registry {
-            notes.insert("RemoveRegistry rows are not simulated".into());
-        }
         notes.into_iter().collect()
     }
 
@@ -716,6 +817,15 @@ impl<'a> Session<'a> {
                 }
                 "ForceReboot" => self.force_reboot(&mut ending),
                 "InstallFiles" => self.sources_missing(),
+                "WriteEnvironmentStrings" => self.environment_failure(),
+                "FindRelatedProducts" => {
+                    self.find_related_products();
+                    None
+                }
+                "RemoveExistingProducts" => {
+                    self.remove_existing_products();
+                    None
+                }
                 _ => match tables.custom_actions.get(name) {
                     Some(action) => self.run_custom_action(action, effects),
                     None => None,
@@ -730,6 +840,78 @@ impl<'a> Session<'a> {
             }
         }
         ending
+    }
+
+    /// The profile's installed product with this package's ProductCode, installed from
+    /// another package (or from one whose package code the profile does not give): refused
+    /// before any action, 1638.
+    fn another_version_installed(&self) -> Option<String> {
+        let code = self.env.properties.get("ProductCode")?;
+        let installed = self.installed_product(code)?;
+        let ours = self.package.summary.package_code();
+        let same_package = installed
+            .package_code
+            .as_deref()
+            .is_some_and(|theirs| ours.is_some_and(|ours| ours.eq_ignore_ascii_case(theirs)));
+        (!same_package).then(|| {
+            format!(
+                "{ANOTHER_VERSION}: {code}, version {} (1638)",
+                installed.version
+            )
+        })
+    }
+
+    /// This very package is installed: `/i` is a maintenance session (`Installed` set).
+    fn maintenance(&self) -> bool {
+        let code = self.env.properties.get("ProductCode");
+        code.and_then(|code| self.installed_product(code)).is_some()
+    }
+
+    fn installed_product(&self, code: &str) -> Option<&'a profile::InstalledProduct> {
+        let products = &self.profile.products;
+        products
+            .iter()
+            .find(|product| product.product_code.eq_ignore_ascii_case(code))
+    }
+
+    /// Sets each Upgrade row's ActionProperty to the installed products it finds. Like the
+    /// installer, it does nothing in a session of an installed product.
+    fn find_related_products(&mut self) {
+        if self.env.properties.contains_key("Installed") {
+            return;
+        }
+        let installer = self.profile.installer;
+        for row in &self.tables.upgrades {
+            for product in &self.profile.products {
+                if related::finds(row, product, installer) {
+                    let property = &row.action_property;
+                    let list = self.env.properties.get(property).map_or("", String::as_str);
+                    let list = related::appended(list, &product.product_code);
+                    self.env.properties.insert(property.clone(), list);
+                }
+            }
+        }
+    }
+
+    /// Names the products RemoveExistingProducts removes: those in the ActionProperty of an
+    /// Upgrade row that does not only detect. What they leave is not known from a profile.
+    fn remove_existing_products(&mut self) {
+        for row in &self.tables.upgrades {
+            if row.attributes.contains(UpgradeAttributes::ONLY_DETECT) {
+                continue;
+            }
+            let found = self.env.properties.get(&row.action_property);
+            for product in found.into_iter().flat_map(|list| list.split(';')) {
+                if !product.is_empty() && !self.removed_products.iter().any(|p| p == product) {
+                    self.removed_products.push(product.to_string());
+                }
+            }
+        }
+        for product in &self.removed_products {
+            self.notes.insert(format!(
+                "RemoveExistingProducts removes the installed product {product}: what it leaves is not simulated (`verify --baseline` predicts it from the old package)"
+            ));
+        }
     }
 
     /// Wine suspends the install at ForceReboot; Windows restarts (unless `REBOOT=R…`) and
@@ -827,6 +1009,14 @@ impl<'a> Session<'a> {
 
     /// Whether what the install wrote stays after `stop`: only past InstallFinalize, which
     /// has run the script by then, and (measured) never under Wine after a type 19 action.
+    /// Wine runs the script up to a standard action that fails and keeps what it wrote,
+    /// without registering the product (measured for WriteEnvironmentStrings).
+    fn stops_mid_script(&self, stop: &Stop) -> bool {
+        let failed = |action: &str| action == "WriteEnvironmentStrings";
+        self.on_wine()
+            && matches!(&stop.outcome, LaunchOutcome::Stopped { action, .. } if failed(action))
+    }
+
     fn keeps_changes(&self, stop: &Stop) -> bool {
         let wine_rolls_back =
             self.on_wine() && matches!(stop.outcome, LaunchOutcome::Stopped { .. });
@@ -836,7 +1026,11 @@ impl<'a> Session<'a> {
     /// msiexec's exit code for a session that got past LaunchConditions.
     fn exit_code(&self, ending: &Ending) -> u32 {
         if let Some(stop) = &ending.stop {
-            return stop.outcome.exit_code();
+            return match &stop.outcome {
+                // Wine ends the install with the failed action's own error (measured).
+                _ if self.stops_mid_script(stop) => FUNCTION_FAILED,
+                outcome => outcome.exit_code(),
+            };
         }
         let reboot = self.reboot_mode();
         let restart_needed = match self.profile.installer {
@@ -889,6 +1083,11 @@ impl<'a> Session<'a> {
     /// Components install puts on the machine: those of enabled features whose condition holds.
     fn select_components(&mut self) -> Result<Vec<String>, SimulationError> {
         let features = self.enabled_features()?;
+        for property in selection::Requested::unfollowed(&self.env.properties) {
+            self.notes.insert(format!(
+                "{property} is not simulated: the features it lists are predicted as not installed"
+            ));
+        }
         let tables = self.tables;
         let chosen: BTreeSet<&str> = tables
             .feature_components
@@ -926,57 +1125,99 @@ impl<'a> Session<'a> {
         self.profile.installer == profile::Installer::Wine
     }
 
-    /// Features whose level (after the Condition table) is between 1 and INSTALLLEVEL, under
-    /// enabled parents.
+    /// Features this install puts on the machine. Without ADDLOCAL or REMOVE: those whose
+    /// level (after the Condition table) is between 1 and INSTALLLEVEL. With either, only
+    /// those ADDLOCAL lists (any level above 0; the Condition table is not read), less those
+    /// REMOVE lists. Either way under parents whose level is between 1 and INSTALLLEVEL, and a
+    /// child marked FollowParent takes its parent's state (Wine's `dlls/msi/action.c`).
     fn enabled_features(&self) -> Result<BTreeSet<String>, SimulationError> {
-        let install_level: i32 = match self.env.properties.get("INSTALLLEVEL") {
+        let install_level = self.install_level();
+        let requested = selection::Requested::from_properties(&self.env.properties);
+        let levels = self.feature_levels(requested.is_none())?;
+        let tree = selection::FeatureTree::new(&self.tables.features, &levels, install_level);
+        Ok(tree.installed(requested.as_ref()))
+    }
+
+    fn install_level(&self) -> i32 {
+        match self.env.properties.get("INSTALLLEVEL") {
             // Wine reads it with wcstol (measured: `ab` is 0, and nothing installs).
             Some(level) if self.on_wine() => leading_number(level),
             Some(level) => level.trim().parse().unwrap_or(1),
             None => 1,
-        };
-        let mut levels: BTreeMap<String, (i32, String)> = self
-            .tables
+        }
+    }
+
+    /// Each feature's level: the Feature table's, changed by the Condition table's rows whose
+    /// condition holds when `read_conditions`.
+    fn feature_levels(
+        &self,
+        read_conditions: bool,
+    ) -> Result<BTreeMap<&'a str, i32>, SimulationError> {
+        let tables = self.tables;
+        let mut levels: BTreeMap<&str, i32> = tables
             .features
             .iter()
-            .map(|row| {
-                let parent = row.parent.clone().unwrap_or_default();
-                (row.feature.clone(), (row.level, parent))
-            })
+            .map(|row| (row.feature.as_str(), row.level))
             .collect();
-        for row in &self.tables.feature_conditions {
-            let condition = row.condition.as_deref().unwrap_or("");
-            if self.check("Condition", &row.feature, condition)? {
-                if let Some(entry) = levels.get_mut(&row.feature) {
-                    entry.0 = row.level;
+        if read_conditions {
+            for row in &tables.feature_conditions {
+                let condition = row.condition.as_deref().unwrap_or("");
+                if self.check("Condition", &row.feature, condition)? {
+                    if let Some(level) = levels.get_mut(row.feature.as_str()) {
+                        *level = row.level;
+                    }
                 }
             }
         }
-        let enabled_alone = |feature: &str| {
-            levels
-                .get(feature)
-                .is_some_and(|(level, _)| *level > 0 && *level <= install_level)
+        Ok(levels)
+    }
+
+    /// The installed features `/x` leaves, with the reason. Wine: REMOVE=ALL takes the
+    /// features of a level above 0 under parents between 1 and INSTALLLEVEL, the Condition
+    /// table unread (measured). Windows: those of a level above 0 after the Condition table,
+    /// which it reads in the uninstall session (documented for level 0 only).
+    fn features_kept_at_uninstall(
+        &self,
+        installed: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, String>, SimulationError> {
+        let wine = self.on_wine();
+        let levels = self.feature_levels(!wine)?;
+        let removed = match selection::Requested::from_properties(&self.env.properties) {
+            Some(requested) if wine => {
+                let tree = selection::FeatureTree::new(
+                    &self.tables.features,
+                    &levels,
+                    self.install_level(),
+                );
+                tree.removed(&requested)
+            }
+            _ => levels
+                .iter()
+                .filter(|(_, level)| **level > 0)
+                .map(|(feature, _)| feature.to_string())
+                .collect(),
         };
-        Ok(levels
-            .keys()
-            .filter(|feature| {
-                let mut current = feature.to_string();
-                // Every ancestor must be enabled too; the depth bound stops a parent cycle.
-                for _ in 0..=levels.len() {
-                    if !enabled_alone(&current) {
-                        return false;
-                    }
-                    match levels.get(&current) {
-                        Some((_, parent)) if !parent.is_empty() && parent != &current => {
-                            current = parent.clone();
-                        }
-                        _ => return true,
-                    }
-                }
-                false
+        let why = match wine {
+            true => "Wine's REMOVE=ALL takes only features of a level above 0 (the Condition table unread) under parents between 1 and INSTALLLEVEL",
+            false => "REMOVE=ALL takes only features of a level above 0 after the Condition table",
+        };
+        Ok(installed
+            .iter()
+            .filter(|feature| !removed.contains(*feature))
+            .map(|feature| {
+                let level = levels.get(feature.as_str()).copied().unwrap_or(0);
+                let reason = format!("feature `{feature}` (level {level}) stays installed: {why}");
+                (feature.clone(), reason)
             })
-            .cloned()
             .collect())
+    }
+
+    /// Whether root -1 (HKMU) is HKLM: a per-machine install.
+    fn per_machine(&self) -> bool {
+        self.env
+            .properties
+            .get("ALLUSERS")
+            .is_some_and(|value| value == "1")
     }
 
     fn component_is_64bit(&self, name: &str) -> bool {
@@ -994,11 +1235,7 @@ impl<'a> Session<'a> {
         if !self.runs("WriteRegistryValues")? {
             return Ok(Vec::new());
         }
-        let per_machine = self
-            .env
-            .properties
-            .get("ALLUSERS")
-            .is_some_and(|v| v == "1");
+        let per_machine = self.per_machine();
         let wine = self.on_wine();
         let dialect = match wine {
             true => deformat::Dialect::Wine,
@@ -1036,10 +1273,7 @@ impl<'a> Session<'a> {
                 Some(RegistryWrite {
                     root,
                     view64: self.component_is_64bit(&row.component),
-                    // Windows Installer ignores a trailing backslash (wixl writes one).
-                    key: deformat::deformat(&row.key, &references)
-                        .trim_end_matches('\\')
-                        .to_string(),
+                    key: registry_key(&row.key, &references),
                     name,
                     data,
                     component: row.component.clone(),
@@ -1094,10 +1328,10 @@ impl<'a> Session<'a> {
     /// session with nothing installed and `Installed` unset.
     fn uninstall(
         &mut self,
-        installed: &[String],
-        registered: bool,
+        installs: &Installed,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
+        let (installed, registered) = (installs.components, installs.registered);
         if !registered && !self.on_wine() {
             let outcome = LaunchOutcome::Refused {
                 messages: vec![NOT_INSTALLED.into()],
@@ -1149,6 +1383,16 @@ impl<'a> Session<'a> {
         }
         residue_of_actions(prediction, &effects);
         let mut items = ComponentItems::of(&prediction.registry, &prediction.files);
+        let kept_features = self.features_kept_at_uninstall(installs.features)?;
+        let kept_by_feature: BTreeMap<&str, &String> = self
+            .tables
+            .feature_components
+            .iter()
+            .filter_map(|row| {
+                let reason = kept_features.get(&row.feature)?;
+                Some((row.component.as_str(), reason))
+            })
+            .collect();
         for component in installed {
             let Some(row) = self.tables.component(component) else {
                 continue;
@@ -1161,6 +1405,8 @@ impl<'a> Session<'a> {
                     false,
                     "component without a GUID is never registered, so never removed".into(),
                 ))
+            } else if let Some(reason) = kept_by_feature.get(component.as_str()) {
+                Some((false, reason.to_string()))
             } else if !self.check("Component", component, condition)? {
                 Some((
                     false,
@@ -1180,6 +1426,11 @@ impl<'a> Session<'a> {
                 list.extend(items.take(component, &reason));
             }
         }
+        let kept_variables = self.environment_kept(&prediction.registry)?;
+        let kept_variables = kept_variables
+            .into_iter()
+            .filter(|kept| items.holds(&kept.component));
+        prediction.permanent.extend(kept_variables);
         // Components removed: their `+` keys stay all the same.
         let kept_keys: Vec<Leftover> = prediction
             .registry
@@ -1220,6 +1471,13 @@ impl<'a> Session<'a> {
             format!(r"{base}{name}\")
         })
     }
+}
+
+/// What an install put on the machine, for the uninstall session.
+struct Installed<'i> {
+    components: &'i [String],
+    features: &'i BTreeSet<String>,
+    registered: bool,
 }
 
 /// Values custom actions wrote at install that no action puts back at uninstall.
@@ -1415,8 +1673,14 @@ struct SessionReferences<'s> {
 }
 
 impl References for SessionReferences<'_> {
+    /// A property, or once CostFinalize has run (as it has for every action that formats),
+    /// a Directory id's resolved folder.
     fn property(&self, name: &str) -> Option<String> {
-        self.session.env.properties.get(name).cloned()
+        let property = self.session.env.properties.get(name).cloned();
+        property.or_else(|| {
+            self.session.tables.directories.get(name)?;
+            self.session.directory_path(name, 0)
+        })
     }
 
     fn file_path(&self, file: &str) -> Option<String> {
@@ -1454,6 +1718,14 @@ fn locator_root(root: i32) -> Option<RegistryRoot> {
 }
 
 /// Registry.Root; `-1` is HKLM for a per-machine install and HKCU otherwise.
+/// A Registry or RemoveRegistry row's Key, formatted; Windows Installer ignores a trailing
+/// backslash (wixl writes one).
+fn registry_key(key: &str, references: &SessionReferences) -> String {
+    deformat::deformat(key, references)
+        .trim_end_matches('\\')
+        .to_string()
+}
+
 fn registry_root(root: i32, per_machine: bool) -> Option<RegistryRoot> {
     match root {
         -1 if per_machine => Some(RegistryRoot::LocalMachine),
@@ -1568,6 +1840,242 @@ mod tests {
             large_peak < small_peak * 9 / 2,
             "4x the files held {large_peak} bytes, against {small_peak}"
         );
+    }
+
+    const UPGRADE_CODE: &str = "{8C1D2E3F-4A5B-4C6D-8E7F-9A0B1C2D3E50}";
+    const OLD: &str = "{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A70}";
+
+    /// The sample package as release 2.0.0 of a product line: older releases are found and
+    /// removed, a newer one only detected and refused by a launch condition.
+    fn release_two() -> PackageView {
+        let mut db = sample("Intel");
+        let upgrade = |min: &str, max: Option<&str>, bits, property: &str| schema::Upgrade {
+            upgrade_code: UPGRADE_CODE.into(),
+            version_min: Some(min.into()),
+            version_max: max.map(Into::into),
+            language: None,
+            attributes: UpgradeAttributes::from_bits_retain(bits),
+            remove: None,
+            action_property: property.into(),
+        };
+        db.insert(
+            &schema::UPGRADE,
+            upgrade("1.0.0", Some("2.0.0"), 0x100, "OLDERFOUND"),
+        );
+        db.insert(&schema::UPGRADE, upgrade("2.0.0", None, 0x2, "NEWERFOUND"));
+        let actions = [
+            ("FindRelatedProducts", 25),
+            ("LaunchConditions", 100),
+            ("RemoveExistingProducts", 1401),
+        ];
+        schedule(&mut db, &actions);
+        db.insert(
+            &schema::LAUNCH_CONDITION,
+            schema::LaunchCondition {
+                condition: "NOT NEWERFOUND".into(),
+                description: "A newer release is installed: [NEWERFOUND]".into(),
+            },
+        );
+        crate::package::read(&database::to_bytes(&db).unwrap()).unwrap()
+    }
+
+    fn with_products(products: &[(&str, &str, &str)]) -> MachineProfile {
+        let mut profile = profile::by_name("win10-22h2-x64").unwrap();
+        profile.products = products
+            .iter()
+            .map(|(code, upgrade_code, version)| profile::InstalledProduct {
+                product_code: code.to_string(),
+                upgrade_code: Some(upgrade_code.to_string()),
+                version: version.to_string(),
+                language: 1033,
+                package_code: None,
+            })
+            .collect();
+        profile
+    }
+
+    fn simulate_on(profile: &MachineProfile) -> Prediction {
+        Simulator::default()
+            .simulate(&release_two(), profile, &CommandLine::default())
+            .unwrap()
+    }
+
+    #[test]
+    fn an_older_release_is_found_and_removed_by_remove_existing_products() {
+        let prediction = simulate_on(&with_products(&[(OLD, UPGRADE_CODE, "1.5.0")]));
+        assert_eq!(prediction.outcome, LaunchOutcome::Installs);
+        assert_eq!(prediction.removes_products, [OLD]);
+        assert!(prediction
+            .unsimulated
+            .iter()
+            .any(|note| note.contains("RemoveExistingProducts removes the installed product")));
+        // Nothing installed, another product line, or the 4th field only: nothing found.
+        let unrelated = "{00000000-1111-2222-3333-444444444444}";
+        for profile in [
+            with_products(&[]),
+            with_products(&[(OLD, unrelated, "1.5.0")]),
+            with_products(&[(OLD, UPGRADE_CODE, "2.0.0.7")]),
+        ] {
+            let prediction = simulate_on(&profile);
+            assert!(prediction.removes_products.is_empty(), "{prediction:#?}");
+            assert_eq!(prediction.outcome, LaunchOutcome::Installs);
+        }
+    }
+
+    #[test]
+    fn a_newer_release_is_only_detected_and_its_launch_condition_refuses_the_downgrade() {
+        let newer = "{3B2E6C1A-5D4F-4C7B-9A8E-1F2D3C4B5A72}";
+        let prediction = simulate_on(&with_products(&[
+            (OLD, UPGRADE_CODE, "1.0.0"),
+            (newer, UPGRADE_CODE, "3.0.0"),
+        ]));
+        assert_eq!(
+            prediction.outcome,
+            LaunchOutcome::Refused {
+                messages: vec![format!("A newer release is installed: {newer}")]
+            }
+        );
+        assert_eq!(prediction.exit_code, 1603);
+        assert!(prediction.removes_products.is_empty());
+    }
+
+    #[test]
+    fn the_product_installed_from_another_package_is_1638_and_from_this_one_maintenance() {
+        let package = release_two();
+        let ours = "{8E3C2A5B-0000-4000-8000-000000000001}";
+        let mut profile = with_products(&[(ours, UPGRADE_CODE, "1.0.0")]);
+        let simulate = |profile: &MachineProfile| {
+            Simulator::default()
+                .simulate(&package, profile, &CommandLine::default())
+                .unwrap()
+        };
+        let other = simulate(&profile);
+        assert_eq!(other.exit_code, 1638, "{other:#?}");
+        assert!(other.uninstall.is_none() && other.registry.is_empty());
+        profile.products[0].package_code = package.summary.package_code();
+        let same = simulate(&profile);
+        assert_eq!(same.outcome, LaunchOutcome::Installs);
+        assert_eq!(same.exit_code, 0);
+        assert!(same.registry.is_empty() && same.uninstall.is_none());
+        assert!(same.unsimulated.iter().any(|note| note == MAINTENANCE));
+    }
+
+    /// Puts `actions` (name, sequence) in the execute sequence, unconditioned.
+    pub(super) fn schedule(db: &mut crate::database::Database, actions: &[(&str, i32)]) {
+        for (action, sequence) in actions {
+            db.insert(
+                &schema::INSTALL_EXECUTE_SEQUENCE,
+                schema::SequenceAction {
+                    action: action.to_string(),
+                    condition: None,
+                    sequence: Some(*sequence),
+                },
+            );
+        }
+    }
+
+    /// The sample package with Environment `rows` (this tool writes no such table, so it is
+    /// added to the read package).
+    fn with_environment(rows: &[(&str, &str, &str, &str)]) -> PackageView {
+        let mut db = sample("Intel");
+        let actions = [
+            ("RemoveEnvironmentStrings", 3300),
+            ("WriteEnvironmentStrings", 5200),
+        ];
+        schedule(&mut db, &actions);
+        let mut package = crate::package::read(&database::to_bytes(&db).unwrap()).unwrap();
+        let rows = rows
+            .iter()
+            .map(|(id, name, value, component)| schema::Environment {
+                environment: id.to_string(),
+                name: name.to_string(),
+                value: Some(value.to_string()),
+                component: component.to_string(),
+            });
+        with_read_table(&mut package, &schema::ENVIRONMENT, rows);
+        package
+    }
+
+    /// Adds `table` with `rows` to a read package: for the tables this crate reads but does
+    /// not write.
+    pub(super) fn with_read_table<R: crate::format::row::Row>(
+        package: &mut PackageView,
+        table: &crate::format::row::Table<R>,
+        rows: impl Iterator<Item = R>,
+    ) {
+        let columns = R::COLUMNS
+            .iter()
+            .map(|column| crate::package::ColumnInfo {
+                name: column.name.into(),
+                column_type: column.kind,
+                nullable: column.nullable,
+                primary_key: column.primary_key,
+                category: None,
+                foreign_key: None,
+            })
+            .collect();
+        let view = crate::package::TableView {
+            name: table.name().into(),
+            columns,
+            rows: rows.map(R::into_cells).collect(),
+        };
+        package.tables.insert(table.name().into(), view);
+    }
+
+    fn simulate_package(package: &PackageView, profile: &str) -> Prediction {
+        let profile = profile::by_name(profile).unwrap();
+        Simulator::default()
+            .simulate(package, &profile, &CommandLine::default())
+            .unwrap()
+    }
+
+    #[test]
+    fn environment_rows_are_registry_writes_and_those_without_a_minus_stay() {
+        let package = with_environment(&[
+            ("Home", "APP_HOME", "[INSTALLDIR]", "Reg"),
+            ("System", "*APP_SYSTEM", "1", "Reg"),
+            ("Kept", "=APP_KEPT", "k", "Reg"),
+            ("Twice", "=APP_KEPT", "[~];more", "Reg"),
+        ]);
+        let prediction = simulate_package(&package, "win10-22h2-x64");
+        let variable = |name: &str| {
+            let write = prediction
+                .registry
+                .iter()
+                .find(|w| w.name.as_deref() == Some(name));
+            write.map(|w| (w.root, w.key.clone(), w.data.clone()))
+        };
+        let (root, key, _) = variable("APP_SYSTEM").unwrap();
+        assert_eq!(
+            (root, key.as_str()),
+            (RegistryRoot::LocalMachine, environment::SYSTEM_KEY)
+        );
+        assert_eq!(variable("APP_HOME").unwrap().0, RegistryRoot::CurrentUser);
+        // A later row of the same variable changes what the earlier one wrote.
+        assert_eq!(
+            variable("APP_KEPT").unwrap().2,
+            WrittenData::String("k;more".into())
+        );
+        let kept: Vec<&str> = prediction
+            .permanent
+            .iter()
+            .map(|l| l.item.as_str())
+            .collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert!(kept[0].contains("APP_KEPT"));
+    }
+
+    #[test]
+    fn a_row_of_prefixes_only_stops_the_install_only_for_an_installed_component() {
+        let failing = with_environment(&[("Good", "=APP", "x", "Reg"), ("Bad", "=-", "x", "Reg")]);
+        let wine = simulate_package(&failing, "wine-win10");
+        assert_eq!(wine.exit_code, 1627);
+        assert!(!wine.registry.is_empty() && wine.uninstall.is_none());
+        let windows = simulate_package(&failing, "win10-22h2-x64");
+        assert_eq!(windows.exit_code, 1603);
+        assert!(windows.registry.is_empty());
+        let elsewhere = with_environment(&[("Bad", "=-", "x", "NotInstalled")]);
+        assert_eq!(simulate_package(&elsewhere, "wine-win10").exit_code, 0);
     }
 
     #[test]

@@ -25,6 +25,21 @@ impl ProfileValue {
     }
 }
 
+/// A product Windows Installer has registered on the machine, as FindRelatedProducts and
+/// the installed-product check read it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InstalledProduct {
+    /// `{GUID}`: the product's ProductCode.
+    pub product_code: String,
+    pub upgrade_code: Option<String>,
+    /// ProductVersion (`major.minor.build`; a 4th field is ignored).
+    pub version: String,
+    /// ProductLanguage (a LANGID).
+    pub language: u32,
+    /// The package code of the package it was installed from, when known.
+    pub package_code: Option<String>,
+}
+
 /// Whose Windows Installer runs the package: where Wine's `dlls/msi` and Windows differ
 /// (reboots, failures after InstallFinalize), a profile predicts its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -48,6 +63,8 @@ pub struct MachineProfile {
     /// are the 64-bit view; `SOFTWARE\Microsoft\Windows NT\CurrentVersion` reads the same
     /// from both views.
     pub registry: BTreeMap<(RegistryRoot, String, String), ProfileValue>,
+    /// Products already installed (none on the built-in profiles).
+    pub products: Vec<InstalledProduct>,
 }
 
 struct Spec {
@@ -432,6 +449,7 @@ impl MachineProfile {
             processor: facts.processor,
             properties,
             registry,
+            products: Vec::new(),
         }
     }
 }
@@ -488,6 +506,7 @@ pub fn empty_profile(is_64bit: bool) -> MachineProfile {
         },
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
+        products: Vec::new(),
     }
 }
 

@@ -28,7 +28,9 @@ pub(super) struct Tables {
     file_index: Vec<usize>,
     pub directories: BTreeMap<String, Directory>,
     pub media: Vec<Media>,
-    pub removes_registry: bool,
+    pub upgrades: Vec<Upgrade>,
+    pub environment: Vec<Environment>,
+    pub remove_registry: Vec<RemoveRegistry>,
 }
 
 impl Tables {
@@ -60,7 +62,9 @@ impl Tables {
                 row.directory.clone()
             }),
             media: package.rows(&schema::MEDIA).collect(),
-            removes_registry: package.rows(&schema::REMOVE_REGISTRY).next().is_some(),
+            upgrades: package.rows(&schema::UPGRADE).collect(),
+            environment: package.rows(&schema::ENVIRONMENT).collect(),
+            remove_registry: package.rows(&schema::REMOVE_REGISTRY).collect(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! A major upgrade predicted from two install predictions: the baseline (OLD) installed on a
-//! profile, then the new release installed over it (its Upgrade rows find OLD, as
-//! FindRelatedProducts would set their ActionProperty to OLD's ProductCode), then OLD removed
-//! by RemoveExistingProducts (a `/x` session with UPGRADINGPRODUCTCODE set).
+//! profile, then the new release installed on the profile with OLD among its installed
+//! products (so NEW's FindRelatedProducts finds OLD by its own Upgrade rows), then OLD
+//! removed by RemoveExistingProducts (a `/x` session with UPGRADINGPRODUCTCODE set).
 //!
 //! Where RemoveExistingProducts sits decides what survives. Early (before InstallFiles and
 //! WriteRegistryValues) OLD is gone before NEW writes anything, so NEW's items all stay. Late,
@@ -10,10 +10,9 @@
 //! that item is lost. Without RemoveExistingProducts both products stay installed.
 
 use super::{CommandLine, LaunchOutcome, Leftover, Prediction, SimulationError, Simulator};
-use crate::format::bits::UpgradeAttributes;
 use crate::format::schema;
 use crate::package::PackageView;
-use crate::simulate::profile::MachineProfile;
+use crate::simulate::profile::{InstalledProduct, MachineProfile};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -71,7 +70,8 @@ pub fn simulate_upgrade(
     if old_run.outcome != LaunchOutcome::Installs {
         return Ok(prediction);
     }
-    let new_run = simulator.simulate(new, profile, &found_by(new, old))?;
+    let new_run =
+        simulator.simulate(new, &with_installed(profile, old), &CommandLine::default())?;
     prediction.outcome = Some(new_run.outcome.clone());
     if new_run.outcome != LaunchOutcome::Installs {
         return Ok(prediction);
@@ -148,24 +148,22 @@ fn removal_of(package: &PackageView) -> Removal {
     }
 }
 
-/// The properties FindRelatedProducts sets in `new` with `old` installed: the ActionProperty
-/// of each row of OLD's UpgradeCode that is not OnlyDetect, set to OLD's ProductCode.
-fn found_by(new: &PackageView, old: &PackageView) -> CommandLine {
-    let mut command_line = CommandLine::default();
-    let (Some(code), Some(product)) = (old.property("UpgradeCode"), old.property("ProductCode"))
-    else {
-        return command_line;
-    };
-    for row in new.rows(&schema::UPGRADE) {
-        if row.upgrade_code.eq_ignore_ascii_case(&code)
-            && !row.attributes.contains(UpgradeAttributes::ONLY_DETECT)
-        {
-            command_line
-                .install
-                .insert(row.action_property, product.clone());
-        }
+/// `profile` with `old` installed: NEW's FindRelatedProducts finds it by its Upgrade rows
+/// (version range, language, only-detect), and installing NEW under OLD's ProductCode from
+/// another package is refused (1638) as a plain `/i` of a minor update is.
+fn with_installed(profile: &MachineProfile, old: &PackageView) -> MachineProfile {
+    let mut profile = profile.clone();
+    if let Some(product_code) = old.property("ProductCode") {
+        let language = old.property("ProductLanguage");
+        profile.products.push(InstalledProduct {
+            product_code,
+            upgrade_code: old.property("UpgradeCode"),
+            version: old.property("ProductVersion").unwrap_or_default(),
+            language: language.and_then(|l| l.parse().ok()).unwrap_or(0),
+            package_code: old.summary.package_code(),
+        });
     }
-    command_line
+    profile
 }
 
 /// Every item an install writes, with the component that writes it.
