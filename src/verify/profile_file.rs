@@ -6,7 +6,8 @@ use crate::error::{ConfigError, ConfigProblem};
 use crate::target::Arch;
 use msikit::format::{Category, RegistryRoot};
 use msikit::simulate::profile::{
-    by_name, empty_profile, known_names, InstalledProduct, MachineProfile, ProfileValue,
+    by_name, empty_profile, known_names, InstalledProduct, MachineProfile, ProfileFile,
+    ProfileValue,
 };
 use toml::Spanned;
 
@@ -39,6 +40,26 @@ mod raw {
         /// Products installed on the machine.
         #[serde(default)]
         pub product: Vec<Product>,
+        /// Files on the machine, for AppSearch's file and INI searches.
+        #[serde(default)]
+        pub file: Vec<File>,
+        /// Folders on the machine besides the standard ones and those holding files.
+        #[serde(default)]
+        pub folders: Vec<Spanned<String>>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct File {
+        pub path: Spanned<String>,
+        #[serde(default)]
+        pub size: u32,
+        pub version: Option<Spanned<String>>,
+        #[serde(default)]
+        pub languages: Vec<u16>,
+        /// An INI file's values: section → key → value.
+        #[serde(default)]
+        pub ini: BTreeMap<String, BTreeMap<String, String>>,
     }
 
     #[derive(Debug, Deserialize)]
@@ -170,6 +191,14 @@ pub fn parse_profile_file(text: &str, file: &str) -> Result<Vec<MachineProfile>,
                 .products
                 .push(installed_product(product, text, file)?);
         }
+        for folder in &entry.folders {
+            profile
+                .folders
+                .push(full_path(folder, "profile.folders", text, file)?);
+        }
+        for entry in &entry.file {
+            profile.files.push(profile_file(entry, text, file)?);
+        }
         profiles.push(profile);
     }
     Ok(profiles)
@@ -215,5 +244,74 @@ fn installed_product(
         version: version.get_ref().clone(),
         language: u32::from(product.language),
         package_code: optional_guid(&product.package_code, "profile.product.package_code")?,
+    })
+}
+
+/// A path a profile gives: full (`C:\…`), at most MAX_PATH long, no empty or `.` parts.
+fn full_path(
+    path: &Spanned<String>,
+    key: &str,
+    text: &str,
+    file: &str,
+) -> Result<String, ConfigError> {
+    const MAX_PATH: usize = 260;
+    let spelled = path.get_ref().trim_end_matches('\\');
+    let mut parts = spelled.split('\\');
+    let drive = parts.next().unwrap_or("");
+    let drive_ok = drive.len() == 2
+        && drive.as_bytes()[0].is_ascii_alphabetic()
+        && drive.as_bytes()[1] == b':';
+    let parts_ok = parts.all(|part| !part.is_empty() && part != "." && part != "..");
+    if drive_ok && parts_ok && spelled.len() <= MAX_PATH {
+        return Ok(spelled.to_string());
+    }
+    Err(config::located_error(
+        text,
+        file,
+        path.span(),
+        key,
+        ConfigProblem::Malformed,
+        format!(
+            "expected a full path such as `C:\\Tools\\app.exe` (at most {MAX_PATH} characters, no `.` or `..`), found `{}`",
+            path.get_ref()
+        ),
+    ))
+}
+
+/// One `[[profile.file]]`: INI sections and keys lower-cased, as Windows compares them.
+fn profile_file(entry: &raw::File, text: &str, file: &str) -> Result<ProfileFile, ConfigError> {
+    let version = match &entry.version {
+        Some(version) if !Category::Version.accepts(version.get_ref()) => {
+            return Err(config::located_error(
+                text,
+                file,
+                version.span(),
+                "profile.file.version",
+                ConfigProblem::Malformed,
+                format!(
+                    "expected a file version such as `1.2.3.4`, found `{}`",
+                    version.get_ref()
+                ),
+            ))
+        }
+        version => version.as_ref().map(|version| version.get_ref().clone()),
+    };
+    let ini = entry
+        .ini
+        .iter()
+        .map(|(section, values)| {
+            let values = values
+                .iter()
+                .map(|(key, value)| (key.to_lowercase(), value.clone()))
+                .collect();
+            (section.to_lowercase(), values)
+        })
+        .collect();
+    Ok(ProfileFile {
+        path: full_path(&entry.path, "profile.file.path", text, file)?,
+        size: entry.size,
+        version,
+        languages: entry.languages.clone(),
+        ini,
     })
 }

@@ -40,4 +40,5 @@ mod wine_policy;
 mod wine_proxy;
 mod wine_related;
 mod wine_remove_registry;
+mod wine_search;
 mod wine_selection;

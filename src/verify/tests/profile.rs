@@ -65,6 +65,40 @@ language = 1033
 }
 
 #[test]
+fn a_profile_file_lists_files_and_folders_for_searches() {
+    let text = r#"
+[[profile]]
+name = "tools"
+base = "wine-win10"
+folders = ['D:\Data\']
+
+[[profile.file]]
+path = 'C:\Tools\app.exe'
+size = 4096
+version = "2.1.0.7"
+languages = [1033]
+
+[[profile.file]]
+path = 'C:\Windows\fabrikam.ini'
+ini = { Paths = { Home = 'C:\Tools' } }
+"#;
+    let profiles = parse_profile_file(text, "fleet.toml").unwrap();
+    let profile = &profiles[0];
+    assert_eq!(profile.folders, [r"D:\Data"]);
+    assert_eq!(
+        profile.files[0],
+        ProfileFile {
+            path: r"C:\Tools\app.exe".into(),
+            size: 4096,
+            version: Some("2.1.0.7".into()),
+            languages: vec![1033],
+            ini: Default::default(),
+        }
+    );
+    assert_eq!(profile.files[1].ini["paths"]["home"], r"C:\Tools");
+}
+
+#[test]
 fn profile_file_errors_name_file_line_and_key() {
     let cases = [
         ("[[profile]]\nname = \"x\"\nbase = \"win99\"\n", 3, "profile.base", "unknown built-in profile `win99`"),
@@ -94,6 +128,24 @@ fn profile_file_errors_name_file_line_and_key() {
             6,
             "profile.product.version",
             "expected `major.minor.build`",
+        ),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.file]]\npath = 'Tools\\app.exe'\n",
+            5,
+            "profile.file.path",
+            "expected a full path",
+        ),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\nfolders = ['C:\\a\\..\\b']\n",
+            4,
+            "profile.folders",
+            "no `.` or `..`",
+        ),
+        (
+            "[[profile]]\nname = \"x\"\narch = \"x64\"\n[[profile.file]]\npath = 'C:\\a.exe'\nversion = \"v2\"\n",
+            6,
+            "profile.file.version",
+            "expected a file version",
         ),
     ];
     for (text, line, key, message) in cases {

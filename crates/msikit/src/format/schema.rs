@@ -98,6 +98,44 @@ rows! {
         locator_type: Option<LocatorType> = col("Type", I2, NONE).null(),
     }
 
+    /// Read, never written: the file a search looks for, and what it must match.
+    pub struct Signature {
+        signature: String = col("Signature", S(72), ID).key(),
+        file_name: String = col("FileName", S(255), Some(C::Filename)),
+        min_version: Option<String> = col("MinVersion", S(20), TEXT).null(),
+        max_version: Option<String> = col("MaxVersion", S(20), TEXT).null(),
+        min_size: Option<i32> = col("MinSize", I4, NONE).null(),
+        max_size: Option<i32> = col("MaxSize", I4, NONE).null(),
+        min_date: Option<i32> = col("MinDate", I4, NONE).null(),
+        max_date: Option<i32> = col("MaxDate", I4, NONE).null(),
+        languages: Option<String> = col("Languages", S(255), Some(C::Language)).null(),
+    }
+
+    /// Read, never written: a search of the file system, from a path or a parent search.
+    pub struct DrLocator {
+        signature: String = col("Signature_", S(72), ID).key(),
+        parent: Option<String> = col("Parent", S(72), ID).key().null(),
+        path: Option<String> = col("Path", S(255), Some(C::AnyPath)).key().null(),
+        depth: Option<i32> = col("Depth", I2, NONE).null(),
+    }
+
+    /// Read, never written: a search for an installed component's key path.
+    pub struct CompLocator {
+        signature: String = col("Signature_", S(72), ID).key(),
+        component_id: String = col("ComponentId", S(38), GUID),
+        locator_type: Option<LocatorType> = col("Type", I2, NONE).null(),
+    }
+
+    /// Read, never written: a search of an INI file's value.
+    pub struct IniLocator {
+        signature: String = col("Signature_", S(72), ID).key(),
+        file_name: String = col("FileName", S(255), Some(C::Filename)),
+        section: String = col("Section", S(96), TEXT),
+        key: String = col("Key", S(128), TEXT),
+        field: Option<i32> = col("Field", I2, NONE).null(),
+        locator_type: Option<LocatorType> = col("Type", I2, NONE).null(),
+    }
+
     pub struct AppSearch {
         property: String = col("Property", S(72), ID).key(),
         signature: String = col("Signature_", S(72), ID).key(),
@@ -228,6 +266,10 @@ pub const REMOVE_REGISTRY: Table<RemoveRegistry> = Table::new("RemoveRegistry");
 pub const ENVIRONMENT: Table<Environment> = Table::new("Environment");
 pub const REG_LOCATOR: Table<RegLocator> = Table::new("RegLocator");
 pub const APP_SEARCH: Table<AppSearch> = Table::new("AppSearch");
+pub const SIGNATURE: Table<Signature> = Table::new("Signature");
+pub const DR_LOCATOR: Table<DrLocator> = Table::new("DrLocator");
+pub const COMP_LOCATOR: Table<CompLocator> = Table::new("CompLocator");
+pub const INI_LOCATOR: Table<IniLocator> = Table::new("IniLocator");
 pub const LAUNCH_CONDITION: Table<LaunchCondition> = Table::new("LaunchCondition");
 pub const UPGRADE: Table<Upgrade> = Table::new("Upgrade");
 pub const INSTALL_EXECUTE_SEQUENCE: Table<SequenceAction> = Table::new("InstallExecuteSequence");

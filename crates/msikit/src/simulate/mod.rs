@@ -3,7 +3,8 @@
 //! component selection → the registry values and files of install → what uninstall
 //! removes, and what it leaves (permanent components apart from accidental residue).
 //!
-//! Modelled: raw registry searches (RegLocator type 2, either view), launch conditions and
+//! Modelled: AppSearch (`search`: registry, INI and folder searches of the profile's
+//! registry, files and folders, matched against the Signature table), launch conditions and
 //! their messages, feature selection (`selection`: levels, the Condition table,
 //! INSTALLLEVEL, ADDLOCAL and REMOVE, FollowParent), component conditions (re-evaluated at
 //! uninstall, as Wine does), the permanent attribute and unmanaged (null GUID) components, the Registry table (every Formatted form, `-1` roots,
@@ -16,7 +17,7 @@
 //! The profile's installed products (`related`: FindRelatedProducts, RemoveExistingProducts,
 //! 1638, maintenance), the Environment table (`environment`) and the RemoveRegistry table
 //! (`removal`). Not modelled (listed in [`Prediction::unsimulated`] when a package uses them):
-//! other custom actions, file and directory searches (no file system in a profile), what
+//! other custom actions, the searches `search` names, what
 //! removing a related product leaves, ADDSOURCE, REINSTALL and ADVERTISE.
 
 mod environment;
@@ -24,6 +25,7 @@ pub mod platform;
 pub mod profile;
 mod related;
 mod removal;
+mod search;
 mod selection;
 pub mod source;
 mod tables;
@@ -31,9 +33,9 @@ pub mod upgrade;
 
 use crate::condition::{self, ConditionError, InstallState, MapEnvironment};
 use crate::format::bits::action_type;
-use crate::format::bits::{ComponentAttributes, LocatorType, UpgradeAttributes};
+use crate::format::bits::{ComponentAttributes, UpgradeAttributes};
 use crate::format::names::{long_name, long_target_dir};
-use crate::format::schema::{CustomAction, RegLocator};
+use crate::format::schema::CustomAction;
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{self, References, WrittenData};
 use crate::package::PackageView;
@@ -696,68 +698,6 @@ impl<'a> Session<'a> {
         } else {
             LaunchOutcome::Refused { messages }
         })
-    }
-
-    fn app_search(&mut self) {
-        // The rows belong to the tables, not the session, so the session can take results.
-        let tables = self.tables;
-        for search in &tables.app_searches {
-            let (property, signature) = (&search.property, &search.signature);
-            let Some(locator) = tables.reg_locators.get(signature) else {
-                self.notes.insert(format!(
-                    "AppSearch `{property}`: only registry searches are simulated (`{signature}` has no RegLocator row)"
-                ));
-                continue;
-            };
-            match self.registry_search(locator) {
-                Ok(Some(value)) => {
-                    self.env.properties.insert(property.clone(), value);
-                }
-                Ok(None) => {}
-                Err(note) => {
-                    self.notes.insert(format!("AppSearch `{property}`: {note}"));
-                }
-            }
-        }
-    }
-
-    /// A RegLocator row's result: `Ok(None)` when the value is absent.
-    fn registry_search(&self, locator: &RegLocator) -> Result<Option<String>, String> {
-        let kind = locator.locator_type.map_or(0, |kind| kind.bits()) & LocatorType::KIND_MASK;
-        if kind != LocatorType::RAW.bits() {
-            let what = if kind == LocatorType::FILE_NAME.bits() {
-                "file"
-            } else {
-                "directory"
-            };
-            return Err(format!(
-                "a {what} search needs a file system; the profile has none, so it finds nothing"
-            ));
-        }
-        let references = self.references();
-        let Some(root) = locator_root(locator.root) else {
-            return Err(format!("unknown root {}", locator.root));
-        };
-        let key = deformat::deformat(&locator.key, &references).to_ascii_lowercase();
-        let name = deformat::deformat(locator.name.as_deref().unwrap_or(""), &references)
-            .to_ascii_lowercase();
-        // A 32-bit search on 64-bit Windows reads WOW6432Node (Wine redirects it too); Windows
-        // profiles give CurrentVersion once, for both views, Wine's give each view its own.
-        let view64 = locator
-            .locator_type
-            .is_some_and(|kind| kind.contains(LocatorType::WIN64));
-        let wine = self.on_wine();
-        let key = match self.profile.is_64bit && !view64 && root == RegistryRoot::LocalMachine {
-            true if key != profile::CURRENT_VERSION || wine => {
-                redirect_to_wow6432node(&key).to_ascii_lowercase()
-            }
-            _ => key,
-        };
-        Ok(self
-            .profile
-            .registry
-            .get(&(root, key, name))
-            .map(|value| value.as_search_result()))
     }
 
     /// What this session (`install` or `uninstall`) could not simulate: its notes, and each

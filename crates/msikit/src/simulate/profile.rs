@@ -40,6 +40,20 @@ pub struct InstalledProduct {
     pub package_code: Option<String>,
 }
 
+/// A file on the machine, as AppSearch's file and INI searches see it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ProfileFile {
+    /// The full path (`C:\Tools\app.exe`), spelled as the machine spells it.
+    pub path: String,
+    pub size: u32,
+    /// The version resource's file version (`a.b.c.d`); `None` for a file without one.
+    pub version: Option<String>,
+    /// The version resource's languages (LANGIDs).
+    pub languages: Vec<u16>,
+    /// An INI file's values: section → key → value, section and key lower-cased.
+    pub ini: BTreeMap<String, BTreeMap<String, String>>,
+}
+
 /// Whose Windows Installer runs the package: where Wine's `dlls/msi` and Windows differ
 /// (reboots, failures after InstallFinalize), a profile predicts its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,6 +79,10 @@ pub struct MachineProfile {
     pub registry: BTreeMap<(RegistryRoot, String, String), ProfileValue>,
     /// Products already installed (none on the built-in profiles).
     pub products: Vec<InstalledProduct>,
+    /// Files on the machine (none on the built-in profiles).
+    pub files: Vec<ProfileFile>,
+    /// Folders besides the standard ones and those holding `files`: full paths.
+    pub folders: Vec<String>,
 }
 
 struct Spec {
@@ -450,6 +468,8 @@ impl MachineProfile {
             properties,
             registry,
             products: Vec::new(),
+            files: Vec::new(),
+            folders: Vec::new(),
         }
     }
 }
@@ -507,6 +527,8 @@ pub fn empty_profile(is_64bit: bool) -> MachineProfile {
         properties: BTreeMap::new(),
         registry: BTreeMap::new(),
         products: Vec::new(),
+        files: Vec::new(),
+        folders: Vec::new(),
     }
 }
 

@@ -16,6 +16,10 @@ pub(super) struct Tables {
     pub launch_conditions: Vec<LaunchCondition>,
     pub app_searches: Vec<AppSearch>,
     pub reg_locators: BTreeMap<String, RegLocator>,
+    pub signatures: BTreeMap<String, Signature>,
+    pub dr_locators: BTreeMap<String, DrLocator>,
+    pub comp_locators: BTreeMap<String, CompLocator>,
+    pub ini_locators: BTreeMap<String, IniLocator>,
     pub custom_actions: BTreeMap<String, CustomAction>,
     pub features: Vec<Feature>,
     pub feature_conditions: Vec<Condition>,
@@ -45,6 +49,18 @@ impl Tables {
             launch_conditions: package.rows(&schema::LAUNCH_CONDITION).collect(),
             app_searches: package.rows(&schema::APP_SEARCH).collect(),
             reg_locators: first_by_key(package.rows(&schema::REG_LOCATOR), |row| {
+                row.signature.clone()
+            }),
+            signatures: first_by_key(package.rows(&schema::SIGNATURE), |row| {
+                row.signature.clone()
+            }),
+            dr_locators: first_by_key(package.rows(&schema::DR_LOCATOR), |row| {
+                row.signature.clone()
+            }),
+            comp_locators: first_by_key(package.rows(&schema::COMP_LOCATOR), |row| {
+                row.signature.clone()
+            }),
+            ini_locators: first_by_key(package.rows(&schema::INI_LOCATOR), |row| {
                 row.signature.clone()
             }),
             custom_actions: first_by_key(package.rows(&schema::CUSTOM_ACTION), |row| {
