@@ -215,6 +215,15 @@ fn render_profile(result: &ProfileResult, out: &mut String) {
     for removal in &prediction.registry_removed {
         push_wrapped(out, "      removes: ", "        ", &removal.display_key());
     }
+    for removal in &prediction.files_removed {
+        let when = if removal.at_uninstall {
+            "at uninstall"
+        } else {
+            "at install"
+        };
+        let text = format!("{} ({when})", removal.path);
+        push_wrapped(out, "      deletes: ", "        ", &text);
+    }
     for leftover in &prediction.residue {
         let text = format!("{} ({})", leftover.item, leftover.reason);
         push_wrapped(out, "      residue: ", "        ", &text);

@@ -36,6 +36,7 @@ mod verify;
 mod verify_wine;
 mod wine_credprov;
 mod wine_environment;
+mod wine_files;
 mod wine_policy;
 mod wine_proxy;
 mod wine_related;

@@ -3,7 +3,7 @@
 //! whether it installs, which registry values it writes (where, with which data), which
 //! files it copies, and what is left after `/x`. A disagreement fails the test.
 
-use crate::support::wine::{MsiexecRun, RegistrySnapshot, Windows, WinePrefix};
+use crate::support::wine::{MsiexecRun, PrefixSnapshot, Windows, WinePrefix};
 use crate::support::{build_target, payload, with_component_condition, wixl_package};
 use msikit::formatted::deformat::WrittenData;
 use msikit::package as read;
@@ -206,7 +206,7 @@ pub(crate) fn assert_wine_agrees_with(windows: Windows, msi: &Path, command_line
     let profile = profile_for(windows);
     let prediction = predict(msi, &profile, command_line);
     let context = format!("{} on {}", msi.display(), profile.name);
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert_install_agrees(&prefix, msi, command_line, &prediction, &before, &context);
     assert_uninstall_agrees(&prefix, msi, &prediction, &before, &context);
 }
@@ -218,7 +218,7 @@ pub(crate) fn assert_install_agrees(
     msi: &Path,
     command_line: &CommandLine,
     prediction: &Prediction,
-    before: &RegistrySnapshot,
+    before: &PrefixSnapshot,
     context: &str,
 ) {
     let properties: Vec<String> = command_line
@@ -230,7 +230,7 @@ pub(crate) fn assert_install_agrees(
     let install = prefix.install(msi, &properties);
     assert_exit_code(&install, prediction.exit_code, context);
     assert_stopped_where_predicted(&install, &prediction.outcome, context);
-    let after_install = prefix.registry_snapshot();
+    let after_install = prefix.snapshot();
     let written: BTreeSet<(String, String)> = after_install
         .values_added_since(before)
         .into_iter()
@@ -253,13 +253,51 @@ pub(crate) fn assert_install_agrees(
             file.path
         );
     }
+    assert_eq!(
+        after_install
+            .files
+            .difference(&before.files)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        predicted_made(prediction),
+        "{context}: files and folders made"
+    );
+    assert_eq!(
+        before
+            .files
+            .difference(&after_install.files)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        predicted_deleted(prediction, false),
+        "{context}: files and folders deleted"
+    );
+}
+
+/// The files and folders install makes, lower-cased.
+fn predicted_made(prediction: &Prediction) -> BTreeSet<String> {
+    let files = prediction.files.iter().map(|file| &file.path);
+    let folders = prediction.folders.iter().map(|folder| &folder.path);
+    files
+        .chain(folders)
+        .map(|path| path.to_lowercase())
+        .collect()
+}
+
+/// What the machine held that the install (and with `uninstall`, the uninstall) deletes.
+fn predicted_deleted(prediction: &Prediction, uninstall: bool) -> BTreeSet<String> {
+    prediction
+        .files_removed
+        .iter()
+        .filter(|removal| uninstall || !removal.at_uninstall)
+        .map(|removal| removal.path.to_lowercase())
+        .collect()
 }
 
 /// Values `before` held that are gone after the install, or changed by something other than
 /// a write of the install (`written`).
 fn values_removed(
-    before: &RegistrySnapshot,
-    after: &RegistrySnapshot,
+    before: &PrefixSnapshot,
+    after: &PrefixSnapshot,
     written: &BTreeSet<(String, String)>,
 ) -> BTreeSet<(String, String)> {
     before
@@ -272,7 +310,7 @@ fn values_removed(
 /// The values of `before` the prediction's removals name, less those the install rewrote.
 fn predicted_removed(
     prediction: &Prediction,
-    before: &RegistrySnapshot,
+    before: &PrefixSnapshot,
     written: &BTreeSet<(String, String)>,
 ) -> BTreeSet<(String, String)> {
     let targets: Vec<(String, Option<String>)> = prediction
@@ -327,7 +365,7 @@ pub(crate) fn assert_uninstall_agrees(
     prefix: &WinePrefix,
     msi: &Path,
     prediction: &Prediction,
-    before: &RegistrySnapshot,
+    before: &PrefixSnapshot,
     context: &str,
 ) {
     let (Some(uninstall_outcome), Some(uninstall_exit)) =
@@ -339,7 +377,7 @@ pub(crate) fn assert_uninstall_agrees(
     let context = format!("{context}, /x");
     assert_exit_code(&uninstall, uninstall_exit, &context);
     assert_stopped_where_predicted(&uninstall, uninstall_outcome, &context);
-    let after_uninstall = prefix.registry_snapshot();
+    let after_uninstall = prefix.snapshot();
     // A `+` key stays while its component goes: it does not keep the component's values.
     let kept_key_items: BTreeSet<String> = prediction
         .registry
@@ -401,6 +439,29 @@ pub(crate) fn assert_uninstall_agrees(
             file.path
         );
     }
+    let left_lower: BTreeSet<String> = left_items.iter().map(|item| item.to_lowercase()).collect();
+    let predicted_left: BTreeSet<String> = predicted_made(prediction)
+        .intersection(&left_lower)
+        .cloned()
+        .collect();
+    assert_eq!(
+        after_uninstall
+            .files
+            .difference(&before.files)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        predicted_left,
+        "{context}: files and folders left after /x"
+    );
+    assert_eq!(
+        before
+            .files
+            .difference(&after_uninstall.files)
+            .cloned()
+            .collect::<BTreeSet<_>>(),
+        predicted_deleted(prediction, true),
+        "{context}: files and folders deleted by /i and /x"
+    );
 }
 
 /// The components whose every value and file uninstall leaves.

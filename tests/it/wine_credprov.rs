@@ -48,7 +48,7 @@ fn install_use_and_remove(windows: Windows, target: &str) {
     let Some(msi) = package(target, dir.path(), &[]) else {
         return;
     };
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert!(
         client(&prefix).starts_with("COCREATE_FAIL hr=0x80040154"),
         "the class must not exist before install: the client printed {:?}",
@@ -112,7 +112,7 @@ fn install_use_and_remove(windows: Windows, target: &str) {
         !prefix.drive_c(r"C:\Program Files\Contoso IT").exists(),
         "empty folders are removed"
     );
-    let changes = prefix.registry_snapshot().changes_since(&before);
+    let changes = prefix.snapshot().changes_since(&before);
     let (permanent, residue): (Vec<_>, Vec<_>) = changes.into_iter().partition(|c| {
         PERMANENT_MARKS
             .iter()

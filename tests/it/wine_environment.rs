@@ -93,7 +93,7 @@ fn environment_rows_set_and_remove_variables_as_wine_does() {
         .permanent
         .iter()
         .any(|left| left.item.contains("FABRIKAM_KEPT")));
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     let context = "environment rows on win10";
     assert_install_agrees(&prefix, &msi, &none, &prediction, &before, context);
     assert_uninstall_agrees(&prefix, &msi, &prediction, &before, context);
@@ -125,7 +125,7 @@ fn an_environment_row_that_names_no_variable_fails_the_install_as_in_wine() {
     // Wine exits with the action's own error, and keeps what the script wrote before it.
     assert_eq!(prediction.exit_code, 1627);
     assert!(!prediction.registry.is_empty() && prediction.uninstall.is_none());
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert_install_agrees(
         &prefix,
         &msi,

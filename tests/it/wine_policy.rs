@@ -26,7 +26,7 @@ fn win10_x64_installs_silently_and_uninstalls_without_residue() {
     };
     let dir = tempfile::tempdir().unwrap();
     let msi = package("win10-x64", dir.path());
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
 
     let install = prefix.install(&msi, &[]);
     assert!(
@@ -69,7 +69,7 @@ fn win10_x64_installs_silently_and_uninstalls_without_residue() {
     );
     assert_eq!(policy_value(&prefix), None);
     assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
+        prefix.snapshot().changes_since(&before),
         Vec::<String>::new(),
         "residue after /x"
     );
@@ -87,7 +87,7 @@ fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
     let dir = tempfile::tempdir().unwrap();
     let msi = package("win10-x64", dir.path());
     prefix.reg_add(POLICY_KEY, "SomethingElse", "REG_SZ", "keep me");
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert!(prefix.install(&msi, &[]).exited_with(0));
     assert_eq!(
         prefix
@@ -106,7 +106,7 @@ fn an_unrelated_value_under_azureadaccount_survives_install_and_uninstall() {
     );
     assert_eq!(policy_value(&prefix), None);
     assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
+        prefix.snapshot().changes_since(&before),
         Vec::<String>::new()
     );
 }
@@ -214,7 +214,7 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
         build_target(Some(&config), "win10-x64", &folder)
     };
     let (old, new) = (build("1.0.0"), build("1.1.0"));
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert!(prefix.install(&old, &[]).exited_with(0));
     let upgrade = prefix.install(&new, &[]);
     assert!(upgrade.exited_with(0), "{}", upgrade.log);
@@ -248,7 +248,7 @@ fn a_newer_version_upgrades_in_place_and_an_older_one_is_refused() {
 
     assert!(prefix.uninstall(&new).exited_with(0));
     assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
+        prefix.snapshot().changes_since(&before),
         Vec::<String>::new()
     );
 }
@@ -281,7 +281,7 @@ fn literal_strings_land_in_the_registry_unexpanded() {
         .collect();
     let config = config_with_registry(dir.path(), &extra);
     let msi = build_target(Some(&config), "win10-x64", dir.path());
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     let install = prefix.install(&msi, &[]);
     assert!(install.exited_with(0), "{}", install.log);
     let key = r"HKLM\SOFTWARE\Contoso\SSPR";
@@ -311,7 +311,7 @@ fn literal_strings_land_in_the_registry_unexpanded() {
     );
     assert!(prefix.uninstall(&msi).exited_with(0));
     assert_eq!(
-        prefix.registry_snapshot().changes_since(&before),
+        prefix.snapshot().changes_since(&before),
         Vec::<String>::new()
     );
 }
@@ -335,7 +335,7 @@ fn arm64_packages_are_refused_on_x64_before_any_action_and_write_nothing() {
             return;
         };
         let msi = package(target, dir.path());
-        let before = prefix.registry_snapshot();
+        let before = prefix.snapshot();
         let install = prefix.install(&msi, &[]);
         assert!(
             install.exited_with(PLATFORM_UNSUPPORTED),
@@ -351,7 +351,7 @@ fn arm64_packages_are_refused_on_x64_before_any_action_and_write_nothing() {
         );
         assert_eq!(policy_value(&prefix), None, "{target}");
         assert_eq!(
-            prefix.registry_snapshot().changes_since(&before),
+            prefix.snapshot().changes_since(&before),
             Vec::<String>::new(),
             "{target}: a refused package changes nothing"
         );

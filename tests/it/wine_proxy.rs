@@ -14,7 +14,7 @@
 
 use crate::custom_actions::{proxy_config, SITE_ACTION};
 use crate::support::build_target;
-use crate::support::wine::{MsiexecRun, RegistrySnapshot, Windows, WinePrefix, FATAL_ERROR};
+use crate::support::wine::{MsiexecRun, PrefixSnapshot, Windows, WinePrefix, FATAL_ERROR};
 use std::path::{Path, PathBuf};
 
 const INTERNET_SETTINGS: &str = r"HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings";
@@ -100,9 +100,9 @@ impl Case {
         self.prefix.reg_value(key, name, true).map(|(_, data)| data)
     }
 
-    fn assert_unchanged_since(&self, before: &RegistrySnapshot, why: &str) {
+    fn assert_unchanged_since(&self, before: &PrefixSnapshot, why: &str) {
         assert_eq!(
-            self.prefix.registry_snapshot().changes_since(before),
+            self.prefix.snapshot().changes_since(before),
             Vec::<String>::new(),
             "{why}"
         );
@@ -145,7 +145,7 @@ fn machine_proxy_is_set_and_uninstall_puts_the_earlier_values_back() {
         return;
     };
     earlier_settings(&case.prefix);
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
 
     let install = case.install_ok(&["PROXYSERVER=proxy.example.net:3128"]);
     assert_eq!(
@@ -184,7 +184,7 @@ fn a_failure_after_the_proxy_and_site_actions_rolls_back_to_the_exact_earlier_st
         return;
     };
     earlier_settings(&case.prefix);
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     let install = case.install_fails(&[]);
     for action in [
         "SsprProxyApply",
@@ -214,7 +214,7 @@ fn a_site_action_runs_deferred_and_its_removal_at_uninstall() {
     let Some(case) = Case::new("none", &format!("{SITE_ACTION}{SITE_REMOVAL}")) else {
         return;
     };
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     case.install_ok(&["SITE=ct-west"]);
     assert_eq!(
         case.value(SITE_KEY, "Site").as_deref(),
@@ -303,7 +303,7 @@ fn default_profile_proxy_loads_the_hive_profilelist_names_and_always_unloads_it(
     };
     let hive = default_profile(&case.prefix);
     let hive_bytes = std::fs::read(&hive).unwrap();
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
 
     let install = case.install_ok(&[]);
     let lines = proxy_log_lines(&install.log).join("\n");
@@ -345,7 +345,7 @@ fn default_profile_rollback_unloads_the_hive_and_restores_the_machine() {
         return;
     };
     default_profile(&case.prefix);
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     let install = case.install_fails(&[]);
     let lines = proxy_log_lines(&install.log);
     let unloads = lines
@@ -371,7 +371,7 @@ fn a_missing_default_profile_fails_cleanly_and_changes_nothing() {
     let Some(case) = Case::new("default-profile", "") else {
         return;
     };
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     let install = case.install_fails(&[]);
     assert!(
         proxy_log_lines(&install.log)
@@ -397,7 +397,7 @@ fn an_upgrade_keeps_the_proxy_and_the_final_uninstall_restores_the_earliest_valu
         return;
     };
     earlier_settings(&case.prefix);
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     case.install_ok(&["PROXYSERVER=first.example.net:8080"]);
     expect_success(
         case.prefix
@@ -478,7 +478,7 @@ fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass
     let Some(case) = Case::new("none", &site_dll_actions(&dll)) else {
         return;
     };
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     let install = case.install_ok(&["SITE=ct-north"]);
     assert!(started(&install.log, "IgnoredFailure"), "{}", install.log);
     assert_eq!(
@@ -495,8 +495,8 @@ fn an_embedded_dll_action_reads_its_custom_action_data_and_ignored_failures_pass
 /// The policy and proxy values (key, value line) a snapshot gained, in the keys both the
 /// package and the bundle's `.reg` write.
 fn policy_and_proxy_values(
-    after: &RegistrySnapshot,
-    before: &RegistrySnapshot,
+    after: &PrefixSnapshot,
+    before: &PrefixSnapshot,
 ) -> std::collections::BTreeSet<(String, String)> {
     let keys = [
         r"software\policies\microsoft\azureadaccount",
@@ -519,9 +519,9 @@ fn the_bundles_reg_file_sets_what_the_machine_proxy_package_writes() {
     let Some(case) = Case::new("machine", "") else {
         return;
     };
-    let before = case.prefix.registry_snapshot();
+    let before = case.prefix.snapshot();
     case.install_ok(&[]);
-    let installed = policy_and_proxy_values(&case.prefix.registry_snapshot(), &before);
+    let installed = policy_and_proxy_values(&case.prefix.snapshot(), &before);
     assert!(
         installed
             .iter()
@@ -554,7 +554,7 @@ fn the_bundles_reg_file_sets_what_the_machine_proxy_package_writes() {
     )
     .unwrap();
     let imported_into = WinePrefix::new(Windows::Win10).unwrap();
-    let before = imported_into.registry_snapshot();
+    let before = imported_into.snapshot();
     let import = imported_into.wine(&[
         "reg",
         "import",
@@ -562,7 +562,7 @@ fn the_bundles_reg_file_sets_what_the_machine_proxy_package_writes() {
         "/reg:64",
     ]);
     assert!(import.status.success(), "{import:?}");
-    let imported = policy_and_proxy_values(&imported_into.registry_snapshot(), &before);
+    let imported = policy_and_proxy_values(&imported_into.snapshot(), &before);
     assert_eq!(imported, installed);
 }
 

@@ -73,7 +73,7 @@ fn installed_products_are_found_removed_and_refused_as_wine_does() {
     let old = release(dir.path(), "old", "1.0.0", OLD_CODE);
     let new = release(dir.path(), "new", "2.0.0", NEW_CODE);
     let none = CommandLine::default();
-    let clean = prefix.registry_snapshot();
+    let clean = prefix.snapshot();
 
     // 1.0.0 on a machine without the product line: nothing found, nothing removed.
     let first = predict(&old, &with_installed(&[]), &none);
@@ -114,7 +114,7 @@ fn installed_products_are_found_removed_and_refused_as_wine_does() {
         }
         outcome => panic!("a downgrade is refused, not {outcome:?}"),
     }
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert_install_agrees(
         &prefix,
         &old,
@@ -145,7 +145,7 @@ fn another_package_of_an_installed_product_is_refused_with_1638_and_the_same_one
     // Rebuilt as 2.1.0 under the same ProductCode: wixl gives it a new package code.
     let again = release(dir.path(), "again", "2.1.0", NEW_CODE);
     let none = CommandLine::default();
-    let clean = prefix.registry_snapshot();
+    let clean = prefix.snapshot();
     let first = predict(&new, &with_installed(&[]), &none);
     assert_install_agrees(&prefix, &new, &none, &first, &clean, "2.0.0");
 
@@ -154,7 +154,7 @@ fn another_package_of_an_installed_product_is_refused_with_1638_and_the_same_one
     profile.products[0].package_code = package.summary.package_code();
     let same = predict(&new, &profile, &none);
     assert_eq!((same.exit_code, same.registry.len()), (0, 0), "{same:#?}");
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     assert_install_agrees(&prefix, &new, &none, &same, &before, "2.0.0 again");
 
     let other = predict(&again, &profile, &none);

@@ -119,7 +119,7 @@ fn remove_registry_rows_delete_what_the_machine_holds_as_wine_does() {
         removed.contains(&r"HKLM\SOFTWARE\Fabrikam\Old32 [Stale] (32-bit view)".to_string()),
         "{removed:#?}"
     );
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     let context = "RemoveRegistry rows on win10";
     assert_install_agrees(&prefix, &msi, &none, &prediction, &before, context);
     // The comparison above is of sets; these say they were not both empty.

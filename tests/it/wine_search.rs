@@ -283,7 +283,7 @@ fn file_folder_registry_and_ini_searches_find_what_wine_finds() {
     assert!(found("INI_LIST").contains("<b>"), "{}", found("INI_LIST"));
     assert!(found("TOO_NEW").contains("<>"), "{}", found("TOO_NEW"));
     assert!(found("SHALLOW").contains("<>"), "{}", found("SHALLOW"));
-    let before = prefix.registry_snapshot();
+    let before = prefix.snapshot();
     let context = "AppSearch file searches on win10";
     assert_install_agrees(&prefix, &msi, &none, &prediction, &before, context);
     assert_uninstall_agrees(&prefix, &msi, &prediction, &before, context);

@@ -67,7 +67,7 @@ fn features_are_chosen_by_level_or_by_addlocal_and_remove_as_wine_chooses() {
         let Some(prefix) = WinePrefix::new(Windows::Win10) else {
             return;
         };
-        let before = prefix.registry_snapshot();
+        let before = prefix.snapshot();
         let install: BTreeMap<String, String> = properties
             .iter()
             .map(|(name, value)| (name.to_string(), value.to_string()))

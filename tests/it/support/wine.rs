@@ -210,14 +210,15 @@ impl WinePrefix {
     }
 
     /// Every key and value of the machine and user hives, flushed to disk first.
-    pub fn registry_snapshot(&self) -> RegistrySnapshot {
+    pub fn snapshot(&self) -> PrefixSnapshot {
         wait_for_wineserver(&self.path);
         let mut keys = BTreeMap::new();
         for hive in ["system.reg", "user.reg"] {
             let text = std::fs::read_to_string(self.path.join(hive)).unwrap();
             parse_hive(hive, &text, &mut keys);
         }
-        RegistrySnapshot { keys }
+        let files = self.file_snapshot();
+        PrefixSnapshot { keys, files }
     }
 }
 
@@ -256,7 +257,7 @@ impl WinePrefix {
         properties: &[&str],
         message_part: &str,
     ) -> MsiexecRun {
-        let before = self.registry_snapshot();
+        let before = self.snapshot();
         let run = self.install(msi, properties);
         assert!(
             run.exited_with(FATAL_ERROR),
@@ -272,10 +273,7 @@ impl WinePrefix {
             "{}",
             run.log
         );
-        assert_eq!(
-            self.registry_snapshot().changes_since(&before),
-            Vec::<String>::new()
-        );
+        assert_eq!(self.snapshot().changes_since(&before), Vec::<String>::new());
         assert_refused_as_simulated(
             msi,
             &run.log,
@@ -308,6 +306,31 @@ impl WinePrefix {
         let relative = windows_path.trim_start_matches("C:\\").replace('\\', "/");
         self.path.join("drive_c").join(relative)
     }
+
+    /// Every file and folder on C: outside `C:\windows` and `C:\users` (Wine's own, and the
+    /// installer's bookkeeping), as lower-cased Windows paths, folders with a trailing `\`.
+    fn file_snapshot(&self) -> BTreeSet<String> {
+        let mut paths = BTreeSet::new();
+        let root = self.path.join("drive_c");
+        let mut pending = vec![(root, String::from("c:\\"))];
+        while let Some((dir, windows)) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().map(Result::unwrap) {
+                let name = entry.file_name().to_string_lossy().to_lowercase();
+                if windows == "c:\\" && (name == "windows" || name == "users") {
+                    continue;
+                }
+                let path = format!("{windows}{name}");
+                if entry.file_type().unwrap().is_dir() {
+                    let folder = format!("{path}\\");
+                    paths.insert(folder.clone());
+                    pending.push((entry.path(), folder));
+                } else {
+                    paths.insert(path);
+                }
+            }
+        }
+        paths
+    }
 }
 
 impl Drop for WinePrefix {
@@ -316,10 +339,12 @@ impl Drop for WinePrefix {
     }
 }
 
-/// The registry as Wine stores it: key → sorted value lines.
+/// The registry as Wine stores it (key → sorted value lines) and the files on C:.
 #[derive(Debug, PartialEq, Eq)]
-pub struct RegistrySnapshot {
+pub struct PrefixSnapshot {
     keys: BTreeMap<String, Vec<String>>,
+    /// [`WinePrefix::file_snapshot`].
+    pub files: BTreeSet<String>,
 }
 
 /// Values Wine itself rewrites on every start; not the package's doing. `DriverDate` (the
@@ -336,9 +361,9 @@ const INSTALLER_CONTAINERS: &[&str] = &[
     r"user.reg:Software\\Wine\\WineDbg",
 ];
 
-impl RegistrySnapshot {
+impl PrefixSnapshot {
     /// Keys and values present in `self` but not in `before`, and those gone since.
-    pub fn changes_since(&self, before: &RegistrySnapshot) -> Vec<String> {
+    pub fn changes_since(&self, before: &PrefixSnapshot) -> Vec<String> {
         let mut changes = Vec::new();
         for (key, values) in &self.keys {
             let installer_container =
@@ -363,11 +388,11 @@ impl RegistrySnapshot {
     }
 }
 
-impl RegistrySnapshot {
+impl PrefixSnapshot {
     /// Values present now that were not (or differed) in `before`, as (key, value line) in
     /// Wine's hive syntax, e.g. (`system.reg:software\\fabrikam`, `"Enabled"=dword:00000001`);
     /// key names lower-cased and unescaped, since the registry ignores their case.
-    pub fn values_added_since(&self, before: &RegistrySnapshot) -> BTreeSet<(String, String)> {
+    pub fn values_added_since(&self, before: &PrefixSnapshot) -> BTreeSet<(String, String)> {
         let mut added = BTreeSet::new();
         for (key, values) in &self.keys {
             let old = before.keys.get(key);
@@ -394,7 +419,7 @@ impl RegistrySnapshot {
     }
 
     /// Keys present now that were not in `before`, lower-cased and unescaped.
-    pub fn keys_added_since(&self, before: &RegistrySnapshot) -> BTreeSet<String> {
+    pub fn keys_added_since(&self, before: &PrefixSnapshot) -> BTreeSet<String> {
         self.keys
             .keys()
             .filter(|key| !before.keys.contains_key(*key))

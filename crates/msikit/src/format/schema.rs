@@ -202,6 +202,21 @@ rows! {
         install_mode: RemoveFileMode = col("InstallMode", I2, NONE),
     }
 
+    /// Read, never written: an empty folder a component makes.
+    pub struct CreateFolder {
+        directory: String = col("Directory_", S(72), ID).key().refs("Directory", 1),
+        component: String = col("Component_", S(72), ID).key().refs("Component", 1),
+    }
+
+    /// Read, never written: a copy of a package file that a component makes.
+    pub struct DuplicateFile {
+        file_key: String = col("FileKey", S(72), ID).key(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+        file: String = col("File_", S(72), ID).refs("File", 1),
+        dest_name: Option<String> = col("DestName", S(255), Some(C::Filename)).null().loc(),
+        dest_folder: Option<String> = col("DestFolder", S(72), ID).null(),
+    }
+
     pub struct Binary {
         name: String = col("Name", S(72), ID).key(),
         /// The stream's name, `Binary.<Name>`.
@@ -278,6 +293,8 @@ pub const FILE: Table<File> = Table::new("File");
 pub const MEDIA: Table<Media> = Table::new("Media");
 pub const MSI_FILE_HASH: Table<MsiFileHash> = Table::new("MsiFileHash");
 pub const REMOVE_FILE: Table<RemoveFile> = Table::new("RemoveFile");
+pub const CREATE_FOLDER: Table<CreateFolder> = Table::new("CreateFolder");
+pub const DUPLICATE_FILE: Table<DuplicateFile> = Table::new("DuplicateFile");
 pub const BINARY: Table<Binary> = Table::new("Binary");
 pub const CUSTOM_ACTION: Table<CustomAction> = Table::new("CustomAction");
 pub const CONDITION_TABLE: Table<Condition> = Table::new("Condition");

@@ -15,12 +15,15 @@
 //! code, as Windows or (for [`profile::Installer::Wine`] profiles) as Wine does. InstallFiles
 //! fails on source media missing from beside the package ([`source`]), when told the folder.
 //! The profile's installed products (`related`: FindRelatedProducts, RemoveExistingProducts,
-//! 1638, maintenance), the Environment table (`environment`) and the RemoveRegistry table
-//! (`removal`). Not modelled (listed in [`Prediction::unsimulated`] when a package uses them):
+//! 1638, maintenance), the Environment table (`environment`), the RemoveRegistry table
+//! (`removal`), and the file actions over the profile's files and folders (`file_actions`:
+//! CreateFolder, DuplicateFile, RemoveFile, the folders install makes and uninstall leaves). Not modelled (listed in [`Prediction::unsimulated`] when a package uses them):
 //! other custom actions, the searches `search` names, what
 //! removing a related product leaves, ADDSOURCE, REINSTALL and ADVERTISE.
 
+mod disk;
 mod environment;
+mod file_actions;
 pub mod platform;
 pub mod profile;
 mod related;
@@ -46,6 +49,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use tables::Tables;
+
+pub use file_actions::{FileRemoval, FolderWrite};
 
 /// Whether the package would install, which launch conditions refuse it, or which action
 /// stops it. In JSON a tagged object: `{"result": "installs"}`, `{"result": "refused",
@@ -253,6 +258,10 @@ pub struct Prediction {
     /// Shared between the predictions of one package that copy the same files (most
     /// profiles do), so many profiles of a package of many files hold one list.
     pub files: Arc<Vec<FileWrite>>,
+    /// The folders install makes, each once, for the first component that needs it.
+    pub folders: Vec<FolderWrite>,
+    /// What the machine held that RemoveFile rows delete, at install or uninstall.
+    pub files_removed: Vec<FileRemoval>,
     /// Left by design: components marked permanent.
     pub permanent: Vec<Leftover>,
     /// Left by accident: what uninstall should have removed.
@@ -437,6 +446,8 @@ impl<'m> Simulator<'m> {
             registry: Vec::new(),
             registry_removed: Vec::new(),
             files: Arc::default(),
+            folders: Vec::new(),
+            files_removed: Vec::new(),
             permanent: Vec::new(),
             residue: Vec::new(),
             unsimulated: install.unsimulated("install"),
@@ -457,7 +468,10 @@ impl<'m> Simulator<'m> {
         prediction.registry = install.registry_writes(&installed_set)?;
         let variables = install.environment_writes(&installed_set)?;
         prediction.registry.extend(variables);
-        prediction.files = Arc::new(install.file_writes(&installed_set)?);
+        let mut files = install.file_writes(&installed_set)?;
+        let on_disk = install.install_file_actions(&installed_set, &mut files, &mut prediction)?;
+        install.note_unmodelled_tables(&installed_set)?;
+        prediction.files = Arc::new(files);
         install.look_for_sources(self.source, &installed_set);
         let mut effects = ActionEffects::default();
         let ending = install.run_custom_actions(Span::AfterLaunchConditions, &mut effects);
@@ -476,6 +490,8 @@ impl<'m> Simulator<'m> {
                 prediction.registry.clear();
                 prediction.registry_removed.clear();
                 prediction.files = Arc::default();
+                prediction.folders.clear();
+                prediction.files_removed.clear();
             }
             install.add_resume_entry(&stop, &mut prediction);
             if !keeps {
@@ -501,7 +517,7 @@ impl<'m> Simulator<'m> {
             features: &installed_features,
             registered,
         };
-        uninstall.uninstall(&installs, &mut prediction)?;
+        uninstall.uninstall(&installs, on_disk, &mut prediction)?;
         Ok(prediction)
     }
 }
@@ -1269,6 +1285,7 @@ impl<'a> Session<'a> {
     fn uninstall(
         &mut self,
         installs: &Installed,
+        on_disk: file_actions::InstalledFiles<'_>,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
         let (installed, registered) = (installs.components, installs.registered);
@@ -1322,7 +1339,9 @@ impl<'a> Session<'a> {
             }
         }
         residue_of_actions(prediction, &effects);
-        let mut items = ComponentItems::of(&prediction.registry, &prediction.files);
+        let mut items =
+            ComponentItems::of(&prediction.registry, &prediction.files, &prediction.folders);
+        let mut kept_components = BTreeSet::new();
         let kept_features = self.features_kept_at_uninstall(installs.features)?;
         let kept_by_feature: BTreeMap<&str, &String> = self
             .tables
@@ -1358,6 +1377,7 @@ impl<'a> Session<'a> {
                 None
             };
             if let Some((permanent, reason)) = left {
+                kept_components.insert(component.as_str());
                 let list = if permanent {
                     &mut prediction.permanent
                 } else {
@@ -1385,8 +1405,13 @@ impl<'a> Session<'a> {
             .collect();
         prediction.permanent.extend(kept_keys);
         prediction.permanent.sort();
-        prediction.residue.sort();
-        Ok(())
+        drop(items);
+        let removed: BTreeSet<&str> = installed
+            .iter()
+            .map(String::as_str)
+            .filter(|component| !kept_components.contains(component))
+            .collect();
+        self.uninstall_file_actions(on_disk, &removed, prediction)
     }
 
     /// The folder a Directory id resolves to, with a trailing backslash.
@@ -1490,7 +1515,11 @@ struct ComponentItems<'p> {
 }
 
 impl<'p> ComponentItems<'p> {
-    fn of(registry: &'p [RegistryWrite], files: &'p [FileWrite]) -> ComponentItems<'p> {
+    fn of(
+        registry: &'p [RegistryWrite],
+        files: &'p [FileWrite],
+        folders: &'p [FolderWrite],
+    ) -> ComponentItems<'p> {
         let registry_items = registry
             .iter()
             .filter(|write| write.data != WrittenData::KeyOnly)
@@ -1498,7 +1527,16 @@ impl<'p> ComponentItems<'p> {
         let file_items = files
             .iter()
             .map(|file| (file.component.as_str(), Cow::Borrowed(file.path.as_str())));
-        let mut items: Vec<_> = registry_items.chain(file_items).collect();
+        let folder_items = folders.iter().map(|folder| {
+            (
+                folder.component.as_str(),
+                Cow::Borrowed(folder.path.as_str()),
+            )
+        });
+        let mut items: Vec<_> = registry_items
+            .chain(file_items)
+            .chain(folder_items)
+            .collect();
         items.sort_by_key(|(component, _)| *component);
         ComponentItems {
             items,
@@ -1599,7 +1637,8 @@ fn not_removed_because(outcome: &LaunchOutcome) -> String {
 }
 
 fn leave_all(prediction: &mut Prediction, reason: &str) {
-    let mut items = ComponentItems::of(&prediction.registry, &prediction.files);
+    let mut items =
+        ComponentItems::of(&prediction.registry, &prediction.files, &prediction.folders);
     let components = items.components();
     for component in components {
         let left = items.take(component, reason);
@@ -1747,14 +1786,7 @@ mod tests {
                 },
             );
         }
-        db.insert(
-            &schema::INSTALL_EXECUTE_SEQUENCE,
-            schema::SequenceAction {
-                action: "InstallFiles".into(),
-                condition: None,
-                sequence: Some(4000),
-            },
-        );
+        schedule(&mut db, &[("RemoveFiles", 3500), ("InstallFiles", 4000)]);
         crate::package::read(&database::to_bytes(&db).unwrap()).unwrap()
     }
 

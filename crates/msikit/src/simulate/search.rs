@@ -11,7 +11,8 @@
 //! here (Wine's `tests/package.c` AppSearch cases run on Windows); a file search through a
 //! registry or INI value checks the file's version only, never its size or languages.
 
-use super::profile::{MachineProfile, ProfileFile, ProfileValue};
+use super::disk::{folder_of, Disk};
+use super::profile::{ProfileFile, ProfileValue};
 use super::{
     leading_number, locator_root, profile, redirect_to_wow6432node, standard_folders,
     with_backslash, Session,
@@ -21,7 +22,6 @@ use crate::format::names::long_name;
 use crate::format::schema::{IniLocator, RegLocator, Signature};
 use crate::format::RegistryRoot;
 use crate::formatted::deformat;
-use std::collections::BTreeMap;
 
 /// What a search found (`Ok(None)`: nothing), or why it cannot be predicted.
 type Search = Result<Option<String>, String>;
@@ -30,69 +30,6 @@ type Search = Result<Option<String>, String>;
 const MAX_PARENTS: usize = 16;
 /// No folder on a profile is deeper (a path is at most MAX_PATH long).
 const MAX_DEPTH: i32 = 130;
-
-/// The profile's file system, indexed by lower-cased path.
-pub(super) struct FileSystem<'p> {
-    files: BTreeMap<String, &'p ProfileFile>,
-    /// Every folder (no trailing backslash) → its name as the machine spells it.
-    folders: BTreeMap<String, String>,
-}
-
-impl<'p> FileSystem<'p> {
-    pub fn new<'s>(
-        profile: &'p MachineProfile,
-        standard_folders: impl Iterator<Item = &'s str>,
-    ) -> FileSystem<'p> {
-        let mut system = FileSystem {
-            files: BTreeMap::new(),
-            folders: BTreeMap::new(),
-        };
-        for file in &profile.files {
-            system.files.insert(file.path.to_lowercase(), file);
-            if let Some((folder, _)) = file.path.rsplit_once('\\') {
-                system.add_folder(folder);
-            }
-        }
-        for folder in &profile.folders {
-            system.add_folder(folder);
-        }
-        for folder in standard_folders {
-            system.add_folder(folder);
-        }
-        system
-    }
-
-    /// Adds `folder` and every folder above it.
-    fn add_folder(&mut self, folder: &str) {
-        let mut folder = folder.trim_end_matches('\\');
-        while !folder.is_empty() {
-            self.folders
-                .entry(folder.to_lowercase())
-                .or_insert_with(|| folder.to_string());
-            folder = folder.rsplit_once('\\').map_or("", |(parent, _)| parent);
-        }
-    }
-
-    fn folder_exists(&self, path: &str) -> bool {
-        self.folders
-            .contains_key(&path.trim_end_matches('\\').to_lowercase())
-    }
-
-    fn file(&self, path: &str) -> Option<&'p ProfileFile> {
-        self.files.get(&path.to_lowercase()).copied()
-    }
-
-    /// The folders directly in `folder`, in the case-insensitive order NTFS lists them.
-    fn subfolders(&self, folder: &str) -> Vec<String> {
-        let prefix = format!("{}\\", folder.trim_end_matches('\\').to_lowercase());
-        self.folders
-            .range(prefix.clone()..)
-            .take_while(|(key, _)| key.starts_with(&prefix))
-            .filter(|(key, _)| !key[prefix.len()..].contains('\\'))
-            .filter_map(|(_, spelled)| spelled.rsplit('\\').next().map(str::to_string))
-            .collect()
-    }
-}
 
 /// What a Signature row asks of a file.
 struct Wanted {
@@ -175,15 +112,6 @@ fn packed_version(text: &str) -> u64 {
     })
 }
 
-/// The folder part of a path (`C:\a\b.txt` → `C:\a`; `C:\a\` → `C:\a`), as PathRemoveFileSpec.
-fn folder_of(path: &str) -> &str {
-    match path.rsplit_once('\\') {
-        Some((folder, _)) if folder.ends_with(':') => &path[..folder.len() + 1],
-        Some((folder, _)) => folder,
-        None => "",
-    }
-}
-
 fn is_full_path(path: &str) -> bool {
     let bytes = path.as_bytes();
     (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
@@ -201,7 +129,7 @@ impl Session<'_> {
             .into_iter()
             .map(|(_, path)| path)
             .collect();
-        let system = FileSystem::new(self.profile, folders.iter().map(String::as_str));
+        let system = Disk::new(self.profile, folders.iter().map(String::as_str));
         for search in &tables.app_searches {
             let (property, signature) = (&search.property, &search.signature);
             match self.find(&system, signature, 0) {
@@ -217,7 +145,7 @@ impl Session<'_> {
     }
 
     /// What the searches for `signature` find, in Windows Installer's order.
-    fn find(&self, system: &FileSystem, signature: &str, parents: usize) -> Search {
+    fn find(&self, system: &Disk, signature: &str, parents: usize) -> Search {
         let tables = self.tables;
         let wanted = tables
             .signatures
@@ -249,7 +177,7 @@ impl Session<'_> {
     /// A RegLocator row: the raw value, or the file or folder it names.
     fn registry_search(
         &self,
-        system: &FileSystem,
+        system: &Disk,
         locator: &RegLocator,
         wanted: Option<&Wanted>,
     ) -> Search {
@@ -299,12 +227,7 @@ impl Session<'_> {
     }
 
     /// An IniLocator row: a value of an INI file (in the Windows folder unless a full path).
-    fn ini_search(
-        &self,
-        system: &FileSystem,
-        locator: &IniLocator,
-        wanted: Option<&Wanted>,
-    ) -> Search {
+    fn ini_search(&self, system: &Disk, locator: &IniLocator, wanted: Option<&Wanted>) -> Search {
         // Wine passes the column as it is, `short|long` included; Windows reads the long name.
         let name = match self.on_wine() {
             true => locator.file_name.as_str(),
@@ -314,7 +237,7 @@ impl Session<'_> {
             true => name.to_string(),
             false => format!(r"C:\Windows\{name}"),
         };
-        let value = system.file(&path).and_then(|file| {
+        let value = system.profile_file(&path).and_then(|file| {
             let section = file.ini.get(&locator.section.to_lowercase())?;
             section.get(&locator.key.to_lowercase())
         });
@@ -329,13 +252,7 @@ impl Session<'_> {
     }
 
     /// A path a registry or INI value holds: the folder searched (kind 0), or the file.
-    fn search_path(
-        &self,
-        system: &FileSystem,
-        kind: i32,
-        path: &str,
-        wanted: Option<&Wanted>,
-    ) -> Search {
+    fn search_path(&self, system: &Disk, kind: i32, path: &str, wanted: Option<&Wanted>) -> Search {
         if kind == LocatorType::FILE_NAME.bits() {
             return Ok(file_at(system, path, wanted));
         }
@@ -345,7 +262,7 @@ impl Session<'_> {
     /// A DrLocator row: its Path, under its parent's result when it has a Parent.
     fn directory_search(
         &self,
-        system: &FileSystem,
+        system: &Disk,
         signature: &str,
         wanted: Option<&Wanted>,
         parents: usize,
@@ -368,7 +285,7 @@ impl Session<'_> {
         let path = locator.path.as_deref().unwrap_or("");
         let expanded = deformat::deformat(long_name(path), &self.references());
         let path = match parent {
-            Some(parent) if system.file(&parent).is_some() => {
+            Some(parent) if system.profile_file(&parent).is_some() => {
                 format!("{}{expanded}", with_backslash(folder_of(&parent)))
             }
             Some(parent) => format!("{parent}{expanded}"),
@@ -380,12 +297,12 @@ impl Session<'_> {
 }
 
 /// A path taken as a file (RegLocator and IniLocator type 1): without a Signature, its folder.
-fn file_at(system: &FileSystem, path: &str, wanted: Option<&Wanted>) -> Option<String> {
+fn file_at(system: &Disk, path: &str, wanted: Option<&Wanted>) -> Option<String> {
     let Some(wanted) = wanted else {
         let folder = with_backslash(folder_of(path));
         return system.folder_exists(&folder).then_some(folder);
     };
-    let file = system.file(path)?;
+    let file = system.profile_file(path)?;
     // An unversioned file matches whatever versions the Signature asks for.
     let Some(version) = file.version.as_deref() else {
         return Some(path.to_string());
@@ -397,12 +314,7 @@ fn file_at(system: &FileSystem, path: &str, wanted: Option<&Wanted>) -> Option<S
 
 /// A folder searched `depth` levels down for the wanted file, or, without a Signature, the
 /// folder itself. A relative path is looked for on the fixed drives: C: on every profile.
-fn search_folder(
-    system: &FileSystem,
-    wanted: Option<&Wanted>,
-    path: &str,
-    depth: i32,
-) -> Option<String> {
+fn search_folder(system: &Disk, wanted: Option<&Wanted>, path: &str, depth: i32) -> Option<String> {
     let path = match is_full_path(path) {
         true => path.to_string(),
         false => format!(r"C:\{path}"),
@@ -418,13 +330,13 @@ fn search_folder(
 }
 
 /// The wanted file in `folder`, else in its subfolders (in listing order), `depth` deep.
-fn search_down(system: &FileSystem, wanted: &Wanted, folder: &str, depth: i32) -> Option<String> {
+fn search_down(system: &Disk, wanted: &Wanted, folder: &str, depth: i32) -> Option<String> {
     if depth < 0 {
         return None;
     }
     let candidate = format!("{}{}", with_backslash(folder), wanted.file);
     if system
-        .file(&candidate)
+        .profile_file(&candidate)
         .is_some_and(|file| wanted.matched_by(file))
     {
         return Some(candidate);
@@ -456,6 +368,7 @@ fn ini_field(value: &str, field: i32) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::profile::MachineProfile;
     use super::*;
 
     fn machine(files: &[(&str, u32, Option<&str>)], folders: &[&str]) -> MachineProfile {
@@ -485,23 +398,6 @@ mod tests {
     }
 
     #[test]
-    fn folders_exist_above_every_file_and_listed_folder_case_blind() {
-        let profile = machine(&[(r"C:\Tools\Sub\app.exe", 10, None)], &[r"D:\Data\"]);
-        let system = FileSystem::new(&profile, [r"C:\Windows\"].into_iter());
-        for folder in [
-            r"c:\tools",
-            r"C:\TOOLS\sub\",
-            r"D:\Data",
-            r"D:",
-            r"C:\Windows",
-        ] {
-            assert!(system.folder_exists(folder), "{folder}");
-        }
-        assert!(!system.folder_exists(r"C:\Tools\app.exe"));
-        assert_eq!(system.subfolders(r"C:\tools\"), vec!["Sub".to_string()]);
-    }
-
-    #[test]
     fn a_folder_search_goes_depth_levels_down_and_checks_size_and_version() {
         let profile = machine(
             &[
@@ -510,7 +406,7 @@ mod tests {
             ],
             &[],
         );
-        let system = FileSystem::new(&profile, std::iter::empty());
+        let system = Disk::new(&profile, std::iter::empty());
         let app = wanted("app.exe");
         assert_eq!(search_folder(&system, Some(&app), r"C:\Tools\", 0), None);
         assert_eq!(
@@ -545,7 +441,7 @@ mod tests {
             ],
             &[],
         );
-        let system = FileSystem::new(&profile, std::iter::empty());
+        let system = Disk::new(&profile, std::iter::empty());
         let newer = Wanted {
             min_version: Some(packed_version("2.0")),
             min_size: 50,
@@ -685,7 +581,5 @@ mod tests {
     fn versions_pack_field_by_field() {
         assert!(packed_version("1.2.3.4") > packed_version("1.2.3"));
         assert_eq!(packed_version("2"), 2 << 48);
-        assert_eq!(folder_of(r"C:\a\b.txt"), r"C:\a");
-        assert_eq!(folder_of(r"C:\b.txt"), r"C:\");
     }
 }

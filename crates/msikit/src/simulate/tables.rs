@@ -35,6 +35,9 @@ pub(super) struct Tables {
     pub upgrades: Vec<Upgrade>,
     pub environment: Vec<Environment>,
     pub remove_registry: Vec<RemoveRegistry>,
+    pub create_folders: Vec<CreateFolder>,
+    pub duplicate_files: Vec<DuplicateFile>,
+    pub remove_files: Vec<RemoveFile>,
 }
 
 impl Tables {
@@ -81,6 +84,9 @@ impl Tables {
             upgrades: package.rows(&schema::UPGRADE).collect(),
             environment: package.rows(&schema::ENVIRONMENT).collect(),
             remove_registry: package.rows(&schema::REMOVE_REGISTRY).collect(),
+            create_folders: package.rows(&schema::CREATE_FOLDER).collect(),
+            duplicate_files: package.rows(&schema::DUPLICATE_FILE).collect(),
+            remove_files: package.rows(&schema::REMOVE_FILE).collect(),
         }
     }
 

@@ -1,0 +1,177 @@
+//! The file actions against Wine's msiexec, every file and folder on C: compared after `/i`
+//! and after `/x`: the package's files in nested folders, an empty CreateFolder folder,
+//! DuplicateFile copies (into another folder, and beside the source under a new name),
+//! RemoveFile rows that delete a file and an empty folder the machine holds at install, a
+//! named file at uninstall, and a wildcard that Wine deletes nothing for. What Wine leaves:
+//! the folders above the removed components' folders, and a folder emptied only by
+//! RemoveFolders after RemoveFiles looked at it.
+
+use crate::support::wine::{Windows, WinePrefix};
+use crate::support::wixl_package;
+use crate::verify_wine::{
+    assert_install_agrees, assert_uninstall_agrees, predict, profile_for, run_query, schedule,
+};
+use msikit::simulate::profile::ProfileFile;
+use msikit::simulate::{CommandLine, Prediction};
+use std::path::{Path, PathBuf};
+
+/// The fixture package, with its two source files written beside the WiX.
+fn package(dir: &Path) -> Option<PathBuf> {
+    std::fs::write(dir.join("tool.txt"), "tool").unwrap();
+    std::fs::write(dir.join("data.txt"), "data").unwrap();
+    wixl_package("files-and-folders", dir)
+}
+
+/// The machine's files the RemoveFile rows name, in the prefix and the profile alike.
+const HELD: &[&str] = &[
+    r"C:\Old\old.txt",
+    r"C:\Old\keep.txt",
+    r"C:\Old\remove.me",
+    r"C:\Old\stale.log",
+];
+
+/// (FileKey, Component_, FileName or "" for none, DirProperty, InstallMode).
+const REMOVE_FILES: &[(&str, &str, &str, &str, i32)] = &[
+    ("RmOld", "Tool", "old.txt", "OLDDIR", 1),
+    ("RmEmpty", "Tool", "", "OLDEMPTY", 1),
+    ("RmLater", "Data", "remove.me", "OLDDIR", 2),
+    ("RmLogs", "Data", "*.log", "OLDDIR", 3),
+];
+
+fn with_copies_and_removals(msi: &Path) {
+    run_query(
+        msi,
+        "CREATE TABLE `DuplicateFile` (`FileKey` CHAR(72) NOT NULL, `Component_` CHAR(72) \
+         NOT NULL, `File_` CHAR(72) NOT NULL, `DestName` CHAR(255) LOCALIZABLE, \
+         `DestFolder` CHAR(72) PRIMARY KEY `FileKey`)",
+    );
+    run_query(
+        msi,
+        "INSERT INTO `DuplicateFile` (`FileKey`, `Component_`, `File_`, `DestName`, \
+         `DestFolder`) VALUES ('DupTool', 'Tool', 'ToolTxt', 'tool-copy.txt', 'CopiesFolder')",
+    );
+    run_query(
+        msi,
+        "INSERT INTO `DuplicateFile` (`FileKey`, `Component_`, `File_`, `DestName`) \
+         VALUES ('DupData', 'Data', 'DataTxt', 'DATA2~1.TXT|data two.txt')",
+    );
+    for (key, component, name, property, mode) in REMOVE_FILES {
+        let (column, value) = match name.is_empty() {
+            true => (String::new(), String::new()),
+            false => (", `FileName`".to_string(), format!(", '{name}'")),
+        };
+        run_query(
+            msi,
+            &format!(
+                "INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `DirProperty`, \
+                 `InstallMode`{column}) VALUES ('{key}', '{component}', '{property}', \
+                 {mode}{value})"
+            ),
+        );
+    }
+    for (property, value) in [("OLDDIR", r"C:\Old\"), ("OLDEMPTY", r"C:\Old\Empty\")] {
+        run_query(
+            msi,
+            &format!(
+                "INSERT INTO `Property` (`Property`, `Value`) VALUES ('{property}', '{value}')"
+            ),
+        );
+    }
+    schedule(msi, "RemoveDuplicateFiles", "", 3400);
+    schedule(msi, "DuplicateFiles", "", 4210);
+}
+
+fn paths(items: impl Iterator<Item = String>) -> Vec<String> {
+    items.collect()
+}
+
+fn check(msi: &Path, prefix: &WinePrefix, prediction: &Prediction, context: &str) {
+    let none = CommandLine::default();
+    let before = prefix.snapshot();
+    assert_install_agrees(prefix, msi, &none, prediction, &before, context);
+    assert_uninstall_agrees(prefix, msi, prediction, &before, context);
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn files_and_folders_made_and_left_as_wine_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path()) else {
+        return;
+    };
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+    // The comparison with Wine is of sets; these say what they hold.
+    let folders = paths(prediction.folders.iter().map(|f| f.path.clone()));
+    assert!(
+        folders.contains(&r"C:\Program Files\Fabrikam\Files And Folders\Empty\".to_string()),
+        "{folders:#?}"
+    );
+    let left = paths(prediction.residue.iter().map(|r| r.item.clone()));
+    assert_eq!(
+        left,
+        [
+            r"C:\Program Files\Fabrikam\",
+            r"C:\Program Files\Fabrikam\Files And Folders\"
+        ],
+        "{:#?}",
+        prediction.residue
+    );
+    check(&msi, &prefix, &prediction, "files and folders on win10");
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn copies_and_removals_of_the_machines_files_as_wine_does() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path()) else {
+        return;
+    };
+    with_copies_and_removals(&msi);
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let mut profile = profile_for(Windows::Win10);
+    for path in HELD {
+        let on_disk = prefix.drive_c(path);
+        std::fs::create_dir_all(on_disk.parent().unwrap()).unwrap();
+        std::fs::write(&on_disk, "held").unwrap();
+        profile.files.push(ProfileFile {
+            path: path.to_string(),
+            size: 4,
+            ..ProfileFile::default()
+        });
+    }
+    std::fs::create_dir_all(prefix.drive_c(r"C:\Old\Empty")).unwrap();
+    profile.folders.push(r"C:\Old\Empty".into());
+    let prediction = predict(&msi, &profile, &CommandLine::default());
+    let deleted = paths(prediction.files_removed.iter().map(|r| r.path.clone()));
+    // Wine deletes no `*.log`: the name goes to DeleteFile as it is.
+    assert_eq!(
+        deleted,
+        [r"C:\Old\old.txt", r"C:\Old\Empty\", r"C:\Old\remove.me"],
+        "{:#?}",
+        prediction.files_removed
+    );
+    let copies = paths(prediction.files.iter().map(|f| f.path.clone()));
+    assert!(
+        copies.contains(
+            &r"C:\Program Files\Fabrikam\Files And Folders\Copies\tool-copy.txt".to_string()
+        ) && copies.contains(
+            &r"C:\Program Files\Fabrikam\Files And Folders\Data Files\data two.txt".to_string()
+        ),
+        "{copies:#?}"
+    );
+    check(&msi, &prefix, &prediction, "copies and removals on win10");
+}
