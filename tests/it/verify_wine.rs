@@ -778,6 +778,46 @@ const REGISTRY_SHAPES: &[(&str, i32, &str, &str, &str)] = &[
     ),
 ];
 
+/// The folder properties a value can name: all the simulator sets but TempFolder, which on
+/// Wine is the user's (`C:\users\<user>\Temp\`).
+const FOLDER_PROPERTIES: &[&str] = &[
+    "ROOTDRIVE",
+    "WindowsFolder",
+    "SystemFolder",
+    "System64Folder",
+    "ProgramFilesFolder",
+    "ProgramFiles64Folder",
+    "CommonFilesFolder",
+    "CommonFiles64Folder",
+    "CommonAppDataFolder",
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn folder_properties_are_spelled_as_wine_spells_them() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+        return;
+    };
+    for property in FOLDER_PROPERTIES {
+        run_query(
+            &msi,
+            &format!(
+                "INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, \
+                 `Component_`) VALUES ('Folder{property}', 2, 'SOFTWARE\\Fabrikam\\Folders', \
+                 '{property}', '[{property}]', 'Settings')"
+            ),
+        );
+    }
+    assert_wine_agrees(Windows::Win10, &msi);
+}
+
 #[test]
 #[cfg_attr(
     sspr_missing_tools,

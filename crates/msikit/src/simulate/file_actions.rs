@@ -53,7 +53,7 @@ impl<'a> Session<'a> {
         files: &mut Vec<FileWrite>,
         prediction: &mut Prediction,
     ) -> Result<InstalledFiles<'a>, SimulationError> {
-        let standard: Vec<String> = super::standard_folders(self.profile.is_64bit)
+        let standard: Vec<String> = super::standard_folders(self.profile)
             .into_iter()
             .map(|(_, path)| path)
             .collect();

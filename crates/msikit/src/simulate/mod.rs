@@ -605,7 +605,7 @@ impl<'a> Session<'a> {
         for hidden in platform::hidden_properties(package.summary.platform(), profile) {
             env.properties.remove(*hidden);
         }
-        env.properties.extend(standard_folders(profile.is_64bit));
+        env.properties.extend(standard_folders(profile));
         // A silent install (UILevel 2) by an administrator, as deployment tools run it.
         for (name, value) in [("UILevel", "2"), ("AdminUser", "1"), ("Privileged", "1")] {
             env.properties.insert(name.into(), value.into());
@@ -1714,24 +1714,39 @@ fn registry_root(root: i32, per_machine: bool) -> Option<RegistryRoot> {
 }
 
 /// The standard folder properties Windows Installer sets before costing.
-fn standard_folders(is_64bit: bool) -> Vec<(String, String)> {
-    let (program_files, system) = if is_64bit {
-        (r"C:\Program Files (x86)\", r"C:\Windows\SysWOW64\")
-    } else {
-        (r"C:\Program Files\", r"C:\Windows\System32\")
+/// The folder properties Windows Installer sets. Wine spells its Windows folder `windows`
+/// and its system folders `system32` and `syswow64` (measured); Windows as below.
+fn standard_folders(profile: &MachineProfile) -> Vec<(String, String)> {
+    let (windows, system32, syswow64) = match profile.installer {
+        profile::Installer::Wine => (
+            r"C:\windows\",
+            r"C:\windows\system32\",
+            r"C:\windows\syswow64\",
+        ),
+        profile::Installer::Windows => (
+            r"C:\Windows\",
+            r"C:\Windows\System32\",
+            r"C:\Windows\SysWOW64\",
+        ),
     };
+    let (program_files, system) = if profile.is_64bit {
+        (r"C:\Program Files (x86)\", syswow64)
+    } else {
+        (r"C:\Program Files\", system32)
+    };
+    let temp = format!(r"{windows}Temp\");
     let mut folders = vec![
         ("ROOTDRIVE", r"C:\"),
-        ("WindowsFolder", r"C:\Windows\"),
+        ("WindowsFolder", windows),
         ("SystemFolder", system),
         ("ProgramFilesFolder", program_files),
         ("CommonAppDataFolder", r"C:\ProgramData\"),
-        ("TempFolder", r"C:\Windows\Temp\"),
+        ("TempFolder", temp.as_str()),
     ];
-    if is_64bit {
+    if profile.is_64bit {
         folders.extend([
             ("ProgramFiles64Folder", r"C:\Program Files\"),
-            ("System64Folder", r"C:\Windows\System32\"),
+            ("System64Folder", system32),
             ("CommonFiles64Folder", r"C:\Program Files\Common Files\"),
             ("CommonFilesFolder", r"C:\Program Files (x86)\Common Files\"),
         ]);

@@ -125,7 +125,7 @@ impl Session<'_> {
         if tables.app_searches.is_empty() {
             return;
         }
-        let folders: Vec<String> = standard_folders(self.profile.is_64bit)
+        let folders: Vec<String> = standard_folders(self.profile)
             .into_iter()
             .map(|(_, path)| path)
             .collect();
