@@ -154,7 +154,8 @@ impl RandomPackage {
                 let _ = writeln!(wxs, r#"    <Property Id="{property}" Value="{value}"/>"#);
             }
         }
-        if random.chance(50) {
+        let searched = random.chance(50);
+        if searched {
             let (key, name) = random.pick(&[
                 (
                     r"SOFTWARE\Microsoft\Windows NT\CurrentVersion",
@@ -200,6 +201,8 @@ impl RandomPackage {
             &[("ProgramFilesFolder", false)]
         };
         let mut component_rows = Vec::new();
+        // (component, its Directory, its file's id when it has one), for the file actions.
+        let mut placed: Vec<(String, String, Option<String>)> = Vec::new();
         for (folder, win64) in folders {
             let _ = writeln!(wxs, r#"      <Directory Id="{folder}">"#);
             let _ = writeln!(
@@ -218,7 +221,13 @@ impl RandomPackage {
                     wxs,
                     r#"          <Component Id="{id}" Guid="{guid}"{win64_attribute}>"#
                 );
-                if random.chance(50) {
+                let has_file = random.chance(50);
+                placed.push((
+                    id.clone(),
+                    format!("App{win64}"),
+                    has_file.then(|| format!("F{index}")),
+                ));
+                if has_file {
                     let name = format!("file{index}.txt");
                     let _ = writeln!(
                         wxs,
@@ -309,6 +318,10 @@ impl RandomPackage {
             let value = random.pick(OWN_VALUES);
             install_properties.push((property.to_string(), value.to_string()));
         }
+        // Drawn after everything above, so that the rest of each seed's package is what it
+        // was before these were generated (README "Differential campaign").
+        file_actions(&mut random, seed, &placed, &mut queries);
+        folder_searches(&mut random, seed, searched, &component_rows, &mut queries);
         RandomPackage {
             seed,
             x64,
@@ -317,5 +330,153 @@ impl RandomPackage {
             queries,
             install_properties,
         }
+    }
+}
+
+fn schedule(queries: &mut Vec<String>, action: &str, sequence: u32) {
+    queries.push(format!(
+        "INSERT INTO `InstallExecuteSequence` (`Action`, `Sequence`) VALUES ('{action}', {sequence})"
+    ));
+}
+
+/// CreateFolder, DuplicateFile and RemoveFile rows over the package's own folders and files.
+fn file_actions(
+    random: &mut Random,
+    seed: u64,
+    placed: &[(String, String, Option<String>)],
+    queries: &mut Vec<String>,
+) {
+    let folders: Vec<&str> = placed
+        .iter()
+        .map(|(_, folder, _)| folder.as_str())
+        .collect();
+    let with_files: Vec<(&str, &str, &str)> = placed
+        .iter()
+        .filter_map(|(id, folder, file)| Some((id.as_str(), folder.as_str(), file.as_deref()?)))
+        .collect();
+    let mut targets: Vec<String> = folders.iter().map(|f| f.to_string()).collect();
+    if random.chance(30) {
+        let parent = random.pick(&folders);
+        let (component, _, _) = random.pick(placed);
+        queries.push(format!(
+            "INSERT INTO `Directory` (`Directory`, `Directory_Parent`, `DefaultDir`) VALUES ('EmptyDir', '{parent}', 'Empty {seed}')"
+        ));
+        queries.push(format!(
+            "INSERT INTO `CreateFolder` (`Directory_`, `Component_`) VALUES ('EmptyDir', '{component}')"
+        ));
+        schedule(queries, "RemoveFolders", 3600);
+        schedule(queries, "CreateFolders", 3700);
+        targets.push("EmptyDir".into());
+    }
+    if !with_files.is_empty() && random.chance(30) {
+        queries.push(
+            "CREATE TABLE `DuplicateFile` (`FileKey` CHAR(72) NOT NULL, `Component_` CHAR(72) \
+             NOT NULL, `File_` CHAR(72) NOT NULL, `DestName` CHAR(255) LOCALIZABLE, \
+             `DestFolder` CHAR(72) PRIMARY KEY `FileKey`)"
+                .into(),
+        );
+        for copy in 0..1 + random.below(2) {
+            let (component, _, file) = random.pick(&with_files);
+            let folder = random.chance(60).then(|| random.pick(&targets).clone());
+            // A copy with neither a name nor a folder would be its source.
+            let name = (folder.is_none() || random.chance(50)).then(|| format!("copy{copy}.txt"));
+            let mut columns = vec!["`FileKey`", "`Component_`", "`File_`"];
+            let mut values = vec![
+                format!("'Dup{copy}'"),
+                format!("'{component}'"),
+                format!("'{file}'"),
+            ];
+            if let Some(name) = name {
+                columns.push("`DestName`");
+                values.push(quoted(&name));
+            }
+            if let Some(folder) = folder {
+                columns.push("`DestFolder`");
+                values.push(quoted(&folder));
+            }
+            queries.push(format!(
+                "INSERT INTO `DuplicateFile` ({}) VALUES ({})",
+                columns.join(", "),
+                values.join(", ")
+            ));
+        }
+        schedule(queries, "RemoveDuplicateFiles", 3400);
+        schedule(queries, "DuplicateFiles", 4210);
+    }
+    if random.chance(30) {
+        for row in 0..1 + random.below(3) {
+            let (component, folder, file) = random.pick(placed);
+            let mode = 1 + random.below(3);
+            let name = match random.below(3) {
+                0 => file.as_ref().map(|file| format!("file{}.txt", &file[1..])),
+                1 => Some("*.txt".to_string()),
+                _ => None,
+            };
+            let folder = match random.chance(70) {
+                true => folder.clone(),
+                false => random.pick(&targets).clone(),
+            };
+            let (column, value) = match name {
+                Some(name) => (", `FileName`", format!(", {}", quoted(&name))),
+                None => ("", String::new()),
+            };
+            queries.push(format!(
+                "INSERT INTO `RemoveFile` (`FileKey`, `Component_`, `DirProperty`, `InstallMode`{column}) \
+                 VALUES ('Rm{row}', '{component}', '{folder}', {mode}{value})"
+            ));
+        }
+        if with_files.is_empty() {
+            schedule(queries, "RemoveFiles", 3500);
+        }
+    }
+}
+
+/// DrLocator folder and file searches whose result a registry value records.
+fn folder_searches(
+    random: &mut Random,
+    seed: u64,
+    searched: bool,
+    components: &[String],
+    queries: &mut Vec<String>,
+) {
+    if !random.chance(30) {
+        return;
+    }
+    queries.push(
+        "CREATE TABLE `DrLocator` (`Signature_` CHAR(72) NOT NULL, `Parent` CHAR(72), \
+         `Path` CHAR(255), `Depth` SHORT PRIMARY KEY `Signature_`, `Parent`, `Path`)"
+            .into(),
+    );
+    let paths = [
+        "[WindowsFolder]".to_string(),
+        "[ProgramFilesFolder]".to_string(),
+        format!("[ProgramFilesFolder]Differential {seed}"),
+        r"C:\Nowhere".to_string(),
+        "Program Files".to_string(),
+    ];
+    for search in 0..1 + random.below(2) {
+        let signature = format!("Dr{search}");
+        let path = random.pick(&paths).clone();
+        queries.push(format!(
+            "INSERT INTO `DrLocator` (`Signature_`, `Path`, `Depth`) VALUES ('{signature}', {}, 0)",
+            quoted(&path)
+        ));
+        if random.chance(40) {
+            queries.push(format!(
+                "INSERT INTO `Signature` (`Signature`, `FileName`) VALUES ('{signature}', 'absent{seed}.txt')"
+            ));
+        }
+        let property = format!("FOUNDDIR{search}");
+        queries.push(format!(
+            "INSERT INTO `AppSearch` (`Property`, `Signature_`) VALUES ('{property}', '{signature}')"
+        ));
+        let component = random.pick(components);
+        queries.push(format!(
+            "INSERT INTO `Registry` (`Registry`, `Root`, `Key`, `Name`, `Value`, `Component_`) \
+             VALUES ('Found{search}', 2, 'SOFTWARE\\Differential\\{seed}\\Found', '{property}', '<[{property}]>', '{component}')"
+        ));
+    }
+    if !searched {
+        schedule(queries, "AppSearch", 50);
     }
 }
