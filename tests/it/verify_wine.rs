@@ -271,6 +271,43 @@ pub(crate) fn assert_install_agrees(
         predicted_deleted(prediction, false),
         "{context}: files and folders deleted"
     );
+    assert_ini_values(prefix, prediction, false, context);
+}
+
+/// The INI values the prediction's changes of one session leave, against the files' text.
+fn assert_ini_values(prefix: &WinePrefix, prediction: &Prediction, uninstall: bool, context: &str) {
+    let mut expected: BTreeMap<(String, String, String), Option<&str>> = BTreeMap::new();
+    for change in &prediction.ini_changes {
+        if change.at_uninstall == uninstall {
+            let section = change.section.to_lowercase();
+            let at = (change.path.clone(), section, change.key.to_lowercase());
+            expected.insert(at, change.value.as_deref());
+        }
+    }
+    for ((path, section, key), value) in expected {
+        let text = std::fs::read_to_string(prefix.drive_c(&path)).unwrap_or_default();
+        let found = ini_value(&text, &section, &key);
+        assert_eq!(
+            found.as_deref(),
+            value,
+            "{context}: [{section}] {key} in {path}"
+        );
+    }
+}
+
+/// A key's value in INI text, section and key compared without regard to case.
+fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut current = String::new();
+    for line in text.lines().map(str::trim) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.to_lowercase();
+        } else if let Some((name, value)) = line.split_once('=') {
+            if current == section && name.trim().to_lowercase() == key {
+                return Some(value.trim().to_string());
+            }
+        }
+    }
+    None
 }
 
 /// The files and folders install makes, lower-cased.
@@ -462,6 +499,7 @@ pub(crate) fn assert_uninstall_agrees(
         predicted_deleted(prediction, true),
         "{context}: files and folders deleted by /i and /x"
     );
+    assert_ini_values(prefix, prediction, true, &context);
 }
 
 /// The components whose every value and file uninstall leaves.

@@ -175,3 +175,134 @@ fn copies_and_removals_of_the_machines_files_as_wine_does() {
     );
     check(&msi, &prefix, &prediction, "copies and removals on win10");
 }
+
+/// (IniFile, FileName, DirProperty or "", Section, Key, Value, Action).
+const INI_ROWS: &[(&str, &str, &str, &str, &str, &str, i32)] = &[
+    (
+        "Owner",
+        "FAB~1.INI|fabrikam.ini",
+        "",
+        "Main",
+        "Owner",
+        "[Manufacturer]",
+        0,
+    ),
+    ("Held", "fabrikam.ini", "", "Main", "Held", "new", 1),
+    (
+        "Fresh",
+        "fabrikam.ini",
+        "",
+        "[Manufacturer]",
+        "Fresh",
+        "yes",
+        1,
+    ),
+    ("Tag", "fabrikam.ini", "", "Main", "Tags", "x", 3),
+    ("Other", "other.ini", "INIDIR", "S", "K", "V", 0),
+    ("Nowhere", "lost.ini", "NODIR", "S", "K", "V", 0),
+];
+
+fn with_ini_rows(msi: &Path) {
+    run_query(
+        msi,
+        "CREATE TABLE `IniFile` (`IniFile` CHAR(72) NOT NULL, `FileName` CHAR(255) NOT NULL \
+         LOCALIZABLE, `DirProperty` CHAR(72), `Section` CHAR(96) NOT NULL LOCALIZABLE, `Key` \
+         CHAR(128) NOT NULL LOCALIZABLE, `Value` CHAR(255) NOT NULL LOCALIZABLE, `Action` SHORT \
+         NOT NULL, `Component_` CHAR(72) NOT NULL PRIMARY KEY `IniFile`)",
+    );
+    for (id, file, folder, section, key, value, action) in INI_ROWS {
+        let (column, cell) = match folder.is_empty() {
+            true => (String::new(), String::new()),
+            false => (", `DirProperty`".to_string(), format!(", '{folder}'")),
+        };
+        run_query(
+            msi,
+            &format!(
+                "INSERT INTO `IniFile` (`IniFile`, `FileName`, `Section`, `Key`, `Value`, \
+                 `Action`, `Component_`{column}) VALUES ('{id}', '{file}', '{section}', '{key}', \
+                 '{value}', {action}, 'Settings'{cell})"
+            ),
+        );
+    }
+    run_query(
+        msi,
+        "CREATE TABLE `RemoveIniFile` (`RemoveIniFile` CHAR(72) NOT NULL, `FileName` CHAR(255) \
+         NOT NULL LOCALIZABLE, `DirProperty` CHAR(72), `Section` CHAR(96) NOT NULL LOCALIZABLE, \
+         `Key` CHAR(128) NOT NULL LOCALIZABLE, `Value` CHAR(255) LOCALIZABLE, `Action` SHORT NOT \
+         NULL, `Component_` CHAR(72) NOT NULL PRIMARY KEY `RemoveIniFile`)",
+    );
+    run_query(
+        msi,
+        "INSERT INTO `RemoveIniFile` (`RemoveIniFile`, `FileName`, `Section`, `Key`, `Action`, \
+         `Component_`) VALUES ('Gone', 'fabrikam.ini', 'Main', 'Gone', 2, 'Settings')",
+    );
+    for (property, value) in [("INIDIR", r"C:\IniDir\"), ("NODIR", r"C:\NoSuchDir\")] {
+        run_query(
+            msi,
+            &format!(
+                "INSERT INTO `Property` (`Property`, `Value`) VALUES ('{property}', '{value}')"
+            ),
+        );
+    }
+    schedule(msi, "RemoveIniValues", "", 3100);
+    schedule(msi, "WriteIniValues", "", 5100);
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn ini_values_written_kept_and_removed_as_wine_does() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+        return;
+    };
+    with_ini_rows(&msi);
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let held = "[Main]\r\nHeld=old\r\nGone=1\r\nStays=1\r\n";
+    std::fs::write(prefix.drive_c(r"C:\windows\fabrikam.ini"), held).unwrap();
+    std::fs::create_dir_all(prefix.drive_c(r"C:\IniDir")).unwrap();
+    let mut profile = profile_for(Windows::Win10);
+    let mut ini = ProfileFile {
+        path: r"C:\windows\fabrikam.ini".into(),
+        size: held.len() as u32,
+        ..ProfileFile::default()
+    };
+    let values = [("held", "old"), ("gone", "1"), ("stays", "1")];
+    let values = values.map(|(key, value)| (key.to_string(), value.to_string()));
+    ini.ini.insert("main".into(), values.into_iter().collect());
+    profile.files.push(ini);
+    profile.folders.push(r"C:\IniDir".into());
+    let prediction = predict(&msi, &profile, &CommandLine::default());
+    let changes: Vec<String> = prediction
+        .ini_changes
+        .iter()
+        .map(|c| format!("{} {}={:?} {}", c.section, c.key, c.value, c.at_uninstall))
+        .collect();
+    // Held keeps its value (action 1), Tags gets none (Wine), lost.ini's folder is missing;
+    // uninstall takes Held out all the same.
+    assert_eq!(
+        changes,
+        [
+            "Main Gone=None false",
+            "Main Owner=Some(\"Fabrikam\") false",
+            "Fabrikam Fresh=Some(\"yes\") false",
+            "S K=Some(\"V\") false",
+            "Main Owner=None true",
+            "Main Held=None true",
+            "Fabrikam Fresh=None true",
+            "S K=None true",
+        ],
+        "{:#?}",
+        prediction.ini_changes
+    );
+    check(&msi, &prefix, &prediction, "INI values on win10");
+    let text = std::fs::read_to_string(prefix.drive_c(r"C:\windows\fabrikam.ini")).unwrap();
+    assert!(text.contains("Stays=1"), "{text}");
+}

@@ -217,6 +217,30 @@ rows! {
         dest_folder: Option<String> = col("DestFolder", S(72), ID).null(),
     }
 
+    /// Read, never written: a value a component writes to an INI file.
+    pub struct IniFile {
+        ini_file: String = col("IniFile", S(72), ID).key(),
+        file_name: String = col("FileName", S(255), Some(C::Filename)).loc(),
+        dir_property: Option<String> = col("DirProperty", S(72), ID).null(),
+        section: String = col("Section", S(96), FORMATTED).loc(),
+        key: String = col("Key", S(128), FORMATTED).loc(),
+        value: String = col("Value", S(255), FORMATTED).loc(),
+        action: i32 = col("Action", I2, NONE),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
+
+    /// Read, never written: a value a component removes from an INI file at install.
+    pub struct RemoveIniFile {
+        remove_ini_file: String = col("RemoveIniFile", S(72), ID).key(),
+        file_name: String = col("FileName", S(255), Some(C::Filename)).loc(),
+        dir_property: Option<String> = col("DirProperty", S(72), ID).null(),
+        section: String = col("Section", S(96), FORMATTED).loc(),
+        key: String = col("Key", S(128), FORMATTED).loc(),
+        value: Option<String> = col("Value", S(255), FORMATTED).null().loc(),
+        action: i32 = col("Action", I2, NONE),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
+
     pub struct Binary {
         name: String = col("Name", S(72), ID).key(),
         /// The stream's name, `Binary.<Name>`.
@@ -295,6 +319,8 @@ pub const MSI_FILE_HASH: Table<MsiFileHash> = Table::new("MsiFileHash");
 pub const REMOVE_FILE: Table<RemoveFile> = Table::new("RemoveFile");
 pub const CREATE_FOLDER: Table<CreateFolder> = Table::new("CreateFolder");
 pub const DUPLICATE_FILE: Table<DuplicateFile> = Table::new("DuplicateFile");
+pub const INI_FILE: Table<IniFile> = Table::new("IniFile");
+pub const REMOVE_INI_FILE: Table<RemoveIniFile> = Table::new("RemoveIniFile");
 pub const BINARY: Table<Binary> = Table::new("Binary");
 pub const CUSTOM_ACTION: Table<CustomAction> = Table::new("CustomAction");
 pub const CONDITION_TABLE: Table<Condition> = Table::new("Condition");

@@ -13,6 +13,7 @@
 //!   folder the install made once it is empty (not confirmed on Windows).
 
 use super::disk::{folder_of, Disk};
+use super::ini::IniValues;
 use super::profile::Installer;
 use super::{FileWrite, Leftover, Prediction, Session, SimulationError};
 use crate::format::bits::{ComponentAttributes, RemoveFileMode};
@@ -42,6 +43,9 @@ pub(super) struct InstalledFiles<'p> {
     disk: Disk<'p>,
     /// Whether InstallFiles ran (so the package's files are on the disk).
     files_installed: bool,
+    ini: IniValues,
+    /// INI files WriteIniValues made (lower-cased paths).
+    ini_files_made: BTreeSet<String>,
 }
 
 impl<'a> Session<'a> {
@@ -60,6 +64,8 @@ impl<'a> Session<'a> {
         let mut disk = Disk::new(self.profile, standard.iter().map(String::as_str));
         let mut folders = Vec::new();
         let mut files_installed = false;
+        let mut ini = IniValues::of_profile(self.profile);
+        let mut ini_files_made = BTreeSet::new();
         for action in self.file_actions()? {
             match action {
                 "RemoveFiles" => {
@@ -97,6 +103,20 @@ impl<'a> Session<'a> {
                         });
                     }
                 }
+                "WriteIniValues" | "RemoveIniValues" => {
+                    let writes = action == "WriteIniValues";
+                    let (changes, made) =
+                        self.write_ini_values(&mut disk, &mut ini, installed, writes);
+                    prediction.ini_changes.extend(changes);
+                    for file in made {
+                        folders.extend(made_for(
+                            disk.create_folder(folder_of(&file.path)),
+                            &file.component,
+                        ));
+                        ini_files_made.insert(file.path.to_lowercase());
+                        files.push(file);
+                    }
+                }
                 _ => {}
             }
         }
@@ -107,6 +127,8 @@ impl<'a> Session<'a> {
         Ok(InstalledFiles {
             disk,
             files_installed,
+            ini,
+            ini_files_made,
         })
     }
 
@@ -118,7 +140,6 @@ impl<'a> Session<'a> {
         removed: &BTreeSet<&str>,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
-        let disk = &mut state.disk;
         let removable: BTreeSet<&str> = removed
             .iter()
             .copied()
@@ -129,34 +150,38 @@ impl<'a> Session<'a> {
             match action {
                 "RemoveDuplicateFiles" => {
                     for (copy, _) in self.duplicates(removed, state.files_installed) {
-                        disk.delete_file(&copy);
+                        state.disk.delete_file(&copy);
                     }
                 }
                 "RemoveFiles" => {
-                    let deleted = self.remove_file_rows(disk, removed, true);
+                    let deleted = self.remove_file_rows(&mut state.disk, removed, true);
                     prediction.files_removed.extend(deleted);
                     files_removed = state.files_installed;
                     for file in prediction.files.iter() {
                         if removable.contains(file.component.as_str()) {
-                            disk.remove_package_file(folder_of(&file.path));
+                            state.disk.remove_package_file(folder_of(&file.path));
                         }
                     }
                     if self.profile.installer == Installer::Wine {
-                        self.remove_component_folders(disk, &removable, false);
+                        self.remove_component_folders(&mut state.disk, &removable, false);
                     }
                 }
+                "RemoveIniValues" => {
+                    let changes = self.remove_ini_values(&mut state.ini, removed);
+                    prediction.ini_changes.extend(changes);
+                }
                 "RemoveFolders" if self.profile.installer == Installer::Wine => {
-                    self.remove_component_folders(disk, &removable, true);
+                    self.remove_component_folders(&mut state.disk, &removable, true);
                 }
                 _ => {}
             }
         }
         if self.profile.installer == Installer::Windows && files_removed {
-            for folder in disk.created_folders() {
-                disk.remove_folder_if_empty(&folder);
+            for folder in state.disk.created_folders() {
+                state.disk.remove_folder_if_empty(&folder);
             }
         }
-        self.list_file_residue(disk, &removable, files_removed, prediction);
+        self.list_file_residue(&state, &removable, files_removed, prediction);
         Ok(())
     }
 
@@ -166,14 +191,12 @@ impl<'a> Session<'a> {
         &mut self,
         installed: &BTreeSet<&str>,
     ) -> Result<(), SimulationError> {
-        const UNMODELLED: [(&str, &[&str], &str); 5] = [
+        const UNMODELLED: [(&str, &[&str], &str); 3] = [
             (
                 "MoveFile",
                 &["MoveFiles"],
                 "moves or copies the machine's files",
             ),
-            ("IniFile", &["WriteIniValues"], "writes INI values"),
-            ("RemoveIniFile", &["RemoveIniValues"], "removes INI values"),
             ("ServiceInstall", &["InstallServices"], "registers services"),
             (
                 "ServiceControl",
@@ -208,7 +231,9 @@ impl<'a> Session<'a> {
 
     /// The file actions the execute sequence runs, in order.
     fn file_actions(&self) -> Result<Vec<&'a str>, SimulationError> {
-        const FILE_ACTIONS: [&str; 6] = [
+        const FILE_ACTIONS: [&str; 8] = [
+            "RemoveIniValues",
+            "WriteIniValues",
             "RemoveDuplicateFiles",
             "RemoveFiles",
             "RemoveFolders",
@@ -378,7 +403,7 @@ impl<'a> Session<'a> {
     /// copies RemoveDuplicateFiles did not delete, and folders the install made that stay.
     fn list_file_residue(
         &self,
-        disk: &Disk,
+        state: &InstalledFiles,
         removable: &BTreeSet<&str>,
         files_removed: bool,
         prediction: &mut Prediction,
@@ -389,6 +414,7 @@ impl<'a> Session<'a> {
             .chain(&prediction.residue)
             .map(|leftover| leftover.item.to_lowercase())
             .collect();
+        let disk = &state.disk;
         let mut left = Vec::new();
         for file in prediction.files.iter() {
             if !removable.contains(file.component.as_str())
@@ -396,14 +422,18 @@ impl<'a> Session<'a> {
             {
                 continue;
             }
-            let copy_left = disk.file_exists(&file.path);
-            if !files_removed || copy_left {
-                left.push(Leftover {
-                    item: file.path.clone(),
-                    reason: "the uninstall sequence does not remove it (RemoveFiles or RemoveDuplicateFiles does not run)".into(),
-                    component: file.component.clone(),
-                });
-            }
+            let reason = if state.ini_files_made.contains(&file.path.to_lowercase()) {
+                "an INI file the install made: uninstall takes its keys out and leaves the file"
+            } else if !files_removed || disk.file_exists(&file.path) {
+                "the uninstall sequence does not remove it (RemoveFiles or RemoveDuplicateFiles does not run)"
+            } else {
+                continue;
+            };
+            left.push(Leftover {
+                item: file.path.clone(),
+                reason: reason.into(),
+                component: file.component.clone(),
+            });
         }
         let made_for: BTreeMap<String, &str> = prediction
             .folders

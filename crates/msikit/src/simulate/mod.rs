@@ -24,6 +24,7 @@
 mod disk;
 mod environment;
 mod file_actions;
+mod ini;
 pub mod platform;
 pub mod profile;
 mod related;
@@ -51,6 +52,7 @@ use std::sync::Arc;
 use tables::Tables;
 
 pub use file_actions::{FileRemoval, FolderWrite};
+pub use ini::IniChange;
 
 /// Whether the package would install, which launch conditions refuse it, or which action
 /// stops it. In JSON a tagged object: `{"result": "installs"}`, `{"result": "refused",
@@ -262,6 +264,8 @@ pub struct Prediction {
     pub folders: Vec<FolderWrite>,
     /// What the machine held that RemoveFile rows delete, at install or uninstall.
     pub files_removed: Vec<FileRemoval>,
+    /// The INI values install writes and removes, then those uninstall removes, in order.
+    pub ini_changes: Vec<IniChange>,
     /// Left by design: components marked permanent.
     pub permanent: Vec<Leftover>,
     /// Left by accident: what uninstall should have removed.
@@ -448,6 +452,7 @@ impl<'m> Simulator<'m> {
             files: Arc::default(),
             folders: Vec::new(),
             files_removed: Vec::new(),
+            ini_changes: Vec::new(),
             permanent: Vec::new(),
             residue: Vec::new(),
             unsimulated: install.unsimulated("install"),
@@ -492,6 +497,7 @@ impl<'m> Simulator<'m> {
                 prediction.files = Arc::default();
                 prediction.folders.clear();
                 prediction.files_removed.clear();
+                prediction.ini_changes.clear();
             }
             install.add_resume_entry(&stop, &mut prediction);
             if !keeps {

@@ -38,6 +38,8 @@ pub(super) struct Tables {
     pub create_folders: Vec<CreateFolder>,
     pub duplicate_files: Vec<DuplicateFile>,
     pub remove_files: Vec<RemoveFile>,
+    pub ini_files: Vec<IniFile>,
+    pub remove_ini_files: Vec<RemoveIniFile>,
 }
 
 impl Tables {
@@ -87,6 +89,8 @@ impl Tables {
             create_folders: package.rows(&schema::CREATE_FOLDER).collect(),
             duplicate_files: package.rows(&schema::DUPLICATE_FILE).collect(),
             remove_files: package.rows(&schema::REMOVE_FILE).collect(),
+            ini_files: package.rows(&schema::INI_FILE).collect(),
+            remove_ini_files: package.rows(&schema::REMOVE_INI_FILE).collect(),
         }
     }
 
