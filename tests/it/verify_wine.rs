@@ -153,12 +153,16 @@ fn expected_values<'w>(
 }
 
 /// Asserts msiexec stopped where the simulator says `outcome` ends: nowhere for an install,
-/// before any action for a refusal with 1633, 1620 or 1638, at LaunchConditions for another
+/// before any action for a refusal with 1633, 1620, 1623, 1636 or 1638, at LaunchConditions for another
 /// refusal, and after starting the action that stopped it otherwise.
 fn assert_stopped_where_predicted(run: &MsiexecRun, outcome: &LaunchOutcome, context: &str) {
     let expected = match outcome {
         LaunchOutcome::Installs => return,
-        LaunchOutcome::Refused { .. } if matches!(outcome.exit_code(), 1633 | 1620 | 1638) => None,
+        LaunchOutcome::Refused { .. }
+            if matches!(outcome.exit_code(), 1633 | 1620 | 1623 | 1636 | 1638) =>
+        {
+            None
+        }
         LaunchOutcome::Refused { .. } => Some("LaunchConditions"),
         // Wine's rollback after a stop logs its own actions later: the stop must have started.
         LaunchOutcome::Stopped { action, .. } | LaunchOutcome::Suspended { action } => {
@@ -599,6 +603,52 @@ fn simulator_matches_wine_for_a_wixl_registry_package_on_every_version() {
 )]
 fn an_x64_package_below_installer_2_0_is_refused_with_1620_as_wine_does() {
     assert_wine_agrees_on_wixl_fixture("x64-installer-1-0");
+}
+
+/// Templates and the exit codes Wine gives them: no `;` (1636), no language the machine has
+/// (1623), an empty language list and a list with one known language (installs).
+const TEMPLATES: &[(&str, u32)] = &[
+    ("x64", 1636),
+    ("x64;9999", 1623),
+    ("x64;", 0),
+    ("x64;1000,1033", 0),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn templates_without_a_semicolon_or_a_known_language_are_refused_as_wine_does() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    for (n, (template, code)) in TEMPLATES.iter().enumerate() {
+        let dir = tempfile::tempdir().unwrap();
+        let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+            return;
+        };
+        let package_code = format!("{{11111111-2222-3333-4444-55555555555{n}}}");
+        let output = crate::support::run(std::process::Command::new("msibuild").arg(&msi).args([
+            "-s",
+            "Templates",
+            "Fabrikam",
+            template,
+            &package_code,
+        ]));
+        assert!(
+            output.status.success(),
+            "{}",
+            crate::support::stderr(&output)
+        );
+        let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+        assert_eq!(
+            prediction.exit_code, *code,
+            "{template}: {:?}",
+            prediction.outcome
+        );
+        assert_wine_agrees(Windows::Win10, &msi);
+    }
 }
 
 #[test]

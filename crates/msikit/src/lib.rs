@@ -12,6 +12,7 @@ pub mod format;
 pub mod formatted;
 pub mod hex;
 pub mod inspect;
+pub mod lcid;
 pub mod package;
 pub mod phase;
 pub mod read;

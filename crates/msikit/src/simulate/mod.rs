@@ -86,6 +86,8 @@ impl LaunchOutcome {
             LaunchOutcome::Refused { messages } => match messages.as_slice() {
                 [only] if only == platform::UNSUPPORTED_PLATFORM => 1633,
                 [only] if only.starts_with(platform::INVALID_PACKAGE) => 1620,
+                [only] if only.starts_with(platform::WINE_INVALID_TEMPLATE) => 1636,
+                [only] if only.starts_with(platform::UNSUPPORTED_LANGUAGE) => 1623,
                 [only] if only == NOT_INSTALLED => 1605,
                 [only] if only.starts_with(ANOTHER_VERSION) => 1638,
                 _ => FATAL_ERROR,
@@ -683,6 +685,9 @@ impl<'a> Session<'a> {
     }
 
     fn search_and_check(&mut self) -> Result<LaunchOutcome, SimulationError> {
+        if let Some(note) = platform::unknown_language(&self.package.summary) {
+            self.notes.insert(note);
+        }
         if let Some(refusal) = platform::refusal(&self.package.summary, self.profile) {
             // Windows Installer itself refuses before any action runs (1633, 1620).
             return Ok(LaunchOutcome::Refused {

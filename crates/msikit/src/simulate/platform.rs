@@ -6,7 +6,7 @@
 //! cannot run x64 code). Wine's `dlls/msi` agrees for x86-64 hosts: an `Arm64` Template is
 //! refused there with 1633.
 
-use super::profile::MachineProfile;
+use super::profile::{Installer, MachineProfile};
 use crate::windows::Processor;
 
 /// The refusal Windows Installer reports before any action runs.
@@ -16,6 +16,13 @@ pub const UNSUPPORTED_PLATFORM: &str =
 /// Why Windows Installer refuses to open a package (1620, an invalid package): a 64-bit
 /// Template with a PageCount below the installer version its platform needs.
 pub const INVALID_PACKAGE: &str = "This installation package could not be opened (1620)";
+
+/// Wine's answer to a Template without `;` (measured; its code is that of an invalid patch).
+pub const WINE_INVALID_TEMPLATE: &str = "This patch package could not be opened (1636)";
+
+/// A Template language the machine does not have.
+pub const UNSUPPORTED_LANGUAGE: &str =
+    "The language of this installation package is not supported by your system (1623)";
 
 /// Whether Windows Installer on `profile` opens a package whose Template names `platform`
 /// (none or empty: Intel). A list (`x64,Intel`) is judged by its first known name, as Wine
@@ -40,24 +47,77 @@ fn known_platform(platform: Option<&str>) -> &str {
 }
 
 /// Why Windows Installer on `profile` refuses the package before any action runs, with its
-/// error code: the Template's platform (1633), then a 64-bit Template whose PageCount is below
-/// 200 for x64 (Wine's `dlls/msi` and Windows alike) or 500 for Arm64 (Windows Installer 5.0,
-/// the first for Arm64; Wine refuses Arm64 with 1633 before that).
+/// error code, in Wine's order: a Template without `;` (Wine 1636, measured; Windows predicted
+/// 1620, not confirmed), the Template's platform (1633), then a 64-bit Template whose
+/// PageCount is below 200 for x64 (Wine's `dlls/msi` and Windows alike) or 500 for Arm64
+/// (Windows Installer 5.0, the first for Arm64; Wine refuses Arm64 with 1633 before that),
+/// then languages of which none is neutral (0) or a locale Windows knows (1623, measured).
 pub fn refusal(summary: &crate::read::Summary, profile: &MachineProfile) -> Option<String> {
+    if let Some(template) = summary.template.as_deref().filter(|t| !t.contains(';')) {
+        return Some(match profile.installer {
+            Installer::Wine => format!("{WINE_INVALID_TEMPLATE}: the Template `{template}` has no `;`"),
+            Installer::Windows => format!(
+                "{INVALID_PACKAGE}: the Template `{template}` has no `;` between platform and languages"
+            ),
+        });
+    }
     let platform = summary.platform();
     if !accepts(platform, profile) {
         return Some(UNSUPPORTED_PLATFORM.into());
     }
-    let (name, needed) = match known_platform(platform) {
-        "x64" | "AMD64" => ("x64", 200),
-        "Arm64" => ("Arm64", 500),
-        _ => return None,
+    let needed = match known_platform(platform) {
+        "x64" | "AMD64" => Some(("x64", 200)),
+        "Arm64" => Some(("Arm64", 500)),
+        _ => None,
     };
-    let page_count = summary.page_count.unwrap_or(0);
-    (page_count < needed).then(|| {
+    if let Some((name, needed)) = needed {
+        let page_count = summary.page_count.unwrap_or(0);
+        if page_count < needed {
+            return Some(format!(
+                "{INVALID_PACKAGE}: an {name} package needs a PageCount (the minimum installer \
+                 version) of at least {needed}; this one says {page_count}"
+            ));
+        }
+    }
+    language_refusal(summary)
+}
+
+/// The Template's languages as Windows Installer reads them (each a leading number; none:
+/// neutral).
+fn languages(summary: &crate::read::Summary) -> Vec<u32> {
+    let ids: Vec<u32> = summary
+        .languages()
+        .iter()
+        .map(|id| super::leading_number(id) as u32)
+        .collect();
+    if ids.is_empty() {
+        vec![0]
+    } else {
+        ids
+    }
+}
+
+/// 1623 when no Template language is neutral or known and none could be: each has a primary
+/// language no locale has.
+fn language_refusal(summary: &crate::read::Summary) -> Option<String> {
+    let ids = languages(summary);
+    let accepted = |id: &u32| *id == 0 || crate::lcid::is_known(*id);
+    let possible = |id: &u32| accepted(id) || crate::lcid::primary_language_known(*id);
+    (!ids.iter().any(possible)).then(|| {
+        let listed: Vec<String> = ids.iter().map(u32::to_string).collect();
+        format!("{UNSUPPORTED_LANGUAGE}: {}", listed.join(", "))
+    })
+}
+
+/// A note when whether the machine accepts the Template's languages is not known: none is
+/// neutral or a known locale, but one has a known primary language (`1033` is, `30729` may be).
+pub fn unknown_language(summary: &crate::read::Summary) -> Option<String> {
+    let ids = languages(summary);
+    let accepted = ids.iter().any(|id| *id == 0 || crate::lcid::is_known(*id));
+    (!accepted && language_refusal(summary).is_none()).then(|| {
         format!(
-            "{INVALID_PACKAGE}: an {name} package needs a PageCount (the minimum installer \
-             version) of at least {needed}; this one says {page_count}"
+            "the Template's languages ({}) are no locale this simulator knows: whether the machine accepts them is not simulated",
+            summary.languages().join(",")
         )
     })
 }
@@ -136,6 +196,29 @@ mod tests {
         // A platform list is read by its first known name; Itanium runs nowhere.
         assert_eq!(refusal(&summary("Foo,x64;1033", 200), &x64), None);
         assert!(!accepts(Some("Intel64"), &x64));
+    }
+
+    #[test]
+    fn a_template_without_a_semicolon_or_with_no_known_language_is_refused() {
+        let wine = by_name("wine-win10").unwrap();
+        let windows = by_name("win10-22h2-x64").unwrap();
+        let refused = refusal(&summary("Intel", 200), &wine).unwrap();
+        assert!(refused.starts_with(WINE_INVALID_TEMPLATE), "{refused}");
+        let refused = refusal(&summary("Intel", 200), &windows).unwrap();
+        assert!(refused.starts_with(INVALID_PACKAGE), "{refused}");
+        for template in ["Intel;", "Intel;0", "Intel;1033", "Intel;1000,1031"] {
+            assert_eq!(refusal(&summary(template, 200), &wine), None, "{template}");
+            assert_eq!(
+                unknown_language(&summary(template, 200)),
+                None,
+                "{template}"
+            );
+        }
+        let refused = refusal(&summary("Intel;9999", 200), &wine).unwrap();
+        assert!(refused.starts_with(UNSUPPORTED_LANGUAGE), "{refused}");
+        // English (9) in a sublanguage no locale has: it may be a locale the machine has.
+        assert_eq!(refusal(&summary("Intel;30729", 200), &wine), None);
+        assert!(unknown_language(&summary("Intel;30729", 200)).is_some());
     }
 
     #[test]
