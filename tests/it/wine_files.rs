@@ -306,3 +306,79 @@ fn ini_values_written_kept_and_removed_as_wine_does() {
     let text = std::fs::read_to_string(prefix.drive_c(r"C:\windows\fabrikam.ini")).unwrap();
     assert!(text.contains("Stays=1"), "{text}");
 }
+
+/// (ServiceInstall, Name, the other columns as SQL).
+const SERVICES: &[(&str, &str, &str, &str)] = &[
+    (
+        "Full",
+        "FabSvc",
+        "`DisplayName`, `ServiceType`, `StartType`, `ErrorControl`, `Arguments`, `Description`",
+        "'[ProductName] Service', 16, 3, 32769, '--run', 'Does things'",
+    ),
+    (
+        "Plain",
+        "FabPlain",
+        "`ServiceType`, `StartType`, `ErrorControl`",
+        "16, 4, 0",
+    ),
+    (
+        "Boot",
+        "FabBoot",
+        "`ServiceType`, `StartType`, `ErrorControl`",
+        "1, 0, 1",
+    ),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn services_registered_and_deleted_as_wine_does() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path()) else {
+        return;
+    };
+    for (id, name, columns, values) in SERVICES {
+        run_query(
+            &msi,
+            &format!(
+                "INSERT INTO `ServiceInstall` (`ServiceInstall`, `Name`, `Component_`, {columns}) \
+                 VALUES ('{id}', '{name}', 'Tool', {values})"
+            ),
+        );
+    }
+    run_query(
+        &msi,
+        "INSERT INTO `ServiceControl` (`ServiceControl`, `Name`, `Event`, `Component_`) \
+         VALUES ('DeleteFull', 'FabSvc', 128, 'Tool')",
+    );
+    schedule(&msi, "DeleteServices", "", 2000);
+    schedule(&msi, "InstallServices", "", 5800);
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+    assert!(
+        prediction.unsimulated.is_empty(),
+        "{:#?}",
+        prediction.unsimulated
+    );
+    let services: Vec<String> = prediction
+        .registry
+        .iter()
+        .filter(|write| write.key.contains("Services"))
+        .map(|write| write.display_key())
+        .collect();
+    assert_eq!(services.len(), 14, "{services:#?}");
+    let left = paths(prediction.residue.iter().map(|r| r.item.clone()));
+    assert!(
+        left.iter().any(|item| item.contains("FabPlain"))
+            && !left.iter().any(|item| item.contains("FabSvc")),
+        "{left:#?}"
+    );
+    check(&msi, &prefix, &prediction, "services on win10");
+}

@@ -293,6 +293,16 @@ rows! {
         component: String = col("Component_", S(72), ID).refs("Component", 1),
         description: Option<String> = col("Description", S(255), FORMATTED).null().loc(),
     }
+
+    /// Read, never written: what happens to a service at install and uninstall.
+    pub struct ServiceControl {
+        service_control: String = col("ServiceControl", S(72), ID).key(),
+        name: String = col("Name", S(255), FORMATTED).loc(),
+        event: i32 = col("Event", I2, NONE),
+        arguments: Option<String> = col("Arguments", S(255), FORMATTED).null().loc(),
+        wait: Option<i32> = col("Wait", I2, NONE).null(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+    }
 }
 
 pub const PROPERTY: Table<Property> = Table::new("Property");
@@ -326,6 +336,7 @@ pub const CUSTOM_ACTION: Table<CustomAction> = Table::new("CustomAction");
 pub const CONDITION_TABLE: Table<Condition> = Table::new("Condition");
 pub const DIALOG: Table<Dialog> = Table::new("Dialog");
 pub const SERVICE_INSTALL: Table<ServiceInstall> = Table::new("ServiceInstall");
+pub const SERVICE_CONTROL: Table<ServiceControl> = Table::new("ServiceControl");
 
 /// Every table this tool can write, in the order they are created.
 pub const TABLES: &[&TableSchema] = &[

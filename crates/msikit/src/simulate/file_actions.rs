@@ -191,19 +191,11 @@ impl<'a> Session<'a> {
         &mut self,
         installed: &BTreeSet<&str>,
     ) -> Result<(), SimulationError> {
-        const UNMODELLED: [(&str, &[&str], &str); 3] = [
-            (
-                "MoveFile",
-                &["MoveFiles"],
-                "moves or copies the machine's files",
-            ),
-            ("ServiceInstall", &["InstallServices"], "registers services"),
-            (
-                "ServiceControl",
-                &["StartServices", "StopServices", "DeleteServices"],
-                "starts, stops or deletes services",
-            ),
-        ];
+        const UNMODELLED: [(&str, &[&str], &str); 1] = [(
+            "MoveFile",
+            &["MoveFiles"],
+            "moves or copies the machine's files",
+        )];
         for (table, actions, effect) in UNMODELLED {
             let Some(view) = self.package.tables.get(table) else {
                 continue;
@@ -497,6 +489,7 @@ mod tests {
     use super::super::{CommandLine, Simulator};
     use super::*;
     use crate::format::schema;
+    use crate::formatted::deformat::WrittenData;
     use crate::package::PackageView;
 
     /// The sample package with a file in `C:\Vendor\Deep\` (no component in `Vendor`),
@@ -634,7 +627,7 @@ mod tests {
     }
 
     #[test]
-    fn without_remove_files_uninstall_leaves_the_files_and_a_service_table_is_noted() {
+    fn without_remove_files_uninstall_leaves_the_files_and_a_service_with_no_delete_row() {
         let actions = [("InstallFiles", 4000), ("InstallServices", 5800)];
         let mut package = deep_file(&[], &actions);
         let service = schema::ServiceInstall {
@@ -667,13 +660,21 @@ mod tests {
             "{:#?}",
             prediction.residue
         );
+        // The service's values are written, and stay: no ServiceControl row deletes it.
+        let service = r"HKLM\System\CurrentControlSet\Services\Svc";
+        let image = prediction
+            .registry
+            .iter()
+            .find(|write| write.name.as_deref() == Some("ImagePath"))
+            .expect("ImagePath written");
+        assert_eq!(
+            image.data,
+            WrittenData::String(r"C:\Vendor\Deep\deep.txt".into())
+        );
         assert!(
-            prediction
-                .unsimulated
-                .iter()
-                .any(|note| note.contains("ServiceInstall table is not simulated")),
+            left.iter().any(|item| item.starts_with(service)),
             "{:#?}",
-            prediction.unsimulated
+            prediction.residue
         );
     }
 

@@ -31,6 +31,7 @@ mod related;
 mod removal;
 mod search;
 mod selection;
+mod services;
 pub mod source;
 mod tables;
 pub mod upgrade;
@@ -475,6 +476,10 @@ impl<'m> Simulator<'m> {
         prediction.registry = install.registry_writes(&installed_set)?;
         let variables = install.environment_writes(&installed_set)?;
         prediction.registry.extend(variables);
+        let services = install.service_writes(&installed_set)?;
+        prediction.registry.extend(services);
+        let deleted_services = install.service_removals(&installed_set)?;
+        prediction.registry_removed.extend(deleted_services);
         let mut files = install.file_writes(&installed_set)?;
         let on_disk = install.install_file_actions(&installed_set, &mut files, &mut prediction)?;
         install.note_unmodelled_tables(&installed_set)?;
@@ -1422,6 +1427,7 @@ impl<'a> Session<'a> {
             .map(String::as_str)
             .filter(|component| !kept_components.contains(component))
             .collect();
+        self.services_left(&removed, prediction)?;
         self.uninstall_file_actions(on_disk, &removed, prediction)
     }
 

@@ -40,6 +40,8 @@ pub(super) struct Tables {
     pub remove_files: Vec<RemoveFile>,
     pub ini_files: Vec<IniFile>,
     pub remove_ini_files: Vec<RemoveIniFile>,
+    pub service_installs: Vec<ServiceInstall>,
+    pub service_controls: Vec<ServiceControl>,
 }
 
 impl Tables {
@@ -91,6 +93,8 @@ impl Tables {
             remove_files: package.rows(&schema::REMOVE_FILE).collect(),
             ini_files: package.rows(&schema::INI_FILE).collect(),
             remove_ini_files: package.rows(&schema::REMOVE_INI_FILE).collect(),
+            service_installs: package.rows(&schema::SERVICE_INSTALL).collect(),
+            service_controls: package.rows(&schema::SERVICE_CONTROL).collect(),
         }
     }
 
