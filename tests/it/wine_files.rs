@@ -382,3 +382,46 @@ fn services_registered_and_deleted_as_wine_does() {
     );
     check(&msi, &prefix, &prediction, "services on win10");
 }
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn shared_dll_counts_are_kept_as_wine_keeps_them() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = package(dir.path()) else {
+        return;
+    };
+    // Tool counts its files; Data does too and is permanent, so its count stays at `/x`.
+    for (component, flags) in [("Tool", 0x8), ("Data", 0x8 | 0x10)] {
+        run_query(
+            &msi,
+            &format!(
+                "UPDATE `Component` SET `Attributes` = {} WHERE `Component` = '{component}'",
+                0x100 | flags
+            ),
+        );
+    }
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let prediction = predict(&msi, &profile_for(Windows::Win10), &CommandLine::default());
+    let counts: Vec<String> = prediction
+        .registry
+        .iter()
+        .filter(|write| write.key.ends_with("SharedDLLs"))
+        .map(|write| format!("{:?} {:?}", write.name, write.data))
+        .collect();
+    assert_eq!(counts.len(), 2, "{counts:#?}");
+    assert!(
+        counts
+            .iter()
+            .any(|c| c.contains("data.txt") && c.contains("Dword(2)")),
+        "{counts:#?}"
+    );
+    check(&msi, &prefix, &prediction, "shared DLL counts on win10");
+}

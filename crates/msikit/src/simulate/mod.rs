@@ -32,6 +32,7 @@ mod removal;
 mod search;
 mod selection;
 mod services;
+mod shared_dlls;
 pub mod source;
 mod tables;
 pub mod upgrade;
@@ -476,6 +477,16 @@ impl<'m> Simulator<'m> {
         prediction.registry = install.registry_writes(&installed_set)?;
         let variables = install.environment_writes(&installed_set)?;
         prediction.registry.extend(variables);
+        let features_on: BTreeSet<String> = install
+            .env
+            .features
+            .iter()
+            .filter(|(_, (_, action))| *action == InstallState::Local)
+            .map(|(feature, _)| feature.clone())
+            .collect();
+        let features_on: BTreeSet<&str> = features_on.iter().map(String::as_str).collect();
+        let counts = install.shared_dll_counts(&installed_set, &features_on)?;
+        prediction.registry.extend(counts);
         let services = install.service_writes(&installed_set)?;
         prediction.registry.extend(services);
         let deleted_services = install.service_removals(&installed_set)?;
