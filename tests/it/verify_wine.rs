@@ -314,14 +314,20 @@ fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
     None
 }
 
-/// The files and folders install makes, lower-cased.
+/// The files and folders install makes, lower-cased, where the snapshot looks (outside
+/// `C:\windows` and `C:\users`).
 fn predicted_made(prediction: &Prediction) -> BTreeSet<String> {
     let files = prediction.files.iter().map(|file| &file.path);
     let folders = prediction.folders.iter().map(|folder| &folder.path);
     files
         .chain(folders)
         .map(|path| path.to_lowercase())
+        .filter(|path| in_file_snapshot(path))
         .collect()
+}
+
+fn in_file_snapshot(path: &str) -> bool {
+    !path.starts_with(r"c:\windows\") && !path.starts_with(r"c:\users\")
 }
 
 /// What the machine held that the install (and with `uninstall`, the uninstall) deletes.
@@ -331,6 +337,7 @@ fn predicted_deleted(prediction: &Prediction, uninstall: bool) -> BTreeSet<Strin
         .iter()
         .filter(|removal| uninstall || !removal.at_uninstall)
         .map(|removal| removal.path.to_lowercase())
+        .filter(|path| in_file_snapshot(path))
         .collect()
 }
 

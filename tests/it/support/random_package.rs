@@ -322,6 +322,9 @@ impl RandomPackage {
         // was before these were generated (README "Differential campaign").
         file_actions(&mut random, seed, &placed, &mut queries);
         folder_searches(&mut random, seed, searched, &component_rows, &mut queries);
+        // Since 0ebf838, after all of the above for the same reason.
+        ini_rows(&mut random, seed, &placed, &mut queries);
+        services_and_counts(&mut random, seed, x64, &placed, &mut queries);
         RandomPackage {
             seed,
             x64,
@@ -478,5 +481,96 @@ fn folder_searches(
     }
     if !searched {
         schedule(queries, "AppSearch", 50);
+    }
+}
+
+/// IniFile rows: formatted sections and values, actions 0, 1 and 3, in the Windows folder
+/// or a package folder.
+fn ini_rows(
+    random: &mut Random,
+    seed: u64,
+    placed: &[(String, String, Option<String>)],
+    queries: &mut Vec<String>,
+) {
+    if !random.chance(30) {
+        return;
+    }
+    queries.push(
+        "CREATE TABLE `IniFile` (`IniFile` CHAR(72) NOT NULL, `FileName` CHAR(255) NOT NULL \
+         LOCALIZABLE, `DirProperty` CHAR(72), `Section` CHAR(96) NOT NULL LOCALIZABLE, `Key` \
+         CHAR(128) NOT NULL LOCALIZABLE, `Value` CHAR(255) NOT NULL LOCALIZABLE, `Action` SHORT \
+         NOT NULL, `Component_` CHAR(72) NOT NULL PRIMARY KEY `IniFile`)"
+            .into(),
+    );
+    for row in 0..1 + random.below(3) {
+        let (component, folder, _) = random.pick(placed);
+        let (column, cell) = match random.chance(50) {
+            true => (", `DirProperty`", format!(", '{folder}'")),
+            false => ("", String::new()),
+        };
+        let section = random.pick(&["Main", "S[P0]"]);
+        let key = random.pick(&["K0", "K1"]);
+        let value = random.pick(&["v", "[P1]", "x[P2]"]);
+        let action = random.pick(&[0, 0, 1, 3]);
+        queries.push(format!(
+            "INSERT INTO `IniFile` (`IniFile`, `FileName`, `Section`, `Key`, `Value`, `Action`, \
+             `Component_`{column}) VALUES ('Ini{row}', 'diff{seed}.ini', '{section}', '{key}', \
+             '{value}', {action}, '{component}'{cell})"
+        ));
+    }
+    schedule(queries, "RemoveIniValues", 3100);
+    schedule(queries, "WriteIniValues", 5100);
+}
+
+/// A service of a component whose key path is a file, deleted at uninstall or not, and the
+/// SharedDllRefCount attribute on such a component.
+fn services_and_counts(
+    random: &mut Random,
+    seed: u64,
+    x64: bool,
+    placed: &[(String, String, Option<String>)],
+    queries: &mut Vec<String>,
+) {
+    let with_files: Vec<(&str, &str)> = placed
+        .iter()
+        .filter(|(_, _, file)| file.is_some())
+        .map(|(id, folder, _)| (id.as_str(), folder.as_str()))
+        .collect();
+    if with_files.is_empty() {
+        return;
+    }
+    if random.chance(20) {
+        let (component, _) = random.pick(&with_files);
+        let start = random.pick(&[2, 3, 4]);
+        let error_control = random.pick(&[0, 1, 32769]);
+        let (column, cell) = match random.chance(50) {
+            true => (
+                ", `DisplayName`",
+                ", 'Differential [ProductName]'".to_string(),
+            ),
+            false => ("", String::new()),
+        };
+        queries.push(format!(
+            "INSERT INTO `ServiceInstall` (`ServiceInstall`, `Name`, `ServiceType`, `StartType`, \
+             `ErrorControl`, `Component_`{column}) VALUES ('Svc', 'DiffSvc{seed}', 16, {start}, \
+             {error_control}, '{component}'{cell})"
+        ));
+        schedule(queries, "InstallServices", 5800);
+        if random.chance(50) {
+            queries.push(format!(
+                "INSERT INTO `ServiceControl` (`ServiceControl`, `Name`, `Event`, `Component_`) \
+                 VALUES ('SvcDelete', 'DiffSvc{seed}', 128, '{component}')"
+            ));
+            schedule(queries, "DeleteServices", 2000);
+        }
+    }
+    if random.chance(20) {
+        let (component, folder) = random.pick(&with_files);
+        // The 64-bit folder's components are the 64-bit ones (0x100).
+        let win64 = x64 && folder.ends_with("true");
+        let attributes = if win64 { 0x100 | 0x8 } else { 0x8 };
+        queries.push(format!(
+            "UPDATE `Component` SET `Attributes` = {attributes} WHERE `Component` = '{component}'"
+        ));
     }
 }

@@ -1426,7 +1426,11 @@ impl<'a> Session<'a> {
             .filter(|write| items.holds(&write.component))
             .map(|write| Leftover {
                 item: write.display_key(),
-                reason: "a `+` row creates the key and uninstall leaves it".into(),
+                reason: if write.key == shared_dlls::SHARED_DLLS {
+                    "Wine makes the SharedDLLs key for the counts, and uninstall leaves it".into()
+                } else {
+                    "a `+` row creates the key and uninstall leaves it".into()
+                },
                 component: write.component.clone(),
             })
             .collect();

@@ -5,7 +5,8 @@
 //! - Wine (`dlls/msi/action.c`, measured): the count goes up by one for each feature being
 //!   installed that holds the component, down by one for each being removed, and is written
 //!   for every file of the component, the key file's with one more for a permanent component;
-//!   a count that reaches 0 is deleted.
+//!   a count that reaches 0 is deleted. A component its condition keeps off counts all the
+//!   same, in the key's default value (it has no path).
 //! - Windows: the key file's count goes up by one (the Component table page; not confirmed).
 
 use super::profile::{Installer, ProfileValue};
@@ -15,7 +16,7 @@ use crate::format::RegistryRoot;
 use crate::formatted::deformat::{References, WrittenData};
 use std::collections::BTreeSet;
 
-const SHARED_DLLS: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\SharedDLLs";
+pub(super) const SHARED_DLLS: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\SharedDLLs";
 
 impl Session<'_> {
     /// The counts ProcessComponents writes for the `installed` components of the
@@ -31,34 +32,41 @@ impl Session<'_> {
         let tables = self.tables;
         let references = self.references();
         let mut writes = Vec::new();
+        // The first component whose counts Wine writes (and so makes the key, whatever the counts).
+        let mut opened_by: Option<(&str, bool)> = None;
         for component in &tables.components {
             let name = component.component.as_str();
             let attributes = component.attributes;
-            if !installed.contains(name)
+            let installs = installed.contains(name);
+            let key_file = component
+                .key_path
+                .as_deref()
+                .filter(|key| tables.file(key).is_some());
+            if (!installs && self.profile.installer == Installer::Windows)
                 || component.component_id.is_none()
+                || key_file.is_none()
                 || attributes.intersects(
                     ComponentAttributes::REGISTRY_KEY_PATH | ComponentAttributes::ODBC_DATA_SOURCE,
                 )
             {
                 continue;
             }
-            let Some(key_file) = component
-                .key_path
-                .as_deref()
-                .and_then(|key| references.file_path(key))
-            else {
-                continue;
-            };
+            // Wine resolves no path for a component its condition keeps off (measured, seed 2):
+            // its counts land in the key's default value.
+            let key_file = key_file
+                .filter(|_| installs)
+                .and_then(|key| references.file_path(key));
             let view64 = self.component_is_64bit(name);
-            let held = self.shared_dll_count(&key_file, view64);
+            let held = self.shared_dll_count(key_file.as_deref().unwrap_or(""), view64);
             if held == 0 && !attributes.contains(ComponentAttributes::SHARED_DLL_REF_COUNT) {
                 continue;
             }
-            let count = |path: String, count: u32| RegistryWrite {
+            opened_by.get_or_insert((name, view64));
+            let count = |path: Option<String>, count: u32| RegistryWrite {
                 root: RegistryRoot::LocalMachine,
                 view64,
                 key: SHARED_DLLS.into(),
-                name: Some(path),
+                name: path,
                 data: WrittenData::Dword(count as i32),
                 component: name.to_string(),
             };
@@ -73,19 +81,47 @@ impl Session<'_> {
                 .filter(|row| row.component == name && features.contains(row.feature.as_str()))
                 .count() as u32;
             let total = held + holders;
-            for file in tables.files.iter().filter(|file| file.component == name) {
-                let Some(path) = references.file_path(&file.file) else {
-                    continue;
-                };
-                if !path.eq_ignore_ascii_case(&key_file) && total > 0 {
-                    writes.push(count(path, total));
+            if let Some(key_file) = &key_file {
+                for file in tables.files.iter().filter(|file| file.component == name) {
+                    let Some(path) = references.file_path(&file.file) else {
+                        continue;
+                    };
+                    if !path.eq_ignore_ascii_case(key_file) && total > 0 {
+                        writes.push(count(Some(path), total));
+                    }
                 }
             }
             if total + permanent > 0 {
                 writes.push(count(key_file, total + permanent));
             }
         }
+        // Wine makes the key even for a count of 0, and deleting the counts at uninstall
+        // leaves it (measured).
+        let opened_by = opened_by.filter(|_| self.profile.installer == Installer::Wine);
+        if let Some((component, view64)) = opened_by.filter(|_| !self.holds_counts()) {
+            writes.push(RegistryWrite {
+                root: RegistryRoot::LocalMachine,
+                view64,
+                key: SHARED_DLLS.into(),
+                name: None,
+                data: WrittenData::KeyKept,
+                component: component.to_string(),
+            });
+        }
         Ok(writes)
+    }
+
+    /// Whether the machine has the SharedDLLs key (a value in it), in either view.
+    fn holds_counts(&self) -> bool {
+        let keys = [
+            SHARED_DLLS.to_string(),
+            super::redirect_to_wow6432node(SHARED_DLLS),
+        ];
+        let keys = keys.map(|key| key.to_lowercase());
+        self.profile
+            .registry
+            .keys()
+            .any(|(root, key, _)| *root == RegistryRoot::LocalMachine && keys.contains(key))
     }
 
     /// The count the machine holds for `path`, in the view a component of `view64` reads.
