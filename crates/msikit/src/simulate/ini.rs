@@ -83,11 +83,10 @@ struct Row<'r> {
 }
 
 impl<'a> Session<'a> {
+    /// A row formatted: (FileName, DirProperty, [Section, Key, Value]).
     fn ini_row<'r>(
         &self,
-        file_name: &str,
-        dir_property: Option<&str>,
-        texts: [&str; 3],
+        (file_name, dir_property, texts): (&str, Option<&str>, [&str; 3]),
         action: i32,
         component: &'r str,
     ) -> Row<'r> {
@@ -122,39 +121,27 @@ impl<'a> Session<'a> {
         let tables = self.tables;
         let mut changes = Vec::new();
         let mut made = Vec::new();
+        let installs = |component: &str| installed.contains(component);
         let rows: Vec<Row> = match writes {
             true => tables
                 .ini_files
                 .iter()
-                .filter(|row| installed.contains(row.component.as_str()))
+                .filter(|row| installs(&row.component))
                 .map(|row| {
                     let texts = [row.section.as_str(), &row.key, &row.value];
-                    self.ini_row(
-                        &row.file_name,
-                        row.dir_property.as_deref(),
-                        texts,
-                        row.action,
-                        &row.component,
-                    )
+                    let fields = (row.file_name.as_str(), row.dir_property.as_deref(), texts);
+                    self.ini_row(fields, row.action, &row.component)
                 })
                 .collect(),
             false => tables
                 .remove_ini_files
                 .iter()
-                .filter(|row| installed.contains(row.component.as_str()))
+                .filter(|row| installs(&row.component))
                 .map(|row| {
-                    let texts = [
-                        row.section.as_str(),
-                        &row.key,
-                        row.value.as_deref().unwrap_or(""),
-                    ];
-                    self.ini_row(
-                        &row.file_name,
-                        row.dir_property.as_deref(),
-                        texts,
-                        row.action,
-                        &row.component,
-                    )
+                    let value = row.value.as_deref().unwrap_or("");
+                    let texts = [row.section.as_str(), &row.key, value];
+                    let fields = (row.file_name.as_str(), row.dir_property.as_deref(), texts);
+                    self.ini_row(fields, row.action, &row.component)
                 })
                 .collect(),
         };
@@ -211,13 +198,8 @@ impl<'a> Session<'a> {
                 continue;
             }
             let texts = [row.section.as_str(), &row.key, &row.value];
-            let row = self.ini_row(
-                &row.file_name,
-                row.dir_property.as_deref(),
-                texts,
-                row.action,
-                &row.component,
-            );
+            let fields = (row.file_name.as_str(), row.dir_property.as_deref(), texts);
+            let row = self.ini_row(fields, row.action, &row.component);
             let Some(path) = row.path else {
                 continue;
             };

@@ -477,14 +477,8 @@ impl<'m> Simulator<'m> {
         prediction.registry = install.registry_writes(&installed_set)?;
         let variables = install.environment_writes(&installed_set)?;
         prediction.registry.extend(variables);
-        let features_on: BTreeSet<String> = install
-            .env
-            .features
-            .iter()
-            .filter(|(_, (_, action))| *action == InstallState::Local)
-            .map(|(feature, _)| feature.clone())
-            .collect();
-        let features_on: BTreeSet<&str> = features_on.iter().map(String::as_str).collect();
+        let installed_features = install.features_installing();
+        let features_on: BTreeSet<&str> = installed_features.iter().map(String::as_str).collect();
         let counts = install.shared_dll_counts(&installed_set, &features_on)?;
         prediction.registry.extend(counts);
         let services = install.service_writes(&installed_set)?;
@@ -522,13 +516,6 @@ impl<'m> Simulator<'m> {
                 return Ok(prediction);
             }
         }
-        let installed_features: BTreeSet<String> = install
-            .env
-            .features
-            .iter()
-            .filter(|(_, (_, action))| *action == InstallState::Local)
-            .map(|(feature, _)| feature.clone())
-            .collect();
         let mut uninstall = Session::new(
             package,
             tables,
@@ -1104,6 +1091,16 @@ impl<'a> Session<'a> {
     }
 
     /// Whether this session is Wine's msiexec rather than Windows Installer.
+    /// The features this session puts on the machine.
+    fn features_installing(&self) -> BTreeSet<String> {
+        self.env
+            .features
+            .iter()
+            .filter(|(_, (_, action))| *action == InstallState::Local)
+            .map(|(feature, _)| feature.clone())
+            .collect()
+    }
+
     fn on_wine(&self) -> bool {
         self.profile.installer == profile::Installer::Wine
     }
