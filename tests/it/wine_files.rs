@@ -426,3 +426,85 @@ fn shared_dll_counts_are_kept_as_wine_keeps_them() {
     );
     check(&msi, &prefix, &prediction, "shared DLL counts on win10");
 }
+
+/// (FileKey, SourceName, DestName or "", DestFolder property, Options).
+const MOVES: &[(&str, &str, &str, &str, i32)] = &[
+    ("Copy", "copy.txt", "", "NEWDIR", 0),
+    ("Move", "move.txt", "MOVED~1.TXT|moved.txt", "NEWDIR", 1),
+    ("Missing", "absent.txt", "", "OTHERDIR", 0),
+];
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn files_moved_and_copied_as_wine_does() {
+    if !crate::support::require("msibuild") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
+        return;
+    };
+    run_query(
+        &msi,
+        "CREATE TABLE `MoveFile` (`FileKey` CHAR(72) NOT NULL, `Component_` CHAR(72) NOT NULL, \
+         `SourceName` CHAR(255) LOCALIZABLE, `DestName` CHAR(255) LOCALIZABLE, `SourceFolder` \
+         CHAR(72), `DestFolder` CHAR(72) NOT NULL, `Options` SHORT NOT NULL PRIMARY KEY \
+         `FileKey`)",
+    );
+    for (key, source, dest, folder, options) in MOVES {
+        let (column, cell) = match dest.is_empty() {
+            true => (String::new(), String::new()),
+            false => (", `DestName`".to_string(), format!(", '{dest}'")),
+        };
+        run_query(
+            &msi,
+            &format!(
+                "INSERT INTO `MoveFile` (`FileKey`, `Component_`, `SourceName`, `SourceFolder`, \
+                 `DestFolder`, `Options`{column}) VALUES ('{key}', 'Settings', '{source}', \
+                 'OLDDIR', '{folder}', {options}{cell})"
+            ),
+        );
+    }
+    let folders = [
+        ("OLDDIR", r"C:\Old\"),
+        ("NEWDIR", r"C:\New\"),
+        ("OTHERDIR", r"C:\Other\"),
+    ];
+    for (property, value) in folders {
+        run_query(
+            &msi,
+            &format!(
+                "INSERT INTO `Property` (`Property`, `Value`) VALUES ('{property}', '{value}')"
+            ),
+        );
+    }
+    schedule(&msi, "MoveFiles", "", 3800);
+    let Some(prefix) = WinePrefix::new(Windows::Win10) else {
+        return;
+    };
+    let mut profile = profile_for(Windows::Win10);
+    for path in [r"C:\Old\copy.txt", r"C:\Old\move.txt"] {
+        let on_disk = prefix.drive_c(path);
+        std::fs::create_dir_all(on_disk.parent().unwrap()).unwrap();
+        std::fs::write(&on_disk, "held").unwrap();
+        profile.files.push(ProfileFile {
+            path: path.to_string(),
+            size: 4,
+            ..ProfileFile::default()
+        });
+    }
+    let prediction = predict(&msi, &profile, &CommandLine::default());
+    assert!(
+        prediction.unsimulated.is_empty(),
+        "{:#?}",
+        prediction.unsimulated
+    );
+    let made = paths(prediction.files.iter().map(|f| f.path.clone()));
+    assert_eq!(made, [r"C:\New\copy.txt", r"C:\New\moved.txt"], "{made:#?}");
+    let deleted = paths(prediction.files_removed.iter().map(|r| r.path.clone()));
+    assert_eq!(deleted, [r"C:\Old\move.txt"]);
+    check(&msi, &prefix, &prediction, "MoveFile rows on win10");
+}

@@ -241,6 +241,17 @@ rows! {
         component: String = col("Component_", S(72), ID).refs("Component", 1),
     }
 
+    /// Read, never written: a file of the machine a component moves or copies at install.
+    pub struct MoveFile {
+        file_key: String = col("FileKey", S(72), ID).key(),
+        component: String = col("Component_", S(72), ID).refs("Component", 1),
+        source_name: Option<String> = col("SourceName", S(255), TEXT).null().loc(),
+        dest_name: Option<String> = col("DestName", S(255), Some(C::Filename)).null().loc(),
+        source_folder: Option<String> = col("SourceFolder", S(72), ID).null(),
+        dest_folder: String = col("DestFolder", S(72), ID),
+        options: i32 = col("Options", I2, NONE),
+    }
+
     pub struct Binary {
         name: String = col("Name", S(72), ID).key(),
         /// The stream's name, `Binary.<Name>`.
@@ -329,6 +340,7 @@ pub const MSI_FILE_HASH: Table<MsiFileHash> = Table::new("MsiFileHash");
 pub const REMOVE_FILE: Table<RemoveFile> = Table::new("RemoveFile");
 pub const CREATE_FOLDER: Table<CreateFolder> = Table::new("CreateFolder");
 pub const DUPLICATE_FILE: Table<DuplicateFile> = Table::new("DuplicateFile");
+pub const MOVE_FILE: Table<MoveFile> = Table::new("MoveFile");
 pub const INI_FILE: Table<IniFile> = Table::new("IniFile");
 pub const REMOVE_INI_FILE: Table<RemoveIniFile> = Table::new("RemoveIniFile");
 pub const BINARY: Table<Binary> = Table::new("Binary");

@@ -46,6 +46,8 @@ pub(super) struct InstalledFiles<'p> {
     ini: IniValues,
     /// INI files WriteIniValues made (lower-cased paths).
     ini_files_made: BTreeSet<String>,
+    /// Files MoveFiles moved or copied (lower-cased paths).
+    moved_files: BTreeSet<String>,
 }
 
 impl<'a> Session<'a> {
@@ -66,6 +68,7 @@ impl<'a> Session<'a> {
         let mut files_installed = false;
         let mut ini = IniValues::of_profile(self.profile);
         let mut ini_files_made = BTreeSet::new();
+        let mut moved_files = BTreeSet::new();
         for action in self.file_actions()? {
             match action {
                 "RemoveFiles" => {
@@ -103,6 +106,26 @@ impl<'a> Session<'a> {
                         });
                     }
                 }
+                "MoveFiles" => {
+                    let (moves, made) = self.move_files(&mut disk, installed);
+                    folders.extend(made);
+                    for (path, component, source) in moves {
+                        let made = disk.add_file(&path);
+                        folders.extend(made_for(made, component));
+                        moved_files.insert(path.to_lowercase());
+                        if let Some(source) = source {
+                            prediction.files_removed.push(FileRemoval {
+                                path: source,
+                                at_uninstall: false,
+                                component: component.to_string(),
+                            });
+                        }
+                        files.push(FileWrite {
+                            path,
+                            component: component.to_string(),
+                        });
+                    }
+                }
                 "WriteIniValues" | "RemoveIniValues" => {
                     let writes = action == "WriteIniValues";
                     let (changes, made) =
@@ -129,6 +152,7 @@ impl<'a> Session<'a> {
             files_installed,
             ini,
             ini_files_made,
+            moved_files,
         })
     }
 
@@ -185,45 +209,91 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Notes each table the simulation does not model that has a row of an installed
-    /// component, where the execute sequence runs an action that reads it.
-    pub(super) fn note_unmodelled_tables(
+    /// Notes the MoveFile rows of installed components whose effect is not simulated: a
+    /// folder moved, or files named with wildcards.
+    pub(super) fn note_unsimulated_moves(
         &mut self,
         installed: &BTreeSet<&str>,
     ) -> Result<(), SimulationError> {
-        const UNMODELLED: [(&str, &[&str], &str); 1] = [(
-            "MoveFile",
-            &["MoveFiles"],
-            "moves or copies the machine's files",
-        )];
-        for (table, actions, effect) in UNMODELLED {
-            let Some(view) = self.package.tables.get(table) else {
+        if !self.runs("MoveFiles")? {
+            return Ok(());
+        }
+        let tables = self.tables;
+        for row in &tables.move_files {
+            if !installed.contains(row.component.as_str()) {
                 continue;
-            };
-            let Some(column) = view.column("Component_") else {
-                continue;
-            };
-            let used = view.rows.iter().any(|row| match row.get(column) {
-                Some(crate::format::Cell::Str(component)) => installed.contains(component.as_str()),
-                _ => false,
-            });
-            let mut runs = false;
-            for action in actions {
-                runs |= self.runs(action)?;
             }
-            if used && runs {
-                self.notes.insert(format!(
-                    "the {table} table is not simulated: {} {effect} for an installed component",
-                    actions.join("/")
-                ));
+            let key = &row.file_key;
+            match row.source_name.as_deref().filter(|name| !name.is_empty()) {
+                None => {
+                    self.notes
+                        .insert(format!("MoveFile `{key}` moves a folder: not simulated"));
+                }
+                Some(name) if name.contains(['*', '?']) => {
+                    self.notes.insert(format!(
+                        "MoveFile `{key}` names `{name}` with wildcards: which files match depends on the folder's listing, not simulated"
+                    ));
+                }
+                Some(_) => {}
             }
         }
         Ok(())
     }
 
+    /// MoveFiles for the `installed` components: (the new file, its component, the source
+    /// when it was moved rather than copied), and the folders made. Only a file of the
+    /// machine's named without wildcards (the others are noted); DestFolder is made even when
+    /// the source is missing (Wine).
+    fn move_files(
+        &self,
+        disk: &mut Disk,
+        installed: &BTreeSet<&str>,
+    ) -> (Vec<(String, &'a str, Option<String>)>, Vec<FolderWrite>) {
+        const MOVE: i32 = 1;
+        let references = self.references();
+        let folder = |property: &str| {
+            super::deformat::References::property(&references, property)
+                .filter(|folder| !folder.is_empty())
+        };
+        let mut moved = Vec::new();
+        let mut folders = Vec::new();
+        for row in &self.tables.move_files {
+            if !installed.contains(row.component.as_str()) {
+                continue;
+            }
+            let (Some(source_folder), Some(dest_folder)) = (
+                row.source_folder.as_deref().and_then(folder),
+                folder(&row.dest_folder),
+            ) else {
+                continue;
+            };
+            let Some(source_name) = row
+                .source_name
+                .as_deref()
+                .filter(|name| !name.is_empty() && !name.contains(['*', '?']))
+            else {
+                continue;
+            };
+            let source = format!("{}{source_name}", super::with_backslash(&source_folder));
+            let name = row.dest_name.as_deref().map_or(source_name, long_name);
+            let dest = format!("{}{name}", super::with_backslash(&dest_folder));
+            folders.extend(made_for(disk.create_folder(&dest_folder), &row.component));
+            if disk.profile_file(&source).is_none() {
+                continue;
+            }
+            let moves = row.options == MOVE;
+            if moves {
+                disk.delete_file(&source);
+            }
+            moved.push((dest, row.component.as_str(), moves.then_some(source)));
+        }
+        (moved, folders)
+    }
+
     /// The file actions the execute sequence runs, in order.
     fn file_actions(&self) -> Result<Vec<&'a str>, SimulationError> {
-        const FILE_ACTIONS: [&str; 8] = [
+        const FILE_ACTIONS: [&str; 9] = [
+            "MoveFiles",
             "RemoveIniValues",
             "WriteIniValues",
             "RemoveDuplicateFiles",
@@ -414,8 +484,11 @@ impl<'a> Session<'a> {
             {
                 continue;
             }
-            let reason = if state.ini_files_made.contains(&file.path.to_lowercase()) {
+            let lower = file.path.to_lowercase();
+            let reason = if state.ini_files_made.contains(&lower) {
                 "an INI file the install made: uninstall takes its keys out and leaves the file"
+            } else if state.moved_files.contains(&lower) {
+                "a file MoveFiles moved or copied: uninstall does not remove it"
             } else if !files_removed || disk.file_exists(&file.path) {
                 "the uninstall sequence does not remove it (RemoveFiles or RemoveDuplicateFiles does not run)"
             } else {

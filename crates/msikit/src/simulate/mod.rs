@@ -487,7 +487,7 @@ impl<'m> Simulator<'m> {
         prediction.registry_removed.extend(deleted_services);
         let mut files = install.file_writes(&installed_set)?;
         let on_disk = install.install_file_actions(&installed_set, &mut files, &mut prediction)?;
-        install.note_unmodelled_tables(&installed_set)?;
+        install.note_unsimulated_moves(&installed_set)?;
         prediction.files = Arc::new(files);
         install.look_for_sources(self.source, &installed_set);
         let mut effects = ActionEffects::default();
