@@ -38,6 +38,13 @@ pub struct FileRemoval {
     pub component: String,
 }
 
+/// A file MoveFiles makes, for its component; `source` when it was moved, not copied.
+struct Move<'r> {
+    path: String,
+    component: &'r str,
+    source: Option<String>,
+}
+
 /// The install's effect on the file system, kept for the uninstall session.
 pub(super) struct InstalledFiles<'p> {
     disk: Disk<'p>,
@@ -109,7 +116,12 @@ impl<'a> Session<'a> {
                 "MoveFiles" => {
                     let (moves, made) = self.move_files(&mut disk, installed);
                     folders.extend(made);
-                    for (path, component, source) in moves {
+                    for Move {
+                        path,
+                        component,
+                        source,
+                    } in moves
+                    {
                         let made = disk.add_file(&path);
                         folders.extend(made_for(made, component));
                         moved_files.insert(path.to_lowercase());
@@ -240,15 +252,14 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// MoveFiles for the `installed` components: (the new file, its component, the source
-    /// when it was moved rather than copied), and the folders made. Only a file of the
+    /// MoveFiles for the `installed` components: the files made, and the folders made. Only a file of the
     /// machine's named without wildcards (the others are noted); DestFolder is made even when
     /// the source is missing (Wine).
     fn move_files(
         &self,
         disk: &mut Disk,
         installed: &BTreeSet<&str>,
-    ) -> (Vec<(String, &'a str, Option<String>)>, Vec<FolderWrite>) {
+    ) -> (Vec<Move<'a>>, Vec<FolderWrite>) {
         const MOVE: i32 = 1;
         let references = self.references();
         let folder = |property: &str| {
@@ -285,7 +296,11 @@ impl<'a> Session<'a> {
             if moves {
                 disk.delete_file(&source);
             }
-            moved.push((dest, row.component.as_str(), moves.then_some(source)));
+            moved.push(Move {
+                path: dest,
+                component: row.component.as_str(),
+                source: moves.then_some(source),
+            });
         }
         (moved, folders)
     }
