@@ -464,8 +464,11 @@ impl<'a> Session<'a> {
                 .map(|row| row.directory.as_str())
                 .collect(),
         };
+        // A folder's fate is settled once its subtree has been walked (children first, and
+        // nothing else is removed meanwhile), so each is walked once: linear in the table.
+        let mut seen = BTreeSet::new();
         for root in roots {
-            for id in children_first(root, &children) {
+            for id in children_first(root, &children, &mut seen) {
                 if made_by_create_folder.contains(id) != persistent {
                     continue;
                 }
@@ -549,11 +552,14 @@ fn made_for(made: Vec<String>, component: &str) -> impl Iterator<Item = super::F
     })
 }
 
-/// The Directory ids under `root` and `root` itself, each child before its parent, each
-/// once (a hostile table's cycles and depth cost no stack).
-fn children_first<'t>(root: &'t str, children: &BTreeMap<&'t str, Vec<&'t str>>) -> Vec<&'t str> {
+/// The Directory ids under `root` and `root` itself not yet `seen`, each child before its
+/// parent (a hostile table's cycles and depth cost no stack).
+fn children_first<'t>(
+    root: &'t str,
+    children: &BTreeMap<&'t str, Vec<&'t str>>,
+    seen: &mut BTreeSet<&'t str>,
+) -> Vec<&'t str> {
     let mut order = Vec::new();
-    let mut seen = BTreeSet::new();
     let mut stack = vec![(root, false)];
     while let Some((id, expanded)) = stack.pop() {
         if expanded {
@@ -771,9 +777,11 @@ mod tests {
         let mut children: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         children.insert("App", vec!["Data", "Empty"]);
         children.insert("Data", vec!["Deep", "App"]);
+        let mut seen = BTreeSet::new();
         assert_eq!(
-            children_first("App", &children),
+            children_first("App", &children, &mut seen),
             ["Deep", "Data", "Empty", "App"]
         );
+        assert!(children_first("Data", &children, &mut seen).is_empty());
     }
 }

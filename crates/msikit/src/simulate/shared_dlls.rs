@@ -14,9 +14,29 @@ use super::{RegistryWrite, Session, SimulationError};
 use crate::format::bits::ComponentAttributes;
 use crate::format::RegistryRoot;
 use crate::formatted::deformat::{References, WrittenData};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(super) const SHARED_DLLS: &str = r"SOFTWARE\Microsoft\Windows\CurrentVersion\SharedDLLs";
+
+/// Per component: how many of `features` hold it, and its files.
+type ByComponent<'t> = (
+    BTreeMap<&'t str, u32>,
+    BTreeMap<&'t str, Vec<&'t crate::format::schema::File>>,
+);
+
+fn index<'t>(tables: &'t super::tables::Tables, features: &BTreeSet<&str>) -> ByComponent<'t> {
+    let mut holders: BTreeMap<&str, u32> = BTreeMap::new();
+    for row in &tables.feature_components {
+        if features.contains(row.feature.as_str()) {
+            *holders.entry(row.component.as_str()).or_default() += 1;
+        }
+    }
+    let mut files: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for file in &tables.files {
+        files.entry(file.component.as_str()).or_default().push(file);
+    }
+    (holders, files)
+}
 
 impl Session<'_> {
     /// The counts ProcessComponents writes for the `installed` components of the
@@ -34,6 +54,8 @@ impl Session<'_> {
         let mut writes = Vec::new();
         // The first component whose counts Wine writes (and so makes the key, whatever the counts).
         let mut opened_by: Option<(&str, bool)> = None;
+        // Built on the first counted component: holders and files per component.
+        let mut by_component = None;
         for component in &tables.components {
             let name = component.component.as_str();
             let attributes = component.attributes;
@@ -75,14 +97,10 @@ impl Session<'_> {
                 writes.push(count(key_file, held + 1));
                 continue;
             }
-            let holders = tables
-                .feature_components
-                .iter()
-                .filter(|row| row.component == name && features.contains(row.feature.as_str()))
-                .count() as u32;
-            let total = held + holders;
+            let (holders, files) = by_component.get_or_insert_with(|| index(tables, features));
+            let total = held + holders.get(name).copied().unwrap_or(0);
             if let Some(key_file) = &key_file {
-                for file in tables.files.iter().filter(|file| file.component == name) {
+                for file in files.get(name).into_iter().flatten() {
                     let Some(path) = references.file_path(&file.file) else {
                         continue;
                     };
