@@ -578,6 +578,27 @@ mod tests {
     }
 
     #[test]
+    fn languages_count_only_with_a_version_bound_and_zero_matches_any() {
+        let file = ProfileFile {
+            path: r"C:\x\app.dll".into(),
+            version: Some("2.0.0.0".into()),
+            languages: vec![1033],
+            ..ProfileFile::default()
+        };
+        let asking = |languages: Vec<u16>, versioned: bool| Wanted {
+            min_version: versioned.then(|| packed_version("1.0")),
+            languages,
+            ..wanted("app.dll")
+        };
+        assert!(asking(vec![1033], true).matched_by(&file));
+        assert!(!asking(vec![1031], true).matched_by(&file));
+        assert!(!asking(vec![1033, 1031], true).matched_by(&file));
+        assert!(asking(vec![0], true).matched_by(&file));
+        // Without a version bound Windows Installer reads no version resource at all.
+        assert!(asking(vec![1031], false).matched_by(&file));
+    }
+
+    #[test]
     fn versions_pack_field_by_field() {
         assert!(packed_version("1.2.3.4") > packed_version("1.2.3"));
         assert_eq!(packed_version("2"), 2 << 48);
