@@ -173,6 +173,7 @@ impl<'a> Session<'a> {
     pub(super) fn uninstall_file_actions(
         &self,
         mut state: InstalledFiles<'_>,
+        installed: &[String],
         removed: &BTreeSet<&str>,
         prediction: &mut Prediction,
     ) -> Result<(), SimulationError> {
@@ -181,6 +182,10 @@ impl<'a> Session<'a> {
             .copied()
             .filter(|component| !self.is_permanent(component))
             .collect();
+        // Wine walks the folders of every component REMOVE=ALL marks absent, installed or not
+        // (measured, differential seed 335).
+        let mut wine_roots = removable.clone();
+        wine_roots.extend(self.absent_but_never_installed(installed)?);
         let mut files_removed = false;
         for action in self.file_actions()? {
             match action {
@@ -199,7 +204,7 @@ impl<'a> Session<'a> {
                         }
                     }
                     if self.profile.installer == Installer::Wine {
-                        self.remove_component_folders(&mut state.disk, &removable, false);
+                        self.remove_component_folders(&mut state.disk, &wine_roots, false);
                     }
                 }
                 "RemoveIniValues" => {
@@ -207,7 +212,7 @@ impl<'a> Session<'a> {
                     prediction.ini_changes.extend(changes);
                 }
                 "RemoveFolders" if self.profile.installer == Installer::Wine => {
-                    self.remove_component_folders(&mut state.disk, &removable, true);
+                    self.remove_component_folders(&mut state.disk, &wine_roots, true);
                 }
                 _ => {}
             }
@@ -219,6 +224,34 @@ impl<'a> Session<'a> {
         }
         self.list_file_residue(&state, &removable, files_removed, prediction);
         Ok(())
+    }
+
+    /// Components a feature holds that the install did not put on the machine but whose
+    /// condition holds at uninstall: REMOVE=ALL marks them absent too.
+    fn absent_but_never_installed(
+        &self,
+        installed: &[String],
+    ) -> Result<BTreeSet<&'a str>, SimulationError> {
+        let tables = self.tables;
+        let installed: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
+        let mut absent = BTreeSet::new();
+        for row in &tables.feature_components {
+            let name = row.component.as_str();
+            if installed.contains(name) || absent.contains(name) {
+                continue;
+            }
+            let Some(component) = tables.component(name) else {
+                continue;
+            };
+            let condition = component.condition.as_deref().unwrap_or("");
+            if component.component_id.is_some()
+                && !self.is_permanent(name)
+                && self.check("Component", name, condition)?
+            {
+                absent.insert(name);
+            }
+        }
+        Ok(absent)
     }
 
     /// Notes the MoveFile rows of installed components whose effect is not simulated: a

@@ -1440,7 +1440,7 @@ impl<'a> Session<'a> {
             .filter(|component| !kept_components.contains(component))
             .collect();
         self.services_left(&removed, prediction)?;
-        self.uninstall_file_actions(on_disk, &removed, prediction)
+        self.uninstall_file_actions(on_disk, installed, &removed, prediction)
     }
 
     /// The folder a Directory id resolves to, with a trailing backslash.
