@@ -234,10 +234,21 @@ impl<'a> Session<'a> {
     ) -> Result<BTreeSet<&'a str>, SimulationError> {
         let tables = self.tables;
         let installed: BTreeSet<&str> = installed.iter().map(String::as_str).collect();
+        // A feature of level 0 is disabled, at uninstall too (Wine reads the Feature table's
+        // level under REMOVE=ALL): its components are not marked absent (seed 1).
+        let enabled: BTreeSet<&str> = tables
+            .features
+            .iter()
+            .filter(|feature| feature.level > 0)
+            .map(|feature| feature.feature.as_str())
+            .collect();
         let mut absent = BTreeSet::new();
         for row in &tables.feature_components {
             let name = row.component.as_str();
-            if installed.contains(name) || absent.contains(name) {
+            if installed.contains(name)
+                || absent.contains(name)
+                || !enabled.contains(row.feature.as_str())
+            {
                 continue;
             }
             let Some(component) = tables.component(name) else {
