@@ -61,6 +61,13 @@ impl<'p> Disk<'p> {
         disk
     }
 
+    /// The machine `profile` describes: its files and folders, and the folders Windows
+    /// Installer names for it.
+    pub fn of_machine(profile: &'p MachineProfile) -> Disk<'p> {
+        let standard = super::standard_folders(profile);
+        Disk::new(profile, standard.iter().map(|(_, path)| path.as_str()))
+    }
+
     /// Makes `folder` and every folder above it; returns those it made, topmost first.
     pub fn create_folder(&mut self, folder: &str) -> Vec<String> {
         let mut made = Vec::new();

@@ -66,11 +66,7 @@ impl<'a> Session<'a> {
         files: &mut Vec<FileWrite>,
         prediction: &mut Prediction,
     ) -> Result<InstalledFiles<'a>, SimulationError> {
-        let standard: Vec<String> = super::standard_folders(self.profile)
-            .into_iter()
-            .map(|(_, path)| path)
-            .collect();
-        let mut disk = Disk::new(self.profile, standard.iter().map(String::as_str));
+        let mut disk = Disk::of_machine(self.profile);
         let mut folders = Vec::new();
         let mut files_installed = false;
         let mut ini = IniValues::of_profile(self.profile);

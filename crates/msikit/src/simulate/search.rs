@@ -14,8 +14,7 @@
 use super::disk::{folder_of, Disk};
 use super::profile::{ProfileFile, ProfileValue};
 use super::{
-    leading_number, locator_root, profile, redirect_to_wow6432node, standard_folders,
-    with_backslash, Session,
+    leading_number, locator_root, profile, redirect_to_wow6432node, with_backslash, Session,
 };
 use crate::format::bits::LocatorType;
 use crate::format::names::long_name;
@@ -125,11 +124,7 @@ impl Session<'_> {
         if tables.app_searches.is_empty() {
             return;
         }
-        let folders: Vec<String> = standard_folders(self.profile)
-            .into_iter()
-            .map(|(_, path)| path)
-            .collect();
-        let system = Disk::new(self.profile, folders.iter().map(String::as_str));
+        let system = Disk::of_machine(self.profile);
         for search in &tables.app_searches {
             let (property, signature) = (&search.property, &search.signature);
             match self.find(&system, signature, 0) {
