@@ -474,3 +474,50 @@ fn msi_dll_takes_an_added_binary_stream_from_our_transform() {
         "Tool and Helper"
     );
 }
+
+/// Runs SQL on a database with msitools' msibuild, which opens an existing one.
+fn msibuild(msi: &Path, queries: &[&str]) {
+    let mut command = Command::new("msibuild");
+    command.arg(msi);
+    for query in queries {
+        command.arg("-q").arg(query);
+    }
+    let output = run(&mut command);
+    assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+#[cfg_attr(
+    sspr_missing_tools,
+    ignore = "needs the tools scripts/test.sh installs"
+)]
+fn msi_dll_drops_a_table_and_appends_columns_from_our_transform() {
+    if !require("msiinfo") || !require("msibuild") || !require("x86_64-w64-mingw32-gcc") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old.msi"), dir.path().join("new.msi"));
+    binary_package(&old, b"MZ tool", &[]);
+    binary_package(&new, b"MZ tool", &[]);
+    msibuild(
+        &old,
+        &[
+            "CREATE TABLE `Site` (`Key` CHAR(72) NOT NULL, `Value` CHAR(0) PRIMARY KEY `Key`)",
+            "INSERT INTO `Site` (`Key`, `Value`) VALUES ('proxy', 'p1')",
+            "INSERT INTO `Site` (`Key`, `Value`) VALUES ('log', 'l1')",
+            "CREATE TABLE `Legacy` (`Key` CHAR(72) NOT NULL PRIMARY KEY `Key`)",
+            "INSERT INTO `Legacy` (`Key`) VALUES ('old')",
+        ],
+    );
+    // Site gains a string and an integer column; Legacy is gone.
+    msibuild(
+        &new,
+        &[
+            "CREATE TABLE `Site` (`Key` CHAR(72) NOT NULL, `Value` CHAR(0), `Note` CHAR(0), `Level` SHORT PRIMARY KEY `Key`)",
+            "INSERT INTO `Site` (`Key`, `Value`, `Note`, `Level`) VALUES ('proxy', 'p2', 'moved', 3)",
+            "INSERT INTO `Site` (`Key`, `Value`) VALUES ('log', 'l1')",
+            "INSERT INTO `Site` (`Key`, `Value`, `Note`, `Level`) VALUES ('extra', 'e', 'new', 1)",
+        ],
+    );
+    assert_msi_dll_makes_new_of_old(&old, &new, dir.path());
+}

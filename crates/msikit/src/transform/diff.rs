@@ -15,9 +15,11 @@ pub struct DatabaseDiff<'a> {
     pub added_tables: Vec<&'a Table>,
     /// Tables only the base has.
     pub removed_tables: Vec<&'a Table>,
-    /// Tables both have with different columns (names, order or types), by name.
+    /// Tables both have whose columns differ other than by columns appended at the end
+    /// (names, order or types), by name.
     pub changed_schemas: Vec<String>,
-    /// Tables both have with the same columns and different rows, by name.
+    /// Tables both have with the same columns, or the target's with columns appended, and
+    /// different rows or columns, by name.
     pub tables: Vec<TableDiff<'a>>,
     /// Streams that no table cell names, added, removed or changed, by name (summary
     /// information and signatures, `\u{5}…`, left out).
@@ -27,9 +29,11 @@ pub struct DatabaseDiff<'a> {
 /// The row changes of one table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableDiff<'a> {
-    /// The target's table (its columns are the base's too).
+    /// The target's table (its columns are the base's, then `added_columns`).
     pub table: &'a Table,
-    /// In primary-key order.
+    /// Columns only the target has, at the end of its columns (none are primary keys).
+    pub added_columns: &'a [Column],
+    /// In primary-key order; a base row's cell in an added column counts as null.
     pub rows: Vec<RowChange<'a>>,
 }
 
@@ -99,23 +103,32 @@ pub fn diff<'a>(base: &'a Database<'_>, target: &'a Database<'_>) -> DatabaseDif
         let Some(before) = old.get(name) else {
             continue;
         };
-        if !same_columns(&before.columns, &table.columns) {
+        let Some(added_columns) = appended_columns(&before.columns, &table.columns) else {
             result.changed_schemas.push(name.to_string());
             continue;
-        }
+        };
         let rows = row_changes(before, table, base, target);
-        if !rows.is_empty() {
-            result.tables.push(TableDiff { table, rows });
+        if !rows.is_empty() || !added_columns.is_empty() {
+            result.tables.push(TableDiff {
+                table,
+                added_columns,
+                rows,
+            });
         }
     }
     result
 }
 
-fn same_columns(a: &[Column], b: &[Column]) -> bool {
-    a.len() == b.len()
-        && a.iter()
-            .zip(b)
-            .all(|(x, y)| x.name == y.name && x.type_bits == y.type_bits)
+/// The columns `after` has past the end of `before`'s, when `before`'s are its first ones
+/// and none of the new ones is a primary key (a transform can add columns, not change them).
+fn appended_columns<'a>(before: &[Column], after: &'a [Column]) -> Option<&'a [Column]> {
+    let kept = after.get(..before.len())?;
+    let same = kept
+        .iter()
+        .zip(before)
+        .all(|(x, y)| x.name == y.name && x.type_bits == y.type_bits);
+    let added = &after[before.len()..];
+    (same && added.iter().all(|column| !column.primary_key)).then_some(added)
 }
 
 fn row_changes<'a>(
@@ -145,7 +158,10 @@ fn row_changes<'a>(
             (Some(row), None) => changes.push(RowChange::Deleted(row)),
             (Some(was), Some(row)) => {
                 let changed: Vec<usize> = (0..row.len())
-                    .filter(|&c| !same_cell(&was[c], &row[c], base, target))
+                    .filter(|&c| {
+                        let was = was.get(c).unwrap_or(&Value::Null);
+                        !same_cell(was, &row[c], base, target)
+                    })
                     .collect();
                 if !changed.is_empty() {
                     changes.push(RowChange::Updated { row, changed });

@@ -194,30 +194,75 @@ fn property_names_must_be_identifiers_and_values_non_empty() {
 }
 
 #[test]
-fn a_dropped_table_or_changed_columns_are_refused() {
+fn dropped_tables_and_appended_columns_travel_and_are_applied() {
     let bytes = sample_bytes();
     let base = read::read(&bytes).unwrap();
     let mut target = base.clone();
-    target
-        .tables
-        .retain(|t| t.name != "Dialog" && t.name != "LaunchCondition");
-    let error = unvalidated(&base, &target).unwrap_err();
-    assert!(
-        error
-            .to_string()
-            .contains("dropping tables is not supported"),
-        "{error}"
-    );
-    let mut target = base.clone();
-    target
-        .tables
-        .iter_mut()
+    target.tables.retain(|t| t.name != "LaunchCondition");
+    let property = (target.tables.iter_mut())
         .find(|t| t.name == "Property")
-        .unwrap()
-        .columns[1]
-        .type_bits ^= 0x1000;
-    let error = unvalidated(&base, &target).unwrap_err();
-    assert!(error.to_string().contains("different columns"), "{error}");
+        .unwrap();
+    let mut note = property.columns[1].clone();
+    note.name = "Note".into();
+    note.nullable = true;
+    note.type_bits |= 0x1000;
+    property.columns.push(note);
+    for row in &mut property.rows {
+        row.push(Value::Null);
+    }
+    property.rows[0][2] = Value::Str("kept for the site".into());
+    let generated = unvalidated(&base, &target).unwrap();
+    let tables = stream(
+        &generated.bytes,
+        &crate::format::table_stream_name("_Tables"),
+    );
+    // One delete: mask 0 and the name's 2-byte id.
+    assert_eq!(tables.len(), 4, "{tables:02x?}");
+    assert_eq!(tables[..2], [0, 0]);
+    let mut applied = base.clone();
+    apply(&mut applied, &generated.bytes).unwrap();
+    assert_eq!(sorted_tables(&applied), sorted_tables(&target));
+    assert!(diff::diff(&applied, &target).is_empty());
+}
+
+#[test]
+fn columns_removed_reordered_retyped_or_keyed_are_refused() {
+    let bytes = sample_bytes();
+    let base = read::read(&bytes).unwrap();
+    let changes: [fn(&mut read::Table); 3] = [
+        |table| table.columns[1].type_bits ^= 0x1000,
+        |table| table.columns.swap(0, 1),
+        |table| {
+            let mut key = table.columns[0].clone();
+            key.name = "Scope".into();
+            table.columns.push(key);
+            table.rows.iter_mut().for_each(|row| row.push(Value::Null));
+        },
+    ];
+    for change in changes {
+        let mut target = base.clone();
+        change(
+            target
+                .tables
+                .iter_mut()
+                .find(|t| t.name == "Property")
+                .unwrap(),
+        );
+        let error = unvalidated(&base, &target).unwrap_err();
+        assert!(
+            error.to_string().contains("can only append columns"),
+            "{error}"
+        );
+    }
+    let mut target = base.clone();
+    let property = (target.tables.iter_mut())
+        .find(|t| t.name == "Property")
+        .unwrap();
+    property.columns.pop();
+    property.rows.iter_mut().for_each(|row| {
+        row.pop();
+    });
+    assert!(unvalidated(&base, &target).is_err());
 }
 
 /// A transform of `streams` (compound-file names) under `clsid`.

@@ -13,7 +13,8 @@
 //! 0 for null) with string ids into the transform's own pool, 2 bytes wide or 3 when it holds
 //! 65,535 strings or more. A stream cell stores 1 and its data travels as a stream of the
 //! transform named as in the database (`Binary.Logo`). An added table is a `_Tables` insert
-//! and one `_Columns` insert per column, applied before any row.
+//! and one `_Columns` insert per column, a column appended to a table a `_Columns` insert, a
+//! dropped table a `_Tables` delete; all are applied before any row.
 
 use super::diff::{self, key_columns, DatabaseDiff, RowChange};
 use super::TRANSFORM_CLSID;
@@ -33,7 +34,7 @@ pub struct Generated {
     /// Streams outside every table (cabinets…) that differ: a transform carries table rows
     /// and their stream cells only.
     pub not_carried: Vec<String>,
-    /// Tables with row changes, added tables included, by name.
+    /// Tables the transform changes (rows, columns, added or dropped), by name.
     pub changed_tables: Vec<String>,
 }
 
@@ -57,8 +58,15 @@ pub fn generate(
         .map(Codepage)
         .map_err(|_| GenerateError::Unsupported(format!("codepage {}", base.codepage)))?;
     let mut records = Records::default();
+    for table in &difference.removed_tables {
+        records.dropped_table(&table.name);
+    }
     for table in &difference.added_tables {
         records.added_table(&table.name, &table.columns);
+    }
+    for change in &difference.tables {
+        let first = change.table.columns.len() - change.added_columns.len();
+        records.added_columns(&change.table.name, first, change.added_columns);
     }
     for table in &difference.added_tables {
         for row in &table.rows {
@@ -77,9 +85,13 @@ pub fn generate(
             }
         }
     }
-    let changed_tables: Vec<String> = (records.tables.keys())
-        .filter(|name| !matches!(name.as_str(), "_Tables" | "_Columns"))
-        .cloned()
+    let changed_tables: Vec<String> = (records.tables.keys().map(String::as_str))
+        .filter(|name| !matches!(*name, "_Tables" | "_Columns"))
+        .chain(difference.removed_tables.iter().map(|t| t.name.as_str()))
+        .chain(difference.tables.iter().map(|t| t.table.name.as_str()))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(str::to_string)
         .collect();
     let summary = summary_information(base, target, validation, errors);
     let bytes = records.into_file(codepage, summary)?;
@@ -91,15 +103,9 @@ pub fn generate(
 }
 
 fn refuse_unsupported(difference: &DatabaseDiff<'_>) -> Result<(), GenerateError> {
-    if let Some(table) = difference.removed_tables.first() {
-        return Err(GenerateError::Unsupported(format!(
-            "table {} is only in the base database: dropping tables is not supported",
-            table.name
-        )));
-    }
     if let Some(name) = difference.changed_schemas.first() {
         return Err(GenerateError::Unsupported(format!(
-            "table {name} has different columns in the two databases: changing a table's columns is not supported"
+            "table {name} has columns in the base database that the target lacks, reorders or retypes: a transform can only append columns"
         )));
     }
     for change in &difference.tables {
@@ -145,14 +151,26 @@ impl<'d> Records<'d> {
             .push((mask, cells));
     }
 
+    /// A `_Tables` delete: the table goes, with its columns and rows.
+    fn dropped_table(&mut self, name: &'d str) {
+        let id = self.id(name);
+        self.push("_Tables", 0, vec![Cell::Id(id)]);
+    }
+
     /// `_Tables` and `_Columns` inserts for a new table.
     fn added_table(&mut self, name: &'d str, columns: &'d [Column]) {
         let id = self.id(name);
         self.push("_Tables", insert_mask(1), vec![Cell::Id(id)]);
+        self.added_columns(name, 0, columns);
+    }
+
+    /// `_Columns` inserts for `columns`, numbered from `first + 1`: existing rows hold null
+    /// in them.
+    fn added_columns(&mut self, name: &'d str, first: usize, columns: &'d [Column]) {
         for (index, column) in columns.iter().enumerate() {
             let cells = vec![
                 Cell::Id(self.id(name)),
-                int16(index as i32 + 1),
+                int16((first + index) as i32 + 1),
                 Cell::Id(self.id(&column.name)),
                 int16(i32::from(column.type_bits as i16)),
             ];
