@@ -162,8 +162,9 @@ enum Command {
         #[arg(long = "trust-anchor", value_name = "PEM")]
         trust_anchors: Vec<PathBuf>,
         /// Apply this transform (.mst) before checking and simulating (repeatable, applied
-        /// in order, as msiexec TRANSFORMS=a.mst;b.mst). An invalid one exits 4.
-        #[arg(long = "transform", value_name = "FILE.mst")]
+        /// in order, as msiexec TRANSFORMS=a.mst;b.mst); `:NAME` is one the package embeds
+        /// (TRANSFORMS=:NAME). An invalid one exits 4.
+        #[arg(long = "transform", value_name = "FILE.mst|:NAME")]
         transforms: Vec<PathBuf>,
         /// The release these packages replace: also run the upgrade rules (UPG001-UPG008)
         /// against it.

@@ -325,13 +325,19 @@ fn transformed(
     transforms: &[PathBuf],
 ) -> Result<read::PackageView> {
     let input = |error: &dyn std::fmt::Display| Error::input(file, error.to_string());
-    let mut database = msikit::read::open(package).map_err(|error| input(&error))?;
+    let mut database = msikit::read::open(package.clone()).map_err(|error| input(&error))?;
     for path in transforms {
+        let not_applied =
+            |error| Error::input(path, format!("not applied to {}: {error}", file.display()));
+        // `:name`, as in `TRANSFORMS=:name`, is a transform the package embeds.
+        if let Some(name) = path.to_str().and_then(|text| text.strip_prefix(':')) {
+            msikit::transform::apply_embedded(&mut database, package.clone(), name)
+                .map_err(not_applied)?;
+            continue;
+        }
         let transform =
             std::fs::read(path).map_err(|error| Error::input(path, error.to_string()))?;
-        msikit::transform::apply(&mut database, &transform).map_err(|error| {
-            Error::input(path, format!("not applied to {}: {error}", file.display()))
-        })?;
+        msikit::transform::apply(&mut database, &transform).map_err(not_applied)?;
     }
     read::from_database(database).map_err(|error| input(&error))
 }

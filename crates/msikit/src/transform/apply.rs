@@ -15,6 +15,7 @@ use crate::format::schema::ColumnKind;
 use crate::format::summary::split_template;
 use crate::read::compound::{CompoundFile, EntryKind};
 use crate::read::strings::StringPool;
+use crate::read::Input;
 use crate::read::{
     decode_stream_name, Column, Database, Place, ReadError, StreamData, Table, Value,
 };
@@ -25,24 +26,62 @@ use std::collections::BTreeMap;
 /// apply to a copy when the original is still needed.
 pub fn apply(db: &mut Database<'_>, transform: &[u8]) -> Result<(), ReadError> {
     let file = CompoundFile::parse(transform)?;
-    if file.root_clsid() != TRANSFORM_CLSID {
-        return Err(ReadError::new(
-            Place::Directory,
-            0,
-            format!(
-                "the root storage's CLSID is {{{}}}, not a transform's {{{}}}",
-                file.root_clsid().hyphenated(),
-                TRANSFORM_CLSID.hyphenated()
-            ),
-        ));
+    check_clsid(file.root_clsid(), "the root storage")?;
+    apply_storage(db, &file, &[])
+}
+
+/// Applies the transform a package embeds as its sub-storage `name`, as
+/// `msiexec TRANSFORMS=:name` does (multi-language packages carry theirs so, `:1031`).
+pub fn apply_embedded(
+    db: &mut Database<'_>,
+    package: Input<'_>,
+    name: &str,
+) -> Result<(), ReadError> {
+    let file = CompoundFile::open(package)?;
+    let storage = (file.entries().iter())
+        .find(|entry| {
+            entry.path.len() == 1
+                && entry.kind == EntryKind::Storage
+                && decode_stream_name(&entry.path[0]).0 == name
+        })
+        .ok_or_else(|| {
+            let reason = format!("the package embeds no transform {name:?} (no such sub-storage)");
+            ReadError::new(Place::Directory, 0, reason)
+        })?;
+    // Copying a transform into a package (the `_Storages` table) keeps its CLSID or sets none.
+    if !storage.clsid.is_nil() {
+        check_clsid(storage.clsid, &format!("sub-storage {name:?}"))?;
     }
+    apply_storage(db, &file, &storage.path)
+}
+
+fn check_clsid(clsid: uuid::Uuid, whose: &str) -> Result<(), ReadError> {
+    if clsid == TRANSFORM_CLSID {
+        return Ok(());
+    }
+    let reason = format!(
+        "{whose}'s CLSID is {{{}}}, not a transform's {{{}}}",
+        clsid.hyphenated(),
+        TRANSFORM_CLSID.hyphenated()
+    );
+    Err(ReadError::new(Place::Directory, 0, reason))
+}
+
+/// Applies the transform whose streams are the children of the storage at `storage`.
+fn apply_storage(
+    db: &mut Database<'_>,
+    file: &CompoundFile<'_>,
+    storage: &[String],
+) -> Result<(), ReadError> {
     let mut tables = BTreeMap::new();
     let mut streams = BTreeMap::new();
-    for entry in file.entries().iter().filter(|e| e.path.len() == 1) {
+    let children = (file.entries().iter())
+        .filter(|e| e.path.len() == storage.len() + 1 && e.path.starts_with(storage));
+    for entry in children {
         if entry.kind != EntryKind::Stream {
             continue;
         }
-        let (name, is_table) = decode_stream_name(&entry.path[0]);
+        let (name, is_table) = decode_stream_name(entry.path.last().expect("a child"));
         let data = file.read(entry)?;
         if is_table { &mut tables } else { &mut streams }.insert(name, data);
     }

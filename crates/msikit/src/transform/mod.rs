@@ -15,7 +15,7 @@ mod properties;
 mod tests;
 mod write;
 
-pub use apply::apply;
+pub use apply::{apply, apply_embedded};
 pub use properties::{check_setting, set_properties};
 pub use write::{generate, Generated};
 

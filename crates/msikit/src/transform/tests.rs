@@ -488,3 +488,35 @@ fn streams_outside_tables_are_named_as_not_carried() {
     apply(&mut applied, &generated.bytes).unwrap();
     assert!(!applied.streams.contains_key("product.cab"));
 }
+
+#[test]
+fn an_embedded_transform_is_read_from_its_sub_storage() {
+    let bytes = sample_bytes();
+    let (base, target) = changed_pair(&bytes);
+    let generated = unvalidated(&base, &target).unwrap();
+    let mut package = crate::compound::Streams::read(&bytes).unwrap();
+    for (path, data) in crate::compound::Streams::read(&generated.bytes)
+        .unwrap()
+        .streams
+    {
+        package.insert(&format!("/site{path}"), data);
+    }
+    let embedded = package.write_v3().unwrap();
+    let mut applied = base.clone();
+    apply_embedded(&mut applied, read::Input::Bytes(&embedded), "site").unwrap();
+    assert_eq!(sorted_tables(&applied), sorted_tables(&target));
+    let error =
+        apply_embedded(&mut base.clone(), read::Input::Bytes(&embedded), "1031").unwrap_err();
+    assert!(
+        error.to_string().contains("embeds no transform \"1031\""),
+        "{error}"
+    );
+    // A stream of that name is not a sub-storage.
+    let error = apply_embedded(
+        &mut base.clone(),
+        read::Input::Bytes(&embedded),
+        "Binary.Tool",
+    )
+    .unwrap_err();
+    assert!(error.to_string().contains("no such sub-storage"), "{error}");
+}
