@@ -253,9 +253,14 @@ struct TransformArgs {
     /// Write the transform from OLD.msi to NEW.msi instead.
     #[arg(long, num_args = 2, value_names = ["OLD.msi", "NEW.msi"], conflicts_with = "settings")]
     diff: Option<Vec<PathBuf>>,
-    /// Where to write the transform (atomically).
-    #[arg(long, value_name = "FILE.mst")]
+    /// Where to write the transform (atomically); with --embed, the package.
+    #[arg(long, value_name = "FILE")]
     out: PathBuf,
+    /// Write BASE.msi (OLD.msi with --diff) to --out with the transform embedded as its
+    /// sub-storage NAME, which msiexec applies with TRANSFORMS=:NAME. Refused for a signed
+    /// package: embed first, then sign.
+    #[arg(long, value_name = "NAME")]
+    embed: Option<String>,
 }
 
 /// `NAME=VALUE`, NAME an MSI identifier and VALUE not empty (a Property row cannot be empty).
@@ -269,9 +274,17 @@ fn parse_setting(text: &str) -> std::result::Result<(String, String), String> {
 
 fn run_transform(args: TransformArgs) -> Result<()> {
     use sspr_msi::transform_command;
+    use transform_command::Output;
+    let out = match &args.embed {
+        Some(name) => Output::EmbeddedIn {
+            package: &args.out,
+            name,
+        },
+        None => Output::Transform(&args.out),
+    };
     let written = match (&args.diff, &args.base) {
-        (Some(files), _) => transform_command::diff(&files[0], &files[1], &args.out)?,
-        (None, Some(base)) => transform_command::set_properties(base, &args.settings, &args.out)?,
+        (Some(files), _) => transform_command::diff(&files[0], &files[1], out)?,
+        (None, Some(base)) => transform_command::set_properties(base, &args.settings, out)?,
         (None, None) => unreachable!("clap requires BASE.msi or --diff"),
     };
     let tables = &written.generated.changed_tables;

@@ -14,24 +14,41 @@ pub struct Written {
     pub generated: Generated,
 }
 
-/// Writes to `out` the transform that sets each `(name, value)` in `base`'s Property table.
-pub fn set_properties(base: &Path, settings: &[(String, String)], out: &Path) -> Result<Written> {
+/// Where the transform goes: a `.mst` of its own, or into the base package as its
+/// sub-storage of that name (`TRANSFORMS=:name`).
+#[derive(Debug, Clone, Copy)]
+pub enum Output<'a> {
+    Transform(&'a Path),
+    EmbeddedIn { package: &'a Path, name: &'a str },
+}
+
+/// Writes the transform that sets each `(name, value)` in `base`'s Property table.
+pub fn set_properties(
+    base: &Path,
+    settings: &[(String, String)],
+    out: Output<'_>,
+) -> Result<Written> {
     let bytes = read_file(base)?;
     let database = database(base, &bytes)?;
     let target = transform::set_properties(&database, settings)
         .map_err(|error| Error::input(base, error.to_string()))?;
-    write(base, &database, &target, out)
+    write((base, &bytes), &database, &target, out)
 }
 
-/// Writes to `out` the transform that turns `old` into `new`.
-pub fn diff(old: &Path, new: &Path, out: &Path) -> Result<Written> {
+/// Writes the transform that turns `old` into `new`.
+pub fn diff(old: &Path, new: &Path, out: Output<'_>) -> Result<Written> {
     let (old_bytes, new_bytes) = (read_file(old)?, read_file(new)?);
     let base = database(old, &old_bytes)?;
     let target = database(new, &new_bytes)?;
-    write(new, &base, &target, out)
+    write((old, &old_bytes), &base, &target, out)
 }
 
-fn write(input: &Path, base: &Database<'_>, target: &Database<'_>, out: &Path) -> Result<Written> {
+fn write(
+    (base_path, base_bytes): (&Path, &[u8]),
+    base: &Database<'_>,
+    target: &Database<'_>,
+    out: Output<'_>,
+) -> Result<Written> {
     // Windows Installer checks these before applying: the transform lands only on the
     // product, language and platform it was made from.
     let generated = transform::generate(
@@ -40,8 +57,16 @@ fn write(input: &Path, base: &Database<'_>, target: &Database<'_>, out: &Path) -
         Validation::CUSTOMIZATION,
         ErrorConditions::empty(),
     )
-    .map_err(|error| Error::input(input, error.to_string()))?;
-    crate::package::write_atomically(out, &generated.bytes)?;
+    .map_err(|error| Error::input(base_path, error.to_string()))?;
+    let (out, bytes) = match out {
+        Output::Transform(path) => (path, generated.bytes.clone()),
+        Output::EmbeddedIn { package, name } => {
+            let bytes = transform::embed(base_bytes, &generated.bytes, name)
+                .map_err(|error| Error::input(base_path, error.to_string()))?;
+            (package, bytes)
+        }
+    };
+    crate::package::write_atomically(out, &bytes)?;
     Ok(Written {
         out: out.to_path_buf(),
         generated,

@@ -522,18 +522,6 @@ fn msi_dll_drops_a_table_and_appends_columns_from_our_transform() {
     assert_msi_dll_makes_new_of_old(&old, &new, dir.path());
 }
 
-/// `msi` with the transform `mst` embedded as its sub-storage `name` (what the `_Storages`
-/// table makes), written to `out`.
-fn embed(msi: &Path, mst: &Path, name: &str, out: &Path) {
-    use msikit::compound::Streams;
-    let mut package = Streams::read(&std::fs::read(msi).unwrap()).unwrap();
-    let transform = Streams::read(&std::fs::read(mst).unwrap()).unwrap();
-    for (path, data) in transform.streams {
-        package.insert(&format!("/{name}{path}"), data);
-    }
-    std::fs::write(out, package.write_v3().unwrap()).unwrap();
-}
-
 #[test]
 #[cfg_attr(
     sspr_missing_tools,
@@ -547,10 +535,13 @@ fn an_embedded_transform_is_applied_by_wine_and_by_verify_alike() {
     let Some(msi) = wixl_package("registry-per-machine", dir.path()) else {
         return;
     };
-    let mst = dir.path().join("site.mst");
-    set(&msi, &["Manufacturer=Contoso"], &mst);
     let embedded = dir.path().join("embedded.msi");
-    embed(&msi, &mst, "site", &embedded);
+    let output = run(sspr_msi()
+        .arg("transform")
+        .arg(&msi)
+        .args(["--set", "Manufacturer=Contoso", "--embed", "site", "--out"])
+        .arg(&embedded));
+    assert!(output.status.success(), "{}", stderr(&output));
     let install = prefix.install(&embedded, &["TRANSFORMS=:site"]);
     assert!(install.exited_with(0), "{}", install.log);
     // The Owner value is "[Manufacturer] IT".

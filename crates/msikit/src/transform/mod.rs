@@ -10,12 +10,14 @@
 
 pub mod apply;
 pub mod diff;
+mod embed;
 mod properties;
 #[cfg(test)]
 mod tests;
 mod write;
 
 pub use apply::{apply, apply_embedded};
+pub use embed::embed;
 pub use properties::{check_setting, set_properties};
 pub use write::{generate, Generated};
 

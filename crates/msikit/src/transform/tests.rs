@@ -494,14 +494,7 @@ fn an_embedded_transform_is_read_from_its_sub_storage() {
     let bytes = sample_bytes();
     let (base, target) = changed_pair(&bytes);
     let generated = unvalidated(&base, &target).unwrap();
-    let mut package = crate::compound::Streams::read(&bytes).unwrap();
-    for (path, data) in crate::compound::Streams::read(&generated.bytes)
-        .unwrap()
-        .streams
-    {
-        package.insert(&format!("/site{path}"), data);
-    }
-    let embedded = package.write_v3().unwrap();
+    let embedded = embed(&bytes, &generated.bytes, "site").unwrap();
     let mut applied = base.clone();
     apply_embedded(&mut applied, read::Input::Bytes(&embedded), "site").unwrap();
     assert_eq!(sorted_tables(&applied), sorted_tables(&target));
@@ -519,4 +512,31 @@ fn an_embedded_transform_is_read_from_its_sub_storage() {
     )
     .unwrap_err();
     assert!(error.to_string().contains("no such sub-storage"), "{error}");
+}
+
+#[test]
+fn embedding_refuses_bad_names_taken_names_signed_packages_and_non_transforms() {
+    let bytes = sample_bytes();
+    let (base, target) = changed_pair(&bytes);
+    let mst = unvalidated(&base, &target).unwrap().bytes;
+    for (name, message) in [
+        ("", "1 to 31 characters"),
+        ("a-name-of-thirty-two-characters!", "1 to 31 characters"),
+        ("a;b", "one of"),
+        ("..\\x", "one of"),
+        ("tab\there", "control character"),
+    ] {
+        let error = embed(&bytes, &mst, name).unwrap_err().to_string();
+        assert!(error.contains(message), "{name:?}: {error}");
+    }
+    let embedded = embed(&bytes, &mst, "site").unwrap();
+    let error = embed(&embedded, &mst, "site").unwrap_err().to_string();
+    assert!(error.contains("already has an entry named"), "{error}");
+    let error = embed(&bytes, &bytes, "site").unwrap_err().to_string();
+    assert!(error.contains("not a transform"), "{error}");
+    let mut signed = crate::compound::Streams::read(&bytes).unwrap();
+    signed.insert(crate::sign::msi::SIGNATURE_STREAM, vec![0x30, 0]);
+    let signed = signed.write_v3().unwrap();
+    let error = embed(&signed, &mst, "site").unwrap_err().to_string();
+    assert!(error.contains("break its signature"), "{error}");
 }
