@@ -58,15 +58,18 @@ fn write(
         ErrorConditions::empty(),
     )
     .map_err(|error| Error::input(base_path, error.to_string()))?;
-    let (out, bytes) = match out {
-        Output::Transform(path) => (path, generated.bytes.clone()),
+    let out = match out {
+        Output::Transform(path) => {
+            crate::package::write_atomically(path, &generated.bytes)?;
+            path
+        }
         Output::EmbeddedIn { package, name } => {
             let bytes = transform::embed(base_bytes, &generated.bytes, name)
                 .map_err(|error| Error::input(base_path, error.to_string()))?;
-            (package, bytes)
+            crate::package::write_atomically(package, &bytes)?;
+            package
         }
     };
-    crate::package::write_atomically(out, &bytes)?;
     Ok(Written {
         out: out.to_path_buf(),
         generated,

@@ -163,11 +163,14 @@ fn root_nodes<'a>(streams: &[RootStream<'a>]) -> Vec<Node<'a>> {
         .collect()
 }
 
+/// The most UTF-16 code units a directory entry's name holds (32 with the NUL).
+pub const MAX_NAME_UNITS: usize = 31;
+
 /// A name the directory can hold: 1 to 31 UTF-16 code units, no `/`.
 fn check_names(nodes: &[Node]) -> std::io::Result<()> {
     for node in nodes {
         let name = node.name;
-        if name.is_empty() || name.contains('/') || name.encode_utf16().count() > 31 {
+        if name.is_empty() || name.contains('/') || name.encode_utf16().count() > MAX_NAME_UNITS {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("{name:?} is not a compound-file name"),

@@ -2,11 +2,8 @@
 //! `msiexec TRANSFORMS=:name` applies (the multi-language package's `:1031`).
 
 use super::{GenerateError, TRANSFORM_CLSID};
-use crate::compound::Streams;
+use crate::compound::{Streams, MAX_NAME_UNITS};
 use crate::sign::msi::{SIGNATURE_EX_STREAM, SIGNATURE_STREAM};
-
-/// The longest name a compound-file directory entry holds (32 UTF-16 units with the NUL).
-const MAX_STORAGE_NAME: usize = 31;
 
 /// `package` with `transform` as its sub-storage `name`, rewritten as a fresh compound file
 /// (sub-storages it had keep their streams, not their CLSIDs or times).
@@ -27,16 +24,14 @@ pub fn embed(package: &[u8], transform: &[u8], name: &str) -> Result<Vec<u8>, Ge
             "the package is signed and embedding would break its signature: embed into the unsigned package, then sign it".into(),
         ));
     }
-    let prefix = format!("/{name}");
-    if (streams.streams.iter())
-        .any(|(path, _)| path == &prefix || path.starts_with(&format!("{prefix}/")))
-    {
+    let (entry, inside) = (format!("/{name}"), format!("/{name}/"));
+    if (streams.streams.iter()).any(|(path, _)| path == &entry || path.starts_with(&inside)) {
         return Err(unsupported(format!(
             "the package already has an entry named {name:?}"
         )));
     }
     for (path, data) in transform.streams {
-        streams.insert(&format!("{prefix}{path}"), data);
+        streams.insert(&format!("{entry}{path}"), data);
     }
     streams
         .write_v3()
@@ -49,7 +44,7 @@ fn check_storage_name(name: &str) -> Result<(), GenerateError> {
     let refused = |why: &str| {
         GenerateError::Unsupported(format!("{name:?} cannot name an embedded transform: {why}"))
     };
-    if name.is_empty() || name.encode_utf16().count() > MAX_STORAGE_NAME {
+    if name.is_empty() || name.encode_utf16().count() > MAX_NAME_UNITS {
         return Err(refused("it must have 1 to 31 characters"));
     }
     if name

@@ -3,10 +3,12 @@
 //!
 //! [`diff`] compares two databases read by [`crate::read`] table by table; [`generate`]
 //! encodes that difference as a transform (its own string pool, one row stream per changed
-//! table with insert/update/delete masks, `_Tables`/`_Columns` rows for added and dropped tables and appended columns, the
-//! transform's summary information); [`set_properties`] makes the database an admin's
-//! `PROPERTY=VALUE` settings give, to be diffed. [`apply`] reads a transform and applies it to
-//! a database, refusing one that is malformed or that its validation flags say is not for it.
+//! table with insert/update/delete masks, `_Tables`/`_Columns` rows for added and dropped
+//! tables and appended columns, the transform's summary information); [`set_properties`]
+//! makes the database an admin's `PROPERTY=VALUE` settings give, to be diffed. [`apply`]
+//! reads a transform and applies it to a database, refusing one that is malformed or that its
+//! validation flags say is not for it; [`apply_embedded`] does the same for one a package
+//! embeds, and [`embed`] puts one there.
 
 pub mod apply;
 pub mod diff;
